@@ -1,0 +1,1 @@
+"""Judging an installation's history against the control library (see docs/evidence.md)."""

@@ -1,0 +1,119 @@
+"""The plain data read from an installation's git history.
+
+These are the facts the evidence rules judge. Dates are ISO 8601 strings with the offset git
+recorded (``2026-03-02T10:15:00+01:00``) so nothing is lost; ``utc()`` turns one into a datetime.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+def utc(timestamp: str) -> dt.datetime:
+    """An ISO 8601 timestamp with offset as an aware UTC datetime."""
+    return dt.datetime.fromisoformat(timestamp).astimezone(dt.UTC)
+
+
+@dataclass(frozen=True, order=True)
+class Identity:
+    name: str
+    email: str
+
+    def matches(self, other: Identity) -> bool:
+        """Same person: emails compared case-insensitively, names when an email is missing."""
+        if self.email and other.email:
+            return self.email.casefold() == other.email.casefold()
+        return self.name.casefold() == other.name.casefold()
+
+
+@dataclass(frozen=True)
+class FileChange:
+    status: str  # git's letter: A, M, D, R, C, T
+    path: str
+    old_path: str | None = None  # the source of a rename or copy
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    parents: tuple[str, ...]
+    author: Identity
+    authored_at: str
+    committer: Identity
+    committed_at: str
+    subject: str
+    body: str
+    trailers: tuple[tuple[str, str], ...]
+    files: tuple[FileChange, ...]  # against the first parent, renames followed
+    signature: str = "none"  # none, gpg, ssh or x509
+    signature_verified: bool | None = None  # None: no keys configured to verify against
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    sha: str  # the commit the tag points to
+    annotated: bool
+    tagger: Identity | None
+    tagged_at: str | None
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Change:
+    """A member of the audit population: a first-parent commit that touched an environment."""
+
+    commit: Commit
+    environments: tuple[str, ...]
+    approvers: tuple[Identity, ...]
+    authors: tuple[Identity, ...]  # for a merge: the authors of the merged branch
+    self_approved: bool
+    signed: bool
+    verified: bool | None
+    # The release version this change set in each environment whose version it moved.
+    releases: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReleaseEvent:
+    """A release version appearing in an environment for the first time."""
+
+    version: str
+    environment: str
+    sha: str
+    date: str
+    source: str  # "file" or "tag"
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """One version's way from staging to production."""
+
+    version: str
+    staging: ReleaseEvent | None
+    production: ReleaseEvent | None
+    staging_hours: float | None  # time in staging before production, None if either is missing
+    production_approvers: tuple[Identity, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReproduceCommand:
+    """A plain git command an auditor can run to re-perform a figure."""
+
+    figure: str
+    command: str
+    expected: str
+
+
+@dataclass(frozen=True)
+class FileVersion:
+    """The content of one file as of one commit (None: the file did not exist)."""
+
+    sha: str
+    date: str
+    text: str | None
