@@ -61,6 +61,10 @@ class _Builder:
     def _mark(self, node: yaml.Node) -> tuple[int, int]:
         return (node.start_mark.line + 1, node.start_mark.column + 1)
 
+    def _report(self, node: yaml.Node, message: str) -> None:
+        line, col = self._mark(node)
+        self.problems.append(Problem(self.path, line, col, message))
+
     def build(self, node: yaml.Node, keypath: KeyPath) -> Any:
         self.count += 1
         if self.count > MAX_EXPANDED_NODES:
@@ -80,20 +84,15 @@ class _Builder:
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                line, col = self._mark(key_node)
-                self.problems.append(Problem(self.path, line, col, "merge keys (<<) are not allowed"))
+                self._report(key_node, "merge keys (<<) are not allowed")
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
-                line, col = self._mark(key_node)
-                self.problems.append(Problem(self.path, line, col, "mapping keys must be plain text"))
+                self._report(key_node, "mapping keys must be plain text")
                 continue
             key = key_node.value
             if key in result:
-                line, col = self._mark(key_node)
                 first = self.key_positions[(*keypath, key)][0]
-                self.problems.append(
-                    Problem(self.path, line, col, f"duplicate key '{key}' (first defined on line {first})")
-                )
+                self._report(key_node, f"duplicate key '{key}' (first defined on line {first})")
                 continue
             self.key_positions[(*keypath, key)] = self._mark(key_node)
             result[key] = self.build(value_node, (*keypath, key))
@@ -140,8 +139,8 @@ def load_yaml(path: Path, display_path: str | None = None) -> Document:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            limit = MAX_FILE_BYTES // 1024
-            raise InputError([Problem(shown, 1, 1, f"file is {size} bytes, over the {limit} KiB limit")])
+            message = f"file is {size} bytes, over the {MAX_FILE_BYTES // 1024} KiB limit"
+            raise InputError([Problem(shown, 1, 1, message)])
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError([Problem(shown, 1, 1, f"cannot read file: {exc.strerror}")]) from None

@@ -1,1 +1,1 @@
-"""Built-in evidence rule kinds: one module each, defining ``RULE`` (see generator/evidence/registry.py)."""
+"""Built-in evidence rule kinds: one module each, defining ``RULE`` (see evidence/registry.py)."""

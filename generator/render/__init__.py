@@ -1,0 +1,1 @@
+"""Renderers: one module or package each, defining ``RENDERER`` (see registry.py)."""

@@ -1,0 +1,245 @@
+"""Synthetic evidence models for renderer tests and benchmarks.
+
+Renderers read only ``evidence.json``; these models follow its contract (docs/architecture.md)
+so a renderer can be exercised at any size, or with hostile repository text, without git.
+Deterministic: the same arguments give the same model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+HOSTILE_TEXTS = (
+    "<script>alert('xss')</script>",
+    '<img src=x onerror="alert(1)">',
+    "[click me](javascript:alert(1))",
+    "![pixel](http://attacker.example/p.png)",
+    '--8<-- "/etc/passwd"',
+    '!!! danger "admonition injection"',
+    '{: onclick="alert(1)" }',
+    "\u202egnp.exe\u202c right-to-left override",
+    '<img src="file:///etc/passwd"> <link href="http://attacker.example/x.css">',
+    "<style>body{background:url(http://attacker.example/bg)}</style>",
+    "`code` **bold** | pipe | table",
+    "a" * 600,
+)
+
+_CATALOGS = Path(__file__).resolve().parents[1] / "controls" / "catalogs"
+_STATUSES = ("effective", "effective", "effective", "exception", "not_evidenced")
+
+
+def _sha(*parts: object) -> str:
+    return hashlib.sha1("/".join(str(p) for p in parts).encode()).hexdigest()
+
+
+def _person(rng: random.Random, hostile: bool) -> dict[str, str]:
+    names = ["Ada Operator", "Bob Builder", "Chen Wei", "Dana Approver", "Émile Zoë"]
+    name = rng.choice(names)
+    if hostile and rng.random() < 0.3:
+        name = rng.choice(HOSTILE_TEXTS)[:80]
+    email = name.lower().replace(" ", ".")[:40] + "@example.com"
+    return {"name": name, "email": email}
+
+
+def _soa_rows(rng: random.Random, control_ids: list[str]) -> list[dict[str, Any]]:
+    rows = []
+    for file_name in ("iso27001-2022.yaml", "iso27017-2015.yaml"):
+        catalog = yaml.safe_load((_CATALOGS / file_name).read_text("utf-8"))
+        for entry in catalog["entries"]:
+            if entry["kind"] == "clause":
+                continue
+            decision = rng.choice(("implemented", "implemented", "inherited", "excluded"))
+            implemented = sorted(rng.sample(control_ids, 2)) if decision == "implemented" else []
+            rows.append(
+                {
+                    "ref": f"{catalog['standard']}/{entry['id']}",
+                    "title": entry["title"],
+                    "theme": entry.get("theme", "cloud"),
+                    "applicable": decision != "excluded",
+                    "decision": decision,
+                    "justification": f"Synthetic justification for {entry['id']}.",
+                    "implemented_by": implemented,
+                    "responsibility": rng.choice(("provider", "customer", "shared")),
+                    "status": rng.choice(_STATUSES) if implemented else None,
+                    "last_evidence": "2026-06-20" if implemented else None,
+                    "refs_2013": [],
+                }
+            )
+    return rows
+
+
+def synthetic_evidence(
+    installation: str = "acme",
+    *,
+    changes: int = 60,
+    controls: int = 32,
+    hostile: bool = False,
+    seed: int = 0,
+    period: tuple[str, str] = ("2026-01-01", "2026-06-30"),
+) -> dict[str, Any]:
+    """An evidence model with the given number of changes and controls."""
+    rng = random.Random(f"{installation}:{seed}")
+    start = dt.datetime.fromisoformat(period[0] + "T00:00:00+00:00")
+    span = (dt.date.fromisoformat(period[1]) - dt.date.fromisoformat(period[0])).days + 1
+    change_list = []
+    for index in range(changes):
+        when = start + dt.timedelta(seconds=int(span * 86400 * index / max(changes, 1)))
+        env = rng.choice((["staging"], ["production"], ["staging", "production"]))
+        subject = f"Change {index}: update {rng.choice(['logging', 'backup', 'idp', 'release'])}"
+        if hostile:
+            subject = HOSTILE_TEXTS[index % len(HOSTILE_TEXTS)]
+        author = _person(rng, hostile)
+        approvers = [] if rng.random() < 0.05 else [_person(rng, hostile)]
+        change_list.append(
+            {
+                "sha": _sha(installation, "change", index),
+                "parents": [_sha(installation, "change", index - 1)],
+                "environments": env,
+                "author": author,
+                "authored_at": when.isoformat(),
+                "committer": author,
+                "committed_at": when.isoformat(),
+                "subject": subject,
+                "body": HOSTILE_TEXTS[(index + 3) % len(HOSTILE_TEXTS)] if hostile else "",
+                "files": [
+                    {
+                        "status": "M",
+                        "path": f"environments/{env[0]}/meshstack.yaml",
+                        "old_path": None,
+                    }
+                ],
+                "approvers": approvers,
+                "authors": [author],
+                "self_approved": bool(approvers) and approvers[0] == author,
+                "signed": rng.random() > 0.02,
+                "signature": "ssh",
+                "verified": None,
+                "releases": {},
+            }
+        )
+    releases, promotions = [], []
+    for week in range(span // 7):
+        version = f"{period[0][:4]}.{week + 1}.0"
+        staged = start + dt.timedelta(days=7 * week, hours=9)
+        produced = staged + dt.timedelta(days=rng.randint(2, 6))
+        staging = {"sha": _sha(installation, "stage", week), "date": staged.isoformat()}
+        production = {"sha": _sha(installation, "prod", week), "date": produced.isoformat()}
+        releases.append({"version": version, "environment": "staging", "source": "file", **staging})
+        releases.append(
+            {"version": version, "environment": "production", "source": "file", **production}
+        )
+        promotions.append(
+            {
+                "version": version,
+                "staging": staging,
+                "production": production,
+                "staging_hours": (produced - staged).total_seconds() / 3600,
+                "production_approvers": [_person(rng, hostile)],
+            }
+        )
+    control_ids = [
+        f"MS-{family}-{n:02d}"
+        for n in range(1, 5)
+        for family in ("CHG", "CFG", "LOG", "IAM", "BCK", "ACC", "OPS", "GOV")
+    ][:controls]
+    control_ids.sort()
+    control_list = []
+    for control_id in control_ids:
+        status = rng.choice(_STATUSES)
+        failed = 0 if status == "effective" else rng.randint(1, 3)
+        cited = [c["sha"] for c in change_list[:5]]
+        failures = [
+            {
+                "sha": cited[i % len(cited)] if cited else None,
+                "window": None,
+                "message": "no approver",
+                "exception": None,
+            }
+            for i in range(failed if status == "exception" else 0)
+        ]
+        result = {
+            "rule": "change-approval",
+            "params": {"environments": ["production"]},
+            "status": status,
+            "reason": f"{failed} of {changes} changes failed.",
+            "figures": {"population": changes, "passed": changes - failed, "failed": failed},
+            "cited": cited,
+            "failures": failures,
+            "details": {},
+        }
+        control_list.append(
+            {
+                "id": control_id,
+                "title": f"Synthetic control {control_id}",
+                "description": "A control used to exercise renderers.",
+                "owner": "meshcloud Platform Operations",
+                "responsibility": rng.choice(("provider", "customer", "shared")),
+                "implements": [
+                    {"ref": "iso27001:2022/A.8.32", "coverage": "full", "rationale": "Synthetic."}
+                ],
+                "status": status,
+                "reason": result["reason"],
+                "results": [result],
+                "last_evidence": "2026-06-20",
+            }
+        )
+    envs = {e for c in change_list for e in c["environments"]}
+    population = {env: sum(env in c["environments"] for c in change_list) for env in sorted(envs)}
+    sample_size = min(25, changes)
+    return {
+        "schema_version": 1,
+        "tool": {"name": "meshcomply", "version": "0.0.0+synthetic"},
+        "installation": installation,
+        "period": {"from": period[0], "to": period[1]},
+        "source": {
+            "repo": f"example/{installation}-config",
+            "ref": "main",
+            "head": _sha(installation, "head"),
+            "head_date": f"{period[1]}T17:00:00+00:00",
+            "history_rewritten": False,
+            "reproduce": [
+                {
+                    "figure": f"population: {env}",
+                    "expected": str(count),
+                    "command": f"git -C example/{installation}-config log --first-parent "
+                    f"--since=... -- environments/{env}/ | wc -l",
+                }
+                for env, count in population.items()
+            ],
+        },
+        "environments": [
+            {
+                "name": env,
+                "paths": [f"environments/{env}/**"],
+                "approval": "required" if env == "production" else "optional",
+                "population": count,
+            }
+            for env, count in population.items()
+        ],
+        "changes": change_list,
+        "releases": releases,
+        "promotions": promotions,
+        "controls": control_list,
+        "exceptions": [],
+        "soa": _soa_rows(rng, control_ids),
+        "sample": {
+            "seed": f"{installation}:{period[0]}..{period[1]}",
+            "method": "synthetic",
+            "table": [{"max": None, "size": 25}],
+            "populations": [
+                {
+                    "environment": "production",
+                    "population": changes,
+                    "size": sample_size,
+                    "shas": [c["sha"] for c in change_list[:sample_size]],
+                }
+            ],
+        },
+        "changes_since": None,
+    }
