@@ -1,0 +1,25 @@
+"""meshcloud release notes: the parser, the data model and meshStack version ordering."""
+
+from generator.releasenotes.model import AUDIENCES, ReleaseNote, Ticket
+from generator.releasenotes.parser import ReleaseNoteError, load_release_notes, parse_release_note
+from generator.releasenotes.versions import (
+    is_calendar_version,
+    normalize_version,
+    parse_version,
+    version_key,
+    versions_between,
+)
+
+__all__ = [
+    "AUDIENCES",
+    "ReleaseNote",
+    "ReleaseNoteError",
+    "Ticket",
+    "is_calendar_version",
+    "load_release_notes",
+    "normalize_version",
+    "parse_release_note",
+    "parse_version",
+    "version_key",
+    "versions_between",
+]
