@@ -1,0 +1,142 @@
+"""The evidence model: history facts and evaluations as the plain dict written to evidence.json.
+
+Renderers read only this model, so everything a page or PDF shows must be in it. Key order is
+fixed by construction and every list is sorted, so the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from generator import __version__
+from generator.history.model import Change, Identity, ReleaseEvent
+
+SCHEMA_VERSION = 1
+
+
+def identity(person: Identity) -> dict[str, str]:
+    return {"name": person.name, "email": person.email}
+
+
+def change_record(change: Change) -> dict[str, Any]:
+    commit = change.commit
+    return {
+        "sha": commit.sha,
+        "parents": list(commit.parents),
+        "environments": list(change.environments),
+        "author": identity(commit.author),
+        "authored_at": commit.authored_at,
+        "committer": identity(commit.committer),
+        "committed_at": commit.committed_at,
+        "subject": commit.subject,
+        "body": commit.body,
+        "files": [
+            {"status": f.status, "path": f.path, "old_path": f.old_path} for f in commit.files
+        ],
+        "approvers": [identity(p) for p in change.approvers],
+        "authors": [identity(p) for p in change.authors],
+        "self_approved": change.self_approved,
+        "signed": change.signed,
+        "signature": commit.signature,
+        "verified": change.verified,
+        "releases": dict(sorted(change.releases.items())),
+    }
+
+
+def _event(event: ReleaseEvent | None) -> dict[str, str] | None:
+    return None if event is None else {"sha": event.sha, "date": event.date}
+
+
+def history_sections(history: Any) -> dict[str, Any]:
+    """source, environments, changes, releases and promotions from an InstallationHistory."""
+    installation = history.installation
+    period = history.period
+    populations = {env.name: 0 for env in installation.environments}
+    for change in history.changes:
+        for env in change.environments:
+            populations[env] = populations.get(env, 0) + 1
+    start, end = period.start.isoformat(), period.end.isoformat()
+    releases = [
+        {
+            "version": event.version,
+            "environment": event.environment,
+            "sha": event.sha,
+            "date": event.date,
+            "source": event.source,
+        }
+        for event in history.releases
+        if start <= event.date[:10] <= end
+    ]
+    return {
+        "source": {
+            "repo": installation.repo,
+            "ref": installation.ref,
+            "head": history.head,
+            "head_date": history.head_date,
+            "history_rewritten": history.rewritten,
+            "reproduce": [
+                {"figure": r.figure, "command": r.command, "expected": r.expected}
+                for r in history.reproduce
+            ],
+        },
+        "environments": [
+            {
+                "name": env.name,
+                "paths": list(env.paths),
+                "approval": env.approval,
+                "population": populations[env.name],
+            }
+            for env in installation.environments
+        ],
+        "changes": [change_record(change) for change in history.changes],
+        "releases": releases,
+        "promotions": [
+            {
+                "version": p.version,
+                "staging": _event(p.staging),
+                "production": _event(p.production),
+                "staging_hours": p.staging_hours,
+                "production_approvers": [identity(a) for a in p.production_approvers],
+            }
+            for p in history.promotions
+        ],
+    }
+
+
+def assemble(
+    *,
+    installation: str,
+    period: Any,
+    history_part: dict[str, Any],
+    controls: list[dict[str, Any]],
+    exceptions: list[dict[str, Any]],
+    soa: list[dict[str, Any]],
+    sample: dict[str, Any],
+    changes_since: dict[str, Any] | None,
+) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "meshcomply", "version": __version__},
+        "installation": installation,
+        "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
+        **history_part,
+        "controls": controls,
+        "exceptions": exceptions,
+        "soa": soa,
+        "sample": sample,
+        "changes_since": changes_since,
+    }
+
+
+def dumps(model: dict[str, Any]) -> str:
+    return json.dumps(model, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_model(model: dict[str, Any], path: Path) -> None:
+    path.write_text(dumps(model), encoding="utf-8")
+
+
+def read_model(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,114 @@
+"""changes.csv and sample.csv: the populations as spreadsheets an auditor can filter and re-count.
+
+Cells come from repositories and are untrusted: a leading ``= + - @`` (or tab/CR) would run as a
+formula in a spreadsheet, so such cells are prefixed with an apostrophe (OWASP CSV injection).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+CHANGE_COLUMNS = (
+    "sha",
+    "committed_at",
+    "environments",
+    "author_name",
+    "author_email",
+    "committer_name",
+    "committer_email",
+    "approvers",
+    "self_approved",
+    "signed",
+    "verified",
+    "releases",
+    "files",
+    "subject",
+)
+SAMPLE_COLUMNS = (
+    "environment",
+    "position",
+    "sha",
+    "rank",
+    "committed_at",
+    "author",
+    "approvers",
+    "subject",
+)
+
+
+def safe_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _people(people: list[dict[str, str]]) -> str:
+    return "; ".join(f"{p['name']} <{p['email']}>" for p in people)
+
+
+def change_row(change: dict[str, Any]) -> list[str]:
+    values = (
+        change["sha"],
+        change["committed_at"],
+        ";".join(change["environments"]),
+        change["author"]["name"],
+        change["author"]["email"],
+        change["committer"]["name"],
+        change["committer"]["email"],
+        _people(change["approvers"]),
+        change["self_approved"],
+        change["signed"],
+        change["verified"],
+        ";".join(f"{env}={version}" for env, version in change["releases"].items()),
+        len(change["files"]),
+        change["subject"],
+    )
+    return [safe_cell(v) for v in values]
+
+
+def _csv_text(header: tuple[str, ...], rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def changes_csv(model: dict[str, Any]) -> str:
+    return _csv_text(CHANGE_COLUMNS, [change_row(c) for c in model["changes"]])
+
+
+def sample_csv(model: dict[str, Any]) -> str:
+    from generator.evidence.sample import rank
+
+    by_sha = {c["sha"]: c for c in model["changes"]}
+    seed = model["sample"]["seed"]
+    rows = []
+    for entry in model["sample"]["populations"]:
+        for position, sha in enumerate(entry["shas"], start=1):
+            change = by_sha[sha]
+            values = (
+                entry["environment"],
+                position,
+                sha,
+                rank(seed, entry["environment"], sha),
+                change["committed_at"],
+                f"{change['author']['name']} <{change['author']['email']}>",
+                _people(change["approvers"]),
+                change["subject"],
+            )
+            rows.append([safe_cell(v) for v in values])
+    return _csv_text(SAMPLE_COLUMNS, rows)
+
+
+def write_tables(model: dict[str, Any], pack_dir: Path) -> None:
+    (pack_dir / "changes.csv").write_text(changes_csv(model), encoding="utf-8", newline="")
+    (pack_dir / "sample.csv").write_text(sample_csv(model), encoding="utf-8", newline="")
