@@ -204,3 +204,67 @@ def _add_crosswalk(
             if old in entries:
                 to_2022.setdefault(old, []).append(new)
                 to_2013.setdefault(new, []).append(old)
+
+
+def implementable_problem(catalogs: Catalogs, ref: str) -> str | None:
+    """Why a meshStack control cannot implement ref, or None if it can.
+
+    Controls map to ISO/IEC 27001:2022 (clauses and Annex A) and ISO/IEC 27017; a 2013 control is
+    pointed at its 2022 equivalent so the library has one numbering.
+    """
+    message = _unknown(catalogs, ref)
+    if message:
+        return message
+    entry = catalogs.entries[ref]
+    if entry.standard not in SOA_STANDARDS:
+        return _older_standard(catalogs, entry, "map to")
+    return None
+
+
+def decidable_problem(catalogs: Catalogs, ref: str) -> str | None:
+    """Why ref cannot have an applicability decision, or None if it can."""
+    message = _unknown(catalogs, ref)
+    if message:
+        return message
+    entry = catalogs.entries[ref]
+    if entry.standard not in SOA_STANDARDS:
+        return _older_standard(catalogs, entry, "decide")
+    if entry.kind not in SOA_KINDS:
+        return (
+            f"'{ref}' is a clause of {catalogs.titles[entry.standard]}, not an Annex A or "
+            "ISO/IEC 27017 control: clauses are not decided in the Statement of Applicability"
+        )
+    return None
+
+
+def _unknown(catalogs: Catalogs, ref: str) -> str | None:
+    if ref in catalogs.entries:
+        return None
+    standard, slash, entry_id = ref.partition("/")
+    if not slash:
+        return _unqualified(catalogs, ref)
+    if standard not in catalogs.titles:
+        known = ", ".join(catalogs.standards())
+        return f"unknown reference '{ref}': no catalog for '{standard}' (known: {known})"
+    return (
+        f"unknown reference '{ref}': '{entry_id}' is not in the {catalogs.titles[standard]} catalog"
+    )
+
+
+def _unqualified(catalogs: Catalogs, ref: str) -> str:
+    for standard in SOA_STANDARDS:
+        if qualify(standard, ref) in catalogs.entries:
+            return f"'{ref}' is not fully qualified: write '{qualify(standard, ref)}'"
+    return (
+        f"'{ref}' is not fully qualified: write <standard>/<id>, e.g. "
+        f"'{ISO27001_2022}/A.8.32' or '{ISO27017_2015}/CLD.12.4.5'"
+    )
+
+
+def _older_standard(catalogs: Catalogs, entry: CatalogEntry, verb: str) -> str:
+    newer = catalogs.crosswalk_2022_for(entry.ref)
+    hint = f" ({', '.join(newer)})" if newer else ""
+    return (
+        f"'{entry.ref}' is a control of {catalogs.titles[entry.standard]}: {verb} its "
+        f"{catalogs.titles.get(ISO27001_2022, ISO27001_2022)} equivalent instead{hint}"
+    )
