@@ -1,0 +1,353 @@
+"""``meshcomply.yml``: the installations to audit and the options of the packs built from them.
+
+Loading validates the file against ``generator/schemas/config.schema.json`` and then checks what a
+schema cannot say (period order, regular expressions, files that must exist), collecting every
+problem before raising, so users fix them all in one go. Relative paths resolve against the
+folder of ``meshcomply.yml``; a repository given as a git URL is cloned into a cache folder (see
+``generator.history.clone``). The file format is documented in docs/history.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.errors import InputError, Problem, raise_if
+from generator.validate import load_schema, schema_problems
+from generator.yamlio import Document, load_yaml
+
+NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_PERIOD = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})\.\.([0-9]{4}-[0-9]{2}-[0-9]{2})$")
+# What git itself accepts as a remote; anything else is a local path.
+_URL = re.compile(r"^(?:(?:https?|ssh|git|file)://|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:)")
+DEFAULT_TRAILERS = ("Approved-by", "Reviewed-by")
+
+
+@dataclass(frozen=True)
+class Period:
+    """An audit period: inclusive calendar dates, in UTC."""
+
+    start: dt.date
+    end: dt.date
+
+    @property
+    def start_utc(self) -> dt.datetime:
+        return dt.datetime.combine(self.start, dt.time(), tzinfo=dt.UTC)
+
+    @property
+    def end_utc_exclusive(self) -> dt.datetime:
+        return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+
+    @property
+    def label(self) -> str:
+        """Folder-name form: ``2026-01-01_2026-06-30``."""
+        return f"{self.start.isoformat()}_{self.end.isoformat()}"
+
+    @property
+    def text(self) -> str:
+        """The form users write: ``2026-01-01..2026-06-30``."""
+        return f"{self.start.isoformat()}..{self.end.isoformat()}"
+
+    def contains(self, moment: dt.datetime) -> bool:
+        """Whether an aware datetime falls inside the period."""
+        return self.start_utc <= moment < self.end_utc_exclusive
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        """``FIRST..LAST`` with ISO dates; ValueError saying what is wrong otherwise."""
+        match = _PERIOD.match(text.strip()) if isinstance(text, str) else None
+        if match is None:
+            raise ValueError(
+                f"period {text!r} is not FIRST..LAST with dates as YYYY-MM-DD "
+                "(e.g. 2026-01-01..2026-06-30)"
+            )
+        dates = []
+        for part in match.groups():
+            try:
+                dates.append(dt.date.fromisoformat(part))
+            except ValueError:
+                raise ValueError(f"period {text!r}: {part} is not a calendar date") from None
+        start, end = dates
+        if end < start:
+            raise ValueError(f"period {text!r} ends before it starts")
+        return cls(start, end)
+
+
+@dataclass(frozen=True)
+class ReleaseSource:
+    """Where an environment's running version is recorded: a file's dotted key, or tags."""
+
+    file: str | None = None
+    key: str | None = None
+    tag_pattern: str | None = None  # with a named group `version`
+
+
+@dataclass(frozen=True)
+class EnvironmentConfig:
+    name: str
+    paths: tuple[str, ...]  # git glob pathspecs, without the ":(glob)" magic
+    release: ReleaseSource | None
+    approval: str  # "required" | "optional"
+
+
+@dataclass(frozen=True)
+class ApprovalConfig:
+    trailers: tuple[str, ...] = DEFAULT_TRAILERS
+    merge_committer: bool = True
+
+
+@dataclass(frozen=True)
+class SigningConfig:
+    """Keys to verify signatures with; with neither set, signatures are detected, not verified."""
+
+    allowed_signers: Path | None = None
+    gpg_keyring: Path | None = None
+
+    @property
+    def verifies(self) -> bool:
+        return self.allowed_signers is not None or self.gpg_keyring is not None
+
+
+@dataclass(frozen=True)
+class InstallationConfig:
+    name: str
+    repo: str  # as written in meshcomply.yml
+    repo_path: Path  # the local repository (a cache clone for URLs)
+    ref: str
+    environments: tuple[EnvironmentConfig, ...]
+    approvals: ApprovalConfig = field(default_factory=ApprovalConfig)
+    signing: SigningConfig = field(default_factory=SigningConfig)
+    exceptions: Path | None = None
+    evidence_dir: Path | None = None
+    period: Period | None = None
+
+    @property
+    def is_remote(self) -> bool:
+        return is_url(self.repo)
+
+    def environment(self, name: str) -> EnvironmentConfig | None:
+        return next((e for e in self.environments if e.name == name), None)
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    period: Period | None
+    installations: tuple[InstallationConfig, ...]
+    release_notes: Path | None = None
+    controls: Path | None = None
+    sample: dict[str, Any] = field(default_factory=dict)
+    pdf: dict[str, Any] = field(default_factory=dict)
+    portal: dict[str, Any] = field(default_factory=dict)
+
+    def installation(self, name: str) -> InstallationConfig | None:
+        return next((i for i in self.installations if i.name == name), None)
+
+
+def is_url(repo: str) -> bool:
+    return bool(_URL.match(repo))
+
+
+def load_config(path: Path, *, cache_dir: Path | None = None) -> Config:
+    """Load and check ``meshcomply.yml``; InputError with every problem, located, otherwise.
+
+    Git URLs are cloned (or fetched) into ``cache_dir`` (default: $MESHCOMPLY_CACHE or
+    ``~/.cache/meshcomply``) once everything else in the file is valid.
+    """
+    document = load_yaml(path)
+    if not isinstance(document.data, dict):
+        raise InputError([document.problem((), "the file must be a mapping with installations")])
+    problems = schema_problems(document, load_schema("config"))
+    reader = _Reader(document, path.parent)
+    try:
+        config = reader.config(path)
+    except (KeyError, TypeError, AttributeError):
+        # A shape the schema already rejected; its problems say what to fix.
+        if not problems:
+            raise
+    raise_if([*problems, *reader.problems])
+    return _with_clones(config, document, cache_dir)
+
+
+class _Reader:
+    """Turns the schema-valid document into dataclasses, noting every semantic problem."""
+
+    def __init__(self, document: Document, base: Path):
+        self.doc = document
+        self.base = base
+        self.base_text = str(base) if str(base) not in ("", ".") else "the current folder"
+        self.problems: list[Problem] = []
+
+    def note(self, keypath: tuple[str | int, ...], message: str, *, key: bool = False) -> None:
+        """A problem at keypath; value problems are prefixed with the field's dotted name."""
+        if not key:
+            message = f"{_field(keypath)}: {message}"
+        self.problems.append(self.doc.problem(keypath, message, key=key))
+
+    def config(self, path: Path) -> Config:
+        data = self.doc.data
+        installations = tuple(
+            self.installation(name, value) for name, value in data["installations"].items()
+        )
+        portal = data.get("portal", {})
+        if "logo" in portal:
+            self.existing(("portal", "logo"), portal["logo"], want_dir=False)
+        return Config(
+            path=path,
+            period=self.period(("period",), data.get("period")),
+            installations=installations,
+            release_notes=self.existing(("release_notes",), data.get("release_notes"), True),
+            controls=self.existing(("controls",), data.get("controls"), want_dir=True),
+            sample=data.get("sample", {}),
+            pdf=data.get("pdf", {}),
+            portal=portal,
+        )
+
+    def period(self, keypath: tuple[str, ...], text: str | None) -> Period | None:
+        if text is None:
+            return None
+        try:
+            return Period.parse(text)
+        except ValueError as exc:
+            self.note(keypath, str(exc))
+            return None
+
+    def existing(self, keypath: tuple[str, ...], text: str | None, want_dir: bool) -> Path | None:
+        """A path relative to meshcomply.yml that must exist (as a folder or a file)."""
+        if text is None:
+            return None
+        path = (self.base / text).resolve()
+        if not path.exists():
+            self.note(keypath, f"{text!r} does not exist (relative to {self.base_text})")
+        elif want_dir and not path.is_dir():
+            self.note(keypath, f"{text!r} is not a folder")
+        elif not want_dir and not path.is_file():
+            self.note(keypath, f"{text!r} is not a file")
+        return path
+
+    def installation(self, name: str, data: dict[str, Any]) -> InstallationConfig:
+        at = ("installations", name)
+        if not NAME.match(name):
+            self.note(at, _name_message("installation", name), key=True)
+        repo = data["repo"]
+        if is_url(repo):
+            repo_path = Path()  # filled in by the clone, once the whole file is valid
+        else:
+            repo_path = self.existing((*at, "repo"), repo, want_dir=True) or Path()
+        signing = data.get("signing", {})
+        approvals = data.get("approvals", {})
+        trailers = tuple(approvals.get("trailers", DEFAULT_TRAILERS))
+        for index, trailer in enumerate(trailers):
+            if not re.fullmatch(r"[A-Za-z0-9-]+", trailer):
+                self.note((*at, "approvals", "trailers", index), _trailer_message(trailer))
+        return InstallationConfig(
+            name=name,
+            repo=repo,
+            repo_path=repo_path,
+            ref=data["ref"],
+            environments=tuple(
+                self.environment((*at, "environments", env), env, value)
+                for env, value in data["environments"].items()
+            ),
+            approvals=ApprovalConfig(trailers, approvals.get("merge_committer", True)),
+            signing=SigningConfig(
+                allowed_signers=self.existing(
+                    (*at, "signing", "allowed_signers"), signing.get("allowed_signers"), False
+                ),
+                gpg_keyring=self.existing(
+                    (*at, "signing", "gpg_keyring"), signing.get("gpg_keyring"), False
+                ),
+            ),
+            exceptions=self.existing((*at, "exceptions"), data.get("exceptions"), False),
+            evidence_dir=self.existing((*at, "evidence_dir"), data.get("evidence_dir"), True),
+            period=self.period((*at, "period"), data.get("period")),
+        )
+
+    def environment(
+        self, at: tuple[str, ...], name: str, data: dict[str, Any]
+    ) -> EnvironmentConfig:
+        if not NAME.match(name):
+            self.note(at, _name_message("environment", name), key=True)
+        for index, pathspec in enumerate(data["paths"]):
+            if pathspec.startswith((":", "/")) or ".." in pathspec.split("/"):
+                self.note(
+                    (*at, "paths", index),
+                    f"{pathspec!r} must be relative to the repository root, "
+                    "without '..' and without pathspec magic (':' prefix)",
+                )
+        return EnvironmentConfig(
+            name=name,
+            paths=tuple(data["paths"]),
+            release=self.release((*at, "release"), data.get("release")),
+            approval=data.get("approval", "optional"),
+        )
+
+    def release(self, at: tuple[str, ...], data: dict[str, Any] | None) -> ReleaseSource | None:
+        if data is None:
+            return None
+        source = ReleaseSource(data.get("file"), data.get("key"), data.get("tag_pattern"))
+        by_file = source.file is not None or source.key is not None
+        if by_file and source.tag_pattern is not None:
+            self.note(at, "give either file and key, or tag_pattern, not both")
+        elif source.tag_pattern is not None:
+            self.check_tag_pattern((*at, "tag_pattern"), source.tag_pattern)
+        elif source.file is None or source.key is None:
+            missing = "key" if source.file is not None else "file"
+            if not by_file:
+                self.note(at, "needs file and key, or tag_pattern")
+            else:
+                self.note(at, f"missing '{missing}' (file and key go together)")
+        if source.key is not None and "" in source.key.split("."):
+            self.note((*at, "key"), f"{source.key!r} is not a dotted key (a.b.c)")
+        return source
+
+    def check_tag_pattern(self, at: tuple[str, ...], pattern: str) -> None:
+        try:
+            compiled = re.compile(pattern)
+        except re.error as exc:
+            self.note(at, f"not a valid regular expression: {exc}")
+            return
+        if "version" not in compiled.groupindex:
+            self.note(at, "needs a named group (?P<version>...)")
+
+
+def _field(keypath: tuple[str | int, ...]) -> str:
+    parts = [f"[{k}]" if isinstance(k, int) else f".{k}" for k in keypath]
+    return "".join(parts).lstrip(".") or "document"
+
+
+def _name_message(kind: str, name: str) -> str:
+    return (
+        f"{kind} name {name!r} must be lowercase letters, digits and '-', "
+        "starting with a letter or digit"
+    )
+
+
+def _trailer_message(trailer: str) -> str:
+    return f"trailer {trailer!r} is not a trailer name (letters, digits and '-', e.g. Approved-by)"
+
+
+def _with_clones(config: Config, document: Document, cache_dir: Path | None) -> Config:
+    """The config with every URL repository cloned or fetched; problems located at `repo:`."""
+    from dataclasses import replace
+
+    from generator.history.clone import CloneError, ensure_clone
+
+    installations = []
+    problems = []
+    for installation in config.installations:
+        if installation.is_remote:
+            try:
+                local = ensure_clone(installation.repo, cache_dir)
+            except CloneError as exc:
+                problems.append(
+                    document.problem(("installations", installation.name, "repo"), str(exc))
+                )
+                local = Path()
+            installation = replace(installation, repo_path=local)
+        installations.append(installation)
+    raise_if(problems)
+    return replace(config, installations=tuple(installations))

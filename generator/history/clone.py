@@ -1,0 +1,60 @@
+"""Local mirrors of installation repositories given as git URLs.
+
+A URL is cloned once (a full mirror: a shallow clone could not prove a population complete) into
+``<cache>/repos/<hash of the URL>`` and fetched on every later run, so a build always reads the
+remote's current state. A fetch that fails is an error, not a silent fall-back to stale history.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+from git.cmd import Git
+from git.exc import GitCommandError
+
+
+class CloneError(Exception):
+    """A repository URL that could not be cloned or fetched; the message says why."""
+
+
+def default_cache_dir() -> Path:
+    """$MESHCOMPLY_CACHE, or ~/.cache/meshcomply."""
+    configured = os.environ.get("MESHCOMPLY_CACHE")
+    if configured:
+        return Path(configured)
+    return Path.home() / ".cache" / "meshcomply"
+
+
+def mirror_path(url: str, cache_dir: Path | None = None) -> Path:
+    digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:20]
+    return (cache_dir or default_cache_dir()) / "repos" / digest
+
+
+def ensure_clone(url: str, cache_dir: Path | None = None) -> Path:
+    """A current local mirror of `url`: cloned the first time, fetched afterwards."""
+    target = mirror_path(url, cache_dir)
+    if (target / "HEAD").is_file():
+        _run(["git", "fetch", "--prune", "--tags", "--force", "origin"], target, url, "fetch")
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    # "--" keeps a URL starting with "-" from being read as an option.
+    _run(["git", "clone", "--mirror", "--quiet", "--", url, str(partial)], None, url, "clone")
+    partial.rename(target)
+    return target
+
+
+def _run(command: list[str], cwd: Path | None, url: str, action: str) -> None:
+    # No terminal prompts: a build must fail with a message, not hang waiting for a password.
+    env = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true"}
+    try:
+        Git(str(cwd) if cwd else None).execute(command, env=env)
+    except GitCommandError as exc:
+        stderr = (exc.stderr or "").strip().strip("'").strip()
+        detail = stderr.splitlines()[-1].strip() if stderr else f"git exited with {exc.status}"
+        detail = detail.removeprefix("stderr:").strip()
+        raise CloneError(f"cannot {action} {url}: {detail}") from None
