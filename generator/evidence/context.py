@@ -1,0 +1,264 @@
+"""What an evidence rule sees: one installation's history over the audit period.
+
+Rules receive a ``RuleContext`` and their mapping-file ``params``. The context wraps the history
+reader's ``InstallationHistory``; the Protocols below name exactly what rules rely on, so a rule
+(built-in or a plugin) can be tested with plain model objects and no git repository.
+
+Dates: every date a rule reports (``last_evidence``, window bounds) is UTC, like the period's
+boundaries, so a commit at 23:30+02:00 on the last day of the period is inside it on every machine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Protocol
+
+from generator.evidence.registry import RuleResult
+from generator.history.model import Change, Commit, FileVersion, Promotion, ReleaseEvent, utc
+
+
+class PeriodLike(Protocol):
+    """The audit period: ``start`` and ``end`` are inclusive calendar dates."""
+
+    start: dt.date
+    end: dt.date
+
+    @property
+    def start_utc(self) -> dt.datetime: ...
+
+    @property
+    def end_utc_exclusive(self) -> dt.datetime: ...
+
+
+class EnvironmentLike(Protocol):
+    name: str
+    paths: Sequence[str]
+
+
+class SigningLike(Protocol):
+    allowed_signers: Any  # a Path or None
+    gpg_keyring: Any  # a Path or None
+
+
+class InstallationLike(Protocol):
+    name: str
+    environments: Sequence[EnvironmentLike]
+    signing: SigningLike | None
+    evidence_dir: Path | None
+
+
+class HistoryLike(Protocol):
+    """The parts of ``generator.history``'s InstallationHistory that rules use."""
+
+    installation: InstallationLike
+    period: PeriodLike
+    commits: Sequence[Commit]  # first-parent, oldest first
+    changes: Sequence[Change]  # the population in the period, oldest first
+    releases: Sequence[ReleaseEvent]  # first appearance per environment, whole history
+    promotions: Sequence[Promotion]
+
+    def file_versions(self, path: str) -> list[FileVersion]: ...
+
+    def file_at(self, path: str, sha: str) -> str | None: ...
+
+    def commit_exists(self, sha: str) -> bool: ...
+
+    def last_commit_in_period(self) -> Commit | None: ...
+
+
+class EvidenceSpecLike(Protocol):
+    kind: str
+    params: dict[str, Any]
+
+
+class ControlLike(Protocol):
+    """A meshStack control as ``generator.library`` loads it."""
+
+    id: str
+    title: str
+    description: str
+    owner: str
+    responsibility: str
+    implements: Sequence[Any]  # items with ref, coverage, rationale
+    evidence: Sequence[EvidenceSpecLike]
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """The history a rule judges, with the look-ups several rules need."""
+
+    history: HistoryLike
+
+    @property
+    def installation(self) -> InstallationLike:
+        return self.history.installation
+
+    @property
+    def period(self) -> PeriodLike:
+        return self.history.period
+
+    def in_period(self, timestamp: str) -> bool:
+        """Whether an ISO 8601 timestamp falls inside the audit period."""
+        moment = utc(timestamp)
+        return self.period.start_utc <= moment < self.period.end_utc_exclusive
+
+    def changes_in(self, environments: Iterable[str]) -> list[Change]:
+        """The population members that touched any of the environments, oldest first."""
+        wanted = set(environments)
+        return [c for c in self.history.changes if wanted.intersection(c.environments)]
+
+    def configured(self, environment: str) -> bool:
+        return any(env.name == environment for env in self.installation.environments)
+
+    def environment_seen(self, environment: str) -> bool:
+        """Whether the history shows the environment existed by the end of the period.
+
+        An empty population is only evidence of "nothing changed" for an environment that
+        demonstrably exists: it is configured, and a release reached it or a commit touched its
+        paths no later than the period's end.
+        """
+        if not self.configured(environment):
+            return False
+        end = self.period.end_utc_exclusive
+        if any(e.environment == environment and utc(e.date) < end for e in self.history.releases):
+            return True
+        if self.changes_in([environment]):
+            return True
+        patterns = [
+            _glob_regex(p)
+            for env in self.installation.environments
+            if env.name == environment
+            for p in env.paths
+        ]
+        return any(
+            utc(commit.committed_at) < end
+            and any(p.fullmatch(f.path) for p in patterns for f in commit.files)
+            for commit in self.history.commits
+        )
+
+    @cached_property
+    def _commit_dates(self) -> dict[str, str]:
+        dates = {c.sha: c.committed_at for c in self.history.commits}
+        for change in self.history.changes:
+            dates.setdefault(change.commit.sha, change.commit.committed_at)
+        return dates
+
+    def commit_date(self, sha: str) -> str | None:
+        """The committer timestamp of a first-parent commit, None for an unknown sha."""
+        return self._commit_dates.get(sha)
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """An environment path glob (``environments/prod/**``) as a regex: ``**`` crosses folders."""
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out))
+
+
+# Wording and figure helpers shared by the rule modules (and available to plugin rules).
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """``1 change``, ``2 changes``."""
+    word = singular if count == 1 else (plural_form or f"{singular}s")
+    return f"{count} {word}"
+
+
+def environments_phrase(environments: Iterable[str]) -> str:
+    """``production``, ``staging and production``, ``a, b and c`` (as given, de-duplicated)."""
+    names = list(dict.fromkeys(environments))
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def number(value: float) -> str:
+    """A figure for a sentence: at most one decimal, no trailing ``.0`` (``3.5``, ``24``)."""
+    rounded = round(float(value), 1)
+    return f"{rounded:g}" if abs(rounded) < 1e15 else str(rounded)
+
+
+def utc_date(timestamp: str) -> str:
+    """The UTC calendar date (``YYYY-MM-DD``) of an ISO 8601 timestamp."""
+    return utc(timestamp).date().isoformat()
+
+
+def utc_timestamp(moment: dt.datetime) -> str:
+    """A datetime as an ISO 8601 UTC string with an explicit offset."""
+    return moment.astimezone(dt.UTC).isoformat()
+
+
+def newest_date(timestamps: Iterable[str | None]) -> str | None:
+    """The UTC date of the latest timestamp, None when there is none."""
+    moments = [utc(t) for t in timestamps if t]
+    return max(moments).date().isoformat() if moments else None
+
+
+def hours_between(start: dt.datetime, end: dt.datetime) -> float:
+    return round((end - start).total_seconds() / 3600, 2)
+
+
+def unconfigured_result(context: RuleContext, environments: Iterable[str]) -> RuleResult | None:
+    """``not_evidenced`` when a mapping names an environment the installation does not have.
+
+    A typo such as ``prod`` for ``production`` would otherwise judge an empty population and
+    pass; missing evidence is never a pass.
+    """
+    missing = [e for e in dict.fromkeys(environments) if not context.configured(e)]
+    if not missing:
+        return None
+    names = environments_phrase(f"'{e}'" for e in missing)
+    known = environments_phrase(env.name for env in context.installation.environments) or "none"
+    verb = "is" if len(missing) == 1 else "are"
+    return RuleResult(
+        status="not_evidenced",
+        reason=(
+            f"Environment {names} {verb} not configured for installation "
+            f"{context.installation.name} (configured: {known}), so there is no evidence for it."
+        ),
+    )
+
+
+def empty_population_result(
+    context: RuleContext,
+    environments: Iterable[str],
+    nothing: str,
+    *,
+    status: str,
+    reason: str,
+) -> RuleResult:
+    """The verdict on an empty population: ``not_evidenced`` unless every environment is seen.
+
+    ``nothing`` completes "No ... in the period" (e.g. "production changes"); ``status`` and
+    ``reason`` are the verdict when the environments demonstrably exist.
+    """
+    unseen = [e for e in dict.fromkeys(environments) if not context.environment_seen(e)]
+    if unseen:
+        return RuleResult(
+            status="not_evidenced",
+            reason=(
+                f"No {nothing} in the period, and the history shows no release or commit for "
+                f"{environments_phrase(unseen)} by the period end, so there is no evidence."
+            ),
+        )
+    return RuleResult(status=status, reason=reason)

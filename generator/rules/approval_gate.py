@@ -1,0 +1,126 @@
+"""approval-gate: every change that moved an environment's release version was approved.
+
+This is the customer's manual gate: releases roll out to staging automatically, and to production
+only once the customer approves. The population is the release points in the period: changes that
+set a new version in the environment (file-based releases) and the commits that tagged releases
+reached (tag-based releases).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from generator.evidence.context import (
+    RuleContext,
+    empty_population_result,
+    newest_date,
+    plural,
+    unconfigured_result,
+)
+from generator.evidence.registry import Failure, Rule, RuleResult
+from generator.history.model import Change, utc
+from generator.rules.change_approval import approval_problem
+
+PARAMS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "environment": {
+            "type": "string",
+            "minLength": 1,
+            "default": "production",
+            "description": "the environment whose release version the gate guards",
+        },
+    },
+}
+
+
+@dataclass(frozen=True)
+class ReleasePoint:
+    sha: str
+    version: str
+    date: str
+    change: Change | None  # None: the commit is not a member of the population
+
+
+def release_points(context: RuleContext, environment: str) -> list[ReleasePoint]:
+    """Every commit that moved the environment's version in the period, oldest first.
+
+    A tagged release whose commit is not a member of the population has no change: its approval
+    cannot be shown, which the rule reports as a failure.
+    """
+    changes = {c.commit.sha: c for c in context.history.changes}
+    points: dict[str, ReleasePoint] = {}
+    for change in context.history.changes:
+        if environment in change.releases:
+            commit = change.commit
+            version = change.releases[environment]
+            points[commit.sha] = ReleasePoint(commit.sha, version, commit.committed_at, change)
+    for event in context.history.releases:
+        if event.environment == environment and context.in_period(event.date):
+            change = changes.get(event.sha)
+            points.setdefault(event.sha, ReleasePoint(event.sha, event.version, event.date, change))
+    return sorted(points.values(), key=lambda p: (utc(p.date), p.sha))
+
+
+def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
+    environment = params.get("environment", "production")
+    unconfigured = unconfigured_result(context, [environment])
+    if unconfigured:
+        return unconfigured
+    points = release_points(context, environment)
+    what = f"{environment} releases"
+    if not points:
+        return empty_population_result(
+            context,
+            [environment],
+            what,
+            status="not_applicable",
+            reason=f"No release reached {environment} in the period, so the gate was not used.",
+        )
+    failures = []
+    for point in points:
+        if point.change is None:
+            message = "release commit is not a change to the environment; no approval found"
+        else:
+            problem = approval_problem(point.change)
+            message = problem[1] if problem else ""
+        if message:
+            failures.append(Failure(message=f"{point.version}: {message}", sha=point.sha))
+    total, failed = len(points), len(failures)
+    if failures:
+        verb = "was" if failed == 1 else "were"
+        status = "exception"
+        reason = f"{failed} of {total} {what} in the period {verb} not approved by the customer."
+    else:
+        status = "effective"
+        reason = (
+            f"All {plural(total, f'{environment} release')} in the period were approved by "
+            "someone other than their author."
+            if total > 1
+            else f"The 1 {environment} release in the period was approved by someone other "
+            "than its author."
+        )
+    return RuleResult(
+        status=status,
+        reason=reason,
+        population=total,
+        passed=total - failed,
+        failed=failed,
+        cited=tuple(p.sha for p in points),
+        failures=tuple(failures),
+        details={
+            "environment": environment,
+            "releases": [{"version": p.version, "sha": p.sha} for p in points],
+        },
+        last_evidence=newest_date(p.date for p in points),
+    )
+
+
+RULE = Rule(
+    kind="approval-gate",
+    summary="Every change that moved an environment's release version was approved.",
+    params_schema=PARAMS_SCHEMA,
+    evaluate=evaluate,
+)

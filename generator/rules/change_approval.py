@@ -1,0 +1,123 @@
+"""change-approval: every change to the named environments was approved by someone else.
+
+Segregation of duties: an approval by one of the change's own authors does not count, and the
+change fails as self-approved. See docs/evidence.md for the verdict on an empty population.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.evidence.context import (
+    RuleContext,
+    empty_population_result,
+    environments_phrase,
+    newest_date,
+    plural,
+    unconfigured_result,
+)
+from generator.evidence.registry import Failure, Rule, RuleResult
+from generator.history.model import Change
+
+PARAMS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["environments"],
+    "properties": {
+        "environments": {
+            "type": "array",
+            "minItems": 1,
+            "uniqueItems": True,
+            "items": {"type": "string", "minLength": 1},
+            "description": "the environments whose changes make up the population",
+        },
+        "min_approvers": {
+            "type": "integer",
+            "minimum": 1,
+            "default": 1,
+            "description": "approvals each change needs, from people other than its authors",
+        },
+    },
+}
+
+
+def self_approvers(change: Change) -> list[str]:
+    """Names of the approvers who are also authors of the change (reader's flag as fallback)."""
+    names = [a.name for a in change.approvers if any(a.matches(b) for b in change.authors)]
+    if not names and change.self_approved:
+        names = [a.name for a in change.authors[:1]] or [change.commit.author.name]
+    return list(dict.fromkeys(names))
+
+
+def approval_problem(change: Change, minimum: int = 1) -> tuple[str, str] | None:
+    """(category, message) of what is wrong with a change's approval, None when it is fine."""
+    if not change.approvers:
+        return "no_approver", "no approver"
+    if change.self_approved:
+        return "self_approved", f"self-approved by {', '.join(self_approvers(change))}"
+    if len(change.approvers) < minimum:
+        count = plural(len(change.approvers), "approver")
+        return "too_few_approvers", f"{count} (minimum {minimum})"
+    return None
+
+
+_CATEGORY_WORDS = {
+    "no_approver": "without an approver",
+    "self_approved": "self-approved",
+    "too_few_approvers": "with too few approvers",
+}
+
+
+def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
+    environments = params["environments"]
+    minimum = params.get("min_approvers", 1)
+    unconfigured = unconfigured_result(context, environments)
+    if unconfigured:
+        return unconfigured
+    what = f"{environments_phrase(environments)} changes"
+    population = context.changes_in(environments)
+    if not population:
+        return empty_population_result(
+            context,
+            environments,
+            what,
+            status="effective",
+            reason=f"No {what} in the period, so none went unapproved.",
+        )
+    failures = []
+    counts = dict.fromkeys(_CATEGORY_WORDS, 0)
+    for change in population:
+        problem = approval_problem(change, minimum)
+        if problem:
+            category, message = problem
+            counts[category] += 1
+            failures.append(Failure(message=message, sha=change.commit.sha))
+    total, failed = len(population), len(failures)
+    by = "someone" if minimum == 1 else f"at least {minimum} people"
+    if failures:
+        breakdown = ", ".join(f"{n} {_CATEGORY_WORDS[c]}" for c, n in counts.items() if n)
+        status = "exception"
+        verb = "was" if failed == 1 else "were"
+        reason = f"{failed} of {total} {what} {verb} not properly approved: {breakdown}."
+    else:
+        status = "effective"
+        reason = f"All {total} {what} were approved by {by} other than their authors."
+    return RuleResult(
+        status=status,
+        reason=reason,
+        population=total,
+        passed=total - failed,
+        failed=failed,
+        cited=tuple(c.commit.sha for c in population),
+        failures=tuple(failures),
+        details={"min_approvers": minimum, **counts},
+        last_evidence=newest_date(c.commit.committed_at for c in population),
+    )
+
+
+RULE = Rule(
+    kind="change-approval",
+    summary="Every change to the named environments was approved by someone other than its author.",
+    params_schema=PARAMS_SCHEMA,
+    evaluate=evaluate,
+)

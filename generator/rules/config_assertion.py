@@ -1,0 +1,240 @@
+"""config-assertion: a condition on a YAML/JSON config value held at every commit of the period.
+
+Operating effectiveness, not a snapshot: the version of the file in effect at the period start and
+the version after each first-parent commit that changed it are all judged, and every window in
+which the condition failed is reported with the commit that broke it, the commit that fixed it
+(None when it still failed at the period end), its bounds and its length in hours. A missing file,
+a missing key or content that does not parse fails; a file absent for the whole period leaves the
+rule not evidenced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.errors import InputError
+from generator.evidence.context import (
+    RuleContext,
+    hours_between,
+    newest_date,
+    number,
+    plural,
+    utc_timestamp,
+)
+from generator.evidence.registry import Failure, Rule, RuleResult
+from generator.history.model import FileVersion, utc
+from generator.yamlio import load_yaml_text
+
+OPERATORS = ("==", "!=", ">=", "<=", ">", "<", "in")
+
+PARAMS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["file", "key", "op", "value"],
+    "properties": {
+        "file": {
+            "type": "string",
+            "pattern": r"^(?!/)(?!.*(^|/)\.\.(/|$)).+\.(ya?ml|json)$",
+            "description": "a .yaml, .yml or .json file, relative to the repository root",
+        },
+        "key": {
+            "type": "string",
+            "pattern": r"^[^.]+(\.[^.]+)*$",
+            "description": "a dotted path to the value, e.g. backup.retention_days",
+        },
+        "op": {"enum": list(OPERATORS)},
+        "value": {"description": "the value to compare with; a list for 'in'"},
+        "environments": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "accepted for documentation; the file alone decides what is judged",
+        },
+    },
+    "if": {"properties": {"op": {"const": "in"}}, "required": ["op"]},
+    "then": {"properties": {"value": {"type": "array"}}},
+}
+
+_MISSING = object()
+
+
+def describe_value(value: Any, limit: int = 80) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
+def lookup(data: Any, key: str) -> Any:
+    """The value at a dotted path (numeric parts index lists); _MISSING when absent."""
+    for part in key.split("."):
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        else:
+            return _MISSING
+    return data
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _same(left: Any, right: Any) -> bool:
+    # YAML's true is not the number 1 in a config file, whatever Python thinks.
+    if isinstance(left, bool) or isinstance(right, bool):
+        return isinstance(left, bool) and isinstance(right, bool) and left == right
+    return left == right
+
+
+def compare(actual: Any, op: str, expected: Any) -> bool | None:
+    """Whether ``actual op expected`` holds; None when the two cannot be ordered."""
+    if op == "==":
+        return _same(actual, expected)
+    if op == "!=":
+        return not _same(actual, expected)
+    if op == "in":
+        return any(_same(actual, option) for option in expected)
+    comparable = (_number(actual) and _number(expected)) or (
+        isinstance(actual, str) and isinstance(expected, str)
+    )
+    if not comparable:
+        return None
+    return {
+        ">=": actual >= expected,
+        "<=": actual <= expected,
+        ">": actual > expected,
+        "<": actual < expected,
+    }[op]
+
+
+def parse(path: str, version: FileVersion) -> tuple[Any, str | None]:
+    """(data, None) or (None, why it does not parse), by the file's extension."""
+    assert version.text is not None
+    if path.endswith(".json"):
+        try:
+            return json.loads(version.text), None
+        except json.JSONDecodeError as exc:
+            return None, f"not valid JSON at {version.sha[:12]} (line {exc.lineno}: {exc.msg})"
+    try:
+        return load_yaml_text(version.text, path).data, None
+    except InputError as exc:
+        first = exc.problems[0]
+        return None, f"not valid YAML at {version.sha[:12]} (line {first.line}: {first.message})"
+
+
+def judge(version: FileVersion, params: dict[str, Any]) -> str | None:
+    """Why the version fails the assertion, None when it holds."""
+    if version.text is None:
+        return "file missing"
+    data, unparseable = parse(params["file"], version)
+    if unparseable:
+        return unparseable
+    key, op, expected = params["key"], params["op"], params["value"]
+    actual = lookup(data, key)
+    if actual is _MISSING:
+        return "key missing"
+    holds = compare(actual, op, expected)
+    if holds is None:
+        return f"{key} is {describe_value(actual)}, which cannot be compared with {op}"
+    return None if holds else f"{key} is {describe_value(actual)}"
+
+
+@dataclass
+class _Window:
+    start: dt.datetime
+    from_sha: str | None
+    messages: list[str] = field(default_factory=list)
+
+
+def _states(context: RuleContext, path: str) -> list[tuple[dt.datetime, FileVersion | None]]:
+    """(moment, version) in effect from that moment; None: no commit had the file at the start."""
+    start, end = context.period.start_utc, context.period.end_utc_exclusive
+    versions = [v for v in context.history.file_versions(path) if utc(v.date) < end]
+    states: list[tuple[dt.datetime, FileVersion | None]] = []
+    if not versions or utc(versions[0].date) >= start:
+        states.append((start, None))
+    states.extend((max(utc(v.date), start), v) for v in versions)
+    return states
+
+
+def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
+    path = params["file"]
+    expression = f"{params['key']} {params['op']} {describe_value(params['value'])}"
+    states = _states(context, path)
+    versions = [v for _, v in states if v is not None]
+    if not any(v.text is not None for v in versions):
+        return RuleResult(
+            status="not_evidenced",
+            reason=f"{path} does not exist at any commit in the period, so {expression} "
+            "cannot be shown to hold.",
+            cited=tuple(v.sha for v in versions),
+        )
+    end = context.period.end_utc_exclusive
+    failures: list[Failure] = []
+    failed_states = 0
+    open_window: _Window | None = None
+
+    def close(until: dt.datetime, to_sha: str | None) -> None:
+        assert open_window is not None
+        window = {
+            "from_sha": open_window.from_sha,
+            "to_sha": to_sha,
+            "from": utc_timestamp(open_window.start),
+            "to": utc_timestamp(until),
+            "hours": hours_between(open_window.start, until),
+        }
+        failures.append(Failure("; ".join(open_window.messages), open_window.from_sha, window))
+
+    for moment, version in states:
+        problem = judge(version, params) if version else "file missing"
+        if problem:
+            failed_states += 1
+            if open_window is None:
+                open_window = _Window(moment, version.sha if version else None)
+            if problem not in open_window.messages:
+                open_window.messages.append(problem)
+        elif open_window is not None:
+            close(moment, version.sha if version else None)
+            open_window = None
+    if open_window is not None:
+        close(end, None)
+
+    total = len(states)
+    what = f"{plural(total, 'version')} of {path}"
+    if failures:
+        hours = sum(f.window["hours"] for f in failures if f.window)
+        still = (
+            " and still failed at the period end" if failures[-1].window["to_sha"] is None else ""
+        )
+        status = "exception"
+        reason = (
+            f"{expression} failed in {plural(len(failures), 'window')} totalling "
+            f"{number(hours)} h{still} ({what} in effect during the period)."
+        )
+    else:
+        status = "effective"
+        reason = f"{expression} held throughout the period ({what} in effect, all passing)."
+    return RuleResult(
+        status=status,
+        reason=reason,
+        population=total,
+        passed=total - failed_states,
+        failed=failed_states,
+        cited=tuple(v.sha for v in versions),
+        failures=tuple(failures),
+        details={"file": path, "expression": expression, "versions": len(versions)},
+        last_evidence=newest_date(v.date for v in versions),
+    )
+
+
+RULE = Rule(
+    kind="config-assertion",
+    summary="A condition on a YAML/JSON config value holds at every commit in the period.",
+    params_schema=PARAMS_SCHEMA,
+    evaluate=evaluate,
+)

@@ -1,0 +1,212 @@
+"""patch-latency: versions reach production within ``max_days`` of reaching staging.
+
+Versions are cumulative, so a version the customer skipped reached production with the first
+later version deployed there after it was staged ("via"). The population is the staged versions
+that reached production in the period, plus those still waiting at the period end; a waiting
+version counts as a failure once it has waited longer than ``max_days``, and is listed as
+pending (outside the population) before that.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+from generator.evidence.context import (
+    RuleContext,
+    empty_population_result,
+    newest_date,
+    number,
+    unconfigured_result,
+    utc_timestamp,
+)
+from generator.evidence.registry import Failure, Rule, RuleResult
+from generator.history.model import ReleaseEvent, utc
+from generator.releasenotes.versions import version_key
+
+PARAMS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["max_days"],
+    "properties": {
+        "max_days": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "description": "the most days a version may take from staging to production",
+        },
+    },
+}
+
+DAY_SECONDS = 86400
+
+
+@dataclass(frozen=True)
+class Latency:
+    version: str
+    staging: ReleaseEvent
+    production: ReleaseEvent | None  # the deployment that brought it (maybe a later version)
+    via: str | None  # the later version that brought it, None when it went itself
+    days: float  # to production, or waited until the period end when production is None
+
+
+def _order(version: str) -> tuple[int, ...] | None:
+    try:
+        return version_key(version)[:4]
+    except ValueError:
+        return None
+
+
+def latencies(context: RuleContext) -> tuple[list[Latency], list[str]]:
+    """Each staged version's way to production as of the period end; versions never staged."""
+    end = context.period.end_utc_exclusive
+    deployed = [p.production for p in context.history.promotions if p.production]
+    deployed = [e for e in deployed if utc(e.date) < end]
+    found, never_staged = [], []
+    for promotion in context.history.promotions:
+        staging = promotion.staging
+        if staging is None:
+            if promotion.production is not None:
+                never_staged.append(promotion.version)
+            continue
+        staged = utc(staging.date)
+        if staged >= end:
+            continue
+        own, order = promotion.production, _order(promotion.version)
+        candidates = [own] if own and utc(own.date) < end else []
+        if order is not None:
+            candidates += [
+                e for e in deployed if utc(e.date) >= staged and (_order(e.version) or ()) >= order
+            ]
+        if candidates:
+            first = min(candidates, key=lambda e: (utc(e.date), e.version != promotion.version))
+            seconds = max(0.0, (utc(first.date) - staged).total_seconds())
+            via = None if first.version == promotion.version else first.version
+            found.append(Latency(promotion.version, staging, first, via, seconds / DAY_SECONDS))
+        else:
+            waited = (end - staged).total_seconds() / DAY_SECONDS
+            found.append(Latency(promotion.version, staging, None, None, waited))
+    return found, sorted(never_staged, key=lambda v: _order(v) or ())
+
+
+def distribution(days: list[float]) -> dict[str, Any]:
+    """count, min, median, p90 (nearest rank) and max, in days."""
+    if not days:
+        return {"count": 0, "min": None, "median": None, "p90": None, "max": None}
+    ordered = sorted(days)
+    p90 = ordered[math.ceil(0.9 * len(ordered)) - 1]
+    return {
+        "count": len(ordered),
+        "min": round(ordered[0], 2),
+        "median": round(statistics.median(ordered), 2),
+        "p90": round(p90, 2),
+        "max": round(ordered[-1], 2),
+    }
+
+
+def _record(item: Latency) -> dict[str, Any]:
+    return {
+        "version": item.version,
+        "staging_sha": item.staging.sha,
+        "staging_date": item.staging.date,
+        "production_sha": item.production.sha if item.production else None,
+        "production_date": item.production.date if item.production else None,
+        "via": item.via,
+        "days": round(item.days, 2),
+    }
+
+
+def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
+    maximum = params["max_days"]
+    unconfigured = unconfigured_result(context, ["staging", "production"])
+    if unconfigured:
+        return unconfigured
+    items, never_staged = latencies(context)
+    reached = [i for i in items if i.production and context.in_period(i.production.date)]
+    waiting = [i for i in items if i.production is None]
+    overdue = [i for i in waiting if i.days > maximum]
+    pending = [i for i in waiting if i.days <= maximum]
+    population = sorted(reached + overdue, key=lambda i: (utc(i.staging.date), i.version))
+    details = {
+        "max_days": maximum,
+        "distribution": distribution([i.days for i in reached]),
+        "versions": [_record(i) for i in population],
+        "pending": [_record(i) for i in pending],
+        "never_staged": never_staged,
+        "period_end": utc_timestamp(context.period.end_utc_exclusive),
+    }
+    if not population:
+        result = empty_population_result(
+            context,
+            ["staging", "production"],
+            "version reaching production",
+            status="not_applicable",
+            reason="No staged version reached production in the period, so there was nothing "
+            "to measure.",
+        )
+        return RuleResult(status=result.status, reason=result.reason, details=details)
+    failures = []
+    for item in population:
+        days = number(item.days)
+        if item.production is None:
+            failures.append(
+                Failure(
+                    f"{item.version}: not in production after {days} days (maximum {maximum})",
+                    sha=item.staging.sha,
+                )
+            )
+        elif item.days > maximum:
+            via = f", with {item.via}" if item.via else ""
+            failures.append(
+                Failure(
+                    f"{item.version}: reached production after {days} days{via} "
+                    f"(maximum {number(maximum)})",
+                    sha=item.production.sha,
+                )
+            )
+    total, failed = len(population), len(failures)
+    spread = details["distribution"]
+    figures = (
+        f" (median {number(spread['median'])}, longest {number(spread['max'])} days)"
+        if spread["count"]
+        else ""
+    )
+    if failures:
+        status = "exception"
+        reason = (
+            f"{failed} of {total} versions took more than {number(maximum)} days from staging "
+            f"to production{figures}."
+        )
+    else:
+        status = "effective"
+        reason = (
+            f"All {total} versions reached production within {number(maximum)} days of "
+            f"staging{figures}."
+        )
+    cited = []
+    for item in population:
+        cited.append(item.staging.sha)
+        if item.production:
+            cited.append(item.production.sha)
+    return RuleResult(
+        status=status,
+        reason=reason,
+        population=total,
+        passed=total - failed,
+        failed=failed,
+        cited=tuple(dict.fromkeys(cited)),
+        failures=tuple(failures),
+        details=details,
+        last_evidence=newest_date(
+            i.production.date if i.production else i.staging.date for i in population
+        ),
+    )
+
+
+RULE = Rule(
+    kind="patch-latency",
+    summary="Versions reach production within a maximum number of days of reaching staging.",
+    params_schema=PARAMS_SCHEMA,
+    evaluate=evaluate,
+)

@@ -1,0 +1,127 @@
+"""signed-changes: changes to the named environments carry a commit signature.
+
+When the installation configures keys (allowed SSH signers or a GPG keyring), the history reader
+verifies signatures: a signature that does not verify always fails. With ``require_verified``,
+a signature the configured keys could not check fails too, and without any keys configured the
+rule cannot be evidenced at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.evidence.context import (
+    RuleContext,
+    empty_population_result,
+    environments_phrase,
+    newest_date,
+    unconfigured_result,
+)
+from generator.evidence.registry import Failure, Rule, RuleResult
+from generator.history.model import Change
+
+PARAMS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["environments"],
+    "properties": {
+        "environments": {
+            "type": "array",
+            "minItems": 1,
+            "uniqueItems": True,
+            "items": {"type": "string", "minLength": 1},
+            "description": "the environments whose changes make up the population",
+        },
+        "require_verified": {
+            "type": "boolean",
+            "default": False,
+            "description": "fail signatures the configured keys could not verify",
+        },
+    },
+}
+
+_CATEGORY_WORDS = {
+    "unsigned": "unsigned",
+    "bad_signature": "not verifying",
+    "unverified": "unverified",
+}
+
+
+def keys_configured(context: RuleContext) -> bool:
+    signing = context.installation.signing
+    return bool(signing and (signing.allowed_signers or signing.gpg_keyring))
+
+
+def signature_problem(change: Change, require_verified: bool) -> tuple[str, str] | None:
+    """(category, message) of what is wrong with a change's signature, None when it is fine."""
+    if not change.signed:
+        return "unsigned", "not signed"
+    if change.verified is False:
+        return "bad_signature", "signature does not verify against the configured keys"
+    if require_verified and change.verified is None:
+        kind = change.commit.signature
+        return "unverified", f"{kind} signature could not be checked with the configured keys"
+    return None
+
+
+def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
+    environments = params["environments"]
+    require_verified = params.get("require_verified", False)
+    unconfigured = unconfigured_result(context, environments)
+    if unconfigured:
+        return unconfigured
+    keys = keys_configured(context)
+    if require_verified and not keys:
+        return RuleResult(
+            status="not_evidenced",
+            reason=(
+                "Verified signatures are required, but installation "
+                f"{context.installation.name} configures no signing keys to verify them with."
+            ),
+        )
+    what = f"{environments_phrase(environments)} changes"
+    population = context.changes_in(environments)
+    if not population:
+        return empty_population_result(
+            context,
+            environments,
+            what,
+            status="effective",
+            reason=f"No {what} in the period, so none went unsigned.",
+        )
+    failures = []
+    counts = dict.fromkeys(_CATEGORY_WORDS, 0)
+    for change in population:
+        problem = signature_problem(change, require_verified)
+        if problem:
+            counts[problem[0]] += 1
+            failures.append(Failure(message=problem[1], sha=change.commit.sha))
+    total, failed = len(population), len(failures)
+    if failures:
+        breakdown = ", ".join(f"{n} {_CATEGORY_WORDS[c]}" for c, n in counts.items() if n)
+        status = "exception"
+        reason = f"{failed} of {total} {what} lack a valid signature: {breakdown}."
+    else:
+        how = "verified" if require_verified else "signed"
+        checked = " (checked against the configured keys)" if keys and not require_verified else ""
+        status = "effective"
+        reason = f"All {total} {what} were {how}{checked}."
+    return RuleResult(
+        status=status,
+        reason=reason,
+        population=total,
+        passed=total - failed,
+        failed=failed,
+        cited=tuple(c.commit.sha for c in population),
+        failures=tuple(failures),
+        details={"require_verified": require_verified, "keys_configured": keys, **counts},
+        last_evidence=newest_date(c.commit.committed_at for c in population),
+    )
+
+
+RULE = Rule(
+    kind="signed-changes",
+    summary="Changes to the named environments are signed (and verified when keys are configured).",
+    params_schema=PARAMS_SCHEMA,
+    evaluate=evaluate,
+)
