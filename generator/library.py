@@ -22,6 +22,7 @@ from generator.catalog import (
 )
 from generator.errors import BuildError, InputError, Problem
 from generator.evidence import registry
+from generator.resources import data_dir
 from generator.validate import load_schema, schema_problems
 from generator.yamlio import Document, load_yaml
 
@@ -85,11 +86,8 @@ class ControlLibrary:
 
 
 def shipped_controls_dir() -> Path:
-    """The control library installed with meshcomply; the source tree in editable installs."""
-    packaged = Path(__file__).parent / "data" / "controls"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[1] / "controls"
+    """The control library installed with meshcomply (the source tree in editable installs)."""
+    return data_dir("controls")
 
 
 def default_controls_dir() -> Path:
