@@ -125,7 +125,10 @@ class RuleContext:
         if not self.configured(environment):
             return False
         end = self.period.end_utc_exclusive
-        if any(e.environment == environment and utc(e.date) < end for e in self.history.releases):
+        events = [*self.history.releases]
+        for promotion in self.history.promotions:
+            events.extend(e for e in (promotion.staging, promotion.production) if e)
+        if any(e.environment == environment and utc(e.date) < end for e in events):
             return True
         if self.changes_in([environment]):
             return True
@@ -182,6 +185,17 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """``1 change``, ``2 changes``."""
     word = singular if count == 1 else (plural_form or f"{singular}s")
     return f"{count} {word}"
+
+
+def every(count: int, singular: str, plural_form: str | None = None) -> str:
+    """``All 3 changes``, ``The 1 change``: the start of a sentence about a whole population."""
+    if count == 1:
+        return f"The 1 {singular}"
+    return f"All {count} {plural_form or f'{singular}s'}"
+
+
+def was_were(count: int) -> str:
+    return "was" if count == 1 else "were"
 
 
 def environments_phrase(environments: Iterable[str]) -> str:

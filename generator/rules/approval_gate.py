@@ -14,9 +14,11 @@ from typing import Any
 from generator.evidence.context import (
     RuleContext,
     empty_population_result,
+    every,
     newest_date,
     plural,
     unconfigured_result,
+    was_were,
 )
 from generator.evidence.registry import Failure, Rule, RuleResult
 from generator.history.model import Change, utc
@@ -89,18 +91,18 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         if message:
             failures.append(Failure(message=f"{point.version}: {message}", sha=point.sha))
     total, failed = len(points), len(failures)
+    noun = f"{environment} release"
     if failures:
-        verb = "was" if failed == 1 else "were"
         status = "exception"
-        reason = f"{failed} of {total} {what} in the period {verb} not approved by the customer."
+        reason = (
+            f"{failed} of {plural(total, noun)} in the period {was_were(failed)} not approved "
+            "by the customer."
+        )
     else:
         status = "effective"
         reason = (
-            f"All {plural(total, f'{environment} release')} in the period were approved by "
-            "someone other than their author."
-            if total > 1
-            else f"The 1 {environment} release in the period was approved by someone other "
-            "than its author."
+            f"{every(total, noun)} in the period {was_were(total)} approved by someone other "
+            f"than {'its author' if total == 1 else 'their authors'}."
         )
     return RuleResult(
         status=status,

@@ -12,9 +12,11 @@ from generator.evidence.context import (
     RuleContext,
     empty_population_result,
     environments_phrase,
+    every,
     newest_date,
     plural,
     unconfigured_result,
+    was_were,
 )
 from generator.evidence.registry import Failure, Rule, RuleResult
 from generator.history.model import Change
@@ -74,7 +76,8 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     unconfigured = unconfigured_result(context, environments)
     if unconfigured:
         return unconfigured
-    what = f"{environments_phrase(environments)} changes"
+    noun = f"{environments_phrase(environments)} change"
+    what = f"{noun}s"
     population = context.changes_in(environments)
     if not population:
         return empty_population_result(
@@ -97,11 +100,16 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     if failures:
         breakdown = ", ".join(f"{n} {_CATEGORY_WORDS[c]}" for c, n in counts.items() if n)
         status = "exception"
-        verb = "was" if failed == 1 else "were"
-        reason = f"{failed} of {total} {what} {verb} not properly approved: {breakdown}."
+        reason = (
+            f"{failed} of {plural(total, noun)} {was_were(failed)} not properly approved: "
+            f"{breakdown}."
+        )
     else:
         status = "effective"
-        reason = f"All {total} {what} were approved by {by} other than their authors."
+        reason = (
+            f"{every(total, noun)} {was_were(total)} approved by {by} other than "
+            f"{'its author' if total == 1 else 'their authors'}."
+        )
     return RuleResult(
         status=status,
         reason=reason,

@@ -60,7 +60,7 @@ def read_document(context: RuleContext, document: str) -> tuple[str, str | None,
 def front_matter(text: str, document: str) -> tuple[dict[str, Any] | None, str | None]:
     """(metadata, None) or (None, why there is none)."""
     if document.endswith((".yaml", ".yml")):
-        header = text
+        header, offset = text, 0
     else:
         lines = text.lstrip("\ufeff").splitlines()
         if not lines or lines[0].strip() != "---":
@@ -70,14 +70,13 @@ def front_matter(text: str, document: str) -> tuple[dict[str, Any] | None, str |
         )
         if closing is None:
             return None, "has unterminated YAML front matter"
-        header = "\n".join(lines[1:closing])
+        header, offset = "\n".join(lines[1:closing]), 1  # below the opening ---
     try:
         data = load_yaml_text(header, document).data
     except InputError as exc:
-        return (
-            None,
-            f"has unreadable front matter (line {exc.problems[0].line}: {exc.problems[0].message})",
-        )
+        first = exc.problems[0]
+        line = first.line + offset
+        return None, f"has unreadable front matter (line {line}: {first.message})"
     if not isinstance(data, dict):
         return None, "has front matter that is not a mapping"
     return data, None

@@ -17,8 +17,10 @@ from typing import Any
 from generator.evidence.context import (
     RuleContext,
     empty_population_result,
+    every,
     newest_date,
     number,
+    plural,
     unconfigured_result,
     utc_timestamp,
 )
@@ -152,7 +154,8 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         if item.production is None:
             failures.append(
                 Failure(
-                    f"{item.version}: not in production after {days} days (maximum {maximum})",
+                    f"{item.version}: not in production after {days} days "
+                    f"(maximum {number(maximum)})",
                     sha=item.staging.sha,
                 )
             )
@@ -175,13 +178,13 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     if failures:
         status = "exception"
         reason = (
-            f"{failed} of {total} versions took more than {number(maximum)} days from staging "
-            f"to production{figures}."
+            f"{failed} of {plural(total, 'version')} took more than {number(maximum)} days "
+            f"from staging to production{figures}."
         )
     else:
         status = "effective"
         reason = (
-            f"All {total} versions reached production within {number(maximum)} days of "
+            f"{every(total, 'version')} reached production within {number(maximum)} days of "
             f"staging{figures}."
         )
     cited = []

@@ -14,8 +14,11 @@ from generator.evidence.context import (
     RuleContext,
     empty_population_result,
     environments_phrase,
+    every,
     newest_date,
+    plural,
     unconfigured_result,
+    was_were,
 )
 from generator.evidence.registry import Failure, Rule, RuleResult
 from generator.history.model import Change
@@ -79,7 +82,8 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
                 f"{context.installation.name} configures no signing keys to verify them with."
             ),
         )
-    what = f"{environments_phrase(environments)} changes"
+    noun = f"{environments_phrase(environments)} change"
+    what = f"{noun}s"
     population = context.changes_in(environments)
     if not population:
         return empty_population_result(
@@ -100,12 +104,13 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     if failures:
         breakdown = ", ".join(f"{n} {_CATEGORY_WORDS[c]}" for c, n in counts.items() if n)
         status = "exception"
-        reason = f"{failed} of {total} {what} lack a valid signature: {breakdown}."
+        verb = "lacks" if failed == 1 else "lack"
+        reason = f"{failed} of {plural(total, noun)} {verb} a valid signature: {breakdown}."
     else:
         how = "verified" if require_verified else "signed"
         checked = " (checked against the configured keys)" if keys and not require_verified else ""
         status = "effective"
-        reason = f"All {total} {what} were {how}{checked}."
+        reason = f"{every(total, noun)} {was_were(total)} {how}{checked}."
     return RuleResult(
         status=status,
         reason=reason,

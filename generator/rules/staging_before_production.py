@@ -12,9 +12,12 @@ from typing import Any
 from generator.evidence.context import (
     RuleContext,
     empty_population_result,
+    every,
     newest_date,
     number,
+    plural,
     unconfigured_result,
+    was_were,
 )
 from generator.evidence.registry import Failure, Rule, RuleResult
 from generator.history.model import Promotion, ReleaseEvent, utc
@@ -107,22 +110,17 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             }
         )
     total, failed = len(promotions), len(failures)
+    noun = "version reaching production in the period"
+    nouns = "versions reaching production in the period"
     if failures:
-        verb = "was" if failed == 1 else "were"
         status = "exception"
         reason = (
-            f"{failed} of {total} versions reaching production in the period {verb} not in "
-            f"staging for at least {number(minimum)} h first."
+            f"{failed} of {plural(total, noun, nouns)} {was_were(failed)} not in staging for "
+            f"at least {number(minimum)} h first."
         )
     else:
         status = "effective"
-        reason = (
-            f"All {total} versions reaching production in the period spent at least "
-            f"{number(minimum)} h in staging first."
-            if total > 1
-            else f"The 1 version reaching production in the period spent at least "
-            f"{number(minimum)} h in staging first."
-        )
+        reason = f"{every(total, noun, nouns)} spent at least {number(minimum)} h in staging first."
     return RuleResult(
         status=status,
         reason=reason,

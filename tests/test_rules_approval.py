@@ -1,0 +1,193 @@
+"""change-approval and approval-gate: every verdict and every failure shape."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from evidence_builders import ANN, BOB, CAROL, History, change, commit, installation, release, sha
+
+from generator.evidence.context import RuleContext
+from generator.evidence.registry import Failure, all_rules
+
+APPROVAL = all_rules()["change-approval"].evaluate
+GATE = all_rules()["approval-gate"].evaluate
+
+
+def judge(rule, history: History, **params):
+    return rule(RuleContext(history), params)
+
+
+def test_all_changes_approved_is_effective_and_cites_every_change():
+    changes = [
+        change("c1", "2026-01-10T10:00:00+01:00"),
+        change("c2", "2026-02-10T10:00:00+01:00", ("staging",), approvers=()),
+        change("c3", "2026-07-01T00:30:00+02:00", approvers=(BOB, CAROL)),
+    ]
+    result = judge(APPROVAL, History(changes=changes), environments=["production"])
+    assert result.status == "effective"
+    assert result.reason == (
+        "All 2 production changes were approved by someone other than their authors."
+    )
+    assert (result.population, result.passed, result.failed) == (2, 2, 0)
+    assert result.cited == (sha("c1"), sha("c3"))
+    # 00:30+02:00 on July 1 is June 30 in UTC, the time zone of the period's boundaries.
+    assert result.last_evidence == "2026-06-30"
+
+
+def test_missing_and_self_approvals_fail_per_sha_with_messages():
+    changes = [
+        change("ok", "2026-01-10T10:00:00Z"),
+        change("none", "2026-01-11T10:00:00Z", approvers=()),
+        change("self", "2026-01-12T10:00:00Z", author=ANN, approvers=(ANN,)),
+        change("self+other", "2026-01-13T10:00:00Z", author=BOB, approvers=(CAROL, BOB)),
+    ]
+    result = judge(APPROVAL, History(changes=changes), environments=["production"])
+    assert result.status == "exception"
+    assert result.failures == (
+        Failure("no approver", sha("none")),
+        Failure("self-approved by Ann Author", sha("self")),
+        Failure("self-approved by Bob Approver", sha("self+other")),
+    )
+    assert result.reason == (
+        "3 of 4 production changes were not properly approved: 1 without an approver, "
+        "2 self-approved."
+    )
+    assert (result.population, result.passed, result.failed) == (4, 1, 3)
+    assert result.details["no_approver"] == 1 and result.details["self_approved"] == 2
+
+
+def test_min_approvers_counts_people():
+    changes = [
+        change("one", "2026-01-10T10:00:00Z", approvers=(BOB,)),
+        change("two", "2026-01-11T10:00:00Z", approvers=(BOB, CAROL)),
+    ]
+    result = judge(APPROVAL, History(changes=changes), environments=["production"], min_approvers=2)
+    assert result.failures == (Failure("1 approver (minimum 2)", sha("one")),)
+    assert result.reason == (
+        "1 of 2 production changes was not properly approved: 1 with too few approvers."
+    )
+
+
+def test_population_is_the_union_of_the_environments():
+    changes = [
+        change("s", "2026-01-10T10:00:00Z", ("staging",), approvers=()),
+        change("p", "2026-01-11T10:00:00Z", ("production",)),
+        change("both", "2026-01-12T10:00:00Z", ("staging", "production")),
+    ]
+    history = History(changes=changes)
+    result = judge(APPROVAL, history, environments=["staging", "production"])
+    assert result.population == 3
+    assert result.reason.startswith("1 of 3 staging and production changes was not")
+
+
+def test_no_changes_in_an_environment_the_history_shows_is_effective():
+    history = History(releases=[release("2025.9.0", "production", "2025-10-01T10:00:00Z")])
+    result = judge(APPROVAL, history, environments=["production"])
+    assert result.status == "effective"
+    assert result.reason == "No production changes in the period, so none went unapproved."
+    assert result.population == 0 and result.cited == ()
+
+
+def test_no_changes_seen_through_an_earlier_commit_touching_the_paths():
+    earlier = commit("setup", "2025-05-01T10:00:00Z", files=("environments/production/a.yaml",))
+    result = judge(APPROVAL, History(commits=[earlier]), environments=["production"])
+    assert result.status == "effective"
+
+
+def test_no_changes_and_no_trace_of_the_environment_is_not_evidenced():
+    elsewhere = commit("docs", "2025-05-01T10:00:00Z", files=("docs/production/readme.md",))
+    later = release("2026.1.0", "production", "2026-07-01T00:00:00Z")  # after the period
+    result = judge(
+        APPROVAL, History(commits=[elsewhere], releases=[later]), environments=["production"]
+    )
+    assert result.status == "not_evidenced"
+    assert result.reason == (
+        "No production changes in the period, and the history shows no release or commit for "
+        "production by the period end, so there is no evidence."
+    )
+
+
+def test_an_environment_the_installation_does_not_have_is_not_evidenced():
+    history = History(changes=[change("p", "2026-01-11T10:00:00Z")])
+    result = judge(APPROVAL, history, environments=["production", "prod"])
+    assert result.status == "not_evidenced"
+    assert result.reason == (
+        "Environment 'prod' is not configured for installation acme (configured: staging and "
+        "production), so there is no evidence for it."
+    )
+
+
+def test_gate_judges_only_changes_that_moved_the_version():
+    changes = [
+        change("config", "2026-02-01T10:00:00Z", approvers=()),
+        change("r1", "2026-02-02T10:00:00Z", releases={"production": "2026.1.0"}),
+        change(
+            "r2",
+            "2026-03-02T10:00:00Z",
+            approvers=(),
+            releases={"production": "2026.2.0"},
+        ),
+        change(
+            "r3",
+            "2026-04-02T10:00:00Z",
+            author=CAROL,
+            approvers=(CAROL,),
+            releases={"production": "2026.3.0"},
+        ),
+        change("stage", "2026-04-03T10:00:00Z", ("staging",), releases={"staging": "2026.4.0"}),
+    ]
+    result = judge(GATE, History(changes=changes))
+    assert result.status == "exception"
+    assert result.population == 3
+    assert result.cited == (sha("r1"), sha("r2"), sha("r3"))
+    assert result.failures == (
+        Failure("2026.2.0: no approver", sha("r2")),
+        Failure("2026.3.0: self-approved by Carol Customer", sha("r3")),
+    )
+    assert result.reason == (
+        "2 of 3 production releases in the period were not approved by the customer."
+    )
+    assert result.last_evidence == "2026-04-02"
+
+
+def test_gate_on_another_environment():
+    changes = [change("s", "2026-04-03T10:00:00Z", ("staging",), releases={"staging": "2026.4.0"})]
+    result = judge(GATE, History(changes=changes), environment="staging")
+    assert result.status == "effective"
+    assert result.reason == (
+        "The 1 staging release in the period was approved by someone other than its author."
+    )
+
+
+def test_gate_includes_tag_releases_at_their_tagged_commit():
+    tagged = change("tagged", "2026-02-02T10:00:00Z", approvers=())
+    outside = commit("docs only", "2026-03-01T10:00:00Z", files=("README.md",))
+    tag_on_change = release("2026.1.0", "production", "2026-02-02T10:00:00Z", source="tag")
+    tag_on_change = replace(tag_on_change, sha=tagged.commit.sha)
+    tag_elsewhere = release("2026.2.0", "production", "2026-03-01T10:00:00Z", source="tag")
+    tag_elsewhere = replace(tag_elsewhere, sha=outside.sha)
+    history = History(commits=[outside], changes=[tagged], releases=[tag_on_change, tag_elsewhere])
+    result = judge(GATE, history)
+    assert result.population == 2
+    assert result.failures == (
+        Failure("2026.1.0: no approver", sha("tagged")),
+        Failure(
+            "2026.2.0: release commit is not a change to the environment; no approval found",
+            outside.sha,
+        ),
+    )
+
+
+def test_gate_without_releases_in_the_period_is_not_applicable():
+    before = release("2025.9.0", "production", "2025-10-01T10:00:00Z")
+    changes = [change("config", "2026-02-01T10:00:00Z")]
+    result = judge(GATE, History(changes=changes, releases=[before]))
+    assert result.status == "not_applicable"
+    assert result.reason == (
+        "No release reached production in the period, so the gate was not used."
+    )
+
+
+def test_gate_for_an_unconfigured_environment_is_not_evidenced():
+    history = History(installation=installation(("staging",)))
+    assert judge(GATE, history).status == "not_evidenced"
