@@ -1,0 +1,49 @@
+"""Small HTML fragments used across portal pages: status badges, commits, people.
+
+Each returns Markup built only from escaped values, so templates can use them like any filter.
+A status is shown with colour, an icon and its name, so it never relies on colour alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup, escape
+
+STATUS_TEXT = {
+    "effective": ("✔", "effective"),
+    "exception": ("!", "exception"),
+    "not_evidenced": ("✖", "not evidenced"),
+    "not_applicable": ("\u2013", "not applicable"),
+}
+
+
+def status_key(status: object) -> str:
+    return str(status) if status in STATUS_TEXT else "unknown"
+
+
+def badge(status: object) -> Markup:
+    if status is None:
+        return Markup('<span class="mc-badge mc-badge--none">no status</span>')
+    icon, text = STATUS_TEXT.get(str(status), ("?", str(status)))
+    return Markup(
+        '<span class="mc-badge mc-badge--{key}">'
+        '<span aria-hidden="true">{icon}</span> {text}</span>'
+    ).format(key=status_key(status), icon=icon, text=text)
+
+
+def short_sha(sha: object) -> str:
+    return str(sha or "")[:12]
+
+
+def person(identity: Any) -> Markup:
+    """``name <email>`` as text, the email in a tooltip-free muted span."""
+    if not isinstance(identity, dict):
+        return Markup("")
+    name = identity.get("name") or ""
+    email = identity.get("email") or ""
+    if not email:
+        return escape(name)
+    return Markup('{name} <span class="mc-muted">&lt;{email}&gt;</span>').format(
+        name=name, email=email
+    )

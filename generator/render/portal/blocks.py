@@ -1,0 +1,124 @@
+"""Templates for portal pages, and the blocks that keep untrusted text out of Markdown.
+
+A page template renders Markdown that holds only static prose, inert labels and placeholders.
+Everything built from the evidence model is written inside ``{% filter block %}...{% endfilter %}``
+as autoescaped HTML; the filter keeps that HTML aside and leaves a placeholder in the Markdown.
+After MkDocs has converted a page, ``BlockInjector`` puts the blocks back in place. So no
+Markdown extension or preprocessor (snippets, admonitions, attribute lists, raw HTML) ever sees a
+byte of repository text, and Jinja's autoescape makes it text in the HTML.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+from mkdocs.plugins import BasePlugin
+
+from generator.render.portal import badges
+from generator.render.portal.labels import label, relative_url, slug
+from generator.render.portal.timeline import timeline_svg
+from generator.render.portal.views import age_days
+
+# Bidirectional and invisible format characters can make text read differently than it is
+# stored (e.g. a right-to-left override hiding a file extension): shown as visible code points.
+_DISGUISING = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_PLACEHOLDER = '<div data-mc-block="{index}"></div>'
+_PLACEHOLDER_RE = re.compile(r'<div data-mc-block="(\d+)"></div>')
+
+
+class PageBlocks:
+    """The HTML blocks of one page, in placeholder order."""
+
+    def __init__(self) -> None:
+        self.blocks: list[str] = []
+
+    def add(self, html: str) -> Markup:
+        self.blocks.append(html)
+        return Markup("\n\n" + _PLACEHOLDER.format(index=len(self.blocks) - 1) + "\n\n")
+
+
+@jinja2.pass_context
+def _block_filter(context: jinja2.runtime.Context, html: str) -> Markup:
+    return context["_blocks"].add(str(html))
+
+
+@jinja2.pass_context
+def _link(context: jinja2.runtime.Context, target: str) -> str:
+    """A relative URL from the current page to ``target`` (a site path or Markdown source)."""
+    return relative_url(context["page_src"], target)
+
+
+def _multiline(text: object) -> Markup:
+    # Newlines as character references: the block's HTML then has no line breaks from the model.
+    escaped = Markup.escape("" if text is None else str(text))
+    return Markup(str(escaped).replace("\r\n", "\n").replace("\n", "&#10;"))
+
+
+def _finalize(value: object) -> object:
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return _DISGUISING.sub(lambda m: f"<U+{ord(m.group()):04X}>", value)
+    return value
+
+
+def _anchor(text: object, prefix: str) -> str:
+    return f"{prefix}-{slug(text)}"
+
+
+def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in template_dirs]),
+        autoescape=True,  # every template, Markdown ones too: values can never add markup
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        finalize=_finalize,
+    )
+    env.filters.update(
+        block=_block_filter,
+        label=label,
+        multiline=_multiline,
+        badge=badges.badge,
+        short=badges.short_sha,
+        person=badges.person,
+        yaml_label=_yaml_label,
+        anchor=_anchor,
+    )
+    env.globals.update(
+        link=_link, age_days=age_days, timeline_svg=lambda m: Markup(timeline_svg(m))
+    )
+    return env
+
+
+def _yaml_label(text: object) -> Markup:
+    """An inert label as a quoted YAML scalar (JSON strings are YAML), for front matter."""
+    return Markup(json.dumps(label(text), ensure_ascii=False))
+
+
+def render_page(
+    env: jinja2.Environment, template: str, page_src: str, context: dict[str, Any]
+) -> tuple[str, list[str]]:
+    """The Markdown of one page and its HTML blocks."""
+    blocks = PageBlocks()
+    markdown = env.get_template(template).render(
+        {**context, "page_src": page_src, "_blocks": blocks}
+    )
+    return markdown, blocks.blocks
+
+
+class BlockInjector(BasePlugin):
+    """Puts each page's HTML blocks in place of their placeholders after Markdown conversion."""
+
+    def __init__(self, blocks: dict[str, list[str]]) -> None:
+        super().__init__()
+        self._blocks = blocks
+
+    def on_page_content(self, html: str, /, *, page: Any, config: Any, files: Any) -> str:
+        blocks = self._blocks.get(page.file.src_uri, [])
+        # One pass: block HTML is inserted, never rescanned for placeholders.
+        return _PLACEHOLDER_RE.sub(lambda m: blocks[int(m.group(1))], html)

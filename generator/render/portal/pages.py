@@ -1,0 +1,90 @@
+"""Which pages the portal has, from which template, and how the navigation lists them.
+
+Per pack: a handful of pages in the navigation (summary, SoA, controls, changes, releases, sample,
+exceptions, changes since the previous period, methodology); the per-control pages and further
+change pages are reached from their index pages, so the navigation stays short at any size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from generator.render.portal.labels import label
+from generator.render.portal.views import PackView
+
+# (Markdown source below the pack folder, template, navigation title)
+PACK_PAGES = (
+    ("index.md", "pages/summary.md.j2", "Summary"),
+    ("soa.md", "pages/soa.md.j2", "Statement of Applicability"),
+    ("controls/index.md", "pages/controls.md.j2", "Controls"),
+    ("changes/index.md", "pages/changes.md.j2", "Change population"),
+    ("releases.md", "pages/releases.md.j2", "Release promotions"),
+    ("sample.md", "pages/sample.md.j2", "Auditor's sample"),
+    ("exceptions.md", "pages/exceptions.md.j2", "Exceptions register"),
+    ("since.md", "pages/since.md.j2", "Since previous period"),
+    ("methodology.md", "pages/methodology.md.j2", "Methodology"),
+)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    src: str  # Markdown source path inside the docs folder
+    template: str
+    context: dict[str, Any]
+
+
+def _changes_context(view: PackView, number: int) -> dict[str, Any]:
+    from generator.render.portal.views import CHANGES_PER_PAGE
+
+    changes = view.model.get("changes") or []
+    first = (number - 1) * CHANGES_PER_PAGE
+    return {
+        "rows": changes[first : first + CHANGES_PER_PAGE],
+        "first": first,
+        "number": number,
+        "total": len(changes),
+    }
+
+
+def page_specs(views: list[PackView], site: dict[str, Any]) -> Iterator[PageSpec]:
+    yield PageSpec("index.md", "pages/home.md.j2", {"views": views, "site": site})
+    for view in views:
+        base = {"view": view, "model": view.model, "site": site}
+        for src, template, _title in PACK_PAGES:
+            if src == "changes/index.md":
+                continue
+            yield PageSpec(view.src(src), template, base)
+        for number, src in enumerate(view.change_pages, start=1):
+            yield PageSpec(src, "pages/changes.md.j2", {**base, **_changes_context(view, number)})
+        for control in view.model.get("controls") or []:
+            yield PageSpec(
+                view.control_src[control["id"]], "pages/control.md.j2", {**base, "control": control}
+            )
+
+
+def navigation(views: list[PackView]) -> list[Any]:
+    """The ``nav`` of mkdocs.yml: installations, then (if several) periods, then pack pages."""
+    nav: list[Any] = [{"Fleet overview": "index.md"}]
+    by_installation: dict[str, list[PackView]] = {}
+    for view in views:
+        by_installation.setdefault(view.installation, []).append(view)
+    for installation, installation_views in by_installation.items():
+
+        def pack_nav(view: PackView) -> list[Any]:
+            return [view.src("index.md")] + [
+                {title: view.src(src)} for src, _t, title in PACK_PAGES if src != "index.md"
+            ]
+
+        if len(installation_views) == 1:
+            nav.append({label(installation): pack_nav(installation_views[0])})
+        else:
+            nav.append(
+                {
+                    label(installation): [
+                        {label(v.period_label): pack_nav(v)} for v in installation_views
+                    ]
+                }
+            )
+    return nav

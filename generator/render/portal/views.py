@@ -1,0 +1,118 @@
+"""What the portal shows of one pack: the evidence model plus where each thing lives in the site.
+
+Plain data derived from the model only (no clock, no environment), so page templates stay simple
+and two builds of the same packs give the same pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.render.portal.labels import slug
+
+CHANGES_PER_PAGE = 500
+STATUSES = ("effective", "exception", "not_evidenced", "not_applicable")
+# Files of a pack offered for download, in display order, with what they are.
+DOWNLOADS = (
+    ("evidence-pack.pdf", "PDF evidence pack"),
+    ("evidence.json", "Evidence model (JSON)"),
+    ("changes.csv", "Change population (CSV)"),
+    ("sample.csv", "Sample (CSV)"),
+    ("manifest.json", "Manifest with checksums (JSON)"),
+)
+
+
+@dataclass
+class PackView:
+    model: dict[str, Any]
+    installation: str
+    period_label: str  # "2026-01-01 to 2026-06-30" with an en dash
+    base: str  # site folder of this pack, e.g. "acme/2026-01-01_2026-06-30"
+    pack_dir: Path
+    downloads: list[dict[str, str]] = field(default_factory=list)
+    change_pages: list[str] = field(default_factory=list)  # Markdown sources, page 1 first
+    change_page_of: dict[str, str] = field(default_factory=dict)  # sha -> Markdown source
+    changes_by_sha: dict[str, dict[str, Any]] = field(default_factory=dict)
+    control_src: dict[str, str] = field(default_factory=dict)  # control id -> Markdown source
+    control_counts: dict[str, int] = field(default_factory=dict)
+    soa_counts: dict[str, int] = field(default_factory=dict)
+
+    def src(self, name: str) -> str:
+        return f"{self.base}/{name}"
+
+    def change(self, sha: str) -> dict[str, Any] | None:
+        return self.changes_by_sha.get(sha)
+
+    def change_link(self, sha: str) -> str | None:
+        page = self.change_page_of.get(sha)
+        return f"{page}#c-{sha}" if page else None
+
+
+def period_slug(model: dict[str, Any]) -> str:
+    period = model.get("period") or {}
+    return slug(f"{period.get('from', '')}_{period.get('to', '')}")
+
+
+def period_label(model: dict[str, Any]) -> str:
+    period = model.get("period") or {}
+    return f"{period.get('from', '?')} \u2013 {period.get('to', '?')}"
+
+
+def _downloads(pack_dir: Path, base: str) -> list[dict[str, str]]:
+    found = []
+    for name, what in DOWNLOADS:
+        path = pack_dir / name
+        if path.is_file():
+            found.append({"name": name, "what": what, "path": f"{base}/downloads/{name}"})
+    return found
+
+
+def make_view(model: dict[str, Any], pack_dir: Path, base: str) -> PackView:
+    view = PackView(
+        model=model,
+        installation=str(model.get("installation", "")),
+        period_label=period_label(model),
+        base=base,
+        pack_dir=pack_dir,
+        downloads=_downloads(pack_dir, base),
+    )
+    changes = model.get("changes") or []
+    pages = max(1, -(-len(changes) // CHANGES_PER_PAGE))
+    view.change_pages = [
+        view.src("changes/index.md" if n == 1 else f"changes/page-{n:03d}.md")
+        for n in range(1, pages + 1)
+    ]
+    for index, change in enumerate(changes):
+        view.change_page_of[change["sha"]] = view.change_pages[index // CHANGES_PER_PAGE]
+        view.changes_by_sha[change["sha"]] = change
+    taken: set[str] = set()
+    for control in model.get("controls") or []:
+        name = slug(control["id"])
+        while name in taken or name == "index":
+            name += "-"
+        taken.add(name)
+        view.control_src[control["id"]] = view.src(f"controls/{name}.md")
+    view.control_counts = _counts(c.get("status") for c in model.get("controls") or [])
+    view.soa_counts = _counts(r.get("status") for r in model.get("soa") or [])
+    return view
+
+
+def _counts(statuses: Any) -> dict[str, int]:
+    counter = Counter(s for s in statuses if s)
+    return {status: counter.get(status, 0) for status in STATUSES}
+
+
+def age_days(date_text: str | None, period_end: str | None) -> int | None:
+    """Days between evidence and the period's end: freshness without reading the clock."""
+    if not date_text or not period_end:
+        return None
+    try:
+        evidence = dt.date.fromisoformat(str(date_text)[:10])
+        end = dt.date.fromisoformat(str(period_end)[:10])
+    except ValueError:
+        return None
+    return (end - evidence).days
