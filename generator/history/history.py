@@ -1,0 +1,115 @@
+"""InstallationHistory: everything read from one repository for one period, plus file lookups."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from generator.config import InstallationConfig, Period
+from generator.errors import BuildError
+from generator.history.gitio import GitRunner, OversizeError
+from generator.history.model import (
+    Change,
+    Commit,
+    FileVersion,
+    Promotion,
+    ReleaseEvent,
+    ReproduceCommand,
+    Tag,
+    utc,
+)
+
+_SHA = re.compile(r"[0-9a-fA-F]{4,64}")
+
+
+@dataclass
+class InstallationHistory:
+    installation: InstallationConfig
+    period: Period
+    head: str  # the sha `ref` pointed to when the history was read
+    head_date: str  # its committer date
+    commits: list[Commit]  # the first-parent line of ref up to head, oldest first
+    tags: list[Tag]
+    changes: list[Change]  # the population of every environment, oldest first
+    releases: list[ReleaseEvent]  # first appearance of each version per environment, oldest first
+    promotions: list[Promotion]  # versions that reached staging or production in the period
+    reproduce: list[ReproduceCommand]
+    rewritten: bool  # the previously recorded head is no longer part of this history
+    # Release files that could not be read at some commit (too large, binary, invalid): shown in
+    # the pack so a missing release event is never silent.
+    warnings: list[str] = field(default_factory=list)
+    runner: GitRunner | None = field(default=None, repr=False, compare=False)
+    period_start: int = 0  # index in `commits` of the first commit dated in or after the period
+
+    def in_period(self, commit: Commit) -> bool:
+        return self.period.contains(utc(commit.committed_at))
+
+    def population(self, environment: str) -> list[Change]:
+        return [c for c in self.changes if environment in c.environments]
+
+    def file_versions(self, path: str) -> list[FileVersion]:
+        """The file as in effect at the period start, then after each period commit changing it.
+
+        The first entry is the file at the last first-parent commit before the period (sha "" and
+        the period start as date when the repository has no commit before the period); text is
+        None whenever the file did not exist. The others follow, oldest first: one per
+        first-parent commit in the period whose change touched `path` (renames included).
+        """
+        if self.period_start > 0:
+            before = self.commits[self.period_start - 1]
+            versions = [
+                FileVersion(before.sha, before.committed_at, self.file_at(path, before.sha))
+            ]
+        else:
+            versions = [FileVersion("", self.period.start_utc.isoformat(), None)]
+        for commit in self.commits[self.period_start :]:
+            if not self.in_period(commit):
+                continue
+            if any(path in (change.path, change.old_path) for change in commit.files):
+                versions.append(
+                    FileVersion(commit.sha, commit.committed_at, self.file_at(path, commit.sha))
+                )
+        return versions
+
+    def file_at(self, path: str, sha: str) -> str | None:
+        """A file's text as of a commit; None if it did not exist there (or is not a file).
+
+        BuildError for a file over 1 MiB or a binary one: configuration is text, and reading a
+        huge binary as text would only hide that something unexpected is there.
+        """
+        if not _SHA.fullmatch(sha):
+            raise BuildError(f"{self._label()}: {sha!r} is not a commit sha")
+        try:
+            found = self._runner().blobs().read(f"{sha}:{path}")
+        except OversizeError as exc:
+            raise BuildError(f"{self._label()}: {path} at {sha[:12]} is {exc}; not read") from None
+        if found is None or found[0] != "blob":
+            return None
+        if b"\0" in found[1][:8192]:
+            raise BuildError(f"{self._label()}: {path} at {sha[:12]} is binary; not read")
+        return found[1].decode("utf-8-sig", "replace")
+
+    def commit_exists(self, sha: str) -> bool:
+        """Whether the repository has this commit, on the first-parent line or not."""
+        if not _SHA.fullmatch(sha):
+            return False
+        return self._runner().blobs().info(f"{sha}^{{commit}}") is not None
+
+    def last_commit_in_period(self) -> Commit | None:
+        for commit in reversed(self.commits[self.period_start :]):
+            if self.in_period(commit):
+                return commit
+        return None
+
+    def close(self) -> None:
+        """End the git process that answers file questions (also ended when garbage-collected)."""
+        if self.runner is not None:
+            self.runner.close()
+
+    def _runner(self) -> GitRunner:
+        if self.runner is None:
+            raise BuildError(f"{self._label()}: history was detached from its repository")
+        return self.runner
+
+    def _label(self) -> str:
+        return f"{self.installation.name} ({self.installation.repo})"

@@ -1,0 +1,186 @@
+"""The audit population: which first-parent commits changed which environment, and who was involved.
+
+Membership is decided by git itself, with the same command the pack prints for auditors to re-run
+(a path-limited ``git log --first-parent`` between the period's dates), so the population and its
+reproduction cannot drift apart. Only the walk is narrowed here, to the commits after the last one
+before the period, which changes the work git does but not the answer.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable, Sequence
+from pathlib import PurePosixPath
+
+from generator.config import ApprovalConfig, EnvironmentConfig, InstallationConfig, Period
+from generator.history.gitio import GitRunner
+from generator.history.model import Change, Commit, Identity, ReproduceCommand
+from generator.history.trailers import CO_AUTHOR, identities, identity
+
+
+def date_filters(period: Period) -> tuple[str, str]:
+    """git's bounds for committer dates: inclusive of 00:00:00 and 23:59:59 UTC.
+
+    ``--since-as-filter`` (git 2.37+) looks at every commit; plain ``--since`` stops walking at
+    the first older commit and would miss commits behind a skewed clock.
+    """
+    first = period.start.strftime("%Y-%m-%d 00:00:00 +0000")
+    last = period.end.strftime("%Y-%m-%d 23:59:59 +0000")
+    return f"--since-as-filter={first}", f"--until={last}"
+
+
+def pathspecs(environment: EnvironmentConfig) -> list[str]:
+    return [f":(glob){path}" for path in environment.paths]
+
+
+def population_shas(
+    runner: GitRunner,
+    environment: EnvironmentConfig,
+    period: Period,
+    head: str,
+    boundary: str | None,
+) -> list[str]:
+    """The shas of the environment's population, newest first as git lists them."""
+    walk = [head, f"^{boundary}"] if boundary else [head]
+    output = runner.run(
+        "log", "--first-parent", "--format=%H", "--no-show-signature", *date_filters(period),
+        *walk, "--", *pathspecs(environment),
+    )  # fmt: skip
+    return output.split()
+
+
+def reproduce_commands(
+    installation: InstallationConfig, period: Period, head: str, counts: dict[str, int]
+) -> list[ReproduceCommand]:
+    """Commands an auditor pastes to re-perform each population count and the head."""
+    commands = []
+    if installation.is_remote:
+        folder = PurePosixPath(installation.repo.rstrip("/").split(":")[-1]).name
+        folder = folder.removesuffix(".git") or installation.name
+        commands.append(
+            ReproduceCommand("clone", f"git clone {shlex.quote(installation.repo)} {folder}", "")
+        )
+    else:
+        folder = installation.repo
+    where = f"git -C {shlex.quote(folder)}"
+    commands.append(
+        ReproduceCommand(
+            "head",
+            f"{where} rev-parse --verify {shlex.quote(installation.ref + '^{commit}')}",
+            head,
+        )
+    )
+    since, until = (
+        f"{option}={shlex.quote(date)}"
+        for option, _, date in (arg.partition("=") for arg in date_filters(period))
+    )
+    for environment in installation.environments:
+        specs = " ".join(shlex.quote(spec) for spec in pathspecs(environment))
+        command = (
+            f"{where} log --first-parent --format=%H {since} {until} {head} -- {specs} | wc -l"
+        )
+        commands.append(
+            ReproduceCommand(
+                f"population: {environment.name}", command, str(counts[environment.name])
+            )
+        )
+    return commands
+
+
+def merged_authors(
+    runner: GitRunner, head: str, boundary: str | None, mainline: Sequence[Commit]
+) -> dict[str, tuple[Identity, ...]]:
+    """For each merge on `mainline`, the authors of the commits it brought in.
+
+    A merge brings in what its other parents reach and its first parent does not. Walking the
+    first-parent line oldest first while remembering everything already reachable finds each
+    merged commit exactly once, so one ``git log`` of the period's commits is all git work.
+    `mainline` is the first-parent line after `boundary`, oldest first.
+    """
+    walk = [head, f"^{boundary}"] if boundary else [head]
+    tokens = runner.stream(
+        "log", "-z", "--no-show-signature",
+        "--format=%H%x00%P%x00%an%x00%ae%x00%(trailers:key=Co-authored-by,valueonly,separator=%x1f)",
+        *walk,
+    )  # fmt: skip
+    graph: dict[str, tuple[list[str], list[Identity]]] = {}
+    fields = list(tokens)
+    for start in range(0, len(fields) - 4, 5):
+        sha, parents, name, email, co_authors = fields[start : start + 5]
+        people = [Identity(_text(name), _text(email))]
+        people += [identity(_text(v)) for v in co_authors.split(b"\x1f") if v.strip()]
+        graph[_text(sha).lstrip("\n")] = (_text(parents).split(), people)
+    reachable: set[str] = set()
+    result: dict[str, tuple[Identity, ...]] = {}
+    for commit in mainline:
+        if commit.is_merge:
+            people: set[Identity] = set()
+            stack = list(commit.parents[1:])
+            while stack:
+                sha = stack.pop()
+                if sha in reachable or sha not in graph:
+                    continue  # already on the line before, or older than the walk
+                reachable.add(sha)
+                parents, authors = graph[sha]
+                people.update(authors)
+                stack.extend(parents)
+            result[commit.sha] = tuple(sorted(people))
+        reachable.add(commit.sha)
+    return result
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
+
+
+def approvers_of(commit: Commit, approvals: ApprovalConfig) -> tuple[Identity, ...]:
+    """Approval trailers, plus the committer of a merge when merge committers approve."""
+    found = identities(commit.trailers, approvals.trailers)
+    if commit.is_merge and approvals.merge_committer:
+        found.append(commit.committer)
+    return _unique(found)
+
+
+def authors_of(commit: Commit, merged: dict[str, tuple[Identity, ...]]) -> tuple[Identity, ...]:
+    """Who wrote what a change brings: a merge's branch authors, else the author and co-authors.
+
+    A merge whose branch brought no new commits (everything was merged before) has only its own
+    author to answer for it.
+    """
+    if commit.is_merge and merged.get(commit.sha):
+        return merged[commit.sha]
+    return _unique([commit.author, *identities(commit.trailers, (CO_AUTHOR,))])
+
+
+def build_changes(
+    commits: Iterable[Commit],
+    members: dict[str, tuple[str, ...]],
+    approvals: ApprovalConfig,
+    merged: dict[str, tuple[Identity, ...]],
+    moves: dict[str, dict[str, str]],
+) -> list[Change]:
+    """Changes for the commits in `members` (sha -> environments), in the order of `commits`."""
+    changes = []
+    for commit in commits:
+        environments = members.get(commit.sha)
+        if not environments:
+            continue
+        approvers = approvers_of(commit, approvals)
+        authors = authors_of(commit, merged)
+        changes.append(
+            Change(
+                commit=commit,
+                environments=environments,
+                approvers=approvers,
+                authors=authors,
+                self_approved=any(a.matches(b) for a in approvers for b in authors),
+                signed=commit.signature != "none",
+                verified=commit.signature_verified,
+                releases=dict(moves.get(commit.sha, {})),
+            )
+        )
+    return changes
+
+
+def _unique(people: Iterable[Identity]) -> tuple[Identity, ...]:
+    return tuple(dict.fromkeys(people))

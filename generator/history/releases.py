@@ -1,0 +1,206 @@
+"""Release versions per environment, and each version's way from staging to production.
+
+A version is read from a file's dotted key at every first-parent commit that touches the file, or
+from tags matching a pattern. An environment's release event is the first appearance of a version
+there. A change *moves* an environment's version when the version it sets differs from the last
+known one (rolling back to an older version is a move, but not a new appearance).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import yaml
+
+from generator.config import EnvironmentConfig, Period
+from generator.history.gitio import BlobReader, OversizeError
+from generator.history.model import Commit, Identity, Promotion, ReleaseEvent, Tag, utc
+from generator.history.rawlog import parse_identity
+
+STAGING = "staging"
+PRODUCTION = "production"
+_VERSION = re.compile(r"v?([0-9]+)\.([0-9]+)\.([0-9]+)")
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# What a release file said at one commit: a version, None (no version there), or a problem.
+FileValue = tuple[str | None, str | None]
+
+
+@dataclass
+class Releases:
+    events: list[ReleaseEvent] = field(default_factory=list)
+    moves: dict[str, dict[str, str]] = field(default_factory=dict)  # sha -> {environment: version}
+    warnings: list[str] = field(default_factory=list)
+
+
+def normalize(version: str) -> str:
+    """ "v2026.01.0" -> "2026.1.0"; anything that is not N.N.N is kept as written."""
+    match = _VERSION.fullmatch(version.strip())
+    if match is None:
+        return version.strip()
+    return ".".join(str(int(part)) for part in match.groups())
+
+
+def read_releases(
+    environments: Sequence[EnvironmentConfig],
+    commits: Sequence[Commit],
+    tags: Sequence[Tag],
+    blobs: BlobReader,
+    memo: dict[tuple[str, str, str], FileValue],
+) -> Releases:
+    """Release events (oldest first), version moves and reading problems for all environments."""
+    releases = Releases()
+    dates = {commit.sha: commit.committed_at for commit in commits}
+    for environment in environments:
+        source = environment.release
+        if source is None:
+            continue
+        if source.tag_pattern is not None:
+            _from_tags(environment.name, source.tag_pattern, tags, dates, blobs, releases)
+        elif source.file and source.key:
+            _from_file(environment.name, source.file, source.key, commits, blobs, memo, releases)
+    releases.events.sort(key=lambda e: (utc(e.date), e.environment, e.version))
+    return releases
+
+
+def _from_file(
+    env: str,
+    path: str,
+    key: str,
+    commits: Sequence[Commit],
+    blobs: BlobReader,
+    memo: dict[tuple[str, str, str], FileValue],
+    releases: Releases,
+) -> None:
+    current: str | None = None
+    seen: set[str] = set()
+    for commit in commits:
+        if not any(path in (change.path, change.old_path) for change in commit.files):
+            continue
+        memo_key = (commit.sha, path, key)
+        if memo_key not in memo:
+            memo[memo_key] = file_value(blobs, commit.sha, path, key)
+        version, problem = memo[memo_key]
+        if problem is not None:
+            releases.warnings.append(f"{path} at {commit.sha[:12]}: {problem}; version not read")
+            continue
+        if version is None or version == current:
+            continue
+        current = version
+        releases.moves.setdefault(commit.sha, {})[env] = version
+        if version not in seen:
+            seen.add(version)
+            releases.events.append(
+                ReleaseEvent(version, env, commit.sha, commit.committed_at, "file")
+            )
+
+
+def file_value(blobs: BlobReader, sha: str, path: str, key: str) -> FileValue:
+    """The version at a dotted key of a YAML or JSON file as of a commit."""
+    try:
+        found = blobs.read(f"{sha}:{path}")
+    except OversizeError as exc:
+        return None, f"file is {exc}"
+    if found is None or found[0] != "blob":
+        return None, None
+    data = found[1]
+    if b"\0" in data[:8192]:
+        return None, "file is binary"
+    text = data.decode("utf-8-sig", "replace")
+    try:
+        parsed = json.loads(text) if path.endswith(".json") else yaml.load(text, Loader=_Loader)
+    except (ValueError, yaml.YAMLError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return None, f"not valid {'JSON' if path.endswith('.json') else 'YAML'} ({reason})"
+    for part in key.split("."):
+        if not isinstance(parsed, dict) or part not in parsed:
+            return None, None
+        parsed = parsed[part]
+    if parsed is None or isinstance(parsed, dict | list | bool):
+        return None, None if parsed is None else f"{key} is not a version"
+    return normalize(str(parsed)), None
+
+
+def _from_tags(
+    env: str,
+    pattern: str,
+    tags: Sequence[Tag],
+    dates: dict[str, str],
+    blobs: BlobReader,
+    releases: Releases,
+) -> None:
+    compiled = re.compile(pattern)
+    first: dict[str, ReleaseEvent] = {}
+    for tag in tags:
+        match = compiled.fullmatch(tag.name)
+        if match is None or not match.group("version"):
+            continue
+        version = normalize(match.group("version"))
+        date = (
+            tag.tagged_at if tag.annotated and tag.tagged_at else commit_date(tag.sha, dates, blobs)
+        )
+        if date is None:
+            releases.warnings.append(f"tag {tag.name}: its commit {tag.sha[:12]} is missing")
+            continue
+        event = ReleaseEvent(version, env, tag.sha, date, "tag")
+        if version not in first or utc(date) < utc(first[version].date):
+            first[version] = event
+        releases.moves.setdefault(tag.sha, {})[env] = version
+    releases.events.extend(first.values())
+
+
+def commit_date(sha: str, dates: dict[str, str], blobs: BlobReader) -> str | None:
+    """A commit's committer date, also for commits off the first-parent line."""
+    if sha in dates:
+        return dates[sha]
+    found = blobs.read(sha)
+    if found is None or found[0] != "commit":
+        return None
+    for line in found[1].split(b"\n"):
+        if line.startswith(b"committer "):
+            return parse_identity(line[len(b"committer ") :], None)[1]
+        if not line:
+            break
+    return None
+
+
+def promotions(
+    events: Sequence[ReleaseEvent],
+    period: Period,
+    approvers: Callable[[str], tuple[Identity, ...]],
+) -> list[Promotion]:
+    """Every version that reached staging or production in the period, oldest first.
+
+    Ordered by the staging date (the production date for a version that skipped staging), then
+    the production date. `approvers` gives the approvers of the commit that carried a version
+    into production.
+    """
+    staged = {e.version: e for e in events if e.environment == STAGING}
+    produced = {e.version: e for e in events if e.environment == PRODUCTION}
+    result = []
+    for version in set(staged) | set(produced):
+        staging, production = staged.get(version), produced.get(version)
+        if not any(e is not None and period.contains(utc(e.date)) for e in (staging, production)):
+            continue
+        hours = None
+        if staging and production:
+            hours = (utc(production.date) - utc(staging.date)).total_seconds() / 3600
+        result.append(
+            Promotion(
+                version=version,
+                staging=staging,
+                production=production,
+                staging_hours=hours,
+                production_approvers=approvers(production.sha) if production else (),
+            )
+        )
+
+    def order(promotion: Promotion) -> tuple:
+        start = promotion.staging or promotion.production
+        end = utc(promotion.production.date) if promotion.production else period.end_utc_exclusive
+        return utc(start.date), end, promotion.version
+
+    return sorted(result, key=order)

@@ -1,0 +1,68 @@
+"""Verifying commit signatures against the keys an installation's config names.
+
+Verification runs gpg or ssh-keygen once per signed commit, so it is done only when keys are
+configured, and only for the commits in the period. A gpg keyring is imported into a throwaway
+GnuPG home, so a good signature means "made by a key in that keyring" and nothing else the user's
+own keyring happens to trust.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from generator.config import Period, SigningConfig
+from generator.errors import BuildError
+from generator.history.gitio import GitRunner
+from generator.history.population import date_filters
+
+# %G? letters that mean "a configured key made this signature". For ssh, "U" is a valid signature
+# by a key the allowed-signers file does not list; for gpg (isolated keyring) it is a good
+# signature by an imported key whose owner trust was never set.
+_GOOD = {"ssh": {"G"}, "gpg": {"G", "U"}, "x509": {"G", "U"}}
+
+
+def verify_signatures(
+    runner: GitRunner, signing: SigningConfig, period: Period, head: str, boundary: str | None
+) -> dict[str, str]:
+    """%G? per sha for the first-parent commits in the period."""
+    options = []
+    if signing.allowed_signers is not None:
+        options = ["-c", f"gpg.ssh.allowedSignersFile={signing.allowed_signers}"]
+    walk = [head, f"^{boundary}"] if boundary else [head]
+    with _gnupg_home(signing.gpg_keyring) as env:
+        tokens = runner.stream(
+            *options, "log", "-z", "--first-parent", "--format=%H %G?", "--no-show-signature",
+            *date_filters(period), *walk, env=env,
+        )  # fmt: skip
+        letters = {}
+        for token in tokens:
+            sha, _, letter = token.decode("ascii", "replace").strip().partition(" ")
+            if sha:
+                letters[sha] = letter
+    return letters
+
+
+def is_verified(signature: str, letter: str | None) -> bool:
+    return letter is not None and letter in _GOOD.get(signature, set())
+
+
+@contextmanager
+def _gnupg_home(keyring: Path | None) -> Iterator[dict[str, str]]:
+    if keyring is None:
+        yield {}
+        return
+    with tempfile.TemporaryDirectory(prefix="meshcomply-gnupg-") as home:
+        result = subprocess.run(
+            ["gpg", "--homedir", home, "--batch", "--quiet", "--import", str(keyring)],
+            capture_output=True,
+        )
+        if result.returncode != 0:
+            message = result.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise BuildError(
+                f"cannot import gpg keyring {keyring}: {message[-1] if message else ''}"
+            )
+        yield {"GNUPGHOME": home}
