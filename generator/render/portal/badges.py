@@ -6,6 +6,7 @@ A status is shown with colour, an icon and its name, so it never relies on colou
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -30,6 +31,20 @@ def badge(status: object) -> Markup:
         '<span class="mc-badge mc-badge--{key}">'
         '<span aria-hidden="true">{icon}</span> {text}</span>'
     ).format(key=status_key(status), icon=icon, text=text)
+
+
+def when(text: object) -> Markup:
+    """An ISO timestamp shown as ``YYYY-MM-DD HH:MM`` (+offset unless UTC), exact in a tooltip."""
+    full = str(text or "")
+    try:
+        moment = dt.datetime.fromisoformat(full)
+    except ValueError:
+        return escape(full)
+    shown = f"{moment:%Y-%m-%d %H:%M}"
+    offset = moment.strftime("%z")
+    if offset and offset != "+0000":
+        shown += f" {offset[:3]}:{offset[3:]}"
+    return Markup('<time datetime="{0}" title="{0}">{1}</time>').format(full, shown)
 
 
 def short_sha(sha: object) -> str:

@@ -85,6 +85,7 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
         multiline=_multiline,
         badge=badges.badge,
         short=badges.short_sha,
+        when=badges.when,
         person=badges.person,
         yaml_label=_yaml_label,
         anchor=_anchor,
