@@ -57,6 +57,7 @@ def test_problems_go_to_stderr_one_per_line_and_exit_1(controls: Path) -> None:
     replace(controls / "applicability.yaml", "decision: excluded", "decision: dropped")
     result = run("check", "--controls", "controls")
     assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)  # handled, not a crash
     assert result.stdout == ""
     assert result.stderr == (
         "controls/applicability.yaml:2:13: [0].decision: 'dropped' is not one of: "
