@@ -47,6 +47,8 @@ class SigningLike(Protocol):
 
 class InstallationLike(Protocol):
     name: str
+    repo: str  # as the user wrote it in meshcomply.yml
+    ref: str
     environments: Sequence[EnvironmentLike]
     signing: SigningLike | None
     evidence_dir: Path | None

@@ -1,0 +1,233 @@
+"""Judging every control of the library against one installation's history.
+
+Each evidence entry of a control runs its rule; the register of accepted exceptions is matched
+against every failure; the control's status is the weakest of its results. Roll-ups everywhere
+(control from results, Statement of Applicability row from controls) use ``weakest``:
+``not_evidenced`` < ``exception`` < ``effective``, and ``not_applicable`` only when every input is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from generator.errors import BuildError, InputError, Problem
+from generator.evidence.context import ControlLike, EvidenceSpecLike, RuleContext, plural
+from generator.evidence.exceptions import ExceptionsRegister, exceptions_report
+from generator.evidence.registry import STATUSES, Failure, RuleResult, all_rules
+
+# Weakest first: a roll-up is as strong as its weakest part.
+STRENGTH = ("not_evidenced", "exception", "effective")
+NO_EVIDENCE_REASON = "No evidence is mapped to this control, so it is not evidenced."
+
+
+def weakest(statuses: Iterable[str | None]) -> str:
+    """The roll-up of statuses; ``not_evidenced`` for none (missing evidence is never a pass)."""
+    given = [s for s in statuses if s is not None]
+    if not given:
+        return "not_evidenced"
+    judged = [s for s in given if s != "not_applicable"]
+    if not judged:
+        return "not_applicable"
+    return min(judged, key=STRENGTH.index)
+
+
+def newest(dates: Iterable[str | None]) -> str | None:
+    """The latest ISO date of those given (ISO dates order as text)."""
+    present = [d for d in dates if d]
+    return max(present) if present else None
+
+
+@dataclass(frozen=True)
+class EvaluatedEvidence:
+    """One evidence entry of a control, its rule's result and which failures are accepted."""
+
+    spec: EvidenceSpecLike
+    result: RuleResult
+    accepted: tuple[str | None, ...]  # per failure: the id of the exception accepting it
+
+    def record(self) -> dict[str, Any]:
+        result = self.result
+        return {
+            "rule": self.spec.kind,
+            "params": dict(self.spec.params),
+            "status": result.status,
+            "reason": result.reason,
+            "figures": {
+                "population": result.population,
+                "passed": result.passed,
+                "failed": result.failed,
+            },
+            "cited": list(result.cited),
+            "failures": [
+                {
+                    "sha": failure.sha,
+                    "window": failure.window,
+                    "message": failure.message,
+                    "exception": accepted,
+                }
+                for failure, accepted in zip(result.failures, self.accepted, strict=True)
+            ],
+            "details": result.details,
+            "last_evidence": result.last_evidence,
+        }
+
+
+@dataclass(frozen=True)
+class ControlEvaluation:
+    id: str
+    title: str
+    description: str
+    owner: str
+    responsibility: str
+    implements: tuple[Any, ...]  # items with ref, coverage, rationale
+    status: str
+    reason: str
+    results: tuple[EvaluatedEvidence, ...]
+    last_evidence: str | None
+
+    def record(self) -> dict[str, Any]:
+        """The control as evidence.json's ``controls`` lists it."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "description": self.description,
+            "owner": self.owner,
+            "responsibility": self.responsibility,
+            "implements": [
+                {"ref": i.ref, "coverage": i.coverage, "rationale": i.rationale}
+                for i in self.implements
+            ],
+            "status": self.status,
+            "reason": self.reason,
+            "results": [r.record() for r in self.results],
+            "last_evidence": self.last_evidence,
+        }
+
+
+def evaluate_control(
+    control: ControlLike, context: RuleContext, register: ExceptionsRegister | None = None
+) -> ControlEvaluation:
+    register = register or ExceptionsRegister()
+    evaluated = []
+    for index, spec in enumerate(control.evidence):
+        result = _run(control, index, spec, context)
+        accepted = tuple(
+            _accepting(register, spec.kind, control.id, f, context) for f in result.failures
+        )
+        evaluated.append(EvaluatedEvidence(spec, result, accepted))
+    status = weakest(e.result.status for e in evaluated) if evaluated else "not_evidenced"
+    return ControlEvaluation(
+        id=control.id,
+        title=control.title,
+        description=control.description,
+        owner=control.owner,
+        responsibility=control.responsibility,
+        implements=tuple(control.implements),
+        status=status,
+        reason=_reason(status, evaluated),
+        results=tuple(evaluated),
+        last_evidence=newest(e.result.last_evidence for e in evaluated),
+    )
+
+
+def evaluate_library(
+    controls: Iterable[ControlLike],
+    context: RuleContext,
+    register: ExceptionsRegister | None = None,
+) -> list[ControlEvaluation]:
+    """Every control's evaluation, by control id."""
+    ordered = sorted(controls, key=lambda c: c.id)
+    register = register or ExceptionsRegister()
+    register.check_controls(c.id for c in ordered)
+    return [evaluate_control(c, context, register) for c in ordered]
+
+
+def accepted_by_exception(evaluations: Sequence[ControlEvaluation]) -> dict[str, list[str]]:
+    """Exception id -> the failures it accepted: shas, or ``from..to`` for a window without one."""
+    accepted: dict[str, list[str]] = {}
+    for evaluation in evaluations:
+        for evidence in evaluation.results:
+            for failure, exception_id in zip(
+                evidence.result.failures, evidence.accepted, strict=True
+            ):
+                if exception_id is not None:
+                    accepted.setdefault(exception_id, []).append(_failure_key(failure))
+    return accepted
+
+
+def exception_records(
+    register: ExceptionsRegister, evaluations: Sequence[ControlEvaluation]
+) -> list[dict[str, Any]]:
+    """evidence.json's ``exceptions``: every register entry, its status and what it accepted."""
+    return exceptions_report(register, accepted_by_exception(evaluations))
+
+
+def _failure_key(failure: Failure) -> str:
+    if failure.sha:
+        return failure.sha
+    window = failure.window or {}
+    return f"{window.get('from')}..{window.get('to')}"
+
+
+def _location(control: ControlLike) -> str:
+    return str(getattr(control, "path", None) or control.id)
+
+
+def _run(
+    control: ControlLike, index: int, spec: EvidenceSpecLike, context: RuleContext
+) -> RuleResult:
+    where = f"{control.id} evidence[{index}]"
+    rules = all_rules()
+    rule = rules.get(spec.kind)
+    if rule is None:
+        known = ", ".join(rules) or "none registered"
+        message = f"{where}: unknown evidence kind '{spec.kind}' (known: {known})"
+        raise InputError([Problem(_location(control), 1, 1, message)])
+    errors = sorted(Draft202012Validator(rule.params_schema).iter_errors(spec.params), key=str)
+    if errors:
+        raise InputError(
+            Problem(_location(control), 1, 1, f"{where} ({spec.kind}) params: {e.message}")
+            for e in errors
+        )
+    try:
+        result = rule.evaluate(context, dict(spec.params))
+    except (InputError, BuildError):
+        raise
+    except Exception as exc:
+        # A rule (possibly a plugin) crashing is a build failure to report, not a traceback.
+        raise BuildError(
+            f"{where}: rule '{spec.kind}' failed: {type(exc).__name__}: {exc}"
+        ) from exc
+    if not isinstance(result, RuleResult) or result.status not in STATUSES:
+        raise BuildError(f"{where}: rule '{spec.kind}' returned no valid RuleResult")
+    return result
+
+
+def _accepting(
+    register: ExceptionsRegister, kind: str, control_id: str, failure: Failure, context: RuleContext
+) -> str | None:
+    commit_date = context.commit_date(failure.sha) if failure.sha else None
+    entry = register.accepting(kind, control_id, failure, commit_date)
+    return entry.id if entry else None
+
+
+def _reason(status: str, evaluated: list[EvaluatedEvidence]) -> str:
+    """The reasons of the results that decided the status, and how many failures are accepted."""
+    if not evaluated:
+        return NO_EVIDENCE_REASON
+    deciding = [e for e in evaluated if e.result.status == status] or evaluated
+    reason = " ".join(e.result.reason for e in deciding)
+    failures = [a for e in evaluated if e.result.status == "exception" for a in e.accepted]
+    accepted = [a for a in failures if a is not None]
+    if accepted:
+        ids = ", ".join(dict.fromkeys(accepted))
+        verb = "is" if len(accepted) == 1 else "are"
+        reason += (
+            f" {len(accepted)} of {plural(len(failures), 'failure')} {verb} accepted in the "
+            f"exceptions register ({ids})."
+        )
+    return reason

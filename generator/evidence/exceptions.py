@@ -1,0 +1,239 @@
+"""The exceptions register: deviations someone accountable accepted, per installation.
+
+An entry accepts failures of one rule kind (optionally of one control) at one commit or within a
+window of whole UTC days. An accepted failure stays a failure: its result and control keep the
+status ``exception``, and the pack shows the entry next to it. Entries whose expiry date is
+before the period end are listed as ``expired`` and accept nothing; active entries that match no
+failure are listed as ``unused``, so a register cannot quietly accumulate stale acceptances.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator.errors import InputError, Problem, raise_if
+from generator.evidence.context import HistoryLike
+from generator.evidence.registry import Failure, all_rules
+from generator.history.model import utc
+from generator.validate import load_schema, schema_problems
+from generator.yamlio import Document, load_yaml
+
+ACTIVE, EXPIRED, UNUSED = "active", "expired", "unused"
+
+
+@dataclass(frozen=True)
+class RegisteredException:
+    id: str
+    rule: str
+    control: str | None
+    sha: str | None  # the full sha
+    window: tuple[dt.date, dt.date] | None  # inclusive UTC days
+    justification: str
+    accepted_by: str
+    ticket: str
+    expires: dt.date
+    status: str  # active | expired, as of the period end
+    path: str
+    line: int
+
+    def _window_bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        assert self.window is not None
+        first, last = self.window
+        start = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
+        return start, dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+
+    def covers(self, rule: str, control: str, failure: Failure, commit_date: str | None) -> bool:
+        """Whether this (active) entry accepts a failure of a rule of a control."""
+        if self.status != ACTIVE or self.rule != rule:
+            return False
+        if self.control is not None and self.control != control:
+            return False
+        if self.sha is not None:
+            return failure.sha == self.sha
+        start, end = self._window_bounds()
+        if failure.window:
+            failed_from, failed_to = utc(failure.window["from"]), utc(failure.window["to"])
+            if failed_from == failed_to:
+                return start <= failed_from < end
+            return failed_from < end and start < failed_to
+        if commit_date:
+            return start <= utc(commit_date) < end
+        return False
+
+    def record(self) -> dict[str, Any]:
+        """The entry as evidence.json lists it (``status`` and ``matched`` added by the report)."""
+        window = None
+        if self.window:
+            window = {"from": self.window[0].isoformat(), "to": self.window[1].isoformat()}
+        return {
+            "id": self.id,
+            "rule": self.rule,
+            "control": self.control,
+            "sha": self.sha,
+            "window": window,
+            "justification": self.justification,
+            "accepted_by": self.accepted_by,
+            "ticket": self.ticket,
+            "expires": self.expires.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class ExceptionsRegister:
+    entries: tuple[RegisteredException, ...] = ()
+    path: str | None = None
+
+    def accepting(
+        self, rule: str, control: str, failure: Failure, commit_date: str | None
+    ) -> RegisteredException | None:
+        """The first active entry, in register order, that accepts the failure."""
+        return next(
+            (e for e in self.entries if e.covers(rule, control, failure, commit_date)), None
+        )
+
+    def check_controls(self, control_ids: Iterable[str]) -> None:
+        """InputError for entries naming a control the library does not have."""
+        known = set(control_ids)
+        raise_if(
+            Problem(e.path, e.line, 1, f"exception {e.id}: unknown control '{e.control}'")
+            for e in self.entries
+            if e.control is not None and e.control not in known
+        )
+
+
+def load_exceptions(
+    path: Path, history: HistoryLike, display_path: str | None = None
+) -> ExceptionsRegister:
+    """Read and check an installation's register; InputError listing every problem found."""
+    shown = display_path or str(path)
+    document = load_yaml(path, shown)
+    if document.data is None:
+        raise InputError([Problem(shown, 1, 1, "the register is empty: write 'exceptions: []'")])
+    raise_if(schema_problems(document, load_schema("exceptions")))
+    problems: list[Problem] = []
+    entries: list[RegisteredException] = []
+    first_line: dict[str, int] = {}
+    for i, item in enumerate(document.data["exceptions"]):
+        line = document.where(("exceptions", i))[0]
+        if item["id"] in first_line:
+            problems.append(
+                document.problem(
+                    ("exceptions", i, "id"),
+                    f"duplicate exception id '{item['id']}' (first defined on line "
+                    f"{first_line[item['id']]})",
+                )
+            )
+            continue
+        first_line[item["id"]] = line
+        entry = _entry(document, i, item, history, line, problems)
+        if entry is not None:
+            entries.append(entry)
+    raise_if(problems)
+    return ExceptionsRegister(tuple(entries), shown)
+
+
+def _date(document: Document, at: tuple[str | int, ...], text: str, problems: list[Problem]):
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        problems.append(document.problem(at, f"{text} is not a calendar date"))
+        return None
+
+
+def _entry(
+    document: Document,
+    i: int,
+    item: dict[str, Any],
+    history: HistoryLike,
+    line: int,
+    problems: list[Problem],
+) -> RegisteredException | None:
+    at = ("exceptions", i)
+    before = len(problems)
+    rules = all_rules()
+    if item["rule"] not in rules:
+        known = ", ".join(rules)
+        problems.append(
+            document.problem((*at, "rule"), f"unknown rule '{item['rule']}' (known: {known})")
+        )
+    if ("sha" in item) == ("window" in item):
+        problems.append(
+            document.problem(at, "give either 'sha' or 'window' (the deviation it accepts)")
+        )
+    sha = _resolve(document, at, item.get("sha"), history, problems) if "sha" in item else None
+    window = None
+    if "window" in item:
+        first = _date(document, (*at, "window", "from"), item["window"]["from"], problems)
+        last = _date(document, (*at, "window", "to"), item["window"]["to"], problems)
+        if first and last and last < first:
+            problems.append(document.problem((*at, "window"), "window ends before it starts"))
+        window = (first, last) if first and last else None
+    expires = _date(document, (*at, "expires"), item["expires"], problems)
+    if len(problems) > before or expires is None:
+        return None
+    return RegisteredException(
+        id=item["id"],
+        rule=item["rule"],
+        control=item.get("control"),
+        sha=sha,
+        window=window,
+        justification=item["justification"].strip(),
+        accepted_by=item["accepted_by"].strip(),
+        ticket=item["ticket"].strip(),
+        expires=expires,
+        status=ACTIVE if expires >= history.period.end else EXPIRED,
+        path=document.path,
+        line=line,
+    )
+
+
+def _resolve(
+    document: Document,
+    at: tuple[str | int, ...],
+    given: str,
+    history: HistoryLike,
+    problems: list[Problem],
+) -> str | None:
+    """The full sha of a first-parent commit, from a sha or an unambiguous prefix of one."""
+    prefix = given.lower()
+    matches = [c.sha for c in history.commits if c.sha.startswith(prefix)]
+    ref = history.installation.ref
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        problems.append(
+            document.problem((*at, "sha"), f"sha {given} is ambiguous: give more digits")
+        )
+    elif history.commit_exists(prefix):
+        problems.append(
+            document.problem(
+                (*at, "sha"),
+                f"commit {given} is not on the first-parent history of {ref}; failures cite "
+                "first-parent commits (for a merged branch, the merge commit)",
+            )
+        )
+    else:
+        repo = history.installation.repo
+        problems.append(document.problem((*at, "sha"), f"commit {given} does not exist in {repo}"))
+    return None
+
+
+def exceptions_report(
+    register: ExceptionsRegister, accepted: dict[str, list[str]]
+) -> list[dict[str, Any]]:
+    """evidence.json's ``exceptions``: every entry with its status and what it matched.
+
+    ``accepted`` maps an entry id to the failures it accepted (shas, or window bounds for
+    failures without a sha), as ``generator.evidence.evaluate.accepted_by_exception`` gives.
+    """
+    report = []
+    for entry in register.entries:
+        matched = sorted(set(accepted.get(entry.id, [])))
+        # An expired entry stays "expired" whatever it would have matched: it accepted nothing.
+        status = entry.status if entry.status == EXPIRED or matched else UNUSED
+        report.append({**entry.record(), "status": status, "matched": matched})
+    return sorted(report, key=lambda r: r["id"])

@@ -1,0 +1,72 @@
+"""The Statement of Applicability with implementation status, for evidence.json's ``soa``.
+
+``generator.coverage.soa_rows`` decides each Annex A and ISO/IEC 27017 control (implemented,
+inherited or excluded); this adds what the period's evaluation says. An implemented row's status
+is the weakest of its implementing controls' statuses and its ``last_evidence`` the newest of
+theirs. Inherited and excluded rows have no status (null): nothing of ours operates them, so
+there is nothing of ours to judge, and a made-up status would read as a finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from generator.errors import BuildError
+from generator.evidence.evaluate import ControlEvaluation, newest, weakest
+
+_FIELDS = (
+    "ref",
+    "title",
+    "theme",
+    "decision",
+    "justification",
+    "implemented_by",
+    "responsibility",
+    "refs_2013",
+)
+
+
+def _row_fields(row: Any) -> dict[str, Any]:
+    if isinstance(row, Mapping):
+        return {name: row[name] for name in _FIELDS}
+    return {name: getattr(row, name) for name in _FIELDS}
+
+
+def soa_rows(
+    library_rows: Iterable[Any], evaluations: Iterable[ControlEvaluation]
+) -> list[dict[str, Any]]:
+    """One dict per SoA row, in the order given (catalog order), keys in evidence.json order.
+
+    ``library_rows`` are ``generator.coverage.SoaRow`` objects (or dicts with the same keys).
+    """
+    by_id = {e.id: e for e in evaluations}
+    records = []
+    for row in library_rows:
+        fields = _row_fields(row)
+        implemented_by = list(fields["implemented_by"])
+        missing = [cid for cid in implemented_by if cid not in by_id]
+        if missing:
+            verb = "was" if len(missing) == 1 else "were"
+            raise BuildError(
+                f"Statement of Applicability: {fields['ref']} is implemented by "
+                f"{', '.join(missing)}, which {verb} not evaluated"
+            )
+        implementing = [by_id[cid] for cid in implemented_by]
+        judged = fields["decision"] == "implemented"
+        records.append(
+            {
+                "ref": fields["ref"],
+                "title": fields["title"],
+                "theme": fields["theme"],
+                "applicable": fields["decision"] != "excluded",
+                "decision": fields["decision"],
+                "justification": fields["justification"],
+                "implemented_by": implemented_by,
+                "responsibility": fields["responsibility"],
+                "status": weakest(e.status for e in implementing) if judged else None,
+                "last_evidence": newest(e.last_evidence for e in implementing),
+                "refs_2013": list(fields["refs_2013"]),
+            }
+        )
+    return records

@@ -1,0 +1,220 @@
+"""Evaluating controls: roll-up order, accepted exceptions, bad evidence entries, record shape."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from importlib import resources
+
+import pytest
+from evidence_builders import ANN, History, change, promotion, sha
+from jsonschema import Draft202012Validator
+
+from generator.errors import BuildError, InputError
+from generator.evidence import evaluate as evaluate_module
+from generator.evidence.context import RuleContext
+from generator.evidence.evaluate import (
+    evaluate_control,
+    evaluate_library,
+    exception_records,
+    weakest,
+)
+from generator.evidence.exceptions import ExceptionsRegister, RegisteredException
+from generator.evidence.registry import Rule, RuleResult
+from generator.library import Control, EvidenceSpec, Implementation
+
+CHANGES = [
+    change("ok", "2026-01-10T10:00:00Z"),
+    change("unapproved", "2026-02-10T10:00:00Z", approvers=()),
+    change("self", "2026-03-10T10:00:00Z", author=ANN, approvers=(ANN,)),
+]
+CONTEXT = RuleContext(
+    History(
+        changes=CHANGES,
+        promotions=[promotion("2026.1.0", "2026-01-01T00:00:00Z", "2026-01-05T00:00:00Z")],
+    )
+)
+APPROVAL = EvidenceSpec("change-approval", {"environments": ["production"]})
+STAGING = EvidenceSpec("staging-before-production", {"min_hours": 24})
+MANUAL = EvidenceSpec("manual", {"document": "missing.md", "owner": "CISO", "max_age_days": 1})
+
+
+def control(*evidence: EvidenceSpec, control_id: str = "MS-CHG-01") -> Control:
+    return Control(
+        id=control_id,
+        title="Changes are approved",
+        description="Every change is approved by a second person.",
+        owner="Platform team",
+        responsibility="shared",
+        implements=(Implementation("iso27001:2022/A.8.32", "full", "Approval of changes."),),
+        evidence=evidence,
+        path=f"controls/meshstack/{control_id}.yaml",
+    )
+
+
+def entry(exception_id: str, failing_sha: str, **changes) -> RegisteredException:
+    fields = {
+        "id": exception_id,
+        "rule": "change-approval",
+        "control": None,
+        "sha": failing_sha,
+        "window": None,
+        "justification": "Emergency fix.",
+        "accepted_by": "Jane Doe (CISO)",
+        "ticket": "SEC-1",
+        "expires": dt.date(2026, 12, 31),
+        "status": "active",
+        "path": "exceptions.yml",
+        "line": 2,
+    }
+    return RegisteredException(**{**fields, **changes})
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        (["effective", "exception"], "exception"),
+        (["exception", "not_evidenced", "effective"], "not_evidenced"),
+        (["effective", "not_applicable"], "effective"),
+        (["not_applicable", "exception"], "exception"),
+        (["not_applicable", "not_applicable"], "not_applicable"),
+        (["effective"], "effective"),
+        ([], "not_evidenced"),
+    ],
+)
+def test_weakest_wins(statuses, expected):
+    assert weakest(statuses) == expected
+
+
+def test_a_control_takes_its_weakest_result():
+    evaluation = evaluate_control(control(STAGING, APPROVAL), CONTEXT)
+    assert [e.result.status for e in evaluation.results] == ["effective", "exception"]
+    assert evaluation.status == "exception"
+    assert evaluation.reason == (
+        "2 of 3 production changes were not properly approved: 1 without an approver, "
+        "1 self-approved."
+    )
+    assert evaluation.last_evidence == "2026-03-10"
+    assert evaluation.results[1].accepted == (None, None)
+
+
+def test_not_evidenced_beats_exception_and_all_deciding_reasons_are_given():
+    evaluation = evaluate_control(control(APPROVAL, MANUAL, MANUAL), CONTEXT)
+    assert evaluation.status == "not_evidenced"
+    reason = "missing.md (owner: CISO) was not found in the repository at the end of the period."
+    assert evaluation.reason == f"{reason} {reason}"
+
+
+def test_a_control_without_evidence_is_not_evidenced():
+    evaluation = evaluate_control(control(), CONTEXT)
+    assert evaluation.status == "not_evidenced"
+    assert evaluation.reason == "No evidence is mapped to this control, so it is not evidenced."
+    assert evaluation.last_evidence is None
+
+
+def test_accepted_failures_keep_the_exception_status_and_are_counted():
+    register = ExceptionsRegister((entry("EXC-1", sha("unapproved")),))
+    evaluation = evaluate_control(control(APPROVAL), CONTEXT, register)
+    assert evaluation.status == "exception"
+    assert evaluation.results[0].accepted == ("EXC-1", None)
+    assert evaluation.reason.endswith(
+        " 1 of 2 failures is accepted in the exceptions register (EXC-1)."
+    )
+    failures = evaluation.record()["results"][0]["failures"]
+    assert [(f["sha"], f["exception"]) for f in failures] == [
+        (sha("unapproved"), "EXC-1"),
+        (sha("self"), None),
+    ]
+
+
+def test_exceptions_only_apply_to_their_control_and_rule():
+    register = ExceptionsRegister(
+        (
+            entry("OTHER", sha("unapproved"), control="MS-CHG-02"),
+            entry("MINE", sha("self"), control="MS-CHG-01"),
+            entry("SIGNING", sha("unapproved"), rule="signed-changes"),
+        )
+    )
+    evaluations = evaluate_library(
+        [control(APPROVAL, control_id="MS-CHG-02"), control(APPROVAL)], CONTEXT, register
+    )
+    assert [e.id for e in evaluations] == ["MS-CHG-01", "MS-CHG-02"]
+    assert evaluations[0].results[0].accepted == (None, "MINE")
+    assert evaluations[1].results[0].accepted == ("OTHER", None)
+    report = exception_records(register, evaluations)
+    assert [(r["id"], r["status"], r["matched"]) for r in report] == [
+        ("MINE", "active", [sha("self")]),
+        ("OTHER", "active", [sha("unapproved")]),
+        ("SIGNING", "unused", []),
+    ]
+
+
+def test_an_expired_exception_accepts_nothing():
+    register = ExceptionsRegister((entry("OLD", sha("unapproved"), status="expired"),))
+    evaluations = evaluate_library([control(APPROVAL)], CONTEXT, register)
+    assert evaluations[0].results[0].accepted == (None, None)
+    assert exception_records(register, evaluations)[0]["status"] == "expired"
+
+
+def test_exceptions_for_unknown_controls_are_input_errors():
+    register = ExceptionsRegister((entry("EXC-1", sha("self"), control="MS-XYZ-01"),))
+    with pytest.raises(InputError, match="exception EXC-1: unknown control 'MS-XYZ-01'"):
+        evaluate_library([control(APPROVAL)], CONTEXT, register)
+
+
+def test_an_unknown_rule_kind_is_an_input_error():
+    with pytest.raises(InputError) as caught:
+        evaluate_control(control(APPROVAL, EvidenceSpec("change-aproval", {})), CONTEXT)
+    (problem,) = caught.value.problems
+    assert str(problem).startswith(
+        "controls/meshstack/MS-CHG-01.yaml:1:1: MS-CHG-01 evidence[1]: unknown evidence kind "
+        "'change-aproval' (known: approval-gate, change-approval,"
+    )
+
+
+def test_invalid_params_are_input_errors():
+    spec = EvidenceSpec("change-approval", {"environments": [], "min_approver": 2})
+    with pytest.raises(InputError) as caught:
+        evaluate_control(control(spec), CONTEXT)
+    assert [str(p) for p in caught.value.problems] == [
+        "controls/meshstack/MS-CHG-01.yaml:1:1: MS-CHG-01 evidence[0] (change-approval) params: "
+        "Additional properties are not allowed ('min_approver' was unexpected)",
+        "controls/meshstack/MS-CHG-01.yaml:1:1: MS-CHG-01 evidence[0] (change-approval) params: "
+        "[] should be non-empty",
+    ]
+
+
+def test_a_crashing_rule_is_a_build_error_not_a_traceback(monkeypatch):
+    def explode(context, params):
+        raise ZeroDivisionError("division by zero")
+
+    broken = Rule("broken", "Always crashes.", {"type": "object"}, explode)
+    monkeypatch.setattr(evaluate_module, "all_rules", lambda: {"broken": broken})
+    with pytest.raises(BuildError, match=r"MS-CHG-01 evidence\[0\]: rule 'broken' failed: "):
+        evaluate_control(control(EvidenceSpec("broken", {})), CONTEXT)
+
+
+def test_a_rule_returning_a_bad_status_is_a_build_error(monkeypatch):
+    odd = Rule("odd", "Odd.", {"type": "object"}, lambda c, p: RuleResult("fine", "All fine."))
+    monkeypatch.setattr(evaluate_module, "all_rules", lambda: {"odd": odd})
+    with pytest.raises(BuildError, match="returned no valid RuleResult"):
+        evaluate_control(control(EvidenceSpec("odd", {})), CONTEXT)
+
+
+def test_records_match_the_evidence_json_schema():
+    schema = json.loads(
+        resources.files("generator.schemas").joinpath("evidence.schema.json").read_text("utf-8")
+    )
+    controls_schema = {**schema["properties"]["controls"], "$defs": schema["$defs"]}
+    register = ExceptionsRegister((entry("EXC-1", sha("unapproved")),))
+    evaluations = evaluate_library(
+        [control(APPROVAL, STAGING), control(MANUAL, control_id="MS-DOC-01")], CONTEXT, register
+    )
+    records = [e.record() for e in evaluations]
+    Draft202012Validator(controls_schema).validate(records)
+    # Plain JSON: the records survive a round trip unchanged.
+    assert json.loads(json.dumps(records)) == records
+    assert records[0]["results"][0]["figures"] == {"population": 3, "passed": 1, "failed": 2}
+    assert records[0]["implements"] == [
+        {"ref": "iso27001:2022/A.8.32", "coverage": "full", "rationale": "Approval of changes."}
+    ]
