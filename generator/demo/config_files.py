@@ -1,0 +1,128 @@
+"""The files next to the example repositories: meshcomply.yml, exceptions registers, the allowed
+signers file, the shared evidence folder and a README."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator.demo.content import scalar
+from generator.demo.evidence_docs import SHARED_DOCS, render_shared_doc
+from generator.demo.installations import InstallationSpec
+from generator.demo.model import PlantedFinding
+from generator.demo.planted import EXCEPTIONS
+from generator.demo.timeline import PERIOD
+
+RELEASE_NOTES_DIR = "release-notes"
+EVIDENCE_DIR = "meshcloud-evidence"
+ALLOWED_SIGNERS = "allowed_signers"
+TAG_PATTERN = r"^production/(?P<version>\d+\.\d+\.\d+)$"
+
+
+def repo_dir(spec: InstallationSpec) -> str:
+    return f"{spec.name}-config"
+
+
+def exceptions_file(spec: InstallationSpec) -> str:
+    return f"{spec.name}-exceptions.yml"
+
+
+def _installation(spec: InstallationSpec) -> str:
+    def release(env: str) -> str:
+        if env == "production" and spec.production_release == "tag":
+            return f"{{tag_pattern: '{TAG_PATTERN}'}}"
+        return f"{{file: environments/{env}/meshstack.yaml, key: meshstack.version}}"
+
+    merge_note = (
+        "# Globex approvers merge in GitLab: the merge committer is an approver"
+        if spec.customer_merges
+        else "# Acme's operators merge once approved: the committer is not an approver"
+    )
+    return (
+        f"  {spec.name}:\n"
+        f"    repo: ./{repo_dir(spec)}\n"
+        "    ref: main\n"
+        "    environments:\n"
+        "      staging:\n"
+        '        paths: ["environments/staging/**"]\n'
+        f"        release: {release('staging')}\n"
+        "        approval: optional\n"
+        "      production:\n"
+        '        paths: ["environments/production/**"]\n'
+        f"        release: {release('production')}\n"
+        "        approval: required\n"
+        "    approvals:\n"
+        "      trailers: [Approved-by, Reviewed-by]\n"
+        f"      {merge_note}\n"
+        f"      merge_committer: {scalar(spec.customer_merges)}\n"
+        "    signing:\n"
+        f"      allowed_signers: ./{ALLOWED_SIGNERS}\n"
+        f"    exceptions: ./{exceptions_file(spec)}\n"
+        f"    evidence_dir: ./{EVIDENCE_DIR}\n"
+    )
+
+
+def meshcomply_yml(specs: tuple[InstallationSpec, ...]) -> str:
+    start, end = PERIOD
+    return (
+        "# meshcomply configuration of the example installations made by `meshcomply demo`.\n"
+        "# Paths are relative to this file. See docs/history.md for every option.\n"
+        f"period: {start.isoformat()}..{end.isoformat()}\n"
+        f"release_notes: ./{RELEASE_NOTES_DIR}\n"
+        "installations:\n" + "".join(_installation(spec) for spec in specs)
+    )
+
+
+def exceptions_yml(spec: InstallationSpec, shas: dict[str, str]) -> str:
+    lines = [
+        f"# Exceptions register of {spec.customer}: deviations accepted by the customer.",
+        "exceptions:",
+    ]
+    for entry in EXCEPTIONS[spec.name]:
+        lines.append(f"  - id: {entry['id']}")
+        lines.append(f"    rule: {entry['rule']}")
+        if "control" in entry:
+            lines.append(f"    control: {entry['control']}")
+        lines.append(f"    sha: {shas[str(entry['commit_key'])]}")
+        for field in ("justification", "accepted_by", "ticket"):
+            lines.append(f"    {field}: {scalar(entry[field])}")
+        lines.append(f'    expires: "{entry["expires"]}"')
+    return "\n".join(lines) + "\n"
+
+
+def write_shared_evidence(folder: Path) -> None:
+    for path in SHARED_DOCS:
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(render_shared_doc(path), encoding="utf-8")
+
+
+def readme(specs: tuple[InstallationSpec, ...], findings: list[PlantedFinding]) -> str:
+    start, end = PERIOD
+    lines = [
+        "# meshcomply demo: example installations",
+        "",
+        "Synthetic, deterministic example data made by `meshcomply demo` (same bytes and commit",
+        "shas on every run). Nothing here is real customer data. The signing key is a published",
+        "throwaway key: never trust it outside this demo.",
+        "",
+        "- `meshcomply.yml`: the installations and the audit period "
+        f"{start.isoformat()}..{end.isoformat()}",
+        *(f"- `{repo_dir(spec)}/`: {spec.customer}'s configuration repository" for spec in specs),
+        *(f"- `{exceptions_file(spec)}`: {spec.customer}'s exceptions register" for spec in specs),
+        f"- `{ALLOWED_SIGNERS}`: the ssh allowed-signers file for signature verification",
+        f"- `{EVIDENCE_DIR}/`: meshcloud-wide manual evidence documents",
+        f"- `{RELEASE_NOTES_DIR}/`: synthetic release notes of every version in the histories",
+        "",
+        "## Planted findings in the audit period",
+        "",
+        "| installation | rule | finding | commit | accepted exception |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for finding in findings:
+        where = finding.sha or finding.path or ""
+        lines.append(
+            f"| {finding.installation} | {finding.rule} | {finding.title} | `{where}` "
+            f"| {finding.exception_id or '-'} |"
+        )
+    lines += ["", "Everything else in the period is approved, signed, staged first and current."]
+    return "\n".join(lines) + "\n"

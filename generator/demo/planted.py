@@ -1,0 +1,194 @@
+"""The deliberate deviations inside the audit period, and nothing else.
+
+Everything outside this module is clean in the period: production changes approved by the
+customer and signed, every release staged before production, logging on, documents fresh.
+docs/demo.md lists what the evidence engine must report for each finding.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from generator.demo.installations import ACME, GLOBEX, LENA, TOBIAS, InstallationSpec
+from generator.demo.model import PlantedFinding
+from generator.demo.timeline import Step, approver_for, direct_step, merge_step, reviewer_for
+
+ACME_EMERGENCY = "emergency:idp-token-cache"
+ACME_LOGGING_OFF = "logging:off"
+ACME_LOGGING_ON = "logging:on"
+ACME_SELF_APPROVED = "change:backup-retention-35d:production"
+ACME_UNSIGNED = "promote:2026.20.0"
+GLOBEX_SKIPPED_VERSION = "2026.17.1"
+GLOBEX_SKIPPED = f"promote:{GLOBEX_SKIPPED_VERSION}"
+GLOBEX_STALE_DOC = "docs/security/penetration-test.md"
+
+EXCEPTIONS: dict[str, list[dict[str, object]]] = {
+    "acme": [
+        {
+            "id": "EXC-2026-001",
+            "rule": "change-approval",
+            # No `control`: the failure shows in every control using change-approval on
+            # production (MS-CHG-01 and MS-CHG-02), and the acceptance covers all of them.
+            "commit_key": ACME_EMERGENCY,
+            "justification": (
+                "Emergency change during incident INC-2417 (customer IdP rate-limiting token "
+                "refreshes); approved retroactively in the change advisory board of 2026-02-17."
+            ),
+            "accepted_by": ACME.exception_approver,
+            "ticket": "SEC-1234",
+            "expires": "2026-12-31",
+        }
+    ],
+    "globex": [
+        {
+            "id": "EXC-2026-002",
+            "rule": "staging-before-production",
+            "commit_key": GLOBEX_SKIPPED,
+            "justification": (
+                f"Hotfix {GLOBEX_SKIPPED_VERSION} for the production quota replication outage "
+                "(INC-0815) while the staging OpenStack project was being migrated; accepted by "
+                "the Globex change advisory board on 2026-05-05."
+            ),
+            "accepted_by": GLOBEX.exception_approver,
+            "ticket": "GLX-CAB-2026-031",
+            "expires": "2026-09-30",
+        }
+    ],
+}
+
+
+def planted_steps(spec: InstallationSpec) -> list[Step]:
+    """Commits that exist only to carry a finding."""
+    if spec.name != "acme":
+        return []
+    emergency = direct_step(
+        spec,
+        ACME_EMERGENCY,
+        dt.date(2026, 2, 14),
+        "22:40",
+        author=TOBIAS,
+        subject="Emergency: raise the identity broker token cache to 30 minutes",
+        body=(
+            "Acme's IdP rate-limits token refreshes since 21:50 (incident INC-2417) and users\n"
+            "are logged out of meshStack. A longer token cache stops the refresh storm.\n"
+            "Pushed directly to unblock users; approval to follow."
+        ),
+        settings={"production": {"broker.token_cache_minutes": 30}},
+    )
+    follow_up_key = f"{ACME_EMERGENCY}:staging"
+    follow_up = merge_step(
+        spec,
+        follow_up_key,
+        dt.date(2026, 2, 16),
+        TOBIAS,
+        reviewer_for(spec, follow_up_key, TOBIAS),
+        slot="staging",
+        trailer="Reviewed-by",
+        subject="Align the staging token cache with production (INC-2417)",
+        settings={"staging": {"broker.token_cache_minutes": 30}},
+        branch="staging/idp-token-cache",
+    )
+    off_day, on_day = dt.date(2026, 3, 11), dt.date(2026, 3, 18)
+    logging_off = merge_step(
+        spec,
+        ACME_LOGGING_OFF,
+        off_day,
+        LENA,
+        approver_for(spec, ACME_LOGGING_OFF),
+        subject="Pause audit log shipping for the log pipeline migration (production)",
+        body="CloudWatch log groups move to the new account; shipping resumes after the cutover.",
+        settings={"production": {"logging.enabled": False}},
+        branch="change/log-pipeline-migration",
+    )
+    logging_on = merge_step(
+        spec,
+        ACME_LOGGING_ON,
+        on_day,
+        LENA,
+        approver_for(spec, ACME_LOGGING_ON),
+        subject="Resume audit log shipping after the log pipeline migration (production)",
+        settings={"production": {"logging.enabled": True}},
+        branch="change/log-pipeline-migration-done",
+    )
+    return [emergency, follow_up, logging_off, logging_on]
+
+
+def adjust(spec: InstallationSpec, steps: list[Step]) -> list[Step]:
+    """Turn regular steps into findings: drop, unsign or self-approve them."""
+    targets = {
+        "acme": {ACME_SELF_APPROVED, ACME_UNSIGNED},
+        "globex": {f"stage:{GLOBEX_SKIPPED_VERSION}", GLOBEX_SKIPPED},
+    }[spec.name]
+    missing = targets - {step.key for step in steps}
+    if missing:
+        raise ValueError(f"planted findings target missing demo steps: {sorted(missing)}")
+    adjusted: list[Step] = []
+    for step in steps:
+        if spec.name == "acme" and step.key == ACME_SELF_APPROVED:
+            # The operator records themselves as approver and merges their own change.
+            step = dataclasses.replace(step, approvers=(step.author,), committer=step.author)
+        elif spec.name == "acme" and step.key == ACME_UNSIGNED:
+            step = dataclasses.replace(step, signed=False)
+        elif spec.name == "globex" and step.key == f"stage:{GLOBEX_SKIPPED_VERSION}":
+            continue  # the staging pipeline was paused: the hotfix never reached staging
+        elif spec.name == "globex" and step.key == GLOBEX_SKIPPED:
+            step = dataclasses.replace(
+                step,
+                subject=f"Hotfix: promote meshStack {GLOBEX_SKIPPED_VERSION} to production",
+                body=(
+                    f"{GLOBEX_SKIPPED_VERSION} fixes the quota replication outage in production "
+                    "(INC-0815).\nThe staging pipeline is paused while the staging OpenStack "
+                    "project is migrated,\nso the hotfix goes to production directly."
+                ),
+            )
+        adjusted.append(step)
+    return adjusted
+
+
+def findings(spec: InstallationSpec) -> list[PlantedFinding]:
+    """What the evidence engine must report for this installation in the audit period."""
+    accepted = {entry["commit_key"]: str(entry["id"]) for entry in EXCEPTIONS[spec.name]}
+    if spec.name == "acme":
+        items = [
+            PlantedFinding(
+                "acme", "change-approval", "Unapproved emergency change in production",
+                "exception: production change without any approver (accepted as EXC-2026-001)",
+                commit_key=ACME_EMERGENCY,
+            ),
+            PlantedFinding(
+                "acme", "config-assertion", "Audit logging switched off in production for a week",
+                "exception: logging.enabled is false in production from the first to the second "
+                "commit (7 days)",
+                commit_key=ACME_LOGGING_OFF, window=("2026-03-11", "2026-03-18"),
+                window_end_key=ACME_LOGGING_ON,
+            ),
+            PlantedFinding(
+                "acme", "change-approval", "Self-approved production change",
+                "exception: the only approver is the change's author (segregation of duties)",
+                commit_key=ACME_SELF_APPROVED,
+            ),
+            PlantedFinding(
+                "acme", "signed-changes", "Unsigned production change",
+                "exception: the promotion merge carries no signature",
+                commit_key=ACME_UNSIGNED,
+            ),
+        ]  # fmt: skip
+    else:
+        items = [
+            PlantedFinding(
+                "globex", "staging-before-production", "Release that skipped staging",
+                f"exception: {GLOBEX_SKIPPED_VERSION} reached production but never staging "
+                "(accepted as EXC-2026-002)",
+                commit_key=GLOBEX_SKIPPED,
+            ),
+            PlantedFinding(
+                "globex", "manual", "Stale penetration test report",
+                "not_evidenced: the newest penetration test is dated 2024-09-17",
+                path=GLOBEX_STALE_DOC,
+            ),
+        ]  # fmt: skip
+    return [
+        dataclasses.replace(item, exception_id=accepted.get(item.commit_key or ""))
+        for item in items
+    ]
