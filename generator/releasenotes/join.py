@@ -1,0 +1,393 @@
+"""meshStack release notes joined with one installation environment's rollouts.
+
+The input is the evidence-model shape (``installation``, ``period``, ``environments``,
+``changes``, ``releases``, ``promotions``; see docs/architecture.md), so the same function serves
+the CLI, which builds that part from git, and the portal, which reads evidence.json. The output is
+a plain dataclass tree that the renderers turn into Markdown, HTML and Atom; nothing here escapes
+or formats text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from generator.releasenotes.model import AUDIENCES, ReleaseNote, Ticket
+from generator.releasenotes.versions import version_key, versions_between
+
+# The promotion records of the evidence model name these two environments.
+STAGING, PRODUCTION = "staging", "production"
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """A version appearing in one environment: the commit that set it and its date."""
+
+    environment: str
+    date: str  # ISO 8601 timestamp with offset, as recorded in git
+    sha: str
+
+
+@dataclass(frozen=True)
+class TicketEntry:
+    title: str
+    audiences: tuple[str, ...]  # all of the ticket's audiences, filtered or not
+    component: str | None
+    description: str  # raw, untrusted Markdown
+    how_to_use: str | None  # raw, untrusted Markdown
+    line: int  # of the ticket heading in the note file
+
+
+@dataclass(frozen=True)
+class TicketGroup:
+    """The tickets of one note for one audience and component, in the note's order."""
+
+    audience: str
+    component: str | None
+    tickets: tuple[TicketEntry, ...]
+
+
+@dataclass(frozen=True)
+class NoteSection:
+    """One published release note as it applies to a rollout."""
+
+    version: str
+    title: str
+    date: str | None  # meshcloud's publication date
+    period_start: str | None
+    period_end: str | None
+    file: str  # the note's file name (never a full path: outputs must not leak local paths)
+    included_in: str | None  # the version whose rollout brought this one along, None for its own
+    groups: tuple[TicketGroup, ...]  # only the selected audiences; may be empty
+    hidden_tickets: int  # tickets left out by the audience filter
+
+
+@dataclass(frozen=True)
+class ConfigChange:
+    """One of the installation's own changes to the environment in a release window."""
+
+    sha: str
+    date: str  # committed_at
+    subject: str
+    author: Person
+    approvers: tuple[Person, ...]
+
+
+@dataclass(frozen=True)
+class VersionEntry:
+    version: str
+    rollout: Rollout | None  # in the viewed environment; None for upcoming versions
+    staging: Rollout | None
+    production: Rollout | None
+    staging_hours: float | None
+    approvers: tuple[Person, ...]
+    previous: str | None  # the version the environment ran before, when the history shows it
+    rollback: bool  # `previous` is a newer version than this one
+    included: tuple[str, ...]  # versions between `previous` and this one, newest first
+    notes: tuple[NoteSection, ...]  # this version's own note first, then the included ones
+    missing_notes: tuple[str, ...]  # this version or included ones without a published note
+    changes: tuple[ConfigChange, ...]  # configuration changes until the next rollout
+
+
+@dataclass(frozen=True)
+class ReleaseView:
+    installation: str
+    environment: str
+    period_from: str
+    period_to: str
+    audiences: tuple[str, ...]  # the selected audiences, in AUDIENCES order
+    filtered: bool  # True when an audience filter was given
+    since: str | None
+    versions: tuple[VersionEntry, ...]  # newest rollout first
+    upcoming: tuple[VersionEntry, ...]  # production views only: staged, not yet in production
+
+
+def release_view(
+    model: dict[str, Any],
+    notes: list[ReleaseNote],
+    environment: str,
+    audiences: set[str] | None = None,
+    since: str | None = None,
+) -> ReleaseView:
+    """The release notes of every version that reached `environment` in the model's period.
+
+    ValueError for an environment the model does not know, an unknown audience or a `since`
+    that is not a version; the message says which values are valid.
+    """
+    known_envs = [env["name"] for env in model.get("environments", [])]
+    if environment not in known_envs:
+        known = ", ".join(known_envs) or "none"
+        raise ValueError(f"unknown environment '{environment}' (known: {known})")
+    selected = _audiences(audiences)
+    since_key = None if since is None else version_key(since)[:4]  # ValueError if not N.N.N
+    period_from, period_to = model["period"]["from"], model["period"]["to"]
+    timeline = _Timeline(model)
+    notes_by_version = {note.version: note for note in notes}
+    joiner = _Joiner(timeline, notes_by_version, selected, model.get("changes", []), environment)
+
+    events = timeline.events(environment)
+    in_period = [
+        (index, event)
+        for index, event in enumerate(events)
+        if period_from <= event.date[:10] <= period_to
+        and (since_key is None or version_key(event.version)[:4] > since_key)
+    ]
+    versions = [
+        joiner.entry(
+            event.version,
+            rollout=event,
+            previous=events[index - 1].version if index else None,
+            window_end=events[index + 1].date if index + 1 < len(events) else None,
+        )
+        for index, event in reversed(in_period)
+    ]
+    upcoming: list[VersionEntry] = []
+    if environment == PRODUCTION:
+        upcoming = joiner.upcoming(period_to, since_key)
+    return ReleaseView(
+        installation=str(model.get("installation", "")),
+        environment=environment,
+        period_from=period_from,
+        period_to=period_to,
+        audiences=selected,
+        filtered=audiences is not None,
+        since=since,
+        versions=tuple(versions),
+        upcoming=tuple(upcoming),
+    )
+
+
+def _audiences(audiences: set[str] | None) -> tuple[str, ...]:
+    if audiences is None:
+        return AUDIENCES
+    unknown = sorted(set(audiences) - set(AUDIENCES))
+    if unknown:
+        raise ValueError(
+            f"unknown audience {', '.join(repr(a) for a in unknown)} "
+            f"(expected {', '.join(AUDIENCES)})"
+        )
+    if not audiences:
+        raise ValueError(f"no audience selected (expected some of {', '.join(AUDIENCES)})")
+    return tuple(a for a in AUDIENCES if a in audiences)
+
+
+def _utc(timestamp: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(timestamp)
+    if moment.tzinfo is None:  # a bare date or naive time: read as UTC rather than local time
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
+
+
+@dataclass(frozen=True)
+class _Event:
+    version: str
+    environment: str
+    date: str
+    sha: str
+
+    def rollout(self) -> Rollout:
+        return Rollout(self.environment, self.date, self.sha)
+
+
+class _Timeline:
+    """Every known first appearance of a version per environment, from releases and promotions.
+
+    Releases in the model are cut to the period; promotions are not, so they tell which version
+    ran before the period and which staged versions are still waiting for production.
+    """
+
+    def __init__(self, model: dict[str, Any]):
+        self.first: dict[tuple[str, str], _Event] = {}
+        self.promotions: dict[str, dict[str, Any]] = {}
+        for release in model.get("releases", []):
+            self._add(release["version"], release["environment"], release)
+        for promotion in model.get("promotions", []):
+            self.promotions[promotion["version"]] = promotion
+            for env in (STAGING, PRODUCTION):
+                if promotion.get(env):
+                    self._add(promotion["version"], env, promotion[env])
+
+    def _add(self, version: str, environment: str, event: dict[str, Any]) -> None:
+        candidate = _Event(version, environment, event["date"], event["sha"])
+        known = self.first.get((version, environment))
+        if known is None or _utc(candidate.date) < _utc(known.date):
+            self.first[(version, environment)] = candidate
+
+    def event(self, version: str, environment: str) -> _Event | None:
+        return self.first.get((version, environment))
+
+    def events(self, environment: str) -> list[_Event]:
+        """The environment's rollouts in time order (version order breaks equal times)."""
+        chosen = [e for (_, env), e in self.first.items() if env == environment]
+        return sorted(chosen, key=lambda e: (_utc(e.date), version_key(e.version), e.sha))
+
+
+class _Joiner:
+    def __init__(
+        self,
+        timeline: _Timeline,
+        notes: dict[str, ReleaseNote],
+        audiences: tuple[str, ...],
+        changes: list[dict[str, Any]],
+        environment: str,
+    ):
+        self.timeline = timeline
+        self.notes = notes
+        self.note_versions = list(notes)
+        self.audiences = audiences
+        self.environment = environment
+        self.changes = [c for c in changes if environment in c.get("environments", [])]
+        self.rollout_shas = {e.sha for e in timeline.events(environment)}
+
+    def entry(
+        self,
+        version: str,
+        *,
+        rollout: _Event | None,
+        previous: str | None,
+        window_end: str | None,
+    ) -> VersionEntry:
+        staging = self.timeline.event(version, STAGING)
+        production = self.timeline.event(version, PRODUCTION)
+        rollback = previous is not None and version_key(previous)[:4] > version_key(version)[:4]
+        included: list[str] = []
+        if previous is not None and not rollback:
+            between = versions_between(self.note_versions, previous, version)
+            included = [v for v in reversed(between) if v != version]
+        notes = [self.section(v, None if v == version else version) for v in [version, *included]]
+        return VersionEntry(
+            version=version,
+            rollout=rollout.rollout() if rollout else None,
+            staging=staging.rollout() if staging else None,
+            production=production.rollout() if production else None,
+            staging_hours=self.staging_hours(version, staging, production),
+            approvers=self.approvers(version) if rollout else (),
+            previous=previous,
+            rollback=rollback,
+            included=tuple(included),
+            notes=tuple(n for n in notes if n is not None),
+            missing_notes=tuple(
+                v for v, n in zip([version, *included], notes, strict=True) if n is None
+            ),
+            changes=self.window(rollout, window_end) if rollout else (),
+        )
+
+    def upcoming(self, period_to: str, since_key: tuple[int, ...] | None) -> list[VersionEntry]:
+        """Staged versions newer than anything in production, newest first."""
+        produced = [e.version for e in self.timeline.events(PRODUCTION)]
+        current = max(produced, key=version_key) if produced else None
+        floor = version_key(current)[:4] if current else None
+        waiting = [
+            e
+            for e in self.timeline.events(STAGING)
+            if e.date[:10] <= period_to
+            and self.timeline.event(e.version, PRODUCTION) is None
+            and (floor is None or version_key(e.version)[:4] > floor)
+            and (since_key is None or version_key(e.version)[:4] > since_key)
+        ]
+        waiting.sort(key=lambda e: version_key(e.version))
+        entries = []
+        previous = current
+        for event in waiting:
+            entries.append(
+                self.entry(event.version, rollout=None, previous=previous, window_end=None)
+            )
+            previous = event.version
+        return entries[::-1]
+
+    def section(self, version: str, included_in: str | None) -> NoteSection | None:
+        note = self.notes.get(version)
+        if note is None:
+            return None
+        shown = [t for t in note.tickets if set(t.audiences) & set(self.audiences)]
+        return NoteSection(
+            version=note.version,
+            title=note.title,
+            date=note.date,
+            period_start=note.period_start,
+            period_end=note.period_end,
+            file=note.path.replace("\\", "/").rsplit("/", 1)[-1],
+            included_in=included_in,
+            groups=self.groups(shown),
+            hidden_tickets=len(note.tickets) - len(shown),
+        )
+
+    def groups(self, tickets: Iterable[Ticket]) -> tuple[TicketGroup, ...]:
+        # Each ticket appears once: under the first of its audiences that is selected (the
+        # renderers name its other audiences), so a page never repeats a description.
+        grouped: dict[tuple[str, str | None], list[TicketEntry]] = {}
+        for ticket in tickets:
+            audience = next(a for a in self.audiences if a in ticket.audiences)
+            entry = TicketEntry(
+                title=ticket.title,
+                audiences=ticket.audiences,
+                component=ticket.component,
+                description=ticket.description,
+                how_to_use=ticket.how_to_use,
+                line=ticket.line,
+            )
+            grouped.setdefault((audience, ticket.component), []).append(entry)
+        order = {a: i for i, a in enumerate(AUDIENCES)}
+        # Named components sorted by name; tickets without one come last within their audience.
+        keys = sorted(grouped, key=lambda k: (order[k[0]], k[1] is None, (k[1] or "").casefold()))
+        return tuple(TicketGroup(a, c, tuple(grouped[(a, c)])) for a, c in keys)
+
+    def staging_hours(
+        self, version: str, staging: _Event | None, production: _Event | None
+    ) -> float | None:
+        promotion = self.timeline.promotions.get(version)
+        if promotion is not None and promotion.get("staging_hours") is not None:
+            return float(promotion["staging_hours"])
+        if staging is None or production is None:
+            return None
+        return (_utc(production.date) - _utc(staging.date)).total_seconds() / 3600
+
+    def approvers(self, version: str) -> tuple[Person, ...]:
+        """Production: the promotion's approvers; otherwise those of the change that set it."""
+        people: list[dict[str, str]] = []
+        promotion = self.timeline.promotions.get(version)
+        if self.environment == PRODUCTION and promotion is not None:
+            people = list(promotion.get("production_approvers") or [])
+        if not people:
+            for change in self.changes:
+                if change.get("releases", {}).get(self.environment) == version:
+                    people.extend(change.get("approvers", []))
+        unique: dict[str, Person] = {}
+        for person in people:
+            key = (person.get("email") or person.get("name", "")).casefold()
+            unique.setdefault(key, Person(person.get("name", ""), person.get("email", "")))
+        return tuple(unique.values())
+
+    def window(self, rollout: _Event, window_end: str | None) -> tuple[ConfigChange, ...]:
+        """Changes to the environment from this rollout until the next one (exclusive)."""
+        start = _utc(rollout.date)
+        end = _utc(window_end) if window_end else None
+        picked = []
+        for change in self.changes:
+            if change["sha"] in self.rollout_shas:
+                continue  # the commit that set a version is the rollout itself, not a change
+            when = _utc(change["committed_at"])
+            if when >= start and (end is None or when < end):
+                picked.append(
+                    ConfigChange(
+                        sha=change["sha"],
+                        date=change["committed_at"],
+                        subject=change.get("subject", ""),
+                        author=_person(change.get("author")),
+                        approvers=tuple(_person(p) for p in change.get("approvers", [])),
+                    )
+                )
+        return tuple(picked)
+
+
+def _person(identity: dict[str, str] | None) -> Person:
+    identity = identity or {}
+    return Person(identity.get("name", ""), identity.get("email", ""))

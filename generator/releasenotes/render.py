@@ -1,0 +1,297 @@
+"""A ReleaseView as Markdown (to paste into any docs site) or HTML (a page, or a fragment to embed).
+
+Every text in a view is untrusted: versions, dates, names and subjects come from the installation's
+repository, titles and descriptions from the release notes. Markdown output escapes them with
+``richtext.escape_markdown``; HTML output goes through Jinja2 autoescape; note descriptions are
+rebuilt from an allowlist by ``richtext`` in both cases. Names are shown without email addresses:
+the pages are meant for publishing. Output depends only on the view: same view, same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cache
+
+import jinja2
+from markupsafe import Markup
+
+from generator.releasenotes import richtext
+from generator.releasenotes.join import (
+    ConfigChange,
+    NoteSection,
+    Person,
+    ReleaseView,
+    TicketEntry,
+    VersionEntry,
+)
+from generator.resources import data_dir
+
+AUDIENCE_LABELS = {
+    "User": "Users",
+    "Customer": "Customers",
+    "Partner": "Partners",
+    "Operator": "Operators",
+}
+SHORT_SHA = 12
+# meshcloud publishes the notes under CC BY 4.0, which requires attribution wherever they are shown.
+ATTRIBUTION = (
+    "Release-note texts: meshStack release notes by meshcloud GmbH, licensed under "
+    "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)."
+)
+
+
+# -- wording shared by both formats (plain, unescaped text) -------------------------------------
+
+
+def day(timestamp: str | None) -> str:
+    """The calendar date of an ISO timestamp, as recorded (no time-zone conversion)."""
+    return (timestamp or "")[:10]
+
+
+def duration(hours: float | None) -> str:
+    if hours is None:
+        return "unknown"
+    if hours < 48:
+        return f"{hours:.1f} hours"
+    return f"{hours / 24:.1f} days"
+
+
+def names(people: tuple[Person, ...]) -> str:
+    return ", ".join(p.name or p.email or "unknown" for p in people) or "none recorded"
+
+
+def audience_label(audience: str) -> str:
+    return AUDIENCE_LABELS.get(audience, audience)
+
+
+def title(view: ReleaseView) -> str:
+    return f"meshStack releases: {view.installation}, {view.environment}"
+
+
+def intro(view: ReleaseView) -> str:
+    text = (
+        f"meshStack versions that reached {view.environment} of {view.installation} between "
+        f"{view.period_from} and {view.period_to}, newest first"
+    )
+    if view.upcoming:
+        text += "; versions still waiting in staging come first, marked as upcoming"
+    text += "."
+    if view.filtered:
+        text += " For " + ", ".join(audience_label(a).lower() for a in view.audiences) + "."
+    if view.since:
+        text += f" Versions after {view.since} only."
+    return text
+
+
+def empty_text(view: ReleaseView) -> str:
+    return f"No meshStack version reached {view.environment} in this period."
+
+
+def facts(entry: VersionEntry) -> list[tuple[str, str, str | None]]:
+    """(label, text, sha) rows describing a version's rollout."""
+    rows: list[tuple[str, str, str | None]] = []
+    if entry.rollout is None:
+        rows.append(("Status", "upcoming: in staging, not yet in production", None))
+    for rollout in (entry.production, entry.staging):
+        if rollout is not None:
+            rows.append((rollout.environment.capitalize(), day(rollout.date), rollout.sha))
+    if entry.staging is not None and entry.production is not None:
+        rows.append(("Time in staging", duration(entry.staging_hours), None))
+    if entry.rollout is not None:
+        rows.append(("Approved by", names(entry.approvers), None))
+    if entry.rollback and entry.previous:
+        rows.append(("Rollback", f"from {entry.previous}", None))
+    elif entry.included:
+        rows.append(("Jump", f"from {entry.previous}, includes {', '.join(entry.included)}", None))
+    elif entry.previous:
+        rows.append(("Previous version", entry.previous, None))
+    return rows
+
+
+def section_heading(section: NoteSection) -> str:
+    if section.included_in:
+        return f"{section.title}, included in the jump to {section.included_in}"
+    return section.title
+
+
+def section_byline(section: NoteSection) -> str:
+    parts = []
+    if section.date:
+        parts.append(f"published {section.date}")
+    if section.period_start and section.period_end:
+        parts.append(f"release period {section.period_start} to {section.period_end}")
+    parts.append(f"source: {section.file}")
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:]
+
+
+def group_heading(audience: str, component: str | None) -> str:
+    label = audience_label(audience)
+    return f"{label}: {component}" if component else label
+
+
+def other_audiences(ticket: TicketEntry) -> str | None:
+    if len(ticket.audiences) < 2:
+        return None
+    return "Audience: " + ", ".join(ticket.audiences)
+
+
+def nothing_for_audiences(view: ReleaseView, entry: VersionEntry) -> str | None:
+    """One sentence for the notes of a rollout that hold nothing for the selected audiences."""
+    quiet = [section.version for section in entry.notes if not section.groups]
+    if not quiet:
+        return None
+    who = ", ".join(audience_label(a).lower() for a in view.audiences)
+    return f"Nothing for {who} in {', '.join(quiet)}."
+
+
+def missing_text(version: str) -> str:
+    return f"No release note is published for {version}."
+
+
+def author(change: ConfigChange) -> str:
+    return change.author.name or change.author.email or "unknown"
+
+
+def entry_heading(entry: VersionEntry) -> str:
+    return f"{entry.version} (upcoming)" if entry.rollout is None else entry.version
+
+
+def all_entries(view: ReleaseView) -> Iterator[VersionEntry]:
+    yield from view.upcoming
+    yield from view.versions
+
+
+# -- Markdown -----------------------------------------------------------------------------------
+
+
+def render_markdown(view: ReleaseView) -> str:
+    line = richtext.escape_inline  # text after other syntax on its line
+    out = [f"# {line(title(view))}", richtext.escape_markdown(intro(view))]
+    entries = list(all_entries(view))
+    if not entries:
+        out.append(richtext.escape_markdown(empty_text(view)))
+    for entry in entries:
+        out.append(f"## {line(entry_heading(entry))}")
+        out.append("\n".join(_markdown_fact(label, text, sha) for label, text, sha in facts(entry)))
+        for section in entry.notes:
+            if section.groups:
+                out.extend(_markdown_section(section))
+        quiet = nothing_for_audiences(view, entry)
+        if quiet:
+            out.append(richtext.escape_markdown(quiet))
+        for version in entry.missing_notes:
+            out.append(richtext.escape_markdown(missing_text(version)))
+        if entry.changes:
+            out.append("### Configuration changes in this release window")
+            out.append("\n".join(_markdown_change(change) for change in entry.changes))
+    out.append(f"*{line(ATTRIBUTION)}*")
+    return "\n\n".join(out) + "\n"
+
+
+def _markdown_fact(label: str, text: str, sha: str | None) -> str:
+    line = f"- **{richtext.escape_inline(label)}:** {richtext.escape_inline(text)}"
+    if sha:
+        line += f" (commit {richtext.code_span(sha[:SHORT_SHA])})"
+    return line
+
+
+def _markdown_section(section: NoteSection) -> list[str]:
+    line = richtext.escape_inline
+    out = [f"### {line(section_heading(section))}", f"*{line(section_byline(section))}*"]
+    for group in section.groups:
+        out.append(f"#### {line(group_heading(group.audience, group.component))}")
+        for ticket in group.tickets:
+            out.append(f"##### {line(ticket.title)}")
+            also = other_audiences(ticket)
+            if also:
+                out.append(f"*{line(also)}*")
+            description = richtext.to_markdown(richtext.parse(ticket.description))
+            if description:
+                out.append(description)
+            if ticket.how_to_use:
+                out.append("**How to use**")
+                out.append(richtext.to_markdown(richtext.parse(ticket.how_to_use)))
+    return out
+
+
+def _markdown_change(change: ConfigChange) -> str:
+    line = richtext.escape_inline
+    return (
+        f"- {line(day(change.date))} {richtext.code_span(change.sha[:SHORT_SHA])} "
+        f"{line(change.subject) or '(no subject)'}, by {line(author(change))}; "
+        f"approved by {line(names(change.approvers))}"
+    )
+
+
+# -- HTML ---------------------------------------------------------------------------------------
+
+
+def _finalize(value: object) -> object:
+    # Markup is ours (already escaped); only untrusted plain strings lose disguising characters.
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return richtext.visible(value)
+    return value
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(data_dir("templates") / "release-notes")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        finalize=_finalize,
+    )
+    env.filters["note_html"] = lambda text: Markup(richtext.to_html(richtext.parse(text or "")))
+    env.filters["short_sha"] = lambda sha: str(sha)[:SHORT_SHA]
+    env.globals.update(
+        title=title,
+        intro=intro,
+        empty_text=empty_text,
+        facts=facts,
+        section_heading=section_heading,
+        section_byline=section_byline,
+        group_heading=group_heading,
+        other_audiences=other_audiences,
+        entry_heading=entry_heading,
+        all_entries=all_entries,
+        day=day,
+        names=names,
+        author=author,
+        nothing_for_audiences=nothing_for_audiences,
+        missing_text=missing_text,
+        attribution=ATTRIBUTION,
+    )
+    return env
+
+
+def render_html_fragment(view: ReleaseView) -> str:
+    """The view as one escaped ``<section class="mc-release-notes">`` for embedding in a page.
+
+    Self-contained: no scripts, styles or external references; style it with
+    ``release_notes_css()`` or the host page's own CSS (class names start with ``mc-rn``).
+    """
+    return _environment().get_template("fragment.html.j2").render(view=view)
+
+
+def render_entry_html(view: ReleaseView, entry: VersionEntry) -> str:
+    """One version's ``<article>`` (as in the fragment): an Atom entry's content."""
+    return _environment().get_template("entry.html.j2").render(view=view, entry=entry)
+
+
+def render_html(view: ReleaseView) -> str:
+    """A standalone HTML page: the fragment with inline CSS, no external assets."""
+    return (
+        _environment()
+        .get_template("page.html.j2")
+        .render(
+            view=view, fragment=Markup(render_html_fragment(view)), css=Markup(release_notes_css())
+        )
+    )
+
+
+def release_notes_css() -> str:
+    return (data_dir("templates") / "release-notes" / "release-notes.css").read_text("utf-8")
