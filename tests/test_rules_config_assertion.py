@@ -265,3 +265,16 @@ def test_uncomparable_values_fail_with_the_reason():
 )
 def test_compare(actual, op, expected, holds):
     assert compare(actual, op, expected) is holds
+
+
+def test_the_readers_empty_sha_for_no_commit_before_the_period():
+    # generator.history stands in FileVersion("", <period start>, None) for that case.
+    result = judge([FileVersion("", START, None), version("first", "2026-01-02T00:00:00Z", 30)])
+    assert result.failures == (
+        Failure(
+            "file missing",
+            None,
+            window(None, sha("first"), START, "2026-01-02T00:00:00+00:00", 24.0),
+        ),
+    )
+    assert result.population == 2 and result.cited == (sha("first"),)

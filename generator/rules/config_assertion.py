@@ -154,7 +154,8 @@ class _Window:
 def _states(context: RuleContext, path: str) -> list[tuple[dt.datetime, FileVersion | None]]:
     """(moment, version) in effect from that moment; None: no commit had the file at the start."""
     start, end = context.period.start_utc, context.period.end_utc_exclusive
-    versions = [v for v in context.history.file_versions(path) if utc(v.date) < end]
+    # The reader stands in an empty sha for "no commit before the period": that is our None.
+    versions = [v for v in context.history.file_versions(path) if v.sha and utc(v.date) < end]
     states: list[tuple[dt.datetime, FileVersion | None]] = []
     if not versions or utc(versions[0].date) >= start:
         states.append((start, None))
