@@ -109,6 +109,48 @@ def ssh_key(folder: Path, name: str = "signer", principal: str = "*") -> SshKey:
     return SshKey(private, public, allowed)
 
 
+@dataclass(frozen=True)
+class GpgKey:
+    """A throwaway gpg key in its own GnuPG home; `public` holds the exported public key."""
+
+    home: Path
+    fingerprint: str
+    public: Path
+
+    def stop_agent(self) -> None:
+        """End the gpg-agent gpg started for this home (call when the test is done)."""
+        subprocess.run(["gpgconf", "--homedir", str(self.home), "--kill", "gpg-agent"], check=False)
+
+
+def gpg_key(folder: Path, uid: str = DEFAULT_AUTHOR) -> GpgKey:
+    """Make a passphrase-less ed25519 signing key for `uid` in a fresh GnuPG home."""
+    home = folder / "gnupg"
+    home.mkdir(parents=True, mode=0o700)
+    base = ["gpg", "--homedir", str(home), "--batch", "--quiet"]
+    subprocess.run([*base, "--pinentry-mode", "loopback", "--passphrase", "",
+                    "--quick-gen-key", uid, "ed25519", "sign", "never"], check=True)  # fmt: skip
+    listing = subprocess.run([*base, "--with-colons", "--list-secret-keys"], check=True,
+                             capture_output=True, text=True).stdout  # fmt: skip
+    fingerprint = next(
+        line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr")
+    )
+    public = folder / "public.asc"
+    exported = subprocess.run([*base, "--armor", "--export", fingerprint], check=True,
+                              capture_output=True).stdout  # fmt: skip
+    public.write_bytes(exported)
+    return GpgKey(home, fingerprint, public)
+
+
+def _signing(sign: SshKey | GpgKey | None) -> tuple[list[str], list[str], dict[str, str]]:
+    """(config options, command flags, environment) for a commit or merge signed with `sign`."""
+    if sign is None:
+        return [], ["--no-gpg-sign"], {}
+    if isinstance(sign, GpgKey):
+        config = ["-c", "gpg.format=openpgp", "-c", f"user.signingkey={sign.fingerprint}"]
+        return config, ["-S"], {"GNUPGHOME": str(sign.home)}
+    return ["-c", "gpg.format=ssh", "-c", f"user.signingkey={sign.private}"], ["-S"], {}
+
+
 class GitRepo:
     """A working repository built commit by commit with fixed identities and dates."""
 
@@ -175,7 +217,7 @@ class GitRepo:
         date: str | None = None,
         committer_date: str | None = None,
         trailers: list[tuple[str, str]] = (),
-        sign: SshKey | None = None,
+        sign: SshKey | GpgKey | None = None,
         encoding: str | None = None,
     ) -> str:
         """Commit the given changes (an empty commit if none); return the new sha.
@@ -196,21 +238,10 @@ class GitRepo:
             raw = message
         env = self._identity_env(author, committer, date, committer_date)
         options = ["-c", f"i18n.commitEncoding={encoding}"] if encoding else []
-        if sign is not None:
-            options += ["-c", "gpg.format=ssh", "-c", f"user.signingkey={sign.private}"]
-        self.git(
-            *options,
-            "commit",
-            "--quiet",
-            "--allow-empty",
-            "--cleanup=verbatim",
-            "--no-verify",
-            *(["-S"] if sign else ["--no-gpg-sign"]),
-            "-F",
-            "-",
-            env=env,
-            input=raw,
-        )
+        config, flags, signing_env = _signing(sign)
+        self.git(*options, *config, "commit", "--quiet", "--allow-empty", "--cleanup=verbatim",
+                 "--no-verify", *flags, "-F", "-", env={**env, **signing_env},
+                 input=raw)  # fmt: skip
         return self.head()
 
     def merge(
@@ -221,29 +252,16 @@ class GitRepo:
         committer: str = DEFAULT_AUTHOR,
         date: str | None = None,
         trailers: list[tuple[str, str]] = (),
-        sign: SshKey | None = None,
+        sign: SshKey | GpgKey | None = None,
     ) -> str:
         """Merge branches into the current one with a merge commit (octopus for several)."""
         message = (message or f"Merge {', '.join(branches)}").rstrip("\n")
         if trailers:
             message += "\n\n" + "\n".join(f"{k}: {v}" for k, v in trailers)
         env = self._identity_env(author or committer, committer, date, None)
-        options = []
-        if sign is not None:
-            options = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={sign.private}"]
-        self.git(
-            *options,
-            "merge",
-            "--quiet",
-            "--no-ff",
-            "--no-edit",
-            "--cleanup=verbatim",
-            *(["-S"] if sign else ["--no-gpg-sign"]),
-            "-m",
-            message,
-            *branches,
-            env=env,
-        )
+        config, flags, signing_env = _signing(sign)
+        self.git(*config, "merge", "--quiet", "--no-ff", "--no-edit", "--cleanup=verbatim",
+                 *flags, "-m", message, *branches, env={**env, **signing_env})  # fmt: skip
         return self.head()
 
     # -- refs --------------------------------------------------------------------------------

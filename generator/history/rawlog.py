@@ -143,7 +143,12 @@ def parse_identity(value: bytes, encoding: str | None) -> tuple[Identity, str]:
     lt = value.find(b"<")
     gt = value.find(b">", lt + 1)
     if lt == -1 or gt == -1:
-        return Identity(_decode(value, encoding).strip(), ""), _EPOCH
+        # No <email>: keep what is there as the name, and a trailing date if there is one.
+        words = value.split()
+        stamp = words[-2:] if len(words) >= 2 and words[-2].isdigit() else []
+        name = b" ".join(words[: len(words) - len(stamp)])
+        date = _iso_date(stamp[0], stamp[1:]) if stamp else _EPOCH
+        return Identity(_decode(name, encoding), ""), date
     name = _decode(value[:lt], encoding).strip()
     email = _decode(value[lt + 1 : gt], encoding).strip()
     stamp = value[gt + 1 :].split()

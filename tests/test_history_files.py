@@ -1,0 +1,85 @@
+"""File contents over time: file_versions, file_at, commit_exists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from gitrepo import GitRepo
+
+from generator.config import EnvironmentConfig, InstallationConfig, Period
+from generator.errors import BuildError
+from generator.history import read_history
+
+PERIOD = Period.parse("2026-01-01..2026-03-31")
+LOGGING = "environments/production/logging.yaml"
+
+
+def installation(path: Path) -> InstallationConfig:
+    env = EnvironmentConfig("production", ("environments/production/**",), None, "required")
+    return InstallationConfig("acme", "./acme", path, "main", (env,))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    base = tmp_path_factory.mktemp("files")
+    r = GitRepo.create(base / "acme")
+    r.commit("Initial", files={LOGGING: "enabled: true\n"}, date="2025-12-01T10:00:00+00:00")
+    r.commit("Logging off", files={LOGGING: "enabled: false\n"}, date="2026-01-05T10:00:00+00:00")
+    r.commit("Unrelated", files={"README": "x\n"}, date="2026-01-06T10:00:00+00:00")
+    r.commit("Moved away", renames={LOGGING: "old/logging.yaml"}, date="2026-01-07T10:00:00+00:00")
+    r.commit("Back", files={LOGGING: "enabled: true\n"}, date="2026-01-08T10:00:00+00:00")
+    r.branch("side")
+    side = r.commit("Side", files={"side.txt": "s\n"}, date="2026-01-09T10:00:00+00:00")
+    r.checkout("main")
+    r.commit("After the period", files={LOGGING: "enabled: false\n"},
+             date="2026-04-02T10:00:00+00:00")  # fmt: skip
+    history = read_history(installation(r.path), PERIOD, cache_dir=base / "cache")
+    return r, history, side
+
+
+def subject(history, sha):
+    return next(c.subject for c in history.commits if c.sha == sha)
+
+
+def test_file_versions_start_at_the_period_and_follow_each_change(built):
+    _repo, history, _side = built
+    versions = history.file_versions(LOGGING)
+    assert [(subject(history, v.sha), v.date, v.text) for v in versions] == [
+        ("Initial", "2025-12-01T10:00:00+00:00", "enabled: true\n"),
+        ("Logging off", "2026-01-05T10:00:00+00:00", "enabled: false\n"),
+        ("Moved away", "2026-01-07T10:00:00+00:00", None),
+        ("Back", "2026-01-08T10:00:00+00:00", "enabled: true\n"),
+    ]
+
+
+def test_file_versions_without_history_before_the_period(built, tmp_path):
+    repo, _history, _side = built
+    history = read_history(installation(repo.path), Period.parse("2025-11-01..2026-01-05"),
+                           cache_dir=tmp_path)  # fmt: skip
+    versions = history.file_versions(LOGGING)
+    assert (versions[0].sha, versions[0].date, versions[0].text) == (
+        "", "2025-11-01T00:00:00+00:00", None,
+    )  # fmt: skip
+    assert [subject(history, v.sha) for v in versions[1:]] == ["Initial", "Logging off"]
+
+
+def test_file_at_and_commit_exists(built):
+    repo, history, side = built
+    initial = history.commits[0].sha
+    assert history.file_at(LOGGING, initial) == "enabled: true\n"
+    assert history.file_at("no/such/file", initial) is None
+    assert history.file_at("environments", initial) is None  # a folder is not a file
+    assert history.commit_exists(side)  # off the first-parent line, still in the repository
+    assert history.commit_exists(side[:10])
+    assert not history.commit_exists("0" * 40)
+    assert not history.commit_exists("main")  # shas only, not ref names
+    tree = repo.git("rev-parse", "HEAD^{tree}").strip()
+    assert not history.commit_exists(tree)
+    with pytest.raises(BuildError, match="is not a commit sha"):
+        history.file_at(LOGGING, "HEAD")
+
+
+def test_last_commit_in_period_ignores_later_commits(built):
+    _repo, history, _side = built
+    assert history.last_commit_in_period().subject == "Back"
