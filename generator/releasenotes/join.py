@@ -129,7 +129,7 @@ def release_view(
     selected = _audiences(audiences)
     since_key = None if since is None else version_key(since)[:4]  # ValueError if not N.N.N
     period_from, period_to = model["period"]["from"], model["period"]["to"]
-    timeline = _Timeline(model)
+    timeline = _Timeline(model, period_to)
     notes_by_version = {note.version: note for note in notes}
     joiner = _Joiner(timeline, notes_by_version, selected, model.get("changes", []), environment)
 
@@ -151,7 +151,7 @@ def release_view(
     ]
     upcoming: list[VersionEntry] = []
     if environment == PRODUCTION:
-        upcoming = joiner.upcoming(period_to, since_key)
+        upcoming = joiner.upcoming(since_key)
     return ReleaseView(
         installation=str(model.get("installation", "")),
         environment=environment,
@@ -200,11 +200,13 @@ class _Event:
 class _Timeline:
     """Every known first appearance of a version per environment, from releases and promotions.
 
-    Releases in the model are cut to the period; promotions are not, so they tell which version
-    ran before the period and which staged versions are still waiting for production.
+    Events before the period are used when the model has them (they tell which version ran
+    before the period's first rollout); events after the period's end are ignored, so the view
+    shows the state at the period's end: a version promoted later is still upcoming in it.
     """
 
-    def __init__(self, model: dict[str, Any]):
+    def __init__(self, model: dict[str, Any], period_to: str):
+        self.period_to = period_to
         self.first: dict[tuple[str, str], _Event] = {}
         self.promotions: dict[str, dict[str, Any]] = {}
         for release in model.get("releases", []):
@@ -216,6 +218,8 @@ class _Timeline:
                     self._add(promotion["version"], env, promotion[env])
 
     def _add(self, version: str, environment: str, event: dict[str, Any]) -> None:
+        if event["date"][:10] > self.period_to:
+            return
         candidate = _Event(version, environment, event["date"], event["sha"])
         known = self.first.get((version, environment))
         if known is None or _utc(candidate.date) < _utc(known.date):
@@ -280,7 +284,7 @@ class _Joiner:
             changes=self.window(rollout, window_end) if rollout else (),
         )
 
-    def upcoming(self, period_to: str, since_key: tuple[int, ...] | None) -> list[VersionEntry]:
+    def upcoming(self, since_key: tuple[int, ...] | None) -> list[VersionEntry]:
         """Staged versions newer than anything in production, newest first."""
         produced = [e.version for e in self.timeline.events(PRODUCTION)]
         current = max(produced, key=version_key) if produced else None
@@ -288,8 +292,7 @@ class _Joiner:
         waiting = [
             e
             for e in self.timeline.events(STAGING)
-            if e.date[:10] <= period_to
-            and self.timeline.event(e.version, PRODUCTION) is None
+            if self.timeline.event(e.version, PRODUCTION) is None
             and (floor is None or version_key(e.version)[:4] > floor)
             and (since_key is None or version_key(e.version)[:4] > since_key)
         ]
@@ -343,18 +346,18 @@ class _Joiner:
     def staging_hours(
         self, version: str, staging: _Event | None, production: _Event | None
     ) -> float | None:
+        if staging is None or production is None:
+            return None  # e.g. promoted only after the period's end
         promotion = self.timeline.promotions.get(version)
         if promotion is not None and promotion.get("staging_hours") is not None:
             return float(promotion["staging_hours"])
-        if staging is None or production is None:
-            return None
         return (_utc(production.date) - _utc(staging.date)).total_seconds() / 3600
 
     def approvers(self, version: str) -> tuple[Person, ...]:
         """Production: the promotion's approvers; otherwise those of the change that set it."""
         people: list[dict[str, str]] = []
         promotion = self.timeline.promotions.get(version)
-        if self.environment == PRODUCTION and promotion is not None:
+        if self.environment == PRODUCTION and promotion is not None and promotion.get(PRODUCTION):
             people = list(promotion.get("production_approvers") or [])
         if not people:
             for change in self.changes:

@@ -1,0 +1,214 @@
+"""``meshcomply release-notes``: one environment's meshStack releases as Markdown, HTML or Atom."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from generator.releasenotes.model import AUDIENCES
+
+if TYPE_CHECKING:
+    from generator.config import Config, InstallationConfig, Period
+    from generator.releasenotes.model import ReleaseNote
+
+FORMATS = ("md", "html", "atom")
+
+
+def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> Period | None:
+    from generator.config import Period
+
+    if value is None:
+        return None
+    try:
+        return Period.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _version(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from generator.releasenotes.versions import normalize_version
+
+    if value is None:
+        return None
+    try:
+        return normalize_version(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@click.command("release-notes")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="meshcomply.yml",
+    show_default=True,
+    help="The installations, and the `release_notes:` folder.",
+)
+@click.option(
+    "--notes",
+    "notes_dir",
+    type=click.Path(path_type=Path),
+    help="Folder of meshcloud release notes (default: `release_notes:` of the config).",
+)
+@click.option("--installation", required=True, help="The installation, as named in the config.")
+@click.option("--environment", required=True, help="One of the installation's environments.")
+@click.option(
+    "--audience",
+    "audiences",
+    multiple=True,
+    type=click.Choice(AUDIENCES, case_sensitive=False),
+    help="Only tickets for this audience (repeatable; default: all).",
+)
+@click.option("--since", callback=_version, help="Only versions after this one.")
+@click.option(
+    "--format", "output_format", type=click.Choice(FORMATS), default="md", show_default=True
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (replaced atomically) instead of standard output.",
+)
+@click.option("--period", callback=_period, help="FROM..TO (inclusive, UTC); overrides the config.")
+def command(
+    config_path: Path,
+    notes_dir: Path | None,
+    installation: str,
+    environment: str,
+    audiences: tuple[str, ...],
+    since: str | None,
+    output_format: str,
+    out: Path | None,
+    period: Period | None,
+) -> None:
+    """Release notes of the meshStack versions that reached an environment, with their rollouts.
+
+    Joins meshcloud's release notes with the installation's history: each version that reached
+    ENVIRONMENT in the period, newest first, with rollout dates, approvers, the notes of every
+    version a rollout jumped over, and the installation's own configuration changes until the
+    next rollout. See docs/release-notes.md.
+    """
+    from generator.config import load_config
+    from generator.evidence.model import history_sections
+    from generator.history import read_history
+    from generator.releasenotes.join import release_view
+
+    config = load_config(config_path)
+    chosen = _installation(config, installation, environment)
+    notes = _notes(notes_dir, config)
+    history = read_history(chosen, _period_for(config, chosen, period))
+    model = _model(chosen.name, history, history_sections(history))
+    try:
+        view = release_view(model, notes, environment, set(audiences) or None, since)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    _write(_render(view, output_format), out)
+
+
+def _installation(config: Config, name: str, environment: str) -> InstallationConfig:
+    from generator.errors import InputError, Problem
+
+    where = str(config.path)
+    chosen = config.installation(name)
+    if chosen is None:
+        known = ", ".join(i.name for i in config.installations) or "none"
+        raise InputError([Problem(where, 1, 1, f"no installation '{name}' (known: {known})")])
+    if chosen.environment(environment) is None:
+        known = ", ".join(e.name for e in chosen.environments)
+        message = f"installation '{name}' has no environment '{environment}' (known: {known})"
+        raise InputError([Problem(where, 1, 1, message)])
+    return chosen
+
+
+def _period_for(
+    config: Config, installation: InstallationConfig, override: Period | None
+) -> Period:
+    from generator.errors import InputError, Problem
+
+    chosen = override or installation.period or config.period
+    if chosen is None:
+        message = f"installation '{installation.name}' has no period: set `period:` or use --period"
+        raise InputError([Problem(str(config.path), 1, 1, message)])
+    return chosen
+
+
+def _notes(notes_dir: Path | None, config: Config) -> list[ReleaseNote]:
+    from generator.catalog import display_path
+    from generator.errors import InputError, Problem
+    from generator.releasenotes import ReleaseNoteError, load_release_notes
+
+    folder = notes_dir or config.release_notes
+    if folder is None:
+        raise click.UsageError(
+            "no release notes: give --notes DIR or set `release_notes: DIR` in "
+            f"{display_path(config.path)}"
+        )
+    try:
+        return load_release_notes(folder)
+    except ReleaseNoteError as exc:
+        # Line 0 means "the whole file"; the CLI's format has no such line, so it points at 1.
+        raise InputError(
+            Problem(display_path(Path(path)), max(line, 1), 1, message)
+            for path, line, message in exc.problems
+        ) from None
+
+
+def _model(installation: str, history: Any, sections: dict[str, Any]) -> dict[str, Any]:
+    """The evidence-model part the join reads, with release events from before the period too.
+
+    evidence.json keeps only the period's release events; here the earlier ones are at hand, and
+    they tell which version the period's first rollout replaced (so its jump is complete).
+    """
+    period = history.period
+    end = period.end.isoformat()
+    sections["releases"] = [
+        {
+            "version": event.version,
+            "environment": event.environment,
+            "sha": event.sha,
+            "date": event.date,
+            "source": event.source,
+        }
+        for event in history.releases
+        if event.date[:10] <= end
+    ]
+    return {
+        "installation": installation,
+        "period": {"from": period.start.isoformat(), "to": end},
+        **sections,
+    }
+
+
+def _render(view: Any, output_format: str) -> str:
+    from generator.releasenotes.atom import render_atom
+    from generator.releasenotes.render import render_html, render_markdown
+
+    renderers = {"md": render_markdown, "html": render_html, "atom": render_atom}
+    return renderers[output_format](view)
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    from generator.errors import BuildError
+
+    folder = out.parent if str(out.parent) else Path()
+    if not folder.is_dir():
+        raise BuildError(f"cannot write {out}: folder {folder} does not exist")
+    handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)  # mkstemp's 0600 would hide a file meant for publishing
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.replace(temp, out)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    click.echo(f"release notes: {out}", err=True)
