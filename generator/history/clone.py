@@ -54,7 +54,17 @@ def _run(command: list[str], cwd: Path | None, url: str, action: str) -> None:
     try:
         Git(str(cwd) if cwd else None).execute(command, env=env)
     except GitCommandError as exc:
-        stderr = (exc.stderr or "").strip().strip("'").strip()
-        detail = stderr.splitlines()[-1].strip() if stderr else f"git exited with {exc.status}"
-        detail = detail.removeprefix("stderr:").strip()
-        raise CloneError(f"cannot {action} {url}: {detail}") from None
+        raise CloneError(f"cannot {action} {url}: {_reason(exc)}") from None
+
+
+def _reason(exc: GitCommandError) -> str:
+    """git's own reason: its first fatal/error line (later lines are generic advice)."""
+    stderr = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else exc.stderr
+    lines = [
+        line.strip().removeprefix("stderr:").strip(" '") for line in (stderr or "").splitlines()
+    ]
+    lines = [line for line in lines if line]
+    for line in lines:
+        if line.startswith(("fatal:", "error:")):
+            return line.split(":", 1)[1].strip()
+    return lines[-1] if lines else f"git exited with {exc.status}"
