@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator
 from generator.errors import BuildError, InputError, Problem
 from generator.evidence.context import ControlLike, EvidenceSpecLike, RuleContext, plural
 from generator.evidence.exceptions import ExceptionsRegister, exceptions_report
-from generator.evidence.registry import STATUSES, Failure, RuleResult, all_rules
+from generator.evidence.registry import STATUSES, Failure, RegistryError, RuleResult, all_rules
 
 # Weakest first: a roll-up is as strong as its weakest part.
 STRENGTH = ("not_evidenced", "exception", "effective")
@@ -181,7 +181,10 @@ def _run(
     control: ControlLike, index: int, spec: EvidenceSpecLike, context: RuleContext
 ) -> RuleResult:
     where = f"{control.id} evidence[{index}]"
-    rules = all_rules()
+    try:
+        rules = all_rules()
+    except RegistryError as exc:
+        raise BuildError(f"evidence rules: {exc}") from None
     rule = rules.get(spec.kind)
     if rule is None:
         known = ", ".join(rules) or "none registered"
