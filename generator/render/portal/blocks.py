@@ -6,6 +6,10 @@ as autoescaped HTML; the filter keeps that HTML aside and leaves a placeholder i
 After MkDocs has converted a page, ``BlockInjector`` puts the blocks back in place. So no
 Markdown extension or preprocessor (snippets, admonitions, attribute lists, raw HTML) ever sees a
 byte of repository text, and Jinja's autoescape makes it text in the HTML.
+
+``{% filter block(indexed=False) %}`` marks a block the search index should not hold (the change
+tables: thousands of rows). It is put in place only after the search plugin has read the page,
+which also spares the search plugin from parsing it.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any
 
 import jinja2
 from markupsafe import Markup
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 
 from generator.render.portal import badges
 from generator.render.portal.labels import label, relative_url, slug
@@ -27,8 +31,9 @@ from generator.render.portal.views import age_days
 # Bidirectional and invisible format characters can make text read differently than it is
 # stored (e.g. a right-to-left override hiding a file extension): shown as visible code points.
 _DISGUISING = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-_PLACEHOLDER = '<div data-mc-block="{index}"></div>'
-_PLACEHOLDER_RE = re.compile(r'<div data-mc-block="(\d+)"></div>')
+_PLACEHOLDER = '<div data-mc-block="{index}"{late}></div>'
+_EARLY_RE = re.compile(r'<div data-mc-block="(\d+)"></div>')
+_LATE_RE = re.compile(r'<div data-mc-block="(\d+)" data-mc-late></div>')
 
 
 class PageBlocks:
@@ -37,14 +42,16 @@ class PageBlocks:
     def __init__(self) -> None:
         self.blocks: list[str] = []
 
-    def add(self, html: str) -> Markup:
+    def add(self, html: str, indexed: bool) -> Markup:
         self.blocks.append(html)
-        return Markup("\n\n" + _PLACEHOLDER.format(index=len(self.blocks) - 1) + "\n\n")
+        late = "" if indexed else " data-mc-late"
+        placeholder = _PLACEHOLDER.format(index=len(self.blocks) - 1, late=late)
+        return Markup(f"\n\n{placeholder}\n\n")
 
 
 @jinja2.pass_context
-def _block_filter(context: jinja2.runtime.Context, html: str) -> Markup:
-    return context["_blocks"].add(str(html))
+def _block_filter(context: jinja2.runtime.Context, html: str, indexed: bool = True) -> Markup:
+    return context["_blocks"].add(str(html), indexed)
 
 
 @jinja2.pass_context
@@ -119,7 +126,15 @@ class BlockInjector(BasePlugin):
         super().__init__()
         self._blocks = blocks
 
-    def on_page_content(self, html: str, /, *, page: Any, config: Any, files: Any) -> str:
+    def _fill(self, pattern: re.Pattern[str], html: str, page: Any) -> str:
         blocks = self._blocks.get(page.file.src_uri, [])
         # One pass: block HTML is inserted, never rescanned for placeholders.
-        return _PLACEHOLDER_RE.sub(lambda m: blocks[int(m.group(1))], html)
+        return pattern.sub(lambda m: blocks[int(m.group(1))], html)
+
+    def on_page_content(self, html: str, /, *, page: Any, config: Any, files: Any) -> str:
+        return self._fill(_EARLY_RE, html, page)
+
+    @event_priority(-100)  # after the search plugin has indexed the page
+    def on_page_context(self, context: Any, /, *, page: Any, config: Any, nav: Any) -> Any:
+        page.content = self._fill(_LATE_RE, page.content, page)
+        return context

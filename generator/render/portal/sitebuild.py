@@ -3,7 +3,7 @@
 Everything happens in a temporary folder beside the target, which replaces the target only when
 the whole build succeeded. MkDocs runs through its Python API in strict mode; its warnings become
 one BuildError. Output is made reproducible: SOURCE_DATE_EPOCH is set for the build and the
-sitemap (dated, and useless without a site URL) is left out.
+sitemap (dated, and useless without a site URL) is not built, nor is the 404 page.
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ from generator.render.portal.options import PortalOptions
 from generator.render.portal.pages import navigation, page_specs
 from generator.render.portal.views import PackView
 
-UNREPRODUCIBLE = ("sitemap.xml", "sitemap.xml.gz")
+# Not built: the sitemap is dated and needs a site URL; the 404 page links absolutely to the
+# server root. Neither serves a site opened from files or copied to any folder of a static host.
+DROPPED = ("sitemap.xml", "sitemap.xml.gz", "404.html")
 
 
 class _Collect(logging.Handler):
@@ -123,6 +125,7 @@ def _run_mkdocs(work: Path, out: Path, blocks: dict[str, list[str]], epoch: int)
         try:
             config = load_config(str(work / "mkdocs.yml"), site_dir=str(out), strict=True)
             config.plugins["meshcomply-blocks"] = BlockInjector(blocks)
+            config.theme.static_templates.discard("404.html")
             build(config)
         except (Abort, ConfigurationError) as exc:
             details = "; ".join(log.messages) or str(exc)
@@ -162,7 +165,7 @@ def build_site(
         blocks = _write_docs(views, work, site, template_dirs)
         out = work / "site"
         _run_mkdocs(work, out, blocks, epoch)
-        for name in UNREPRODUCIBLE:
+        for name in DROPPED:
             (out / name).unlink(missing_ok=True)
         for view in views:
             for download in view.downloads:

@@ -1,0 +1,206 @@
+"""The portal site: its pages, links, downloads, determinism, atomic output and options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from test_portal_support import build, fleet, pages, tree_digest, write_pack
+
+from generator.errors import BuildError
+from generator.render.portal import RENDERER, render
+from generator.render.portal.views import CHANGES_PER_PAGE
+from generator.render.registry import RenderOptions, all_renderers
+from generator.testing import synthetic_evidence
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("portal")
+    return build(root, fleet(root, hostile=False))
+
+
+def test_registered_as_site_renderer() -> None:
+    assert all_renderers()["html"] is RENDERER
+    assert RENDERER.scope == "site"
+
+
+def test_every_page_of_every_pack(site: Path) -> None:
+    acme = site / "acme" / "2026-01-01_2026-06-30"
+    for name in (
+        "index.html",
+        "soa.html",
+        "controls/index.html",
+        "changes/index.html",
+        "changes/page-002.html",
+        "changes/page-003.html",
+        "releases.html",
+        "sample.html",
+        "exceptions.html",
+        "since.html",
+        "methodology.html",
+        "controls/ms-chg-01.html",
+    ):
+        assert (acme / name).is_file(), name
+    assert not (acme / "changes" / "page-004.html").exists()  # 1100 changes: 3 pages of 500
+    assert CHANGES_PER_PAGE == 500
+    assert len(list((acme / "controls").glob("ms-*.html"))) == 32
+    assert (site / "acme" / "2025-07-01_2025-12-31" / "soa.html").is_file()
+    assert (site / "globex" / "2026-01-01_2026-06-30" / "index.html").is_file()
+    assert (site / "search" / "search_index.js").is_file()  # offline search
+
+
+def test_soa_has_every_row_and_filters(site: Path) -> None:
+    page = pages(site)[site / "acme" / "2026-01-01_2026-06-30" / "soa.html"]
+    rows = [a for tag, a in page.elements if tag == "tr" and "data-theme" in a]
+    assert len(rows) == 93 + 7
+    assert {a["data-theme"] for a in rows} >= {"organizational", "technological", "cloud"}
+    filters = [a["data-mc-filter"] for tag, a in page.elements if "data-mc-filter" in a]
+    assert filters == ["mc-soa"] and "mc-soa" in page.ids
+    selects = {a["name"] for tag, a in page.elements if tag == "select"}
+    assert selects == {"theme", "status", "responsibility"}
+
+
+def test_navigation_is_short(site: Path) -> None:
+    page = (site / "acme" / "2026-01-01_2026-06-30" / "soa.html").read_text("utf-8")
+    nav = page[page.index('<nav class="md-nav md-nav--primary"') : page.index("</nav>")]
+    # Control and change pages are reached from their index pages, never listed in the nav.
+    assert "ms-chg-01.html" not in page.split('class="md-content"')[0]
+    assert "page-002.html" not in nav
+
+
+def test_every_local_link_resolves(site: Path) -> None:
+    parsed = pages(site)
+    broken = []
+    for path, page in parsed.items():
+        for _tag, attrs in page.elements:
+            for key in ("href", "src"):
+                url = attrs.get(key)
+                if not url or url.startswith(("#", "mailto:")):
+                    continue
+                parts = urlsplit(url)
+                if parts.scheme or parts.netloc:
+                    continue  # external URLs are the safety tests' business
+                target = (path.parent / unquote(parts.path)).resolve()
+                if not target.exists():
+                    broken.append(f"{path.relative_to(site)}: {url}")
+                elif (
+                    parts.fragment
+                    and target.suffix == ".html"
+                    and parts.fragment not in parsed[target].ids
+                ):
+                    broken.append(f"{path.relative_to(site)}: {url} (no such anchor)")
+    assert broken == []
+
+
+def test_cited_commits_link_to_their_change_page(site: Path) -> None:
+    acme = site / "acme" / "2026-01-01_2026-06-30"
+    model = synthetic_evidence("acme", changes=1100)
+    last = model["changes"][-1]["sha"]
+    page = pages(site)[acme / "changes" / "page-003.html"]
+    assert f"c-{last}" in page.ids
+    control = (acme / "controls" / "ms-chg-01.html").read_text("utf-8")
+    first = model["changes"][0]["sha"]
+    assert f'href="../changes/index.html#c-{first}"' in control
+
+
+def test_downloads_are_the_pack_files_and_linked_from_each_page(site: Path) -> None:
+    downloads = site / "acme" / "2026-01-01_2026-06-30" / "downloads"
+    assert sorted(p.name for p in downloads.iterdir()) == [
+        "changes.csv",
+        "evidence-pack.pdf",
+        "evidence.json",
+        "sample.csv",
+    ]
+    pack = site.parent / "packs" / "acme" / "2026-01-01_2026-06-30"
+    assert (downloads / "evidence.json").read_bytes() == (pack / "evidence.json").read_bytes()
+    for name in ("index.html", "soa.html", "controls/ms-chg-01.html", "changes/page-002.html"):
+        html = (downloads.parent / name).read_text("utf-8")
+        assert "downloads/evidence-pack.pdf" in html and "downloads/changes.csv" in html, name
+
+
+def test_status_badges_carry_text_not_only_colour(site: Path) -> None:
+    html = (site / "acme" / "2026-01-01_2026-06-30" / "controls" / "index.html").read_text("utf-8")
+    assert '<span class="mc-badge mc-badge--not_evidenced">' in html
+    assert "</span> not evidenced</span>" in html
+
+
+def test_timeline_is_an_inline_svg_with_a_table(site: Path) -> None:
+    html = (site / "acme" / "2026-01-01_2026-06-30" / "releases.html").read_text("utf-8")
+    assert html.count('<svg class="mc-timeline"') == 1
+    assert html.count('class="mc-tl-production"') >= 25  # 25 weekly releases + legend
+    assert '<th class="mc-num">Hours in staging</th>' in html
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
+    first, second = tmp_path / "one", tmp_path / "two"
+    digests = []
+    for root in (first, second):
+        packs = [write_pack(root, synthetic_evidence("acme", changes=700))]
+        digests.append(tree_digest(build(root, packs)))
+    assert digests[0] == digests[1]
+    assert not any(name.startswith(("sitemap", "404")) for name in digests[0])
+    html = (second / "site" / "index.html").read_text("utf-8")
+    assert str(second) not in html and str(first) not in html
+
+
+def test_failed_build_leaves_previous_site_and_no_debris(tmp_path: Path) -> None:
+    packs = [write_pack(tmp_path, synthetic_evidence("acme", changes=20))]
+    site = build(tmp_path, packs)
+    before = tree_digest(site)
+    broken = tmp_path / "overrides" / "pages"
+    broken.mkdir(parents=True)
+    (broken / "soa.md.j2").write_text("{{ no_such_variable }}\n", encoding="utf-8")
+    with pytest.raises(Exception, match="no_such_variable"):
+        build(tmp_path, packs, templates=str(tmp_path / "overrides"))
+    assert tree_digest(site) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["overrides", "packs", "site"]
+
+
+def test_template_override_and_theme_options(tmp_path: Path) -> None:
+    overrides = tmp_path / "overrides" / "pages"
+    overrides.mkdir(parents=True)
+    (overrides / "methodology.md.j2").write_text(
+        '---\ntitle: "Our method"\n---\n\n{% filter block %}<p>Audited by {{ model.installation }}'
+        "</p>{% endfilter %}\n",
+        encoding="utf-8",
+    )
+    logo = tmp_path / "logo.svg"
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg"/>', encoding="utf-8")
+    packs = [write_pack(tmp_path, synthetic_evidence("acme", changes=20))]
+    site = build(
+        tmp_path,
+        packs,
+        site_name="ACME <Audit>",
+        logo=str(logo),
+        palette={"primary": "#0a7d5a", "accent": "deep orange"},
+        templates=str(tmp_path / "overrides"),
+    )
+    method = (site / "acme" / "2026-01-01_2026-06-30" / "methodology.html").read_text("utf-8")
+    assert "<p>Audited by acme</p>" in method
+    assert "<title>Our method - ACME -Audit</title>" in method  # the site name made inert
+    home = (site / "index.html").read_text("utf-8")
+    assert 'data-md-color-primary="custom"' in home and 'data-md-color-accent="deep-orange"' in home
+    assert "#0a7d5a" in (site / "assets" / "portal" / "palette.css").read_text("utf-8")
+    assert (site / "assets" / "portal" / "logo.svg").read_bytes() == logo.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("portal", "message"),
+    [
+        ({"palette": {"primary": "ultraviolet"}}, "portal.palette.primary: 'ultraviolet'"),
+        ({"logo": "/no/such/logo.png"}, "portal.logo: '/no/such/logo.png' is not a file"),
+        ({"colour": "red"}, "portal: unknown setting"),
+    ],
+)
+def test_bad_portal_options_are_reported(tmp_path: Path, portal: dict, message: str) -> None:
+    packs = [write_pack(tmp_path, synthetic_evidence("acme", changes=5))]
+    with pytest.raises(BuildError, match=message.replace("(", r"\(")):
+        render(packs, tmp_path / "site", RenderOptions(portal=portal))
+    assert not (tmp_path / "site").exists()
+
+
+def test_empty_fleet_builds_a_home_page(tmp_path: Path) -> None:
+    render([], tmp_path / "site", RenderOptions())
+    assert "No evidence packs in this build." in (tmp_path / "site" / "index.html").read_text()
