@@ -35,7 +35,7 @@ def test_versions_soaked_long_enough_are_effective():
     result = judge(STAGING_FIRST, history, min_hours=24)
     assert result.status == "effective"
     assert result.reason == (
-        "All 2 versions reaching production in the period spent at least 24 h in staging first."
+        "All 2 versions reaching production in the period were in staging for at least 24 h first."
     )
     assert result.cited == (stag("2026.1.0"), prod("2026.1.0"), stag("2026.2.0"), prod("2026.2.0"))
     assert result.last_evidence == "2026-02-10"
@@ -69,6 +69,20 @@ def test_a_production_release_without_a_promotion_counts_as_never_staged():
     history = History(releases=[release("2026.1.0", "production", "2026-01-06T10:00:00Z")])
     result = judge(STAGING_FIRST, history, min_hours=1)
     assert result.failures == (Failure("2026.1.0: never deployed to staging", prod("2026.1.0")),)
+
+
+def test_a_zero_minimum_only_asks_for_staging_first():
+    history = History(
+        promotions=[
+            promotion("2026.1.0", "2026-01-05T10:00:00Z", "2026-01-05T10:00:00Z"),
+            promotion("2026.2.0", None, "2026-02-05T10:00:00Z"),
+        ]
+    )
+    result = judge(STAGING_FIRST, history, min_hours=0)
+    assert result.reason == (
+        "1 of 2 versions reaching production in the period was not in staging first."
+    )
+    assert result.failures == (Failure("2026.2.0: never deployed to staging", prod("2026.2.0")),)
 
 
 def test_exactly_the_minimum_passes():

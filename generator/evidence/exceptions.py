@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.catalog import display_path as shown_path
 from generator.errors import InputError, Problem, raise_if
 from generator.evidence.context import HistoryLike
 from generator.evidence.registry import Failure, all_rules
@@ -109,7 +110,7 @@ def load_exceptions(
     path: Path, history: HistoryLike, display_path: str | None = None
 ) -> ExceptionsRegister:
     """Read and check an installation's register; InputError listing every problem found."""
-    shown = display_path or str(path)
+    shown = display_path or shown_path(path)
     document = load_yaml(path, shown)
     if document.data is None:
         raise InputError([Problem(shown, 1, 1, "the register is empty: write 'exceptions: []'")])

@@ -112,15 +112,16 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     total, failed = len(promotions), len(failures)
     noun = "version reaching production in the period"
     nouns = "versions reaching production in the period"
+    soak = f" for at least {number(minimum)} h" if minimum > 0 else ""
     if failures:
         status = "exception"
         reason = (
-            f"{failed} of {plural(total, noun, nouns)} {was_were(failed)} not in staging for "
-            f"at least {number(minimum)} h first."
+            f"{failed} of {plural(total, noun, nouns)} {was_were(failed)} not in staging{soak} "
+            "first."
         )
     else:
         status = "effective"
-        reason = f"{every(total, noun, nouns)} spent at least {number(minimum)} h in staging first."
+        reason = f"{every(total, noun, nouns)} {was_were(total)} in staging{soak} first."
     return RuleResult(
         status=status,
         reason=reason,
