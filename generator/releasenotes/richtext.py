@@ -192,11 +192,12 @@ def _image_link(image: Element) -> Element | str:
 # -- Markdown -----------------------------------------------------------------------------------
 
 # Characters that are Markdown (or HTML, or a docs-site preprocessor) anywhere in a line. Entities
-# where a backslash escape is not understood everywhere (Python-Markdown has no "\<" or "\|").
+# where a backslash escape is not understood everywhere (Python-Markdown has no "\<" or "\|"),
+# and for braces: "\{%" would still hold "{%" for Jinja or Liquid.
 _MD_ESCAPES = str.maketrans(
     {
         "\\": "\\\\", "`": "\\`", "*": "\\*", "_": "\\_", "[": "\\[", "]": "\\]",
-        "{": "\\{", "}": "\\}", "#": "\\#",
+        "#": "\\#", "{": "&#123;", "}": "&#125;",
         "<": "&lt;", ">": "&gt;", "&": "&amp;", "|": "&#124;",
     }
 )  # fmt: skip
