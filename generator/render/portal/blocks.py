@@ -43,7 +43,8 @@ class PageBlocks:
         self.blocks: list[str] = []
 
     def add(self, html: str, indexed: bool) -> Markup:
-        self.blocks.append(html)
+        # Replaced in the finished HTML, so no filter or macro can let one through.
+        self.blocks.append(_DISGUISING.sub(lambda m: f"&lt;U+{ord(m.group()):04X}&gt;", html))
         late = "" if indexed else " data-mc-late"
         placeholder = _PLACEHOLDER.format(index=len(self.blocks) - 1, late=late)
         return Markup(f"\n\n{placeholder}\n\n")
@@ -66,12 +67,6 @@ def _multiline(text: object) -> Markup:
     return Markup(str(escaped).replace("\r\n", "\n").replace("\n", "&#10;"))
 
 
-def _finalize(value: object) -> object:
-    if isinstance(value, str) and not isinstance(value, Markup):
-        return _DISGUISING.sub(lambda m: f"<U+{ord(m.group()):04X}>", value)
-    return value
-
-
 def _anchor(text: object, prefix: str) -> str:
     return f"{prefix}-{slug(text)}"
 
@@ -84,7 +79,6 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        finalize=_finalize,
     )
     env.filters.update(
         block=_block_filter,
