@@ -13,7 +13,7 @@ from typing import Any
 
 
 def sha(*parts: object) -> str:
-    return hashlib.sha1("/".join(str(p) for p in parts).encode()).hexdigest()
+    return hashlib.sha1("/".join(str(p) for p in parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def person(name: str) -> dict[str, str]:

@@ -248,6 +248,15 @@ def test_rollouts_outside_the_period_and_before_since_are_left_out(notes):
     assert view.versions[0].previous == "2025.50.0"  # the jump is still measured from it
 
 
+def test_the_view_shows_the_state_at_the_end_of_the_period(notes):
+    model = jump_model()
+    model.period = (PERIOD_FROM, "2025-12-18")  # 2025.55.0 reaches production a day later
+    view = release_view(model.build(), notes, "production")
+    assert [e.version for e in view.versions] == ["2025.50.0"]
+    assert [e.version for e in view.upcoming] == ["2025.55.0", "2025.53.0", "2025.51.0"]
+    assert view.upcoming[0].production is None and view.upcoming[0].staging_hours is None
+
+
 def test_a_version_without_a_published_note_and_a_rollback(notes):
     model = ModelBuilder(period=(PERIOD_FROM, "2025-12-31"))
     model.rollout("2025.54.0", "2025-12-16T09:00:00+01:00", "2025-12-16T18:00:00+01:00")
