@@ -1,0 +1,37 @@
+"""``meshcomply verify``: prove a pack is what was built, and that its commits still exist."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from generator.manifest import MANIFEST_NAME, verify_pack
+
+
+@click.command("verify")
+@click.argument(
+    "pack_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="PACKDIR"
+)
+@click.option(
+    "--repo",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="The installation's config repository: also check that every cited commit exists "
+    "and that the recorded head is still in the history of the recorded ref.",
+)
+def command(pack_dir: Path, repo: Path | None) -> None:
+    """Recompute every SHA-256 of PACKDIR's manifest.json.
+
+    Exits 0 when every file is intact, 1 listing every file added, removed or changed
+    (and, with --repo, every missing commit or rewritten history).
+    """
+    problems = verify_pack(pack_dir, repo)
+    if problems:
+        for problem in problems:
+            click.echo(f"{pack_dir}: {problem}", err=True)
+        count = len(problems)
+        click.echo(f"meshcomply: {count} problem{'s' if count != 1 else ''} found", err=True)
+        click.get_current_context().exit(1)
+    checked = "files and commits" if repo else "files"
+    click.echo(f"{pack_dir}: intact ({checked} match {MANIFEST_NAME})")

@@ -1,0 +1,220 @@
+"""manifest.json: the SHA-256 of every file of a pack, so anyone can prove nothing changed since.
+
+The manifest lists every regular file below the pack folder except itself, sorted by its
+POSIX-style path, so the same pack always gives the same manifest bytes. ``verify_pack`` recomputes
+it and, given the installation's repository, also checks the commits the pack cites.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+MANIFEST_NAME = "manifest.json"
+MANIFEST_SCHEMA_VERSION = 1
+_CHUNK = 1 << 20
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while block := stream.read(_CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _pack_files(pack_dir: Path) -> list[str]:
+    """Every file (and symlink) below the pack except the manifest, as sorted POSIX paths."""
+    found = []
+    for path in pack_dir.rglob("*"):
+        rel = path.relative_to(pack_dir).as_posix()
+        if rel != MANIFEST_NAME and (path.is_symlink() or path.is_file()):
+            found.append(rel)
+    return sorted(found)
+
+
+def manifest_entries(pack_dir: Path) -> list[dict[str, Any]]:
+    entries = []
+    for rel in _pack_files(pack_dir):
+        path = pack_dir / rel
+        if path.is_symlink():
+            # A symlink could point outside the pack; listing it would vouch for foreign bytes.
+            raise ValueError(f"{path}: a symlink cannot be part of a pack")
+        entries.append({"path": rel, "sha256": sha256_file(path), "bytes": path.stat().st_size})
+    return entries
+
+
+def write_manifest(pack_dir: Path) -> Path:
+    """Write ``pack_dir/manifest.json`` listing every other file of the pack."""
+    manifest = {"schema_version": MANIFEST_SCHEMA_VERSION, "files": manifest_entries(pack_dir)}
+    target = pack_dir / MANIFEST_NAME
+    text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+def _read_manifest(pack_dir: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The manifest's entries by path, or the problems that make it unreadable."""
+    path = pack_dir / MANIFEST_NAME
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}, [f"{MANIFEST_NAME}: missing"]
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        return {}, [f"{MANIFEST_NAME}: unreadable: {exc}"]
+    if not isinstance(data, dict) or data.get("schema_version") != MANIFEST_SCHEMA_VERSION:
+        return {}, [f"{MANIFEST_NAME}: unsupported schema_version (expected 1)"]
+    files = data.get("files")
+    entries: dict[str, dict[str, Any]] = {}
+    problems = []
+    if not isinstance(files, list):
+        return {}, [f"{MANIFEST_NAME}: 'files' must be a list"]
+    for index, entry in enumerate(files):
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("path"), str)
+            or not isinstance(entry.get("sha256"), str)
+        ):
+            problems.append(f"{MANIFEST_NAME}: files[{index}] needs a path and a sha256")
+            continue
+        if entry["path"] in entries:
+            problems.append(f"{MANIFEST_NAME}: {entry['path']} listed twice")
+        entries[entry["path"]] = entry
+    return entries, problems
+
+
+def check_files(pack_dir: Path) -> list[str]:
+    """Problems between the manifest and the files: added, removed or changed."""
+    recorded, problems = _read_manifest(pack_dir)
+    if problems and not recorded:
+        return problems
+    present = set(_pack_files(pack_dir))
+    for rel in sorted(recorded.keys() - present):
+        problems.append(f"removed: {rel}")
+    for rel in sorted(present - recorded.keys()):
+        problems.append(f"added: {rel}")
+    for rel in sorted(present & recorded.keys()):
+        path = pack_dir / rel
+        if path.is_symlink():
+            problems.append(f"changed: {rel} (a symlink, not a file)")
+            continue
+        actual = sha256_file(path)
+        if actual != recorded[rel]["sha256"]:
+            problems.append(f"changed: {rel} (sha256 {actual}, manifest {recorded[rel]['sha256']})")
+        elif recorded[rel].get("bytes") not in (None, path.stat().st_size):
+            problems.append(f"changed: {rel} (size differs from manifest)")
+    return problems
+
+
+def cited_commits(model: dict[str, Any]) -> list[str]:
+    """Every commit the model cites as evidence, sorted and unique."""
+    shas: set[str] = set()
+    source = model.get("source") or {}
+    if source.get("head"):
+        shas.add(source["head"])
+    for change in model.get("changes") or []:
+        shas.add(change["sha"])
+    for release in model.get("releases") or []:
+        shas.add(release["sha"])
+    for promotion in model.get("promotions") or []:
+        for env in ("staging", "production"):
+            if promotion.get(env):
+                shas.add(promotion[env]["sha"])
+    for control in model.get("controls") or []:
+        for result in control.get("results") or []:
+            shas.update(result.get("cited") or [])
+            shas.update(f["sha"] for f in result.get("failures") or [] if f.get("sha"))
+    for exception in model.get("exceptions") or []:
+        if exception.get("sha"):
+            shas.add(exception["sha"])
+        shas.update(exception.get("matched") or [])
+    for population in (model.get("sample") or {}).get("populations") or []:
+        shas.update(population.get("shas") or [])
+    return sorted(shas)
+
+
+def _git(repo: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", "-C", str(repo), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def missing_commits(repo: Path, shas: list[str]) -> list[str]:
+    """The shas that are not commits of ``repo``, asked in one ``git cat-file`` process."""
+    if not shas:
+        return []
+    result = _git(repo, "cat-file", "--batch-check", stdin="".join(f"{s}\n" for s in shas))
+    if result.returncode != 0:
+        raise OSError(result.stderr.strip() or f"git cat-file failed in {repo}")
+    answers = result.stdout.splitlines()
+    missing = []
+    for sha, answer in zip(shas, answers, strict=True):
+        # "<sha> commit <size>" when present, "<sha> missing" (or another type) otherwise.
+        parts = answer.split()
+        if len(parts) < 2 or parts[1] != "commit":
+            missing.append(sha)
+    return missing
+
+
+def _resolve_ref(repo: Path, ref: str) -> str | None:
+    """The commit ``ref`` names, also as a remote-tracking branch (a fresh clone of the config)."""
+    for name in (ref, f"origin/{ref}"):
+        spec = f"{name}^{{commit}}"
+        tip = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", spec)
+        if tip.returncode == 0:
+            return tip.stdout.strip()
+    return None
+
+
+def check_repo(model: dict[str, Any], repo: Path) -> list[str]:
+    """Cited commits missing from ``repo`` and a recorded head no longer on the recorded ref."""
+    probe = _git(repo, "rev-parse", "--git-dir")
+    if probe.returncode != 0:
+        return [f"--repo {repo}: not a git repository"]
+    cited = cited_commits(model)
+    problems = [
+        f"evidence.json: cited commit id is not a sha: {s!r}"
+        for s in cited
+        if not _SHA.fullmatch(s)
+    ]
+    try:
+        missing = missing_commits(repo, [s for s in cited if _SHA.fullmatch(s)])
+    except OSError as exc:
+        return [*problems, f"--repo {repo}: {exc}"]
+    problems += [f"missing commit: {sha}" for sha in missing]
+    source = model.get("source") or {}
+    head, ref = source.get("head"), source.get("ref")
+    if not isinstance(head, str) or not _SHA.fullmatch(head):
+        return [*problems, f"evidence.json: source.head is not a commit id: {head!r}"]
+    if isinstance(ref, str) and f"missing commit: {head}" not in problems:
+        tip = _resolve_ref(repo, ref)
+        if tip is None:
+            problems.append(f"ref {ref} not found in {repo}")
+        elif _git(repo, "merge-base", "--is-ancestor", head, tip).returncode != 0:
+            problems.append(
+                f"history rewritten: recorded head {head} is no longer in the history of {ref}"
+            )
+    return problems
+
+
+def verify_pack(pack_dir: Path, repo: Path | None = None) -> list[str]:
+    """Every problem with the pack: files against the manifest and, with ``repo``, its commits."""
+    problems = check_files(pack_dir)
+    if repo is None:
+        return problems
+    try:
+        model = json.loads((pack_dir / "evidence.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        return [*problems, f"evidence.json: unreadable, cannot check commits: {exc}"]
+    if not isinstance(model, dict):
+        return [*problems, "evidence.json: not a JSON object, cannot check commits"]
+    return problems + check_repo(model, repo)
