@@ -13,7 +13,8 @@ from typing import Any
 
 
 def sha(*parts: object) -> str:
-    return hashlib.sha1("/".join(str(p) for p in parts).encode("utf-8", "surrogatepass")).hexdigest()
+    text = "/".join(str(p) for p in parts)
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def person(name: str) -> dict[str, str]:

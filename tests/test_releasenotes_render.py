@@ -65,12 +65,52 @@ Release period: 2025-12-17 to 2025-12-24
 
 # What the outputs may contain once a browser (or a Markdown renderer) has read them.
 ALLOWED_TAGS = {
-    "html", "head", "meta", "title", "style", "body", "main", "section", "article",
-    "h1", "h2", "h3", "h4", "h5", "p", "dl", "dt", "dd", "span", "code", "pre", "div",
-    "ul", "ol", "li", "a", "strong", "em", "br", "hr", "blockquote", "time",
-}  # fmt: skip
-ALLOWED_ATTRIBUTES = {"class", "id", "href", "rel", "datetime", "lang", "charset", "name",
-                      "content", "http-equiv", "start"}  # fmt: skip
+    "html",
+    "head",
+    "meta",
+    "title",
+    "style",
+    "body",
+    "main",
+    "section",
+    "article",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "p",
+    "dl",
+    "dt",
+    "dd",
+    "span",
+    "code",
+    "pre",
+    "div",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "strong",
+    "em",
+    "br",
+    "hr",
+    "blockquote",
+    "time",
+}
+ALLOWED_ATTRIBUTES = {
+    "class",
+    "id",
+    "href",
+    "rel",
+    "datetime",
+    "lang",
+    "charset",
+    "name",
+    "content",
+    "http-equiv",
+    "start",
+}
 
 
 class _Tags(HTMLParser):
@@ -115,11 +155,19 @@ def notes() -> list[ReleaseNote]:
 def hostile_view():
     note = parse_release_note(Path("2025-12-24-Release-0.md"), HOSTILE_NOTE)
     model = ModelBuilder(period=("2025-12-01", "2025-12-31"))
-    model.rollout("2025.60.0", "2025-12-24T09:00:00+01:00", "2025-12-26T09:00:00+01:00",
-                  approvers=HOSTILE_TEXTS[:3])  # fmt: skip
+    model.rollout(
+        "2025.60.0",
+        "2025-12-24T09:00:00+01:00",
+        "2025-12-26T09:00:00+01:00",
+        approvers=HOSTILE_TEXTS[:3],
+    )
     for index, text in enumerate(HOSTILE_TEXTS):
-        model.change(text, f"2025-12-27T{10 + index}:00:00+01:00", author=text[:60] or "x",
-                     approvers=(text[:40],))  # fmt: skip
+        model.change(
+            text,
+            f"2025-12-27T{10 + index}:00:00+01:00",
+            author=text[:60] or "x",
+            approvers=(text[:40],),
+        )
     model.change("bell\x07 and \x1b[31m escape", "2025-12-30T10:00:00+01:00")
     return release_view(model.build(), [note], "production")
 
@@ -160,10 +208,20 @@ def render_markdown_like_a_docs_site(text: str, base: Path) -> str:
     text = templated.render(config=SECRET)
     return markdown.markdown(
         text,
-        extensions=["attr_list", "admonition", "md_in_html", "tables", "fenced_code",
-                    "pymdownx.snippets", "pymdownx.tilde", "def_list", "footnotes", "abbr"],
+        extensions=[
+            "attr_list",
+            "admonition",
+            "md_in_html",
+            "tables",
+            "fenced_code",
+            "pymdownx.snippets",
+            "pymdownx.tilde",
+            "def_list",
+            "footnotes",
+            "abbr",
+        ],
         extension_configs={"pymdownx.snippets": {"base_path": [str(base)]}},
-    )  # fmt: skip
+    )
 
 
 def test_hostile_markdown_stays_text_on_a_docs_site(tmp_path):
@@ -236,8 +294,12 @@ def test_markdown_of_every_real_note_renders_like_the_note_itself(notes):
 def jump_view(notes, **options):
     model = ModelBuilder(period=("2025-10-01", "2025-12-31"))
     model.rollout("2025.50.0", "2025-12-03T09:00:00+01:00", "2025-12-05T15:30:00+01:00")
-    model.rollout("2025.55.0", "2025-12-17T09:00:00+01:00", "2025-12-19T11:00:00+01:00",
-                  approvers=("Dana Approver",))  # fmt: skip
+    model.rollout(
+        "2025.55.0",
+        "2025-12-17T09:00:00+01:00",
+        "2025-12-19T11:00:00+01:00",
+        approvers=("Dana Approver",),
+    )
     model.rollout("2025.56.0", "2025-12-22T09:00:00+01:00")
     model.change("Rotate IdP secret", "2025-12-20T10:00:00+01:00", author="Ann Operator")
     return release_view(model.build(), notes, "production", **options)
