@@ -9,8 +9,14 @@ from pathlib import Path
 import pytest
 from releasenotes_models import ModelBuilder, sha
 
-from generator.releasenotes import ReleaseNote, Ticket, load_release_notes, version_key
-from generator.releasenotes.join import release_view
+from generator.releasenotes import (
+    ReleaseNote,
+    Ticket,
+    load_release_notes,
+    version_key,
+    versions_between,
+)
+from generator.releasenotes.join import VersionIndex, release_view
 from generator.testing import synthetic_evidence
 
 REAL_NOTES = Path(__file__).resolve().parents[2] / "shared" / "data" / "meshstack-release-notes"
@@ -323,3 +329,13 @@ def test_the_evidence_model_contract_is_enough(notes):
     ]
     assert sorted(windows) == sorted(in_production)
     assert sha("x") not in windows
+
+
+def test_the_version_index_answers_like_versions_between(notes):
+    versions = [n.version for n in notes] + ["2025.13.0", "4.2.4", "2025.1.0"]
+    index = VersionIndex(versions)
+    probes = ["4.2.4", "7.150.0", "7.176.0", "2023.1.0", "2025.13.0", "2025.50.0", "2025.55.0",
+              "2025.55.1", "2030.1.0", "2025.2.5"]  # fmt: skip
+    for old in probes:
+        for new in probes:
+            assert index.between(old, new) == versions_between(versions, old, new), (old, new)

@@ -10,104 +10,39 @@ or formats text.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from generator.releasenotes.model import AUDIENCES, ReleaseNote, Ticket
-from generator.releasenotes.versions import version_key, versions_between
+from generator.releasenotes.versions import version_key
+from generator.releasenotes.view import (
+    ConfigChange,
+    NoteSection,
+    Person,
+    ReleaseView,
+    Rollout,
+    TicketEntry,
+    TicketGroup,
+    VersionEntry,
+)
+
+__all__ = [
+    "ConfigChange",
+    "NoteSection",
+    "Person",
+    "ReleaseView",
+    "Rollout",
+    "TicketEntry",
+    "TicketGroup",
+    "VersionEntry",
+    "VersionIndex",
+    "release_view",
+]
 
 # The promotion records of the evidence model name these two environments.
 STAGING, PRODUCTION = "staging", "production"
-
-
-@dataclass(frozen=True)
-class Person:
-    name: str
-    email: str
-
-
-@dataclass(frozen=True)
-class Rollout:
-    """A version appearing in one environment: the commit that set it and its date."""
-
-    environment: str
-    date: str  # ISO 8601 timestamp with offset, as recorded in git
-    sha: str
-
-
-@dataclass(frozen=True)
-class TicketEntry:
-    title: str
-    audiences: tuple[str, ...]  # all of the ticket's audiences, filtered or not
-    component: str | None
-    description: str  # raw, untrusted Markdown
-    how_to_use: str | None  # raw, untrusted Markdown
-    line: int  # of the ticket heading in the note file
-
-
-@dataclass(frozen=True)
-class TicketGroup:
-    """The tickets of one note for one audience and component, in the note's order."""
-
-    audience: str
-    component: str | None
-    tickets: tuple[TicketEntry, ...]
-
-
-@dataclass(frozen=True)
-class NoteSection:
-    """One published release note as it applies to a rollout."""
-
-    version: str
-    title: str
-    date: str | None  # meshcloud's publication date
-    period_start: str | None
-    period_end: str | None
-    file: str  # the note's file name (never a full path: outputs must not leak local paths)
-    included_in: str | None  # the version whose rollout brought this one along, None for its own
-    groups: tuple[TicketGroup, ...]  # only the selected audiences; may be empty
-    hidden_tickets: int  # tickets left out by the audience filter
-
-
-@dataclass(frozen=True)
-class ConfigChange:
-    """One of the installation's own changes to the environment in a release window."""
-
-    sha: str
-    date: str  # committed_at
-    subject: str
-    author: Person
-    approvers: tuple[Person, ...]
-
-
-@dataclass(frozen=True)
-class VersionEntry:
-    version: str
-    rollout: Rollout | None  # in the viewed environment; None for upcoming versions
-    staging: Rollout | None
-    production: Rollout | None
-    staging_hours: float | None
-    approvers: tuple[Person, ...]
-    previous: str | None  # the version the environment ran before, when the history shows it
-    rollback: bool  # `previous` is a newer version than this one
-    included: tuple[str, ...]  # versions between `previous` and this one, newest first
-    notes: tuple[NoteSection, ...]  # this version's own note first, then the included ones
-    missing_notes: tuple[str, ...]  # this version or included ones without a published note
-    changes: tuple[ConfigChange, ...]  # configuration changes until the next rollout
-
-
-@dataclass(frozen=True)
-class ReleaseView:
-    installation: str
-    environment: str
-    period_from: str
-    period_to: str
-    audiences: tuple[str, ...]  # the selected audiences, in AUDIENCES order
-    filtered: bool  # True when an audience filter was given
-    since: str | None
-    versions: tuple[VersionEntry, ...]  # newest rollout first
-    upcoming: tuple[VersionEntry, ...]  # production views only: staged, not yet in production
 
 
 def release_view(
@@ -234,6 +169,27 @@ class _Timeline:
         return sorted(chosen, key=lambda e: (_utc(e.date), version_key(e.version), e.sha))
 
 
+class VersionIndex:
+    """``versions_between`` for many queries: the versions sorted once, each query a bisection.
+
+    A rollout-heavy history asks once per rollout; scanning every note each time would make a
+    history of thousands of releases quadratic.
+    """
+
+    def __init__(self, versions: Iterable[str]):
+        picked: dict[tuple[int, ...], str] = {}
+        for version in versions:
+            picked.setdefault(version_key(version)[:4], version)
+        self.keys = sorted(picked)
+        self.versions = [picked[key] for key in self.keys]
+
+    def between(self, old: str, new: str) -> list[str]:
+        """Same answer as ``versions_between(versions, old, new)``."""
+        low = bisect_right(self.keys, version_key(old)[:4])
+        high = bisect_right(self.keys, version_key(new)[:4])
+        return self.versions[low:high]
+
+
 class _Joiner:
     def __init__(
         self,
@@ -245,7 +201,7 @@ class _Joiner:
     ):
         self.timeline = timeline
         self.notes = notes
-        self.note_versions = list(notes)
+        self.note_versions = VersionIndex(notes)
         self.audiences = audiences
         self.environment = environment
         self.changes = [c for c in changes if environment in c.get("environments", [])]
@@ -264,7 +220,7 @@ class _Joiner:
         rollback = previous is not None and version_key(previous)[:4] > version_key(version)[:4]
         included: list[str] = []
         if previous is not None and not rollback:
-            between = versions_between(self.note_versions, previous, version)
+            between = self.note_versions.between(previous, version)
             included = [v for v in reversed(between) if v != version]
         notes = [self.section(v, None if v == version else version) for v in [version, *included]]
         return VersionEntry(
