@@ -32,6 +32,10 @@ class CachedHistory:
     )
     per_head: dict[Any, Any] = field(default_factory=dict)  # answers valid for `head` only
 
+    def state(self) -> tuple[Any, ...]:
+        """Changes whenever something was added (entries are only ever added, never altered)."""
+        return self.head, len(self.commits), len(self.release_values), frozenset(self.per_head)
+
 
 class HistoryCache:
     def __init__(self, repo_path: Path, cache_dir: Path | None = None):

@@ -33,20 +33,15 @@ def pathspecs(environment: EnvironmentConfig) -> list[str]:
     return [f":(glob){path}" for path in environment.paths]
 
 
-def population_shas(
-    runner: GitRunner,
-    environment: EnvironmentConfig,
-    period: Period,
-    head: str,
-    boundary: str | None,
-) -> list[str]:
-    """The shas of the environment's population, newest first as git lists them."""
+def population_command(
+    environment: EnvironmentConfig, period: Period, head: str, boundary: str | None
+) -> tuple[str, ...]:
+    """git log arguments listing the environment's population (newest first, one sha a line)."""
     walk = [head, f"^{boundary}"] if boundary else [head]
-    output = runner.run(
+    return (
         "log", "--first-parent", "--format=%H", "--no-show-signature", *date_filters(period),
         *walk, "--", *pathspecs(environment),
     )  # fmt: skip
-    return output.split()
 
 
 def reproduce_commands(

@@ -9,6 +9,10 @@ The raw format is used because it is the only cheap way to see a commit's ``gpgs
 
 git re-encodes messages to UTF-8 when a commit declares another encoding; bytes that are still
 not UTF-8 (no or a wrong declaration) are decoded with replacement characters, never an error.
+
+This is the hot loop of ingestion (tens of thousands of commits), so headers are found with
+``bytes.find`` rather than line loops, and identities and file changes, which repeat endlessly,
+are shared objects (less memory, and a smaller, faster cache).
 """
 
 from __future__ import annotations
@@ -33,26 +37,101 @@ LOG_OPTIONS = (
     "--no-show-signature",
 )
 _EPOCH = "1970-01-01T00:00:00+00:00"
-_SIGNATURE_HEADERS = (b"gpgsig", b"gpgsig-sha256")
 
 
 def parse_log(tokens: Iterable[bytes]) -> Iterator[Commit]:
     """Commits from the NUL-separated tokens of a raw log, in the order git printed them."""
-    stream = iter(tokens)
-    for token in stream:
-        if not token.startswith(b"commit "):
-            continue  # the empty token that ends a commit's file list
-        head, status = _split_head(token)
-        files: list[FileChange] = []
-        while status:
-            letter = status[:1].decode("ascii", "replace")
-            if letter in ("R", "C"):
-                old, new = next(stream, b""), next(stream, b"")
-                files.append(FileChange(letter, _text(new), _text(old)))
-            else:
-                files.append(FileChange(letter, _text(next(stream, b""))))
-            status = next(stream, b"")
-        yield _commit(head, tuple(files))
+    return _Parser().commits(tokens)
+
+
+class _Parser:
+    def __init__(self) -> None:
+        self.identities: dict[bytes, Identity] = {}
+        self.changes: dict[tuple[bytes, bytes, bytes], FileChange] = {}
+        self.last_stamp, self.last_date = b"", _EPOCH  # committer stamp often repeats author's
+
+    def commits(self, tokens: Iterable[bytes]) -> Iterator[Commit]:
+        stream = iter(tokens)
+        changes = self.changes
+        for token in stream:
+            if not token.startswith(b"commit "):
+                continue  # the empty token that ends a commit's file list
+            head, status = _split_head(token)
+            files: list[FileChange] = []
+            while status:
+                letter = status[:1]
+                if letter in (b"R", b"C"):
+                    old, new = next(stream, b""), next(stream, b"")
+                else:
+                    old, new = b"", next(stream, b"")
+                key = (letter, new, old)
+                change = changes.get(key)
+                if change is None:
+                    change = FileChange(_text(letter), _text(new), _text(old) if old else None)
+                    changes[key] = change
+                files.append(change)
+                status = next(stream, b"")
+            yield self.commit(head, tuple(files))
+
+    def identity(self, value: bytes, encoding: str | None) -> tuple[Identity, str]:
+        """(Identity, ISO date) from ``Name <email> <epoch> <+hhmm>``, tolerating broken ones."""
+        gt = value.rfind(b">")
+        if gt == -1 or value.find(b"<") == -1:
+            return parse_identity(value, encoding)
+        who = value[: gt + 1]
+        person = self.identities.get(who)
+        if person is None:
+            person = parse_identity(who, encoding)[0]
+            self.identities[who] = person
+        stamp = value[gt + 1 :]
+        if stamp != self.last_stamp:
+            parts = stamp.split()
+            self.last_stamp = stamp
+            self.last_date = _iso_date(parts[0] if parts else b"0", parts[1:2])
+        return person, self.last_date
+
+    def commit(self, raw: bytes, files: tuple[FileChange, ...]) -> Commit:
+        headers_end = raw.find(b"\n\n")
+        if headers_end == -1:
+            headers, message = raw + b"\n", b""
+        else:
+            headers, message = raw[: headers_end + 1], raw[headers_end + 2 :]
+        encoding_value = _header(headers, b"encoding")
+        encoding = encoding_value.decode("ascii", "replace") if encoding_value else None
+        author, authored_at = self.identity(_header(headers, b"author") or b"", encoding)
+        committer_raw = _header(headers, b"committer") or b""
+        committer, committed_at = self.identity(committer_raw, encoding)
+        # Every message line is indented by four spaces; blank lines are four spaces too.
+        text = _decode(message[4:].replace(b"\n    ", b"\n").rstrip(b"\n"), encoding)
+        subject, body = split_message(text)
+        return _new_commit(
+            {
+                "sha": raw[7:47].decode("ascii") if raw[47:48] in (b"\n", b" ") else _sha(raw),
+                "parents": _parents(headers),
+                "author": author,
+                "authored_at": authored_at,
+                "committer": committer,
+                "committed_at": committed_at,
+                "subject": subject,
+                "body": body,
+                "trailers": parse_trailers(body) if ":" in body else (),
+                "files": files,
+                "signature": _signature(headers),
+                "signature_verified": None,
+            }
+        )
+
+
+def _new_commit(fields: dict[str, object]) -> Commit:
+    """A Commit built from all its fields at once.
+
+    A frozen dataclass's __init__ sets every field through object.__setattr__, which made up a
+    quarter of parsing time; filling the instance dict gives an equal object (it is what pickle
+    does) several times faster.
+    """
+    commit = object.__new__(Commit)
+    commit.__dict__.update(fields)
+    return commit
 
 
 def _split_head(token: bytes) -> tuple[bytes, bytes]:
@@ -67,64 +146,41 @@ def _text(raw: bytes) -> str:
     return raw.decode("utf-8", "replace")
 
 
-def _commit(raw: bytes, files: tuple[FileChange, ...]) -> Commit:
-    headers_end = raw.find(b"\n\n")
-    if headers_end == -1:
-        header_blob, message_blob = raw, b""
-    else:
-        header_blob, message_blob = raw[:headers_end], raw[headers_end + 2 :]
-    lines = header_blob.split(b"\n")
-    sha = lines[0][7:].split(b" ", 1)[0].decode("ascii", "replace")
-    parents: list[str] = []
-    author = committer = b""
-    signature = "none"
-    encoding = None
-    previous = b""
-    for line in lines[1:]:
-        if line.startswith(b" "):
-            if previous in _SIGNATURE_HEADERS and signature == "unknown":
-                signature = _signature_kind(line)
-            continue
-        key, _, value = line.partition(b" ")
-        previous = key
-        if key == b"parent":
-            parents.append(value.decode("ascii", "replace"))
-        elif key == b"author":
-            author = value
-        elif key == b"committer":
-            committer = value
-        elif key in _SIGNATURE_HEADERS:
-            signature = _signature_kind(value)
-        elif key == b"encoding":
-            encoding = value.decode("ascii", "replace")
-    message = _decode(b"\n".join(line[4:] for line in message_blob.split(b"\n") if line), encoding)
-    subject, body = split_message(message)
-    author_id, authored_at = parse_identity(author, encoding)
-    committer_id, committed_at = parse_identity(committer, encoding)
-    return Commit(
-        sha=sha,
-        parents=tuple(parents),
-        author=author_id,
-        authored_at=authored_at,
-        committer=committer_id,
-        committed_at=committed_at,
-        subject=subject,
-        body=body,
-        trailers=parse_trailers(body),
-        files=files,
-        signature=signature,
-    )
+def _sha(raw: bytes) -> str:
+    """The sha of the first line (``commit <sha>``, maybe followed by more), any hash length."""
+    return raw[7:].split(b"\n", 1)[0].split(b" ", 1)[0].decode("ascii", "replace")
 
 
-def _signature_kind(first_line: bytes) -> str:
-    text = first_line.strip()
-    if b"SSH SIGNATURE" in text:
+def _header(headers: bytes, name: bytes) -> bytes | None:
+    """The value of the first header `name` (headers end with a newline; continuations ignored)."""
+    start = headers.find(b"\n" + name + b" ")
+    if start == -1:
+        return None
+    start += len(name) + 2
+    return headers[start : headers.find(b"\n", start)]
+
+
+def _parents(headers: bytes) -> tuple[str, ...]:
+    parents = []
+    start = headers.find(b"\nparent ")
+    while start != -1:
+        end = headers.find(b"\n", start + 8)
+        parents.append(headers[start + 8 : end].decode("ascii", "replace"))
+        start = headers.find(b"\nparent ", end)
+    return tuple(parents)
+
+
+def _signature(headers: bytes) -> str:
+    """none, ssh, x509 or gpg, from the armour of a gpgsig or gpgsig-sha256 header."""
+    start = headers.find(b"\ngpgsig")
+    if start == -1:
+        return "none"
+    armour = headers[start : start + 120]
+    if b"SSH SIGNATURE" in armour:
         return "ssh"
-    if b"SIGNED MESSAGE" in text:
+    if b"SIGNED MESSAGE" in armour:
         return "x509"
-    if b"PGP" in text:
-        return "gpg"
-    return "unknown"  # decided by the next line (a header value starting on its own line)
+    return "gpg"
 
 
 def _decode(raw: bytes, encoding: str | None) -> str:
@@ -157,11 +213,10 @@ def parse_identity(value: bytes, encoding: str | None) -> tuple[Identity, str]:
 
 def _iso_date(epoch: bytes, zone: list[bytes]) -> str:
     try:
-        return dt.datetime.fromtimestamp(
-            int(epoch), _zone(zone[0] if zone else b"+0000")
-        ).isoformat()
+        moment = dt.datetime.fromtimestamp(int(epoch), _zone(zone[0] if zone else b"+0000"))
     except (ValueError, OverflowError, OSError):
         return _EPOCH
+    return moment.isoformat()
 
 
 @lru_cache(maxsize=256)

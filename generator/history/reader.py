@@ -10,6 +10,7 @@ branches when the population has merges, one ``%G?`` log when keys are configure
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import re
 from dataclasses import replace
@@ -20,12 +21,12 @@ from generator.errors import BuildError
 from generator.history.cache import CachedHistory, HistoryCache
 from generator.history.gitio import GitRunner
 from generator.history.history import InstallationHistory
-from generator.history.model import Commit, utc
+from generator.history.model import Commit, Identity, utc
 from generator.history.population import (
     approvers_of,
     build_changes,
     merged_authors,
-    population_shas,
+    population_command,
     reproduce_commands,
 )
 from generator.history.rawlog import LOG_OPTIONS, parse_log
@@ -46,6 +47,7 @@ def read_history(
     head = _check_repository(runner, installation)
     cache = HistoryCache(installation.repo_path, cache_dir)
     cached = cache.load()
+    loaded_state = cached.state()
     commits = _first_parent_line(runner, head, cached)
     _check_period(runner.label, installation.ref, commits, period)
 
@@ -71,20 +73,21 @@ def read_history(
         merged = cached.per_head[key]
     changes = build_changes(after_boundary, members, installation.approvals, merged, releases.moves)
 
-    by_sha = {commit.sha: commit for commit in commits}
     by_change = {change.commit.sha: change for change in changes}
 
-    def production_approvers(sha: str):
+    def production_approvers(sha: str) -> tuple[Identity, ...]:
         if sha in by_change:
             return by_change[sha].approvers
-        return approvers_of(by_sha[sha], installation.approvals) if sha in by_sha else ()
+        commit = next((c for c in reversed(commits) if c.sha == sha), None)
+        return approvers_of(commit, installation.approvals) if commit else ()
 
     counts = {
         env.name: sum(1 for c in changes if env.name in c.environments)
         for env in installation.environments
     }
-    with contextlib.suppress(OSError):  # the cache only saves time; never a reason to fail
-        cache.save(cached)
+    if cached.state() != loaded_state:
+        with contextlib.suppress(OSError):  # the cache only saves time; never a reason to fail
+            cache.save(cached)
     return InstallationHistory(
         installation=installation,
         period=period,
@@ -157,8 +160,10 @@ def _first_index_in_period(commits: list[Commit], period: Period) -> int:
     Dates along the first-parent line are almost always ascending; a clock running behind only
     moves this index earlier, never past a commit that belongs to the period.
     """
+    start = period.start_utc
+    parse = dt.datetime.fromisoformat  # aware datetimes compare across offsets: no conversion
     for index, commit in enumerate(commits):
-        if utc(commit.committed_at) >= period.start_utc:
+        if parse(commit.committed_at) >= start:
             return index
     return len(commits)
 
@@ -172,12 +177,18 @@ def _populations(
     cached: CachedHistory,
 ) -> dict[str, tuple[str, ...]]:
     """sha -> the environments (in config order) whose population it belongs to."""
+    keys = {
+        env.name: ("population", env.paths, period.text, boundary)
+        for env in installation.environments
+    }
+    missing = [env for env in installation.environments if keys[env.name] not in cached.per_head]
+    if missing:
+        commands = [population_command(env, period, head, boundary) for env in missing]
+        for env, output in zip(missing, runner.run_many(commands), strict=True):
+            cached.per_head[keys[env.name]] = output.split()
     members: dict[str, list[str]] = {}
     for environment in installation.environments:
-        key = ("population", environment.paths, period.text, boundary)
-        if key not in cached.per_head:
-            cached.per_head[key] = population_shas(runner, environment, period, head, boundary)
-        for sha in cached.per_head[key]:
+        for sha in cached.per_head[keys[environment.name]]:
             members.setdefault(sha, []).append(environment.name)
     return {sha: tuple(names) for sha, names in members.items()}
 

@@ -21,11 +21,16 @@ CO_AUTHOR = "co-authored-by"
 
 def split_message(message: str) -> tuple[str, str]:
     """(subject, body) as git shows them: the first paragraph joined into one line, the rest."""
-    lines = message.strip("\n").split("\n")
+    message = message.strip("\n")
+    first_break = message.find("\n")
+    if first_break == -1:
+        return message.strip(), ""
+    if message.startswith("\n", first_break + 1):  # the usual one-line subject, then a blank
+        return message[:first_break].strip(), message[first_break + 2 :].strip("\n").rstrip()
+    lines = message.split("\n")
     end = next((i for i, line in enumerate(lines) if not line.strip()), len(lines))
     subject = " ".join(line.strip() for line in lines[:end])
-    body = "\n".join(lines[end:]).strip("\n")
-    return subject, body.rstrip()
+    return subject, "\n".join(lines[end:]).strip("\n").rstrip()
 
 
 def parse_trailers(body: str) -> tuple[tuple[str, str], ...]:
