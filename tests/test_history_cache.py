@@ -85,3 +85,13 @@ def test_an_unreadable_cache_file_is_ignored(repo, tmp_path):
     cache_file.write_bytes(b"not a pickle")
     history = read_history(installation(repo.path), PERIOD, cache_dir=tmp_path / "cache")
     assert len(history.changes) == 5
+
+
+def test_a_cached_head_that_was_garbage_collected(repo, tmp_path):
+    read_history(installation(repo.path), PERIOD, cache_dir=tmp_path / "cache")
+    repo.reset_hard("HEAD~3")
+    repo.git("reflog", "expire", "--expire=now", "--all")
+    repo.git("gc", "--quiet", "--prune=now")
+    repo.commit("After gc", files={f"{PROD}/a.yaml": "a: 1\n"}, date="2026-01-22T10:00:00+00:00")
+    history = read_history(installation(repo.path), PERIOD, cache_dir=tmp_path / "cache")
+    assert [c.commit.subject for c in history.changes] == ["Day 10", "Day 11", "After gc"]

@@ -157,3 +157,19 @@ def test_parsed_commits_are_ordinary_dataclass_instances(tmp_path):
     for commit in history.commits:
         assert dataclasses.replace(commit) == commit
         assert set(vars(commit)) == {f.name for f in dataclasses.fields(commit)}
+
+
+def test_a_url_repository_is_read_from_its_mirror(tmp_path):
+    from generator.history.clone import ensure_clone
+
+    origin = small_repo(tmp_path / "origin")
+    url = f"file://{origin.path}"
+    mirror = ensure_clone(url, tmp_path / "cache")
+    env = EnvironmentConfig("production", (f"{PROD}/**",), None, "required")
+    acme = InstallationConfig("acme", url, mirror, "main", (env,))
+    history = read_history(acme, PERIOD, cache_dir=tmp_path / "cache")
+    assert history.head == origin.head()
+    assert [(r.figure, r.command) for r in history.reproduce[:2]] == [
+        ("clone", f"git clone {url} origin"),
+        ("head", "git -C origin rev-parse --verify 'main^{commit}'"),
+    ]

@@ -142,13 +142,16 @@ class BlobReader:
         )
 
     def _ask(self, command: str, name: str) -> bytes:
+        self._check([name])
         self._send([f"{command} {name}"])
         return self.process.proc.stdout.readline()
 
+    def _check(self, names: list[str]) -> None:
+        for name in names:
+            if "\n" in name:
+                raise BuildError(f"{self.runner.label}: object name with a line break: {name!r}")
+
     def _send(self, lines: list[str]) -> None:
-        for line in lines:
-            if "\n" in line:
-                raise BuildError(f"{self.runner.label}: object name with a line break: {line!r}")
         stdin = self.process.proc.stdin
         stdin.write("".join(f"{line}\n" for line in lines).encode())
         stdin.flush()
@@ -161,6 +164,7 @@ class BlobReader:
 
     def read_many(self, names: list[str], limit: int = MAX_TEXT_BYTES) -> dict[str, Blob]:
         """Like `read` for many objects, pipelined: two round trips instead of two per object."""
+        self._check(names)
         stdout = self.process.proc.stdout
         writer = self._send_in_background([f"info {name}" for name in names])
         sizes: dict[str, tuple[str, int] | None] = {}

@@ -130,7 +130,7 @@ def _first_parent_line(runner: GitRunner, head: str, cached: CachedHistory) -> l
     """The first-parent line up to head, oldest first: cached, extended, or read in full."""
     if cached.head == head and cached.commits:
         return cached.commits
-    if cached.head and cached.commits:
+    if cached.head and cached.commits and runner.ok("cat-file", "-e", f"{cached.head}^{{commit}}"):
         newer = list(parse_log(runner.stream("log", *LOG_OPTIONS, head, f"^{cached.head}")))
         if newer and newer[-1].parents[:1] == (cached.head,):
             newer.reverse()
