@@ -1,8 +1,8 @@
 """Build small git repositories for tests, quickly and with exact, fixed histories.
 
 Everything goes through the git CLI with a clean environment (no global or system config, no
-signing unless asked), and every commit gets explicit identities and dates, so a test can assert
-exact shas-independent facts (dates, authors, populations) and re-run to the same history.
+signing unless asked), and every commit gets explicit identities and dates, so the same calls
+always give the same history, shas included (except for signed commits).
 
     from gitrepo import GitRepo, ssh_key   # tests/ is on sys.path under pytest
 
@@ -17,6 +17,14 @@ exact shas-independent facts (dates, authors, populations) and re-run to the sam
     repo.tag("production/2026.1.0", message="Release")  # annotated; without message: lightweight
     repo.commit("Rename", renames={"a.yaml": "b.yaml"})
     repo.commit("Signed", sign=ssh_key(tmp_path))        # ssh-signed with a throwaway key
+    repo.commit("Non-UTF-8", files={...}) / repo.commit(b"Caf\xe9", encoding="ISO-8859-1")
+    shallow = repo.clone(tmp_path / "shallow", depth=1)  # also mirror=True
+    repo.add_submodule(other_repo, "modules/net"); repo.commit("Add submodule")
+    repo.reset_hard("HEAD~2")                            # rewrite history
+    gpg = gpg_key(tmp_path); repo.commit("gpg", sign=gpg); gpg.stop_agent()
+
+    git("log", "--oneline", cwd=repo.path)               # any git command, same clean environment
+    repo.git("rev-parse", "HEAD"); repo.head(); repo.rev("feature")
 
 Dates: ISO 8601 with an offset (``2026-01-05T10:00:00+01:00``); without one, each commit is an
 hour after the previous one, starting 2026-01-01T09:00:00Z. ``committer`` and ``committer_date``
