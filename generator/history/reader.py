@@ -34,6 +34,8 @@ from generator.history.releases import promotions, read_releases
 from generator.history.signing import is_verified, verify_signatures
 from generator.history.tags import read_tags
 
+MIN_GIT = (2, 37)
+
 
 def read_history(
     installation: InstallationConfig,
@@ -110,9 +112,18 @@ def _check_repository(runner: GitRunner, installation: InstallationConfig) -> st
     """The sha the ref points to, after refusing what cannot prove a population complete."""
     if not installation.repo_path.is_dir():
         raise BuildError(f"{runner.label}: repository folder {installation.repo_path} is missing")
-    inside = runner.run("rev-parse", "--is-inside-work-tree", "--is-bare-repository", check=False)
-    if not inside:
-        raise BuildError(f"{runner.label}: not a git repository")
+    version = runner.git.version_info
+    if version < MIN_GIT:
+        found, needed = ".".join(map(str, version)), ".".join(map(str, MIN_GIT))
+        raise BuildError(f"git {needed} or later is needed (for --since-as-filter); found {found}")
+    facts = runner.run(
+        "rev-parse", "--is-bare-repository", "--absolute-git-dir", "--show-prefix", check=False
+    ).split("\n")  # fmt: skip
+    bare, git_dir, prefix = [*facts, "", "", ""][:3]
+    # A folder inside some other repository would otherwise read that repository's history.
+    top = Path(git_dir).resolve() if bare == "true" else None
+    if not git_dir or prefix or (top is not None and top != installation.repo_path.resolve()):
+        raise BuildError(f"{runner.label}: {installation.repo_path} is not a git repository")
     if runner.run("rev-parse", "--is-shallow-repository").strip() == "true":
         raise BuildError(
             f"{runner.label}: the repository is a shallow clone, so its history is incomplete; "
