@@ -1,0 +1,215 @@
+"""``meshcomply build``: every selected installation's pack, then the renderers, atomically.
+
+Everything is written below a temporary folder inside the output folder and moved into place
+only when the whole build succeeded, so a failure never leaves a half-written pack or site.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from generator.config import Config, InstallationConfig, Period
+from generator.errors import BuildError, InputError, Problem
+from generator.evidence.model import read_model, write_model
+from generator.evidence.pack import make_model
+from generator.evidence.tables import write_tables
+from generator.library import ControlLibrary, default_controls_dir, load_library
+from generator.manifest import write_manifest
+from generator.render.registry import PackInput, RenderOptions, all_renderers
+
+JSON_FORMAT = "json"
+STATUS_ORDER = ("not_evidenced", "exception", "effective", "not_applicable")
+
+
+@dataclass
+class BuiltPack:
+    installation: str
+    period: Period
+    rel: str  # below the output folder
+    statuses: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class BuildSummary:
+    out: Path
+    packs: list[BuiltPack]
+    site: Path | None
+
+    def worst_status(self) -> str | None:
+        seen = {status for pack in self.packs for status, n in pack.statuses.items() if n}
+        return next((s for s in STATUS_ORDER if s in seen), None)
+
+
+def available_formats() -> tuple[str, ...]:
+    return (JSON_FORMAT, *all_renderers())
+
+
+def parse_formats(text: str | None) -> set[str]:
+    """The --format option: a comma-separated subset of the available formats."""
+    known = available_formats()
+    if not text:
+        return set(known)
+    chosen = {part.strip() for part in text.split(",") if part.strip()}
+    unknown = sorted(chosen - set(known))
+    if unknown:
+        raise click.BadParameter(f"unknown format {', '.join(unknown)} (known: {', '.join(known)})")
+    return chosen | {JSON_FORMAT}
+
+
+def select_installations(config: Config, names: tuple[str, ...]) -> list[InstallationConfig]:
+    if not names:
+        return list(config.installations)
+    by_name = {inst.name: inst for inst in config.installations}
+    unknown = [name for name in names if name not in by_name]
+    if unknown:
+        known = ", ".join(by_name)
+        raise InputError(
+            [
+                Problem(str(config.path), 1, 1, f"no installation '{n}' (known: {known})")
+                for n in unknown
+            ]
+        )
+    return [by_name[name] for name in names]
+
+
+def period_for(config: Config, installation: InstallationConfig, override: Period | None) -> Period:
+    period = override or installation.period or config.period
+    if period is None:
+        message = f"installation '{installation.name}' has no period: set `period:` or use --period"
+        raise InputError([Problem(str(config.path), 1, 1, message)])
+    return period
+
+
+def _source_date_epoch() -> int | None:
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise BuildError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {value!r}")
+    return int(value)
+
+
+def previous_head(out: Path, installation: str) -> str | None:
+    """The head recorded by the newest earlier build of this installation in the output folder."""
+    packs = sorted((out / "packs" / installation).glob("*/evidence.json"))
+    if not packs:
+        return None
+    try:
+        return read_model(packs[-1])["source"]["head"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+@contextmanager
+def _staging_folder(out: Path) -> Iterator[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".meshcomply-build-", dir=out))
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _move_into_place(staging: Path, out: Path, rels: list[str]) -> None:
+    for rel in rels:
+        target = out / rel
+        if target.exists():
+            retired = target.with_name(f".{target.name}.old")
+            shutil.rmtree(retired, ignore_errors=True)
+            target.rename(retired)
+            shutil.rmtree(retired)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        (staging / rel).rename(target)
+
+
+class _SilentProgress:
+    def __enter__(self) -> _SilentProgress:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+    def update(self, steps: int) -> None:
+        return None
+
+
+def _progress(quiet: bool, label: str, steps: int) -> Any:
+    stderr = click.get_text_stream("stderr")
+    if quiet or not stderr.isatty():
+        return _SilentProgress()
+    return click.progressbar(length=steps, label=label, file=stderr)
+
+
+def build_packs(
+    config: Config,
+    out: Path,
+    *,
+    formats: set[str] | None = None,
+    installations: tuple[str, ...] = (),
+    period: Period | None = None,
+    previous: Path | None = None,
+    library: ControlLibrary | None = None,
+    quiet: bool = False,
+) -> BuildSummary:
+    """Build the selected installations' packs and the site into ``out``."""
+    formats = formats or set(available_formats())
+    library = library or load_library(config.controls or default_controls_dir())
+    selected = select_installations(config, installations)
+    renderers = [r for r in all_renderers().values() if r.format in formats]
+    options = RenderOptions(
+        pdf=config.pdf,
+        portal=config.portal,
+        release_notes=config.release_notes,
+        source_date_epoch=_source_date_epoch(),
+    )
+    built: list[BuiltPack] = []
+    inputs: list[PackInput] = []
+    with _staging_folder(out) as staging:
+        for installation in selected:
+            inst_period = period_for(config, installation, period)
+            rel = f"packs/{installation.name}/{inst_period.label}"
+            pack_dir = staging / rel
+            pack_dir.mkdir(parents=True)
+            pack_renderers = [r for r in renderers if r.scope == "pack"]
+            with _progress(quiet, installation.name, 3 + len(pack_renderers)) as bar:
+                model = make_model(
+                    config,
+                    installation,
+                    inst_period,
+                    library,
+                    previous=previous,
+                    previous_head=previous_head(out, installation.name),
+                    progress=bar.update,
+                )
+                write_model(model, pack_dir / "evidence.json")
+                write_tables(model, pack_dir)
+                bar.update(1)
+                for renderer in pack_renderers:
+                    renderer.render(model, pack_dir, options)
+                    bar.update(1)
+                write_manifest(pack_dir)
+            built.append(BuiltPack(installation.name, inst_period, rel, _status_counts(model)))
+            inputs.append(PackInput(model, pack_dir, rel))
+        site_renderers = [r for r in renderers if r.scope == "site"]
+        for renderer in site_renderers:
+            renderer.render(inputs, staging / "site", options)
+        rels = [pack.rel for pack in built] + (["site"] if site_renderers else [])
+        _move_into_place(staging, out, rels)
+    site = out / "site" if site_renderers else None
+    return BuildSummary(out, built, site)
+
+
+def _status_counts(model: dict[str, Any]) -> dict[str, int]:
+    counts = dict.fromkeys(STATUS_ORDER, 0)
+    for control in model["controls"]:
+        counts[control["status"]] = counts.get(control["status"], 0) + 1
+    return counts

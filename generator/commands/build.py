@@ -1,0 +1,101 @@
+"""``meshcomply build``: evidence packs (JSON, CSV, PDF) and the HTML portal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from generator.config import Period
+
+FAIL_ON = ("exception", "not_evidenced")
+# Exit code for a build that succeeded but whose findings trip --fail-on: distinct from 1, so a
+# pipeline can tell "the gate said no" from "the build broke".
+EXIT_GATE = 3
+
+
+def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> Period | None:
+    from generator.config import Period
+
+    if value is None:
+        return None
+    try:
+        return Period.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@click.command("build")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="meshcomply.yml",
+    show_default=True,
+    help="The installations to build.",
+)
+@click.option("--installation", "installations", multiple=True, help="Only this one (repeatable).")
+@click.option("--period", callback=_period, help="FROM..TO (inclusive, UTC); overrides the config.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="meshcomply-out",
+    show_default=True,
+    help="Output folder: packs/ and site/ are written below it.",
+)
+@click.option(
+    "--format",
+    "format_text",
+    help="Comma-separated formats, e.g. json,pdf (default: every available format).",
+)
+@click.option(
+    "--previous",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="The previous period's pack folder (or build folder): adds 'changes since'.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    help=f"Exit {EXIT_GATE} when a control is at this status or worse (for CI gates).",
+)
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def command(
+    config_path: Path,
+    installations: tuple[str, ...],
+    period: Period | None,
+    out: Path,
+    format_text: str | None,
+    previous: Path | None,
+    fail_on: str | None,
+    quiet: bool,
+) -> None:
+    """Build evidence packs and the portal for the configured installations."""
+    # Imported here so `meshcomply --help` stays fast and other commands work without them.
+    from generator.build import build_packs, parse_formats
+    from generator.config import load_config
+
+    formats = parse_formats(format_text)
+    config = load_config(config_path)
+    summary = build_packs(
+        config,
+        out,
+        formats=formats,
+        installations=installations,
+        period=period,
+        previous=previous,
+        quiet=quiet,
+    )
+    for pack in summary.packs:
+        counts = ", ".join(f"{n} {status}" for status, n in pack.statuses.items() if n)
+        click.echo(f"{pack.installation} {pack.period.text}: {out / pack.rel} ({counts})")
+    if summary.site is not None:
+        click.echo(f"portal: {summary.site / 'index.html'}")
+    worst = summary.worst_status()
+    if fail_on and worst is not None and FAIL_ON_RANK[worst] <= FAIL_ON_RANK[fail_on]:
+        click.echo(f"meshcomply: --fail-on {fail_on}: findings at status '{worst}'", err=True)
+        raise SystemExit(EXIT_GATE)
+
+
+FAIL_ON_RANK = {"not_evidenced": 0, "exception": 1, "effective": 2, "not_applicable": 3}

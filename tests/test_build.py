@@ -1,0 +1,176 @@
+"""meshcomply build: pack layout, schema, determinism, atomic output, CLI options and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from gitrepo import GitRepo
+from jsonschema import Draft202012Validator
+
+from generator.cli import cli
+from generator.manifest import verify_pack
+from generator.validate import load_schema
+
+STAGE = "environments/staging/meshstack.yaml"
+PROD = "environments/production/meshstack.yaml"
+BOB, CAROL = "Bob Operator <bob@example.com>", "Carol Customer <carol@customer.example>"
+PIPELINE = "Release Pipeline <ci@example.com>"
+PACK = Path("packs/acme/2026-01-01_2026-03-31")
+
+
+def settings(version: str) -> str:
+    return f"meshstack:\n  version: {version}\nlogging:\n  enabled: true\n"
+
+
+CONFIG = """\
+period: 2026-01-01..2026-03-31
+installations:
+  acme:
+    repo: ./acme
+    ref: main
+    environments:
+      staging:
+        paths: ["environments/staging/**"]
+        release: {file: environments/staging/meshstack.yaml, key: meshstack.version}
+      production:
+        paths: ["environments/production/**"]
+        release: {file: environments/production/meshstack.yaml, key: meshstack.version}
+        approval: required
+    approvals: {trailers: [Approved-by], merge_committer: false}
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    repo = GitRepo.create(tmp_path / "acme")
+    repo.commit("Initial", files={STAGE: settings("2025.50.0"), PROD: settings("2025.50.0")},
+                author=BOB, date="2025-12-01T10:00:00+00:00")  # fmt: skip
+    for week, version in enumerate(("2026.1.0", "2026.2.0", "2026.3.0")):
+        day = 5 + 7 * week
+        repo.commit(f"Stage {version}", files={STAGE: settings(version)}, author=PIPELINE,
+                    date=f"2026-01-{day:02d}T08:00:00+00:00")  # fmt: skip
+        repo.branch(f"promote-{version}")
+        repo.commit(f"Promote {version}", files={PROD: settings(version)}, author=BOB,
+                    date=f"2026-01-{day + 2:02d}T09:00:00+00:00")  # fmt: skip
+        repo.checkout("main")
+        trailers = [] if version == "2026.2.0" else [("Approved-by", CAROL)]
+        repo.merge(f"promote-{version}", committer=BOB, trailers=trailers,
+                   date=f"2026-01-{day + 2:02d}T10:00:00+00:00")  # fmt: skip
+    (tmp_path / "meshcomply.yml").write_text(CONFIG)
+    return tmp_path
+
+
+def run(project: Path, *args: str):
+    cwd = os.getcwd()
+    os.chdir(project)
+    try:
+        return CliRunner().invoke(cli, ["build", "--quiet", "--format", "json", *args])
+    finally:
+        os.chdir(cwd)
+
+
+def pack_bytes(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}  # fmt: skip
+
+
+def test_build_writes_a_complete_valid_pack(project: Path):
+    result = run(project, "--out", "out")
+    assert result.exit_code == 0, result.output
+    pack = project / "out" / PACK
+    assert sorted(p.name for p in pack.iterdir()) == [
+        "changes.csv", "evidence.json", "manifest.json", "sample.csv",
+    ]  # fmt: skip
+    model = json.loads((pack / "evidence.json").read_text())
+    assert list(Draft202012Validator(load_schema("evidence")).iter_errors(model)) == []
+    assert len(model["soa"]) == 100
+    assert {e["name"]: e["population"] for e in model["environments"]} == {
+        "staging": 3, "production": 3,
+    }  # fmt: skip
+    assert verify_pack(pack) == []
+    assert "acme 2026-01-01..2026-03-31" in result.output
+    # No leftovers of the staging folder, no absolute paths in the model.
+    assert [p.name for p in (project / "out").iterdir()] == ["packs"]
+    assert str(project) not in (pack / "evidence.json").read_text()
+
+
+def test_unapproved_production_change_is_the_only_approval_failure(project: Path):
+    run(project, "--out", "out")
+    model = json.loads((project / "out" / PACK / "evidence.json").read_text())
+    merge = next(c for c in model["changes"] if c["subject"] == "Merge promote-2026.2.0")
+    assert merge["approvers"] == []
+    results = [
+        r for c in model["controls"] for r in c["results"]
+        if r["rule"] == "change-approval" and r["params"]["environments"] == ["production"]
+    ]  # fmt: skip
+    assert results
+    for result in results:
+        assert result["status"] == "exception"
+        assert [(f["sha"], f["message"]) for f in result["failures"]] == [
+            (merge["sha"], "no approver")
+        ]
+        assert result["figures"] == {"population": 3, "passed": 2, "failed": 1}
+
+
+def test_rebuild_gives_identical_bytes(project: Path):
+    assert run(project, "--out", "one").exit_code == 0
+    assert run(project, "--out", "two").exit_code == 0
+    assert pack_bytes(project / "one" / PACK) == pack_bytes(project / "two" / PACK)
+
+
+def test_fail_on_gates_with_exit_3(project: Path):
+    result = run(project, "--out", "out", "--fail-on", "exception")
+    assert result.exit_code == 3
+    assert "--fail-on exception" in result.output
+    assert (project / "out" / PACK / "evidence.json").is_file()  # the pack is still written
+
+
+def test_period_option_overrides_the_config(project: Path):
+    result = run(project, "--out", "out", "--period", "2026-01-01..2026-01-10")
+    assert result.exit_code == 0, result.output
+    model = json.loads((project / "out/packs/acme/2026-01-01_2026-01-10/evidence.json").read_text())
+    assert model["period"] == {"from": "2026-01-01", "to": "2026-01-10"}
+    assert max(c["committed_at"] for c in model["changes"]) < "2026-01-11"
+
+
+def test_bad_period_and_format_are_usage_errors(project: Path):
+    assert run(project, "--period", "2026-02-30..2026-03-01").exit_code == 2
+    assert run(project, "--format", "json,docx").exit_code == 2
+
+
+def test_unknown_installation_is_an_input_error(project: Path):
+    result = run(project, "--out", "out", "--installation", "nope")
+    assert result.exit_code == 1
+    assert "meshcomply.yml:1:1: no installation 'nope' (known: acme)" in result.output
+    assert not (project / "out" / "packs").exists()
+
+
+def test_failed_build_leaves_the_previous_pack_untouched(project: Path):
+    assert run(project, "--out", "out").exit_code == 0
+    before = pack_bytes(project / "out" / PACK)
+    (project / "acme-exceptions.yml").write_text(
+        "exceptions:\n  - id: EXC-1\n    rule: change-approval\n    sha: deadbeefdeadbeef\n"
+        "    justification: j\n    accepted_by: a\n    ticket: T-1\n    expires: '2027-01-01'\n"
+    )
+    config = project / "meshcomply.yml"
+    config.write_text(config.read_text() + "    exceptions: ./acme-exceptions.yml\n")
+    result = run(project, "--out", "out")
+    assert result.exit_code == 1
+    assert "acme-exceptions.yml:4:" in result.output and "does not exist" in result.output
+    assert "Traceback" not in result.output
+    assert pack_bytes(project / "out" / PACK) == before
+    assert sorted(p.name for p in (project / "out").iterdir()) == ["packs"]
+
+
+def test_previous_pack_adds_changes_since(project: Path):
+    assert run(project, "--out", "q1", "--period", "2026-01-01..2026-01-10").exit_code == 0
+    result = run(project, "--out", "q2", "--period", "2026-01-11..2026-03-31", "--previous", "q1")
+    assert result.exit_code == 0, result.output
+    model = json.loads((project / "q2/packs/acme/2026-01-11_2026-03-31/evidence.json").read_text())
+    since = model["changes_since"]
+    assert since["previous"]["period"] == {"from": "2026-01-01", "to": "2026-01-10"}
+    assert isinstance(since["status_changes"], list)
