@@ -84,12 +84,12 @@ class SshKeygenSigner:
     """One `ssh-keygen -Y sign` per signature, as git itself does."""
 
     def __init__(self, key_file: Path, ssh_keygen: str):
-        self._key_file = key_file
+        self.key_file = key_file
         self._ssh_keygen = ssh_keygen
 
     def sign(self, payload: bytes) -> str:
         result = subprocess.run(
-            [self._ssh_keygen, "-q", "-Y", "sign", "-f", str(self._key_file), "-n", NAMESPACE],
+            [self._ssh_keygen, "-q", "-Y", "sign", "-f", str(self.key_file), "-n", NAMESPACE],
             input=payload,
             capture_output=True,
             check=False,
