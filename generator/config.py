@@ -207,8 +207,8 @@ class _Reader:
         )
 
     def period(self, keypath: tuple[str, ...], text: str | None) -> Period | None:
-        if text is None:
-            return None
+        if not isinstance(text, str):
+            return None  # absent, or already reported by the schema
         try:
             return Period.parse(text)
         except ValueError as exc:
@@ -217,8 +217,8 @@ class _Reader:
 
     def existing(self, keypath: tuple[str, ...], text: str | None, want_dir: bool) -> Path | None:
         """A path relative to meshcomply.yml that must exist (as a folder or a file)."""
-        if text is None:
-            return None
+        if not isinstance(text, str):
+            return None  # absent, or already reported by the schema
         path = (self.base / text).resolve()
         if not path.exists():
             self.note(keypath, f"{text!r} does not exist (relative to {self.base_text})")
@@ -240,7 +240,7 @@ class _Reader:
         signing = data.get("signing", {})
         approvals = data.get("approvals", {})
         trailers = tuple(approvals.get("trailers", DEFAULT_TRAILERS))
-        for index, trailer in enumerate(trailers):
+        for index, trailer in _texts(trailers):
             if not re.fullmatch(r"[A-Za-z0-9-]+", trailer):
                 self.note((*at, "approvals", "trailers", index), _trailer_message(trailer))
         return InstallationConfig(
@@ -271,7 +271,7 @@ class _Reader:
     ) -> EnvironmentConfig:
         if not NAME.match(name):
             self.note(at, _name_message("environment", name), key=True)
-        for index, pathspec in enumerate(data["paths"]):
+        for index, pathspec in _texts(data["paths"]):
             if pathspec.startswith((":", "/")) or ".." in pathspec.split("/"):
                 self.note(
                     (*at, "paths", index),
@@ -286,21 +286,21 @@ class _Reader:
         )
 
     def release(self, at: tuple[str, ...], data: dict[str, Any] | None) -> ReleaseSource | None:
-        if data is None:
-            return None
+        if not isinstance(data, dict):
+            return None  # absent, or already reported by the schema
         source = ReleaseSource(data.get("file"), data.get("key"), data.get("tag_pattern"))
         by_file = source.file is not None or source.key is not None
         if by_file and source.tag_pattern is not None:
             self.note(at, "give either file and key, or tag_pattern, not both")
         elif source.tag_pattern is not None:
-            self.check_tag_pattern((*at, "tag_pattern"), source.tag_pattern)
+            self.check_tag_pattern((*at, "tag_pattern"), str(source.tag_pattern))
         elif source.file is None or source.key is None:
             missing = "key" if source.file is not None else "file"
             if not by_file:
                 self.note(at, "needs file and key, or tag_pattern")
             else:
                 self.note(at, f"missing '{missing}' (file and key go together)")
-        if source.key is not None and "" in source.key.split("."):
+        if isinstance(source.key, str) and "" in source.key.split("."):
             self.note((*at, "key"), f"{source.key!r} is not a dotted key (a.b.c)")
         return source
 
@@ -312,6 +312,13 @@ class _Reader:
             return
         if "version" not in compiled.groupindex:
             self.note(at, "needs a named group (?P<version>...)")
+
+
+def _texts(values: Any) -> list[tuple[int, str]]:
+    """(index, text) of the strings in a list; nothing for what the schema already rejected."""
+    if not isinstance(values, list | tuple):
+        return []
+    return [(index, value) for index, value in enumerate(values) if isinstance(value, str)]
 
 
 def _field(keypath: tuple[str | int, ...]) -> str:
