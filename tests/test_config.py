@@ -295,3 +295,29 @@ class TestPeriod:
     def test_invalid(self, text, message):
         with pytest.raises(ValueError, match=message):
             Period.parse(text)
+
+
+def test_values_of_the_wrong_type_are_reported_once(workspace):
+    path = write(
+        workspace,
+        """\
+        period: 5
+        installations:
+          acme:
+            repo: ./acme-config
+            ref: main
+            environments:
+              staging:
+                paths: "/abs"
+                release: "x"
+            approvals: {trailers: "Approved by"}
+        """,
+    )
+    assert problems(path) == [
+        f"{path}:1:9: period must be of type string, not a whole number",
+        f"{path}:8:16: installations.acme.environments.staging.paths must be of type array, "
+        "not text",
+        f"{path}:9:18: installations.acme.environments.staging.release must be of type object, "
+        "not text",
+        f"{path}:10:27: installations.acme.approvals.trailers must be of type array, not text",
+    ]
