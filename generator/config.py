@@ -239,7 +239,7 @@ class _Reader:
             repo_path = self.existing((*at, "repo"), repo, want_dir=True) or Path()
         signing = data.get("signing", {})
         approvals = data.get("approvals", {})
-        trailers = tuple(approvals.get("trailers", DEFAULT_TRAILERS))
+        trailers = tuple(text for _, text in _texts(approvals.get("trailers", DEFAULT_TRAILERS)))
         for index, trailer in _texts(trailers):
             if not re.fullmatch(r"[A-Za-z0-9-]+", trailer):
                 self.note((*at, "approvals", "trailers", index), _trailer_message(trailer))
