@@ -9,7 +9,7 @@ byte of repository text, and Jinja's autoescape makes it text in the HTML.
 
 ``{% filter block(indexed=False) %}`` marks a block the search index should not hold (the change
 tables: thousands of rows). It is put in place only after the search plugin has read the page,
-which also spares the search plugin from parsing it.
+which also spares the search plugin from parsing it. Such a block may sit inside another block.
 """
 
 from __future__ import annotations
