@@ -1,0 +1,172 @@
+"""The PDF's HTML: Jinja2 templates (autoescaped) from templates/pdf/, assembled in fragments.
+
+A fragment is one section (or one control, or a slice of the change population) that starts on a
+new page. The whole document is the front matter followed by every fragment; a part rendered in a
+worker process is a run of fragments without running header and footer (see ``split.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from generator.render.pdf.timeline import timeline_charts
+from generator.render.pdf.view import STATUS_LABELS
+
+TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "pdf"
+
+# (anchor, title, template) of the top-level sections after the front matter, in order.
+SECTIONS = (
+    ("summary", "Executive summary", "sections/summary.html.j2"),
+    ("soa", "Statement of Applicability", "sections/soa.html.j2"),
+    ("controls", "Control evidence", "sections/controls_intro.html.j2"),
+    ("changes", "Change population", "sections/changes.html.j2"),
+    ("timeline", "Release promotion timeline", "sections/timeline.html.j2"),
+    ("sample", "Auditor's sample", "sections/sample.html.j2"),
+    ("exceptions", "Exceptions register", "sections/exceptions.html.j2"),
+    ("changes-since", "Changes since the previous period", "sections/changes_since.html.j2"),
+    ("methodology", "Methodology", "sections/methodology.html.j2"),
+)
+FRONT_MATTER = (("document-control", "Document control"), ("contents", "Contents"))
+
+# Bidirectional and invisible format characters can make text read differently than it is
+# stored (a right-to-left override hiding a file extension): shown as visible code points.
+_DISGUISING = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+@dataclass(frozen=True)
+class Fragment:
+    key: str
+    html: str
+    weight: int  # estimated layout cost in table rows; about 28 make a page
+
+
+def _when(value: str | None, two_lines: bool = False) -> Markup | str:
+    """An ISO 8601 timestamp as 'YYYY-MM-DD HH:MM +hh:mm' (the offset git recorded)."""
+    if not value:
+        return "—"
+    text = str(value)
+    if len(text) < 16 or text[10] != "T":
+        return text
+    date, clock = text[:10], f"{text[11:16]} {text[19:]}".strip()
+    return Markup("{}<br>{}").format(date, clock) if two_lines else f"{date} {clock}"
+
+
+def _hours(value: float) -> str:
+    return f"{value:.1f} h" if value < 48 else f"{value / 24:.1f} d"
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,  # every template, whatever its file name: all data is untrusted
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["when"] = _when
+    env.filters["hours"] = _hours
+    env.globals["status_labels"] = STATUS_LABELS
+    return env
+
+
+def _render(env: jinja2.Environment, template: str, context: dict[str, Any]) -> str:
+    html = env.get_template(template).render(context)
+    return _DISGUISING.sub(lambda m: f"&lt;U+{ord(m.group()):04X}&gt;", html)
+
+
+def table_of_contents(view: dict[str, Any]) -> list[dict[str, Any]]:
+    toc = [{"id": anchor, "title": title, "children": []} for anchor, title in FRONT_MATTER[:1]]
+    for anchor, title, _ in SECTIONS:
+        children = []
+        if anchor == "controls":
+            children = [
+                {"id": c["anchor"], "title": f"{c['id']} · {c['title']}"} for c in view["controls"]
+            ]
+        toc.append({"id": anchor, "title": title, "children": children})
+    return toc
+
+
+def template_context(view: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **view,
+        "toc": table_of_contents(view),
+        "timeline": timeline_charts({"period": view["period"], "promotions": view["promotions"]}),
+        "control_anchors": {c["id"]: c["anchor"] for c in view["controls"]},
+    }
+
+
+def _control_weight(control: dict[str, Any]) -> int:
+    weight = 12
+    for result in control["results"]:
+        weight += 6 + len(result["failures"]) * 2 + len(result["cited_shown"]) // 8
+        weight += sum(len(t["rows"]) + 2 for t in result["detail_view"]["tables"])
+    return weight
+
+
+def fragments(
+    env: jinja2.Environment, context: dict[str, Any], part_rows: int | None = None
+) -> list[Fragment]:
+    """Every section after the front matter; the change population in slices of ``part_rows``."""
+    found = []
+    for anchor, _, template in SECTIONS:
+        if anchor == "controls":
+            intro = _render(env, template, context)
+            found.append(Fragment(anchor, intro, len(context["controls"]) + 10))
+            for control in context["controls"]:
+                html = _render(env, "sections/control.html.j2", {**context, "c": control})
+                found.append(Fragment(control["anchor"], html, _control_weight(control)))
+        elif anchor == "changes":
+            rows = context["changes_shown"]
+            size = part_rows or max(len(rows), 1)
+            starts = list(range(0, len(rows), size)) or [0]
+            for index, first in enumerate(starts):
+                part = {
+                    "part_rows": rows[first : first + size],
+                    "part_offset": first,
+                    "part_first": index == 0,
+                    "part_last": index == len(starts) - 1,
+                    "part_index": index,
+                }
+                html = _render(env, template, {**context, **part})
+                found.append(Fragment(f"changes-{index}", html, len(part["part_rows"]) + 6))
+        else:
+            weight = 10
+            if anchor == "soa":
+                weight = sum(len(g["rows"]) for g in context["soa_groups"]) + 10
+            elif anchor == "timeline":
+                weight = len(context["promotions"]) * 2 + 20
+            elif anchor == "sample":
+                weight = sum(len(p["rows"]) for p in context["sample"]["populations"]) + 10
+            found.append(Fragment(anchor, _render(env, template, context), weight))
+    return found
+
+
+def _document(env: jinja2.Environment, context: dict[str, Any], body: str, running: bool) -> str:
+    head = _render(env, "head.html.j2", context)
+    links = '<link rel="stylesheet" href="running.css">' if running else ""
+    return (
+        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n{head}\n{links}\n</head>\n'
+        f"<body>\n{body}\n</body>\n</html>\n"
+    )
+
+
+def whole_document(env: jinja2.Environment, context: dict[str, Any], parts: list[Fragment]) -> str:
+    front = _render(env, "front.html.j2", context)
+    return _document(env, context, front + "".join(f.html for f in parts), running=True)
+
+
+def part_document(env: jinja2.Environment, context: dict[str, Any], parts: list[Fragment]) -> str:
+    return _document(env, context, "".join(f.html for f in parts), running=False)
+
+
+def frame_document(env: jinja2.Environment, context: dict[str, Any], sheets: str) -> str:
+    """The front matter and one empty sheet per page of the parts (see ``split.py``)."""
+    front = _render(env, "front.html.j2", context)
+    return _document(env, context, front + sheets, running=True)

@@ -1,0 +1,157 @@
+"""What the PDF shows, derived from the evidence model alone: plain dicts for the templates.
+
+Nothing here formats HTML; every string from the model reaches the templates unchanged and is
+escaped there by Jinja2's autoescape.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from generator.render.pdf.settings import PdfSettings
+
+STATUSES = ("effective", "exception", "not_evidenced", "not_applicable")
+STATUS_LABELS = {
+    "effective": "Effective",
+    "exception": "Exception",
+    "not_evidenced": "Not evidenced",
+    "not_applicable": "Not applicable",
+}
+_STANDARD_TITLES = {
+    "iso27001:2022": "ISO/IEC 27001:2022 Annex A",
+    "iso27017:2015": "ISO/IEC 27017:2015 cloud services (CLD)",
+}
+_ANCHOR_UNSAFE = re.compile(r"[^a-z0-9]+")
+DETAIL_ROWS = 40  # rows of a rule's detail table printed; all are in evidence.json
+
+
+def anchor(prefix: str, text: str, taken: set[str]) -> str:
+    """A unique, inert HTML id (ids reach CSS target-counter() and the PDF outline)."""
+    base = f"{prefix}-{_ANCHOR_UNSAFE.sub('-', text.lower()).strip('-') or 'x'}"
+    candidate, counter = base, 2
+    while candidate in taken:
+        candidate, counter = f"{base}-{counter}", counter + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _soa_groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        standard = row["ref"].split("/", 1)[0]
+        groups.setdefault(standard, []).append(row)
+    return [
+        {"title": _STANDARD_TITLES.get(standard, standard), "rows": members}
+        for standard, members in groups.items()
+    ]
+
+
+def _details(details: dict[str, Any]) -> dict[str, Any]:
+    """A rule's free-form details as scalar facts and small tables (lists of flat records)."""
+    facts, tables = [], []
+    for key, value in details.items():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            columns = list(dict.fromkeys(k for v in value for k in v))
+            rows = [[v.get(c) for c in columns] for v in value[:DETAIL_ROWS]]
+            tables.append(
+                {"name": key, "columns": columns, "rows": rows, "more": len(value) - len(rows)}
+            )
+        elif isinstance(value, dict):
+            facts.append((key, ", ".join(f"{k}: {v}" for k, v in value.items())))
+        elif isinstance(value, list):
+            facts.append((key, ", ".join(str(v) for v in value)))
+        else:
+            facts.append((key, value))
+    return {"facts": facts, "tables": tables}
+
+
+def _controls(model: dict[str, Any], settings: PdfSettings, taken: set[str]) -> list[dict]:
+    exceptions = {e["id"]: e for e in model.get("exceptions") or []}
+    controls = []
+    for control in model.get("controls") or []:
+        results = []
+        for result in control.get("results") or []:
+            failures = [
+                {**failure, "accepted": exceptions.get(failure.get("exception") or "")}
+                for failure in result.get("failures") or []
+            ]
+            cited = list(result.get("cited") or [])
+            results.append(
+                {
+                    **result,
+                    "failures": failures,
+                    "cited_shown": cited[: settings.max_cited],
+                    "cited_more": max(0, len(cited) - settings.max_cited),
+                    "detail_view": _details(result.get("details") or {}),
+                }
+            )
+        controls.append(
+            {**control, "anchor": anchor("control", control["id"], taken), "results": results}
+        )
+    return controls
+
+
+def _sample(model: dict[str, Any]) -> dict[str, Any]:
+    by_sha = {c["sha"]: c for c in model.get("changes") or []}
+    sample = dict(model.get("sample") or {})
+    sample["populations"] = [
+        {**population, "rows": [by_sha.get(sha, {"sha": sha}) for sha in population["shas"]]}
+        for population in sample.get("populations") or []
+    ]
+    return sample
+
+
+def _summary(model: dict[str, Any], controls: list[dict[str, Any]]) -> dict[str, Any]:
+    statuses = Counter(c["status"] for c in controls)
+    soa = model.get("soa") or []
+    decisions = Counter(row["decision"] for row in soa)
+    return {
+        "statuses": [(s, statuses.get(s, 0)) for s in STATUSES],
+        "controls": len(controls),
+        "soa_rows": len(soa),
+        "applicable": sum(1 for row in soa if row.get("applicable")),
+        "decisions": sorted(decisions.items()),
+        "findings": [c for c in controls if c["status"] in ("exception", "not_evidenced")],
+        "active_exceptions": sum(
+            1 for e in model.get("exceptions") or [] if e.get("status") == "active"
+        ),
+        "sample_size": sum(p["size"] for p in (model.get("sample") or {}).get("populations", [])),
+        "promotions": len(model.get("promotions") or []),
+    }
+
+
+def document_view(
+    model: dict[str, Any],
+    settings: PdfSettings,
+    generated_at: str,
+    evidence_sha256: str,
+) -> dict[str, Any]:
+    taken: set[str] = set()
+    controls = _controls(model, settings, taken)
+    changes = model.get("changes") or []
+    shown = changes[: settings.max_change_rows]
+    period = model["period"]
+    return {
+        "installation": model["installation"],
+        "period": period,
+        "period_text": f"{period['from']} to {period['to']}",
+        "settings": settings,
+        "generated_at": generated_at,
+        "evidence_sha256": evidence_sha256,
+        "tool": model.get("tool") or {},
+        "source": model.get("source") or {},
+        "environments": model.get("environments") or [],
+        "summary": _summary(model, controls),
+        "soa_groups": _soa_groups(model.get("soa") or []),
+        "controls": controls,
+        "changes_total": len(changes),
+        "changes_shown": shown,
+        "changes_more": len(changes) - len(shown),
+        "promotions": model.get("promotions") or [],
+        "releases": model.get("releases") or [],
+        "sample": _sample(model),
+        "exceptions": model.get("exceptions") or [],
+        "changes_since": model.get("changes_since"),
+    }
