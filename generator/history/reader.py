@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -45,6 +47,32 @@ def read_history(
     previous_head: str | None = None,
 ) -> InstallationHistory:
     """One installation's history facts for one period; BuildError when they cannot be proven."""
+    with _gc_paused():
+        return _read(installation, period, cache_dir, previous_head)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while hundreds of thousands of objects are made.
+
+    Parsed history has no reference cycles, but every allocation burst makes the collector scan
+    all young objects again; pausing it halves parsing and cache loading (measured).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read(
+    installation: InstallationConfig,
+    period: Period,
+    cache_dir: Path | None,
+    previous_head: str | None,
+) -> InstallationHistory:
     runner = GitRunner(installation.repo_path, f"{installation.name} ({installation.repo})")
     head = _check_repository(runner, installation)
     cache = HistoryCache(installation.repo_path, cache_dir)
@@ -53,19 +81,25 @@ def read_history(
     commits = _first_parent_line(runner, head, cached)
     _check_period(runner.label, installation.ref, commits, period)
 
-    start = _first_index_in_period(commits, period)
-    boundary = commits[start - 1].sha if start > 0 else None
     if cached.head != head:
         cached.per_head = {}
+    start_key = ("start", period.text)
+    if start_key not in cached.per_head:
+        cached.per_head[start_key] = _first_index_in_period(commits, period)
+    start = cached.per_head[start_key]
+    boundary = commits[start - 1].sha if start > 0 else None
     cached.head, cached.commits = head, commits
     if installation.signing.verifies:
         commits = _with_verification(runner, installation, period, head, boundary, cached)
 
     members = _populations(runner, installation, period, head, boundary, cached)
     tags = read_tags(runner)
+    touching = {key[1]: value for key, value in cached.per_head.items() if key[0] == "touching"}
     releases = read_releases(
-        installation.environments, commits, tags, runner.blobs(), cached.release_values
+        installation.environments, commits, tags, runner.blobs(), cached.release_values, touching
     )
+    for path, indices in touching.items():
+        cached.per_head[("touching", path)] = indices
     after_boundary = commits[start:]
     merged = {}
     if any(c.is_merge for c in after_boundary if c.sha in members):

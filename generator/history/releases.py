@@ -50,10 +50,16 @@ def read_releases(
     tags: Sequence[Tag],
     blobs: BlobReader,
     memo: dict[tuple[str, str, str], FileValue],
+    touching: dict[str, list[int]],
 ) -> Releases:
-    """Release events (oldest first), version moves and reading problems for all environments."""
+    """Release events (oldest first), version moves and reading problems for all environments.
+
+    `memo` holds release-file values by (sha, file, key), `touching` the indices in `commits` of
+    the commits that touch each release file; both are filled in here and kept by the caller.
+    """
     releases = Releases()
-    dates = {commit.sha: commit.committed_at for commit in commits}
+    tagged = {tag.sha for tag in tags}
+    dates = {commit.sha: commit.committed_at for commit in commits if commit.sha in tagged}
     for environment in environments:
         source = environment.release
         if source is None:
@@ -61,7 +67,12 @@ def read_releases(
         if source.tag_pattern is not None:
             _from_tags(environment.name, source.tag_pattern, tags, dates, blobs, releases)
         elif source.file and source.key:
-            _from_file(environment.name, source.file, source.key, commits, blobs, memo, releases)
+            if source.file not in touching:
+                touching[source.file] = [
+                    index for index, commit in enumerate(commits) if _touches(commit, source.file)
+                ]
+            changed = [commits[index] for index in touching[source.file]]
+            _from_file(environment.name, source.file, source.key, changed, blobs, memo, releases)
     releases.events.sort(key=lambda e: (utc(e.date), e.environment, e.version))
     return releases
 
@@ -70,12 +81,12 @@ def _from_file(
     env: str,
     path: str,
     key: str,
-    commits: Sequence[Commit],
+    touching: Sequence[Commit],
     blobs: BlobReader,
     memo: dict[tuple[str, str, str], FileValue],
     releases: Releases,
 ) -> None:
-    touching = [commit for commit in commits if _touches(commit, path)]
+    """Release events and moves from the commits (`touching`) that changed the release file."""
     unread = [c.sha for c in touching if (c.sha, path, key) not in memo]
     if unread:
         found = blobs.read_many([f"{sha}:{path}" for sha in unread])
