@@ -201,6 +201,15 @@ def test_bad_portal_options_are_reported(tmp_path: Path, portal: dict, message: 
     assert not (tmp_path / "site").exists()
 
 
+def test_relative_site_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    packs = [write_pack(tmp_path, synthetic_evidence("acme", changes=5))]
+    monkeypatch.chdir(tmp_path)
+    render(packs, Path("out") / "site", RenderOptions())
+    assert (tmp_path / "out" / "site" / "index.html").is_file()
+    assert (tmp_path / "out" / "site" / "acme" / "2026-01-01_2026-06-30" / "soa.html").is_file()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["site"]
+
+
 def test_empty_fleet_builds_a_home_page(tmp_path: Path) -> None:
     render([], tmp_path / "site", RenderOptions())
     assert "No evidence packs in this build." in (tmp_path / "site" / "index.html").read_text()

@@ -149,6 +149,7 @@ def build_site(
     epoch: int,
     template_dirs: list[Path],
 ) -> None:
+    site_dir = site_dir.absolute()  # MkDocs resolves relative paths against mkdocs.yml's folder
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.build-", dir=site_dir.parent))
     try:
