@@ -105,8 +105,32 @@ def file_at(repo: Path, sha: str, path: str) -> str:
     return git(repo, "show", f"{sha}:{path}")
 
 
+def files_at(repo: Path, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """{(commit, path): text} for many files in one `git cat-file --batch`."""
+    request = "".join(f"{sha}:{path}\n" for sha, path in wanted).encode()
+    out = subprocess.run(
+        ["git", "-C", str(repo), "cat-file", "--batch"],
+        input=request,
+        capture_output=True,
+        env=git_env(),
+        check=True,
+    ).stdout
+    texts, offset = {}, 0
+    for key in wanted:
+        header_end = out.index(b"\n", offset)
+        size = int(out[offset:header_end].split()[2])
+        texts[key] = out[header_end + 1 : header_end + 1 + size].decode("utf-8")
+        offset = header_end + 1 + size + 1
+    return texts
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(text: str) -> object:
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def setting(text: str, dotted: str) -> object:
-    value: object = yaml.safe_load(text)
+    value: object = _parsed(text)
     for part in dotted.split("."):
         value = value[part]  # type: ignore[index]
     return value

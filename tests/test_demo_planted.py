@@ -1,0 +1,186 @@
+"""The planted findings of the demo exist exactly as docs/demo.md describes, shown with git.
+
+(tests/test_demo_findings.py runs the evidence engine on the demo; this file shows the same
+findings with plain git, independently of the engine.)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+import yaml
+from test_demo_support import (
+    file_at,
+    files_at,
+    git,
+    in_period,
+    log,
+    setting,
+    shared_demo,
+    version_changes,
+)
+
+from generator.demo import DemoResult
+from generator.demo.model import PlantedFinding
+
+PRODUCTION_FILE = "environments/production/meshstack.yaml"
+STAGING_FILE = "environments/staging/meshstack.yaml"
+
+
+@pytest.fixture(scope="session")
+def demo() -> DemoResult:
+    return shared_demo()
+
+
+def finding(demo: DemoResult, installation: str, rule: str, title_word: str) -> PlantedFinding:
+    matches = [
+        f
+        for f in demo.findings
+        if f.installation == installation and f.rule == rule and title_word in f.title
+    ]
+    assert len(matches) == 1
+    return matches[0]
+
+
+def commit(demo: DemoResult, name: str, sha: str) -> dict:
+    found = log(demo, name, "-1", sha)
+    assert len(found) == 1
+    return found[0]
+
+
+def changed_files(demo: DemoResult, name: str, sha: str) -> list[str]:
+    # Against the first parent, as the population is defined.
+    out = git(demo.repositories[name].path, "diff", "--name-only", f"{sha}^1", sha)
+    return out.split()
+
+
+def test_the_planted_findings_are_the_documented_six(demo: DemoResult) -> None:
+    listed = sorted((f.installation, f.rule, f.exception_id or "") for f in demo.findings)
+    assert listed == [
+        ("acme", "change-approval", ""),
+        ("acme", "change-approval", "EXC-2026-001"),
+        ("acme", "config-assertion", ""),
+        ("acme", "signed-changes", ""),
+        ("globex", "manual", ""),
+        ("globex", "staging-before-production", "EXC-2026-002"),
+    ]
+
+
+def test_unapproved_emergency_change_went_straight_to_production(demo: DemoResult) -> None:
+    planted = finding(demo, "acme", "change-approval", "emergency")
+    found = commit(demo, "acme", planted.sha)
+    assert in_period(found)
+    assert found["date"].date() == dt.date(2026, 2, 14)
+    assert len(found["parents"]) == 1  # committed directly on main
+    assert found["approved_by"] == [] and found["reviewed_by"] == []
+    assert re.search(r"^[A-Za-z-]+-by:", found["message"], re.MULTILINE) is None
+    assert changed_files(demo, "acme", planted.sha) == [
+        "environments/production/identity-broker.yaml"
+    ]
+    first_parent_line = git(demo.repositories["acme"].path, "rev-list", "--first-parent", "main")
+    assert planted.sha in first_parent_line.split()
+
+
+def test_self_approved_change_names_its_author_as_approver(demo: DemoResult) -> None:
+    planted = finding(demo, "acme", "change-approval", "Self-approved")
+    found = commit(demo, "acme", planted.sha)
+    assert in_period(found) and found["date"].date() == dt.date(2026, 4, 22)
+    assert len(found["parents"]) == 2
+    assert found["approved_by"] == [found["author"]] == [found["committer"]]
+    # The merged branch was written by the same person.
+    branch = log(demo, "acme", f"{found['parents'][0]}..{found['parents'][1]}")
+    assert {c["author"] for c in branch} == {found["author"]}
+    assert PRODUCTION_FILE in changed_files(demo, "acme", planted.sha)
+
+
+def test_skipped_release_reached_production_but_never_staging(demo: DemoResult) -> None:
+    planted = finding(demo, "globex", "staging-before-production", "skipped")
+    version = "2026.17.1"
+    repo = demo.repositories["globex"].path
+    staged = [v for _, v in version_changes(demo, "globex", STAGING_FILE)]
+    assert version not in staged
+    assert "2026.17.0" in staged and "2026.18.0" in staged
+    # Added to production by the planted merge (and replaced a week later)...
+    pickaxe = ["log", "--first-parent", "--format=%H", f"-Sversion: {version}", "main", "--"]
+    production = git(repo, *pickaxe, "environments/production").split()
+    assert production[-1] == planted.sha and len(production) == 2
+    # ...and never on any branch in staging.
+    assert git(repo, *pickaxe[:-2], "--all", "--", "environments/staging") == ""
+    tagged = git(repo, "rev-parse", f"production/{version}^{{commit}}").strip()
+    assert tagged == planted.sha
+    assert setting(file_at(repo, planted.sha, PRODUCTION_FILE), "meshstack.version") == version
+    found = commit(demo, "globex", planted.sha)
+    assert in_period(found) and len(found["parents"]) == 2 and found["approved_by"]
+    # The same release went through acme's staging as usual: it is the path, not the release.
+    assert version in [v for _, v in version_changes(demo, "acme", STAGING_FILE)]
+
+
+def logging_states(demo: DemoResult, name: str) -> list[tuple[str, dt.datetime, object]]:
+    """(sha, date, logging.enabled) of each production file version committed in the period."""
+    history = log(demo, name, "--first-parent", "--reverse", "main", "--", PRODUCTION_FILE)
+    commits = [c for c in history if in_period(c)]
+    texts = files_at(demo.repositories[name].path, [(c["sha"], PRODUCTION_FILE) for c in commits])
+    return [
+        (c["sha"], c["date"], setting(texts[c["sha"], PRODUCTION_FILE], "logging.enabled"))
+        for c in commits
+    ]
+
+
+def test_logging_was_off_in_production_for_exactly_one_week(demo: DemoResult) -> None:
+    planted = finding(demo, "acme", "config-assertion", "logging")
+    off_sha, on_sha = planted.window_shas
+    states = logging_states(demo, "acme")
+    off = [(sha, date) for sha, date, enabled in states if enabled is False]
+    shas = [sha for sha, _, _ in states]
+    assert off[0][0] == off_sha
+    assert shas[shas.index(off_sha) + len(off)] == on_sha  # the first commit with it back on
+    assert off[0][1].date() == dt.date(2026, 3, 11)
+    assert commit(demo, "acme", on_sha)["date"].date() == dt.date(2026, 3, 18)
+    assert planted.window == ("2026-03-11", "2026-03-18")
+    # Outside the window it is on in every version, and globex never switched it off.
+    assert sum(1 for _, _, enabled in states if enabled is not True) == len(off)
+    assert {enabled for _, _, enabled in logging_states(demo, "globex")} == {True}
+    for sha in (off_sha, on_sha):
+        switched = commit(demo, "acme", sha)
+        assert len(switched["parents"]) == 2 and switched["approved_by"]
+
+
+def test_unsigned_change_is_an_approved_production_merge(demo: DemoResult) -> None:
+    planted = finding(demo, "acme", "signed-changes", "Unsigned")
+    repo = demo.repositories["acme"].path
+    raw = git(repo, "cat-file", "commit", planted.sha)
+    assert "\ngpgsig " not in raw.split("\n\n", 1)[0]
+    found = commit(demo, "acme", planted.sha)
+    assert in_period(found) and len(found["parents"]) == 2
+    assert found["approved_by"][0].endswith("@acme.example>")
+    assert PRODUCTION_FILE in changed_files(demo, "acme", planted.sha)
+
+
+def test_stale_penetration_test_in_globex_only(demo: DemoResult) -> None:
+    planted = finding(demo, "globex", "manual", "penetration")
+    dates = {}
+    for name in ("acme", "globex"):
+        text = file_at(demo.repositories[name].path, "main", planted.path)
+        dates[name] = dt.date.fromisoformat(str(yaml.safe_load(text.split("---")[1])["date"]))
+    assert dates["globex"] == dt.date(2024, 9, 17)
+    assert (dt.date(2026, 6, 30) - dates["globex"]).days > 365
+    assert (dt.date(2026, 6, 30) - dates["acme"]).days <= 365
+    touched = git(demo.repositories["globex"].path, "log", "--format=%H", "--", planted.path)
+    assert len(touched.split()) == 1  # added once, never updated
+
+
+@pytest.mark.parametrize("name", ["acme", "globex"])
+def test_exceptions_register_accepts_a_real_commit(demo: DemoResult, name: str) -> None:
+    register = yaml.safe_load((demo.example / f"{name}-exceptions.yml").read_text("utf-8"))
+    entries = register["exceptions"]
+    accepted = [f for f in demo.findings if f.installation == name and f.exception_id]
+    assert [(e["id"], e["rule"], e["sha"]) for e in entries] == [
+        (f.exception_id, f.rule, f.sha) for f in accepted
+    ]
+    for entry in entries:
+        assert re.fullmatch(r"[0-9a-f]{40}", entry["sha"])
+        assert git(demo.repositories[name].path, "cat-file", "-t", entry["sha"]).strip() == "commit"
+        assert entry["justification"] and entry["accepted_by"] and entry["ticket"]
+        assert dt.date.fromisoformat(entry["expires"]) > dt.date(2026, 6, 30)
