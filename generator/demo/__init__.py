@@ -25,8 +25,8 @@ from generator.demo.config_files import (
     repo_dir,
     write_shared_evidence,
 )
+from generator.demo.customers import INSTALLATIONS
 from generator.demo.history import plan_commits
-from generator.demo.installations import INSTALLATIONS
 from generator.demo.model import PlannedCommit, PlantedFinding
 from generator.demo.planted import findings as planted_findings
 from generator.demo.release_notes import write_release_notes

@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from generator.demo.installations import ACME, GLOBEX, LENA, TOBIAS, InstallationSpec
+from generator.demo.customers import ACME, GLOBEX
+from generator.demo.installations import LENA, TOBIAS, InstallationSpec
 from generator.demo.model import PlantedFinding
 from generator.demo.timeline import Step, approver_for, direct_step, merge_step, reviewer_for
 
