@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -184,3 +185,13 @@ def test_exceptions_register_accepts_a_real_commit(demo: DemoResult, name: str) 
         assert git(demo.repositories[name].path, "cat-file", "-t", entry["sha"]).strip() == "commit"
         assert entry["justification"] and entry["accepted_by"] and entry["ticket"]
         assert dt.date.fromisoformat(entry["expires"]) > dt.date(2026, 6, 30)
+
+
+def test_docs_list_the_current_shas(demo: DemoResult) -> None:
+    page = (Path(__file__).resolve().parent.parent / "docs" / "demo.md").read_text("utf-8")
+    for planted in demo.findings:
+        for sha in (planted.sha, *(planted.window_shas or ())):
+            if sha:
+                assert f"`{sha}`" in page, planted.title
+    for name, repo in demo.repositories.items():
+        assert f"| `{name}-config` | `{repo.head}` |" in page
