@@ -37,7 +37,7 @@ class OtherChange:
     """A change outside the environment folders (landing zones, building blocks, Terraform)."""
 
     day: dt.date
-    file: str  # key into content.OTHER_FILES
+    file: str  # one of platform_files.KINDS
     subject: str
 
 

@@ -40,7 +40,6 @@ def initial_step(spec: InstallationSpec, baseline: Release) -> Step:
         ),
         settings={"*": {"meshstack.version": version}},
         docs=first_docs,
-        initial=True,
         tag=f"production/{version}" if spec.production_release == "tag" else None,
     )
 

@@ -1,5 +1,5 @@
-"""What happens when in each example installation: the release train, operator changes, documents
-and the planted findings, as a list of dated steps (turned into commits by ``history.py``).
+"""What happens when: the weekly release train, and the dated steps (turned into commits by
+``history.py``) that every kind of work is expressed in, with the slot of the day each uses.
 
 The release train is global: every Tuesday the pipeline rolls the week's meshStack release out to
 the staging environment of every installation; each customer approves production 2-6 days later.
@@ -53,8 +53,7 @@ class Step:
     # environment -> dotted setting -> value ("*" applies to every environment)
     settings: dict[str, dict[str, object]] = field(default_factory=dict)
     docs: tuple[tuple[str, dt.date], ...] = ()  # manual documents updated (name, test date)
-    other: tuple[str, ...] = ()  # OTHER_FILES bumped to their next revision
-    initial: bool = False
+    other: tuple[str, ...] = ()  # platform_files.KINDS bumped to their next revision
     branch: str | None = None  # set: a merge of this short-lived branch
     branch_when: dt.datetime | None = None
     committer: Person | None = None  # default: the author
