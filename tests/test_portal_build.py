@@ -105,6 +105,14 @@ def test_cited_commits_link_to_their_change_page(site: Path) -> None:
     assert f'href="../changes/index.html#c-{first}"' in control
 
 
+def test_change_tables_are_shown_but_not_indexed_for_search(site: Path) -> None:
+    index = (site / "search" / "search_index.json").read_text("utf-8")
+    page = (site / "acme" / "2026-01-01_2026-06-30" / "changes" / "page-002.html").read_text()
+    assert "Change 900: update" in page and 'id="mc-changes"' in page
+    assert "Change 900: update" not in index and "data-mc-block" not in page
+    assert "Change population" in index  # the page itself is still found
+
+
 def test_downloads_are_the_pack_files_and_linked_from_each_page(site: Path) -> None:
     downloads = site / "acme" / "2026-01-01_2026-06-30" / "downloads"
     assert sorted(p.name for p in downloads.iterdir()) == [

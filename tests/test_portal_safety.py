@@ -33,7 +33,8 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def theme_inline_scripts(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
     """The theme's own inline scripts, as a build from a benign model has them."""
     root = tmp_path_factory.mktemp("benign")
-    site = build(root, fleet(root, hostile=False, changes=600))
+    # One pack has pages at every folder depth, so every variant of the theme's scripts.
+    site = build(root, [write_pack(root, synthetic_evidence("acme", changes=20))])
     return {text for page in pages(site).values() for src, text in page.scripts if src is None}
 
 

@@ -39,11 +39,13 @@ def fleet(root: Path, *, hostile: bool, changes: int = 1100) -> list[PackInput]:
         write_pack(
             root,
             synthetic_evidence(
-                "acme", changes=40, hostile=hostile, period=("2025-07-01", "2025-12-31")
+                "acme", changes=40, controls=8, hostile=hostile, period=("2025-07-01", "2025-12-31")
             ),
             "2025-07-01_2025-12-31",
         ),
-        write_pack(root, synthetic_evidence("globex", changes=30, hostile=hostile, seed=1)),
+        write_pack(
+            root, synthetic_evidence("globex", changes=30, controls=8, hostile=hostile, seed=1)
+        ),
     ]
 
 
