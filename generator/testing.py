@@ -203,6 +203,7 @@ def synthetic_evidence(
             "head": _sha(installation, "head"),
             "head_date": f"{period[1]}T17:00:00+00:00",
             "history_rewritten": False,
+            "warnings": [],
             "reproduce": [
                 {
                     "figure": f"population: {env}",

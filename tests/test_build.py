@@ -174,3 +174,13 @@ def test_previous_pack_adds_changes_since(project: Path):
     since = model["changes_since"]
     assert since["previous"]["period"] == {"from": "2026-01-01", "to": "2026-01-10"}
     assert isinstance(since["status_changes"], list)
+
+
+def test_unreadable_release_file_is_a_warning_in_the_pack(project: Path):
+    repo = GitRepo(project / "acme")
+    repo.commit("Broken staging file", files={STAGE: "meshstack: [unclosed\n"}, author=PIPELINE,
+                date="2026-02-10T08:00:00+00:00")  # fmt: skip
+    assert run(project, "--out", "out").exit_code == 0
+    model = json.loads((project / "out" / PACK / "evidence.json").read_text())
+    warnings = model["source"]["warnings"]
+    assert len(warnings) == 1 and STAGE in warnings[0]

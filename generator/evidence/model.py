@@ -76,6 +76,8 @@ def history_sections(history: Any) -> dict[str, Any]:
             "head": history.head,
             "head_date": history.head_date,
             "history_rewritten": history.rewritten,
+            # Release files the reader could not read at some commit: no version is guessed.
+            "warnings": list(history.warnings),
             "reproduce": [
                 {"figure": r.figure, "command": r.command, "expected": r.expected}
                 for r in history.reproduce
