@@ -209,6 +209,33 @@ def test_bad_portal_options_are_reported(tmp_path: Path, portal: dict, message: 
     assert not (tmp_path / "site").exists()
 
 
+def test_history_warnings_and_rule_wide_exceptions(tmp_path: Path) -> None:
+    model = synthetic_evidence("acme", changes=30)
+    model["source"]["warnings"] = ["release.yaml at abc123: not <b>YAML</b>"]
+    model["exceptions"] = [
+        {
+            "id": "EXC-2026-001",
+            "rule": "change-approval",
+            "control": None,  # applies to every control evaluated with the rule
+            "sha": None,
+            "window": {"from": "2026-01-01", "to": "2026-01-31"},
+            "justification": "Migration month.",
+            "accepted_by": "CISO",
+            "ticket": "SEC-1",
+            "expires": "2026-12-31",
+            "status": "active",
+            "matched": [model["changes"][0]["sha"]],
+        }
+    ]
+    pack = build(tmp_path, [write_pack(tmp_path, model)]) / "acme" / "2026-01-01_2026-06-30"
+    assert "not &lt;b&gt;YAML&lt;/b&gt;" in (pack / "index.html").read_text("utf-8")
+    control = (pack / "controls" / "ms-chg-01.html").read_text("utf-8")
+    assert 'href="../exceptions.html#exc-exc-2026-001">EXC-2026-001</a>' in control
+    register = pages(pack.parent.parent)[pack / "exceptions.html"]
+    assert "exc-exc-2026-001" in register.ids
+    assert "every control of the rule" in "".join(register.text)
+
+
 def test_relative_site_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     packs = [write_pack(tmp_path, synthetic_evidence("acme", changes=5))]
     monkeypatch.chdir(tmp_path)
