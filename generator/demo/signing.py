@@ -30,7 +30,13 @@ _HASH = b"sha512"  # ssh-keygen's default for SSHSIG
 
 
 def _key_text(name: str) -> bytes:
-    return resources.files("generator.demo").joinpath("keys").joinpath(name).read_bytes()
+    try:
+        return resources.files("generator.demo").joinpath("keys").joinpath(name).read_bytes()
+    except OSError:
+        raise BuildError(
+            f"the demo signing key generator/demo/keys/{name} is missing from this installation "
+            "of meshcomply (package data not installed)"
+        ) from None
 
 
 def public_key() -> str:
