@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+import random
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -358,3 +359,22 @@ def test_html_page_is_standalone_and_stable(notes):
     fragment = render_html_fragment(jump_view(notes))
     assert fragment.startswith('<section class="mc-release-notes">')
     assert "<style" not in fragment and "<h1" not in fragment
+
+
+def test_the_plain_text_shortcut_agrees_with_python_markdown(notes):
+    """richtext skips Python-Markdown for plain paragraphs; the output must not change."""
+    real = [x for n in notes for t in n.tickets for x in (t.description, t.how_to_use or "")]
+    rng = random.Random(7)
+    pieces = [*"ab c`*_\n -1.#<>&\\![]()=~\t\u00a0{}:|\u202e", "\n\n", "``", "1. ", "- ", "    "]
+    pieces += ["word ", "Word", " 2025.", "\n", "`code`", "` x `", "--8", "{{", "x}}"] * 3
+    fuzz = ["".join(rng.choices(pieces, k=rng.randint(0, 25))) for _ in range(5000)]
+    shortcut = 0
+    for text in [*real, *fuzz, *TRICKY_TEXTS]:
+        full = richtext.markdown_tree(richtext.visible(text))
+        assert richtext.markdown_of(text) == richtext.to_markdown(full), repr(text)
+        assert richtext.html_of(text) == richtext.to_html(full), repr(text)
+        assert richtext.to_html(richtext.parse(text)) == richtext.to_html(full), repr(text)
+        shortcut += richtext.plain_paragraphs(richtext.visible(text)) is not None
+    real_shortcut = sum(richtext.plain_paragraphs(richtext.visible(x)) is not None for x in real)
+    assert real_shortcut / len(real) > 0.9  # the reason for the shortcut: most notes are plain
+    assert shortcut - real_shortcut > 500  # and the random text did exercise it

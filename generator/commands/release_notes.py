@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
 from pathlib import Path
@@ -102,6 +103,9 @@ def command(
     notes = _notes(notes_dir, config)
     history = read_history(chosen, _period_for(config, chosen, period))
     model = _model(chosen.name, history, history_sections(history))
+    # The history and the model live until the process ends: exempting them from the cyclic
+    # garbage collector's scans saves seconds on large histories, and changes nothing else.
+    gc.freeze()
     try:
         view = release_view(model, notes, environment, set(audiences) or None, since)
     except ValueError as exc:

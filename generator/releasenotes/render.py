@@ -206,12 +206,12 @@ def _markdown_section(section: NoteSection) -> list[str]:
             also = other_audiences(ticket)
             if also:
                 out.append(f"*{line(also)}*")
-            description = richtext.to_markdown(richtext.parse(ticket.description))
+            description = richtext.markdown_of(ticket.description)
             if description:
                 out.append(description)
             if ticket.how_to_use:
                 out.append("**How to use**")
-                out.append(richtext.to_markdown(richtext.parse(ticket.how_to_use)))
+                out.append(richtext.markdown_of(ticket.how_to_use))
     return out
 
 
@@ -245,7 +245,7 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         finalize=_finalize,
     )
-    env.filters["note_html"] = lambda text: Markup(richtext.to_html(richtext.parse(text or "")))
+    env.filters["note_html"] = lambda text: Markup(richtext.html_of(text or ""))
     env.filters["short_sha"] = lambda sha: str(sha)[:SHORT_SHA]
     env.globals.update(
         title=title,
