@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from generator.errors import InputError
@@ -115,16 +116,26 @@ def compare(actual: Any, op: str, expected: Any) -> bool | None:
 def parse(path: str, version: FileVersion) -> tuple[Any, str | None]:
     """(data, None) or (None, why it does not parse), by the file's extension."""
     assert version.text is not None
-    if path.endswith(".json"):
+    data, problem = _parse_text(path.endswith(".json"), version.text)
+    if problem is None:
+        return data, None
+    kind, line, message = problem
+    return None, f"not valid {kind} at {version.sha[:12]} (line {line}: {message})"
+
+
+@lru_cache(maxsize=256)
+def _parse_text(is_json: bool, text: str) -> tuple[Any, tuple[str, int, str] | None]:
+    # Every assertion on a file walks the same versions: parse each distinct text once.
+    if is_json:
         try:
-            return json.loads(version.text), None
+            return json.loads(text), None
         except json.JSONDecodeError as exc:
-            return None, f"not valid JSON at {version.sha[:12]} (line {exc.lineno}: {exc.msg})"
+            return None, ("JSON", exc.lineno, exc.msg)
     try:
-        return load_yaml_text(version.text, path).data, None
+        return load_yaml_text(text, "").data, None
     except InputError as exc:
         first = exc.problems[0]
-        return None, f"not valid YAML at {version.sha[:12]} (line {first.line}: {first.message})"
+        return None, ("YAML", first.line, first.message)
 
 
 def judge(version: FileVersion, params: dict[str, Any]) -> str | None:
