@@ -367,7 +367,7 @@ def test_the_plain_text_shortcut_agrees_with_python_markdown(notes):
     rng = random.Random(7)
     pieces = [*"ab c`*_\n -1.#<>&\\![]()=~\t\u00a0{}:|\u202e", "\n\n", "``", "1. ", "- ", "    "]
     pieces += ["word ", "Word", " 2025.", "\n", "`code`", "` x `", "--8", "{{", "x}}"] * 3
-    fuzz = ["".join(rng.choices(pieces, k=rng.randint(0, 25))) for _ in range(5000)]
+    fuzz = ["".join(rng.choices(pieces, k=rng.randint(0, 25))) for _ in range(2000)]
     shortcut = 0
     for text in [*real, *fuzz, *TRICKY_TEXTS]:
         full = richtext.markdown_tree(richtext.visible(text))
@@ -377,4 +377,4 @@ def test_the_plain_text_shortcut_agrees_with_python_markdown(notes):
         shortcut += richtext.plain_paragraphs(richtext.visible(text)) is not None
     real_shortcut = sum(richtext.plain_paragraphs(richtext.visible(x)) is not None for x in real)
     assert real_shortcut / len(real) > 0.9  # the reason for the shortcut: most notes are plain
-    assert shortcut - real_shortcut > 500  # and the random text did exercise it
+    assert shortcut - real_shortcut > 150  # and the random text did exercise it
