@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 
 # Set at import, before any test module runs, so helpers called at collection time see it too.
-os.environ["MESHCOMPLY_CACHE"] = tempfile.mkdtemp(prefix="meshcomply-test-cache-")
+_CACHE = tempfile.mkdtemp(prefix="meshcomply-test-cache-")
+atexit.register(shutil.rmtree, _CACHE, True)
+os.environ["MESHCOMPLY_CACHE"] = _CACHE
