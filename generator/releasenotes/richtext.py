@@ -156,8 +156,7 @@ def markdown_of(text: str) -> str:
     blocks = []
     for parts in paragraphs:
         inline = "".join(
-            code_span(part) if index % 2 else part.translate(_MD_ESCAPES)
-            for index, part in enumerate(parts)
+            code_span(part) if index % 2 else _md_escape(part) for index, part in enumerate(parts)
         )
         blocks.append(_escape_line_starts(inline))
     return "\n\n".join(blocks)
@@ -293,6 +292,14 @@ _MD_ESCAPES = str.maketrans(
         "<": "&lt;", ">": "&gt;", "&": "&amp;", "|": "&#124;",
     }
 )  # fmt: skip
+_MD_SPECIAL = re.compile(r"[\\`*_\[\]#{}<>&|]")
+
+
+def _md_escape(text: str) -> str:
+    # str.translate with string replacements is slow; most texts have nothing to replace.
+    return text.translate(_MD_ESCAPES) if _MD_SPECIAL.search(text) else text
+
+
 # Block syntax at the start of a line: headings, lists, quotes, admonitions, setext, fences, ...
 _LINE_START = re.compile(r"^([-+=!~:]|[0-9]{1,9}[.)])", re.MULTILINE)
 _LINE_START_ESCAPES = {"=": "&#61;", "~": "&#126;", ":": "&#58;"}
@@ -305,14 +312,14 @@ _SOFT_BREAK = re.compile(r"[ \t]*\n[ \t]*")
 
 def escape_markdown(text: str) -> str:
     """Untrusted plain text as Markdown that shows exactly that text, on one or more lines."""
-    escaped = visible(text).translate(_MD_ESCAPES)
+    escaped = _md_escape(visible(text))
     escaped = "\n".join(line.strip() for line in escaped.split("\n"))
     return _escape_line_starts(escaped)
 
 
 def escape_inline(text: str) -> str:
     """Untrusted text as Markdown on one line, placed after other syntax (a heading's ``##``)."""
-    return " ".join(visible(text).split()).translate(_MD_ESCAPES)
+    return _md_escape(" ".join(visible(text).split()))
 
 
 def _escape_line_start(match: re.Match[str]) -> str:
@@ -422,7 +429,7 @@ def _inline(nodes: list[Element | str]) -> str:
 def _inline_node(node: Element | str) -> str:
     if isinstance(node, str):
         # Line starts are escaped once the whole paragraph is known (see _paragraph).
-        text = visible(node).translate(_MD_ESCAPES)
+        text = _md_escape(visible(node))
         return _SOFT_BREAK.sub("\n", text) if "\n" in text else text
     tag = node.tag
     if tag == "br":
