@@ -1,0 +1,343 @@
+"""Benchmark: release notes for a 5,000-release archive and a 100,000-commit history.
+
+Builds, in a temporary folder:
+- a synthetic archive of 5,000 release notes in meshcloud's format (about 7 tickets each; plain
+  paragraphs with `code`, and in the published notes' share of tickets emphasis, links, lists);
+- a 100,000-commit repository made with ``git fast-import``: one commit an hour, each touching an
+  environment's configuration, a ``production/<version>`` tag every 50 commits (2,000 production
+  rollouts, so each one jumps over 1-2 versions of the archive) and a staging version bump in
+  ``environments/staging/meshstack.yaml`` 25 commits before each tag;
+- a ``meshcomply.yml`` for it, with a period covering the whole history.
+
+Then times, in the same run:
+- ``git log`` of the repository (output discarded): the floor for anything reading the history;
+- ``git cliff`` (PyPI package ``git-cliff``, default configuration) writing a changelog of it;
+- ``meshcomply release-notes --format md`` end to end, as a new process, with a cold history cache
+  (parse the notes, read the history, join, render), then again with the cache warm;
+- the same pipeline in-process, phase by phase, to show where the time goes.
+
+Usage: python benchmarks/release_notes.py [--commits N] [--releases N] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+EVERY = 50  # commits per production release tag
+START = dt.datetime(2014, 1, 1, tzinfo=dt.UTC)
+_VOCABULARY = (
+    "tenant workspace project landing zone replication building block marketplace policy",
+    "platform billing chargeback identity provider group role binding service instance api",
+    "panel customer partner operator quota tag metadata definition input output secret",
+    "approval notification audit log export report cost cluster subscription account",
+)
+WORDS = [word for line in _VOCABULARY for word in line.split()]
+AUDIENCE_SETS = (
+    ["User"],
+    ["User"],
+    ["Partner"],
+    ["Operator"],
+    ["User", "Partner"],
+    ["Partner", "Operator"],
+    ["Customer"],
+    ["User", "Customer", "Operator"],
+)
+
+
+def note_versions(count: int) -> list[str]:
+    return [f"{2000 + i // 50}.{i % 50 + 1}.0" for i in range(count)]
+
+
+# Share of ticket texts with Markdown syntax beyond plain paragraphs and `code`: 64 of the 1,924
+# description and how-to-use texts of the published notes (2023/2025) need it. The synthetic
+# archive uses the same share, so both of richtext's paths are exercised in realistic proportion.
+MARKDOWN_SHARE = 64 / 1924
+
+
+def sentence(rng: random.Random, markdown: bool) -> str:
+    words = rng.choices(WORDS, k=rng.randint(8, 18))
+    decorated = []
+    for word in words:
+        roll = rng.random()
+        if roll < 0.04:
+            word = f"`{word}`"
+        elif markdown and roll < 0.08:
+            word = f"**{word}**"
+        elif markdown and roll < 0.12:
+            word = f"[{word}](https://docs.example.com/{word})"
+        decorated.append(word)
+    return " ".join(decorated).capitalize() + "."
+
+
+def paragraph(rng: random.Random, markdown: bool) -> str:
+    return "\n".join(sentence(rng, markdown) for _ in range(rng.randint(2, 4)))
+
+
+def note_text(rng: random.Random, version: str, index: int) -> str:
+    day = dt.date(2000, 1, 1) + dt.timedelta(days=index * 2)
+    tickets = []
+    for number in range(rng.randint(3, 11)):
+        title = " ".join(rng.choices(WORDS, k=5)).title() + f" {number}"
+        markdown = rng.random() < MARKDOWN_SHARE
+        body = paragraph(rng, markdown)
+        if markdown and rng.random() < 0.5:
+            body += "\n\n" + "\n".join(f"- {sentence(rng, markdown)}" for _ in range(3))
+        how = ""
+        if rng.random() < 0.3:
+            how = f"\n\n#### How to use\n{paragraph(rng, rng.random() < MARKDOWN_SHARE)}"
+        audience = ", ".join(rng.choice(AUDIENCE_SETS))
+        tickets.append(
+            (title, f"### {title}\n**Audience:** {audience}<br>\n\n#### Description\n{body}{how}\n")
+        )
+    listing = "\n".join(f"* {title}" for title, _ in tickets)
+    details = "\n".join(text for _, text in tickets)
+    return (
+        f"---\nauthor: meshcloud\ntitle: Release {version}\n---\n\n"
+        f"Release period: {day - dt.timedelta(days=7)} to {day}\n\n"
+        f"This release includes the following issues:\n{listing}\n<!--truncate-->\n\n"
+        f"## Ticket Details\n{details}"
+    )
+
+
+def write_notes(folder: Path, versions: list[str]) -> None:
+    folder.mkdir(parents=True)
+    rng = random.Random(5000)
+    for index, version in enumerate(versions):
+        day = dt.date(2000, 1, 1) + dt.timedelta(days=index * 2)
+        (folder / f"{day}-Release-{index}.md").write_text(note_text(rng, version, index))
+
+
+def fast_import_stream(commits: int, versions: list[str]) -> bytes:
+    """A fast-import stream: `commits` commits on main and the release tags."""
+    rng = random.Random(100_000)
+    releases = commits // EVERY
+    out: list[bytes] = []
+
+    def data(payload: str) -> None:
+        raw = payload.encode()
+        out.append(b"data %d\n" % len(raw) + raw + b"\n")
+
+    def release_version(release: int) -> str:
+        # Spread the rollouts over the archive, so every rollout jumps over some versions.
+        return versions[min(len(versions) - 1, (release + 1) * len(versions) // releases - 1)]
+
+    for n in range(1, commits + 1):
+        when = int((START + dt.timedelta(hours=n)).timestamp())
+        author = rng.choice(("Ann Operator", "Bob Builder", "Chen Wei", "Dana Approver"))
+        email = author.split()[0].lower() + "@example.com"
+        release, step = divmod(n, EVERY)
+        if step == EVERY // 2 and release < releases:
+            path, content = (
+                "environments/staging/meshstack.yaml",
+                (f"meshstack:\n  version: {release_version(release)}\n"),
+            )
+            subject = f"Stage meshStack {release_version(release)}"
+        else:
+            env = "production" if n % 3 == 0 else "staging"
+            path, content = f"environments/{env}/config-{n % 7}.yaml", f"value: {n}\n"
+            subject = f"Change {rng.choice(WORDS)} {rng.choice(WORDS)} ({n})"
+        out.append(b"commit refs/heads/main\nmark :%d\n" % n)
+        out.append(f"author {author} <{email}> {when} +0000\n".encode())
+        out.append(f"committer {author} <{email}> {when} +0000\n".encode())
+        data(f"{subject}\n\nApproved-by: Dana Approver <dana@example.com>\n")
+        if n > 1:
+            out.append(b"from :%d\n" % (n - 1))
+        out.append(f"M 100644 inline {path}\n".encode())
+        data(content)
+        if step == 0:
+            out.append(f"reset refs/tags/production/{release_version(release - 1)}\n".encode())
+            out.append(b"from :%d\n\n" % n)
+    out.append(b"done\n")
+    return b"".join(out)
+
+
+def git_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1", LC_ALL="C")
+    return env
+
+
+def make_repo(repo: Path, commits: int, versions: list[str]) -> None:
+    subprocess.run(
+        ["git", "init", "-q", "--initial-branch=main", str(repo)], check=True, env=git_env()
+    )
+    subprocess.run(
+        ["git", "fast-import", "--quiet", "--done"],
+        cwd=repo,
+        check=True,
+        input=fast_import_stream(commits, versions),
+        env=git_env(),
+    )
+    subprocess.run(["git", "checkout", "-q", "main"], cwd=repo, check=True, env=git_env())
+
+
+CONFIG = """\
+period: {start}..{end}
+release_notes: ./notes
+installations:
+  bench:
+    repo: ./repo
+    ref: main
+    environments:
+      staging:
+        paths: ["environments/staging/**"]
+        release: {{file: environments/staging/meshstack.yaml, key: meshstack.version}}
+      production:
+        paths: ["environments/production/**"]
+        release: {{tag_pattern: '^production/(?P<version>[0-9]+\\.[0-9]+\\.[0-9]+)$'}}
+        approval: required
+"""
+
+
+@dataclass
+class Timing:
+    wall: float  # seconds
+    cpu: float  # user + system seconds of the process and its children
+
+    def __str__(self) -> str:
+        return f"{self.wall:7.2f} s wall {self.cpu:7.2f} s CPU"
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Timing:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(
+        command, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+    )
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Timing(wall, cpu)
+
+
+def best_of(runs: int, command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Timing:
+    timings = [timed(command, cwd, env) for _ in range(runs)]
+    return Timing(min(t.wall for t in timings), min(t.cpu for t in timings))
+
+
+def in_process_phases(root: Path) -> list[tuple[str, Timing]]:
+    """The CLI's pipeline step by step, cold history cache, to show where the time goes."""
+    from generator.commands.release_notes import _model
+    from generator.config import load_config
+    from generator.evidence.model import history_sections
+    from generator.history import read_history
+    from generator.releasenotes import load_release_notes
+    from generator.releasenotes.atom import render_atom
+    from generator.releasenotes.join import release_view
+    from generator.releasenotes.render import render_html, render_markdown
+
+    phases = []
+    clock = (time.perf_counter(), time.process_time())
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = (time.perf_counter(), time.process_time())
+        phases.append((name, Timing(now[0] - clock[0], now[1] - clock[1])))
+        clock = now
+
+    config = load_config(root / "meshcomply.yml")
+    installation = config.installations[0]
+    lap("load meshcomply.yml")
+    notes = load_release_notes(config.release_notes)
+    lap(f"parse {len(notes)} notes (parser)")
+    shutil.rmtree(root / ".phase-cache", ignore_errors=True)
+    history = read_history(installation, config.period, cache_dir=root / ".phase-cache")
+    lap(f"read history, cold ({len(history.commits)} commits)")
+    history = read_history(installation, config.period, cache_dir=root / ".phase-cache")
+    lap("read history, warm cache")
+    model = _model(installation.name, history, history_sections(history))
+    gc.freeze()  # as the CLI does
+    lap(f"evidence-model part ({len(model['changes'])} changes)")
+    view = release_view(model, notes, "production")
+    lap(f"join ({len(view.versions)} rollouts)")
+    markdown = render_markdown(view)
+    lap(f"render Markdown ({len(markdown) // 1024} KiB)")
+    render_html(view)
+    lap("render HTML")
+    render_atom(view)
+    lap("render Atom")
+    return phases
+
+
+def ratios(name: str, ours: Timing, git_log: Timing, cliff: Timing) -> str:
+    return (
+        f"{name:<38} {ours}   {ours.wall / git_log.wall:5.1f}x git log (CPU "
+        f"{ours.cpu / git_log.cpu:5.1f}x), {cliff.wall / ours.wall:5.1f}x faster than git cliff"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--commits", type=int, default=100_000)
+    parser.add_argument("--releases", type=int, default=5_000)
+    parser.add_argument("--keep", type=Path, help="Build in this (new) folder and keep it.")
+    args = parser.parse_args()
+    if shutil.which("git-cliff") is None:
+        sys.exit("git-cliff is not installed: pip install git-cliff")
+
+    root = args.keep or Path(tempfile.mkdtemp(prefix="meshcomply-bench-"))
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        started = time.perf_counter()
+        versions = note_versions(args.releases)
+        write_notes(root / "notes", versions)
+        make_repo(root / "repo", args.commits, versions)
+        end = (START + dt.timedelta(hours=args.commits + 1)).date()
+        (root / "meshcomply.yml").write_text(CONFIG.format(start=START.date(), end=end))
+        print(
+            f"setup: {args.releases} notes, {args.commits} commits, {args.commits // EVERY} "
+            f"release tags, in {time.perf_counter() - started:.1f} s"
+        )
+
+        repo = root / "repo"
+        git_log = best_of(3, ["git", "log"], repo, git_env())
+        print(f"{'git log':<38} {git_log}", flush=True)
+        cliff = timed(["git", "cliff", "--output", str(root / "CHANGELOG.md")], repo, git_env())
+        print(f"{'git cliff (default config)':<38} {cliff}", flush=True)
+        command = [sys.executable, "-c", "from generator.cli import main; main()"]
+        command += ["release-notes", "--config", str(root / "meshcomply.yml")]
+        command += ["--installation", "bench", "--environment", "production"]
+        command += ["--format", "md", "--out", str(root / "release-notes.md")]
+        env = {**os.environ, "MESHCOMPLY_CACHE": str(root / ".cache")}
+        print(
+            ratios(
+                "meshcomply release-notes, cold cache", timed(command, root, env), git_log, cliff
+            ),
+            flush=True,
+        )
+        print(
+            ratios(
+                "meshcomply release-notes, warm cache",
+                best_of(2, command, root, env),
+                git_log,
+                cliff,
+            ),
+            flush=True,
+        )
+        print("targets: within 3x of git log, at least 10x faster than git cliff")
+        print("in-process phases:")
+        phases = in_process_phases(root)
+        for name, timing in phases:
+            print(f"  {name:<48} {timing}")
+        own = [t for name, t in phases if name.startswith(("join", "render Markdown"))]
+        join_render = Timing(sum(t.wall for t in own), sum(t.cpu for t in own))
+        print(ratios("join + render Markdown (in-process)", join_render, git_log, cliff))
+    finally:
+        if args.keep is None:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
