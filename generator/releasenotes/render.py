@@ -209,9 +209,10 @@ def _markdown_section(section: NoteSection) -> list[str]:
             description = richtext.markdown_of(ticket.description)
             if description:
                 out.append(description)
-            if ticket.how_to_use:
+            how_to_use = richtext.markdown_of(ticket.how_to_use or "")
+            if how_to_use:  # may be empty when the note's text was only dropped markup
                 out.append("**How to use**")
-                out.append(richtext.markdown_of(ticket.how_to_use))
+                out.append(how_to_use)
     return out
 
 
