@@ -2,7 +2,7 @@
 
 Reads only the evidence model (and embeds the pack's evidence.json, changes.csv and sample.csv);
 writes ``evidence-pack.pdf``, PDF/A-3b, byte-identical for identical inputs. Large packs are laid
-out in parts by worker processes and assembled (``split.py``); small ones in one go.
+out in parts by worker processes and assembled (``parts.py``); small ones in one go.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from typing import Any
 
 from generator.render.pdf import html as pdf_html
 from generator.render.pdf import parts
-from generator.render.pdf.merge import merge
 from generator.render.pdf.settings import PdfSettings, generated_at, settings_from
 from generator.render.pdf.view import document_view
 from generator.render.pdf.weasy import lay_out, pack_attachments, write_pdf
@@ -40,17 +39,6 @@ def render_single(context: dict[str, Any], pack_dir: Path) -> bytes:
     return write_pdf(document, pack_attachments(pack_dir), context["generated_at"])
 
 
-def render_in_parts(context: dict[str, Any], pack_dir: Path, workers: int) -> bytes:
-    env = pdf_html.environment()
-    fragments = pdf_html.fragments(env, context, part_rows=parts.PART_WEIGHT - 10)
-    documents = [pdf_html.part_document(env, context, group) for group in parts.plan(fragments)]
-    results = parts.lay_out_parts(documents, parts.worker_count(workers))
-    frame = lay_out(pdf_html.frame_document(env, context, parts.sheets_html(results)))
-    first_sheet = len(frame.pages) - sum(len(r.pages) for r in results)
-    frame_pdf = write_pdf(frame, pack_attachments(pack_dir), context["generated_at"])
-    return merge(frame_pdf, [r.pdf for r in results], first_sheet)
-
-
 def use_parts(context: dict[str, Any], settings: PdfSettings) -> bool:
     """Split only when it pays: large packs, and more than one worker process available."""
     if settings.split != "auto":
@@ -64,7 +52,9 @@ def render(model: dict[str, Any], pack_dir: Path, options: RenderOptions) -> Non
     """Write ``pack_dir/evidence-pack.pdf`` (atomically: a failed render leaves no file)."""
     context, settings = document_context(model, pack_dir, options)
     if use_parts(context, settings):
-        data = render_in_parts(context, pack_dir, settings.workers)
+        attachments = pack_attachments(pack_dir)
+        workers = parts.worker_count(settings.workers)
+        data = parts.render_in_parts(pdf_html.environment(), context, attachments, workers)
     else:
         data = render_single(context, pack_dir)
     handle, temp = tempfile.mkstemp(prefix=".evidence-pack-", suffix=".pdf", dir=pack_dir)

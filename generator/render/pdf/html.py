@@ -99,6 +99,7 @@ def template_context(view: dict[str, Any]) -> dict[str, Any]:
         "toc": table_of_contents(view),
         "timeline": timeline_charts({"period": view["period"], "promotions": view["promotions"]}),
         "control_anchors": {c["id"]: c["anchor"] for c in view["controls"]},
+        "toc_pages": None,  # page numbers come from target-counter(), except in a frame
     }
 
 
@@ -166,7 +167,25 @@ def part_document(env: jinja2.Environment, context: dict[str, Any], parts: list[
     return _document(env, context, "".join(f.html for f in parts), running=False)
 
 
-def frame_document(env: jinja2.Environment, context: dict[str, Any], sheets: str) -> str:
-    """The front matter and one empty sheet per page of the parts (see ``split.py``)."""
+def frame_document(
+    env: jinja2.Environment,
+    context: dict[str, Any],
+    sheets: str,
+    toc_pages: dict[str, int | str],
+    total_pages: int | str,
+) -> str:
+    """The front matter and one empty sheet per page of the parts (see ``parts.py``).
+
+    Page numbers are given, not computed: WeasyPrint repaginates a document using
+    ``target-counter()`` or ``counter(pages)`` several times, and the frame has no need to.
+    """
+    context = {**context, "toc_pages": toc_pages}
     front = _render(env, "front.html.j2", context)
-    return _document(env, context, front + sheets, running=True)
+    total = int(total_pages) if str(total_pages).isdigit() else 0
+    # The number is formatted here, not taken from input, so it is safe inside CSS.
+    footer = (
+        "<style>@page { @bottom-right { content: "
+        f'"Page " counter(page) " of {total:d}"; }} }}</style>'
+    )
+    html = _document(env, context, front + sheets, running=True)
+    return html.replace("</head>", footer + "\n</head>", 1)

@@ -2,8 +2,8 @@
 
 WeasyPrint lays out a document in one process, in time and memory growing with its length. A
 long pack is therefore cut at its forced page breaks into parts of bounded size, laid out in
-parallel, each in a fresh process (so its memory is returned when it ends). The page numbers,
-the table of contents, links and bookmarks need the whole document, so they come from a *frame*:
+parallel by worker processes (``workers.py``), so no process holds the whole layout. The page
+numbers, table of contents, links and bookmarks need the whole document: they come from a *frame*,
 the front matter plus one empty sheet per part page, carrying invisible marks at the positions
 where the part pages have their anchors, bookmarks and links, and the running header and footer.
 WeasyPrint lays out the frame (cheaply: the sheets are empty) with real ``target-counter()``
@@ -12,15 +12,19 @@ page numbers and ``Page X of Y``; ``merge.py`` then draws each part page onto it
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
+import jinja2
 from markupsafe import escape
 
+from generator.errors import BuildError
+from generator.render.pdf import html as pdf_html
 from generator.render.pdf.html import Fragment
-from generator.render.pdf.weasy import lay_out, write_part
+from generator.render.pdf.merge import merge
+from generator.render.pdf.weasy import PackFile, lay_out, write_part, write_pdf
+from generator.render.pdf.workers import lay_out_all
 
 # About 28 weight units make a page: parts of ~40 pages keep a worker near 250 MB.
 PART_WEIGHT = 1100
@@ -108,18 +112,59 @@ def worker_count(requested: int) -> int:
     return requested or max(1, min(2, os.cpu_count() or 1))
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    # A fork server forks clean, single-threaded workers with WeasyPrint already imported.
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["generator.render.pdf.parts"])
-        return context
-    return multiprocessing.get_context("spawn")
+def _anchor_pages(pages: list[Any], first_number: int) -> dict[str, int]:
+    return {name: first_number + index for index, page in enumerate(pages) for name in page.anchors}
 
 
-def lay_out_parts(documents: list[str], workers: int) -> list[PartResult]:
-    """Every part document laid out, in order; each in a fresh process so memory is returned."""
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(documents)), mp_context=_context(), max_tasks_per_child=1
-    ) as pool:
-        return list(pool.map(lay_out_part, documents))
+def render_in_parts(
+    env: jinja2.Environment,
+    context: dict[str, Any],
+    attachments: list[PackFile],
+    workers: int,
+) -> bytes:
+    """The whole document, laid out in parts by ``workers`` processes and merged onto a frame."""
+    fragments = pdf_html.fragments(env, context, part_rows=PART_WEIGHT - 10)
+    groups = plan(fragments, PART_WEIGHT)  # read at call time: tests make parts small
+    documents = [pdf_html.part_document(env, context, group) for group in groups]
+    toc_ids = [e["id"] for e in pdf_html.table_of_contents(context)]
+    toc_ids += [c["id"] for e in pdf_html.table_of_contents(context) for c in e["children"]]
+    front: dict[str, Any] = {}
+
+    def lay_out_front_matter() -> None:
+        # While the workers run: the front matter alone, its numbers as wide as real ones.
+        wide = {anchor: "0000" for anchor in toc_ids}
+        pages = lay_out(pdf_html.frame_document(env, context, "", wide, 9999)).pages
+        front["count"], front["anchors"] = len(pages), _anchor_pages(pages, 1)
+
+    results = lay_out_all(documents, workers, meanwhile=lay_out_front_matter)
+    sheets = sum(len(r.pages) for r in results)
+    count = front["count"]
+    for _ in range(3):
+        numbers = {
+            **front["anchors"],
+            **{name: count + sheet for name, sheet in _sheet_numbers(results).items()},
+        }
+        frame = lay_out(
+            pdf_html.frame_document(env, context, sheets_html(results), numbers, count + sheets)
+        )
+        if len(frame.pages) == count + sheets:
+            break
+        # The real numbers changed the front matter's length (a title wrapped): again with it.
+        count = len(frame.pages) - sheets
+        front["anchors"] = _anchor_pages(frame.pages[:count], 1)
+    else:
+        raise BuildError("PDF assembly: the front matter's length does not settle")
+    frame_pdf = write_pdf(frame, attachments, context["generated_at"])
+    return merge(frame_pdf, [r.pdf for r in results], count)
+
+
+def _sheet_numbers(results: list[PartResult]) -> dict[str, int]:
+    """Each part anchor's page, counted from the first sheet (1)."""
+    numbers: dict[str, int] = {}
+    page_number = 0
+    for result in results:
+        for marks in result.pages:
+            page_number += 1
+            for name, *_ in marks.anchors:
+                numbers.setdefault(name, page_number)
+    return numbers

@@ -1,0 +1,107 @@
+"""Shared helpers for the PDF tests (this module holds no tests itself).
+
+Packs are written the way the build writes them (evidence.json, changes.csv, sample.csv), from
+small synthetic evidence models so each render takes seconds: few controls, few changes and a
+shortened Statement of Applicability (the renderer treats every row alike).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from pypdf import PdfReader
+
+from generator.evidence.tables import write_tables
+from generator.render.pdf import PDF_NAME, render
+from generator.render.registry import RenderOptions
+from generator.testing import synthetic_evidence
+
+
+def small_model(*, hostile: bool = False, changes: int = 12) -> dict[str, Any]:
+    model = synthetic_evidence("acme", changes=changes, controls=4, hostile=hostile)
+    model["soa"] = model["soa"][:12] + [r for r in model["soa"] if "27017" in r["ref"]][:3]
+    # One failure accepted by an exceptions-register entry, one without.
+    control = model["controls"][0]
+    result = control["results"][0]
+    sha = model["changes"][1]["sha"]
+    result["failures"] = [
+        {"sha": sha, "window": None, "message": "no approver", "exception": "EXC-2026-001"},
+        {
+            "sha": model["changes"][2]["sha"],
+            "window": None,
+            "message": "self-approved",
+            "exception": None,
+        },
+    ]
+    control["status"] = result["status"] = "exception"
+    model["exceptions"] = [
+        {
+            "id": "EXC-2026-001",
+            "rule": "change-approval",
+            "control": control["id"],
+            "sha": sha,
+            "window": None,
+            "justification": "Emergency fix during incident INC-42, reviewed afterwards.",
+            "accepted_by": "Dana Approver",
+            "ticket": "CAB-7",
+            "expires": "2026-12-31",
+            "status": "active",
+            "matched": [sha],
+        }
+    ]
+    model["changes_since"] = {
+        "previous": {"period": {"from": "2025-07-01", "to": "2025-12-31"}, "head": "f" * 40},
+        "status_changes": [
+            {
+                "id": control["id"],
+                "title": control["title"],
+                "before": "effective",
+                "after": "exception",
+            }
+        ],
+        "new_exceptions": ["EXC-2026-001"],
+        "mapping_changes": [],
+        "decision_changes": [],
+    }
+    return model
+
+
+def write_pack(folder: Path, model: dict[str, Any]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(model, indent=2, sort_keys=True, ensure_ascii=False)
+    (folder / "evidence.json").write_text(text, encoding="utf-8")
+    write_tables(model, folder)
+    return folder
+
+
+def render_pack(folder: Path, model: dict[str, Any], **pdf: Any) -> Path:
+    pack = write_pack(folder, model)
+    render(model, pack, RenderOptions(pdf=pdf))
+    return pack / PDF_NAME
+
+
+def outline(reader: PdfReader) -> list[tuple[int, str, int]]:
+    """(level, title, 0-based page) of every bookmark, in document order."""
+    found: list[tuple[int, str, int]] = []
+
+    def walk(items: list[Any], level: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+            else:
+                found.append((level, item.title, reader.get_destination_page_number(item)))
+
+    walk(reader.outline, 1)
+    return found
+
+
+def page_texts(reader: PdfReader) -> list[str]:
+    return [page.extract_text() for page in reader.pages]
+
+
+def squeeze(text: str) -> str:
+    """Text without any whitespace: extraction puts line breaks where lines wrapped."""
+    return re.sub(r"\s+", "", text)
