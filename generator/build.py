@@ -36,6 +36,8 @@ class BuiltPack:
     period: Period
     rel: str  # below the output folder
     statuses: dict[str, int] = field(default_factory=dict)
+    rewritten: bool = False  # the head of the previous build is no longer in the history
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -197,7 +199,17 @@ def build_packs(
                     renderer.render(model, pack_dir, options)
                     bar.update(1)
                 write_manifest(pack_dir)
-            built.append(BuiltPack(installation.name, inst_period, rel, _status_counts(model)))
+            source = model["source"]
+            built.append(
+                BuiltPack(
+                    installation.name,
+                    inst_period,
+                    rel,
+                    _status_counts(model),
+                    rewritten=source["history_rewritten"],
+                    warnings=list(source["warnings"]),
+                )
+            )
             inputs.append(PackInput(model, pack_dir, rel))
         site_renderers = [r for r in renderers if r.scope == "site"]
         for renderer in site_renderers:

@@ -184,3 +184,16 @@ def test_unreadable_release_file_is_a_warning_in_the_pack(project: Path):
     model = json.loads((project / "out" / PACK / "evidence.json").read_text())
     warnings = model["source"]["warnings"]
     assert len(warnings) == 1 and STAGE in warnings[0]
+
+
+def test_rewritten_history_is_reported_loudly(project: Path):
+    assert run(project, "--out", "out").exit_code == 0
+    repo = GitRepo(project / "acme")
+    repo.reset_hard("HEAD~1")
+    repo.commit("Rewritten promotion", files={PROD: settings("2026.3.0")}, author=BOB,
+                date="2026-01-21T10:00:00+00:00", trailers=[("Approved-by", CAROL)])  # fmt: skip
+    result = run(project, "--out", "out")
+    assert result.exit_code == 0, result.output
+    assert "WARNING: acme: the history was REWRITTEN since the last build" in result.output
+    model = json.loads((project / "out" / PACK / "evidence.json").read_text())
+    assert model["source"]["history_rewritten"] is True

@@ -90,6 +90,17 @@ def command(
     for pack in summary.packs:
         counts = ", ".join(f"{n} {status}" for status, n in pack.statuses.items() if n)
         click.echo(f"{pack.installation} {pack.period.text}: {out / pack.rel} ({counts})")
+        if pack.rewritten:
+            click.secho(
+                f"WARNING: {pack.installation}: the history was REWRITTEN since the last build: "
+                "its recorded head is no longer an ancestor of the current head. Earlier packs "
+                "may cite commits that no longer exist; check with `meshcomply verify --repo`.",
+                err=True,
+                fg="red",
+                bold=True,
+            )
+        for warning in pack.warnings:
+            click.echo(f"warning: {pack.installation}: {warning}", err=True)
     if summary.site is not None:
         click.echo(f"portal: {summary.site / 'index.html'}")
     worst = summary.worst_status()
