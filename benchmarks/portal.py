@@ -68,7 +68,7 @@ def baseline_seconds(root: Path, sizes: dict[str, int]) -> float:
     (root / "mkdocs.yml").write_text(
         "site_name: baseline\nuse_directory_urls: false\n"
         "theme:\n  name: material\n  font: false\n"
-        "  features: [navigation.indexes, navigation.prune, navigation.top, navigation.footer]\n"
+        "  features: [navigation.prune, navigation.top, navigation.footer]\n"
         "plugins: [search, offline]\n",
         encoding="utf-8",
     )
