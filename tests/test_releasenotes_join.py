@@ -278,6 +278,24 @@ def test_a_version_without_a_published_note_and_a_rollback(notes):
     assert first.previous is None and first.included == ()  # nothing known before it
 
 
+def test_a_value_that_is_not_a_version_is_listed_but_never_ordered(notes):
+    # The history keeps whatever a release file said; "latest" has no place in the order.
+    model = ModelBuilder(period=(PERIOD_FROM, "2025-12-31"))
+    model.rollout("2025.50.0", "2025-12-03T09:00:00+01:00", "2025-12-05T09:00:00+01:00")
+    model.rollout("latest", "2025-12-10T09:00:00+01:00", "2025-12-11T09:00:00+01:00")
+    model.rollout("2025.55.0", "2025-12-17T09:00:00+01:00", "2025-12-19T09:00:00+01:00")
+    model.rollout("2025.5x", "2025-12-20T09:00:00+01:00")
+    view = release_view(model.build(), notes, "production")
+
+    assert [e.version for e in view.versions] == ["2025.55.0", "latest", "2025.50.0"]
+    newest, odd, _ = view.versions
+    assert odd.missing_notes == ("latest",) and odd.included == () and not odd.rollback
+    assert newest.previous == "latest" and newest.included == ()  # no jump measured from it
+    assert view.upcoming == ()  # "2025.5x" cannot be newer than anything
+    since = release_view(model.build(), notes, "production", since="2025.1.0")
+    assert [e.version for e in since.versions] == ["2025.55.0", "2025.50.0"]
+
+
 def test_staging_approvers_come_from_the_change_that_set_the_version(notes):
     model = jump_model()
     model.change(

@@ -10,7 +10,7 @@ or formats text.
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -72,8 +72,7 @@ def release_view(
     in_period = [
         (index, event)
         for index, event in enumerate(events)
-        if period_from <= event.date[:10] <= period_to
-        and (since_key is None or version_key(event.version)[:4] > since_key)
+        if period_from <= event.date[:10] <= period_to and _after(event.version, since_key)
     ]
     versions = [
         joiner.entry(
@@ -112,6 +111,22 @@ def _audiences(audiences: set[str] | None) -> tuple[str, ...]:
     if not audiences:
         raise ValueError(f"no audience selected (expected some of {', '.join(AUDIENCES)})")
     return tuple(a for a in AUDIENCES if a in audiences)
+
+
+def _key(version: str) -> tuple[int, ...] | None:
+    """The version's order key, None for what a release file held that is not N.N.N."""
+    try:
+        return version_key(version)[:4]
+    except ValueError:
+        return None
+
+
+def _after(version: str, since_key: tuple[int, ...] | None) -> bool:
+    # A version that cannot be ordered is not "after" anything.
+    if since_key is None:
+        return True
+    key = _key(version)
+    return key is not None and key > since_key
 
 
 def _utc(timestamp: str) -> dt.datetime:
@@ -166,7 +181,7 @@ class _Timeline:
     def events(self, environment: str) -> list[_Event]:
         """The environment's rollouts in time order (version order breaks equal times)."""
         chosen = [e for (_, env), e in self.first.items() if env == environment]
-        return sorted(chosen, key=lambda e: (_utc(e.date), version_key(e.version), e.sha))
+        return sorted(chosen, key=lambda e: (_utc(e.date), _key(e.version) or (), e.sha))
 
 
 class VersionIndex:
@@ -204,8 +219,22 @@ class _Joiner:
         self.note_versions = VersionIndex(notes)
         self.audiences = audiences
         self.environment = environment
-        self.changes = [c for c in changes if environment in c.get("environments", [])]
-        self.rollout_shas = {e.sha for e in timeline.events(environment)}
+        mine = [c for c in changes if environment in c.get("environments", [])]
+        self.setters: dict[str, list[dict[str, Any]]] = {}  # version -> changes that set it
+        for change in mine:
+            version = change.get("releases", {}).get(environment)
+            if version is not None:
+                self.setters.setdefault(version, []).append(change)
+        # The commit that set a version is the rollout itself, not one of the changes; the rest
+        # sorted by time (stable) so that each release window is one bisection.
+        rollout_shas = {e.sha for e in timeline.events(environment)}
+        timed = sorted(
+            ((_utc(c["committed_at"]), index, c) for index, c in enumerate(mine)
+             if c["sha"] not in rollout_shas),
+            key=lambda item: item[:2],
+        )  # fmt: skip
+        self.change_times = [when for when, _, _ in timed]
+        self.changes = [change for _, _, change in timed]
 
     def entry(
         self,
@@ -217,9 +246,10 @@ class _Joiner:
     ) -> VersionEntry:
         staging = self.timeline.event(version, STAGING)
         production = self.timeline.event(version, PRODUCTION)
-        rollback = previous is not None and version_key(previous)[:4] > version_key(version)[:4]
+        old, new = _key(previous) if previous else None, _key(version)
+        rollback = old is not None and new is not None and old > new
         included: list[str] = []
-        if previous is not None and not rollback:
+        if old is not None and new is not None and not rollback:
             between = self.note_versions.between(previous, version)
             included = [v for v in reversed(between) if v != version]
         notes = [self.section(v, None if v == version else version) for v in [version, *included]]
@@ -242,17 +272,19 @@ class _Joiner:
 
     def upcoming(self, since_key: tuple[int, ...] | None) -> list[VersionEntry]:
         """Staged versions newer than anything in production, newest first."""
-        produced = [e.version for e in self.timeline.events(PRODUCTION)]
-        current = max(produced, key=version_key) if produced else None
-        floor = version_key(current)[:4] if current else None
+        produced = [e.version for e in self.timeline.events(PRODUCTION) if _key(e.version)]
+        current = max(produced, key=_key) if produced else None
+        floor = _key(current) if current else None
+        # Only versions that can be ordered: "upcoming" means newer than production's.
         waiting = [
             e
             for e in self.timeline.events(STAGING)
             if self.timeline.event(e.version, PRODUCTION) is None
-            and (floor is None or version_key(e.version)[:4] > floor)
-            and (since_key is None or version_key(e.version)[:4] > since_key)
+            and _key(e.version) is not None
+            and (floor is None or _key(e.version) > floor)
+            and _after(e.version, since_key)
         ]
-        waiting.sort(key=lambda e: version_key(e.version))
+        waiting.sort(key=lambda e: _key(e.version))
         entries = []
         previous = current
         for event in waiting:
@@ -316,9 +348,8 @@ class _Joiner:
         if self.environment == PRODUCTION and promotion is not None and promotion.get(PRODUCTION):
             people = list(promotion.get("production_approvers") or [])
         if not people:
-            for change in self.changes:
-                if change.get("releases", {}).get(self.environment) == version:
-                    people.extend(change.get("approvers", []))
+            for change in self.setters.get(version, []):
+                people.extend(change.get("approvers", []))
         unique: dict[str, Person] = {}
         for person in people:
             key = (person.get("email") or person.get("name", "")).casefold()
@@ -327,24 +358,20 @@ class _Joiner:
 
     def window(self, rollout: _Event, window_end: str | None) -> tuple[ConfigChange, ...]:
         """Changes to the environment from this rollout until the next one (exclusive)."""
-        start = _utc(rollout.date)
-        end = _utc(window_end) if window_end else None
-        picked = []
-        for change in self.changes:
-            if change["sha"] in self.rollout_shas:
-                continue  # the commit that set a version is the rollout itself, not a change
-            when = _utc(change["committed_at"])
-            if when >= start and (end is None or when < end):
-                picked.append(
-                    ConfigChange(
-                        sha=change["sha"],
-                        date=change["committed_at"],
-                        subject=change.get("subject", ""),
-                        author=_person(change.get("author")),
-                        approvers=tuple(_person(p) for p in change.get("approvers", [])),
-                    )
-                )
-        return tuple(picked)
+        low = bisect_left(self.change_times, _utc(rollout.date))
+        high = len(self.changes)
+        if window_end is not None:
+            high = bisect_left(self.change_times, _utc(window_end))
+        return tuple(
+            ConfigChange(
+                sha=change["sha"],
+                date=change["committed_at"],
+                subject=change.get("subject", ""),
+                author=_person(change.get("author")),
+                approvers=tuple(_person(p) for p in change.get("approvers", [])),
+            )
+            for change in self.changes[low:high]
+        )
 
 
 def _person(identity: dict[str, str] | None) -> Person:
