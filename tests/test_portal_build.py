@@ -9,6 +9,7 @@ import pytest
 from test_portal_support import build, fleet, pages, tree_digest, write_pack
 
 from generator.errors import BuildError
+from generator.evidence.changes_since import compare
 from generator.render.portal import RENDERER, render
 from generator.render.portal.views import CHANGES_PER_PAGE
 from generator.render.registry import RenderOptions, all_renderers
@@ -234,6 +235,27 @@ def test_history_warnings_and_rule_wide_exceptions(tmp_path: Path) -> None:
     register = pages(pack.parent.parent)[pack / "exceptions.html"]
     assert "exc-exc-2026-001" in register.ids
     assert "every control of the rule" in "".join(register.text)
+
+
+def test_changes_since_previous_period(tmp_path: Path) -> None:
+    previous = synthetic_evidence("acme", changes=20, seed=1, period=("2025-07-01", "2025-12-31"))
+    current = synthetic_evidence("acme", changes=20)
+    current["controls"][0]["status"] = "not_evidenced"
+    previous["controls"][0]["status"] = "effective"
+    current["controls"][1]["implements"].append(
+        {"ref": "iso27001:2022/A.5.1", "coverage": "partial", "rationale": "x"}
+    )
+    current["changes_since"] = compare(previous, current)
+    pack = build(tmp_path, [write_pack(tmp_path, current)]) / "acme" / "2026-01-01_2026-06-30"
+    page = pages(pack)[pack / "since.html"]
+    text = " ".join("".join(page.text).split())
+    assert "Compared with the pack for 2025-07-01 \u2013 2025-12-31" in text
+    first = current["controls"][0]["id"]
+    assert f"{first}Synthetic control {first}✔ effective✖ not evidenced" in text  # cells
+    assert "iso27001:2022/A.5.1" in text
+    quiet = synthetic_evidence("acme", changes=20)
+    pack = build(tmp_path, [write_pack(tmp_path, quiet)]) / "acme" / "2026-01-01_2026-06-30"
+    assert "built without a previous period" in (pack / "since.html").read_text("utf-8")
 
 
 def test_relative_site_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
