@@ -9,7 +9,9 @@ resident memory of that process and all its children (the worker processes) ever
 * pack: ``generator.render.pdf.render`` as the build calls it (parts in worker processes when
   the pack is large, chosen automatically).
 
-Prints seconds, pages, pages/s and peak memory for both and the time ratio pack/baseline.
+Prints seconds, pages, pages/s, peak memory and CPU seconds (of the process and its workers) for
+both, the machine's load average during each, and the time ratio pack/baseline. On a shared
+machine the load average says how much the wall-clock times can be trusted.
 Targets: 500 pages: ratio < 1.0 and peak < 1 GB; 50 pages: ratio < 1.2.
 
     python benchmarks/pdf.py               # ~50 and ~500 pages (several minutes on 2 cores)
@@ -101,16 +103,26 @@ def _tree_rss(root: int) -> int:
 def measure(mode: str, pack: Path, changes: int) -> dict:
     command = [sys.executable, __file__, "--child", mode, "--pack", str(pack)]
     command += ["--changes", str(changes)]
+    load_before = os.getloadavg()[0]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
-    peak = 0
-    while process.poll() is None:
+    peak, status, usage = 0, None, None
+    while status is None:
+        pid, code, rusage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            status, usage = code, rusage
+            break
         peak = max(peak, _tree_rss(process.pid))
         time.sleep(0.05)
+    process.returncode = os.waitstatus_to_exitcode(status)
     output = process.stdout.read() if process.stdout else ""
     if process.returncode != 0:
         raise SystemExit(f"{mode} run failed (exit {process.returncode})")
     result = json.loads(output.strip().splitlines()[-1])
-    return {**result, "peak_mb": peak / 2**20}
+    # CPU of the child and every process it waited for (the workers): the work, whatever the
+    # machine's other load did to the wall-clock time.
+    cpu = usage.ru_utime + usage.ru_stime
+    load = (load_before + os.getloadavg()[0]) / 2
+    return {**result, "peak_mb": peak / 2**20, "cpu": cpu, "load": load}
 
 
 def main() -> None:
@@ -136,7 +148,8 @@ def main() -> None:
             for name, row in (("baseline (one document)", base), ("pack renderer", ours)):
                 print(
                     f"  {name:24} {row['seconds']:7.1f} s  {row['pages']:4d} pages  "
-                    f"{row['pages'] / row['seconds']:5.1f} pages/s  peak {row['peak_mb']:6.0f} MB"
+                    f"{row['pages'] / row['seconds']:5.1f} pages/s  peak {row['peak_mb']:6.0f} MB  "
+                    f"CPU {row['cpu']:6.1f} s  (load avg {row['load']:.1f})"
                 )
             print(f"  ratio pack/baseline: {ours['seconds'] / base['seconds']:.2f}")
 

@@ -21,7 +21,7 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[PdfReader, PdfReader
     model = small_model()
     whole = render_pack(tmp_path_factory.mktemp("whole"), model, split="never", **OPTIONS)
     patch = pytest.MonkeyPatch()
-    patch.setattr(parts, "PART_WEIGHT", 30)  # many small parts, several per worker
+    patch.setattr(parts, "PART_WEIGHT", 250)  # many small parts, several per worker
     try:
         split = render_pack(tmp_path_factory.mktemp("parts"), model, split="always", **OPTIONS)
     finally:
@@ -92,7 +92,7 @@ def test_attachments_and_pdf_a_identification_survive_the_merge(both):
 def test_parts_render_is_byte_identical_twice(both, tmp_path, monkeypatch):
     _, _, first = both
     model = small_model()
-    monkeypatch.setattr(parts, "PART_WEIGHT", 30)
+    monkeypatch.setattr(parts, "PART_WEIGHT", 250)
     again = render_pack(tmp_path, model, split="always", **OPTIONS)
     assert again.read_bytes() == first.read_bytes()
 

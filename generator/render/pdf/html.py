@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -17,8 +16,9 @@ from markupsafe import Markup
 
 from generator.render.pdf.timeline import timeline_charts
 from generator.render.pdf.view import STATUS_LABELS
+from generator.resources import data_dir
 
-TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "pdf"
+TEMPLATES = data_dir("templates") / "pdf"
 
 # (anchor, title, template) of the top-level sections after the front matter, in order.
 SECTIONS = (
@@ -43,7 +43,7 @@ _DISGUISING = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 class Fragment:
     key: str
     html: str
-    weight: int  # estimated layout cost in table rows; about 28 make a page
+    weight: int  # estimated layout cost in hundredths of a page (PAGE)
 
 
 def _when(value: str | None, two_lines: bool = False) -> Markup | str:
@@ -103,12 +103,19 @@ def template_context(view: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# Layout cost estimates, in hundredths of a page, to cut a long document into similar parts
+# before anything is laid out (measured on synthetic packs: about 17 change rows make a page).
+PAGE = 100
+ROW = 6  # a change, SoA, sample or promotion table row
+SECTION = 50  # a short section of text and facts
+
+
 def _control_weight(control: dict[str, Any]) -> int:
-    weight = 12
+    weight = 40
     for result in control["results"]:
-        weight += 6 + len(result["failures"]) * 2 + len(result["cited_shown"]) // 8
-        weight += sum(len(t["rows"]) + 2 for t in result["detail_view"]["tables"])
-    return weight
+        weight += 25 + ROW * len(result["failures"]) + len(result["cited_shown"])
+        weight += sum(ROW * (len(t["rows"]) + 1) for t in result["detail_view"]["tables"])
+    return max(weight, PAGE)  # every control starts on a new page
 
 
 def fragments(
@@ -119,7 +126,7 @@ def fragments(
     for anchor, _, template in SECTIONS:
         if anchor == "controls":
             intro = _render(env, template, context)
-            found.append(Fragment(anchor, intro, len(context["controls"]) + 10))
+            found.append(Fragment(anchor, intro, SECTION + ROW * len(context["controls"])))
             for control in context["controls"]:
                 html = _render(env, "sections/control.html.j2", {**context, "c": control})
                 found.append(Fragment(control["anchor"], html, _control_weight(control)))
@@ -136,15 +143,16 @@ def fragments(
                     "part_index": index,
                 }
                 html = _render(env, template, {**context, **part})
-                found.append(Fragment(f"changes-{index}", html, len(part["part_rows"]) + 6))
+                weight = SECTION + ROW * len(part["part_rows"])
+                found.append(Fragment(f"changes-{index}", html, weight))
         else:
-            weight = 10
+            weight = SECTION
             if anchor == "soa":
-                weight = sum(len(g["rows"]) for g in context["soa_groups"]) + 10
+                weight += ROW * sum(len(g["rows"]) for g in context["soa_groups"])
             elif anchor == "timeline":
-                weight = len(context["promotions"]) * 2 + 20
+                weight += ROW * len(context["promotions"]) + PAGE * len(context["timeline"])
             elif anchor == "sample":
-                weight = sum(len(p["rows"]) for p in context["sample"]["populations"]) + 10
+                weight += ROW * sum(len(p["rows"]) for p in context["sample"]["populations"])
             found.append(Fragment(anchor, _render(env, template, context), weight))
     return found
 

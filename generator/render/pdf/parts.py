@@ -26,10 +26,10 @@ from generator.render.pdf.merge import merge
 from generator.render.pdf.weasy import PackFile, lay_out, write_part, write_pdf
 from generator.render.pdf.workers import lay_out_all
 
-# About 28 weight units make a page: parts of ~40 pages keep a worker near 250 MB.
-PART_WEIGHT = 1100
-# Above this estimated size (~150 pages) parts are faster than one document (benchmarks/pdf.py).
-SPLIT_ABOVE_WEIGHT = 4200
+# Parts of about 30 pages: a worker stays near 250 MB, and two workers finish close together.
+PART_WEIGHT = 30 * pdf_html.PAGE
+# Above about 150 pages parts pay for their fixed costs (benchmarks/pdf.py).
+SPLIT_ABOVE_WEIGHT = 150 * pdf_html.PAGE
 
 
 @dataclass
@@ -123,7 +123,8 @@ def render_in_parts(
     workers: int,
 ) -> bytes:
     """The whole document, laid out in parts by ``workers`` processes and merged onto a frame."""
-    fragments = pdf_html.fragments(env, context, part_rows=PART_WEIGHT - 10)
+    part_rows = max((PART_WEIGHT - pdf_html.SECTION) // pdf_html.ROW, 1)
+    fragments = pdf_html.fragments(env, context, part_rows=part_rows)
     groups = plan(fragments, PART_WEIGHT)  # read at call time: tests make parts small
     documents = [pdf_html.part_document(env, context, group) for group in groups]
     toc_ids = [e["id"] for e in pdf_html.table_of_contents(context)]
