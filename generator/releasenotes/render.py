@@ -209,7 +209,7 @@ def _markdown_section(section: NoteSection) -> list[str]:
             description = richtext.markdown_of(ticket.description)
             if description:
                 out.append(description)
-            how_to_use = richtext.markdown_of(ticket.how_to_use or "")
+            how_to_use = richtext.markdown_of(ticket.how_to_use) if ticket.how_to_use else ""
             if how_to_use:  # may be empty when the note's text was only dropped markup
                 out.append("**How to use**")
                 out.append(how_to_use)

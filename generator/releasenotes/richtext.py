@@ -18,6 +18,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html.parser import HTMLParser
 from urllib.parse import quote
 
@@ -317,6 +318,7 @@ def escape_markdown(text: str) -> str:
     return _escape_line_starts(escaped)
 
 
+@lru_cache(maxsize=16384)  # names, labels and dates repeat on every rollout of a page
 def escape_inline(text: str) -> str:
     """Untrusted text as Markdown on one line, placed after other syntax (a heading's ``##``)."""
     return _md_escape(" ".join(visible(text).split()))
