@@ -9,7 +9,8 @@ byte of repository text, and Jinja's autoescape makes it text in the HTML.
 
 ``{% filter block(indexed=False) %}`` marks a block the search index should not hold (the change
 tables: thousands of rows). It is put in place only after the search plugin has read the page,
-which also spares the search plugin from parsing it. Such a block may sit inside another block.
+which also spares the search plugin from parsing it. Such a block may sit inside an indexed
+block, not inside another unindexed one.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import jinja2
 from markupsafe import Markup
 from mkdocs.plugins import BasePlugin, event_priority
 
+from generator.errors import BuildError
 from generator.render.portal import badges
 from generator.render.portal.labels import label, relative_url, slug
 from generator.render.portal.timeline import timeline_svg
@@ -131,4 +133,6 @@ class BlockInjector(BasePlugin):
     @event_priority(-100)  # after the search plugin has indexed the page
     def on_page_context(self, context: Any, /, *, page: Any, config: Any, nav: Any) -> Any:
         page.content = self._fill(_LATE_RE, page.content, page)
+        if "<div data-mc-block=" in page.content:  # an unindexed block nested in another
+            raise BuildError(f"portal: {page.file.src_uri}: a block placeholder was left unfilled")
         return context
