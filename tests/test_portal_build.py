@@ -258,6 +258,30 @@ def test_changes_since_previous_period(tmp_path: Path) -> None:
     assert "built without a previous period" in (pack / "since.html").read_text("utf-8")
 
 
+def test_optional_model_keys_may_be_missing(tmp_path: Path) -> None:
+    model = synthetic_evidence("acme", changes=30)
+    model["exceptions"] = [  # control, sha, window and matched are optional in the schema
+        {
+            "id": "EXC-9",
+            "rule": "change-approval",
+            "justification": "j",
+            "accepted_by": "a",
+            "ticket": "T-9",
+            "expires": "2026-12-31",
+            "status": "active",
+        }
+    ]
+    for control in model["controls"]:
+        for result in control["results"]:
+            result["failures"] = [{"message": "no approver"}]  # sha, window, exception optional
+    model["changes_since"] = {"previous": {}}
+    model["source"].pop("warnings", None)  # packs built before warnings were recorded
+    pack = build(tmp_path, [write_pack(tmp_path, model)]) / "acme" / "2026-01-01_2026-06-30"
+    assert "whole rule" in (pack / "exceptions.html").read_text("utf-8")
+    assert "no approver" in (pack / "controls" / "ms-chg-01.html").read_text("utf-8")
+    assert "No control changed status." in (pack / "since.html").read_text("utf-8")
+
+
 def test_relative_site_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     packs = [write_pack(tmp_path, synthetic_evidence("acme", changes=5))]
     monkeypatch.chdir(tmp_path)

@@ -47,6 +47,16 @@ class PackView:
     def change(self, sha: str) -> dict[str, Any] | None:
         return self.changes_by_sha.get(sha)
 
+    def exceptions_for(self, control: dict[str, Any]) -> list[dict[str, Any]]:
+        """Exceptions of this control, and rule-wide ones (no control) of its rules."""
+        rules = {result.get("rule") for result in control.get("results") or []}
+        return [
+            e
+            for e in self.model.get("exceptions") or []
+            if e.get("control") == control["id"]
+            or (e.get("control") is None and e.get("rule") in rules)
+        ]
+
     def change_link(self, sha: str) -> str | None:
         page = self.change_page_of.get(sha)
         return f"{page}#c-{sha}" if page else None
