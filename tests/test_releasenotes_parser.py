@@ -471,3 +471,10 @@ def test_versions_between_real_versions(real_notes: list[ReleaseNote]) -> None:
     versions = [note.version for note in real_notes]
     between = versions_between(reversed(versions), "7.175.0", "2023.2.0")
     assert between == ["7.176.0", "2023.1.0", "2023.2.0"]
+
+
+def test_a_note_without_ticket_sections_has_no_tickets(tmp_path):
+    path = tmp_path / "2026-01-05-release.md"
+    path.write_text("---\ntitle: Release 2026.1.0\n---\n\nMaintenance only.\n", encoding="utf-8")
+    note = parse_release_note(path)
+    assert (note.version, note.tickets) == ("2026.1.0", ())

@@ -306,6 +306,8 @@ def _tickets(doc: _Doc, body: int) -> tuple[Ticket, ...]:
     ]
     level = min((doc.headings[i][0] for i in candidates), default=0)
     starts = [i for i in candidates if doc.headings[i][0] == level]
+    if not starts:
+        return ()  # a release without ticket sections (e.g. a maintenance release)
     tickets = (_ticket(doc, s, e) for s, e in zip(starts, [*starts[1:], end], strict=True))
     return tuple(ticket for ticket in tickets if ticket is not None)
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from generator.render.portal.labels import unique_slugs
 from generator.render.portal.options import parse_options
+from generator.render.portal.release_pages import load_notes, release_pages
 from generator.render.portal.sitebuild import build_site
 from generator.render.portal.views import PackView, make_view, period_slug
 from generator.render.registry import PackInput, Renderer, RenderOptions
@@ -68,7 +69,9 @@ def render(packs: list[PackInput], site_dir: Path, options: RenderOptions) -> No
     epoch = options.source_date_epoch
     if epoch is None:
         epoch = newest_head_epoch([pack.model for pack in packs])
-    build_site(pack_views(packs), site_dir, portal, epoch, template_dirs)
+    notes = load_notes(options.release_notes)  # first: a bad note fails before any rendering
+    views = pack_views(packs)
+    build_site(views, site_dir, portal, epoch, template_dirs, release_pages(views, notes))
 
 
 RENDERER = Renderer(format="html", scope="site", render=render, order=90)

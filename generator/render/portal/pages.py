@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.render.portal.labels import label
+from generator.render.portal.release_pages import ReleasePage
 from generator.render.portal.views import PackView
 
 # (Markdown source below the pack folder, template, navigation title)
@@ -48,10 +49,17 @@ def _changes_context(view: PackView, number: int) -> dict[str, Any]:
     }
 
 
-def page_specs(views: list[PackView], site: dict[str, Any]) -> Iterator[PageSpec]:
+def page_specs(
+    views: list[PackView],
+    site: dict[str, Any],
+    releases: dict[str, list[ReleasePage]] | None = None,
+) -> Iterator[PageSpec]:
+    releases = releases or {}
     yield PageSpec("index.md", "pages/home.md.j2", {"views": views, "site": site})
     for view in views:
         base = {"view": view, "model": view.model, "site": site}
+        for release in releases.get(view.base, []):
+            yield PageSpec(release.src, "pages/release-notes.md.j2", {**base, "release": release})
         for src, template, _title in PACK_PAGES:
             if src == "changes/index.md":
                 continue
@@ -64,8 +72,11 @@ def page_specs(views: list[PackView], site: dict[str, Any]) -> Iterator[PageSpec
             )
 
 
-def navigation(views: list[PackView]) -> list[Any]:
+def navigation(
+    views: list[PackView], releases: dict[str, list[ReleasePage]] | None = None
+) -> list[Any]:
     """The ``nav`` of mkdocs.yml: installations, then (if several) periods, then pack pages."""
+    releases = releases or {}
     nav: list[Any] = [{"Fleet overview": "index.md"}]
     by_installation: dict[str, list[PackView]] = {}
     for view in views:
@@ -74,7 +85,9 @@ def navigation(views: list[PackView]) -> list[Any]:
         # Sections are plain labels, not index pages (navigation.indexes): with a hundred
         # installations that renders every page's navigation about a fifth faster.
         def pack_nav(view: PackView) -> list[Any]:
-            return [{title: view.src(src)} for src, _t, title in PACK_PAGES]
+            pages = [{title: view.src(src)} for src, _t, title in PACK_PAGES]
+            pages += [{r.title: r.src} for r in releases.get(view.base, [])]
+            return pages
 
         if len(installation_views) == 1:
             nav.append({label(installation): pack_nav(installation_views[0])})

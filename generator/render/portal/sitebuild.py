@@ -25,6 +25,8 @@ from generator.errors import BuildError
 from generator.render.portal.blocks import BlockInjector, make_environment, render_page
 from generator.render.portal.options import PortalOptions
 from generator.render.portal.pages import navigation, page_specs
+from generator.render.portal.release_pages import CSS_PATH, ReleasePage
+from generator.render.portal.release_pages import stylesheet as release_notes_stylesheet
 from generator.render.portal.views import PackView
 
 # Not built: the sitemap is dated and needs a site URL; the 404 page links absolutely to the
@@ -103,19 +105,36 @@ def _copy_assets(template_dirs: list[Path], docs: Path, options: PortalOptions) 
     return logo
 
 
+def _write_release_files(docs: Path, releases: dict[str, list[ReleasePage]]) -> None:
+    if not releases:
+        return
+    (docs / CSS_PATH).write_text(release_notes_stylesheet(), encoding="utf-8")
+    for pages in releases.values():
+        for page in pages:
+            feed = docs / page.feed
+            feed.parent.mkdir(parents=True, exist_ok=True)
+            feed.write_text(page.atom, encoding="utf-8")
+
+
 def _write_docs(
-    views: list[PackView], work: Path, site: dict[str, Any], template_dirs: list[Path]
+    views: list[PackView],
+    work: Path,
+    site: dict[str, Any],
+    template_dirs: list[Path],
+    releases: dict[str, list[ReleasePage]],
 ) -> dict[str, list[str]]:
     env = make_environment(template_dirs)
     docs = work / "docs"
+    _write_release_files(docs, releases)
     blocks: dict[str, list[str]] = {}
-    for spec in page_specs(views, site):
+    for spec in page_specs(views, site, releases):
         markdown, page_blocks = render_page(env, spec.template, spec.src, spec.context)
         path = docs / spec.src
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(markdown, encoding="utf-8")
         blocks[spec.src] = page_blocks
-    config = env.get_template("mkdocs.yml.j2").render(site=site, nav=navigation(views))
+    nav = navigation(views, releases)
+    config = env.get_template("mkdocs.yml.j2").render(site=site, nav=nav)
     (work / "mkdocs.yml").write_text(config, encoding="utf-8")
     return blocks
 
@@ -148,6 +167,7 @@ def build_site(
     options: PortalOptions,
     epoch: int,
     template_dirs: list[Path],
+    releases: dict[str, list[ReleasePage]] | None = None,
 ) -> None:
     site_dir = site_dir.absolute()  # MkDocs resolves relative paths against mkdocs.yml's folder
     site_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -162,8 +182,9 @@ def build_site(
             "primary": options.primary,
             "accent": options.accent,
             "palette_css": bool(options.primary_hex or options.accent_hex),
+            "release_notes_css": CSS_PATH if releases else None,
         }
-        blocks = _write_docs(views, work, site, template_dirs)
+        blocks = _write_docs(views, work, site, template_dirs, releases or {})
         out = work / "site"
         _run_mkdocs(work, out, blocks, epoch)
         for name in DROPPED:
