@@ -7,6 +7,7 @@ built in the same run: the same number of Markdown pages in the same folders, ea
 the portal page's content, plain prose, with the same theme, features and plugins and MkDocs'
 automatic navigation. Prints seconds per page for both and their ratio (target: at most 1.5).
 
+The 1- and 10-installation builds are short, so each side takes the best of three runs.
 Times are the process's CPU seconds (both builds are single-threaded), so other work on a shared
 machine barely moves the ratio; wall-clock seconds are printed alongside.
 
@@ -90,16 +91,21 @@ def baseline_seconds(root: Path, sizes: dict[str, int]) -> tuple[float, float]:
     return _elapsed(started)
 
 
-def scenario(label: str, installations: int, changes: int) -> dict[str, float]:
+def scenario(label: str, installations: int, changes: int, runs: int) -> dict[str, float]:
+    """Best of ``runs`` builds each (small builds are short enough to be noisy)."""
+    portal = portal_wall = base = base_wall = float("inf")
     with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
         root = Path(tmp)
         packs = write_packs(root, installations, changes)
-        started = _clock()
-        render(packs, root / "site", RenderOptions(source_date_epoch=0))
-        portal, portal_wall = _elapsed(started)
-        sizes = content_sizes(root / "site")
-        shutil.rmtree(root / "packs")
-        base, base_wall = baseline_seconds(root / "baseline", sizes)
+        for run in range(runs):
+            started = _clock()
+            render(packs, root / "site", RenderOptions(source_date_epoch=0))
+            cpu, wall = _elapsed(started)
+            portal, portal_wall = min(portal, cpu), min(portal_wall, wall)
+            sizes = content_sizes(root / "site")
+            cpu, wall = baseline_seconds(root / f"baseline-{run}", sizes)
+            base, base_wall = min(base, cpu), min(base_wall, wall)
+            shutil.rmtree(root / f"baseline-{run}")
     pages = len(sizes)
     row = {
         "pages": pages,
@@ -129,8 +135,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
         render(write_packs(Path(tmp), 1, 10), Path(tmp) / "site", RenderOptions())
         baseline_seconds(Path(tmp) / "baseline", {"index.md": 100})
-    rows = [scenario(f"{n} installation(s)", n, 60) for n in fleets]
-    rows.append(scenario(f"1 installation, {big:,} changes", 1, big))
+    rows = [scenario(f"{n} installation(s)", n, 60, runs=3 if n < 30 else 1) for n in fleets]
+    rows.append(scenario(f"1 installation, {big:,} changes", 1, big, runs=1))
     worst = max(row["ratio"] for row in rows)
     print(f"worst ratio {worst:.2f} (target <= 1.5): {'met' if worst <= 1.5 else 'NOT met'}")
     return 0
