@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from test_pdf_support import outline, page_texts, render_pack, small_model
+from test_pdf_support import outline, page_texts, render_pack, small_model, write_pack
 
 from generator.render import pdf as pdf_renderer
+from generator.render.pdf import html as pdf_html
 from generator.render.pdf import parts
 from generator.render.pdf.html import Fragment
 from generator.render.pdf.settings import PdfSettings
@@ -106,11 +107,21 @@ def test_plan_groups_consecutive_fragments_up_to_the_weight():
 
 def test_parts_are_chosen_only_for_large_packs_with_more_than_one_worker(tmp_path):
     model = small_model()
-    pack = render_pack(tmp_path, model, split="never")  # writes the pack files
-    context, _ = pdf_renderer.document_context(model, pack.parent, pdf_renderer.RenderOptions())
+    pack = write_pack(tmp_path, model)
+    context, _ = pdf_renderer.document_context(model, pack, pdf_renderer.RenderOptions())
     assert not pdf_renderer.use_parts(context, PdfSettings(workers=2))
     big = {**context, "changes_shown": context["changes_shown"] * 500}
     assert pdf_renderer.use_parts(big, PdfSettings(workers=2))
     assert not pdf_renderer.use_parts(big, PdfSettings(workers=1))
     assert pdf_renderer.use_parts(context, PdfSettings(split="always"))
     assert not pdf_renderer.use_parts(big, PdfSettings(split="never", workers=2))
+
+
+def test_weight_estimate_without_rendering_matches_the_fragments(tmp_path):
+    model = small_model()
+    pack = write_pack(tmp_path, model)
+    context, _ = pdf_renderer.document_context(model, pack, pdf_renderer.RenderOptions())
+    env = pdf_html.environment()
+    assert pdf_html.document_weight(context) == sum(
+        f.weight for f in pdf_html.fragments(env, context)
+    )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +42,7 @@ def use_parts(context: dict[str, Any], settings: PdfSettings) -> bool:
     """Split only when it pays: large packs, and more than one worker process available."""
     if settings.split != "auto":
         return settings.split == "always"
-    env = pdf_html.environment()
-    weight = sum(f.weight for f in pdf_html.fragments(env, context))
+    weight = pdf_html.document_weight(context)
     return weight > parts.SPLIT_ABOVE_WEIGHT and parts.worker_count(settings.workers) > 1
 
 
@@ -57,13 +55,12 @@ def render(model: dict[str, Any], pack_dir: Path, options: RenderOptions) -> Non
         data = parts.render_in_parts(pdf_html.environment(), context, attachments, workers)
     else:
         data = render_single(context, pack_dir)
-    handle, temp = tempfile.mkstemp(prefix=".evidence-pack-", suffix=".pdf", dir=pack_dir)
+    temp = pack_dir / f".{PDF_NAME}.partial"
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+        temp.write_bytes(data)  # mode from the umask, like every other file of the pack
         os.replace(temp, pack_dir / PDF_NAME)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
 
 

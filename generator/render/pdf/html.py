@@ -57,6 +57,20 @@ def _when(value: str | None, two_lines: bool = False) -> Markup | str:
     return Markup("{}<br>{}").format(date, clock) if two_lines else f"{date} {clock}"
 
 
+_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
+
+
+def _cell(value: Any) -> Markup | str:
+    """A value of a rule's free-form details, as compact as it is exact."""
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, str) and _TIMESTAMP.match(value):
+        return _when(value, two_lines=True)
+    return str(value)
+
+
 def _hours(value: float) -> str:
     return f"{value:.1f} h" if value < 48 else f"{value / 24:.1f} d"
 
@@ -72,6 +86,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["when"] = _when
     env.filters["hours"] = _hours
+    env.filters["cell"] = _cell
     env.globals["status_labels"] = STATUS_LABELS
     return env
 
@@ -118,19 +133,32 @@ def _control_weight(control: dict[str, Any]) -> int:
     return max(weight, PAGE)  # every control starts on a new page
 
 
+def _section_weight(anchor: str, context: dict[str, Any]) -> int:
+    if anchor == "soa":
+        return SECTION + ROW * sum(len(g["rows"]) for g in context["soa_groups"])
+    if anchor == "timeline":
+        return SECTION + ROW * len(context["promotions"]) + PAGE * len(context["timeline"])
+    if anchor == "sample":
+        return SECTION + ROW * sum(len(p["rows"]) for p in context["sample"]["populations"])
+    if anchor == "controls":
+        return SECTION + ROW * len(context["controls"])
+    return SECTION
+
+
+def document_weight(context: dict[str, Any]) -> int:
+    """The estimated layout cost of everything after the front matter, without rendering it."""
+    weight = sum(_section_weight(anchor, context) for anchor, _, _ in SECTIONS)
+    weight += sum(_control_weight(c) for c in context["controls"])
+    return weight + ROW * len(context["changes_shown"])
+
+
 def fragments(
     env: jinja2.Environment, context: dict[str, Any], part_rows: int | None = None
 ) -> list[Fragment]:
     """Every section after the front matter; the change population in slices of ``part_rows``."""
     found = []
     for anchor, _, template in SECTIONS:
-        if anchor == "controls":
-            intro = _render(env, template, context)
-            found.append(Fragment(anchor, intro, SECTION + ROW * len(context["controls"])))
-            for control in context["controls"]:
-                html = _render(env, "sections/control.html.j2", {**context, "c": control})
-                found.append(Fragment(control["anchor"], html, _control_weight(control)))
-        elif anchor == "changes":
+        if anchor == "changes":
             rows = context["changes_shown"]
             size = part_rows or max(len(rows), 1)
             starts = list(range(0, len(rows), size)) or [0]
@@ -145,15 +173,13 @@ def fragments(
                 html = _render(env, template, {**context, **part})
                 weight = SECTION + ROW * len(part["part_rows"])
                 found.append(Fragment(f"changes-{index}", html, weight))
-        else:
-            weight = SECTION
-            if anchor == "soa":
-                weight += ROW * sum(len(g["rows"]) for g in context["soa_groups"])
-            elif anchor == "timeline":
-                weight += ROW * len(context["promotions"]) + PAGE * len(context["timeline"])
-            elif anchor == "sample":
-                weight += ROW * sum(len(p["rows"]) for p in context["sample"]["populations"])
-            found.append(Fragment(anchor, _render(env, template, context), weight))
+            continue
+        html = _render(env, template, context)
+        found.append(Fragment(anchor, html, _section_weight(anchor, context)))
+        if anchor == "controls":
+            for control in context["controls"]:
+                html = _render(env, "sections/control.html.j2", {**context, "c": control})
+                found.append(Fragment(control["anchor"], html, _control_weight(control)))
     return found
 
 
