@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from generator.cliopts import period_option
+
 if TYPE_CHECKING:
     from generator.config import Period
 
@@ -14,17 +16,6 @@ FAIL_ON = ("exception", "not_evidenced")
 # Exit code for a build that succeeded but whose findings trip --fail-on: distinct from 1, so a
 # pipeline can tell "the gate said no" from "the build broke".
 EXIT_GATE = 3
-
-
-def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> Period | None:
-    from generator.config import Period
-
-    if value is None:
-        return None
-    try:
-        return Period.parse(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 @click.command("build")
@@ -37,7 +28,7 @@ def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> Pe
     help="The installations to build.",
 )
 @click.option("--installation", "installations", multiple=True, help="Only this one (repeatable).")
-@click.option("--period", callback=_period, help="FROM..TO (inclusive, UTC); overrides the config.")
+@period_option
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from generator.cliopts import period_option
 from generator.releasenotes.model import AUDIENCES
 
 if TYPE_CHECKING:
@@ -17,17 +18,6 @@ if TYPE_CHECKING:
     from generator.releasenotes.model import ReleaseNote
 
 FORMATS = ("md", "html", "atom")
-
-
-def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> Period | None:
-    from generator.config import Period
-
-    if value is None:
-        return None
-    try:
-        return Period.parse(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 def _version(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -74,7 +64,7 @@ def _version(ctx: click.Context, param: click.Parameter, value: str | None) -> s
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write to this file (replaced atomically) instead of standard output.",
 )
-@click.option("--period", callback=_period, help="FROM..TO (inclusive, UTC); overrides the config.")
+@period_option
 def command(
     config_path: Path,
     notes_dir: Path | None,

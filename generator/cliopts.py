@@ -1,0 +1,30 @@
+"""Option parsing shared by several subcommands (kept out of generator/commands/, whose every
+module is a command)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from generator.config import Period
+
+
+def parse_period(ctx: click.Context, param: click.Parameter, value: str | None) -> Period | None:
+    """``--period FROM..TO`` as a Period; a malformed one is a usage error (exit 2)."""
+    from generator.config import Period  # lazily: `meshcomply --help` stays fast
+
+    if value is None:
+        return None
+    try:
+        return Period.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+period_option = click.option(
+    "--period",
+    callback=parse_period,
+    help="FROM..TO (inclusive dates, UTC); overrides the config.",
+)
