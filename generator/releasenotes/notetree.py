@@ -1,0 +1,193 @@
+"""Untrusted note Markdown as a small allowlisted tree (see richtext.py for the whole design).
+
+Python-Markdown converts the text; its HTML (raw HTML from the note included) is parsed again and
+rebuilt from the allowlist below. Plain paragraphs take a shortcut that builds the same tree
+without Python-Markdown.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+import markdown
+
+# A node is text (str) or an Element; this is the whole vocabulary the writers know.
+BLOCK_TAGS = frozenset({"p", "ul", "ol", "li", "blockquote", "pre", "hr", "heading"})
+INLINE_TAGS = frozenset({"em", "strong", "code", "a", "br", "img"})
+_RENAME = {"b": "strong", "i": "em", **{f"h{n}": "heading" for n in range(1, 7)}}
+# Dropped with everything inside them: their text is code, styling or a document of its own.
+_DROP = frozenset(
+    {"script", "style", "template", "iframe", "object", "embed", "svg", "math", "noscript",
+     "head", "title", "frameset", "frame", "applet", "canvas", "audio", "video", "xmp"}
+)  # fmt: skip
+_VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "wbr", "area", "base", "col"})
+_SAFE_SCHEMES = ("http://", "https://", "mailto:")
+_KEPT_CONTROLS = {"\t", "\n"}
+_ASCII_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def visible(text: str) -> str:
+    """`text` without control and format characters (bidi overrides, NUL, ...), keeping \\n \\t.
+
+    They can disguise text (Trojan-source style), and most are not even allowed in XML.
+    """
+    if text.isascii():
+        return _ASCII_CONTROLS.sub("", text)
+    return "".join(ch for ch in text if ch in _KEPT_CONTROLS or unicodedata.category(ch)[0] != "C")
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if it is an absolute http(s) or mailto link, else None (javascript:, data:, ...)."""
+    if not url:
+        return None
+    cleaned = "".join(ch for ch in visible(url) if not ch.isspace())
+    return cleaned if cleaned.casefold().startswith(_SAFE_SCHEMES) else None
+
+
+@dataclass
+class Element:
+    tag: str
+    attrs: dict[str, str] = field(default_factory=dict)
+    children: list[Element | str] = field(default_factory=list)
+
+
+class _TreeBuilder(HTMLParser):
+    """Python-Markdown's HTML (and any raw HTML in it) to an allowlisted Element tree."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Element("root")
+        self.stack: list[Element] = [self.root]
+        self.dropping = 0  # depth inside a dropped element
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.dropping:
+            if tag in _DROP:
+                self.dropping += 1
+            return
+        if tag in _DROP:
+            self.dropping = 1
+            return
+        tag = _RENAME.get(tag, tag)
+        if tag not in BLOCK_TAGS and tag not in INLINE_TAGS:
+            return  # unwrapped: its text still arrives through handle_data
+        element = Element(tag, _attributes(tag, dict(attrs)))
+        if tag == "a" and "href" not in element.attrs:
+            return  # a link we will not keep is just its text
+        self.stack[-1].children.append(element)
+        if tag not in _VOID:
+            self.stack.append(element)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if _RENAME.get(tag, tag) not in _VOID:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.dropping:
+            if tag in _DROP:
+                self.dropping -= 1
+            return
+        tag = _RENAME.get(tag, tag)
+        for depth in range(len(self.stack) - 1, 0, -1):
+            if self.stack[depth].tag == tag:
+                del self.stack[depth:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        if not self.dropping and data:
+            self.stack[-1].children.append(visible(data))
+
+
+def _attributes(tag: str, attrs: dict[str, str | None]) -> dict[str, str]:
+    if tag == "a":
+        url = safe_url(attrs.get("href"))
+        return {"href": url} if url else {}
+    if tag == "img":
+        kept = {"alt": visible(attrs.get("alt") or "")}
+        url = safe_url(attrs.get("src"))
+        return {**kept, "src": url} if url else kept
+    if tag == "ol" and (attrs.get("start") or "").isdigit():
+        return {"start": str(int(attrs["start"] or "1"))}
+    if tag == "code" and (attrs.get("class") or "").startswith("language-"):
+        language = (attrs["class"] or "")[len("language-") :]
+        return {"language": language} if re.fullmatch(r"[A-Za-z0-9_+-]{1,30}", language) else {}
+    return {}
+
+
+_MARKDOWN = markdown.Markdown(extensions=["fenced_code", "sane_lists"], output_format="html")
+
+
+def parse(text: str) -> Element:
+    """Untrusted Markdown as an allowlisted tree (the root's children are the blocks)."""
+    text = visible(text)
+    paragraphs = plain_paragraphs(text)
+    if paragraphs is None:
+        return markdown_tree(text)
+    root = Element("root")
+    for parts in paragraphs:
+        children: list[Element | str] = [
+            Element("code", children=[part]) if index % 2 else part
+            for index, part in enumerate(parts)
+            if part
+        ]
+        root.children.append(Element("p", children=children))
+    return root
+
+
+def markdown_tree(text: str) -> Element:
+    """The tree through Python-Markdown and the allowlist: right for any input."""
+    _MARKDOWN.reset()
+    builder = _TreeBuilder()
+    builder.feed(_MARKDOWN.convert(text))
+    builder.close()
+    return builder.root
+
+
+# Python-Markdown costs about a millisecond per ticket, and most published tickets are nothing
+# but paragraphs of plain text, sometimes with `code`. For those, this shortcut builds the same
+# tree directly: no character with an inline meaning, no line that could open a block, no
+# whitespace Python-Markdown would normalise. Anything else takes the full path; the tests
+# check that both give the same output for every published note and for random text.
+_INLINE_SYNTAX = re.compile(r"[*_\[\]<>&\\!#\t]")
+_ORDERED_ITEM = re.compile(r"[0-9]+\.")
+# A code span not touching another backtick (Python-Markdown would read "`a`` b`" as one span).
+_CODE = re.compile(r"(?<!`)`([^`\n]*[^`\s][^`\n]*)`(?!`)")
+
+
+def plain_paragraphs(text: str) -> list[list[str]] | None:
+    """Plain paragraphs as [text, code, text, ...] parts (code stripped), or None if not plain."""
+    if _INLINE_SYNTAX.search(text):
+        return None
+    for line in text.split("\n"):
+        # Indentation, trailing spaces (line breaks), list, heading and setext markers.
+        if line and (
+            line[0].isspace()
+            or line[-1].isspace()
+            or line[0] in "-+=~"
+            or (line[0].isdigit() and _ORDERED_ITEM.match(line))
+        ):
+            return None
+    paragraphs = []
+    for block in text.split("\n\n"):
+        block = block.strip("\n")
+        if not block:
+            continue
+        if "`" not in block:
+            paragraphs.append([block])
+            continue
+        parts = _CODE.split(block)
+        if any("`" in part for part in parts[0::2]):
+            return None  # a backtick that is not a simple code span
+        parts[1::2] = [part.strip() for part in parts[1::2]]
+        paragraphs.append(parts)
+    return paragraphs
+
+
+def image_link(image: Element) -> Element | str:
+    label = f"image: {image.attrs.get('alt') or 'untitled'}"
+    src = image.attrs.get("src")
+    return Element("a", {"href": src}, [label]) if src else f"[{label}]"
