@@ -130,10 +130,11 @@ def synthetic_evidence(
         produced = staged + dt.timedelta(days=rng.randint(2, 6))
         staging = {"sha": _sha(installation, "stage", week), "date": staged.isoformat()}
         production = {"sha": _sha(installation, "prod", week), "date": produced.isoformat()}
-        releases.append({"version": version, "environment": "staging", "source": "file", **staging})
-        releases.append(
-            {"version": version, "environment": "production", "source": "file", **production}
-        )
+        for environment, event in (("staging", staging), ("production", production)):
+            releases.append(
+                {"version": version, "environment": environment, "source": "file", **event}
+                | {"in_period": True}
+            )
         promotions.append(
             {
                 "version": version,

@@ -197,3 +197,12 @@ def test_rewritten_history_is_reported_loudly(project: Path):
     assert "WARNING: acme: the history was REWRITTEN since the last build" in result.output
     model = json.loads((project / "out" / PACK / "evidence.json").read_text())
     assert model["source"]["history_rewritten"] is True
+
+
+def test_releases_include_the_version_running_when_the_period_began(project: Path):
+    assert run(project, "--out", "out").exit_code == 0
+    model = json.loads((project / "out" / PACK / "evidence.json").read_text())
+    before = [(r["environment"], r["version"]) for r in model["releases"] if not r["in_period"]]
+    assert sorted(before) == [("production", "2025.50.0"), ("staging", "2025.50.0")]
+    inside = [(r["environment"], r["version"]) for r in model["releases"] if r["in_period"]]
+    assert ("production", "2026.1.0") in inside and len(inside) == 6

@@ -58,6 +58,19 @@ def history_sections(history: Any) -> dict[str, Any]:
         for env in change.environments:
             populations[env] = populations.get(env, 0) + 1
     start, end = period.start.isoformat(), period.end.isoformat()
+    # The period's release events, plus the version each environment ran when the period began
+    # (so a first rollout that jumps several versions can be shown as the jump it is).
+    running: dict[str, ReleaseEvent] = {}
+    in_period = []
+    for event in history.releases:
+        day = event.date[:10]
+        if day < start:
+            running[event.environment] = event
+        elif day <= end:
+            in_period.append(event)
+    chosen = sorted(
+        [*running.values(), *in_period], key=lambda e: (e.date, e.environment, e.version)
+    )
     releases = [
         {
             "version": event.version,
@@ -65,9 +78,9 @@ def history_sections(history: Any) -> dict[str, Any]:
             "sha": event.sha,
             "date": event.date,
             "source": event.source,
+            "in_period": event.date[:10] >= start,
         }
-        for event in history.releases
-        if start <= event.date[:10] <= end
+        for event in chosen
     ]
     return {
         "source": {
