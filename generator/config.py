@@ -192,9 +192,12 @@ class _Reader:
         installations = tuple(
             self.installation(name, value) for name, value in data["installations"].items()
         )
-        portal = data.get("portal", {})
-        if "logo" in portal:
-            self.existing(("portal", "logo"), portal["logo"], want_dir=False)
+        portal = dict(data.get("portal", {}))
+        # Files the portal reads are relative to meshcomply.yml, like every other path here.
+        for key, want_dir in (("logo", False), ("templates", True)):
+            if key in portal:
+                resolved = self.existing(("portal", key), portal[key], want_dir=want_dir)
+                portal[key] = str(resolved) if resolved is not None else portal[key]
         return Config(
             path=path,
             period=self.period(("period",), data.get("period")),

@@ -321,3 +321,23 @@ def test_values_of_the_wrong_type_are_reported_once(workspace):
         "not text",
         f"{path}:10:27: installations.acme.approvals.trailers must be of type array, not text",
     ]
+
+
+def test_portal_files_resolve_against_the_config_folder(tmp_path):
+    repo = GitRepo.create(tmp_path / "acme")
+    repo.commit("Initial", files={"environments/production/x.yaml": "a: 1\n"})
+    (tmp_path / "brand").mkdir()
+    (tmp_path / "brand" / "logo.svg").write_text("<svg/>")
+    (tmp_path / "brand" / "overrides").mkdir()
+    path = tmp_path / "meshcomply.yml"
+    path.write_text(
+        "installations:\n  acme:\n    repo: ./acme\n    ref: main\n    environments:\n"
+        "      production:\n        paths: ['environments/production/**']\n"
+        "portal:\n  logo: brand/logo.svg\n  templates: brand/overrides\n"
+    )
+    config = load_config(path)
+    assert config.portal["logo"] == str((tmp_path / "brand" / "logo.svg").resolve())
+    assert config.portal["templates"] == str((tmp_path / "brand" / "overrides").resolve())
+    path.write_text(path.read_text().replace("brand/overrides", "brand/missing"))
+    with pytest.raises(InputError, match=r"portal\.templates: 'brand/missing' does not exist"):
+        load_config(path)
