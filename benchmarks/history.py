@@ -211,10 +211,11 @@ def main() -> None:
             )
             rebuilds.append((wall, cpu))
             cached.close()
+        # Inside the block: the synthetic repository is deleted when it ends.
+        peak = peak_memory(installation, period)
 
     floor, ingestion, rebuild = min(floors), min(ingestions), min(rebuilds)
     count = len(history.commits)
-    peak = peak_memory(installation, period)
     print(f"first-parent commits: {count}; period {period.text}: population "
           f"{len(history.changes)}, releases {len(history.releases)}, "
           f"promotions {len(history.promotions)}; best of {args.runs} runs")  # fmt: skip
