@@ -33,8 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-# Rows of the change table on a page, measured: about 17 for the synthetic model.
-SIZES = {"~50 pages": 250, "~500 pages": 7700}
+# Change rows printed: about 18 make a page of the synthetic model.
+SIZES = {"~50 pages": 250, "~500 pages": 8400}
 QUICK_SIZES = {"~50 pages": 250, "~150 pages": 2100}
 
 
