@@ -70,10 +70,10 @@ def test_only_bundled_template_assets_were_fetched(hostile):
 def test_hostile_text_shows_literally(hostile):
     _, _, reader, _ = hostile
     text = squeeze("".join(page_texts(reader)))
+    subjects = [t for t in HOSTILE_TEXTS if "\u202e" not in t]  # bidi: see the next test
+    assert any("<img" in t for t in subjects) and any("<script>" in t for t in subjects)
     for expected in (
-        "<script>alert('xss')</script>",
-        '<img src="file:///etc/passwd"> <link href="http://attacker.example/x.css">',
-        "<style>body{background:url(http://attacker.example/bg)}</style>",
+        *subjects,
         '<link rel="stylesheet" href="http://attacker.example/x.css">',
         "body { background: url(http://attacker.example/bg.png) }",
         '<a rel="attachment" href="file:///etc/passwd">x</a>',

@@ -23,7 +23,9 @@ OPTIONS = {
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path, PdfReader]:
     model = small_model()
-    pdf = render_pack(tmp_path_factory.mktemp("pack"), model, **OPTIONS)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("SOURCE_DATE_EPOCH", raising=False)  # dates from the head commit
+        pdf = render_pack(tmp_path_factory.mktemp("pack"), model, **OPTIONS)
     return model, pdf, PdfReader(pdf)
 
 
