@@ -1,0 +1,34 @@
+"""The project's documentation builds in strict mode, and the README points at pages that exist."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_documentation_builds_strictly(tmp_path: Path):
+    config = load_config(str(ROOT / "mkdocs.yml"), strict=True, site_dir=str(tmp_path / "site"))
+    build(config)  # strict: any warning (missing page, broken link or anchor) raises
+    assert (tmp_path / "site" / "index.html").is_file()
+
+
+def test_readme_links_point_at_existing_files():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", readme)
+    assert targets
+    missing = [t for t in targets if not t.startswith("http") and not (ROOT / t).exists()]
+    assert missing == []
+
+
+def test_readme_starts_with_the_install_and_test_commands():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```bash\n", 1)[1].split("```", 1)[0].splitlines()
+    assert block[0].endswith("pip install . && meshcomply demo")
+    assert block[1] == "pip install '.[dev]' && python3 -m pytest"
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "\npython3 -m pytest\n" in ci
