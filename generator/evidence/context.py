@@ -180,6 +180,16 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out))
 
 
+# The ``environments`` parameter of rules judging a change population (a JSON Schema).
+ENVIRONMENTS_PARAM: dict[str, Any] = {
+    "type": "array",
+    "minItems": 1,
+    "uniqueItems": True,
+    "items": {"type": "string", "minLength": 1},
+    "description": "the environments whose changes make up the population",
+}
+
+
 # Wording and figure helpers shared by the rule modules (and available to plugin rules).
 
 

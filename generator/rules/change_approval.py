@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.evidence.context import (
+    ENVIRONMENTS_PARAM,
     RuleContext,
     empty_population_result,
     environments_phrase,
@@ -26,13 +27,7 @@ PARAMS_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
     "required": ["environments"],
     "properties": {
-        "environments": {
-            "type": "array",
-            "minItems": 1,
-            "uniqueItems": True,
-            "items": {"type": "string", "minLength": 1},
-            "description": "the environments whose changes make up the population",
-        },
+        "environments": ENVIRONMENTS_PARAM,
         "min_approvers": {
             "type": "integer",
             "minimum": 1,

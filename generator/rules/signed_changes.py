@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.evidence.context import (
+    ENVIRONMENTS_PARAM,
     RuleContext,
     empty_population_result,
     environments_phrase,
@@ -28,13 +29,7 @@ PARAMS_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
     "required": ["environments"],
     "properties": {
-        "environments": {
-            "type": "array",
-            "minItems": 1,
-            "uniqueItems": True,
-            "items": {"type": "string", "minLength": 1},
-            "description": "the environments whose changes make up the population",
-        },
+        "environments": ENVIRONMENTS_PARAM,
         "require_verified": {
             "type": "boolean",
             "default": False,
