@@ -341,3 +341,26 @@ def test_portal_files_resolve_against_the_config_folder(tmp_path):
     path.write_text(path.read_text().replace("brand/overrides", "brand/missing"))
     with pytest.raises(InputError, match=r"portal\.templates: 'brand/missing' does not exist"):
         load_config(path)
+
+
+def test_pdf_settings_are_validated_with_their_location(tmp_path):
+    repo = GitRepo.create(tmp_path / "acme")
+    repo.commit("Initial", files={"environments/production/x.yaml": "a: 1\n"})
+    path = tmp_path / "meshcomply.yml"
+    base = (
+        "installations:\n  acme:\n    repo: ./acme\n    ref: main\n    environments:\n"
+        "      production:\n        paths: ['environments/production/**']\n"
+    )
+    path.write_text(
+        base + "pdf:\n  author: Acme GRC\n  max_cited: 50\n  split: never\n  workers: 1\n"
+    )
+    assert load_config(path).pdf == {
+        "author": "Acme GRC",
+        "max_cited": 50,
+        "split": "never",
+        "workers": 1,
+    }
+    path.write_text(base + "pdf:\n  split: sometimes\n")
+    with pytest.raises(InputError) as raised:
+        load_config(path)
+    assert str(raised.value).startswith(f"{path}:9:10: pdf.split: 'sometimes' is not one of")
