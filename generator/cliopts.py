@@ -3,7 +3,9 @@ module is a command)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -28,3 +30,15 @@ period_option = click.option(
     callback=parse_period,
     help="FROM..TO (inclusive dates, UTC); overrides the config.",
 )
+
+
+def config_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--config meshcomply.yml``, with a help text saying what the command reads from it."""
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default="meshcomply.yml",
+        show_default=True,
+        help=help_text,
+    )

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from generator.cliopts import period_option
+from generator.cliopts import config_option, period_option
 
 if TYPE_CHECKING:
     from generator.config import Period
@@ -19,14 +19,7 @@ EXIT_GATE = 3
 
 
 @click.command("build")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default="meshcomply.yml",
-    show_default=True,
-    help="The installations to build.",
-)
+@config_option("The installations to build.")
 @click.option("--installation", "installations", multiple=True, help="Only this one (repeatable).")
 @period_option
 @click.option(

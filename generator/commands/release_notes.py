@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from generator.cliopts import period_option
+from generator.cliopts import config_option, period_option
 from generator.releasenotes.model import AUDIENCES
 
 if TYPE_CHECKING:
@@ -32,14 +32,7 @@ def _version(ctx: click.Context, param: click.Parameter, value: str | None) -> s
 
 
 @click.command("release-notes")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default="meshcomply.yml",
-    show_default=True,
-    help="The installations, and the `release_notes:` folder.",
-)
+@config_option("The installations, and the `release_notes:` folder.")
 @click.option(
     "--notes",
     "notes_dir",
