@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
-from pathlib import Path
 from typing import Any
 
 import yaml
+
+from generator.resources import data_dir
 
 HOSTILE_TEXTS = (
     "<script>alert('xss')</script>",
@@ -30,7 +31,7 @@ HOSTILE_TEXTS = (
     "a" * 600,
 )
 
-_CATALOGS = Path(__file__).resolve().parents[1] / "controls" / "catalogs"
+_CATALOGS = data_dir("controls") / "catalogs"  # the source tree or the installed package
 _STATUSES = ("effective", "effective", "effective", "exception", "not_evidenced")
 
 
