@@ -139,15 +139,21 @@ def peak_memory(installation: InstallationConfig, period: Period) -> float:
     """Maximum RSS in MB of a fresh Python process that ingests the history once (no cache).
 
     Measured apart because this process holds several histories at once while comparing runs.
+    On Linux the child reads VmHWM, the high-water mark of its own memory: its ru_maxrss would
+    also count this big parent process, which the child was spawned from (vfork + exec).
     """
     code = (
-        "import pickle, resource, sys, tempfile\n"
+        "import pickle, re, resource, sys, tempfile\n"
         "from pathlib import Path\n"
         "from generator.history import read_history\n"
         "installation, period = pickle.loads(sys.stdin.buffer.read())\n"
         "with tempfile.TemporaryDirectory() as cache:\n"
         "    read_history(installation, period, cache_dir=Path(cache)).close()\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        "try:\n"
+        "    status = Path('/proc/self/status').read_text()\n"
+        "    print(re.search(r'VmHWM:\\s+(\\d+) kB', status).group(1))\n"
+        "except (OSError, AttributeError):\n"
+        "    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],

@@ -7,11 +7,17 @@ for the few settings that would change the output we parse.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
+
+try:
+    import fcntl
+except ImportError:  # Windows: pipes keep their default size
+    fcntl = None  # type: ignore[assignment]
 
 from git.cmd import Git
 from git.exc import GitCommandError, GitCommandNotFound
@@ -101,8 +107,11 @@ class GitRunner:
             self.command(*args), env={**self.env, **(env or {})}, as_process=True
         )
         stdout: IO[bytes] = process.proc.stdout
+        _widen_pipe(stdout)
         rest = b""
-        while chunk := stdout.read(_CHUNK):
+        # read1 hands over what git has written so far: parsing overlaps with git producing the
+        # rest, where read() would wait for a full chunk while git blocks on a full pipe.
+        while chunk := stdout.read1(_CHUNK):
             parts = (rest + chunk).split(b"\0")
             rest = parts.pop()
             yield from parts
@@ -222,6 +231,12 @@ class BlobReader:
         if proc.stdin:
             proc.stdin.close()
         proc.wait()
+
+
+def _widen_pipe(pipe: IO[bytes]) -> None:
+    """Let git write up to a chunk ahead of the parser (Linux pipes hold 64 KiB by default)."""
+    with contextlib.suppress(AttributeError, OSError, ValueError):  # other systems; a low limit
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, _CHUNK)
 
 
 def _last_line(stderr: bytes | str | None) -> str:

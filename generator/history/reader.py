@@ -206,9 +206,12 @@ def _first_index_in_period(commits: list[Commit], period: Period) -> int:
     moves this index earlier, never past a commit that belongs to the period.
     """
     start = period.start_utc
+    # A local date two days before the start's date is before the start whatever the offset
+    # (offsets stay within a day), so most commits are passed by comparing ten characters.
+    surely_before = (start - dt.timedelta(days=2)).date().isoformat()
     parse = dt.datetime.fromisoformat  # aware datetimes compare across offsets: no conversion
     for index, commit in enumerate(commits):
-        if parse(commit.committed_at) >= start:
+        if commit.committed_at[:10] > surely_before and parse(commit.committed_at) >= start:
             return index
     return len(commits)
 
