@@ -85,7 +85,7 @@ def command(
     chosen = _installation(config, installation, environment)
     notes = _notes(notes_dir, config)
     history = read_history(chosen, _period_for(config, chosen, period))
-    model = _model(chosen.name, history, history_sections(history))
+    model = _model(chosen.name, history, history_sections(history, environment=environment))
     # The history and the model live until the process ends: exempting them from the cyclic
     # garbage collector's scans saves seconds on large histories, and changes nothing else.
     gc.freeze()

@@ -49,8 +49,12 @@ def _event(event: ReleaseEvent | None) -> dict[str, str] | None:
     return None if event is None else {"sha": event.sha, "date": event.date}
 
 
-def history_sections(history: Any) -> dict[str, Any]:
-    """source, environments, changes, releases and promotions from an InstallationHistory."""
+def history_sections(history: Any, *, environment: str | None = None) -> dict[str, Any]:
+    """source, environments, changes, releases and promotions from an InstallationHistory.
+
+    With `environment`, only that environment's changes are listed (the release-note join reads
+    no others, and on a long history building every record is most of its time).
+    """
     installation = history.installation
     period = history.period
     populations = {env.name: 0 for env in installation.environments}
@@ -105,7 +109,11 @@ def history_sections(history: Any) -> dict[str, Any]:
             }
             for env in installation.environments
         ],
-        "changes": [change_record(change) for change in history.changes],
+        "changes": [
+            change_record(change)
+            for change in history.changes
+            if environment is None or environment in change.environments
+        ],
         "releases": releases,
         "promotions": [
             {

@@ -8,11 +8,26 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
 
 
 def utc(timestamp: str) -> dt.datetime:
     """An ISO 8601 timestamp with offset as an aware UTC datetime."""
     return dt.datetime.fromisoformat(timestamp).astimezone(dt.UTC)
+
+
+def from_fields(cls: type[_T], fields: dict[str, Any]) -> _T:
+    """An instance of a frozen dataclass from all its fields at once, for hot loops.
+
+    A frozen dataclass's __init__ sets every field through object.__setattr__, which made up a
+    quarter of history parsing; filling the instance dict gives an equal object (it is what
+    pickle does) several times faster. `fields` must name every field.
+    """
+    instance = object.__new__(cls)
+    instance.__dict__.update(fields)
+    return instance
 
 
 @dataclass(frozen=True, order=True)

@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 
 from generator.config import ApprovalConfig, EnvironmentConfig, InstallationConfig, Period
 from generator.history.gitio import GitRunner
-from generator.history.model import Change, Commit, Identity, ReproduceCommand
+from generator.history.model import Change, Commit, Identity, ReproduceCommand, from_fields
 from generator.history.trailers import CO_AUTHOR, identities, identity
 
 
@@ -163,19 +163,33 @@ def build_changes(
         approvers = approvers_of(commit, approvals)
         authors = authors_of(commit, merged)
         changes.append(
-            Change(
-                commit=commit,
-                environments=environments,
-                approvers=approvers,
-                authors=authors,
-                self_approved=any(a.matches(b) for a in approvers for b in authors),
-                signed=commit.signature != "none",
-                verified=commit.signature_verified,
-                releases=dict(moves.get(commit.sha, {})),
+            from_fields(
+                Change,
+                {
+                    "commit": commit,
+                    "environments": environments,
+                    "approvers": approvers,
+                    "authors": authors,
+                    "self_approved": _self_approved(approvers, authors),
+                    "signed": commit.signature != "none",
+                    "verified": commit.signature_verified,
+                    "releases": dict(moves.get(commit.sha, ())),
+                },
             )
         )
     return changes
 
 
-def _unique(people: Iterable[Identity]) -> tuple[Identity, ...]:
+def _self_approved(approvers: tuple[Identity, ...], authors: tuple[Identity, ...]) -> bool:
+    # Plain loops: this runs for every change, and any() over a generator is several times slower.
+    for approver in approvers:
+        for author in authors:
+            if approver.matches(author):
+                return True
+    return False
+
+
+def _unique(people: list[Identity]) -> tuple[Identity, ...]:
+    if len(people) < 2:
+        return tuple(people)
     return tuple(dict.fromkeys(people))

@@ -10,6 +10,7 @@ unfolded into the trailer above them.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from generator.history.model import Identity
 
@@ -62,6 +63,7 @@ def parse_trailers(body: str) -> tuple[tuple[str, str], ...]:
     return tuple((key, value) for key, value in trailers)
 
 
+@lru_cache(maxsize=4096)  # the same few approvers sign thousands of changes
 def identity(value: str) -> Identity:
     """An Identity from a trailer value: "Name <email>", a bare email, or just a name."""
     match = _IDENTITY.match(value.strip())
@@ -75,5 +77,12 @@ def identity(value: str) -> Identity:
 
 def identities(trailers: tuple[tuple[str, str], ...], names: tuple[str, ...]) -> list[Identity]:
     """The identities in trailers whose key is one of `names` (compared case-insensitively)."""
-    wanted = {name.casefold() for name in names}
+    if not trailers:
+        return []
+    wanted = _casefolded(names)
     return [identity(value) for key, value in trailers if key.casefold() in wanted and value]
+
+
+@lru_cache(maxsize=64)
+def _casefolded(names: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(name.casefold() for name in names)
