@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import tempfile
 from pathlib import Path
@@ -78,22 +77,23 @@ def command(
     """
     from generator.config import load_config
     from generator.evidence.model import history_sections
+    from generator.gcpause import gc_paused
     from generator.history import read_history
     from generator.releasenotes.join import release_view
 
     config = load_config(config_path)
     chosen = _installation(config, installation, environment)
-    notes = _notes(notes_dir, config)
-    history = read_history(chosen, _period_for(config, chosen, period))
-    model = _model(chosen.name, history, history_sections(history, environment=environment))
-    # The history and the model live until the process ends: exempting them from the cyclic
-    # garbage collector's scans saves seconds on large histories, and changes nothing else.
-    gc.freeze()
-    try:
-        view = release_view(model, notes, environment, set(audiences) or None, since)
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
-    _write(_render(view, output_format), out)
+    # Everything made from here on lives until the output is written: the collector's repeated
+    # scans of it cost seconds on long histories and free nothing (measured, same peak memory).
+    with gc_paused():
+        notes = _notes(notes_dir, config)
+        history = read_history(chosen, _period_for(config, chosen, period))
+        model = _model(chosen.name, history, history_sections(history, environment=environment))
+        try:
+            view = release_view(model, notes, environment, set(audiences) or None, since)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
+        _write(_render(view, output_format), out)
 
 
 def _installation(config: Config, name: str, environment: str) -> InstallationConfig:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from generator.config import ApprovalConfig, EnvironmentConfig, InstallationConfig, Period
@@ -130,10 +131,10 @@ def _text(raw: bytes) -> str:
 
 def approvers_of(commit: Commit, approvals: ApprovalConfig) -> tuple[Identity, ...]:
     """Approval trailers, plus the committer of a merge when merge committers approve."""
-    found = identities(commit.trailers, approvals.trailers)
+    found = _named(commit.trailers, approvals.trailers)
     if commit.is_merge and approvals.merge_committer:
-        found.append(commit.committer)
-    return _unique(found)
+        return _unique([*found, commit.committer])
+    return found
 
 
 def authors_of(commit: Commit, merged: dict[str, tuple[Identity, ...]]) -> tuple[Identity, ...]:
@@ -144,7 +145,14 @@ def authors_of(commit: Commit, merged: dict[str, tuple[Identity, ...]]) -> tuple
     """
     if commit.is_merge and merged.get(commit.sha):
         return merged[commit.sha]
-    return _unique([commit.author, *identities(commit.trailers, (CO_AUTHOR,))])
+    co_authors = _named(commit.trailers, (CO_AUTHOR,))
+    return _unique([commit.author, *co_authors]) if co_authors else (commit.author,)
+
+
+@lru_cache(maxsize=8192)  # trailer blocks repeat: the same approvers sign change after change
+def _named(trailers: tuple[tuple[str, str], ...], keys: tuple[str, ...]) -> tuple[Identity, ...]:
+    """The distinct identities in the trailers whose key is one of `keys`."""
+    return _unique(identities(trailers, keys)) if trailers else ()
 
 
 def build_changes(

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 import hashlib
 import re
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 from generator.config import InstallationConfig, Period
 from generator.errors import BuildError
+from generator.gcpause import gc_paused
 from generator.history.cache import CachedHistory, HistoryCache
 from generator.history.gitio import GitRunner
 from generator.history.history import InstallationHistory
@@ -47,24 +46,8 @@ def read_history(
     previous_head: str | None = None,
 ) -> InstallationHistory:
     """One installation's history facts for one period; BuildError when they cannot be proven."""
-    with _gc_paused():
+    with gc_paused():
         return _read(installation, period, cache_dir, previous_head)
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while hundreds of thousands of objects are made.
-
-    Parsed history has no reference cycles, but every allocation burst makes the collector scan
-    all young objects again; pausing it halves parsing and cache loading (measured).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _read(
