@@ -14,7 +14,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from generator.render.pdf.timeline import timeline_charts
+from generator.render import timeline
 from generator.render.pdf.view import STATUS_LABELS
 from generator.resources import data_dir
 
@@ -112,7 +112,7 @@ def template_context(view: dict[str, Any]) -> dict[str, Any]:
     return {
         **view,
         "toc": table_of_contents(view),
-        "timeline": timeline_charts({"period": view["period"], "promotions": view["promotions"]}),
+        "timeline": timeline.charts(view, timeline.PDF),
         "control_anchors": {c["id"]: c["anchor"] for c in view["controls"]},
         "toc_pages": None,  # page numbers come from target-counter(), except in a frame
     }

@@ -25,9 +25,9 @@ from markupsafe import Markup
 from mkdocs.plugins import BasePlugin, event_priority
 
 from generator.errors import BuildError
+from generator.render import timeline
 from generator.render.portal import badges
 from generator.render.portal.labels import label, relative_url, slug
-from generator.render.portal.timeline import timeline_svg
 from generator.render.portal.views import age_days
 
 # Bidirectional and invisible format characters can make text read differently than it is
@@ -94,7 +94,7 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
         anchor=_anchor,
     )
     env.globals.update(
-        link=_link, age_days=age_days, timeline_svg=lambda m: Markup(timeline_svg(m))
+        link=_link, age_days=age_days, timeline_charts=lambda m: timeline.charts(m, timeline.PORTAL)
     )
     return env
 
