@@ -15,18 +15,20 @@ from test_portal_support import write_pack
 from generator.render import timeline
 from generator.render.pdf import html as pdf_html
 from generator.render.pdf.settings import PdfSettings
+from generator.render.pdf.timeline_look import PDF
 from generator.render.pdf.view import document_view
 from generator.render.portal import builtin_templates, pack_views
 from generator.render.portal.blocks import make_environment, render_page
 from generator.render.portal.pages import page_specs
+from generator.render.portal.timeline_look import PORTAL
 from generator.render.timeline import Kind
 from generator.testing import synthetic_evidence
 
 PERIOD = {"from": "2026-01-01", "to": "2026-06-30"}
 HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(2)>&amp;'
-ROLES = sorted(timeline.PORTAL.paint.keys() | timeline.PDF.paint.keys())
+ROLES = sorted(PORTAL.paint.keys() | PDF.paint.keys())
 # Every role marked by name, so a test reads which role each element was drawn as.
-NAMED = dataclasses.replace(timeline.PORTAL, paint={r: f'data-role="{r}"' for r in ROLES})
+NAMED = dataclasses.replace(PORTAL, paint={r: f'data-role="{r}"' for r in ROLES})
 
 
 def _event(date: str | None) -> dict[str, str] | None:
@@ -158,7 +160,7 @@ def test_without_a_readable_period_the_axis_spans_the_dates() -> None:
 def test_long_periods_label_fewer_months_so_labels_never_collide() -> None:
     model = _model(_promotion("1.0", "2026-03-01T00:00:00+00:00", None))
     model["period"] = {"from": "2024-01-01", "to": "2027-12-31"}
-    look = dataclasses.replace(timeline.PDF, paint=NAMED.paint)
+    look = dataclasses.replace(PDF, paint=NAMED.paint)
     svg = _Svg(timeline.charts(model, look)[0])
     grid = [a for _, a, _ in svg.elements if a.get("data-role") == "grid"]
     labels = [
@@ -204,7 +206,7 @@ def test_hostile_strings_are_escaped_and_the_svg_is_inert() -> None:
         _promotion("&" * 40, None, '"><script>x</script>'),
     )
     model["period"]["to"] = "<script>"
-    for look in (timeline.PORTAL, timeline.PDF):
+    for look in (PORTAL, PDF):
         (markup,) = timeline.charts(model, look)
         svg = _Svg(markup)
         assert {t for t, _, _ in svg.elements} <= {
@@ -231,7 +233,7 @@ def test_hostile_strings_are_escaped_and_the_svg_is_inert() -> None:
 
 def test_same_model_same_bytes() -> None:
     model = synthetic_evidence("acme", changes=10)
-    for look in (timeline.PORTAL, timeline.PDF):
+    for look in (PORTAL, PDF):
         first = timeline.charts(model, look)
         again = timeline.charts(copy.deepcopy(model), look)
         assert first == again and len(first) == 1
@@ -240,7 +242,7 @@ def test_same_model_same_bytes() -> None:
 def test_pdf_charts_hold_45_rows_each_and_the_portal_one_chart() -> None:
     model = synthetic_evidence("acme", changes=10)
     model["promotions"] = model["promotions"] * 4  # 100 rows
-    pdf = [_Svg(c) for c in timeline.charts(model, timeline.PDF)]
+    pdf = [_Svg(c) for c in timeline.charts(model, PDF)]
     assert [len({r for _, _, r in s.elements if r is not None}) for s in pdf] == [45, 45, 10]
     assert (
         pdf[1]
@@ -251,18 +253,16 @@ def test_pdf_charts_hold_45_rows_each_and_the_portal_one_chart() -> None:
     # with a band where the first did not.
     bands = [[float(a["y"]) for t, a, _ in s.elements if t == "rect"] for s in pdf]
     assert bands[0][0] > bands[1][0]
-    assert len(timeline.charts(model, timeline.PORTAL)) == 1
+    assert len(timeline.charts(model, PORTAL)) == 1
 
 
 def test_no_promotions_no_chart() -> None:
-    assert timeline.charts(_model(), timeline.PORTAL) == []
-    assert timeline.charts({"period": PERIOD}, timeline.PDF) == []
+    assert timeline.charts(_model(), PORTAL) == []
+    assert timeline.charts({"period": PERIOD}, PDF) == []
 
 
 def test_portal_and_pdf_draw_the_same_shapes() -> None:
-    portal, pdf = (
-        _Svg(timeline.charts(EVERY_CASE, look)[0]) for look in (timeline.PORTAL, timeline.PDF)
-    )
+    portal, pdf = (_Svg(timeline.charts(EVERY_CASE, look)[0]) for look in (PORTAL, PDF))
     assert [(t, r) for t, _, r in portal.elements] == [(t, r) for t, _, r in pdf.elements]
     assert portal.text == pdf.text
     # The portal marks by class (its CSS colours them), the PDF inline, never the other way.

@@ -15,6 +15,7 @@ import jinja2
 from markupsafe import Markup
 
 from generator.render import timeline
+from generator.render.pdf.timeline_look import PDF as PDF_LOOK
 from generator.render.pdf.view import STATUS_LABELS
 from generator.resources import data_dir
 
@@ -112,7 +113,7 @@ def template_context(view: dict[str, Any]) -> dict[str, Any]:
     return {
         **view,
         "toc": table_of_contents(view),
-        "timeline": timeline.charts(view, timeline.PDF),
+        "timeline": timeline.charts(view, PDF_LOOK),
         "control_anchors": {c["id"]: c["anchor"] for c in view["controls"]},
         "toc_pages": None,  # page numbers come from target-counter(), except in a frame
     }

@@ -28,6 +28,7 @@ from generator.errors import BuildError
 from generator.render import timeline
 from generator.render.portal import badges
 from generator.render.portal.labels import label, relative_url, slug
+from generator.render.portal.timeline_look import PORTAL as PORTAL_LOOK
 from generator.render.portal.views import age_days
 
 # Bidirectional and invisible format characters can make text read differently than it is
@@ -94,7 +95,7 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
         anchor=_anchor,
     )
     env.globals.update(
-        link=_link, age_days=age_days, timeline_charts=lambda m: timeline.charts(m, timeline.PORTAL)
+        link=_link, age_days=age_days, timeline_charts=lambda m: timeline.charts(m, PORTAL_LOOK)
     )
     return env
 
