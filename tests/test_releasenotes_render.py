@@ -374,7 +374,7 @@ def test_the_plain_text_shortcut_agrees_with_python_markdown(notes):
         assert richtext.markdown_of(text) == richtext.to_markdown(full), repr(text)
         assert richtext.html_of(text) == richtext.to_html(full), repr(text)
         assert richtext.to_html(richtext.parse(text)) == richtext.to_html(full), repr(text)
-        shortcut += richtext.plain_paragraphs(richtext.visible(text)) is not None
-    real_shortcut = sum(richtext.plain_paragraphs(richtext.visible(x)) is not None for x in real)
+        shortcut += richtext.plain_parts(richtext.visible(text)) is not None
+    real_shortcut = sum(richtext.plain_parts(richtext.visible(x)) is not None for x in real)
     assert real_shortcut / len(real) > 0.9  # the reason for the shortcut: most notes are plain
     assert shortcut - real_shortcut > 150  # and the random text did exercise it

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import html
 
+from generator.releasenotes.fastpath import plain_parts, simple_tree
 from generator.releasenotes.mdwriter import (
+    MD_SPECIAL,
     code_span,
     escape_inline,
     escape_line_starts,
@@ -31,8 +33,6 @@ from generator.releasenotes.notetree import (
     Element,
     image_link,
     markdown_tree,
-    parse,
-    plain_paragraphs,
     safe_url,
     visible,
 )
@@ -46,46 +46,49 @@ __all__ = [
     "markdown_of",
     "markdown_tree",
     "parse",
-    "plain_paragraphs",
+    "plain_parts",
     "safe_url",
+    "simple_tree",
     "to_html",
     "to_markdown",
     "visible",
 ]
 
 
+def parse(text: str) -> Element:
+    """Untrusted Markdown as an allowlisted tree (the root's children are the blocks)."""
+    text = visible(text)
+    tree = simple_tree(text)
+    return markdown_tree(text) if tree is None else tree
+
+
 def markdown_of(text: str) -> str:
     """Untrusted note Markdown as safe Markdown: ``to_markdown(parse(text))``, faster."""
     text = visible(text)
-    paragraphs = plain_paragraphs(text)
-    if paragraphs is None:
-        return to_markdown(markdown_tree(text))
-    blocks = []
-    for parts in paragraphs:
-        inline = "".join(
-            code_span(part) if index % 2 else md_escape(part) for index, part in enumerate(parts)
-        )
-        blocks.append(escape_line_starts(inline))
-    return "\n\n".join(blocks)
+    parts = plain_parts(text)
+    if parts is None:
+        return to_markdown(parse(text))
+    # One test for the whole text spares escaping each part when nothing needs it (the rule).
+    if MD_SPECIAL.search(text):
+        parts[0::2] = [md_escape(part) for part in parts[0::2]]
+    parts[1::2] = [code_span(code) for code in parts[1::2]]
+    # Line starts can be escaped once for all paragraphs: a code span never starts with a marker.
+    return escape_line_starts("".join(parts))
 
 
 def html_of(text: str) -> str:
     """Untrusted note Markdown as safe HTML: ``to_html(parse(text))``, faster."""
     text = visible(text)
-    paragraphs = plain_paragraphs(text)
-    if paragraphs is None:
-        return to_html(markdown_tree(text))
-    return "\n".join(
-        "<p>"
-        + "".join(
-            f"<code>{html.escape(part, quote=False)}</code>"
-            if index % 2
-            else html.escape(part, quote=False)
-            for index, part in enumerate(parts)
-        )
-        + "</p>"
-        for parts in paragraphs
-    )
+    parts = plain_parts(text)
+    if parts is None:
+        return to_html(parse(text))
+    if not parts:
+        return ""
+    if "&" in text or ">" in text:  # no "<": plain text has none
+        parts = [html.escape(part, quote=False) for part in parts]
+    parts[1::2] = [f"<code>{code}</code>" for code in parts[1::2]]
+    # Paragraphs are separated by exactly one blank line, which neither escaping nor code has.
+    return "<p>" + "".join(parts).replace("\n\n", "</p>\n<p>") + "</p>"
 
 
 # -- HTML ---------------------------------------------------------------------------------------
