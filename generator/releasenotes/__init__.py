@@ -1,7 +1,8 @@
 """meshcloud release notes: the parser, the data model and meshStack version ordering."""
 
+from generator.releasenotes.loader import load_release_notes
 from generator.releasenotes.model import AUDIENCES, ReleaseNote, Ticket
-from generator.releasenotes.parser import ReleaseNoteError, load_release_notes, parse_release_note
+from generator.releasenotes.parser import ReleaseNoteError, parse_release_note
 from generator.releasenotes.versions import (
     is_calendar_version,
     normalize_version,

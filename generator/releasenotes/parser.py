@@ -6,22 +6,21 @@ drift and reports, all at once, only what it genuinely cannot read.
 
 from __future__ import annotations
 
-import dataclasses
+import bisect
 import datetime as dt
-import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from generator.releasenotes.model import AUDIENCES, ReleaseNote, Ticket
-from generator.releasenotes.versions import normalize_version, version_key
+from generator.releasenotes.versions import normalize_version
 
 MAX_BYTES = 2 * 1024 * 1024  # the largest real note is under 10 kB; anything this big is not a note
 
 Problem = tuple[str, int, str]  # (path, 1-based line or 0 for the whole file, message)
 
-_log = logging.getLogger(__name__)
 
 # Only anchored or linear patterns below: notes are untrusted input, lines can be 2 MB long.
 _HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*))?")
@@ -46,6 +45,7 @@ _AUDIENCE_SPELLINGS = {
     spelling: name for name in AUDIENCES for spelling in (name.casefold(), name.casefold() + "s")
 }
 _SUBSECTIONS = {"description": "description", "how to use": "how_to_use"}
+_MARKS = frozenset("#`~<")  # first characters (after whitespace) of the lines _scan looks at
 
 
 class ReleaseNoteError(Exception):
@@ -68,6 +68,7 @@ class _Doc:
     lines: list[str]
     problems: list[Problem] = field(default_factory=list)
     headings: dict[int, tuple[int, str]] = field(default_factory=dict)  # index: (level, text)
+    subsections: dict[int, str] = field(default_factory=dict)  # heading index: Ticket field
     in_code: set[int] = field(default_factory=set)
     truncate: int | None = None  # index of the <!--truncate--> line
     details: tuple[int, int] | None = None  # (index, level) of the "Ticket Details" heading
@@ -78,64 +79,49 @@ class _Doc:
 
 def parse_release_note(path: Path, text: str | None = None) -> ReleaseNote:
     """Parse one note; `text` (if given) is used instead of reading `path`."""
-    return _parse(path, text)[0]
+    if text is None:
+        text = decode_note(str(path), read_note(path))
+    return parse_note(path, text)[0]
 
 
-def load_release_notes(folder: Path) -> list[ReleaseNote]:
-    """Every note in `folder` (not recursive), ordered by version_key."""
-    if not folder.is_dir():
-        raise ReleaseNoteError([(str(folder), 0, "release-note folder does not exist")])
-    problems: list[Problem] = []
-    parsed: list[tuple[ReleaseNote, int]] = []
-    for path in sorted(folder.iterdir()):
-        if _is_note_file(path):
-            try:
-                parsed.append(_parse(path, None))
-            except ReleaseNoteError as exc:
-                problems.extend(exc.problems)
-    notes = _without_duplicates(parsed, problems)
-    if problems:
-        raise ReleaseNoteError(problems)
-    return sorted(notes, key=lambda note: version_key(note.version, note.date))
-
-
-def _is_note_file(path: Path) -> bool:
-    # Dot files are editor backups and lock files, not published notes.
-    name = path.name.lower()
-    return name.endswith(".md") and name != "readme.md" and name[0] != "." and path.is_file()
-
-
-def _without_duplicates(
-    parsed: list[tuple[ReleaseNote, int]], problems: list[Problem]
-) -> list[ReleaseNote]:
-    # The published archive holds one note twice under two file names (2025.13.0); an identical
-    # copy is harmless, a different note claiming the same version is not.
-    first: dict[str, ReleaseNote] = {}
-    for note, title_line in parsed:
-        seen = first.setdefault(note.version, note)
-        if seen is note:
-            continue
-        if dataclasses.replace(note, path=seen.path) == seen:
-            _log.warning("%s: skipped, identical copy of %s", note.path, seen.path)
-        else:
-            message = f"duplicate version {note.version} (also in {seen.path})"
-            problems.append((note.path, title_line, message))
-    return list(first.values())
-
-
-def _parse(path: Path, text: str | None) -> tuple[ReleaseNote, int]:
+def read_note(path: Path) -> bytes:
+    """The file's bytes; ReleaseNoteError if it cannot be read or is too large to be a note."""
     name = str(path)
-    text = _read(path) if text is None else _checked_size(name, text)
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise ReleaseNoteError([(name, 0, "file is larger than 2 MB")])
+        return path.read_bytes()
+    except OSError as exc:
+        raise ReleaseNoteError([(name, 0, f"cannot read file: {exc.strerror or exc}")]) from None
+
+
+def decode_note(name: str, data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        message = f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        raise ReleaseNoteError([(name, line, message)]) from None
+
+
+def parse_note(path: Path, text: str) -> tuple[ReleaseNote, int]:
+    """(the note, the 1-based line of its title) or ReleaseNoteError with all its problems."""
+    name = str(path)
+    # Most texts are far below the limit even at 4 bytes a character: skip the encoding then.
+    if len(text) * 4 > MAX_BYTES and len(text.encode("utf-8", "replace")) > MAX_BYTES:
+        raise ReleaseNoteError([(name, 0, "file is larger than 2 MB")])
     text = text.removeprefix("\ufeff")
     # Normalise CRLF/CR, and trailing whitespace which only ever occurs as editing noise.
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [line.rstrip() for line in text.split("\n")]
     doc = _Doc(name, lines)
     fields, body, has_front_matter = _front_matter(doc)
     version, title, title_line = _version(doc, fields, has_front_matter)
     date = _date(doc, fields, path.name)
     _scan(doc, body)
     # The summary ends at the truncate marker, else at the ticket details, else at any heading.
-    ends = (doc.truncate, doc.details[0] if doc.details else None, min(doc.headings, default=None))
+    ends = (doc.truncate, doc.details[0] if doc.details else None, next(iter(doc.headings), None))
     end = next((index for index in ends if index is not None), len(doc.lines))
     summary, period_start, period_end = _summary(doc, body, end)
     tickets = _tickets(doc, body)
@@ -143,29 +129,6 @@ def _parse(path: Path, text: str | None) -> tuple[ReleaseNote, int]:
         raise ReleaseNoteError(doc.problems)
     note = ReleaseNote(version, title, date, period_start, period_end, summary, tickets, name)
     return note, title_line
-
-
-def _read(path: Path) -> str:
-    name = str(path)
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise ReleaseNoteError([(name, 0, "file is larger than 2 MB")])
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ReleaseNoteError([(name, 0, f"cannot read file: {exc.strerror or exc}")]) from None
-    try:
-        return _checked_size(name, data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        message = f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
-        raise ReleaseNoteError([(name, line, message)]) from None
-
-
-def _checked_size(name: str, text: str) -> str:
-    # Most texts are far below the limit even at 4 bytes a character: skip the encoding then.
-    if len(text) * 4 > MAX_BYTES and len(text.encode("utf-8", "replace")) > MAX_BYTES:
-        raise ReleaseNoteError([(name, 0, "file is larger than 2 MB")])
-    return text
 
 
 def _front_matter(doc: _Doc) -> tuple[dict[str, tuple[str, int]], int, bool]:
@@ -234,25 +197,31 @@ def _iso_date(text: str) -> str | None:
 
 def _scan(doc: _Doc, start: int) -> None:
     """Record headings and the truncate marker, ignoring anything inside fenced code."""
+    lines = doc.lines
     fence, fence_start = "", 0
-    for index in range(start, len(doc.lines)):
-        line = doc.lines[index]
+    # Only a line starting (after whitespace) with one of _MARKS can be a heading, a fence or the
+    # truncate marker; testing that first spares three regexes on most of a note's lines.
+    for index in [i for i in range(start, len(lines)) if lines[i].lstrip()[:1] in _MARKS]:
+        line = lines[index]
         if fence:
-            doc.in_code.add(index)
             if line.strip().startswith(fence) and not line.strip().strip(fence[0]):
+                doc.in_code.update(range(fence_start, index + 1))
                 fence = ""
             continue
-        if match := _FENCE.match(line):
-            fence, fence_start = match[1], index
-            doc.in_code.add(index)
-        elif match := _HEADING.fullmatch(line):
+        if match := _HEADING.fullmatch(line):
             level, text = len(match[1]), _heading_text(match[2] or "")
             doc.headings[index] = (level, text)
-            if doc.details is None and _section_name(text) == "ticket details":
+            name = _section_name(text)
+            if name in _SUBSECTIONS:
+                doc.subsections[index] = _SUBSECTIONS[name]
+            elif doc.details is None and name == "ticket details":
                 doc.details = index, level
+        elif match := _FENCE.match(line):
+            fence, fence_start = match[1], index
         elif doc.truncate is None and _TRUNCATE.fullmatch(line.strip()):
             doc.truncate = index
     if fence:
+        doc.in_code.update(range(fence_start, len(lines)))
         doc.report(fence_start, "code block is never closed; the rest of the file is unreadable")
 
 
@@ -267,8 +236,11 @@ def _heading_text(text: str) -> str:
 def _without_line_break(value: str) -> str:
     # endswith, not a "(<br>)*$" regex, which backtracks quadratically on long lines.
     value = value.strip()
-    mark = next((m for m in _LINE_BREAKS if value.lower().endswith(m)), "")
-    return value[: len(value) - len(mark)].strip()
+    lowered = value.lower()
+    for mark in _LINE_BREAKS:
+        if lowered.endswith(mark):
+            return value[: len(value) - len(mark)].strip()
+    return value
 
 
 def _section_name(text: str) -> str:
@@ -297,64 +269,90 @@ def _tickets(doc: _Doc, body: int) -> tuple[Ticket, ...]:
         start, outer = doc.details[0] + 1, doc.details[1]
     else:
         start, outer = (body if doc.truncate is None else doc.truncate + 1), 0
-    area = sorted(i for i in doc.headings if i >= start)
-    end = next((i for i in area if doc.headings[i][0] <= outer), len(doc.lines))
+    order = list(doc.headings)  # ascending: _scan records them in line order
+    area = order[bisect.bisect_left(order, start) :]
+    end = len(doc.lines)
+    for position, index in enumerate(area):
+        if doc.headings[index][0] <= outer:
+            area, end = area[:position], index
+            break
     # The shallowest heading that is not "Description"/"How to use" is the ticket level, whatever
     # level the note happens to use for it.
-    candidates = [
-        i for i in area if i < end and _section_name(doc.headings[i][1]) not in _SUBSECTIONS
-    ]
-    level = min((doc.headings[i][0] for i in candidates), default=0)
-    starts = [i for i in candidates if doc.headings[i][0] == level]
-    if not starts:
+    levels = [(doc.headings[i][0], i) for i in area if i not in doc.subsections]
+    if not levels:
         return ()  # a release without ticket sections (e.g. a maintenance release)
-    tickets = (_ticket(doc, s, e) for s, e in zip(starts, [*starts[1:], end], strict=True))
-    return tuple(ticket for ticket in tickets if ticket is not None)
+    level = min(levels)[0]
+    starts = [i for heading_level, i in levels if heading_level == level]
+    tickets = []
+    for ticket_start, ticket_end in zip(starts, [*starts[1:], end], strict=True):
+        inner = area[bisect.bisect_right(area, ticket_start) : bisect.bisect_left(area, ticket_end)]
+        ticket = _ticket(doc, ticket_start, ticket_end, inner)
+        if ticket is not None:
+            tickets.append(ticket)
+    return tuple(tickets)
 
 
-def _ticket(doc: _Doc, start: int, end: int) -> Ticket | None:
+def _ticket(doc: _Doc, start: int, end: int, headings: list[int]) -> Ticket | None:
+    """The ticket from its heading at `start` to `end`; `headings` are those in between."""
     title = doc.headings[start][1]
     if not title:
         doc.report(start, "ticket heading has no title")
         return None
-    audiences: set[str] = set()
+    lines = doc.lines
+    audiences: frozenset[str] = frozenset()
     components: list[str] = []
     parts: dict[str, list[str]] = {"description": [], "how_to_use": []}
-    part, in_header, has_audience = "description", True, False
-    for index in range(start + 1, end):
-        line = doc.lines[index]
-        heading = doc.headings.get(index)
-        if heading is not None:
-            in_header = False  # metadata only counts before the first sub-heading
-            name = _SUBSECTIONS.get(_section_name(heading[1]))
-            if name is not None:
-                part = name
-                continue
-        elif in_header and index not in doc.in_code and (meta := _META.fullmatch(line.strip())):
+    has_audience = False
+    # Metadata only counts before the first sub-heading.
+    for index in range(start + 1, headings[0] if headings else end):
+        line = lines[index]
+        if index not in doc.in_code and (meta := _META.fullmatch(line.strip())):
             value = _without_line_break(meta[2])
             if meta[1].lower() == "component":
                 components += [value] if value else []
             else:
                 audiences |= _audiences(doc, index, title, value)
                 has_audience = has_audience or bool(value.strip(", "))
-            continue
-        parts[part].append(line)
+        else:
+            parts["description"].append(line)
+    # Each sub-heading's text runs to the next one; "Description" and "How to use" switch the
+    # part they go to, any other sub-heading stays in the text.
+    part = "description"
+    for heading, text_end in zip(headings, [*headings[1:], end][: len(headings)], strict=True):
+        if heading in doc.subsections:
+            part = doc.subsections[heading]
+        else:
+            parts[part].append(lines[heading])
+        parts[part] += lines[heading + 1 : text_end]
     # Unknown values are already reported; "no audience" is for a missing or empty line.
     if not has_audience:
         doc.report(start, f"ticket {_quote(title)} has no audience")
     how_to_use = "\n".join(parts["how_to_use"]).strip("\n")
+    # Positional: keyword arguments make a frozen dataclass noticeably slower to build.
     return Ticket(
-        title=title,
-        audiences=tuple(name for name in AUDIENCES if name in audiences),
-        component=", ".join(components) or None,
-        description="\n".join(parts["description"]).strip("\n"),
-        how_to_use=how_to_use or None,
-        line=start + 1,
+        title,
+        _in_order(audiences),
+        ", ".join(components) or None,
+        "\n".join(parts["description"]).strip("\n"),
+        how_to_use or None,
+        start + 1,
     )
 
 
-def _audiences(doc: _Doc, index: int, title: str, value: str) -> set[str]:
+def _audiences(doc: _Doc, index: int, title: str, value: str) -> frozenset[str]:
+    found, unknown = _read_audiences(value)
+    for item in unknown:
+        expected = ", ".join(AUDIENCES)
+        message = f"unknown audience {_quote(item)} in ticket {_quote(title)}"
+        doc.report(index, f"{message} (expected {expected})")
+    return found
+
+
+@lru_cache(maxsize=256)  # a few spellings recur on every ticket of every note
+def _read_audiences(value: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """(the audiences named in an audience line, the items that name none, as written)."""
     found: set[str] = set()
+    unknown: list[str] = []
     for item in value.split(","):
         spelling = " ".join(item.split()).casefold()
         if not spelling:
@@ -362,10 +360,13 @@ def _audiences(doc: _Doc, index: int, title: str, value: str) -> set[str]:
         if spelling in _AUDIENCE_SPELLINGS:
             found.add(_AUDIENCE_SPELLINGS[spelling])
         else:
-            expected = ", ".join(AUDIENCES)
-            message = f"unknown audience {_quote(item.strip())} in ticket {_quote(title)}"
-            doc.report(index, f"{message} (expected {expected})")
-    return found
+            unknown.append(item.strip())
+    return frozenset(found), tuple(unknown)
+
+
+@lru_cache(maxsize=16)  # one entry per subset of AUDIENCES
+def _in_order(audiences: frozenset[str]) -> tuple[str, ...]:
+    return tuple(name for name in AUDIENCES if name in audiences)
 
 
 def _quote(text: str) -> str:

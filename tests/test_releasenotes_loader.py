@@ -1,0 +1,116 @@
+"""load_release_notes with a cache: the same notes as without one, and every problem still found."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.releasenotes import ReleaseNoteError, load_release_notes, loader
+
+REAL_NOTES = Path(__file__).resolve().parents[2] / "shared" / "data" / "meshstack-release-notes"
+
+NOTE = """\
+---
+title: Release {version}
+---
+
+Release period: 2025-12-17 to 2025-12-24
+<!--truncate-->
+
+## Ticket Details
+### A ticket
+**Audience:** User<br>
+
+#### Description
+{text}
+"""
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    notes = tmp_path / "notes"
+    shutil.copytree(REAL_NOTES, notes)
+    return notes
+
+
+def quietly(folder: Path, cache_dir: Path | None) -> list:
+    logging.disable(logging.WARNING)  # the published archive holds one note twice
+    try:
+        return load_release_notes(folder, cache_dir=cache_dir)
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+def test_cached_notes_equal_parsed_ones_and_are_not_parsed_again(folder, tmp_path, monkeypatch):
+    plain = quietly(folder, None)
+    cache_dir = tmp_path / "cache"
+    assert quietly(folder, cache_dir) == plain  # parses, then writes the cache
+    assert len(list((cache_dir / "release-notes").glob("*.pickle"))) == 1
+
+    def no_parsing(*args):
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(loader, "parse_note", no_parsing)
+    assert quietly(folder, cache_dir) == plain
+
+
+def test_a_changed_note_is_parsed_again(tmp_path):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "2025-12-17-Release-0.md").write_text(NOTE.format(version="2025.55.0", text="Old."))
+    cache_dir = tmp_path / "cache"
+    assert load_release_notes(folder, cache_dir)[0].tickets[0].description == "Old."
+    (folder / "2025-12-17-Release-0.md").write_text(NOTE.format(version="2025.55.0", text="New."))
+    assert load_release_notes(folder, cache_dir)[0].tickets[0].description == "New."
+    (folder / "2025-12-24-Release-0.md").write_text(NOTE.format(version="2025.56.0", text="x"))
+    assert [n.version for n in load_release_notes(folder, cache_dir)] == ["2025.55.0", "2025.56.0"]
+
+
+def test_problems_are_reported_on_every_run(tmp_path):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "2025-12-17-Release-0.md").write_text(NOTE.format(version="2025.55.0", text="x"))
+    (folder / "2025-12-24-Release-0.md").write_text(NOTE.format(version="2025.60", text="x"))
+    (folder / "2025-12-25-Release-0.md").write_text(NOTE.format(version="2025.55.0", text="y"))
+    for _ in range(2):
+        with pytest.raises(ReleaseNoteError) as caught:
+            load_release_notes(folder, tmp_path / "cache")
+        assert [
+            (Path(path).name, line, message) for path, line, message in caught.value.problems
+        ] == [
+            ("2025-12-24-Release-0.md", 2, "no version (N.N.N) in title 'Release 2025.60'"),
+            (
+                "2025-12-25-Release-0.md",
+                2,
+                f"duplicate version 2025.55.0 (also in {folder / '2025-12-17-Release-0.md'})",
+            ),
+        ]
+
+
+def test_the_folder_named_another_way_gives_its_own_paths(folder, tmp_path, monkeypatch):
+    cache_dir = tmp_path / "cache"
+    quietly(folder, cache_dir)
+    monkeypatch.chdir(tmp_path)
+    relative = quietly(Path("notes"), cache_dir)
+    assert relative == quietly(Path("notes"), None)
+    assert relative[0].path == str(Path("notes") / Path(relative[0].path).name)
+
+
+def test_an_unreadable_or_outdated_cache_is_ignored_and_rewritten(folder, tmp_path, monkeypatch):
+    plain = quietly(folder, None)
+    cache_dir = tmp_path / "cache"
+    quietly(folder, cache_dir)
+    (cache_file,) = (cache_dir / "release-notes").glob("*.pickle")
+    cache_file.write_bytes(b"not a pickle")
+    assert quietly(folder, cache_dir) == plain
+    assert cache_file.read_bytes() != b"not a pickle"
+    # Other parser code: nothing it parsed is reused.
+    monkeypatch.setattr(loader, "_parser_digest", lambda: "another parser")
+    calls = []
+    real_parse = loader.parse_note
+    monkeypatch.setattr(loader, "parse_note", lambda *args: calls.append(1) or real_parse(*args))
+    assert quietly(folder, cache_dir) == plain
+    assert len(calls) == len(plain) + 1  # the duplicate copy is parsed too
