@@ -35,6 +35,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's generator
+
 EVERY = 50  # commits per production release tag
 START = dt.datetime(2014, 1, 1, tzinfo=dt.UTC)
 _VOCABULARY = (
@@ -247,18 +249,20 @@ def in_process_phases(root: Path) -> list[tuple[str, Timing]]:
         phases.append((name, Timing(now[0] - clock[0], now[1] - clock[1])))
         clock = now
 
+    gc.disable()  # as the CLI does for the whole command
     config = load_config(root / "meshcomply.yml")
     installation = config.installations[0]
     lap("load meshcomply.yml")
-    notes = load_release_notes(config.release_notes)
-    lap(f"parse {len(notes)} notes (parser)")
     shutil.rmtree(root / ".phase-cache", ignore_errors=True)
+    notes = load_release_notes(config.release_notes, cache_dir=root / ".phase-cache")
+    lap(f"parse {len(notes)} notes, cold")
+    notes = load_release_notes(config.release_notes, cache_dir=root / ".phase-cache")
+    lap("load notes, warm cache")
     history = read_history(installation, config.period, cache_dir=root / ".phase-cache")
     lap(f"read history, cold ({len(history.commits)} commits)")
     history = read_history(installation, config.period, cache_dir=root / ".phase-cache")
     lap("read history, warm cache")
-    model = _model(installation.name, history, history_sections(history))
-    gc.freeze()  # as the CLI does
+    model = _model(installation.name, history, history_sections(history, environment="production"))
     lap(f"evidence-model part ({len(model['changes'])} changes)")
     view = release_view(model, notes, "production")
     lap(f"join ({len(view.versions)} rollouts)")
@@ -268,6 +272,7 @@ def in_process_phases(root: Path) -> list[tuple[str, Timing]]:
     lap("render HTML")
     render_atom(view)
     lap("render Atom")
+    gc.enable()
     return phases
 
 
@@ -310,7 +315,10 @@ def main() -> None:
         command += ["release-notes", "--config", str(root / "meshcomply.yml")]
         command += ["--installation", "bench", "--environment", "production"]
         command += ["--format", "md", "--out", str(root / "release-notes.md")]
-        env = {**os.environ, "MESHCOMPLY_CACHE": str(root / ".cache")}
+        # The code of this checkout, not whatever version of meshcomply is installed.
+        checkout = str(Path(__file__).resolve().parents[1])
+        path = os.pathsep.join(p for p in (checkout, os.environ.get("PYTHONPATH")) if p)
+        env = {**os.environ, "MESHCOMPLY_CACHE": str(root / ".cache"), "PYTHONPATH": path}
         print(
             ratios(
                 "meshcomply release-notes, cold cache", timed(command, root, env), git_log, cliff

@@ -114,3 +114,9 @@ def test_an_unreadable_or_outdated_cache_is_ignored_and_rewritten(folder, tmp_pa
     monkeypatch.setattr(loader, "parse_note", lambda *args: calls.append(1) or real_parse(*args))
     assert quietly(folder, cache_dir) == plain
     assert len(calls) == len(plain) + 1  # the duplicate copy is parsed too
+
+
+def test_a_cache_folder_that_cannot_be_written_is_no_reason_to_fail(folder, tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would go\n")
+    assert quietly(folder, blocked) == quietly(folder, None)

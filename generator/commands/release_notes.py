@@ -126,6 +126,7 @@ def _period_for(
 def _notes(notes_dir: Path | None, config: Config) -> list[ReleaseNote]:
     from generator.catalog import display_path
     from generator.errors import InputError, Problem
+    from generator.history.clone import default_cache_dir
     from generator.releasenotes import ReleaseNoteError, load_release_notes
 
     folder = notes_dir or config.release_notes
@@ -135,7 +136,7 @@ def _notes(notes_dir: Path | None, config: Config) -> list[ReleaseNote]:
             f"{display_path(config.path)}"
         )
     try:
-        return load_release_notes(folder)
+        return load_release_notes(folder, cache_dir=default_cache_dir())
     except ReleaseNoteError as exc:
         # Line 0 means "the whole file"; the CLI's format has no such line, so it points at 1.
         raise InputError(

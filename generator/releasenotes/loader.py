@@ -8,6 +8,7 @@ problem is still found and reported on every run.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import logging
@@ -69,7 +70,8 @@ def load_release_notes(folder: Path, cache_dir: Path | None = None) -> list[Rele
         except ReleaseNoteError as exc:
             problems.extend(exc.problems)
     if cache is not None and _changed(known, entries):
-        cache.save(entries)
+        with contextlib.suppress(OSError):  # the cache only saves time; never a reason to fail
+            cache.save(entries)
     notes = _without_duplicates(parsed, problems)
     if problems:
         raise ReleaseNoteError(problems)

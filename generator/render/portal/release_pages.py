@@ -13,6 +13,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from generator.errors import InputError, Problem
+from generator.history.clone import default_cache_dir
 from generator.releasenotes import ReleaseNote, ReleaseNoteError, load_release_notes
 from generator.releasenotes.atom import render_atom
 from generator.releasenotes.join import release_view
@@ -44,7 +45,7 @@ def load_notes(folder: Path | None) -> list[ReleaseNote] | None:
     if folder is None:
         return None
     try:
-        return load_release_notes(folder)
+        return load_release_notes(folder, cache_dir=default_cache_dir())
     except ReleaseNoteError as exc:
         raise InputError(
             Problem(path, max(line, 1), 1, message) for path, line, message in exc.problems
