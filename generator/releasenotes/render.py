@@ -230,7 +230,8 @@ def _markdown_change(change: ConfigChange) -> str:
 
 def _finalize(value: object) -> object:
     # Markup is ours (already escaped); only untrusted plain strings lose disguising characters.
-    if isinstance(value, str) and not isinstance(value, Markup):
+    # Jinja calls this for every value shown: isprintable() settles most of them at C speed.
+    if isinstance(value, str) and not value.isprintable() and not isinstance(value, Markup):
         return richtext.visible(value)
     return value
 
@@ -248,6 +249,9 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["note_html"] = lambda text: Markup(richtext.html_of(text or ""))
     env.filters["short_sha"] = lambda sha: str(sha)[:SHORT_SHA]
+    # Filters, not globals, for what runs once per configuration change: Jinja calls a filter
+    # directly, a global function through Context.call.
+    env.filters.update(day=day, author=author, names=names)
     env.globals.update(
         title=title,
         intro=intro,
