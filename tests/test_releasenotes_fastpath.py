@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 import unicodedata
 from pathlib import Path
 
@@ -176,3 +177,12 @@ def test_md_escape_is_a_per_character_mapping():
     for _ in range(5000):
         text = "".join(rng.choices("\\`*_[]#{}<>&|a 1;\u00e9", k=rng.randint(0, 14)))
         assert md_escape(text) == text.translate(table), repr(text)
+
+
+def test_an_unclosed_backtick_on_a_long_line_is_read_in_linear_time():
+    # "`[^`]*[^`\s][^`]*`" backtracks quadratically here: minutes for this line, notes may have
+    # 2 MB lines. The fast path's form of it must not.
+    text = "`" + "word " * 100_000 + "end"
+    started = time.perf_counter()
+    assert plain_parts(text) is None and simple_tree(text) is None
+    assert time.perf_counter() - started < 5

@@ -32,8 +32,10 @@ _ENTITY = re.compile(r"&(?:#|[A-Za-z0-9]+;)")
 _UNDERSCORE = re.compile(r"_(?<![A-Za-z0-9]_)|_(?![A-Za-z0-9])")
 _NOT_TEXT = re.compile(r"[`*\[\]]|" + _ENTITY.pattern + "|" + _UNDERSCORE.pattern)
 _BLANK_LINES = re.compile(r"\n{3,}")
-# A code span not touching another backtick (Python-Markdown would read "`a`` b`" as one span).
-_CODE = r"`(?<!``)(?P<code>[^`\n]*[^`\s][^`\n]*)`(?!`)"
+# A code span not touching another backtick (Python-Markdown would read "`a`` b`" as one span),
+# holding something other than spaces. The lookahead and the possessive run keep it linear: the
+# form "[^`]*[^`\s][^`]*`" backtracks quadratically on a long line without a closing backtick.
+_CODE = r"`(?<!``)(?=[^`\n]*[^`\s])(?P<code>[^`\n]*+)`(?!`)"
 _CODE_SPAN = re.compile(_CODE)
 # Emphasis and link texts hold nothing that could be markup, and no newline.
 _PLAIN_CHAR = r"[^`*_\[\]<>&\\!#()\n\t]"

@@ -251,7 +251,8 @@ def _summary(doc: _Doc, start: int, end: int) -> tuple[str, str | None, str | No
     """(summary, period start, period end); the period line is data, not summary text."""
     lines = doc.lines[start:end]
     for offset, line in enumerate(lines):
-        match = _PERIOD.fullmatch(line.strip())
+        # Its dates hold "-": most lines can be passed over without the regex.
+        match = _PERIOD.fullmatch(line.strip()) if "-" in line else None
         if match is None:
             continue
         del lines[offset]
