@@ -40,17 +40,19 @@ _CODE_SPAN = re.compile(_CODE)
 # Emphasis and link texts hold nothing that could be markup, and no newline.
 _PLAIN_CHAR = r"[^`*_\[\]<>&\\!#()\n\t]"
 # Emphasis that can only open (after a space or at the start) and only close (before a space,
-# punctuation that ends a phrase, or the end): no flanking rule can read it differently.
-_EMPHASIS = (
-    r"(?<![^ \n])(?P<mark>\*\*?)(?P<emphasis>[A-Za-z0-9](?:" + _PLAIN_CHAR + r"*[A-Za-z0-9])?)"
-    r"(?P=mark)(?=[ \n.,;:]|\Z)"
-)
-# An inline link to an address that needs no escaping and holds nothing a title could start.
+# punctuation that ends a phrase, or the end): no flanking rule can read it differently. Every
+# alternative starts with its character and looks behind only then, so the regex skips to those
+# characters instead of trying each position of a text.
+_CONTENT = r"[A-Za-z0-9](?:" + _PLAIN_CHAR + r"*[A-Za-z0-9])?"
+_STRONG = r"\*\*(?<![^ \n]\*\*)(?P<strong>" + _CONTENT + r")\*\*(?=[ \n.,;:]|\Z)"
+_EM = r"\*(?<![^ \n]\*)(?P<em>" + _CONTENT + r")\*(?=[ \n.,;:]|\Z)"
+# An inline link (not an image) to an address that needs no escaping and holds nothing a title
+# could start.
 _LINK = (
-    r"(?<!!)\[(?P<label>[^\s`*_\[\]<>&\\!#()](?:" + _PLAIN_CHAR + r"*[^\s`*_\[\]<>&\\!#()])?)\]"
+    r"\[(?<!!\[)(?P<label>[^\s`*_\[\]<>&\\!#()](?:" + _PLAIN_CHAR + r"*[^\s`*_\[\]<>&\\!#()])?)\]"
     r"\((?P<href>https?://[A-Za-z0-9._~/?#=%+:@,;-]+)\)"
 )
-_INLINE = re.compile("|".join((_CODE, _EMPHASIS, _LINK)))
+_INLINE = re.compile("|".join((_CODE, _STRONG, _EM, _LINK)))
 
 
 def plain_parts(text: str) -> list[str] | None:
@@ -78,7 +80,7 @@ def plain_parts(text: str) -> list[str] | None:
     if "`" not in text:
         return [text]
     parts = _CODE_SPAN.split(text)
-    if any("`" in part for part in parts[0::2]):
+    if text.count("`") != len(parts) - 1:  # each span holds two backticks, its code none
         return None  # a backtick that is not a simple code span
     parts[1::2] = [part.strip() for part in parts[1::2]]
     return parts
@@ -153,9 +155,10 @@ def _inline(text: str) -> list[Element | str] | None:
             children.append(Element("code", children=[match["code"].strip()]))
         elif match["label"] is not None:
             children.append(Element("a", {"href": match["href"]}, [match["label"]]))
+        elif match["strong"] is not None:
+            children.append(Element("strong", children=[match["strong"]]))
         else:
-            tag = "strong" if len(match["mark"]) == 2 else "em"
-            children.append(Element(tag, children=[match["emphasis"]]))
+            children.append(Element("em", children=[match["em"]]))
         end = match.end()
     if end < len(text):
         piece = text[end:]

@@ -20,7 +20,6 @@ import html
 
 from generator.releasenotes.fastpath import plain_parts, simple_tree
 from generator.releasenotes.mdwriter import (
-    MD_SPECIAL,
     code_span,
     escape_inline,
     escape_line_starts,
@@ -68,8 +67,17 @@ def markdown_of(text: str) -> str:
     parts = plain_parts(text)
     if parts is None:
         return to_markdown(parse(text))
-    # One test for the whole text spares escaping each part when nothing needs it (the rule).
-    if MD_SPECIAL.search(text):
+    # A few tests of the whole text spare escaping each part when nothing needs it (the rule):
+    # plain text has none of md_escape's other characters (* [ ] < \, backticks outside code).
+    if (
+        "_" in text
+        or "#" in text
+        or "{" in text
+        or "}" in text
+        or ">" in text
+        or "&" in text
+        or "|" in text
+    ):
         parts[0::2] = [md_escape(part) for part in parts[0::2]]
     parts[1::2] = [code_span(code) for code in parts[1::2]]
     # Line starts can be escaped once for all paragraphs: a code span never starts with a marker.
