@@ -19,21 +19,19 @@ from generator.releasenotes.notetree import BLOCK_TAGS, Element, image_link, vis
 # Characters that are Markdown (or HTML, or a docs-site preprocessor) anywhere in a line. Entities
 # where a backslash escape is not understood everywhere (Python-Markdown has no "\<" or "\|"),
 # and for braces: "\{%" would still hold "{%" for Jinja or Liquid.
-# Applied with replace() in this order, which is what a per-character mapping (str.translate, 20
-# times slower) gives: backslash and "&" come first, and "#" before the braces' "&#123;", so no
-# replacement adds a character that is still to be replaced.
+# Applied with replace() in this order, which gives what a per-character mapping would
+# (str.translate, several times slower): backslash and "&" come first, and "#" before the braces'
+# "&#123;", so no replacement adds a character that is still to be replaced.
 _MD_ESCAPES = (
     ("\\", "\\\\"), ("&", "&amp;"), ("#", "\\#"),
     ("`", "\\`"), ("*", "\\*"), ("_", "\\_"), ("[", "\\["), ("]", "\\]"),
     ("{", "&#123;"), ("}", "&#125;"), ("<", "&lt;"), (">", "&gt;"), ("|", "&#124;"),
 )  # fmt: skip
-
-
-MD_SPECIAL = re.compile(r"[\\`*_\[\]#{}<>&|]")  # what md_escape replaces
+_MD_SPECIAL = re.compile(r"[\\`*_\[\]#{}<>&|]")  # what md_escape replaces
 
 
 def md_escape(text: str) -> str:
-    if MD_SPECIAL.search(text) is None:  # most texts hold none: one scan instead of 13
+    if _MD_SPECIAL.search(text) is None:  # most texts hold none: one scan instead of 13
         return text
     for char, replacement in _MD_ESCAPES:
         if char in text:
