@@ -120,3 +120,9 @@ def test_a_cache_folder_that_cannot_be_written_is_no_reason_to_fail(folder, tmp_
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the cache folder would go\n")
     assert quietly(folder, blocked) == quietly(folder, None)
+
+
+def test_without_the_parser_sources_nothing_is_cached(folder, tmp_path, monkeypatch):
+    monkeypatch.setattr(loader, "_parser_digest", lambda: "")  # as in a bytecode-only install
+    assert quietly(folder, tmp_path / "cache") == quietly(folder, None)
+    assert not (tmp_path / "cache").exists()

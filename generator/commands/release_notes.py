@@ -124,9 +124,9 @@ def _period_for(
 
 
 def _notes(notes_dir: Path | None, config: Config) -> list[ReleaseNote]:
+    from generator.cachefiles import default_cache_dir
     from generator.catalog import display_path
     from generator.errors import InputError, Problem
-    from generator.history.clone import default_cache_dir
     from generator.releasenotes import ReleaseNoteError, load_release_notes
 
     folder = notes_dir or config.release_notes

@@ -10,14 +10,11 @@ repository in the user's own cache folder; a file that cannot be read is ignored
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.history.clone import default_cache_dir
+from generator.cachefiles import default_cache_dir, read_pickle, write_pickle
 from generator.history.model import Commit
 
 FORMAT = 1
@@ -43,24 +40,11 @@ class HistoryCache:
         self.file = (cache_dir or default_cache_dir()) / "history" / f"{digest}.pickle"
 
     def load(self) -> CachedHistory:
-        try:
-            with self.file.open("rb") as handle:
-                stored = pickle.load(handle)
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError):
-            return CachedHistory()
+        stored = read_pickle(self.file)
         if not isinstance(stored, dict) or stored.get("format") != FORMAT:
             return CachedHistory()
         cached = stored.get("history")
         return cached if isinstance(cached, CachedHistory) else CachedHistory()
 
     def save(self, history: CachedHistory) -> None:
-        """Write atomically: a crash leaves the previous cache, never half a file."""
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=self.file.parent, suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                pickle.dump({"format": FORMAT, "history": history}, out, protocol=5)
-            os.replace(temp, self.file)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_pickle(self.file, {"format": FORMAT, "history": history})

@@ -8,24 +8,17 @@ remote's current state. A fetch that fails is an error, not a silent fall-back t
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 from pathlib import Path
 
 from git.cmd import Git
 from git.exc import GitCommandError
 
+from generator.cachefiles import default_cache_dir
+
 
 class CloneError(Exception):
     """A repository URL that could not be cloned or fetched; the message says why."""
-
-
-def default_cache_dir() -> Path:
-    """$MESHCOMPLY_CACHE, or ~/.cache/meshcomply."""
-    configured = os.environ.get("MESHCOMPLY_CACHE")
-    if configured:
-        return Path(configured)
-    return Path.home() / ".cache" / "meshcomply"
 
 
 def mirror_path(url: str, cache_dir: Path | None = None) -> Path:

@@ -13,11 +13,10 @@ import dataclasses
 import hashlib
 import logging
 import os
-import pickle
-import tempfile
 from functools import cache
 from pathlib import Path
 
+from generator.cachefiles import read_pickle, write_pickle
 from generator.releasenotes.model import ReleaseNote
 from generator.releasenotes.parser import (
     Problem,
@@ -45,7 +44,7 @@ def load_release_notes(folder: Path, cache_dir: Path | None = None) -> list[Rele
     """
     if not folder.is_dir():
         raise ReleaseNoteError([(str(folder), 0, "release-note folder does not exist")])
-    cache = _NoteCache(folder, cache_dir) if cache_dir is not None else None
+    cache = _NoteCache(folder, cache_dir) if cache_dir is not None and _parser_digest() else None
     known = cache.load() if cache is not None else {}
     entries: Entries = {}
     problems: list[Problem] = []
@@ -129,11 +128,7 @@ class _NoteCache:
         self.file = cache_dir / "release-notes" / f"{digest.hexdigest()[:24]}.pickle"
 
     def load(self) -> Entries:
-        try:
-            with self.file.open("rb") as handle:
-                stored = pickle.load(handle)
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError):
-            return {}
+        stored = read_pickle(self.file)
         valid = isinstance(stored, dict) and stored.get("format") == CACHE_FORMAT
         if not valid or stored.get("parser") != _parser_digest():
             return {}
@@ -141,24 +136,19 @@ class _NoteCache:
         return entries if isinstance(entries, dict) else {}
 
     def save(self, entries: Entries) -> None:
-        """Write atomically: a crash leaves the previous cache, never half a file."""
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=self.file.parent, suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                stored = {"format": CACHE_FORMAT, "parser": _parser_digest(), "entries": entries}
-                pickle.dump(stored, out, protocol=5)
-            os.replace(temp, self.file)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        stored = {"format": CACHE_FORMAT, "parser": _parser_digest(), "entries": entries}
+        write_pickle(self.file, stored)
 
 
 @cache
 def _parser_digest() -> str:
     # Any change to the parser's code invalidates what it parsed before, without a version to bump.
+    # "" (no cache) when the sources are not installed, as in a bytecode-only install.
     here = Path(__file__).parent
     digest = hashlib.sha256()
-    for name in _PARSER_SOURCES:
-        digest.update((here / name).read_bytes())
+    try:
+        for name in _PARSER_SOURCES:
+            digest.update((here / name).read_bytes())
+    except OSError:
+        return ""
     return digest.hexdigest()

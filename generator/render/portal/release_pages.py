@@ -12,8 +12,8 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from generator.cachefiles import default_cache_dir
 from generator.errors import InputError, Problem
-from generator.history.clone import default_cache_dir
 from generator.releasenotes import ReleaseNote, ReleaseNoteError, load_release_notes
 from generator.releasenotes.atom import render_atom
 from generator.releasenotes.join import release_view
