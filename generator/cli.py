@@ -1,7 +1,9 @@
 """The ``meshcomply`` command line.
 
 Each subcommand lives in its own module under ``generator/commands/`` and exposes a click command
-named ``command``; they are discovered, so adding a command is one new file.
+named ``command``, named like the module (``release_notes.py`` is ``release-notes``); they are
+discovered, so adding a command is one new file. Only the invoked command's module is imported:
+the others pull in libraries (JSON Schema, WeasyPrint, MkDocs) that would slow every start.
 
 Exit codes: 0 success (findings are results, not errors), 1 invalid input or a build that could
 not complete, 2 usage error (click's own convention).
@@ -12,6 +14,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+from functools import cache
 
 import click
 
@@ -20,6 +23,15 @@ from generator.errors import BuildError, InputError
 
 
 class _Group(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_command_modules())
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = _command_modules().get(cmd_name)
+        if module is None:
+            return None
+        return importlib.import_module(f"{commands.__name__}.{module}").command
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -34,19 +46,20 @@ class _Group(click.Group):
             ctx.exit(1)
 
 
+@cache
+def _command_modules() -> dict[str, str]:
+    """Command name -> module name, for every module in generator/commands/."""
+    return {
+        info.name.replace("_", "-"): info.name
+        for info in pkgutil.iter_modules(commands.__path__)
+        if not info.name.startswith("_")
+    }
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="meshcomply")
 def cli() -> None:
     """Audit-ready ISO/IEC 27001:2022 and 27017 evidence packs from meshStack config history."""
-
-
-def _register_commands() -> None:
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{commands.__name__}.{info.name}")
-        cli.add_command(module.command)
-
-
-_register_commands()
 
 
 def main() -> None:
