@@ -13,6 +13,7 @@ import datetime as dt
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from generator.releasenotes.model import AUDIENCES, ReleaseNote, Ticket
@@ -113,12 +114,20 @@ def _audiences(audiences: set[str] | None) -> tuple[str, ...]:
     return tuple(a for a in AUDIENCES if a in audiences)
 
 
+@lru_cache(maxsize=1 << 16)  # a few thousand versions, each asked about many times
 def _key(version: str) -> tuple[int, ...] | None:
     """The version's order key, None for what a release file held that is not N.N.N."""
     try:
         return version_key(version)[:4]
     except ValueError:
         return None
+
+
+def _ordered_key(version: str) -> tuple[int, ...]:
+    key = _key(version)
+    if key is None:
+        raise ValueError(f"not a meshStack version (expected N.N.N): {version!r}")
+    return key
 
 
 def _after(version: str, since_key: tuple[int, ...] | None) -> bool:
@@ -200,8 +209,8 @@ class VersionIndex:
 
     def between(self, old: str, new: str) -> list[str]:
         """Same answer as ``versions_between(versions, old, new)``."""
-        low = bisect_right(self.keys, version_key(old)[:4])
-        high = bisect_right(self.keys, version_key(new)[:4])
+        low = bisect_right(self.keys, _ordered_key(old))
+        high = bisect_right(self.keys, _ordered_key(new))
         return self.versions[low:high]
 
 
@@ -218,6 +227,8 @@ class _Joiner:
         self.notes = notes
         self.note_versions = VersionIndex(notes)
         self.audiences = audiences
+        self.first_selected: dict[tuple[str, ...], str | None] = {}
+        self.people: dict[tuple[str, str], Person] = {}
         self.environment = environment
         mine = [c for c in changes if environment in c.get("environments", [])]
         self.setters: dict[str, list[dict[str, Any]]] = {}  # version -> changes that set it
@@ -298,7 +309,7 @@ class _Joiner:
         note = self.notes.get(version)
         if note is None:
             return None
-        shown = [t for t in note.tickets if set(t.audiences) & set(self.audiences)]
+        shown = [t for t in note.tickets if self.shown_under(t.audiences) is not None]
         return NoteSection(
             version=note.version,
             title=note.title,
@@ -316,20 +327,19 @@ class _Joiner:
         # renderers name its other audiences), so a page never repeats a description.
         grouped: dict[tuple[str, str | None], list[TicketEntry]] = {}
         for ticket in tickets:
-            audience = next(a for a in self.audiences if a in ticket.audiences)
-            entry = TicketEntry(
-                title=ticket.title,
-                audiences=ticket.audiences,
-                component=ticket.component,
-                description=ticket.description,
-                how_to_use=ticket.how_to_use,
-                line=ticket.line,
-            )
-            grouped.setdefault((audience, ticket.component), []).append(entry)
+            audience = self.shown_under(ticket.audiences)
+            grouped.setdefault((audience, ticket.component), []).append(ticket)
         order = {a: i for i, a in enumerate(AUDIENCES)}
         # Named components sorted by name; tickets without one come last within their audience.
         keys = sorted(grouped, key=lambda k: (order[k[0]], k[1] is None, (k[1] or "").casefold()))
         return tuple(TicketGroup(a, c, tuple(grouped[(a, c)])) for a, c in keys)
+
+    def shown_under(self, audiences: tuple[str, ...]) -> str | None:
+        """The first selected audience of a ticket's, None when the filter hides the ticket."""
+        if audiences not in self.first_selected:  # few distinct tuples: computed once each
+            selected = [a for a in self.audiences if a in audiences]
+            self.first_selected[audiences] = selected[0] if selected else None
+        return self.first_selected[audiences]
 
     def staging_hours(
         self, version: str, staging: _Event | None, production: _Event | None
@@ -367,13 +377,16 @@ class _Joiner:
                 sha=change["sha"],
                 date=change["committed_at"],
                 subject=change.get("subject", ""),
-                author=_person(change.get("author")),
-                approvers=tuple(_person(p) for p in change.get("approvers", [])),
+                author=self.person(change.get("author")),
+                approvers=tuple(self.person(p) for p in change.get("approvers", [])),
             )
             for change in self.changes[low:high]
         )
 
-
-def _person(identity: dict[str, str] | None) -> Person:
-    identity = identity or {}
-    return Person(identity.get("name", ""), identity.get("email", ""))
+    def person(self, identity: dict[str, str] | None) -> Person:
+        # The same few people author and approve change after change: one Person each.
+        key = (identity.get("name", ""), identity.get("email", "")) if identity else ("", "")
+        known = self.people.get(key)
+        if known is None:
+            known = self.people[key] = Person(*key)
+        return known

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from generator.releasenotes.model import Ticket
+
 
 @dataclass(frozen=True)
 class Person:
@@ -25,14 +27,9 @@ class Rollout:
     sha: str
 
 
-@dataclass(frozen=True)
-class TicketEntry:
-    title: str
-    audiences: tuple[str, ...]  # all of the ticket's audiences, filtered or not
-    component: str | None
-    description: str  # raw, untrusted Markdown
-    how_to_use: str | None  # raw, untrusted Markdown
-    line: int  # of the ticket heading in the note file
+# A ticket is shown as its note has it (title, audiences, component, raw Markdown texts, line):
+# the view reuses the note's own record instead of copying 35,000 of them on a long history.
+TicketEntry = Ticket
 
 
 @dataclass(frozen=True)
