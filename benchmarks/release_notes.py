@@ -12,11 +12,14 @@ Builds, in a temporary folder:
 Then times, in the same run:
 - ``git log`` of the repository (output discarded): the floor for anything reading the history;
 - ``git cliff`` (PyPI package ``git-cliff``, default configuration) writing a changelog of it;
-- ``meshcomply release-notes --format md`` end to end, as a new process, with a cold history cache
-  (parse the notes, read the history, join, render), then again with the cache warm;
+- ``meshcomply release-notes --format md`` end to end, as a new process: with cold caches (the first
+  run on a machine: parse the notes, read the history, join, render), again with the caches warm
+  (nothing new), and after a new release (what an operator runs after each rollout: meshcloud
+  published one more note and the repository gained 50 commits, a staging bump and a tag, so both
+  caches are extended, not reused as they are);
 - the same pipeline in-process, phase by phase, to show where the time goes.
 
-Usage: python benchmarks/release_notes.py [--commits N] [--releases N] [--keep DIR]
+Usage: python benchmarks/release_notes.py [--commits N] [--releases N] [--keep DIR] [--no-cliff]
 """
 
 from __future__ import annotations
@@ -32,12 +35,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's generator
 
 EVERY = 50  # commits per production release tag
+NEW_RELEASES = 2  # rolled out one by one after the warm runs
 START = dt.datetime(2014, 1, 1, tzinfo=dt.UTC)
 _VOCABULARY = (
     "tenant workspace project landing zone replication building block marketplace policy",
@@ -117,30 +122,51 @@ def write_notes(folder: Path, versions: list[str]) -> None:
     folder.mkdir(parents=True)
     rng = random.Random(5000)
     for index, version in enumerate(versions):
-        day = dt.date(2000, 1, 1) + dt.timedelta(days=index * 2)
-        (folder / f"{day}-Release-{index}.md").write_text(note_text(rng, version, index))
+        write_note(folder, rng, version, index)
+
+
+def write_note(folder: Path, rng: random.Random, version: str, index: int) -> None:
+    day = dt.date(2000, 1, 1) + dt.timedelta(days=index * 2)
+    (folder / f"{day}-Release-{index}.md").write_text(note_text(rng, version, index))
 
 
 def fast_import_stream(commits: int, versions: list[str]) -> bytes:
     """A fast-import stream: `commits` commits on main and the release tags."""
-    rng = random.Random(100_000)
     releases = commits // EVERY
+
+    def release_version(release: int) -> str:
+        # Spread the rollouts over the archive, so every rollout jumps over some versions.
+        return versions[min(len(versions) - 1, (release + 1) * len(versions) // releases - 1)]
+
+    return commit_stream(range(1, commits + 1), release_version, random.Random(100_000))
+
+
+def new_release_stream(commits: int, version: str) -> bytes:
+    """One more release on top of `commits` commits: EVERY commits, a staging bump, a tag."""
+    release = commits // EVERY
+    numbers = range(commits + 1, commits + EVERY + 1)
+    return commit_stream(numbers, lambda _: version, random.Random(release), continues=True)
+
+
+def commit_stream(
+    numbers: range,
+    release_version: Callable[[int], str],
+    rng: random.Random,
+    continues: bool = False,
+) -> bytes:
+    """Commits `numbers` on main (the n-th an hour after START), tagged every EVERY commits."""
     out: list[bytes] = []
 
     def data(payload: str) -> None:
         raw = payload.encode()
         out.append(b"data %d\n" % len(raw) + raw + b"\n")
 
-    def release_version(release: int) -> str:
-        # Spread the rollouts over the archive, so every rollout jumps over some versions.
-        return versions[min(len(versions) - 1, (release + 1) * len(versions) // releases - 1)]
-
-    for n in range(1, commits + 1):
+    for n in numbers:
         when = int((START + dt.timedelta(hours=n)).timestamp())
         author = rng.choice(("Ann Operator", "Bob Builder", "Chen Wei", "Dana Approver"))
         email = author.split()[0].lower() + "@example.com"
         release, step = divmod(n, EVERY)
-        if step == EVERY // 2 and release < releases:
+        if step == EVERY // 2 and n + EVERY // 2 < numbers.stop:  # staged, later tagged
             path, content = (
                 "environments/staging/meshstack.yaml",
                 (f"meshstack:\n  version: {release_version(release)}\n"),
@@ -154,8 +180,10 @@ def fast_import_stream(commits: int, versions: list[str]) -> bytes:
         out.append(f"author {author} <{email}> {when} +0000\n".encode())
         out.append(f"committer {author} <{email}> {when} +0000\n".encode())
         data(f"{subject}\n\nApproved-by: Dana Approver <dana@example.com>\n")
-        if n > 1:
+        if n > numbers.start:
             out.append(b"from :%d\n" % (n - 1))
+        elif continues:
+            out.append(b"from refs/heads/main^0\n")
         out.append(f"M 100644 inline {path}\n".encode())
         data(content)
         if step == 0:
@@ -175,14 +203,22 @@ def make_repo(repo: Path, commits: int, versions: list[str]) -> None:
     subprocess.run(
         ["git", "init", "-q", "--initial-branch=main", str(repo)], check=True, env=git_env()
     )
-    subprocess.run(
-        ["git", "fast-import", "--quiet", "--done"],
-        cwd=repo,
-        check=True,
-        input=fast_import_stream(commits, versions),
-        env=git_env(),
-    )
+    fast_import(repo, fast_import_stream(commits, versions))
     subprocess.run(["git", "checkout", "-q", "main"], cwd=repo, check=True, env=git_env())
+
+
+def fast_import(repo: Path, stream: bytes) -> None:
+    subprocess.run(
+        ["git", "fast-import", "--quiet", "--done"], cwd=repo, check=True, input=stream,
+        env=git_env(),
+    )  # fmt: skip
+
+
+def publish_and_roll_out(root: Path, commits: int, release: int) -> None:
+    """The next release: meshcloud publishes its note, the installation stages and tags it."""
+    version = f"2100.{release + 1}.0"  # after every version of the archive
+    write_note(root / "notes", random.Random(release), version, 10_000 + release)
+    fast_import(root / "repo", new_release_stream(commits + release * EVERY, version))
 
 
 CONFIG = """\
@@ -276,10 +312,11 @@ def in_process_phases(root: Path) -> list[tuple[str, Timing]]:
     return phases
 
 
-def ratios(name: str, ours: Timing, git_log: Timing, cliff: Timing) -> str:
+def ratios(name: str, ours: Timing, git_log: Timing, cliff: Timing | None) -> str:
+    versus_cliff = f"{cliff.wall / ours.wall:5.1f}x faster than git cliff" if cliff else ""
     return (
         f"{name:<38} {ours}   {ours.wall / git_log.wall:5.1f}x git log (CPU "
-        f"{ours.cpu / git_log.cpu:5.1f}x), {cliff.wall / ours.wall:5.1f}x faster than git cliff"
+        f"{ours.cpu / git_log.cpu:5.1f}x) {versus_cliff}"
     )
 
 
@@ -288,8 +325,13 @@ def main() -> None:
     parser.add_argument("--commits", type=int, default=100_000)
     parser.add_argument("--releases", type=int, default=5_000)
     parser.add_argument("--keep", type=Path, help="Build in this (new) folder and keep it.")
+    parser.add_argument(
+        "--no-cliff",
+        action="store_true",
+        help="Skip git cliff (about 20 minutes at the default size): for development runs only.",
+    )
     args = parser.parse_args()
-    if shutil.which("git-cliff") is None:
+    if not args.no_cliff and shutil.which("git-cliff") is None:
         sys.exit("git-cliff is not installed: pip install git-cliff")
 
     root = args.keep or Path(tempfile.mkdtemp(prefix="meshcomply-bench-"))
@@ -299,7 +341,8 @@ def main() -> None:
         versions = note_versions(args.releases)
         write_notes(root / "notes", versions)
         make_repo(root / "repo", args.commits, versions)
-        end = (START + dt.timedelta(hours=args.commits + 1)).date()
+        # The period also covers the releases rolled out during the benchmark.
+        end = (START + dt.timedelta(hours=args.commits + NEW_RELEASES * EVERY + 1)).date()
         (root / "meshcomply.yml").write_text(CONFIG.format(start=START.date(), end=end))
         print(
             f"setup: {args.releases} notes, {args.commits} commits, {args.commits // EVERY} "
@@ -309,8 +352,10 @@ def main() -> None:
         repo = root / "repo"
         git_log = best_of(3, ["git", "log"], repo, git_env())
         print(f"{'git log':<38} {git_log}", flush=True)
-        cliff = timed(["git", "cliff", "--output", str(root / "CHANGELOG.md")], repo, git_env())
-        print(f"{'git cliff (default config)':<38} {cliff}", flush=True)
+        cliff = None
+        if not args.no_cliff:
+            cliff = timed(["git", "cliff", "--output", str(root / "CHANGELOG.md")], repo, git_env())
+            print(f"{'git cliff (default config)':<38} {cliff}", flush=True)
         command = [sys.executable, "-c", "from generator.cli import main; main()"]
         command += ["release-notes", "--config", str(root / "meshcomply.yml")]
         command += ["--installation", "bench", "--environment", "production"]
@@ -329,6 +374,20 @@ def main() -> None:
             ratios(
                 "meshcomply release-notes, warm cache",
                 best_of(2, command, root, env),
+                git_log,
+                cliff,
+            ),
+            flush=True,
+        )
+        # Best of two new releases: each run extends the caches the run before left.
+        after_release = []
+        for release in range(NEW_RELEASES):
+            publish_and_roll_out(root, args.commits, release)
+            after_release.append(timed(command, root, env))
+        print(
+            ratios(
+                "meshcomply release-notes, new release",
+                Timing(min(t.wall for t in after_release), min(t.cpu for t in after_release)),
                 git_log,
                 cliff,
             ),
