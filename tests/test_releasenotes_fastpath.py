@@ -179,6 +179,27 @@ def test_md_escape_is_a_per_character_mapping():
         assert md_escape(text) == text.translate(table), repr(text)
 
 
+def test_escape_text_matches_its_definition():
+    """escape_text skips the whitespace clean-up for clean printable text; same result."""
+    rng = random.Random(11)
+    alphabet = [*"ab \t\n\r\x0b\x0c\x1c\x85\u00a0\u1680\u2000\u2028\u2029\u202e\u3000*_#|{"]
+    alphabet += ["\u00e9", "\U0001f600", "  ", "\x00"]
+    for text in [
+        *HOSTILE_TEXTS,
+        *TRICKY,
+        *("".join(rng.choices(alphabet, k=rng.randint(0, 10))) for _ in range(5000)),
+    ]:
+        expected = md_escape(" ".join(richtext.visible(text).split()))
+        assert richtext.escape_text(text) == expected == richtext.escape_inline(text), repr(text)
+
+
+def test_markdown_and_html_of_is_both_at_once():
+    rng = random.Random(13)
+    for text in [*TRICKY, *(random_text(rng) for _ in range(2000))]:
+        both = richtext.markdown_and_html_of(text)
+        assert both == (richtext.markdown_of(text), richtext.html_of(text)), repr(text)
+
+
 def test_an_unclosed_backtick_on_a_long_line_is_read_in_linear_time():
     # "`[^`]*[^`\s][^`]*`" backtracks quadratically here: minutes for this line, notes may have
     # 2 MB lines. The fast path's form of it must not.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from pathlib import Path
 
@@ -108,7 +109,7 @@ def test_an_unreadable_or_outdated_cache_is_ignored_and_rewritten(folder, tmp_pa
     assert quietly(folder, cache_dir) == plain
     assert cache_file.read_bytes() != b"not a pickle"
     # Other parser code: nothing it parsed is reused.
-    monkeypatch.setattr(loader, "_parser_digest", lambda: "another parser")
+    monkeypatch.setattr(loader, "_code_digest", lambda: "another parser")
     calls = []
     real_parse = loader.parse_note
     monkeypatch.setattr(loader, "parse_note", lambda *args: calls.append(1) or real_parse(*args))
@@ -123,6 +124,85 @@ def test_a_cache_folder_that_cannot_be_written_is_no_reason_to_fail(folder, tmp_
 
 
 def test_without_the_parser_sources_nothing_is_cached(folder, tmp_path, monkeypatch):
-    monkeypatch.setattr(loader, "_parser_digest", lambda: "")  # as in a bytecode-only install
+    monkeypatch.setattr(loader, "_code_digest", lambda: "")  # as in a bytecode-only install
     assert quietly(folder, tmp_path / "cache") == quietly(folder, None)
     assert not (tmp_path / "cache").exists()
+
+
+def test_the_bytes_decide_not_the_size_or_the_time(tmp_path):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    note = folder / "2025-12-17-Release-0.md"
+    note.write_text(NOTE.format(version="2025.55.0", text="Old."))
+    cache_dir = tmp_path / "cache"
+    load_release_notes(folder, cache_dir)
+    before = note.stat()
+    note.write_text(NOTE.format(version="2025.55.0", text="New."))  # same size
+    os.utime(note, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert note.stat().st_size == before.st_size
+    assert load_release_notes(folder, cache_dir)[0].tickets[0].description == "New."
+
+
+def test_links_are_followed_and_broken_ones_skipped(tmp_path):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    elsewhere = tmp_path / "elsewhere.md"
+    elsewhere.write_text(NOTE.format(version="2025.55.0", text="Linked."))
+    (folder / "2025-12-17-Release-0.md").symlink_to(elsewhere)
+    (folder / "2025-12-24-Release-0.md").symlink_to(tmp_path / "missing.md")
+    for cache_dir in (None, tmp_path / "cache", tmp_path / "cache"):
+        (note,) = load_release_notes(folder, cache_dir)
+        assert note.tickets[0].description == "Linked."
+
+
+@pytest.fixture
+def own_sources(tmp_path, monkeypatch):
+    """A copy of the code the cache is keyed on, to change without touching the real one."""
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    for name in loader._CODE_SOURCES:
+        shutil.copy(loader._SOURCE_DIR / name, sources / name)
+    monkeypatch.setattr(loader, "_SOURCE_DIR", sources)
+    loader._code_digest.cache_clear()
+    yield sources
+    loader._code_digest.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "source",
+    # the parser, and everything that makes the texts' forms kept with the notes (textforms.py)
+    ["parser.py", "textforms.py", "richtext.py", "fastpath.py", "mdwriter.py", "notetree.py"],
+)
+def test_changed_code_invalidates_the_cache(folder, tmp_path, monkeypatch, own_sources, source):
+    cache_dir = tmp_path / "cache"
+    quietly(folder, cache_dir)
+    calls = []
+    real_parse = loader.parse_note
+    monkeypatch.setattr(loader, "parse_note", lambda *args: calls.append(1) or real_parse(*args))
+    quietly(folder, cache_dir)
+    assert calls == []
+    with (own_sources / source).open("a") as changed:
+        changed.write("\n# another version of this module\n")
+    loader._code_digest.cache_clear()
+    plain = quietly(folder, cache_dir)
+    assert len(calls) == len(plain) + 1  # every note parsed again, the duplicate copy too
+
+
+def test_another_python_markdown_invalidates_the_cache(folder, tmp_path, monkeypatch):
+    cache_dir = tmp_path / "cache"
+    loader._code_digest.cache_clear()
+    quietly(folder, cache_dir)
+    monkeypatch.setattr(loader, "_markdown_meta", lambda: b"__version__ = '99.0'")
+    loader._code_digest.cache_clear()
+    calls = []
+    real_parse = loader.parse_note
+    monkeypatch.setattr(loader, "parse_note", lambda *args: calls.append(1) or real_parse(*args))
+    try:
+        quietly(folder, cache_dir)
+    finally:
+        loader._code_digest.cache_clear()
+    assert calls
+
+
+def test_python_markdowns_version_is_part_of_the_key():
+    assert b"__version" in loader._markdown_meta()  # where Python-Markdown 3.x keeps it

@@ -1,9 +1,10 @@
 """A folder of release notes: every note parsed (parser.py), duplicates resolved, version-sorted.
 
-Parsing thousands of notes costs about a second, and published notes never change: with a
-``cache_dir``, a note whose file bytes (and parser) are unchanged since an earlier run is taken
-from a cache instead of being parsed again. Only notes that parsed cleanly are cached, so every
-problem is still found and reported on every run.
+Parsing thousands of notes costs about a second, rendering their ticket texts about as much again,
+and published notes never change: with a ``cache_dir``, a note whose file bytes are unchanged
+since an earlier run (and the code is the same) is taken from a cache, with its texts' rendered
+forms (textforms.py), instead of being parsed again. Only notes that parsed cleanly are cached,
+so every problem is still found and reported on every run.
 """
 
 from __future__ import annotations
@@ -11,12 +12,16 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import importlib.util
 import logging
 import os
+import sys
 from functools import cache
 from pathlib import Path
+from typing import TypeGuard
 
 from generator.cachefiles import read_pickle, write_pickle
+from generator.releasenotes import textforms
 from generator.releasenotes.model import ReleaseNote
 from generator.releasenotes.parser import (
     Problem,
@@ -25,77 +30,100 @@ from generator.releasenotes.parser import (
     parse_note,
     read_note,
 )
+from generator.releasenotes.textforms import NoteForms
 from generator.releasenotes.versions import version_key
 
 _log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 1
-# What a parse result depends on besides the file: the code that makes it.
-_PARSER_SOURCES = ("parser.py", "model.py", "versions.py")
+CACHE_FORMAT = 2
+# What a cached entry depends on besides the file: the code that parses the note and renders its
+# texts (with Python-Markdown's version and Python's, for html.escape and unicodedata).
+_CODE_SOURCES = (
+    "parser.py", "model.py", "versions.py",
+    "textforms.py", "richtext.py", "fastpath.py", "mdwriter.py", "notetree.py",
+)  # fmt: skip
+_SOURCE_DIR = Path(__file__).parent
 
-# file name: (digest of its bytes, the note, its title line)
-Entries = dict[str, tuple[bytes, ReleaseNote, int]]
+# file name: (the file's bytes, the note, its title line, its texts' forms). The bytes themselves,
+# not a digest: comparing them costs a tenth of hashing them, and nothing is left to chance.
+Entry = tuple[bytes, ReleaseNote, int, NoteForms | None]
+Entries = dict[str, Entry]
 
 
 def load_release_notes(folder: Path, cache_dir: Path | None = None) -> list[ReleaseNote]:
     """Every note in `folder` (not recursive), ordered by version_key.
 
-    With `cache_dir`, notes parsed in an earlier run are reused while their files are unchanged.
+    With `cache_dir`, notes parsed in an earlier run are reused while their files are unchanged,
+    and the forms of their texts are handed to the renderers (textforms.remember).
     """
     if not folder.is_dir():
         raise ReleaseNoteError([(str(folder), 0, "release-note folder does not exist")])
-    cache = _NoteCache(folder, cache_dir) if cache_dir is not None and _parser_digest() else None
+    cache = _NoteCache(folder, cache_dir) if cache_dir is not None and _code_digest() else None
     known = cache.load() if cache is not None else {}
+    names = _note_names(folder)
+    changed = known.keys() != set(names)
     entries: Entries = {}
     problems: list[Problem] = []
-    parsed: list[tuple[ReleaseNote, int]] = []
-    # Sorting names is the same order as sorting the Paths of one folder, and much faster.
-    for name in sorted(os.listdir(folder)):
-        path = folder / name
-        if not _is_note_file(path):
-            continue
+    base = str(folder)
+    for name in names:
+        # What str(folder / name) gives, without a Path per file.
+        path = name if base == "." else os.path.join(base, name)
         try:
             data = read_note(path)
-            digest = hashlib.blake2b(data, digest_size=20).digest() if cache else b""
-            cached = _cached(known.get(name), digest)
-            if cached is None:
-                note, title_line = parse_note(path, decode_note(str(path), data))
-            else:
-                note, title_line = cached
-                if note.path != str(path):  # the same folder, named another way this time
-                    note = dataclasses.replace(note, path=str(path))
-            entries[name] = (digest, note, title_line)
-            parsed.append((note, title_line))
+            entry = known.get(name)
+            if not _valid(entry, data):
+                entry = _parsed(path, data, with_forms=cache is not None)
+                changed = True
+            elif entry[1].path != path:  # the same folder, named another way this time
+                entry = (data, dataclasses.replace(entry[1], path=path), entry[2], entry[3])
+            entries[name] = entry
         except ReleaseNoteError as exc:
             problems.extend(exc.problems)
-    if cache is not None and _changed(known, entries):
+    if cache is not None and changed:
         with contextlib.suppress(OSError):  # the cache only saves time; never a reason to fail
             cache.save(entries)
-    notes = _without_duplicates(parsed, problems)
+    notes = _without_duplicates([(entry[1], entry[2]) for entry in entries.values()], problems)
     if problems:
         raise ReleaseNoteError(problems)
+    forms = {entry[1].path: entry[3] for entry in entries.values()}
+    textforms.remember((note, form) for note in notes if (form := forms[note.path]) is not None)
     return sorted(notes, key=lambda note: version_key(note.version, note.date))
 
 
-def _cached(entry: object, digest: bytes) -> tuple[ReleaseNote, int] | None:
-    # Checked, not trusted blindly: the cache is a file like any other.
-    if isinstance(entry, tuple) and len(entry) == 3 and entry[0] == digest:
-        note, title_line = entry[1], entry[2]
-        if isinstance(note, ReleaseNote) and isinstance(title_line, int):
-            return note, title_line
-    return None
+def _parsed(path: str, data: bytes, with_forms: bool) -> Entry:
+    note, title_line = parse_note(Path(path), decode_note(path, data))
+    return data, note, title_line, textforms.forms_of(note) if with_forms else None
 
 
-def _changed(known: Entries, entries: Entries) -> bool:
-    if entries.keys() != known.keys():
-        return True
-    return any(_cached(known[name], entry[0]) is None for name, entry in entries.items())
+def _note_names(folder: Path) -> list[str]:
+    # One directory scan instead of a stat per file; the names sort like the folder's Paths.
+    with os.scandir(folder) as found:
+        return sorted(item.name for item in found if _is_note_name(item.name) and _is_file(item))
 
 
-def _is_note_file(path: Path) -> bool:
+def _is_note_name(name: str) -> bool:
     # Dot files are editor backups and lock files, not published notes.
-    name = path.name.lower()
-    return name.endswith(".md") and name != "readme.md" and name[0] != "." and path.is_file()
+    lowered = name.lower()
+    return lowered.endswith(".md") and lowered != "readme.md" and name[0] != "."
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()  # follows symlinks, like Path.is_file
+    except OSError:
+        return False
+
+
+def _valid(entry: Entry | None, data: bytes) -> TypeGuard[Entry]:
+    # Checked, not trusted blindly: the cache is a file like any other.
+    return (
+        type(entry) is tuple
+        and len(entry) == 4
+        and entry[0] == data
+        and isinstance(entry[1], ReleaseNote)
+        and type(entry[2]) is int
+        and textforms.is_forms_of(entry[3], entry[1])
+    )
 
 
 def _without_duplicates(
@@ -130,25 +158,35 @@ class _NoteCache:
     def load(self) -> Entries:
         stored = read_pickle(self.file)
         valid = isinstance(stored, dict) and stored.get("format") == CACHE_FORMAT
-        if not valid or stored.get("parser") != _parser_digest():
+        if not valid or stored.get("code") != _code_digest():
             return {}
         entries = stored.get("entries")
         return entries if isinstance(entries, dict) else {}
 
     def save(self, entries: Entries) -> None:
-        stored = {"format": CACHE_FORMAT, "parser": _parser_digest(), "entries": entries}
+        stored = {"format": CACHE_FORMAT, "code": _code_digest(), "entries": entries}
         write_pickle(self.file, stored)
 
 
 @cache
-def _parser_digest() -> str:
-    # Any change to the parser's code invalidates what it parsed before, without a version to bump.
+def _code_digest() -> str:
+    # Any change to that code invalidates what it made before, without a version to bump.
     # "" (no cache) when the sources are not installed, as in a bytecode-only install.
-    here = Path(__file__).parent
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(sys.version.encode())
     try:
-        for name in _PARSER_SOURCES:
-            digest.update((here / name).read_bytes())
+        for name in _CODE_SOURCES:
+            digest.update((_SOURCE_DIR / name).read_bytes())
+        digest.update(_markdown_meta())
     except OSError:
         return ""
     return digest.hexdigest()
+
+
+def _markdown_meta() -> bytes:
+    # Python-Markdown's version file, read without importing the package (a warm run never needs
+    # it); b"" when it is not where 3.x keeps it, which still leaves a stable key.
+    spec = importlib.util.find_spec("markdown")
+    if spec is None or not spec.submodule_search_locations:
+        return b""
+    meta = Path(next(iter(spec.submodule_search_locations))) / "__meta__.py"
+    return meta.read_bytes() if meta.is_file() else b""

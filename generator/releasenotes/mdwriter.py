@@ -57,10 +57,17 @@ def escape_markdown(text: str) -> str:
     return escape_line_starts(escaped)
 
 
-@lru_cache(maxsize=16384)  # names, labels and dates repeat on every rollout of a page
-def escape_inline(text: str) -> str:
+def escape_text(text: str) -> str:
     """Untrusted text as Markdown on one line, placed after other syntax (a heading's ``##``)."""
-    return md_escape(" ".join(visible(text).split()))
+    # Printable text has no whitespace but the space (the others are control or separator
+    # characters): unless spaces are doubled or at an end, it is already one clean line.
+    if not text.isprintable() or "  " in text or text[:1] == " " or text[-1:] == " ":
+        text = " ".join(visible(text).split())
+    return md_escape(text)
+
+
+# Names, labels and dates repeat on every rollout of a page.
+escape_inline = lru_cache(maxsize=16384)(escape_text)
 
 
 def _escape_line_start(match: re.Match[str]) -> str:

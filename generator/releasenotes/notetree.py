@@ -10,9 +10,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
 from html.parser import HTMLParser
+from typing import TYPE_CHECKING
 
-import markdown
+if TYPE_CHECKING:
+    import markdown
 
 # A node is text (str) or an Element; this is the whole vocabulary the writers know.
 BLOCK_TAGS = frozenset({"p", "ul", "ol", "li", "blockquote", "pre", "hr", "heading"})
@@ -127,14 +130,21 @@ def _attributes(tag: str, attrs: dict[str, str | None]) -> dict[str, str]:
     return {}
 
 
-_MARKDOWN = markdown.Markdown(extensions=["fenced_code", "sane_lists"], output_format="html")
+@cache
+def _markdown() -> markdown.Markdown:
+    # Imported and set up on first use (about a tenth of a second): most texts take the fast path,
+    # and a run with warm caches renders none (textforms.py).
+    import markdown
+
+    return markdown.Markdown(extensions=["fenced_code", "sane_lists"], output_format="html")
 
 
 def markdown_tree(text: str) -> Element:
     """The tree through Python-Markdown and the allowlist: right for any input."""
-    _MARKDOWN.reset()
+    converter = _markdown()
+    converter.reset()
     builder = _TreeBuilder()
-    builder.feed(_MARKDOWN.convert(text))
+    builder.feed(converter.convert(text))
     builder.close()
     return builder.root
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from generator.releasenotes.model import AUDIENCES, ReleaseNote, Ticket
 from generator.releasenotes.versions import normalize_version
 
 MAX_BYTES = 2 * 1024 * 1024  # the largest real note is under 10 kB; anything this big is not a note
+_O_BINARY = getattr(os, "O_BINARY", 0)  # Windows would otherwise translate line endings
 
 Problem = tuple[str, int, str]  # (path, 1-based line or 0 for the whole file, message)
 
@@ -84,15 +86,31 @@ def parse_release_note(path: Path, text: str | None = None) -> ReleaseNote:
     return parse_note(path, text)[0]
 
 
-def read_note(path: Path) -> bytes:
+def read_note(path: str | Path) -> bytes:
     """The file's bytes; ReleaseNoteError if it cannot be read or is too large to be a note."""
     name = str(path)
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise ReleaseNoteError([(name, 0, "file is larger than 2 MB")])
-        return path.read_bytes()
+        # Plain descriptor calls: a file object costs more than reading a 4 kB note, and the
+        # size checked is the opened file's, not a name's looked up again.
+        handle = os.open(path, os.O_RDONLY | _O_BINARY)
+        try:
+            size = os.fstat(handle).st_size
+            data = _read_all(handle, size) if size <= MAX_BYTES else b""
+        finally:
+            os.close(handle)
     except OSError as exc:
         raise ReleaseNoteError([(name, 0, f"cannot read file: {exc.strerror or exc}")]) from None
+    if size > MAX_BYTES or len(data) > MAX_BYTES:
+        raise ReleaseNoteError([(name, 0, "file is larger than 2 MB")])
+    return data
+
+
+def _read_all(handle: int, size: int) -> bytes:
+    """The rest of the file, or a little more than MAX_BYTES of it."""
+    data = os.read(handle, size + 1)  # all of it, unless it grew; the next read confirms the end
+    while len(data) <= MAX_BYTES and (more := os.read(handle, 1 << 16)):
+        data += more
+    return data
 
 
 def decode_note(name: str, data: bytes) -> str:

@@ -9,13 +9,13 @@ the pages are meant for publishing. Output depends only on the view: same view, 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
+from typing import TYPE_CHECKING
 
-import jinja2
 from markupsafe import Markup
 
-from generator.releasenotes import richtext
+from generator.releasenotes import richtext, textforms
 from generator.releasenotes.join import (
     ConfigChange,
     NoteSection,
@@ -25,6 +25,9 @@ from generator.releasenotes.join import (
     VersionEntry,
 )
 from generator.resources import data_dir
+
+if TYPE_CHECKING:
+    import jinja2
 
 AUDIENCE_LABELS = {
     "User": "Users",
@@ -171,12 +174,13 @@ def render_markdown(view: ReleaseView) -> str:
     entries = list(all_entries(view))
     if not entries:
         out.append(richtext.escape_markdown(empty_text(view)))
+    tickets = _MarkdownTickets()
     for entry in entries:
         out.append(f"## {line(entry_heading(entry))}")
         out.append("\n".join(_markdown_fact(label, text, sha) for label, text, sha in facts(entry)))
         for section in entry.notes:
             if section.groups:
-                out.extend(_markdown_section(section))
+                _markdown_section(section, tickets, out)
         quiet = nothing_for_audiences(view, entry)
         if quiet:
             out.append(richtext.escape_markdown(quiet))
@@ -184,7 +188,7 @@ def render_markdown(view: ReleaseView) -> str:
             out.append(richtext.escape_markdown(missing_text(version)))
         if entry.changes:
             out.append("### Configuration changes in this release window")
-            out.append("\n".join(_markdown_change(change) for change in entry.changes))
+            out.append(_markdown_changes(entry.changes))
     out.append(f"*{line(ATTRIBUTION)}*")
     return "\n\n".join(out) + "\n"
 
@@ -196,33 +200,78 @@ def _markdown_fact(label: str, text: str, sha: str | None) -> str:
     return line
 
 
-def _markdown_section(section: NoteSection) -> list[str]:
+def _markdown_section(section: NoteSection, tickets: _MarkdownTickets, out: list[str]) -> None:
     line = richtext.escape_inline
-    out = [f"### {line(section_heading(section))}", f"*{line(section_byline(section))}*"]
+    out.append(f"### {line(section_heading(section))}")
+    out.append(f"*{line(section_byline(section))}*")
     for group in section.groups:
         out.append(f"#### {line(group_heading(group.audience, group.component))}")
-        for ticket in group.tickets:
-            out.append(f"##### {line(ticket.title)}")
-            also = other_audiences(ticket)
-            if also:
-                out.append(f"*{line(also)}*")
-            description = richtext.markdown_of(ticket.description)
+        tickets.write(group.tickets, out)
+
+
+class _MarkdownTickets:
+    """Writes tickets as Markdown, taking their texts' forms from textforms when it has them.
+
+    The forms there are what ``write`` would compute (textforms.py). A page holds tens of
+    thousands of tickets: this is the loop of the page that has to be tight.
+    """
+
+    def __init__(self) -> None:
+        self.titles = textforms.markdown_titles()
+        self.blocks = textforms.markdown_blocks()
+        self.audiences: dict[tuple[str, ...], str] = {}
+
+    def write(self, tickets: Iterable[TicketEntry], out: list[str]) -> None:
+        titles, blocks, audiences, append = self.titles, self.blocks, self.audiences, out.append
+        for ticket in tickets:
+            title = titles.get(ticket.title)
+            if title is None:
+                title = richtext.escape_inline(ticket.title)
+            append(f"##### {title}")
+            if len(ticket.audiences) > 1:
+                also = audiences.get(ticket.audiences)
+                if also is None:
+                    also = audiences[ticket.audiences] = _also(ticket)
+                append(also)
+            text = ticket.description
+            description = blocks.get(text)
+            if description is None:
+                description = richtext.markdown_of(text)
             if description:
-                out.append(description)
-            how_to_use = richtext.markdown_of(ticket.how_to_use) if ticket.how_to_use else ""
-            if how_to_use:  # may be empty when the note's text was only dropped markup
-                out.append("**How to use**")
-                out.append(how_to_use)
-    return out
+                append(description)
+            text = ticket.how_to_use
+            if text:
+                how_to_use = blocks.get(text)
+                if how_to_use is None:
+                    how_to_use = richtext.markdown_of(text)
+                if how_to_use:  # may be empty when the note's text was only dropped markup
+                    append("**How to use**")
+                    append(how_to_use)
 
 
-def _markdown_change(change: ConfigChange) -> str:
-    line = richtext.escape_inline
-    return (
-        f"- {line(day(change.date))} {richtext.code_span(change.sha[:SHORT_SHA])} "
-        f"{line(change.subject) or '(no subject)'}, by {line(author(change))}; "
-        f"approved by {line(names(change.approvers))}"
-    )
+def _also(ticket: TicketEntry) -> str:
+    return f"*{richtext.escape_inline(other_audiences(ticket) or '')}*"
+
+
+def _markdown_changes(changes: tuple[ConfigChange, ...]) -> str:
+    """One list item per change; a page holds tens of thousands, so calls are kept few."""
+    line = richtext.escape_inline  # cached: dates and people repeat
+    text = richtext.escape_text  # subjects are all different
+    lines = []
+    for change in changes:
+        sha = change.sha[:SHORT_SHA]
+        commit = f"`{sha}`" if sha.isalnum() else richtext.code_span(sha)  # code_span's shortcut
+        approvers = change.approvers
+        if len(approvers) == 1:  # the common case, without names()'s generator
+            approved = approvers[0].name or approvers[0].email or "unknown"
+        else:
+            approved = names(approvers)
+        lines.append(
+            f"- {line(day(change.date))} {commit} "
+            f"{text(change.subject) or '(no subject)'}, by {line(author(change))}; "
+            f"approved by {line(approved)}"
+        )
+    return "\n".join(lines)
 
 
 # -- HTML ---------------------------------------------------------------------------------------
@@ -236,8 +285,16 @@ def _finalize(value: object) -> object:
     return value
 
 
+def _note_html(text: str | None) -> Markup:
+    # The form remembered with the notes cache when there is one (textforms.py): the same HTML.
+    html = textforms.html_blocks().get(text or "")
+    return Markup(richtext.html_of(text or "") if html is None else html)
+
+
 @cache
 def _environment() -> jinja2.Environment:
+    import jinja2  # only HTML needs it (some 40 ms to import)
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(data_dir("templates") / "release-notes")),
         autoescape=True,
@@ -247,20 +304,24 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         finalize=_finalize,
     )
-    env.filters["note_html"] = lambda text: Markup(richtext.html_of(text or ""))
+    env.filters["note_html"] = _note_html
     env.filters["short_sha"] = lambda sha: str(sha)[:SHORT_SHA]
-    # Filters, not globals, for what runs once per configuration change: Jinja calls a filter
-    # directly, a global function through Context.call.
-    env.filters.update(day=day, author=author, names=names)
+    # Filters, not globals, for what runs once per ticket, group, section or configuration
+    # change: Jinja calls a filter directly, a global function through Context.call.
+    env.filters.update(
+        day=day,
+        author=author,
+        names=names,
+        other_audiences=other_audiences,
+        section_heading=section_heading,
+        section_byline=section_byline,
+        group_heading=lambda group: group_heading(group.audience, group.component),
+    )
     env.globals.update(
         title=title,
         intro=intro,
         empty_text=empty_text,
         facts=facts,
-        section_heading=section_heading,
-        section_byline=section_byline,
-        group_heading=group_heading,
-        other_audiences=other_audiences,
         entry_heading=entry_heading,
         all_entries=all_entries,
         day=day,

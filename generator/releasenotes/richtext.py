@@ -24,6 +24,7 @@ from generator.releasenotes.mdwriter import (
     escape_inline,
     escape_line_starts,
     escape_markdown,
+    escape_text,
     md_escape,
     to_markdown,
 )
@@ -41,7 +42,9 @@ __all__ = [
     "code_span",
     "escape_inline",
     "escape_markdown",
+    "escape_text",
     "html_of",
+    "markdown_and_html_of",
     "markdown_of",
     "markdown_tree",
     "parse",
@@ -65,8 +68,27 @@ def markdown_of(text: str) -> str:
     """Untrusted note Markdown as safe Markdown: ``to_markdown(parse(text))``, faster."""
     text = visible(text)
     parts = plain_parts(text)
+    return to_markdown(parse(text)) if parts is None else _plain_markdown(text, parts)
+
+
+def html_of(text: str) -> str:
+    """Untrusted note Markdown as safe HTML: ``to_html(parse(text))``, faster."""
+    text = visible(text)
+    parts = plain_parts(text)
+    return to_html(parse(text)) if parts is None else _plain_html(text, parts)
+
+
+def markdown_and_html_of(text: str) -> tuple[str, str]:
+    """``(markdown_of(text), html_of(text))``, reading the text once."""
+    text = visible(text)
+    parts = plain_parts(text)
     if parts is None:
-        return to_markdown(parse(text))
+        root = parse(text)
+        return to_markdown(root), to_html(root)
+    return _plain_markdown(text, parts.copy()), _plain_html(text, parts)
+
+
+def _plain_markdown(text: str, parts: list[str]) -> str:
     # A few tests of the whole text spare escaping each part when nothing needs it (the rule):
     # plain text has none of md_escape's other characters (* [ ] < \, backticks outside code).
     if (
@@ -84,12 +106,7 @@ def markdown_of(text: str) -> str:
     return escape_line_starts("".join(parts))
 
 
-def html_of(text: str) -> str:
-    """Untrusted note Markdown as safe HTML: ``to_html(parse(text))``, faster."""
-    text = visible(text)
-    parts = plain_parts(text)
-    if parts is None:
-        return to_html(parse(text))
+def _plain_html(text: str, parts: list[str]) -> str:
     if not parts:
         return ""
     if "&" in text or ">" in text:  # no "<": plain text has none
