@@ -93,19 +93,27 @@ def test_forms_from_the_cache_are_what_richtext_gives(folder, tmp_path):
     cache_dir = tmp_path / "cache"
     load(folder, cache_dir)
     notes = load(folder, cache_dir)
-    titles = textforms.markdown_titles()
-    blocks = textforms.markdown_blocks()
-    html = textforms.html_blocks()
-    texts = [x for n in notes for t in n.tickets for x in (t.description, t.how_to_use) if x]
-    assert set(titles) == {t.title for n in notes for t in n.tickets}
-    assert set(blocks) == set(html) == set(texts)
-    assert len(texts) > 1100
-    for title, form in titles.items():
-        assert form == richtext.escape_inline(title)
-    for text in texts:
-        assert blocks[text] == richtext.markdown_of(text)
-        assert html[text] == richtext.html_of(text)
-        assert (blocks[text], html[text]) == richtext.markdown_and_html_of(text)
+    tickets = [ticket for note in notes for ticket in note.tickets]
+    markdown, html = textforms.markdown_forms(), textforms.html_forms()
+    assert len(tickets) > 900
+    for ticket in tickets:
+        how_to_use = ticket.how_to_use
+        assert markdown[id(ticket)] == (
+            ticket,
+            richtext.escape_inline(ticket.title),
+            richtext.markdown_of(ticket.description),
+            richtext.markdown_of(how_to_use) if how_to_use else None,
+        )
+        assert html[id(ticket)] == (
+            ticket,
+            richtext.html_of(ticket.description),
+            richtext.html_of(how_to_use) if how_to_use else None,
+        )
+        if how_to_use:
+            assert richtext.markdown_and_html_of(how_to_use) == (
+                markdown[id(ticket)][3],
+                html[id(ticket)][2],
+            )
 
 
 def test_forms_of_other_code_are_not_used(folder, tmp_path, monkeypatch):
@@ -139,6 +147,6 @@ def test_a_cache_without_forms_is_not_used(folder, tmp_path):
 
 def test_only_the_last_folder_is_remembered(folder, tmp_path):
     load(folder, tmp_path / "cache")
-    assert textforms.markdown_blocks()
+    assert textforms.markdown_forms()
     load(folder, None)
-    assert not textforms.markdown_blocks() and not textforms.html_blocks()
+    assert not textforms.markdown_forms() and not textforms.html_forms()

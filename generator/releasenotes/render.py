@@ -217,36 +217,30 @@ class _MarkdownTickets:
     """
 
     def __init__(self) -> None:
-        self.titles = textforms.markdown_titles()
-        self.blocks = textforms.markdown_blocks()
+        self.forms = textforms.markdown_forms()
         self.audiences: dict[tuple[str, ...], str] = {}
 
     def write(self, tickets: Iterable[TicketEntry], out: list[str]) -> None:
-        titles, blocks, audiences, append = self.titles, self.blocks, self.audiences, out.append
+        forms, audiences, append = self.forms, self.audiences, out.append
         for ticket in tickets:
-            title = titles.get(ticket.title)
-            if title is None:
+            known = forms.get(id(ticket))
+            if known is not None and known[0] is ticket:
+                _, title, description, how_to_use = known
+            else:
                 title = richtext.escape_inline(ticket.title)
+                description = richtext.markdown_of(ticket.description)
+                how_to_use = richtext.markdown_of(ticket.how_to_use) if ticket.how_to_use else None
             append(f"##### {title}")
             if len(ticket.audiences) > 1:
                 also = audiences.get(ticket.audiences)
                 if also is None:
                     also = audiences[ticket.audiences] = _also(ticket)
                 append(also)
-            text = ticket.description
-            description = blocks.get(text)
-            if description is None:
-                description = richtext.markdown_of(text)
             if description:
                 append(description)
-            text = ticket.how_to_use
-            if text:
-                how_to_use = blocks.get(text)
-                if how_to_use is None:
-                    how_to_use = richtext.markdown_of(text)
-                if how_to_use:  # may be empty when the note's text was only dropped markup
-                    append("**How to use**")
-                    append(how_to_use)
+            if how_to_use:  # may be empty when the note's text was only dropped markup
+                append("**How to use**")
+                append(how_to_use)
 
 
 def _also(ticket: TicketEntry) -> str:
@@ -285,10 +279,16 @@ def _finalize(value: object) -> object:
     return value
 
 
-def _note_html(text: str | None) -> Markup:
-    # The form remembered with the notes cache when there is one (textforms.py): the same HTML.
-    html = textforms.html_blocks().get(text or "")
-    return Markup(richtext.html_of(text or "") if html is None else html)
+def _ticket_html(ticket: TicketEntry) -> tuple[Markup, Markup | None]:
+    """(description, how-to-use or None) as HTML, remembered with the notes cache when it has
+    them (textforms.py): what richtext.html_of gives."""
+    known = textforms.html_forms().get(id(ticket))
+    if known is not None and known[0] is ticket:
+        _, description, how_to_use = known
+    else:
+        description = richtext.html_of(ticket.description)
+        how_to_use = richtext.html_of(ticket.how_to_use) if ticket.how_to_use else None
+    return Markup(description), None if how_to_use is None else Markup(how_to_use)
 
 
 @cache
@@ -304,7 +304,7 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         finalize=_finalize,
     )
-    env.filters["note_html"] = _note_html
+    env.filters["ticket_html"] = _ticket_html
     env.filters["short_sha"] = lambda sha: str(sha)[:SHORT_SHA]
     # Filters, not globals, for what runs once per ticket, group, section or configuration
     # change: Jinja calls a filter directly, a global function through Context.call.

@@ -3,25 +3,26 @@
 Rendering one ticket text through richtext costs 10-20 microseconds, a page of a long history
 shows tens of thousands of them, and published notes never change. So the notes loader
 (loader.py) computes each note's forms when it parses the note, stores them in the notes cache
-beside it, and hands the forms of the notes it returns to ``remember``; the renderers look a text
-up here before rendering it (``markdown_blocks``, ``html_blocks``, ``markdown_titles``).
+beside it, and hands the forms of the notes it returns to ``remember``; the renderers look a
+ticket up here before rendering its texts (``markdown_forms``, ``html_forms``).
 
 A form is always exactly what richtext gives for that text with this code: the notes cache is
 keyed on the sources of richtext and every module it uses (loader.py), and forms computed in this
-process are computed by it. So a lookup can never change an output; a text that is not here (a
-view built from notes loaded without a cache, say) is rendered as before. Only the forms of the
-last loaded folder are kept, and the lookup tables are built on first use, one per kind, so a
-Markdown run never builds the HTML table.
+process are computed by it. So a lookup can never change an output; a ticket that is not here (a
+view built from notes loaded without a cache, say) is rendered as before. Tickets are looked up
+as objects, by identity: the view holds the notes' own Ticket records (join.py), and a table of
+object ids costs a tenth of a table of their texts to build. Only the forms of the last loaded
+folder are kept; the tables are built on first use, so a Markdown run never builds the HTML one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from itertools import chain
-from operator import attrgetter
+from operator import itemgetter
 
 from generator.releasenotes import richtext
-from generator.releasenotes.model import ReleaseNote
+from generator.releasenotes.model import ReleaseNote, Ticket
 
 # One note's forms: five tuples with one item per ticket, in the note's order (plain tuples of
 # strings: they are pickled with the note and are the cheapest thing to unpickle). A form equal
@@ -36,7 +37,7 @@ NoteForms = tuple[
 TITLES, DESCRIPTIONS_MD, HOW_TO_USE_MD, DESCRIPTIONS_HTML, HOW_TO_USE_HTML = range(5)
 
 _remembered: list[tuple[ReleaseNote, NoteForms]] = []
-_tables: dict[str, dict[str, str]] = {}  # built from _remembered on first use
+_tables: dict[str, dict[int, tuple[object, ...]]] = {}  # built from _remembered on first use
 
 
 def forms_of(note: ReleaseNote) -> NoteForms:
@@ -80,38 +81,31 @@ def forget() -> None:
     remember(())
 
 
-def markdown_titles() -> dict[str, str]:
-    """title -> ``richtext.escape_inline(title)`` for the remembered notes' tickets."""
-    table = _tables.get("titles")
-    return _table("titles", (TITLES, "title")) if table is None else table
-
-
-def markdown_blocks() -> dict[str, str]:
-    """ticket text -> ``richtext.markdown_of(text)`` for descriptions and how-to-use texts."""
+def markdown_forms() -> dict[int, tuple[Ticket, str, str, str | None]]:
+    """id(ticket) -> (ticket, title, description, how-to-use) as Markdown, for the remembered
+    notes' tickets: ``escape_inline`` of the title, ``markdown_of`` of the texts (None without
+    a how-to-use text)."""
     table = _tables.get("markdown")
     if table is None:
-        table = _table("markdown", (HOW_TO_USE_MD, "how_to_use"), (DESCRIPTIONS_MD, "description"))
-    return table
+        table = _tables["markdown"] = _table(TITLES, DESCRIPTIONS_MD, HOW_TO_USE_MD)
+    return table  # type: ignore[return-value]
 
 
-def html_blocks() -> dict[str, str]:
-    """ticket text -> ``richtext.html_of(text)`` for descriptions and how-to-use texts."""
-    table = _tables.get("html")  # called once per text by the HTML templates: kept cheap
+def html_forms() -> dict[int, tuple[Ticket, str, str | None]]:
+    """id(ticket) -> (ticket, description, how-to-use) as ``html_of`` gives them."""
+    table = _tables.get("html")
     if table is None:
-        table = _table("html", (HOW_TO_USE_HTML, "how_to_use"), (DESCRIPTIONS_HTML, "description"))
-    return table
+        table = _tables["html"] = _table(DESCRIPTIONS_HTML, HOW_TO_USE_HTML)
+    return table  # type: ignore[return-value]
 
 
-def _table(name: str, *kinds: tuple[int, str]) -> dict[str, str]:
-    # Built by C loops only (chain, attrgetter, zip): tens of thousands of entries, once a run.
-    table: dict[str, str] = {}
-    for kind, field in kinds:
-        texts = map(attrgetter(field), chain.from_iterable(n.tickets for n, _ in _remembered))
-        forms = chain.from_iterable(f[kind] for _, f in _remembered)
-        table.update(zip(texts, forms, strict=True))
-    table.pop(None, None)  # type: ignore[call-overload]  # tickets without how-to-use
-    _tables[name] = table
-    return table
+def _table(*kinds: int) -> dict[int, tuple[object, ...]]:
+    # Built by C loops only (chain, zip, map): tens of thousands of tickets, once a run. Each
+    # entry holds its ticket, so no other object can take its id while the table lives.
+    tickets = list(chain.from_iterable(note.tickets for note, _ in _remembered))
+    notes_forms = [forms for _, forms in _remembered]
+    forms = [chain.from_iterable(map(itemgetter(kind), notes_forms)) for kind in kinds]
+    return dict(zip(map(id, tickets), zip(tickets, *forms, strict=True), strict=True))
 
 
 def _same(form: str, text: str) -> str:
