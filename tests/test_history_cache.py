@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 from gitrepo import GitRepo
 
+from generator.cachefiles import write_pickle
 from generator.config import EnvironmentConfig, InstallationConfig, Period
-from generator.history import read_history, reader
+from generator.history import cache, read_history, reader
 from generator.history.cache import HistoryCache
+from generator.history.model import Commit, Identity
 
 PERIOD = Period.parse("2026-01-01..2026-03-31")
 PROD = "environments/production"
@@ -95,3 +98,83 @@ def test_a_cached_head_that_was_garbage_collected(repo, tmp_path):
     repo.commit("After gc", files={f"{PROD}/a.yaml": "a: 1\n"}, date="2026-01-22T10:00:00+00:00")
     history = read_history(installation(repo.path), PERIOD, cache_dir=tmp_path / "cache")
     assert [c.commit.subject for c in history.changes] == ["Day 10", "Day 11", "After gc"]
+
+
+def chunk_files(folder: Path) -> list[str]:
+    return sorted(path.name for path in (folder / "history").glob("*.rows"))
+
+
+def test_cached_commits_equal_parsed_ones(repo, tmp_path):
+    parsed = read_history(installation(repo.path), PERIOD, cache_dir=tmp_path / "cache")
+    loaded = HistoryCache(repo.path, tmp_path / "cache").load()
+    assert loaded.commits == parsed.commits and loaded.head == parsed.head
+    for commit in loaded.commits:
+        assert type(commit) is Commit and tuple(vars(commit)) == cache.FIELDS
+        assert hash(commit.author) == hash(Identity(commit.author.name, commit.author.email))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        loaded.commits[0].sha = "x"  # type: ignore[misc]
+
+
+def test_a_release_adds_a_chunk_and_leaves_the_stored_ones(repo, tmp_path):
+    folder = tmp_path / "cache"
+    read_history(installation(repo.path), PERIOD, cache_dir=folder)
+    first = chunk_files(folder)
+    repo.commit("Day 20", files={f"{PROD}/a.yaml": "a: 20\n"}, date="2026-01-20T10:00:00+00:00")
+    history = read_history(installation(repo.path), PERIOD, cache_dir=folder)
+    assert len(first) == 1 and first[0] in chunk_files(folder) and len(chunk_files(folder)) == 2
+    assert HistoryCache(repo.path, folder).load().commits == history.commits
+
+
+def test_a_rewritten_line_replaces_the_chunks(repo, tmp_path):
+    folder = tmp_path / "cache"
+    read_history(installation(repo.path), PERIOD, cache_dir=folder)
+    first = chunk_files(folder)
+    repo.reset_hard("HEAD~2")
+    repo.commit("Other", files={f"{PROD}/a.yaml": "a: 9\n"}, date="2026-01-21T10:00:00+00:00")
+    history = read_history(installation(repo.path), PERIOD, cache_dir=folder)
+    assert len(chunk_files(folder)) == 1 and chunk_files(folder) != first
+    assert HistoryCache(repo.path, folder).load().commits == history.commits
+
+
+def test_many_chunks_are_joined_again(repo, tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "MAX_CHUNKS", 2)
+    folder = tmp_path / "cache"
+    read_history(installation(repo.path), PERIOD, cache_dir=folder)
+    counts = []
+    for day in (20, 21, 22):
+        repo.commit(f"Day {day}", files={f"{PROD}/a.yaml": f"a: {day}\n"},
+                    date=f"2026-01-{day}T10:00:00+00:00")  # fmt: skip
+        history = read_history(installation(repo.path), PERIOD, cache_dir=folder)
+        counts.append(len(chunk_files(folder)))
+        assert HistoryCache(repo.path, folder).load().commits == history.commits
+    assert counts == [2, 1, 2]
+
+
+def test_a_missing_chunk_means_reading_the_history_again(repo, tmp_path, parsed):
+    folder = tmp_path / "cache"
+    first = read_history(installation(repo.path), PERIOD, cache_dir=folder)
+    for name in chunk_files(folder):
+        (folder / "history" / name).unlink()
+    parsed.clear()
+    again = read_history(installation(repo.path), PERIOD, cache_dir=folder)
+    assert len(parsed) == 6 and again == first
+
+
+def test_a_cache_of_another_format_is_ignored(repo, tmp_path):
+    folder = tmp_path / "cache"
+    read_history(installation(repo.path), PERIOD, cache_dir=folder)
+    state = HistoryCache(repo.path, folder)
+    write_pickle(state.file, {"format": 1, "history": state.load()})
+    assert HistoryCache(repo.path, folder).load().commits == []
+
+
+def test_a_warm_read_writes_no_cache(repo, tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    read_history(installation(repo.path), PERIOD, cache_dir=folder)
+    saved = []
+    monkeypatch.setattr(HistoryCache, "save", lambda self, history: saved.append(history))
+    read_history(installation(repo.path), PERIOD, cache_dir=folder)
+    read_history(installation(repo.path), PERIOD, cache_dir=folder, environments=["production"])
+    assert saved == []
+    read_history(installation(repo.path), Period.parse("2026-01-11..2026-03-31"), cache_dir=folder)
+    assert len(saved) == 1  # a new period's answers are kept

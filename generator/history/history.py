@@ -30,7 +30,7 @@ class InstallationHistory:
     head_date: str  # its committer date
     commits: list[Commit]  # the first-parent line of ref up to head, oldest first
     tags: list[Tag]
-    changes: list[Change]  # the population of every environment, oldest first
+    changes: list[Change]  # the population of every environment (see changes_limited_to)
     releases: list[ReleaseEvent]  # first appearance of each version per environment, oldest first
     promotions: list[Promotion]  # versions that reached staging or production in the period
     reproduce: list[ReproduceCommand]
@@ -40,11 +40,23 @@ class InstallationHistory:
     warnings: list[str] = field(default_factory=list)
     runner: GitRunner | None = field(default=None, repr=False, compare=False)
     period_start: int = 0  # index in `commits` of the first commit dated in or after the period
+    # None: `changes` holds every environment's population. Otherwise the reader was asked for
+    # these environments only, and `changes` holds just their populations (a change keeps all
+    # the environments it belongs to): counting another environment's changes in it gives 0.
+    changes_limited_to: tuple[str, ...] | None = None
+    # Population size per environment as git counted it, whatever `changes` is limited to.
+    population_sizes: dict[str, int] = field(default_factory=dict)
 
     def in_period(self, commit: Commit) -> bool:
         return self.period.contains(utc(commit.committed_at))
 
     def population(self, environment: str) -> list[Change]:
+        """An environment's changes; ValueError for one a limited history did not read."""
+        limited = self.changes_limited_to
+        if limited is not None and environment not in limited:
+            raise ValueError(
+                f"history read for {', '.join(limited)} only: no changes of '{environment}'"
+            )
         return [c for c in self.changes if environment in c.environments]
 
     def file_versions(self, path: str) -> list[FileVersion]:

@@ -30,6 +30,44 @@ def from_fields(cls: type[_T], fields: dict[str, Any]) -> _T:
     return instance
 
 
+class CommitBlank:
+    """A plain object that becomes a Commit: set every field in order, then ``__class__``.
+
+    For the hottest loops (100,000 records from the cache): a fresh plain object's attributes
+    are set at the cost of a store each and live in a dict sharing its keys with every other
+    record, which the class switch keeps. That takes half the time and half the memory of
+    filling an instance dict (from_fields; measured). The record is an ordinary Commit, equal to
+    one made by its constructor. One blank class per record type keeps the shared keys apart.
+    """
+
+    # Annotations only (no class attributes): what gets set, for readers and type checkers.
+    sha: str
+    parents: tuple[str, ...]
+    author: Identity
+    authored_at: str
+    committer: Identity
+    committed_at: str
+    subject: str
+    body: str
+    trailers: tuple[tuple[str, str], ...]
+    files: tuple[FileChange, ...]
+    signature: str
+    signature_verified: bool | None
+
+
+class ChangeBlank:
+    """A plain object that becomes a Change (see CommitBlank)."""
+
+    commit: Commit
+    environments: tuple[str, ...]
+    approvers: tuple[Identity, ...]
+    authors: tuple[Identity, ...]
+    self_approved: bool
+    signed: bool
+    verified: bool | None
+    releases: dict[str, str]
+
+
 @dataclass(frozen=True, order=True)
 class Identity:
     name: str

@@ -9,13 +9,14 @@ before the period, which changes the work git does but not the answer.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import PurePosixPath
+from typing import Any
 
 from generator.config import ApprovalConfig, EnvironmentConfig, InstallationConfig, Period
 from generator.history.gitio import GitRunner
-from generator.history.model import Change, Commit, Identity, ReproduceCommand, from_fields
+from generator.history.model import Change, ChangeBlank, Commit, Identity, ReproduceCommand
 from generator.history.trailers import CO_AUTHOR, identities, identity
 
 
@@ -100,11 +101,13 @@ def merged_authors(
         *walk,
     )  # fmt: skip
     graph: dict[str, tuple[list[str], list[Identity]]] = {}
+    shared: dict[Identity, Identity] = {}  # one object per person: a smaller cache
     fields = list(tokens)
     for start in range(0, len(fields) - 4, 5):
         sha, parents, name, email, co_authors = fields[start : start + 5]
         people = [Identity(_text(name), _text(email))]
         people += [identity(_text(v)) for v in co_authors.split(b"\x1f") if v.strip()]
+        people = [shared.setdefault(person, person) for person in people]
         graph[_text(sha).lstrip("\n")] = (_text(parents).split(), people)
     reachable: set[str] = set()
     result: dict[str, tuple[Identity, ...]] = {}
@@ -155,36 +158,68 @@ def _named(trailers: tuple[tuple[str, str], ...], keys: tuple[str, ...]) -> tupl
     return _unique(identities(trailers, keys)) if trailers else ()
 
 
+def memberships(
+    populations: dict[str, list[int]], wanted: Sequence[str] | None = None
+) -> dict[int, tuple[str, ...]]:
+    """Commit (index) -> the environments whose population holds it, in `populations` order.
+
+    With `wanted`, only the commits of those environments' populations (each still with every
+    environment it belongs to).
+    """
+    chosen = None if wanted is None else set().union(*(populations[name] for name in wanted))
+    members: dict[int, tuple[str, ...]] = {}
+    for name, indices in populations.items():
+        found = indices if chosen is None else chosen.intersection(indices)
+        single = (name,)
+        # dict and set operations instead of a loop per commit: populations run to 100,000
+        both = {index: members[index] + single for index in members.keys() & found}
+        members.update(dict.fromkeys(found, single))
+        members.update(both)
+    return members
+
+
 def build_changes(
-    commits: Iterable[Commit],
-    members: dict[str, tuple[str, ...]],
+    commits: Sequence[Commit],
+    members: dict[int, tuple[str, ...]],
     approvals: ApprovalConfig,
     merged: dict[str, tuple[Identity, ...]],
     moves: dict[str, dict[str, str]],
 ) -> list[Change]:
-    """Changes for the commits in `members` (sha -> environments), in the order of `commits`."""
-    changes = []
-    for commit in commits:
-        environments = members.get(commit.sha)
-        if not environments:
-            continue
-        approvers = approvers_of(commit, approvals)
-        authors = authors_of(commit, merged)
-        changes.append(
-            from_fields(
-                Change,
-                {
-                    "commit": commit,
-                    "environments": environments,
-                    "approvers": approvers,
-                    "authors": authors,
-                    "self_approved": _self_approved(approvers, authors),
-                    "signed": commit.signature != "none",
-                    "verified": commit.signature_verified,
-                    "releases": dict(moves.get(commit.sha, ())),
-                },
-            )
-        )
+    """Changes for the commits at the indices in `members` (-> environments), oldest first."""
+    changes: list[Any] = []  # ChangeBlank until its class is switched
+    append = changes.append
+    new = object.__new__
+    # A commit that is not a merge gets approvers, authors and self-approval from its trailer
+    # block and author alone, and those repeat change after change.
+    facts: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    for index in sorted(members):
+        commit = commits[index]
+        environments = members[index]
+        if len(commit.parents) > 1:
+            approvers = approvers_of(commit, approvals)
+            authors = authors_of(commit, merged)
+            self_approved = _self_approved(approvers, authors)
+        else:
+            author = commit.author
+            key = (commit.trailers, author.name, author.email)
+            known = facts.get(key)
+            if known is None:
+                approvers = approvers_of(commit, approvals)
+                authors = authors_of(commit, merged)
+                known = facts[key] = (approvers, authors, _self_approved(approvers, authors))
+            approvers, authors, self_approved = known
+        move = moves.get(commit.sha)
+        change = new(ChangeBlank)  # see CommitBlank: every field in order, then the class
+        change.commit = commit
+        change.environments = environments
+        change.approvers = approvers
+        change.authors = authors
+        change.self_approved = self_approved
+        change.signed = commit.signature != "none"
+        change.verified = commit.signature_verified
+        change.releases = dict(move) if move else {}
+        change.__class__ = Change
+        append(change)
     return changes
 
 

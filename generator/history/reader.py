@@ -1,38 +1,39 @@
 """Reading one installation's configuration repository into an InstallationHistory.
 
 The work is a handful of git processes whatever the history's size: one raw ``git log`` of the
-first-parent line (incremental on top of the cache), one ``for-each-ref`` for tags, one
-path-limited ``git log`` per environment over the period, one ``git log`` of the period's merged
-branches when the population has merges, one ``%G?`` log when keys are configured, and one
-``cat-file --batch-command`` process for every file content. Definitions: docs/history.md.
+first-parent line, one ``for-each-ref`` for tags, one path-limited ``git log`` per environment
+over the period, one ``git log`` of the period's merged branches when the population has merges,
+one ``%G?`` log when keys are configured, and one ``cat-file --batch-command`` process for every
+file content. With the cache of an older head on the same first-parent line, the logs walk only
+the new commits (answers.py). Definitions: docs/history.md.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from generator.config import InstallationConfig, Period
+from generator.config import ApprovalConfig, InstallationConfig, Period
 from generator.errors import BuildError
 from generator.gcpause import gc_paused
+from generator.history.answers import HeadAnswers, extend_indices
 from generator.history.cache import CachedHistory, HistoryCache
 from generator.history.gitio import GitRunner
 from generator.history.history import InstallationHistory
-from generator.history.model import Commit, Identity, utc
+from generator.history.model import Commit, Identity, ReleaseEvent, utc
 from generator.history.population import (
     approvers_of,
     build_changes,
-    merged_authors,
-    population_command,
+    memberships,
     reproduce_commands,
 )
 from generator.history.rawlog import LOG_OPTIONS, parse_log
-from generator.history.releases import promotions, read_releases
-from generator.history.signing import is_verified, verify_signatures
+from generator.history.releases import PRODUCTION, promotions, read_releases, tagged_commits
+from generator.history.signing import is_verified
 from generator.history.tags import read_tags
 
 MIN_GIT = (2, 37)
@@ -44,10 +45,23 @@ def read_history(
     *,
     cache_dir: Path | None = None,
     previous_head: str | None = None,
+    environments: Sequence[str] | None = None,
 ) -> InstallationHistory:
-    """One installation's history facts for one period; BuildError when they cannot be proven."""
+    """One installation's history facts for one period; BuildError when they cannot be proven.
+
+    `environments` limits `changes` to those environments' populations (default: every one),
+    which is all release notes need; the history then says so in `changes_limited_to`.
+    """
+    names = [env.name for env in installation.environments]
+    if environments is not None and (isinstance(environments, str) or set(environments) - {*names}):
+        raise ValueError(f"environments {environments!r} are not all among {names}")
+    limited = (
+        None
+        if environments is None or set(environments) == set(names)
+        else tuple(name for name in names if name in environments)
+    )
     with gc_paused():
-        return _read(installation, period, cache_dir, previous_head)
+        return _read(installation, period, cache_dir, previous_head, limited)
 
 
 def _read(
@@ -55,55 +69,43 @@ def _read(
     period: Period,
     cache_dir: Path | None,
     previous_head: str | None,
+    limited: tuple[str, ...] | None,
 ) -> InstallationHistory:
     runner = GitRunner(installation.repo_path, f"{installation.name} ({installation.repo})")
     head = _check_repository(runner, installation)
     cache = HistoryCache(installation.repo_path, cache_dir)
     cached = cache.load()
     loaded_state = cached.state()
-    commits = _first_parent_line(runner, head, cached)
+    previous = cached.head
+    commits, kept = _first_parent_line(runner, head, cached)
     _check_period(runner.label, installation.ref, commits, period)
 
-    if cached.head != head:
-        cached.per_head = {}
-    start_key = ("start", period.text)
-    if start_key not in cached.per_head:
-        cached.per_head[start_key] = _first_index_in_period(commits, period)
-    start = cached.per_head[start_key]
+    if previous != head:
+        cached.head, cached.commits = head, commits
+        extend_indices(cached, kept)
+    answers = HeadAnswers(runner, cached, previous, kept)
+    start = answers.period_start(period)
     boundary = commits[start - 1].sha if start > 0 else None
-    cached.head, cached.commits = head, commits
     if installation.signing.verifies:
-        commits = _with_verification(runner, installation, period, head, boundary, cached)
+        commits = _with_verification(installation, period, boundary, answers)
 
-    members = _populations(runner, installation, period, head, boundary, cached)
+    populations = answers.populations(installation.environments, period, start)
+    members = memberships(populations, limited)
     tags = read_tags(runner)
-    touching = {key[1]: value for key, value in cached.per_head.items() if key[0] == "touching"}
+    tagged = tagged_commits(commits, tags)
     releases = read_releases(
-        installation.environments, commits, tags, runner.blobs(), cached.release_values, touching
+        installation.environments,
+        commits,
+        tags,
+        runner.blobs(),
+        cached.release_values,
+        cached.touching,
+        tagged,
     )
-    for path, indices in touching.items():
-        cached.per_head[("touching", path)] = indices
-    after_boundary = commits[start:]
-    merged = {}
-    if any(c.is_merge for c in after_boundary if c.sha in members):
-        key = ("merged", boundary)
-        if key not in cached.per_head:
-            cached.per_head[key] = merged_authors(runner, head, boundary, after_boundary)
-        merged = cached.per_head[key]
-    changes = build_changes(after_boundary, members, installation.approvals, merged, releases.moves)
-
-    by_change = {change.commit.sha: change for change in changes}
-
-    def production_approvers(sha: str) -> tuple[Identity, ...]:
-        if sha in by_change:
-            return by_change[sha].approvers
-        commit = next((c for c in reversed(commits) if c.sha == sha), None)
-        return approvers_of(commit, installation.approvals) if commit else ()
-
-    counts = {
-        env.name: sum(1 for c in changes if env.name in c.environments)
-        for env in installation.environments
-    }
+    merged = answers.merge_authors(members, start)
+    approvals = installation.approvals
+    changes = build_changes(commits, members, approvals, merged, releases.moves)
+    counts = {name: len(indices) for name, indices in populations.items()}
     if cached.state() != loaded_state:
         with contextlib.suppress(OSError):  # the cache only saves time; never a reason to fail
             cache.save(cached)
@@ -116,13 +118,37 @@ def _read(
         tags=tags,
         changes=changes,
         releases=releases.events,
-        promotions=promotions(releases.events, period, production_approvers),
+        promotions=promotions(
+            releases.events, period, _approvers_at(commits, tagged, releases.events, approvals)
+        ),
         reproduce=reproduce_commands(installation, period, head, counts),
         rewritten=_rewritten(runner, previous_head, head),
         warnings=releases.warnings,
         runner=runner,
         period_start=start,
+        changes_limited_to=limited,
+        population_sizes=counts,
     )
+
+
+def _approvers_at(
+    commits: list[Commit],
+    tagged: dict[str, Commit],
+    events: list[ReleaseEvent],
+    approvals: ApprovalConfig,
+) -> Callable[[str], tuple[Identity, ...]]:
+    """The approvers of the commit a production release event is at (a change's approvers are
+    the same): tagged commits are at hand, release-file commits are found in one pass."""
+    found = dict(tagged)
+    wanted = {e.sha for e in events if e.environment == PRODUCTION}.difference(found)
+    if wanted:
+        found.update((commit.sha, commit) for commit in commits if commit.sha in wanted)
+
+    def approvers(sha: str) -> tuple[Identity, ...]:
+        commit = found.get(sha)
+        return approvers_of(commit, approvals) if commit else ()
+
+    return approvers
 
 
 def _check_repository(runner: GitRunner, installation: InstallationConfig) -> str:
@@ -154,18 +180,23 @@ def _check_repository(runner: GitRunner, installation: InstallationConfig) -> st
     return head
 
 
-def _first_parent_line(runner: GitRunner, head: str, cached: CachedHistory) -> list[Commit]:
-    """The first-parent line up to head, oldest first: cached, extended, or read in full."""
+def _first_parent_line(
+    runner: GitRunner, head: str, cached: CachedHistory
+) -> tuple[list[Commit], int]:
+    """The first-parent line up to head, oldest first: cached, extended, or read in full; and
+    how many commits it shares with the cached line (0 when read in full)."""
     if cached.head == head and cached.commits:
-        return cached.commits
+        return cached.commits, len(cached.commits)
     if cached.head and cached.commits and runner.ok("cat-file", "-e", f"{cached.head}^{{commit}}"):
         newer = list(parse_log(runner.stream("log", *LOG_OPTIONS, head, f"^{cached.head}")))
+        # The oldest new commit's first parent is the cached head exactly when the cached head
+        # is on the new head's first-parent line (the walk stops at what the cached head reaches).
         if newer and newer[-1].parents[:1] == (cached.head,):
             newer.reverse()
-            return [*cached.commits, *newer]
+            return [*cached.commits, *newer], len(cached.commits)
     commits = list(parse_log(runner.stream("log", *LOG_OPTIONS, head)))
     commits.reverse()
-    return commits
+    return commits, 0
 
 
 def _check_period(label: str, ref: str, commits: list[Commit], period: Period) -> None:
@@ -182,71 +213,23 @@ def _check_period(label: str, ref: str, commits: list[Commit], period: Period) -
         )
 
 
-def _first_index_in_period(commits: list[Commit], period: Period) -> int:
-    """Index of the first commit dated on or after the period start: nothing before it counts.
-
-    Dates along the first-parent line are almost always ascending; a clock running behind only
-    moves this index earlier, never past a commit that belongs to the period.
-    """
-    start = period.start_utc
-    # A local date two days before the start's date is before the start whatever the offset
-    # (offsets stay within a day), so most commits are passed by comparing ten characters.
-    surely_before = (start - dt.timedelta(days=2)).date().isoformat()
-    parse = dt.datetime.fromisoformat  # aware datetimes compare across offsets: no conversion
-    for index, commit in enumerate(commits):
-        if commit.committed_at[:10] > surely_before and parse(commit.committed_at) >= start:
-            return index
-    return len(commits)
-
-
-def _populations(
-    runner: GitRunner,
-    installation: InstallationConfig,
-    period: Period,
-    head: str,
-    boundary: str | None,
-    cached: CachedHistory,
-) -> dict[str, tuple[str, ...]]:
-    """sha -> the environments (in config order) whose population it belongs to."""
-    keys = {
-        env.name: ("population", env.paths, period.text, boundary)
-        for env in installation.environments
-    }
-    missing = [env for env in installation.environments if keys[env.name] not in cached.per_head]
-    if missing:
-        commands = [population_command(env, period, head, boundary) for env in missing]
-        for env, output in zip(missing, runner.run_many(commands), strict=True):
-            cached.per_head[keys[env.name]] = output.split()
-    members: dict[str, list[str]] = {}
-    for environment in installation.environments:
-        for sha in cached.per_head[keys[environment.name]]:
-            members.setdefault(sha, []).append(environment.name)
-    return {sha: tuple(names) for sha, names in members.items()}
-
-
 def _with_verification(
-    runner: GitRunner,
     installation: InstallationConfig,
     period: Period,
-    head: str,
     boundary: str | None,
-    cached: CachedHistory,
+    answers: HeadAnswers,
 ) -> list[Commit]:
     """The commits with signature_verified set for those in the period."""
     signing = installation.signing
     keys = hashlib.sha256()
     for path in (signing.allowed_signers, signing.gpg_keyring):
         keys.update(path.read_bytes() if path is not None else b"-")
-    fingerprint = keys.hexdigest()
-    key = ("verified", fingerprint, period.text, boundary)
-    if key not in cached.per_head:
-        cached.per_head[key] = verify_signatures(runner, signing, period, head, boundary)
-    letters = cached.per_head[key]
+    letters = answers.signature_letters(signing, keys.hexdigest(), period, boundary)
     return [
         replace(c, signature_verified=is_verified(c.signature, letters[c.sha]))
         if c.sha in letters
         else c
-        for c in cached.commits
+        for c in answers.cached.commits
     ]
 
 

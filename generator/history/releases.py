@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import yaml
 
@@ -51,15 +52,16 @@ def read_releases(
     blobs: BlobReader,
     memo: dict[tuple[str, str, str], FileValue],
     touching: dict[str, list[int]],
+    tagged: dict[str, Commit],
 ) -> Releases:
     """Release events (oldest first), version moves and reading problems for all environments.
 
     `memo` holds release-file values by (sha, file, key), `touching` the indices in `commits` of
     the commits that touch each release file; both are filled in here and kept by the caller.
+    `tagged` holds the commits of `commits` that tags point to, by sha (see tagged_commits).
     """
     releases = Releases()
-    tagged = {tag.sha for tag in tags}
-    dates = {commit.sha: commit.committed_at for commit in commits if commit.sha in tagged}
+    dates = {sha: commit.committed_at for sha, commit in tagged.items()}
     for environment in environments:
         source = environment.release
         if source is None:
@@ -69,12 +71,18 @@ def read_releases(
         elif source.file and source.key:
             if source.file not in touching:
                 touching[source.file] = [
-                    index for index, commit in enumerate(commits) if _touches(commit, source.file)
+                    index for index, commit in enumerate(commits) if touches(commit, source.file)
                 ]
             changed = [commits[index] for index in touching[source.file]]
             _from_file(environment.name, source.file, source.key, changed, blobs, memo, releases)
     releases.events.sort(key=lambda e: (utc(e.date), e.environment, e.version))
     return releases
+
+
+def tagged_commits(commits: Sequence[Commit], tags: Sequence[Tag]) -> dict[str, Commit]:
+    """The commits tags point to, by sha (one pass over the line for every tag)."""
+    shas = {tag.sha for tag in tags}
+    return {commit.sha: commit for commit in commits if commit.sha in shas}
 
 
 def _from_file(
@@ -109,7 +117,8 @@ def _from_file(
             releases.events.append(event)
 
 
-def _touches(commit: Commit, path: str) -> bool:
+def touches(commit: Commit, path: str) -> bool:
+    """Whether the commit's change (renames by both paths) touches `path`."""
     # A plain loop: this runs for every commit, and any() over a generator is several times slower.
     for change in commit.files:  # noqa: SIM110
         if change.path == path or change.old_path == path:
@@ -195,16 +204,18 @@ def promotions(
     the production date. `approvers` gives the approvers of the commit that carried a version
     into production.
     """
+    utc_of = lru_cache(maxsize=None)(utc)  # each event's date is compared several times
+    first, end = period.start_utc, period.end_utc_exclusive
     staged = {e.version: e for e in events if e.environment == STAGING}
     produced = {e.version: e for e in events if e.environment == PRODUCTION}
     result = []
     for version in set(staged) | set(produced):
         staging, production = staged.get(version), produced.get(version)
-        if not any(e is not None and period.contains(utc(e.date)) for e in (staging, production)):
+        if not any(e is not None and first <= utc_of(e.date) < end for e in (staging, production)):
             continue
         hours = None
         if staging and production:
-            hours = (utc(production.date) - utc(staging.date)).total_seconds() / 3600
+            hours = (utc_of(production.date) - utc_of(staging.date)).total_seconds() / 3600
         result.append(
             Promotion(
                 version=version,
@@ -216,8 +227,8 @@ def promotions(
         )
 
     def order(promotion: Promotion) -> tuple:
-        start = promotion.staging or promotion.production
-        end = utc(promotion.production.date) if promotion.production else period.end_utc_exclusive
-        return utc(start.date), end, promotion.version
+        staged = promotion.staging or promotion.production
+        produced = utc_of(promotion.production.date) if promotion.production else end
+        return utc_of(staged.date), produced, promotion.version
 
     return sorted(result, key=order)
