@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import chain
 from operator import itemgetter
+from typing import Any
 
 from generator.releasenotes import richtext
 from generator.releasenotes.model import ReleaseNote, Ticket
@@ -36,8 +37,34 @@ NoteForms = tuple[
 ]
 TITLES, DESCRIPTIONS_MD, HOW_TO_USE_MD, DESCRIPTIONS_HTML, HOW_TO_USE_HTML = range(5)
 
-_remembered: list[tuple[ReleaseNote, NoteForms]] = []
-_tables: dict[str, dict[int, tuple[object, ...]]] = {}  # built from _remembered on first use
+
+class _Remembered:
+    """Notes with their forms, and the lookup tables built from them on first use.
+
+    Replaced as a whole by ``remember``, never changed: a table is always built from one set of
+    notes, whatever another thread remembers meanwhile.
+    """
+
+    def __init__(self, notes: Iterable[tuple[ReleaseNote, NoteForms]]) -> None:
+        self.notes = tuple(notes)
+        self.tables: dict[str, dict[int, Any]] = {}
+
+    def table(self, name: str, *kinds: int) -> dict[int, Any]:
+        table = self.tables.get(name)
+        if table is None:
+            table = self.tables[name] = self._build(kinds)
+        return table
+
+    def _build(self, kinds: tuple[int, ...]) -> dict[int, Any]:
+        # C loops only (chain, zip, map): tens of thousands of tickets, once a run. Each entry
+        # holds its ticket, so no other object can take its id while the table lives.
+        tickets = list(chain.from_iterable(note.tickets for note, _ in self.notes))
+        notes_forms = [forms for _, forms in self.notes]
+        forms = [chain.from_iterable(map(itemgetter(kind), notes_forms)) for kind in kinds]
+        return dict(zip(map(id, tickets), zip(tickets, *forms, strict=True), strict=True))
+
+
+_remembered = _Remembered(())
 
 
 def forms_of(note: ReleaseNote) -> NoteForms:
@@ -72,8 +99,8 @@ def is_forms_of(forms: object, note: ReleaseNote) -> bool:
 
 def remember(notes: Iterable[tuple[ReleaseNote, NoteForms]]) -> None:
     """Keep these notes' forms for the renderers, instead of any remembered before."""
-    _remembered[:] = notes
-    _tables.clear()
+    global _remembered
+    _remembered = _Remembered(notes)
 
 
 def forget() -> None:
@@ -85,27 +112,14 @@ def markdown_forms() -> dict[int, tuple[Ticket, str, str, str | None]]:
     """id(ticket) -> (ticket, title, description, how-to-use) as Markdown, for the remembered
     notes' tickets: ``escape_inline`` of the title, ``markdown_of`` of the texts (None without
     a how-to-use text)."""
-    table = _tables.get("markdown")
-    if table is None:
-        table = _tables["markdown"] = _table(TITLES, DESCRIPTIONS_MD, HOW_TO_USE_MD)
-    return table  # type: ignore[return-value]
+    return _remembered.table("markdown", TITLES, DESCRIPTIONS_MD, HOW_TO_USE_MD)
 
 
 def html_forms() -> dict[int, tuple[Ticket, str, str | None]]:
     """id(ticket) -> (ticket, description, how-to-use) as ``html_of`` gives them."""
-    table = _tables.get("html")
-    if table is None:
-        table = _tables["html"] = _table(DESCRIPTIONS_HTML, HOW_TO_USE_HTML)
-    return table  # type: ignore[return-value]
-
-
-def _table(*kinds: int) -> dict[int, tuple[object, ...]]:
-    # Built by C loops only (chain, zip, map): tens of thousands of tickets, once a run. Each
-    # entry holds its ticket, so no other object can take its id while the table lives.
-    tickets = list(chain.from_iterable(note.tickets for note, _ in _remembered))
-    notes_forms = [forms for _, forms in _remembered]
-    forms = [chain.from_iterable(map(itemgetter(kind), notes_forms)) for kind in kinds]
-    return dict(zip(map(id, tickets), zip(tickets, *forms, strict=True), strict=True))
+    remembered = _remembered  # called once per ticket by the HTML template: kept short
+    table = remembered.tables.get("html")
+    return remembered.table("html", DESCRIPTIONS_HTML, HOW_TO_USE_HTML) if table is None else table
 
 
 def _same(form: str, text: str) -> str:
