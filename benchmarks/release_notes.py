@@ -294,9 +294,11 @@ def in_process_phases(root: Path) -> list[tuple[str, Timing]]:
     lap(f"parse {len(notes)} notes, cold")
     notes = load_release_notes(config.release_notes, cache_dir=root / ".phase-cache")
     lap("load notes, warm cache")
-    history = read_history(installation, config.period, cache_dir=root / ".phase-cache")
+    production = ("production",)  # as the CLI reads it for --environment production
+    cache = root / ".phase-cache"
+    history = read_history(installation, config.period, cache_dir=cache, environments=production)
     lap(f"read history, cold ({len(history.commits)} commits)")
-    history = read_history(installation, config.period, cache_dir=root / ".phase-cache")
+    history = read_history(installation, config.period, cache_dir=cache, environments=production)
     lap("read history, warm cache")
     model = _model(installation.name, history, history_sections(history, environment="production"))
     lap(f"evidence-model part ({len(model['changes'])} changes)")

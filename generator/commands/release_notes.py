@@ -87,7 +87,9 @@ def command(
     # scans of it cost seconds on long histories and free nothing (measured, same peak memory).
     with gc_paused():
         notes = _notes(notes_dir, config)
-        history = read_history(chosen, _period_for(config, chosen, period))
+        chosen_period = _period_for(config, chosen, period)
+        # Only this environment's change records: the join reads no others.
+        history = read_history(chosen, chosen_period, environments=(environment,))
         model = _model(chosen.name, history, history_sections(history, environment=environment))
         try:
             view = release_view(model, notes, environment, set(audiences) or None, since)

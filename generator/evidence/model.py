@@ -61,10 +61,8 @@ def history_sections(history: Any, *, environment: str | None = None) -> dict[st
     """
     installation = history.installation
     period = history.period
-    populations = {env.name: 0 for env in installation.environments}
-    for change in history.changes:
-        for env in change.environments:
-            populations[env] = populations.get(env, 0) + 1
+    # git's counts: `changes` may hold only some environments (read_history(environments=...)).
+    populations = history.population_sizes
     start, end = period.start.isoformat(), period.end.isoformat()
     # The period's release events, plus the version each environment ran when the period began
     # (so a first rollout that jumps several versions can be shown as the jump it is).

@@ -228,7 +228,7 @@ class _Joiner:
         self.note_versions = VersionIndex(notes)
         self.audiences = audiences
         self.first_selected: dict[tuple[str, ...], str | None] = {}
-        self.people: dict[tuple[str, str], Person] = {}
+        self.persons: dict[tuple[str, str], Person] = {}
         self.environment = environment
         mine = [c for c in changes if environment in c.get("environments", [])]
         self.setters: dict[str, list[dict[str, Any]]] = {}  # version -> changes that set it
@@ -372,13 +372,14 @@ class _Joiner:
         high = len(self.changes)
         if window_end is not None:
             high = bisect_left(self.change_times, _utc(window_end))
+        person, people = self.person, self.people
         return tuple(
             ConfigChange(
-                sha=change["sha"],
-                date=change["committed_at"],
-                subject=change.get("subject", ""),
-                author=self.person(change.get("author")),
-                approvers=tuple(self.person(p) for p in change.get("approvers", [])),
+                change["sha"],
+                change["committed_at"],
+                change.get("subject", ""),
+                person(change.get("author")),
+                people(change.get("approvers")),
             )
             for change in self.changes[low:high]
         )
@@ -386,7 +387,14 @@ class _Joiner:
     def person(self, identity: dict[str, str] | None) -> Person:
         # The same few people author and approve change after change: one Person each.
         key = (identity.get("name", ""), identity.get("email", "")) if identity else ("", "")
-        known = self.people.get(key)
+        known = self.persons.get(key)
         if known is None:
-            known = self.people[key] = Person(*key)
+            known = self.persons[key] = Person(*key)
         return known
+
+    def people(self, identities: list[dict[str, str]] | None) -> tuple[Person, ...]:
+        if not identities:
+            return ()
+        if len(identities) == 1:  # the usual single approver: no generator to set up
+            return (self.person(identities[0]),)
+        return tuple(self.person(identity) for identity in identities)
