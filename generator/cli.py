@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-import sys
 from functools import cache
 
 import click
 
 from generator import __version__, commands
 from generator.errors import BuildError, InputError
+from generator.memory import run_then_exit
 
 
 class _Group(click.Group):
@@ -63,4 +63,5 @@ def cli() -> None:
 
 
 def main() -> None:
-    sys.exit(cli.main(prog_name="meshcomply", standalone_mode=True))
+    # The process ends right after the command: the OS frees its memory faster than Python.
+    run_then_exit(lambda: cli.main(prog_name="meshcomply", standalone_mode=True))

@@ -8,9 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
-from generator import commands
+from generator import __version__, commands
 from generator.cli import cli
 
 
@@ -46,3 +47,61 @@ def test_starting_imports_no_command_module():
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def _exit_status(body: str) -> subprocess.CompletedProcess[str]:
+    code = f"from generator.memory import run_then_exit\n{body}"
+    root = Path(__file__).resolve().parents[1]
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=False
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "stderr"),
+    [
+        ("run_then_exit(lambda: print('out'))", 0, ""),
+        ("import sys\nrun_then_exit(lambda: sys.exit(3))", 3, ""),
+        ("import sys\nrun_then_exit(lambda: sys.exit(None))", 0, ""),
+        ("import sys\nrun_then_exit(lambda: sys.exit('bad input'))", 1, "bad input\n"),
+    ],
+)
+def test_run_then_exit_keeps_the_exit_status_and_flushes_output(body, status, stderr):
+    result = _exit_status(body)
+    assert (result.returncode, result.stderr) == (status, stderr)
+    if "print" in body:
+        assert result.stdout == "out\n"  # buffered (a pipe), so only there if flushed
+
+
+def test_run_then_exit_lets_a_bug_end_with_a_traceback():
+    result = _exit_status("run_then_exit(lambda: 1 / 0)")
+    assert result.returncode == 1
+    assert "ZeroDivisionError" in result.stderr
+
+
+def test_keep_until_exit_keeps_nothing_outside_run_then_exit():
+    from generator import memory
+
+    memory.keep_until_exit(object())
+    assert memory._kept is None
+
+
+def test_the_cli_exits_with_the_commands_status_and_messages(tmp_path):
+    root = Path(__file__).resolve().parents[1]
+    missing = tmp_path / "missing.yml"
+
+    def meshcomply(*args: str) -> subprocess.CompletedProcess[str]:
+        code = "from generator.cli import main; main()"
+        return subprocess.run(
+            [sys.executable, "-c", code, *args], cwd=root, capture_output=True, text=True
+        )
+
+    bad_input = meshcomply("release-notes", "--config", str(missing), "--installation", "x",
+                           "--environment", "y")  # fmt: skip
+    assert bad_input.returncode == 1
+    assert bad_input.stderr.endswith("meshcomply: 1 problem found\n")
+    usage = meshcomply("check", "--no-such-option")
+    assert usage.returncode == 2
+    assert "No such option" in usage.stderr
+    version = meshcomply("--version")
+    assert (version.returncode, version.stdout) == (0, f"meshcomply, version {__version__}\n")

@@ -337,3 +337,34 @@ def test_bad_input_is_reported_without_traceback(workspace, args, code, message)
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+def test_the_commands_lean_change_records_give_the_same_view(workspace):
+    # The command builds only the record keys the join reads (joined_change): the view must be
+    # the one the full evidence-model records give.
+    from generator.commands.release_notes import _model, joined_change
+    from generator.config import load_config
+    from generator.evidence.model import change_record, history_sections
+    from generator.history import read_history
+    from generator.releasenotes import load_release_notes
+    from generator.releasenotes.join import release_view
+
+    config = load_config(workspace / "meshcomply.yml")
+    installation = config.installations[0]
+    history = read_history(installation, config.period, cache_dir=workspace / ".cache-lean")
+    assert history.changes
+    for change in history.changes:
+        lean, full = joined_change(change), change_record(change)
+        assert lean == {key: full[key] for key in lean}
+    notes = load_release_notes(REAL_NOTES)
+    for environment in ("staging", "production"):
+        views = [
+            release_view(
+                _model("acme", history, history_sections(history, environment=environment, **how)),
+                notes,
+                environment,
+            )
+            for how in ({}, {"record": joined_change})
+        ]
+        assert views[0] == views[1]
+        assert views[0].versions

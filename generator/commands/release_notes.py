@@ -14,6 +14,7 @@ from generator.releasenotes.model import AUDIENCES
 
 if TYPE_CHECKING:
     from generator.config import Config, InstallationConfig, Period
+    from generator.history.model import Change
     from generator.releasenotes.model import ReleaseNote
 
 FORMATS = ("md", "html", "atom")
@@ -77,8 +78,8 @@ def command(
     """
     from generator.config import load_config
     from generator.evidence.model import history_sections
-    from generator.gcpause import gc_paused
     from generator.history import read_history
+    from generator.memory import gc_paused, keep_until_exit
     from generator.releasenotes.join import release_view
 
     config = load_config(config_path)
@@ -90,12 +91,15 @@ def command(
         chosen_period = _period_for(config, chosen, period)
         # Only this environment's change records: the join reads no others.
         history = read_history(chosen, chosen_period, environments=(environment,))
-        model = _model(chosen.name, history, history_sections(history, environment=environment))
+        sections = history_sections(history, environment=environment, record=joined_change)
+        model = _model(chosen.name, history, sections)
         try:
             view = release_view(model, notes, environment, set(audiences) or None, since)
         except ValueError as exc:
             raise click.UsageError(str(exc)) from None
-        _write(_render(view, output_format), out)
+        text = _render(view, output_format)
+        _write(text, out)
+        keep_until_exit(notes, history, model, view, text)
 
 
 def _installation(config: Config, name: str, environment: str) -> InstallationConfig:
@@ -170,6 +174,25 @@ def _model(installation: str, history: Any, sections: dict[str, Any]) -> dict[st
         "installation": installation,
         "period": {"from": period.start.isoformat(), "to": end},
         **sections,
+    }
+
+
+def joined_change(change: Change) -> dict[str, Any]:
+    """The keys of evidence.model.change_record that the join reads, with the same values.
+
+    A long history has tens of thousands of changes per environment; their full records (files,
+    body, committer, signatures) are most of the model's build time and memory, and unused here.
+    """
+    commit = change.commit
+    author = commit.author
+    return {
+        "sha": commit.sha,
+        "environments": list(change.environments),
+        "author": {"name": author.name, "email": author.email},
+        "committed_at": commit.committed_at,
+        "subject": commit.subject,
+        "approvers": [{"name": p.name, "email": p.email} for p in change.approvers],
+        "releases": dict(change.releases),
     }
 
 

@@ -7,6 +7,7 @@ fixed by construction and every list is sorted, so the same inputs give the same
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,11 +54,18 @@ def _event(event: ReleaseEvent | None) -> dict[str, str] | None:
     return None if event is None else {"sha": event.sha, "date": event.date}
 
 
-def history_sections(history: Any, *, environment: str | None = None) -> dict[str, Any]:
+def history_sections(
+    history: Any,
+    *,
+    environment: str | None = None,
+    record: Callable[[Change], dict[str, Any]] = change_record,
+) -> dict[str, Any]:
     """source, environments, changes, releases and promotions from an InstallationHistory.
 
     With `environment`, only that environment's changes are listed (the release-note join reads
-    no others, and on a long history building every record is most of its time).
+    no others, and on a long history building every record is most of its time). `record` makes
+    each change's record: a caller that reads only some keys may pass a function giving just
+    those (with change_record's values), as the release-notes command does.
     """
     installation = history.installation
     period = history.period
@@ -112,7 +120,7 @@ def history_sections(history: Any, *, environment: str | None = None) -> dict[st
             for env in installation.environments
         ],
         "changes": [
-            change_record(change)
+            record(change)
             for change in history.changes
             if environment is None or environment in change.environments
         ],

@@ -19,7 +19,6 @@ from pathlib import Path
 
 from generator.config import ApprovalConfig, InstallationConfig, Period
 from generator.errors import BuildError
-from generator.gcpause import gc_paused
 from generator.history.answers import HeadAnswers, extend_indices
 from generator.history.cache import CachedHistory, HistoryCache
 from generator.history.gitio import GitRunner
@@ -35,6 +34,7 @@ from generator.history.rawlog import LOG_OPTIONS, parse_log
 from generator.history.releases import PRODUCTION, promotions, read_releases, tagged_commits
 from generator.history.signing import is_verified
 from generator.history.tags import read_tags
+from generator.memory import gc_paused
 
 MIN_GIT = (2, 37)
 
