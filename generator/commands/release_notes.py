@@ -197,11 +197,14 @@ def joined_change(change: Change) -> dict[str, Any]:
 
 
 def _render(view: Any, output_format: str) -> str:
-    from generator.releasenotes.atom import render_atom
+    # Imported here, one format each: the Atom writer is not worth loading for Markdown.
+    if output_format == "atom":
+        from generator.releasenotes.atom import render_atom
+
+        return render_atom(view)
     from generator.releasenotes.render import render_html, render_markdown
 
-    renderers = {"md": render_markdown, "html": render_html, "atom": render_atom}
-    return renderers[output_format](view)
+    return render_markdown(view) if output_format == "md" else render_html(view)
 
 
 def _write(text: str, out: Path | None) -> None:
