@@ -170,8 +170,16 @@ def own_sources(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(
     "source",
-    # the parser, and everything that makes the texts' forms kept with the notes (textforms.py)
-    ["parser.py", "textforms.py", "richtext.py", "fastpath.py", "mdwriter.py", "notetree.py"],
+    # the parser and model, and everything that makes the texts' forms cached notes carry
+    [
+        "parser.py",
+        "model.py",
+        "textforms.py",
+        "richtext.py",
+        "fastpath.py",
+        "mdwriter.py",
+        "notetree.py",
+    ],
 )
 def test_changed_code_invalidates_the_cache(folder, tmp_path, monkeypatch, own_sources, source):
     cache_dir = tmp_path / "cache"

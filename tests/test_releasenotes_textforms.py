@@ -1,8 +1,11 @@
-"""The texts' forms kept with the notes cache (textforms.py) never change an output."""
+"""The texts' forms that cached notes' tickets carry (Ticket.forms) never change an output."""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import logging
+import pickle
 import shutil
 from pathlib import Path
 
@@ -13,6 +16,7 @@ from test_releasenotes_render import HOSTILE_NOTE, TRICKY_TEXTS
 from generator.releasenotes import ReleaseNote, load_release_notes, loader, richtext, textforms
 from generator.releasenotes.atom import render_atom
 from generator.releasenotes.join import release_view
+from generator.releasenotes.model import Ticket, TicketForms
 from generator.releasenotes.render import render_html, render_html_fragment, render_markdown
 
 REAL_NOTES = Path(__file__).resolve().parents[2] / "shared" / "data" / "meshstack-release-notes"
@@ -40,18 +44,16 @@ def folder(tmp_path: Path) -> Path:
     return notes
 
 
-@pytest.fixture(autouse=True)
-def no_forms_left():
-    yield
-    textforms.forget()  # other tests' renders stay the way they were
-
-
 def load(folder: Path, cache_dir: Path | None) -> list[ReleaseNote]:
     logging.disable(logging.WARNING)  # the published archive holds one note twice
     try:
         return load_release_notes(folder, cache_dir=cache_dir)
     finally:
         logging.disable(logging.NOTSET)
+
+
+def tickets_of(notes: list[ReleaseNote]) -> list[Ticket]:
+    return [ticket for note in notes for ticket in note.tickets]
 
 
 def outputs(notes: list[ReleaseNote]) -> list[str]:
@@ -70,83 +72,151 @@ def outputs(notes: list[ReleaseNote]) -> list[str]:
     return rendered
 
 
-def test_outputs_are_the_same_with_and_without_the_forms(folder, tmp_path, monkeypatch):
-    without = outputs(load(folder, None))  # no cache: every text is rendered
-    cache_dir = tmp_path / "cache"
-    load(folder, cache_dir)  # parses and renders the texts, writes the cache
-    notes = load(folder, cache_dir)  # from the cache, with the forms computed on the first run
-
+def no_text_rendering(patched: pytest.MonkeyPatch) -> None:
     def rendered_again(text: str) -> str:
         raise AssertionError(f"rendered again: {text!r}")
 
-    # With warm caches no note text is rendered again: every one comes from the forms.
-    with monkeypatch.context() as patched:
-        patched.setattr(richtext, "markdown_of", rendered_again)
-        patched.setattr(richtext, "html_of", rendered_again)
-        with_forms = outputs(notes)
-    assert with_forms == without
-    textforms.forget()
-    assert outputs(notes) == without
+    # Titles go through escape_inline's cache, which other texts use too: the test of marked
+    # forms below shows that titles come from the forms.
+    for name in ("markdown_of", "html_of", "markdown_and_html_of"):
+        patched.setattr(richtext, name, rendered_again)
 
 
-def test_forms_from_the_cache_are_what_richtext_gives(folder, tmp_path):
+def test_outputs_are_the_same_with_and_without_the_forms(folder, tmp_path, monkeypatch):
+    plain = load(folder, None)  # no cache: no forms, every text is rendered when shown
+    assert all(ticket.forms is None for ticket in tickets_of(plain))
+    without = outputs(plain)
     cache_dir = tmp_path / "cache"
-    load(folder, cache_dir)
-    notes = load(folder, cache_dir)
-    tickets = [ticket for note in notes for ticket in note.tickets]
-    markdown, html = textforms.markdown_forms(), textforms.html_forms()
-    assert len(tickets) > 900
-    for ticket in tickets:
+    cold = load(folder, cache_dir)  # parses, computes the forms, writes the cache
+    warm = load(folder, cache_dir)  # from the cache, with the forms computed on the first run
+    for notes in (cold, warm):
+        assert all(type(ticket.forms) is TicketForms for ticket in tickets_of(notes))
+    assert outputs(cold) == without
+    # With forms no note text is rendered again: a view built from cached notes needs none.
+    with monkeypatch.context() as patched:
+        no_text_rendering(patched)
+        assert outputs(warm) == without
+
+
+def test_forms_are_what_richtext_gives(folder, tmp_path):
+    cache_dir = tmp_path / "cache"
+    cold = tickets_of(load(folder, cache_dir))
+    warm = tickets_of(load(folder, cache_dir))
+    assert len(warm) > 900
+    assert [ticket.forms for ticket in warm] == [ticket.forms for ticket in cold]
+    for ticket in warm:
         how_to_use = ticket.how_to_use
-        assert markdown[id(ticket)] == (
-            ticket,
+        assert ticket.forms == TicketForms(
             richtext.escape_inline(ticket.title),
             richtext.markdown_of(ticket.description),
             richtext.markdown_of(how_to_use) if how_to_use else None,
-        )
-        assert html[id(ticket)] == (
-            ticket,
             richtext.html_of(ticket.description),
             richtext.html_of(how_to_use) if how_to_use else None,
         )
-        if how_to_use:
-            assert richtext.markdown_and_html_of(how_to_use) == (
-                markdown[id(ticket)][3],
-                html[id(ticket)][2],
-            )
 
 
-def test_forms_of_other_code_are_not_used(folder, tmp_path, monkeypatch):
+def marked(ticket: Ticket) -> Ticket:
+    """The ticket with forms no renderer would compute, to see where an output takes them from."""
+    forms = TicketForms(
+        "MD-TITLE", "MD-DESCRIPTION", "MD-HOW-TO-USE", "<p>HTML-DESCRIPTION</p>", "<p>HTML-HOW</p>"
+    )
+    return dataclasses.replace(ticket, forms=forms)
+
+
+def with_marked_forms(notes: list[ReleaseNote]) -> list[ReleaseNote]:
+    return [
+        dataclasses.replace(note, tickets=tuple(marked(t) for t in note.tickets)) for note in notes
+    ]
+
+
+def test_renderers_take_every_text_from_the_forms(folder, monkeypatch):
+    notes = with_marked_forms(load(folder, None))
+    with monkeypatch.context() as patched:
+        no_text_rendering(patched)
+        markdown, page, _, atom = outputs(notes)[:4]
+    assert "##### MD-TITLE\n" in markdown
+    assert "\n\nMD-DESCRIPTION\n\n**How to use**\n\nMD-HOW-TO-USE\n\n" in markdown
+    for html in (page, atom.replace("&lt;", "<").replace("&gt;", ">")):
+        assert "<p>HTML-DESCRIPTION</p>" in html and "<p>HTML-HOW</p>" in html
+        assert "MD-" not in html  # HTML titles are autoescaped, not taken from the Markdown form
+
+
+def test_forms_travel_with_the_ticket(folder, tmp_path, monkeypatch):
+    # Copies, pickles and replaced notes keep them: they are data, not looked up by identity.
+    notes = load(folder, tmp_path / "cache")
+    replaced = [
+        dataclasses.replace(note, tickets=tuple(copy.copy(t) for t in note.tickets))
+        for note in notes
+    ]
+    copied = [copy.deepcopy(note) for note in notes]
+    pickled = pickle.loads(pickle.dumps(notes))
+    with monkeypatch.context() as patched:
+        no_text_rendering(patched)
+        expected = outputs(notes)
+        for other in (replaced, copied, pickled):
+            assert outputs(other) == expected
+
+
+def test_forms_are_no_part_of_a_tickets_identity(folder, tmp_path):
+    plain = tickets_of(load(folder, None))
+    cached = tickets_of(load(folder, tmp_path / "cache"))
+    assert plain == cached  # so duplicate notes are still recognised, forms or not
+    assert [hash(t) for t in plain] == [hash(t) for t in cached]
+    assert "forms" not in repr(cached[0])
+
+
+def test_forms_of_other_code_are_not_used(folder, tmp_path):
     cache_dir = tmp_path / "cache"
     load(folder, cache_dir)
     # The cache of "another version" of the renderers: every form in it is wrong.
     (cache_file,) = (cache_dir / "release-notes").glob("*.pickle")
     stored = loader.read_pickle(cache_file)
     assert isinstance(stored, dict)
-    for name, (data, note, line, forms) in stored["entries"].items():
-        wrong = tuple(tuple(None if f is None else "WRONG" for f in kind) for kind in forms)
-        stored["entries"][name] = (data, note, line, wrong)
+    for name, (data, note, line) in stored["entries"].items():
+        stored["entries"][name] = (data, with_marked_forms([note])[0], line)
+    loader.write_pickle(cache_file, stored)
+    # Written by this code, they would be used (so the check below can fail) ...
+    assert any("MD-TITLE" in output for output in outputs(load(folder, cache_dir)))
     stored["code"] = "other renderers"
     loader.write_pickle(cache_file, stored)
+    # ... but not when other code wrote them.
     notes = load(folder, cache_dir)
-    assert all("WRONG" not in output for output in outputs(notes))
+    assert all("MD-" not in output and "HTML-" not in output for output in outputs(notes))
+    assert all(ticket.forms == textforms.forms_of(ticket) for ticket in tickets_of(notes))
 
 
-def test_a_cache_without_forms_is_not_used(folder, tmp_path):
+def test_a_cache_without_forms_is_not_used(folder, tmp_path, monkeypatch):
     cache_dir = tmp_path / "cache"
     plain = load(folder, None)
     load(folder, cache_dir)
     (cache_file,) = (cache_dir / "release-notes").glob("*.pickle")
     stored = loader.read_pickle(cache_file)
     assert isinstance(stored, dict)
-    stored["entries"] = {name: entry[:3] for name, entry in stored["entries"].items()}
+    stored["entries"] = {
+        name: (data, dataclasses.replace(note, tickets=tuple(
+            dataclasses.replace(ticket, forms=None) for ticket in note.tickets)), line)
+        for name, (data, note, line) in stored["entries"].items()
+    }  # fmt: skip
     loader.write_pickle(cache_file, stored)
-    assert load(folder, cache_dir) == plain
-    assert outputs(load(folder, cache_dir)) == outputs(plain)
+    calls = []
+    real_parse = loader.parse_note
+    monkeypatch.setattr(loader, "parse_note", lambda *args: calls.append(1) or real_parse(*args))
+    again = load(folder, cache_dir)
+    assert len(calls) == len(plain) + 1  # every note parsed again, the duplicate copy too
+    assert again == plain
+    assert all(type(ticket.forms) is TicketForms for ticket in tickets_of(again))
 
 
-def test_only_the_last_folder_is_remembered(folder, tmp_path):
+def test_nothing_is_kept_between_loads(folder, tmp_path, monkeypatch):
+    # No module state: notes loaded without a cache after notes loaded with one carry no forms,
+    # and their texts are rendered.
     load(folder, tmp_path / "cache")
-    assert textforms.markdown_forms()
-    load(folder, None)
-    assert not textforms.markdown_forms() and not textforms.html_forms()
+    plain = load(folder, None)
+    assert all(ticket.forms is None for ticket in tickets_of(plain))
+    calls = []
+    real_markdown_of = richtext.markdown_of
+    monkeypatch.setattr(
+        richtext, "markdown_of", lambda text: calls.append(1) or real_markdown_of(text)
+    )
+    outputs(plain)
+    assert calls

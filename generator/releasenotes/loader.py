@@ -2,9 +2,10 @@
 
 Parsing thousands of notes costs about a second, rendering their ticket texts about as much again,
 and published notes never change: with a ``cache_dir``, a note whose file bytes are unchanged
-since an earlier run (and the code is the same) is taken from a cache, with its texts' rendered
-forms (textforms.py), instead of being parsed again. Only notes that parsed cleanly are cached,
-so every problem is still found and reported on every run.
+since an earlier run (and the code is the same) is taken from a cache instead of being parsed
+again. Notes that go into the cache have tickets carrying their texts' rendered forms
+(model.TicketForms, made by textforms.py), so a warm run renders none. Only notes that parsed
+cleanly are cached, so every problem is still found and reported on every run.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import TypeGuard
 
 from generator.cachefiles import read_pickle, write_pickle
 from generator.releasenotes import textforms
-from generator.releasenotes.model import ReleaseNote
+from generator.releasenotes.model import ReleaseNote, TicketForms
 from generator.releasenotes.parser import (
     Problem,
     ReleaseNoteError,
@@ -30,12 +31,11 @@ from generator.releasenotes.parser import (
     parse_note,
     read_note,
 )
-from generator.releasenotes.textforms import NoteForms
 from generator.releasenotes.versions import version_key
 
 _log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 # What a cached entry depends on besides the file: the code that parses the note and renders its
 # texts (with Python-Markdown's version and Python's, for html.escape and unicodedata).
 _CODE_SOURCES = (
@@ -44,9 +44,10 @@ _CODE_SOURCES = (
 )  # fmt: skip
 _SOURCE_DIR = Path(__file__).parent
 
-# file name: (the file's bytes, the note, its title line, its texts' forms). The bytes themselves,
-# not a digest: comparing them costs a tenth of hashing them, and nothing is left to chance.
-Entry = tuple[bytes, ReleaseNote, int, NoteForms | None]
+# file name: (the file's bytes, the note with its tickets' forms, its title line). The bytes
+# themselves, not a digest: comparing them costs a tenth of hashing them, and nothing is left to
+# chance.
+Entry = tuple[bytes, ReleaseNote, int]
 Entries = dict[str, Entry]
 
 
@@ -54,7 +55,7 @@ def load_release_notes(folder: Path, cache_dir: Path | None = None) -> list[Rele
     """Every note in `folder` (not recursive), ordered by version_key.
 
     With `cache_dir`, notes parsed in an earlier run are reused while their files are unchanged,
-    and the forms of their texts are handed to the renderers (textforms.remember).
+    and every ticket carries its texts' forms (Ticket.forms); without, none does.
     """
     if not folder.is_dir():
         raise ReleaseNoteError([(str(folder), 0, "release-note folder does not exist")])
@@ -75,7 +76,7 @@ def load_release_notes(folder: Path, cache_dir: Path | None = None) -> list[Rele
                 entry = _parsed(path, data, with_forms=cache is not None)
                 changed = True
             elif entry[1].path != path:  # the same folder, named another way this time
-                entry = (data, dataclasses.replace(entry[1], path=path), entry[2], entry[3])
+                entry = (data, dataclasses.replace(entry[1], path=path), entry[2])
             entries[name] = entry
         except ReleaseNoteError as exc:
             problems.extend(exc.problems)
@@ -85,14 +86,14 @@ def load_release_notes(folder: Path, cache_dir: Path | None = None) -> list[Rele
     notes = _without_duplicates([(entry[1], entry[2]) for entry in entries.values()], problems)
     if problems:
         raise ReleaseNoteError(problems)
-    forms = {entry[1].path: entry[3] for entry in entries.values()}
-    textforms.remember((note, form) for note in notes if (form := forms[note.path]) is not None)
     return sorted(notes, key=lambda note: version_key(note.version, note.date))
 
 
 def _parsed(path: str, data: bytes, with_forms: bool) -> Entry:
     note, title_line = parse_note(Path(path), decode_note(path, data))
-    return data, note, title_line, textforms.forms_of(note) if with_forms else None
+    # Forms only for notes that will be cached: without a cache, rendering a text once when a page
+    # shows it costs less than computing all of them here (a filtered page shows a few).
+    return data, textforms.with_forms(note) if with_forms else note, title_line
 
 
 def _note_names(folder: Path) -> list[str]:
@@ -118,12 +119,20 @@ def _valid(entry: Entry | None, data: bytes) -> TypeGuard[Entry]:
     # Checked, not trusted blindly: the cache is a file like any other.
     return (
         type(entry) is tuple
-        and len(entry) == 4
+        and len(entry) == 3
         and entry[0] == data
         and isinstance(entry[1], ReleaseNote)
         and type(entry[2]) is int
-        and textforms.is_forms_of(entry[3], entry[1])
+        and _has_forms(entry[1])
     )
+
+
+def _has_forms(note: ReleaseNote) -> bool:
+    # A cached note's tickets carry forms, so a warm run renders no text. textforms.with_forms
+    # gives them to all of a note's tickets at once, so the first one tells (checking each of a
+    # long archive's 35,000 tickets costs some 10 ms a run).
+    tickets = note.tickets
+    return not tickets or type(tickets[0].forms) is TicketForms
 
 
 def _without_duplicates(

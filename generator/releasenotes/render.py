@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
-from generator.releasenotes import richtext, textforms
+from generator.releasenotes import richtext
 from generator.releasenotes.join import (
     ConfigChange,
     NoteSection,
@@ -210,22 +210,22 @@ def _markdown_section(section: NoteSection, tickets: _MarkdownTickets, out: list
 
 
 class _MarkdownTickets:
-    """Writes tickets as Markdown, taking their texts' forms from textforms when it has them.
+    """Writes tickets as Markdown, taking their texts from the ticket's forms when it has them.
 
-    The forms there are what ``write`` would compute (textforms.py). A page holds tens of
+    The forms are what ``write`` would compute (model.TicketForms). A page holds tens of
     thousands of tickets: this is the loop of the page that has to be tight.
     """
 
     def __init__(self) -> None:
-        self.forms = textforms.markdown_forms()
         self.audiences: dict[tuple[str, ...], str] = {}
 
     def write(self, tickets: Iterable[TicketEntry], out: list[str]) -> None:
-        forms, audiences, append = self.forms, self.audiences, out.append
+        audiences, append = self.audiences, out.append
         for ticket in tickets:
-            known = forms.get(id(ticket))
-            if known is not None and known[0] is ticket:
-                _, title, description, how_to_use = known
+            forms = ticket.forms
+            if forms is not None:
+                title = forms.title_markdown
+                description, how_to_use = forms.description_markdown, forms.how_to_use_markdown
             else:
                 title = richtext.escape_inline(ticket.title)
                 description = richtext.markdown_of(ticket.description)
@@ -280,11 +280,11 @@ def _finalize(value: object) -> object:
 
 
 def _ticket_html(ticket: TicketEntry) -> tuple[Markup, Markup | None]:
-    """(description, how-to-use or None) as HTML, remembered with the notes cache when it has
-    them (textforms.py): what richtext.html_of gives."""
-    known = textforms.html_forms().get(id(ticket))
-    if known is not None and known[0] is ticket:
-        _, description, how_to_use = known
+    """(description, how-to-use or None) as HTML: what richtext.html_of gives, taken from the
+    ticket's forms when it has them (model.TicketForms)."""
+    forms = ticket.forms
+    if forms is not None:
+        description, how_to_use = forms.description_html, forms.how_to_use_html
     else:
         description = richtext.html_of(ticket.description)
         how_to_use = richtext.html_of(ticket.how_to_use) if ticket.how_to_use else None
