@@ -13,6 +13,7 @@ import pytest
 from releasenotes_models import ModelBuilder
 from test_releasenotes_render import HOSTILE_NOTE, TRICKY_TEXTS
 
+from generator.cachefiles import read_pickle, write_pickle
 from generator.releasenotes import ReleaseNote, load_release_notes, loader, richtext, textforms
 from generator.releasenotes.atom import render_atom
 from generator.releasenotes.join import release_view
@@ -169,16 +170,17 @@ def test_forms_of_other_code_are_not_used(folder, tmp_path):
     cache_dir = tmp_path / "cache"
     load(folder, cache_dir)
     # The cache of "another version" of the renderers: every form in it is wrong.
-    (cache_file,) = (cache_dir / "release-notes").glob("*.pickle")
-    stored = loader.read_pickle(cache_file)
-    assert isinstance(stored, dict)
-    for name, (data, note, line) in stored["entries"].items():
-        stored["entries"][name] = (data, with_marked_forms([note])[0], line)
-    loader.write_pickle(cache_file, stored)
+    (index_file,) = (cache_dir / "release-notes").glob("*.pickle")
+    (chunk_file,) = (cache_dir / "release-notes").glob("*.notes")
+    index, (fmt, code, entries) = read_pickle(index_file), read_pickle(chunk_file)
+    assert isinstance(index, dict)
+    for name, (data, note, line) in entries.items():
+        entries[name] = (data, with_marked_forms([note])[0], line)
+    write_pickle(chunk_file, (fmt, code, entries))
     # Written by this code, they would be used (so the check below can fail) ...
     assert any("MD-TITLE" in output for output in outputs(load(folder, cache_dir)))
-    stored["code"] = "other renderers"
-    loader.write_pickle(cache_file, stored)
+    write_pickle(index_file, {**index, "code": "other renderers"})
+    write_pickle(chunk_file, (fmt, "other renderers", entries))
     # ... but not when other code wrote them.
     notes = load(folder, cache_dir)
     assert all("MD-" not in output and "HTML-" not in output for output in outputs(notes))
@@ -189,15 +191,14 @@ def test_a_cache_without_forms_is_not_used(folder, tmp_path, monkeypatch):
     cache_dir = tmp_path / "cache"
     plain = load(folder, None)
     load(folder, cache_dir)
-    (cache_file,) = (cache_dir / "release-notes").glob("*.pickle")
-    stored = loader.read_pickle(cache_file)
-    assert isinstance(stored, dict)
-    stored["entries"] = {
+    (chunk_file,) = (cache_dir / "release-notes").glob("*.notes")
+    fmt, code, entries = read_pickle(chunk_file)
+    entries = {
         name: (data, dataclasses.replace(note, tickets=tuple(
             dataclasses.replace(ticket, forms=None) for ticket in note.tickets)), line)
-        for name, (data, note, line) in stored["entries"].items()
+        for name, (data, note, line) in entries.items()
     }  # fmt: skip
-    loader.write_pickle(cache_file, stored)
+    write_pickle(chunk_file, (fmt, code, entries))
     calls = []
     real_parse = loader.parse_note
     monkeypatch.setattr(loader, "parse_note", lambda *args: calls.append(1) or real_parse(*args))

@@ -5,7 +5,8 @@ and published notes never change: with a ``cache_dir``, a note whose file bytes 
 since an earlier run (and the code is the same) is taken from a cache instead of being parsed
 again. Notes that go into the cache have tickets carrying their texts' rendered forms
 (model.TicketForms, made by textforms.py), so a warm run renders none. Only notes that parsed
-cleanly are cached, so every problem is still found and reported on every run.
+cleanly are cached, so every problem is still found and reported on every run. How the cache is
+stored, so that a new note costs writing that note only, is notecache.py's part.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from functools import cache
 from pathlib import Path
 from typing import TypeGuard
 
-from generator.cachefiles import read_pickle, write_pickle
 from generator.releasenotes import textforms
 from generator.releasenotes.model import ReleaseNote, TicketForms
+from generator.releasenotes.notecache import Entries, Entry, NoteCache
 from generator.releasenotes.parser import (
     Problem,
     ReleaseNoteError,
@@ -35,7 +36,6 @@ from generator.releasenotes.versions import version_key
 
 _log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 3
 # What a cached entry depends on besides the file: the code that parses the note and renders its
 # texts (with Python-Markdown's version and Python's, for html.escape and unicodedata).
 _CODE_SOURCES = (
@@ -43,12 +43,6 @@ _CODE_SOURCES = (
     "textforms.py", "richtext.py", "fastpath.py", "mdwriter.py", "notetree.py",
 )  # fmt: skip
 _SOURCE_DIR = Path(__file__).parent
-
-# file name: (the file's bytes, the note with its tickets' forms, its title line). The bytes
-# themselves, not a digest: comparing them costs a tenth of hashing them, and nothing is left to
-# chance.
-Entry = tuple[bytes, ReleaseNote, int]
-Entries = dict[str, Entry]
 
 
 def load_release_notes(folder: Path, cache_dir: Path | None = None) -> list[ReleaseNote]:
@@ -59,11 +53,12 @@ def load_release_notes(folder: Path, cache_dir: Path | None = None) -> list[Rele
     """
     if not folder.is_dir():
         raise ReleaseNoteError([(str(folder), 0, "release-note folder does not exist")])
-    cache = _NoteCache(folder, cache_dir) if cache_dir is not None and _code_digest() else None
+    code = _code_digest() if cache_dir is not None else ""
+    cache = NoteCache(folder, cache_dir, code) if cache_dir is not None and code else None
     known = cache.load() if cache is not None else {}
     names = _note_names(folder)
-    changed = known.keys() != set(names)
     entries: Entries = {}
+    new: Entries = {}  # parsed this run
     problems: list[Problem] = []
     base = str(folder)
     for name in names:
@@ -73,16 +68,15 @@ def load_release_notes(folder: Path, cache_dir: Path | None = None) -> list[Rele
             data = read_note(path)
             entry = known.get(name)
             if not _valid(entry, data):
-                entry = _parsed(path, data, with_forms=cache is not None)
-                changed = True
+                entry = new[name] = _parsed(path, data, with_forms=cache is not None)
             elif entry[1].path != path:  # the same folder, named another way this time
                 entry = (data, dataclasses.replace(entry[1], path=path), entry[2])
             entries[name] = entry
         except ReleaseNoteError as exc:
             problems.extend(exc.problems)
-    if cache is not None and changed:
+    if cache is not None:
         with contextlib.suppress(OSError):  # the cache only saves time; never a reason to fail
-            cache.save(entries)
+            cache.save(entries, new)
     notes = _without_duplicates([(entry[1], entry[2]) for entry in entries.values()], problems)
     if problems:
         raise ReleaseNoteError(problems)
@@ -151,30 +145,6 @@ def _without_duplicates(
             message = f"duplicate version {note.version} (also in {seen.path})"
             problems.append((note.path, title_line, message))
     return list(first.values())
-
-
-class _NoteCache:
-    """One pickle per notes folder in the user's own cache folder, like the history cache.
-
-    A file that cannot be read, was written by another format or by other parser code, is
-    ignored and rewritten.
-    """
-
-    def __init__(self, folder: Path, cache_dir: Path):
-        digest = hashlib.sha256(str(folder.resolve()).encode("utf-8", "surrogateescape"))
-        self.file = cache_dir / "release-notes" / f"{digest.hexdigest()[:24]}.pickle"
-
-    def load(self) -> Entries:
-        stored = read_pickle(self.file)
-        valid = isinstance(stored, dict) and stored.get("format") == CACHE_FORMAT
-        if not valid or stored.get("code") != _code_digest():
-            return {}
-        entries = stored.get("entries")
-        return entries if isinstance(entries, dict) else {}
-
-    def save(self, entries: Entries) -> None:
-        stored = {"format": CACHE_FORMAT, "code": _code_digest(), "entries": entries}
-        write_pickle(self.file, stored)
 
 
 @cache

@@ -1,0 +1,132 @@
+"""Where the notes loader (loader.py) keeps parsed notes between runs: append-only chunk files.
+
+A long archive's cache is some 57 MB, and the normal change between two runs is one new note a
+week; rewriting the whole file for it cost more than loading it. So, like the history cache
+(history/cache.py), one small index file per notes folder names chunk files that are never
+changed: a run that parsed notes writes only those in a new chunk, and a new index naming the old
+chunks and the new one. Loading reads the chunks in order, a later chunk's entry for a file name
+overriding an earlier one's. Entries for files that are gone, or that a later chunk overrides,
+are simply not used; they are dropped when everything is written as one chunk again, after
+MAX_CHUNKS chunks or when such dead entries outnumber the used ones.
+
+Concurrent runs: a chunk is written completely under a fresh random name before any index names
+it, and the index is replaced atomically (cachefiles.write_pickle), so a reader sees an old or a
+new index, each naming complete chunks. The one race left is a chunk removed (after a merge, by
+another run) between reading the index and reading the chunk: it is then missing, which only
+costs re-parsing its notes, like any chunk that is missing or unreadable. Two runs saving at once
+each name their own new chunk; the index written last wins, the other chunk is an orphan and
+removed a day later. Nothing read is trusted blindly: the loader uses an entry only when the
+file's bytes equal the stored ones, so a wrong chunk can cost time, never give wrong notes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import secrets
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+from generator.cachefiles import read_pickle, write_pickle
+from generator.releasenotes.model import ReleaseNote
+
+CACHE_FORMAT = 4
+MAX_CHUNKS = 16  # then everything is one chunk again: a merge costs a full write, done rarely
+ORPHAN_AGE = 24 * 3600  # seconds; younger unnamed chunks may belong to a save still under way
+
+# file name: (the file's bytes, the note with its tickets' forms, its title line). The bytes
+# themselves, not a digest: comparing them costs a tenth of hashing them, and nothing is left to
+# chance.
+Entry = tuple[bytes, ReleaseNote, int]
+Entries = dict[str, Entry]
+
+
+class Chunk(NamedTuple):
+    name: str  # file name in the cache folder
+    count: int  # entries in it
+
+
+class NoteCache:
+    """The cache of one notes folder, for parser code with digest `code`.
+
+    Files that cannot be read, or were written by another format or other code, are ignored.
+    """
+
+    def __init__(self, folder: Path, cache_dir: Path, code: str):
+        digest = hashlib.sha256(str(folder.resolve()).encode("utf-8", "surrogateescape"))
+        self.digest = digest.hexdigest()[:24]
+        self.folder = cache_dir / "release-notes"
+        self.file = self.folder / f"{self.digest}.pickle"
+        self.code = code
+        self.chunks: list[Chunk] = []  # the readable chunks the loaded index named
+        self.stored = 0  # entries in them, overridden ones included
+        self.replaced: set[str] = set()  # chunks not to keep: unreadable, or other code's
+
+    def load(self) -> Entries:
+        """The entries of all chunks, a later chunk's overriding an earlier one's."""
+        index = read_pickle(self.file)
+        if not isinstance(index, dict) or index.get("format") != CACHE_FORMAT:
+            return {}
+        names = index.get("chunks")
+        if not isinstance(names, list) or not all(type(chunk) is Chunk for chunk in names):
+            return {}
+        if index.get("code") != self.code:
+            self.replaced = {chunk.name for chunk in names}
+            return {}
+        entries: Entries = {}
+        for chunk in names:
+            part = self._read_chunk(chunk)
+            if part is None:
+                self.replaced.add(chunk.name)
+                continue
+            self.chunks.append(chunk)
+            self.stored += chunk.count
+            if entries:
+                entries.update(part)
+            else:
+                entries = part  # the one large chunk, as most runs find it: no copy
+        return entries
+
+    def save(self, entries: Entries, new: Entries) -> None:
+        """Store `new` (entries parsed this run) in a new chunk; or all `entries` (every entry
+        this run used, `new` among them) as one chunk when the chunks are too many or mostly
+        dead. Writes nothing when nothing is new and little is dead."""
+        dead = self.stored - (len(entries) - len(new))
+        # Dead entries cost every load their reading; more than half the used ones is too many.
+        if len(self.chunks) >= MAX_CHUNKS or dead > len(entries) // 2:
+            chunks = [self._write_chunk(entries)] if entries else []
+        elif new:
+            chunks = [*self.chunks, self._write_chunk(new)]
+        else:
+            return
+        write_pickle(self.file, {"format": CACHE_FORMAT, "code": self.code, "chunks": chunks})
+        used = {chunk.name for chunk in chunks}
+        self._remove_unused(used, self.replaced | {chunk.name for chunk in self.chunks})
+        self.chunks, self.stored, self.replaced = chunks, sum(c.count for c in chunks), set()
+
+    def _read_chunk(self, chunk: Chunk) -> Entries | None:
+        stored = read_pickle(self.folder / chunk.name)
+        # Checked against the index: a chunk from another format or code, or not the one named.
+        if not isinstance(stored, tuple) or len(stored) != 3:
+            return None
+        fmt, code, part = stored
+        if fmt != CACHE_FORMAT or code != self.code or not isinstance(part, dict):
+            return None
+        return part if len(part) == chunk.count else None
+
+    def _write_chunk(self, entries: Entries) -> Chunk:
+        name = f"{self.digest}-{secrets.token_hex(8)}.notes"
+        write_pickle(self.folder / name, (CACHE_FORMAT, self.code, entries))
+        return Chunk(name, len(entries))
+
+    def _remove_unused(self, used: set[str], replaced: set[str]) -> None:
+        """Remove the chunks this save replaced, and chunks no index names that are old enough
+        not to belong to another save still under way (left by a crash or a lost race)."""
+        now = time.time()
+        for path in self.folder.glob(f"{self.digest}-*.notes"):
+            if path.name in used:
+                continue
+            with contextlib.suppress(OSError):
+                if path.name in replaced or now - path.stat().st_mtime > ORPHAN_AGE:
+                    path.unlink()
