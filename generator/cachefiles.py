@@ -6,10 +6,15 @@ replaces the whole file or leaves the previous one.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import tempfile
+import time
 from pathlib import Path
+
+# Chunk files younger than this that no index names may belong to a save still under way.
+ORPHAN_AGE = 24 * 3600  # seconds
 
 
 def default_cache_dir() -> Path:
@@ -40,3 +45,15 @@ def write_pickle(file: Path, stored: object) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def remove_unused_chunks(folder: Path, pattern: str, used: set[str], replaced: set[str]) -> None:
+    """Remove the chunk files matching `pattern` that a save replaced, and those no index names
+    that are older than ORPHAN_AGE (left by a crash or a lost race); keep the `used` ones."""
+    now = time.time()
+    for path in folder.glob(pattern):
+        if path.name in used:
+            continue
+        with contextlib.suppress(OSError):
+            if path.name in replaced or now - path.stat().st_mtime > ORPHAN_AGE:
+                path.unlink()

@@ -265,8 +265,8 @@ def test_orphan_chunks_are_removed_when_old(folder, cache_dir, monkeypatch):
     elsewhere = named.with_name("0123456789abcdef01234567-orphan.notes")  # another folder's
     for orphan in (old, young, elsewhere):
         shutil.copy(named, orphan)
-    now = named.stat().st_mtime + 2 * notecache.ORPHAN_AGE
-    monkeypatch.setattr(notecache.time, "time", lambda: now)
+    now = named.stat().st_mtime + 2 * cachefiles.ORPHAN_AGE
+    monkeypatch.setattr(cachefiles.time, "time", lambda: now)
     os.utime(young, (now - 60, now - 60))  # perhaps another run's save, still under way
     write_note(folder, 9)
     load(folder, cache_dir)

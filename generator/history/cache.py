@@ -15,15 +15,18 @@ for other record fields is ignored and rewritten.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import secrets
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.cachefiles import default_cache_dir, read_pickle, write_pickle
+from generator.cachefiles import (
+    default_cache_dir,
+    read_pickle,
+    remove_unused_chunks,
+    write_pickle,
+)
 from generator.history.model import Commit, CommitBlank, Identity
 
 FORMAT = 3
@@ -34,7 +37,6 @@ FIELDS = (
     "trailers", "files", "signature", "signature_verified",
 )  # fmt: skip
 MAX_CHUNKS = 32  # then the line is written as one chunk again: many small files load slower
-ORPHAN_AGE = 24 * 3600  # seconds; younger unnamed chunks may belong to a save still under way
 
 Row = tuple[Any, ...]
 
@@ -120,23 +122,13 @@ class HistoryCache:
             chunks = [*chunks, self._write_chunk(commits[first:])]
         history.chunks = chunks
         write_pickle(self.file, {"format": (FORMAT, FIELDS), "history": history})
-        self._remove_unused({chunk.name for chunk in chunks}, {chunk.name for chunk in old})
+        used, replaced = {chunk.name for chunk in chunks}, {chunk.name for chunk in old}
+        remove_unused_chunks(self.folder, f"{self.digest}-*.rows", used, replaced)
 
     def _write_chunk(self, commits: list[Commit]) -> Chunk:
         name = f"{self.digest}-{secrets.token_hex(8)}.rows"
         write_pickle(self.folder / name, _rows(commits))
         return Chunk(name, len(commits), commits[-1].sha)
-
-    def _remove_unused(self, used: set[str], replaced: set[str]) -> None:
-        """Remove the chunks this save replaced, and chunks no state names that are old enough
-        not to belong to another save still under way (left by a crash or a lost race)."""
-        now = time.time()
-        for path in self.folder.glob(f"{self.digest}-*.rows"):
-            if path.name in used:
-                continue
-            with contextlib.suppress(OSError):
-                if path.name in replaced or now - path.stat().st_mtime > ORPHAN_AGE:
-                    path.unlink()
 
 
 def _rows(commits: list[Commit]) -> list[Row]:

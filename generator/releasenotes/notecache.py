@@ -21,19 +21,16 @@ file's bytes equal the stored ones, so a wrong chunk can cost time, never give w
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import secrets
-import time
 from pathlib import Path
 from typing import NamedTuple
 
-from generator.cachefiles import read_pickle, write_pickle
+from generator.cachefiles import read_pickle, remove_unused_chunks, write_pickle
 from generator.releasenotes.model import ReleaseNote
 
 CACHE_FORMAT = 4
 MAX_CHUNKS = 16  # then everything is one chunk again: a merge costs a full write, done rarely
-ORPHAN_AGE = 24 * 3600  # seconds; younger unnamed chunks may belong to a save still under way
 
 # file name: (the file's bytes, the note with its tickets' forms, its title line). The bytes
 # themselves, not a digest: comparing them costs a tenth of hashing them, and nothing is left to
@@ -102,7 +99,8 @@ class NoteCache:
             return
         write_pickle(self.file, {"format": CACHE_FORMAT, "code": self.code, "chunks": chunks})
         used = {chunk.name for chunk in chunks}
-        self._remove_unused(used, self.replaced | {chunk.name for chunk in self.chunks})
+        replaced = self.replaced | {chunk.name for chunk in self.chunks}
+        remove_unused_chunks(self.folder, f"{self.digest}-*.notes", used, replaced)
         self.chunks, self.stored, self.replaced = chunks, sum(c.count for c in chunks), set()
 
     def _read_chunk(self, chunk: Chunk) -> Entries | None:
@@ -119,14 +117,3 @@ class NoteCache:
         name = f"{self.digest}-{secrets.token_hex(8)}.notes"
         write_pickle(self.folder / name, (CACHE_FORMAT, self.code, entries))
         return Chunk(name, len(entries))
-
-    def _remove_unused(self, used: set[str], replaced: set[str]) -> None:
-        """Remove the chunks this save replaced, and chunks no index names that are old enough
-        not to belong to another save still under way (left by a crash or a lost race)."""
-        now = time.time()
-        for path in self.folder.glob(f"{self.digest}-*.notes"):
-            if path.name in used:
-                continue
-            with contextlib.suppress(OSError):
-                if path.name in replaced or now - path.stat().st_mtime > ORPHAN_AGE:
-                    path.unlink()
