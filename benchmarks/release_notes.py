@@ -267,7 +267,7 @@ def best_of(runs: int, command: list[str], cwd: Path, env: dict[str, str] | None
 
 def in_process_phases(root: Path) -> list[tuple[str, Timing]]:
     """The CLI's pipeline step by step, cold history cache, to show where the time goes."""
-    from generator.commands.release_notes import _model
+    from generator.commands.release_notes import _model, joined_change
     from generator.config import load_config
     from generator.evidence.model import history_sections
     from generator.history import read_history
@@ -300,7 +300,8 @@ def in_process_phases(root: Path) -> list[tuple[str, Timing]]:
     lap(f"read history, cold ({len(history.commits)} commits)")
     history = read_history(installation, config.period, cache_dir=cache, environments=production)
     lap("read history, warm cache")
-    model = _model(installation.name, history, history_sections(history, environment="production"))
+    sections = history_sections(history, environment="production", record=joined_change)
+    model = _model(installation.name, history, sections)
     lap(f"evidence-model part ({len(model['changes'])} changes)")
     view = release_view(model, notes, "production")
     lap(f"join ({len(view.versions)} rollouts)")
