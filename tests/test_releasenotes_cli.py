@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from gitrepo import GitRepo
+from releasenotes_files import REAL_NOTES
 
 from generator.cli import cli
 
-REAL_NOTES = Path(__file__).resolve().parents[2] / "shared" / "data" / "meshstack-release-notes"
 APPROVER = ("Approved-by", "Dana Approver <dana@example.com>")
 
 CONFIG = """\

@@ -2,36 +2,28 @@
 
 from __future__ import annotations
 
-import logging
 import re
-from pathlib import Path
 
 import pytest
+from releasenotes_files import REAL_NOTES, load_quietly
 from releasenotes_models import ModelBuilder, sha
 
 from generator.releasenotes import (
     ReleaseNote,
     Ticket,
-    load_release_notes,
     version_key,
     versions_between,
 )
 from generator.releasenotes.join import VersionIndex, release_view
 from generator.testing import synthetic_evidence
 
-REAL_NOTES = Path(__file__).resolve().parents[2] / "shared" / "data" / "meshstack-release-notes"
 PERIOD_FROM = "2025-10-01"
 
 
 @pytest.fixture(scope="module")
 def notes() -> list[ReleaseNote]:
     # The data is not in this repository; without it these tests must fail, never skip.
-    assert REAL_NOTES.is_dir(), f"real release notes missing: {REAL_NOTES}"
-    logging.disable(logging.WARNING)  # the published duplicate 2025.13.0 is logged, not an error
-    try:
-        return load_release_notes(REAL_NOTES)
-    finally:
-        logging.disable(logging.NOTSET)
+    return load_quietly()
 
 
 def published_tickets() -> dict[str, list[set[str]]]:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+from releasenotes_files import REAL_NOTES, load_quietly
 
 from generator.releasenotes import ReleaseNoteError, load_release_notes, loader
-
-REAL_NOTES = Path(__file__).resolve().parents[2] / "shared" / "data" / "meshstack-release-notes"
 
 NOTE = """\
 ---
@@ -37,25 +35,17 @@ def folder(tmp_path: Path) -> Path:
     return notes
 
 
-def quietly(folder: Path, cache_dir: Path | None) -> list:
-    logging.disable(logging.WARNING)  # the published archive holds one note twice
-    try:
-        return load_release_notes(folder, cache_dir=cache_dir)
-    finally:
-        logging.disable(logging.NOTSET)
-
-
 def test_cached_notes_equal_parsed_ones_and_are_not_parsed_again(folder, tmp_path, monkeypatch):
-    plain = quietly(folder, None)
+    plain = load_quietly(folder, None)
     cache_dir = tmp_path / "cache"
-    assert quietly(folder, cache_dir) == plain  # parses, then writes the cache
+    assert load_quietly(folder, cache_dir) == plain  # parses, then writes the cache
     assert len(list((cache_dir / "release-notes").glob("*.pickle"))) == 1
 
     def no_parsing(*args):
         raise AssertionError("parsed again")
 
     monkeypatch.setattr(loader, "parse_note", no_parsing)
-    assert quietly(folder, cache_dir) == plain
+    assert load_quietly(folder, cache_dir) == plain
 
 
 def test_a_changed_note_is_parsed_again(tmp_path):
@@ -93,39 +83,39 @@ def test_problems_are_reported_on_every_run(tmp_path):
 
 def test_the_folder_named_another_way_gives_its_own_paths(folder, tmp_path, monkeypatch):
     cache_dir = tmp_path / "cache"
-    quietly(folder, cache_dir)
+    load_quietly(folder, cache_dir)
     monkeypatch.chdir(tmp_path)
-    relative = quietly(Path("notes"), cache_dir)
-    assert relative == quietly(Path("notes"), None)
+    relative = load_quietly(Path("notes"), cache_dir)
+    assert relative == load_quietly(Path("notes"), None)
     assert relative[0].path == str(Path("notes") / Path(relative[0].path).name)
 
 
 def test_an_unreadable_or_outdated_cache_is_ignored_and_rewritten(folder, tmp_path, monkeypatch):
-    plain = quietly(folder, None)
+    plain = load_quietly(folder, None)
     cache_dir = tmp_path / "cache"
-    quietly(folder, cache_dir)
+    load_quietly(folder, cache_dir)
     (cache_file,) = (cache_dir / "release-notes").glob("*.pickle")
     cache_file.write_bytes(b"not a pickle")
-    assert quietly(folder, cache_dir) == plain
+    assert load_quietly(folder, cache_dir) == plain
     assert cache_file.read_bytes() != b"not a pickle"
     # Other parser code: nothing it parsed is reused.
     monkeypatch.setattr(loader, "_code_digest", lambda: "another parser")
     calls = []
     real_parse = loader.parse_note
     monkeypatch.setattr(loader, "parse_note", lambda *args: calls.append(1) or real_parse(*args))
-    assert quietly(folder, cache_dir) == plain
+    assert load_quietly(folder, cache_dir) == plain
     assert len(calls) == len(plain) + 1  # the duplicate copy is parsed too
 
 
 def test_a_cache_folder_that_cannot_be_written_is_no_reason_to_fail(folder, tmp_path):
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the cache folder would go\n")
-    assert quietly(folder, blocked) == quietly(folder, None)
+    assert load_quietly(folder, blocked) == load_quietly(folder, None)
 
 
 def test_without_the_parser_sources_nothing_is_cached(folder, tmp_path, monkeypatch):
     monkeypatch.setattr(loader, "_code_digest", lambda: "")  # as in a bytecode-only install
-    assert quietly(folder, tmp_path / "cache") == quietly(folder, None)
+    assert load_quietly(folder, tmp_path / "cache") == load_quietly(folder, None)
     assert not (tmp_path / "cache").exists()
 
 
@@ -183,30 +173,30 @@ def own_sources(tmp_path, monkeypatch):
 )
 def test_changed_code_invalidates_the_cache(folder, tmp_path, monkeypatch, own_sources, source):
     cache_dir = tmp_path / "cache"
-    quietly(folder, cache_dir)
+    load_quietly(folder, cache_dir)
     calls = []
     real_parse = loader.parse_note
     monkeypatch.setattr(loader, "parse_note", lambda *args: calls.append(1) or real_parse(*args))
-    quietly(folder, cache_dir)
+    load_quietly(folder, cache_dir)
     assert calls == []
     with (own_sources / source).open("a") as changed:
         changed.write("\n# another version of this module\n")
     loader._code_digest.cache_clear()
-    plain = quietly(folder, cache_dir)
+    plain = load_quietly(folder, cache_dir)
     assert len(calls) == len(plain) + 1  # every note parsed again, the duplicate copy too
 
 
 def test_another_python_markdown_invalidates_the_cache(folder, tmp_path, monkeypatch):
     cache_dir = tmp_path / "cache"
     loader._code_digest.cache_clear()
-    quietly(folder, cache_dir)
+    load_quietly(folder, cache_dir)
     monkeypatch.setattr(loader, "_markdown_meta", lambda: b"__version__ = '99.0'")
     loader._code_digest.cache_clear()
     calls = []
     real_parse = loader.parse_note
     monkeypatch.setattr(loader, "parse_note", lambda *args: calls.append(1) or real_parse(*args))
     try:
-        quietly(folder, cache_dir)
+        load_quietly(folder, cache_dir)
     finally:
         loader._code_digest.cache_clear()
     assert calls

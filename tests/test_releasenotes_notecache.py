@@ -8,18 +8,16 @@ each part: the write order, a lost race between two saves, missing and corrupt c
 
 from __future__ import annotations
 
-import logging
 import os
 import pickle
 import shutil
 from pathlib import Path
 
 import pytest
+from releasenotes_files import REAL_NOTES, load_quietly
 
 from generator import cachefiles
-from generator.releasenotes import ReleaseNote, load_release_notes, loader, notecache, textforms
-
-REAL_NOTES = Path(__file__).resolve().parents[2] / "shared" / "data" / "meshstack-release-notes"
+from generator.releasenotes import ReleaseNote, loader, notecache, textforms
 
 NOTE = """\
 ---
@@ -58,14 +56,6 @@ def write_note(folder: Path, index: int, text: str = "Some *text*.") -> Path:
     return note
 
 
-def load(folder: Path, cache_dir: Path | None) -> list[ReleaseNote]:
-    logging.disable(logging.WARNING)  # the published archive holds one note twice
-    try:
-        return load_release_notes(folder, cache_dir=cache_dir)
-    finally:
-        logging.disable(logging.NOTSET)
-
-
 def files(cache_dir: Path) -> dict[str, tuple[int, int]]:
     """Every cache file by name: (modification time, size)."""
     return {p.name: (p.stat().st_mtime_ns, p.stat().st_size) for p in cache_dir.rglob("*.*")}
@@ -93,7 +83,7 @@ def parses(monkeypatch) -> list[str]:
 
 def assert_as_parsed(notes: list[ReleaseNote], folder: Path) -> None:
     """The notes, and their tickets' forms, are what parsing the folder now gives."""
-    assert notes == load(folder, None)
+    assert notes == load_quietly(folder, None)
     for note in notes:
         for ticket in note.tickets:
             assert ticket.forms == textforms.forms_of(ticket)
@@ -102,24 +92,24 @@ def assert_as_parsed(notes: list[ReleaseNote], folder: Path) -> None:
 def test_notes_from_several_chunks_are_those_a_fresh_parse_gives(tmp_path, cache_dir):
     folder = tmp_path / "notes"
     shutil.copytree(REAL_NOTES, folder)
-    load(folder, cache_dir)
+    load_quietly(folder, cache_dir)
     names = sorted(p.name for p in folder.glob("*.md") if p.name.lower() != "readme.md")
     write_note(folder, 80)  # a new note
-    load(folder, cache_dir)
+    load_quietly(folder, cache_dir)
     changed = folder / names[3]
     changed.write_text(changed.read_text().replace("\n## ", "\nA new paragraph.\n\n## ", 1))
-    load(folder, cache_dir)
+    load_quietly(folder, cache_dir)
     (folder / names[7]).unlink()
-    load(folder, cache_dir)
+    load_quietly(folder, cache_dir)
     assert len(chunk_files(cache_dir)) == 3
-    assert_as_parsed(load(folder, cache_dir), folder)
+    assert_as_parsed(load_quietly(folder, cache_dir), folder)
 
 
 def test_a_new_note_writes_one_small_chunk_and_leaves_the_others(folder, cache_dir, parses):
-    load(folder, cache_dir)
+    load_quietly(folder, cache_dir)
     before = files(cache_dir)
     write_note(folder, 9)
-    notes = load(folder, cache_dir)
+    notes = load_quietly(folder, cache_dir)
     after = files(cache_dir)
     assert parses[-1:] == ["2025-12-19-Release-0.md"] and len(parses) == 6
     added = after.keys() - before.keys()
@@ -133,65 +123,65 @@ def test_a_new_note_writes_one_small_chunk_and_leaves_the_others(folder, cache_d
 
 
 def test_a_changed_notes_new_entry_overrides_the_old_one(folder, cache_dir, parses):
-    load(folder, cache_dir)
+    load_quietly(folder, cache_dir)
     write_note(folder, 2, text="Changed.")
-    assert load(folder, cache_dir)[2].tickets[0].description == "Changed."
+    assert load_quietly(folder, cache_dir)[2].tickets[0].description == "Changed."
     assert len(chunk_files(cache_dir)) == 2  # the old entry is still in the first chunk
     parses.clear()
-    notes = load(folder, cache_dir)
+    notes = load_quietly(folder, cache_dir)
     assert parses == []  # the later chunk's entry is the one used, not the outdated one
     assert notes[2].tickets[0].description == "Changed."
     assert_as_parsed(notes, folder)
 
 
 def test_a_deleted_note_is_gone_and_its_deletion_writes_nothing(folder, cache_dir, parses):
-    load(folder, cache_dir)
+    load_quietly(folder, cache_dir)
     before = files(cache_dir)
     (folder / "2025-12-11-Release-0.md").unlink()
-    notes = load(folder, cache_dir)
+    notes = load_quietly(folder, cache_dir)
     assert [note.version for note in notes] == ["2025.50.0", "2025.52.0", "2025.53.0", "2025.54.0"]
     assert files(cache_dir) == before
     assert parses == [f"2025-12-{day}-Release-0.md" for day in range(10, 15)]
 
 
 def test_mostly_dead_entries_are_dropped_by_writing_one_chunk(folder, cache_dir):
-    load(folder, cache_dir)
+    load_quietly(folder, cache_dir)
     write_note(folder, 9)
-    load(folder, cache_dir)
+    load_quietly(folder, cache_dir)
     for day in (10, 11, 12, 13):
         (folder / f"2025-12-{day}-Release-0.md").unlink()
-    notes = load(folder, cache_dir)
+    notes = load_quietly(folder, cache_dir)
     (chunk,) = chunk_files(cache_dir)
     assert sorted(chunk_entries(chunk)) == ["2025-12-14-Release-0.md", "2025-12-19-Release-0.md"]
     assert_as_parsed(notes, folder)
     before = files(cache_dir)
-    load(folder, cache_dir)
+    load_quietly(folder, cache_dir)
     assert files(cache_dir) == before
 
 
 def test_chunks_are_merged_into_one_after_the_limit(folder, cache_dir, monkeypatch, parses):
     monkeypatch.setattr(notecache, "MAX_CHUNKS", 3)
-    load(folder, cache_dir)
+    load_quietly(folder, cache_dir)
     for index in (5, 6):
         write_note(folder, index)
-        load(folder, cache_dir)
+        load_quietly(folder, cache_dir)
     assert len(chunk_files(cache_dir)) == 3
     write_note(folder, 2, text="Changed.")  # leaves a dead entry, which the merge drops
     write_note(folder, 7)
-    notes = load(folder, cache_dir)
+    notes = load_quietly(folder, cache_dir)
     (chunk,) = chunk_files(cache_dir)  # the three old ones removed
     assert sorted(chunk_entries(chunk)) == sorted(p.name for p in folder.iterdir())
     parses.clear()
-    assert load(folder, cache_dir) == notes
+    assert load_quietly(folder, cache_dir) == notes
     assert parses == []
     assert_as_parsed(notes, folder)
 
 
 @pytest.mark.parametrize("damage", ["missing", "corrupt", "another chunk", "other code"])
 def test_a_damaged_chunk_means_parsing_its_notes_again(folder, cache_dir, parses, damage):
-    load(folder, cache_dir)
+    load_quietly(folder, cache_dir)
     write_note(folder, 9)
-    load(folder, cache_dir)
+    load_quietly(folder, cache_dir)
     first, second = sorted(chunk_files(cache_dir), key=lambda p: p.stat().st_mtime_ns)
     if damage == "missing":
         first.unlink()
@@ -203,27 +193,27 @@ def test_a_damaged_chunk_means_parsing_its_notes_again(folder, cache_dir, parses
         stored = (notecache.CACHE_FORMAT, "other code", chunk_entries(first))
         first.write_bytes(pickle.dumps(stored))
     parses.clear()
-    notes = load(folder, cache_dir)
+    notes = load_quietly(folder, cache_dir)
     assert sorted(parses) == [f"2025-12-{day}-Release-0.md" for day in range(10, 15)]
     assert_as_parsed(notes, folder)
     parses.clear()
-    assert load(folder, cache_dir) == notes  # and the cache is whole again
+    assert load_quietly(folder, cache_dir) == notes  # and the cache is whole again
     assert parses == []
 
 
 def test_a_run_with_nothing_new_writes_nothing(folder, cache_dir, monkeypatch):
-    load(folder, cache_dir)
+    load_quietly(folder, cache_dir)
     write_note(folder, 9)
-    load(folder, cache_dir)
+    load_quietly(folder, cache_dir)
     before = files(cache_dir)
     writes: list[Path] = []
     monkeypatch.setattr(notecache, "write_pickle", lambda file, stored: writes.append(file))
-    load(folder, cache_dir)
+    load_quietly(folder, cache_dir)
     assert writes == [] and files(cache_dir) == before
 
 
 def test_a_chunk_is_complete_before_an_index_names_it(folder, cache_dir, monkeypatch):
-    load(folder, cache_dir)
+    load_quietly(folder, cache_dir)
     written: list[tuple[str, object]] = []
 
     def write_pickle(file: Path, stored: object) -> None:
@@ -235,12 +225,12 @@ def test_a_chunk_is_complete_before_an_index_names_it(folder, cache_dir, monkeyp
 
     monkeypatch.setattr(notecache, "write_pickle", write_pickle)
     write_note(folder, 9)
-    load(folder, cache_dir)
+    load_quietly(folder, cache_dir)
     assert [suffix for suffix, _ in written] == [".notes", ".pickle"]
 
 
 def test_two_runs_saving_at_once_lose_nothing_but_time(folder, cache_dir, parses):
-    load(folder, cache_dir)
+    load_quietly(folder, cache_dir)
     code = loader._code_digest()
     first, second = (notecache.NoteCache(folder, cache_dir, code) for _ in range(2))
     known = first.load()
@@ -252,13 +242,13 @@ def test_two_runs_saving_at_once_lose_nothing_but_time(folder, cache_dir, parses
     second.save({**known, **new_other}, new_other)  # its index wins; first's chunk is an orphan
     assert len(chunk_files(cache_dir)) == 3
     parses.clear()
-    notes = load(folder, cache_dir)
+    notes = load_quietly(folder, cache_dir)
     assert parses == [one.name]  # what the lost save held is parsed again, nothing else
     assert_as_parsed(notes, folder)
 
 
 def test_orphan_chunks_are_removed_when_old(folder, cache_dir, monkeypatch):
-    load(folder, cache_dir)
+    load_quietly(folder, cache_dir)
     (named,) = chunk_files(cache_dir)
     digest = named.name.split("-")[0]
     old, young = (named.with_name(f"{digest}-{tag}.notes") for tag in ("old", "young"))
@@ -269,7 +259,7 @@ def test_orphan_chunks_are_removed_when_old(folder, cache_dir, monkeypatch):
     monkeypatch.setattr(cachefiles.time, "time", lambda: now)
     os.utime(young, (now - 60, now - 60))  # perhaps another run's save, still under way
     write_note(folder, 9)
-    load(folder, cache_dir)
+    load_quietly(folder, cache_dir)
     remaining = {p.name for p in chunk_files(cache_dir)}
     assert old.name not in remaining
     assert {named.name, young.name, elsewhere.name} <= remaining

@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from releasenotes_files import REAL_NOTES
 
 from generator.releasenotes import (
     ReleaseNote,
@@ -20,8 +21,6 @@ from generator.releasenotes import (
     version_key,
     versions_between,
 )
-
-REAL_NOTES = Path(__file__).resolve().parents[2] / "shared" / "data" / "meshstack-release-notes"
 
 # A synthetic note in today's format; the malformed-note tests each break one line of it.
 VALID = """\

@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-import logging
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
+from releasenotes_files import load_quietly
 from releasenotes_models import ModelBuilder
 
-from generator.releasenotes import ReleaseNote, load_release_notes
+from generator.releasenotes import ReleaseNote
 from generator.releasenotes.atom import render_atom
 from generator.releasenotes.join import release_view
 from generator.testing import HOSTILE_TEXTS
 
-REAL_NOTES = Path(__file__).resolve().parents[2] / "shared" / "data" / "meshstack-release-notes"
 A = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture(scope="module")
 def notes() -> list[ReleaseNote]:
-    assert REAL_NOTES.is_dir(), f"real release notes missing: {REAL_NOTES}"
-    logging.disable(logging.WARNING)
-    try:
-        return load_release_notes(REAL_NOTES)
-    finally:
-        logging.disable(logging.NOTSET)
+    return load_quietly()
 
 
 def model(subject: str = "Rotate IdP secret") -> ModelBuilder:

@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import logging
 import pickle
 import shutil
 from pathlib import Path
 
 import pytest
+from releasenotes_files import REAL_NOTES, load_quietly
 from releasenotes_models import ModelBuilder
 from test_releasenotes_render import HOSTILE_NOTE, TRICKY_TEXTS
 
 from generator.cachefiles import read_pickle, write_pickle
-from generator.releasenotes import ReleaseNote, load_release_notes, loader, richtext, textforms
+from generator.releasenotes import ReleaseNote, loader, richtext, textforms
 from generator.releasenotes.atom import render_atom
 from generator.releasenotes.join import release_view
 from generator.releasenotes.model import Ticket, TicketForms
 from generator.releasenotes.render import render_html, render_html_fragment, render_markdown
-
-REAL_NOTES = Path(__file__).resolve().parents[2] / "shared" / "data" / "meshstack-release-notes"
 
 
 def tricky_note() -> str:
@@ -43,14 +41,6 @@ def folder(tmp_path: Path) -> Path:
     (notes / "2025-12-24-Release-0.md").write_text(HOSTILE_NOTE)
     (notes / "2025-12-31-Release-0.md").write_text(tricky_note())
     return notes
-
-
-def load(folder: Path, cache_dir: Path | None) -> list[ReleaseNote]:
-    logging.disable(logging.WARNING)  # the published archive holds one note twice
-    try:
-        return load_release_notes(folder, cache_dir=cache_dir)
-    finally:
-        logging.disable(logging.NOTSET)
 
 
 def tickets_of(notes: list[ReleaseNote]) -> list[Ticket]:
@@ -84,12 +74,14 @@ def no_text_rendering(patched: pytest.MonkeyPatch) -> None:
 
 
 def test_outputs_are_the_same_with_and_without_the_forms(folder, tmp_path, monkeypatch):
-    plain = load(folder, None)  # no cache: no forms, every text is rendered when shown
+    plain = load_quietly(folder, None)  # no cache: no forms, every text is rendered when shown
     assert all(ticket.forms is None for ticket in tickets_of(plain))
     without = outputs(plain)
     cache_dir = tmp_path / "cache"
-    cold = load(folder, cache_dir)  # parses, computes the forms, writes the cache
-    warm = load(folder, cache_dir)  # from the cache, with the forms computed on the first run
+    cold = load_quietly(folder, cache_dir)  # parses, computes the forms, writes the cache
+    warm = load_quietly(
+        folder, cache_dir
+    )  # from the cache, with the forms computed on the first run
     for notes in (cold, warm):
         assert all(type(ticket.forms) is TicketForms for ticket in tickets_of(notes))
     assert outputs(cold) == without
@@ -101,8 +93,8 @@ def test_outputs_are_the_same_with_and_without_the_forms(folder, tmp_path, monke
 
 def test_forms_are_what_richtext_gives(folder, tmp_path):
     cache_dir = tmp_path / "cache"
-    cold = tickets_of(load(folder, cache_dir))
-    warm = tickets_of(load(folder, cache_dir))
+    cold = tickets_of(load_quietly(folder, cache_dir))
+    warm = tickets_of(load_quietly(folder, cache_dir))
     assert len(warm) > 900
     assert [ticket.forms for ticket in warm] == [ticket.forms for ticket in cold]
     for ticket in warm:
@@ -131,7 +123,7 @@ def with_marked_forms(notes: list[ReleaseNote]) -> list[ReleaseNote]:
 
 
 def test_renderers_take_every_text_from_the_forms(folder, monkeypatch):
-    notes = with_marked_forms(load(folder, None))
+    notes = with_marked_forms(load_quietly(folder, None))
     with monkeypatch.context() as patched:
         no_text_rendering(patched)
         markdown, page, _, atom = outputs(notes)[:4]
@@ -144,7 +136,7 @@ def test_renderers_take_every_text_from_the_forms(folder, monkeypatch):
 
 def test_forms_travel_with_the_ticket(folder, tmp_path, monkeypatch):
     # Copies, pickles and replaced notes keep them: they are data, not looked up by identity.
-    notes = load(folder, tmp_path / "cache")
+    notes = load_quietly(folder, tmp_path / "cache")
     replaced = [
         dataclasses.replace(note, tickets=tuple(copy.copy(t) for t in note.tickets))
         for note in notes
@@ -159,8 +151,8 @@ def test_forms_travel_with_the_ticket(folder, tmp_path, monkeypatch):
 
 
 def test_forms_are_no_part_of_a_tickets_identity(folder, tmp_path):
-    plain = tickets_of(load(folder, None))
-    cached = tickets_of(load(folder, tmp_path / "cache"))
+    plain = tickets_of(load_quietly(folder, None))
+    cached = tickets_of(load_quietly(folder, tmp_path / "cache"))
     assert plain == cached  # so duplicate notes are still recognised, forms or not
     assert [hash(t) for t in plain] == [hash(t) for t in cached]
     assert "forms" not in repr(cached[0])
@@ -168,7 +160,7 @@ def test_forms_are_no_part_of_a_tickets_identity(folder, tmp_path):
 
 def test_forms_of_other_code_are_not_used(folder, tmp_path):
     cache_dir = tmp_path / "cache"
-    load(folder, cache_dir)
+    load_quietly(folder, cache_dir)
     # The cache of "another version" of the renderers: every form in it is wrong.
     (index_file,) = (cache_dir / "release-notes").glob("*.pickle")
     (chunk_file,) = (cache_dir / "release-notes").glob("*.notes")
@@ -178,19 +170,19 @@ def test_forms_of_other_code_are_not_used(folder, tmp_path):
         entries[name] = (data, with_marked_forms([note])[0], line)
     write_pickle(chunk_file, (fmt, code, entries))
     # Written by this code, they would be used (so the check below can fail) ...
-    assert any("MD-TITLE" in output for output in outputs(load(folder, cache_dir)))
+    assert any("MD-TITLE" in output for output in outputs(load_quietly(folder, cache_dir)))
     write_pickle(index_file, {**index, "code": "other renderers"})
     write_pickle(chunk_file, (fmt, "other renderers", entries))
     # ... but not when other code wrote them.
-    notes = load(folder, cache_dir)
+    notes = load_quietly(folder, cache_dir)
     assert all("MD-" not in output and "HTML-" not in output for output in outputs(notes))
     assert all(ticket.forms == textforms.forms_of(ticket) for ticket in tickets_of(notes))
 
 
 def test_a_cache_without_forms_is_not_used(folder, tmp_path, monkeypatch):
     cache_dir = tmp_path / "cache"
-    plain = load(folder, None)
-    load(folder, cache_dir)
+    plain = load_quietly(folder, None)
+    load_quietly(folder, cache_dir)
     (chunk_file,) = (cache_dir / "release-notes").glob("*.notes")
     fmt, code, entries = read_pickle(chunk_file)
     entries = {
@@ -202,7 +194,7 @@ def test_a_cache_without_forms_is_not_used(folder, tmp_path, monkeypatch):
     calls = []
     real_parse = loader.parse_note
     monkeypatch.setattr(loader, "parse_note", lambda *args: calls.append(1) or real_parse(*args))
-    again = load(folder, cache_dir)
+    again = load_quietly(folder, cache_dir)
     assert len(calls) == len(plain) + 1  # every note parsed again, the duplicate copy too
     assert again == plain
     assert all(type(ticket.forms) is TicketForms for ticket in tickets_of(again))
@@ -211,8 +203,8 @@ def test_a_cache_without_forms_is_not_used(folder, tmp_path, monkeypatch):
 def test_nothing_is_kept_between_loads(folder, tmp_path, monkeypatch):
     # No module state: notes loaded without a cache after notes loaded with one carry no forms,
     # and their texts are rendered.
-    load(folder, tmp_path / "cache")
-    plain = load(folder, None)
+    load_quietly(folder, tmp_path / "cache")
+    plain = load_quietly(folder, None)
     assert all(ticket.forms is None for ticket in tickets_of(plain))
     calls = []
     real_markdown_of = richtext.markdown_of
