@@ -22,3 +22,25 @@ def load_quietly(folder: Path = REAL_NOTES, cache_dir: Path | None = None) -> li
         return load_release_notes(folder, cache_dir=cache_dir)
     finally:
         logging.disable(logging.NOTSET)
+
+
+_ONE_TICKET = """\
+---
+title: Release {version}
+---
+
+Release period: 2025-12-17 to 2025-12-24
+<!--truncate-->
+
+## Ticket Details
+### {title}
+**Audience:** User<br>
+
+#### Description
+{text}
+"""
+
+
+def one_ticket_note(version: str, text: str, title: str = "A ticket") -> str:
+    """A minimal valid note: one User ticket whose description is `text`."""
+    return _ONE_TICKET.format(version=version, text=text, title=title)

@@ -7,25 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from releasenotes_files import REAL_NOTES, load_quietly
+from releasenotes_files import REAL_NOTES, load_quietly, one_ticket_note
 
 from generator.releasenotes import ReleaseNoteError, load_release_notes, loader
-
-NOTE = """\
----
-title: Release {version}
----
-
-Release period: 2025-12-17 to 2025-12-24
-<!--truncate-->
-
-## Ticket Details
-### A ticket
-**Audience:** User<br>
-
-#### Description
-{text}
-"""
 
 
 @pytest.fixture
@@ -51,21 +35,21 @@ def test_cached_notes_equal_parsed_ones_and_are_not_parsed_again(folder, tmp_pat
 def test_a_changed_note_is_parsed_again(tmp_path):
     folder = tmp_path / "notes"
     folder.mkdir()
-    (folder / "2025-12-17-Release-0.md").write_text(NOTE.format(version="2025.55.0", text="Old."))
+    (folder / "2025-12-17-Release-0.md").write_text(one_ticket_note("2025.55.0", "Old."))
     cache_dir = tmp_path / "cache"
     assert load_release_notes(folder, cache_dir)[0].tickets[0].description == "Old."
-    (folder / "2025-12-17-Release-0.md").write_text(NOTE.format(version="2025.55.0", text="New."))
+    (folder / "2025-12-17-Release-0.md").write_text(one_ticket_note("2025.55.0", "New."))
     assert load_release_notes(folder, cache_dir)[0].tickets[0].description == "New."
-    (folder / "2025-12-24-Release-0.md").write_text(NOTE.format(version="2025.56.0", text="x"))
+    (folder / "2025-12-24-Release-0.md").write_text(one_ticket_note("2025.56.0", "x"))
     assert [n.version for n in load_release_notes(folder, cache_dir)] == ["2025.55.0", "2025.56.0"]
 
 
 def test_problems_are_reported_on_every_run(tmp_path):
     folder = tmp_path / "notes"
     folder.mkdir()
-    (folder / "2025-12-17-Release-0.md").write_text(NOTE.format(version="2025.55.0", text="x"))
-    (folder / "2025-12-24-Release-0.md").write_text(NOTE.format(version="2025.60", text="x"))
-    (folder / "2025-12-25-Release-0.md").write_text(NOTE.format(version="2025.55.0", text="y"))
+    (folder / "2025-12-17-Release-0.md").write_text(one_ticket_note("2025.55.0", "x"))
+    (folder / "2025-12-24-Release-0.md").write_text(one_ticket_note("2025.60", "x"))
+    (folder / "2025-12-25-Release-0.md").write_text(one_ticket_note("2025.55.0", "y"))
     for _ in range(2):
         with pytest.raises(ReleaseNoteError) as caught:
             load_release_notes(folder, tmp_path / "cache")
@@ -123,11 +107,11 @@ def test_the_bytes_decide_not_the_size_or_the_time(tmp_path):
     folder = tmp_path / "notes"
     folder.mkdir()
     note = folder / "2025-12-17-Release-0.md"
-    note.write_text(NOTE.format(version="2025.55.0", text="Old."))
+    note.write_text(one_ticket_note("2025.55.0", "Old."))
     cache_dir = tmp_path / "cache"
     load_release_notes(folder, cache_dir)
     before = note.stat()
-    note.write_text(NOTE.format(version="2025.55.0", text="New."))  # same size
+    note.write_text(one_ticket_note("2025.55.0", "New."))  # same size
     os.utime(note, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert note.stat().st_size == before.st_size
     assert load_release_notes(folder, cache_dir)[0].tickets[0].description == "New."
@@ -137,7 +121,7 @@ def test_links_are_followed_and_broken_ones_skipped(tmp_path):
     folder = tmp_path / "notes"
     folder.mkdir()
     elsewhere = tmp_path / "elsewhere.md"
-    elsewhere.write_text(NOTE.format(version="2025.55.0", text="Linked."))
+    elsewhere.write_text(one_ticket_note("2025.55.0", "Linked."))
     (folder / "2025-12-17-Release-0.md").symlink_to(elsewhere)
     (folder / "2025-12-24-Release-0.md").symlink_to(tmp_path / "missing.md")
     for cache_dir in (None, tmp_path / "cache", tmp_path / "cache"):

@@ -14,26 +14,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from releasenotes_files import REAL_NOTES, load_quietly
+from releasenotes_files import REAL_NOTES, load_quietly, one_ticket_note
 
 from generator import cachefiles
 from generator.releasenotes import ReleaseNote, loader, notecache, textforms
-
-NOTE = """\
----
-title: Release {version}
----
-
-Release period: 2025-12-17 to 2025-12-24
-<!--truncate-->
-
-## Ticket Details
-### A ticket with `code`
-**Audience:** User<br>
-
-#### Description
-{text}
-"""
 
 
 @pytest.fixture
@@ -52,7 +36,7 @@ def cache_dir(tmp_path: Path) -> Path:
 
 def write_note(folder: Path, index: int, text: str = "Some *text*.") -> Path:
     note = folder / f"2025-12-{index + 10:02d}-Release-0.md"
-    note.write_text(NOTE.format(version=f"2025.{index + 50}.0", text=text))
+    note.write_text(one_ticket_note(f"2025.{index + 50}.0", text, title="A ticket with `code`"))
     return note
 
 
