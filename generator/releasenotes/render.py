@@ -60,6 +60,8 @@ def duration(hours: float | None) -> str:
 
 
 def names(people: tuple[Person, ...]) -> str:
+    if len(people) == 1:  # the usual single approver, tens of thousands a page: no generator
+        return people[0].name or people[0].email or "unknown"
     return ", ".join(p.name or p.email or "unknown" for p in people) or "none recorded"
 
 
@@ -253,17 +255,10 @@ def _markdown_changes(changes: tuple[ConfigChange, ...]) -> str:
     text = richtext.escape_text  # subjects are all different
     lines = []
     for change in changes:
-        sha = change.sha[:SHORT_SHA]
-        commit = f"`{sha}`" if sha.isalnum() else richtext.code_span(sha)  # code_span's shortcut
-        approvers = change.approvers
-        if len(approvers) == 1:  # the common case, without names()'s generator
-            approved = approvers[0].name or approvers[0].email or "unknown"
-        else:
-            approved = names(approvers)
         lines.append(
-            f"- {line(day(change.date))} {commit} "
+            f"- {line(day(change.date))} {richtext.code_span(change.sha[:SHORT_SHA])} "
             f"{text(change.subject) or '(no subject)'}, by {line(author(change))}; "
-            f"approved by {line(approved)}"
+            f"approved by {line(names(change.approvers))}"
         )
     return "\n".join(lines)
 
