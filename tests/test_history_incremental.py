@@ -210,12 +210,27 @@ def test_a_read_after_new_commits_equals_a_read_without_cache(
     config = installation(repo.path, production)
     cache = tmp_path / "cache"
     read_history(config, PERIOD, cache_dir=cache)
+    read_extended(repo, config, PERIOD, cache, git_calls, extend)
+
+
+def read_extended(
+    repo: GitRepo,
+    config: InstallationConfig,
+    period: Period,
+    cache: Path,
+    git_calls: list[tuple[str, ...]],
+    *extensions: Callable[[GitRepo], None],
+) -> InstallationHistory:
+    """Extend the repository, read it with the cache from before: every log walks only the new
+    commits, and the history equals one read without a cache."""
     old = repo.head()
-    extend(repo)
+    for extend in extensions:
+        extend(repo)
     git_calls.clear()
-    history = read_history(config, PERIOD, cache_dir=cache)
+    history = read_history(config, period, cache_dir=cache)
     logs_walk_only_new_commits(git_calls, old, new_shas(repo, old))
-    assert_same(history, fresh(config, PERIOD, tmp_path))
+    assert_same(history, fresh(config, period, cache.parent))
+    return history
 
 
 def test_one_extension_after_another(tmp_path, git_calls):
@@ -224,12 +239,7 @@ def test_one_extension_after_another(tmp_path, git_calls):
     cache = tmp_path / "cache"
     read_history(config, PERIOD, cache_dir=cache)
     for extend in [outside_populations, a_release, merge_only, after_the_period]:
-        old = repo.head()
-        extend(repo)
-        git_calls.clear()
-        history = read_history(config, PERIOD, cache_dir=cache)
-        logs_walk_only_new_commits(git_calls, old, new_shas(repo, old))
-        assert_same(history, fresh(config, PERIOD, tmp_path))
+        history = read_extended(repo, config, PERIOD, cache, git_calls, extend)
         assert_same(read_history(config, PERIOD, cache_dir=cache), history)  # and cached as is
 
 
@@ -247,13 +257,7 @@ def test_period_edges_around_the_cached_head(period: Period, tmp_path, git_calls
     config = installation(repo.path)
     cache = tmp_path / "cache"
     read_history(config, period, cache_dir=cache)
-    old = repo.head()
-    a_release(repo)
-    after_the_period(repo)
-    git_calls.clear()
-    history = read_history(config, period, cache_dir=cache)
-    logs_walk_only_new_commits(git_calls, old, new_shas(repo, old))
-    assert_same(history, fresh(config, period, tmp_path))
+    read_extended(repo, config, period, cache, git_calls, a_release, after_the_period)
 
 
 def test_another_period_after_new_commits_is_computed_in_full(tmp_path, git_calls):

@@ -227,8 +227,8 @@ def promotions(
         )
 
     def order(promotion: Promotion) -> tuple:
-        staged = promotion.staging or promotion.production
+        began = promotion.staging or promotion.production
         produced = utc_of(promotion.production.date) if promotion.production else end
-        return utc_of(staged.date), produced, promotion.version
+        return utc_of(began.date), produced, promotion.version
 
     return sorted(result, key=order)
