@@ -25,9 +25,9 @@ from generator.evidence.tables import write_tables
 from generator.library import ControlLibrary, default_controls_dir, load_library
 from generator.manifest import write_manifest
 from generator.render.registry import PackInput, RenderOptions, all_renderers
+from generator.status import BY_RANK, Status
 
 JSON_FORMAT = "json"
-STATUS_ORDER = ("not_evidenced", "exception", "effective", "not_applicable")
 
 
 @dataclass
@@ -46,9 +46,9 @@ class BuildSummary:
     packs: list[BuiltPack]
     site: Path | None
 
-    def worst_status(self) -> str | None:
+    def worst_status(self) -> Status | None:
         seen = {status for pack in self.packs for status, n in pack.statuses.items() if n}
-        return next((s for s in STATUS_ORDER if s in seen), None)
+        return next((s for s in BY_RANK if s in seen), None)
 
 
 def available_formats() -> tuple[str, ...]:
@@ -221,7 +221,7 @@ def build_packs(
 
 
 def _status_counts(model: dict[str, Any]) -> dict[str, int]:
-    counts = dict.fromkeys(STATUS_ORDER, 0)
+    counts = dict.fromkeys(BY_RANK, 0)
     for control in model["controls"]:
         counts[control["status"]] = counts.get(control["status"], 0) + 1
     return counts

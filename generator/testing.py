@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from generator.resources import data_dir
+from generator.status import Status
 
 HOSTILE_TEXTS = (
     "<script>alert('xss')</script>",
@@ -32,7 +33,13 @@ HOSTILE_TEXTS = (
 )
 
 _CATALOGS = data_dir("controls") / "catalogs"  # the source tree or the installed package
-_STATUSES = ("effective", "effective", "effective", "exception", "not_evidenced")
+_STATUSES = (
+    Status.EFFECTIVE,
+    Status.EFFECTIVE,
+    Status.EFFECTIVE,
+    Status.EXCEPTION,
+    Status.NOT_EVIDENCED,
+)
 
 
 def _sha(*parts: object) -> str:
@@ -154,7 +161,7 @@ def synthetic_evidence(
     control_list = []
     for control_id in control_ids:
         status = rng.choice(_STATUSES)
-        failed = 0 if status == "effective" else rng.randint(1, 3)
+        failed = 0 if status == Status.EFFECTIVE else rng.randint(1, 3)
         cited = [c["sha"] for c in change_list[:5]]
         failures = [
             {
@@ -163,7 +170,7 @@ def synthetic_evidence(
                 "message": "no approver",
                 "exception": None,
             }
-            for i in range(failed if status == "exception" else 0)
+            for i in range(failed if status == Status.EXCEPTION else 0)
         ]
         result = {
             "rule": "change-approval",

@@ -17,11 +17,11 @@ from generator.evidence.evaluate import (
     evaluate_control,
     evaluate_library,
     exception_records,
-    weakest,
 )
 from generator.evidence.exceptions import ExceptionsRegister, RegisteredException
 from generator.evidence.registry import Rule, RuleResult
 from generator.library import Control, EvidenceSpec, Implementation
+from generator.status import BY_RANK, Status, weakest
 
 CHANGES = [
     change("ok", "2026-01-10T10:00:00Z"),
@@ -80,10 +80,41 @@ def entry(exception_id: str, failing_sha: str, **changes) -> RegisteredException
         (["not_applicable", "not_applicable"], "not_applicable"),
         (["effective"], "effective"),
         ([], "not_evidenced"),
+        ([None, "effective", None], "effective"),
     ],
 )
 def test_weakest_wins(statuses, expected):
-    assert weakest(statuses) == expected
+    rolled_up = weakest(statuses)
+    assert rolled_up == expected
+    assert isinstance(rolled_up, Status)
+
+
+def test_status_rank_orders_weakest_first_and_words_parse():
+    assert BY_RANK == (
+        Status.NOT_EVIDENCED,
+        Status.EXCEPTION,
+        Status.EFFECTIVE,
+        Status.NOT_APPLICABLE,
+    )
+    assert [s.rank for s in BY_RANK] == [0, 1, 2, 3]
+    assert Status.parse("exception") is Status.EXCEPTION
+    assert Status.parse(Status.EFFECTIVE) is Status.EFFECTIVE
+    assert Status.parse("passed") is None
+    assert Status.parse(None) is None
+    # Written to JSON as the word itself.
+    assert json.dumps({"s": Status.NOT_EVIDENCED}) == '{"s": "not_evidenced"}'
+
+
+def test_a_plugin_result_with_the_status_word_is_held_as_the_enum(monkeypatch):
+    rule = Rule(
+        "word-status",
+        "A plugin giving the word.",
+        {"type": "object"},
+        lambda context, params: RuleResult("effective", "All fine."),
+    )
+    monkeypatch.setattr(evaluate_module, "all_rules", lambda: {rule.kind: rule})
+    evaluation = evaluate_control(control(EvidenceSpec("word-status", {})), CONTEXT)
+    assert evaluation.results[0].result.status is Status.EFFECTIVE
 
 
 def test_a_control_takes_its_weakest_result():

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 import click
 
 from generator.cliopts import config_option, period_option
+from generator.status import FINDINGS, Status
 
 if TYPE_CHECKING:
     from generator.config import Period
 
-FAIL_ON = ("exception", "not_evidenced")
 # Exit code for a build that succeeded but whose findings trip --fail-on: distinct from 1, so a
 # pipeline can tell "the gate said no" from "the build broke".
 EXIT_GATE = 3
@@ -41,7 +41,7 @@ EXIT_GATE = 3
 )
 @click.option(
     "--fail-on",
-    type=click.Choice(FAIL_ON),
+    type=click.Choice([str(s) for s in FINDINGS]),
     help=f"Exit {EXIT_GATE} when a control is at this status or worse (for CI gates).",
 )
 @click.option("--quiet", is_flag=True, help="No progress bars.")
@@ -88,9 +88,6 @@ def command(
     if summary.site is not None:
         click.echo(f"portal: {summary.site / 'index.html'}")
     worst = summary.worst_status()
-    if fail_on and worst is not None and FAIL_ON_RANK[worst] <= FAIL_ON_RANK[fail_on]:
+    if fail_on and worst is not None and worst.rank <= Status(fail_on).rank:
         click.echo(f"meshcomply: --fail-on {fail_on}: findings at status '{worst}'", err=True)
         raise SystemExit(EXIT_GATE)
-
-
-FAIL_ON_RANK = {"not_evidenced": 0, "exception": 1, "effective": 2, "not_applicable": 3}

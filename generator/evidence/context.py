@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from generator.evidence.registry import RuleResult
 from generator.history.model import Change, Commit, FileVersion, Promotion, ReleaseEvent, utc
+from generator.status import Status
 
 
 class PeriodLike(Protocol):
@@ -257,7 +258,7 @@ def unconfigured_result(context: RuleContext, environments: Iterable[str]) -> Ru
     known = environments_phrase(env.name for env in context.installation.environments) or "none"
     verb = "is" if len(missing) == 1 else "are"
     return RuleResult(
-        status="not_evidenced",
+        status=Status.NOT_EVIDENCED,
         reason=(
             f"Environment {names} {verb} not configured for installation "
             f"{context.installation.name} (configured: {known}), so there is no evidence for it."
@@ -270,7 +271,7 @@ def empty_population_result(
     environments: Iterable[str],
     nothing: str,
     *,
-    status: str,
+    status: Status,
     reason: str,
 ) -> RuleResult:
     """The verdict on an empty population: ``not_evidenced`` unless every environment is seen.
@@ -281,7 +282,7 @@ def empty_population_result(
     unseen = [e for e in dict.fromkeys(environments) if not context.environment_seen(e)]
     if unseen:
         return RuleResult(
-            status="not_evidenced",
+            status=Status.NOT_EVIDENCED,
             reason=(
                 f"No {nothing} in the period, and the history shows no release or commit for "
                 f"{environments_phrase(unseen)} by the period end, so there is no evidence."

@@ -9,7 +9,7 @@ against every failure; the control's status is the weakest of its results. Roll-
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -17,22 +17,10 @@ from jsonschema import Draft202012Validator
 from generator.errors import BuildError, InputError, Problem
 from generator.evidence.context import ControlLike, EvidenceSpecLike, RuleContext, plural
 from generator.evidence.exceptions import ExceptionsRegister, exceptions_report
-from generator.evidence.registry import STATUSES, Failure, RegistryError, RuleResult, all_rules
+from generator.evidence.registry import Failure, RegistryError, RuleResult, all_rules
+from generator.status import Status, weakest
 
-# Weakest first: a roll-up is as strong as its weakest part.
-STRENGTH = ("not_evidenced", "exception", "effective")
 NO_EVIDENCE_REASON = "No evidence is mapped to this control, so it is not evidenced."
-
-
-def weakest(statuses: Iterable[str | None]) -> str:
-    """The roll-up of statuses; ``not_evidenced`` for none (missing evidence is never a pass)."""
-    given = [s for s in statuses if s is not None]
-    if not given:
-        return "not_evidenced"
-    judged = [s for s in given if s != "not_applicable"]
-    if not judged:
-        return "not_applicable"
-    return min(judged, key=STRENGTH.index)
 
 
 def newest(dates: Iterable[str | None]) -> str | None:
@@ -84,7 +72,7 @@ class ControlEvaluation:
     owner: str
     responsibility: str
     implements: tuple[Any, ...]  # items with ref, coverage, rationale
-    status: str
+    status: Status
     reason: str
     results: tuple[EvaluatedEvidence, ...]
     last_evidence: str | None
@@ -119,7 +107,7 @@ def evaluate_control(
             _accepting(register, spec.kind, control.id, f, context) for f in result.failures
         )
         evaluated.append(EvaluatedEvidence(spec, result, accepted))
-    status = weakest(e.result.status for e in evaluated) if evaluated else "not_evidenced"
+    status = weakest(e.result.status for e in evaluated) if evaluated else Status.NOT_EVIDENCED
     return ControlEvaluation(
         id=control.id,
         title=control.title,
@@ -205,9 +193,11 @@ def _run(
         raise BuildError(
             f"{where}: rule '{spec.kind}' failed: {type(exc).__name__}: {exc}"
         ) from exc
-    if not isinstance(result, RuleResult) or result.status not in STATUSES:
+    status = Status.parse(result.status) if isinstance(result, RuleResult) else None
+    if status is None:
         raise BuildError(f"{where}: rule '{spec.kind}' returned no valid RuleResult")
-    return result
+    # A plugin may give the status as its word; the model holds the enum member.
+    return result if result.status is status else replace(result, status=status)
 
 
 def _accepting(
@@ -218,13 +208,13 @@ def _accepting(
     return entry.id if entry else None
 
 
-def _reason(status: str, evaluated: list[EvaluatedEvidence]) -> str:
+def _reason(status: Status, evaluated: list[EvaluatedEvidence]) -> str:
     """The reasons of the results that decided the status, and how many failures are accepted."""
     if not evaluated:
         return NO_EVIDENCE_REASON
     deciding = [e for e in evaluated if e.result.status == status] or evaluated
     reason = " ".join(e.result.reason for e in deciding)
-    failures = [a for e in evaluated if e.result.status == "exception" for a in e.accepted]
+    failures = [a for e in evaluated if e.result.status == Status.EXCEPTION for a in e.accepted]
     accepted = [a for a in failures if a is not None]
     if accepted:
         ids = ", ".join(dict.fromkeys(accepted))

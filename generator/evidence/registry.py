@@ -17,7 +17,7 @@ from importlib.metadata import entry_points
 from types import ModuleType
 from typing import Any
 
-STATUSES = ("effective", "exception", "not_evidenced", "not_applicable")
+from generator.status import Status
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Failure:
 
 @dataclass(frozen=True)
 class RuleResult:
-    status: str
+    status: Status
     reason: str  # one sentence a person can read
     population: int = 0
     passed: int = 0

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from generator.errors import BuildError
-from generator.evidence.evaluate import ControlEvaluation, newest, weakest
+from generator.evidence.evaluate import ControlEvaluation, newest
+from generator.status import weakest
 
 _FIELDS = (
     "ref",

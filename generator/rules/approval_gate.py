@@ -23,6 +23,7 @@ from generator.evidence.context import (
 from generator.evidence.registry import Failure, Rule, RuleResult
 from generator.history.model import Change, utc
 from generator.rules.change_approval import approval_problem
+from generator.status import Status
 
 PARAMS_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -78,7 +79,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             context,
             [environment],
             what,
-            status="not_applicable",
+            status=Status.NOT_APPLICABLE,
             reason=f"No release reached {environment} in the period, so the gate was not used.",
         )
     failures = []
@@ -93,13 +94,13 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     total, failed = len(points), len(failures)
     noun = f"{environment} release"
     if failures:
-        status = "exception"
+        status = Status.EXCEPTION
         reason = (
             f"{failed} of {plural(total, noun)} in the period {was_were(failed)} not approved "
             "by the customer."
         )
     else:
-        status = "effective"
+        status = Status.EFFECTIVE
         reason = (
             f"{every(total, noun)} in the period {was_were(total)} approved by someone other "
             f"than {'its author' if total == 1 else 'their authors'}."

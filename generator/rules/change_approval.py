@@ -21,6 +21,7 @@ from generator.evidence.context import (
 )
 from generator.evidence.registry import Failure, Rule, RuleResult
 from generator.history.model import Change
+from generator.status import Status
 
 PARAMS_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -79,7 +80,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             context,
             environments,
             what,
-            status="effective",
+            status=Status.EFFECTIVE,
             reason=f"No {what} in the period, so none went unapproved.",
         )
     failures = []
@@ -94,13 +95,13 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     by = "someone" if minimum == 1 else f"at least {minimum} people"
     if failures:
         breakdown = ", ".join(f"{n} {_CATEGORY_WORDS[c]}" for c, n in counts.items() if n)
-        status = "exception"
+        status = Status.EXCEPTION
         reason = (
             f"{failed} of {plural(total, noun)} {was_were(failed)} not properly approved: "
             f"{breakdown}."
         )
     else:
-        status = "effective"
+        status = Status.EFFECTIVE
         reason = (
             f"{every(total, noun)} {was_were(total)} approved by {by} other than "
             f"{'its author' if total == 1 else 'their authors'}."

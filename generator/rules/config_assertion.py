@@ -27,6 +27,7 @@ from generator.evidence.context import (
 )
 from generator.evidence.registry import Failure, Rule, RuleResult
 from generator.history.model import FileVersion, utc
+from generator.status import Status
 from generator.yamlio import load_yaml_text
 
 OPERATORS = ("==", "!=", ">=", "<=", ">", "<", "in")
@@ -181,7 +182,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     versions = [v for _, v in states if v is not None]
     if not any(v.text is not None for v in versions):
         return RuleResult(
-            status="not_evidenced",
+            status=Status.NOT_EVIDENCED,
             reason=f"{path} does not exist at any commit in the period, so {expression} "
             "cannot be shown to hold.",
             cited=tuple(v.sha for v in versions),
@@ -223,13 +224,13 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         still = (
             " and still failed at the period end" if failures[-1].window["to_sha"] is None else ""
         )
-        status = "exception"
+        status = Status.EXCEPTION
         reason = (
             f"{expression} failed in {plural(len(failures), 'window')} totalling "
             f"{number(hours)} h{still} ({what} in effect during the period)."
         )
     else:
-        status = "effective"
+        status = Status.EFFECTIVE
         reason = f"{expression} held throughout the period ({what} in effect, all passing)."
     return RuleResult(
         status=status,

@@ -15,6 +15,7 @@ from typing import Any
 from generator.errors import InputError
 from generator.evidence.context import RuleContext, plural
 from generator.evidence.registry import Rule, RuleResult
+from generator.status import Status
 from generator.yamlio import load_yaml_text
 
 PARAMS_SCHEMA: dict[str, Any] = {
@@ -105,7 +106,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         if context.installation.evidence_dir is not None:
             where += " or the evidence folder"
         return RuleResult(
-            status="not_evidenced",
+            status=Status.NOT_EVIDENCED,
             reason=f"{document} (owner: {owner}) was not found in {where}.",
             details=details,
         )
@@ -122,7 +123,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             problem = f"has '{date_key}: {raw}', which is not a date (YYYY-MM-DD)"
     if problem:
         return RuleResult(
-            status="not_evidenced",
+            status=Status.NOT_EVIDENCED,
             reason=f"{document} (owner: {owner}) {problem}, so its age cannot be shown.",
             cited=cited,
             details=details,
@@ -131,21 +132,21 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     age = (end - dated).days
     details.update(date=dated.isoformat(), age_days=age)
     if age < 0:
-        status = "not_evidenced"
+        status = Status.NOT_EVIDENCED
         reason = f"{document} (owner: {owner}) is dated {dated}, after the period end {end}."
     elif age > maximum:
-        status = "not_evidenced"
+        status = Status.NOT_EVIDENCED
         reason = (
             f"{document} (owner: {owner}) is stale: dated {dated}, {plural(age, 'day')} old at "
             f"the period end (maximum {maximum})."
         )
     else:
-        status = "effective"
+        status = Status.EFFECTIVE
         reason = (
             f"{document} (owner: {owner}) is dated {dated}, {plural(age, 'day')} old at the "
             f"period end (maximum {maximum})."
         )
-    passed = int(status == "effective")
+    passed = int(status == Status.EFFECTIVE)
     return RuleResult(
         status=status,
         reason=reason,

@@ -27,6 +27,7 @@ from generator.evidence.context import (
 from generator.evidence.registry import Failure, Rule, RuleResult
 from generator.history.model import ReleaseEvent, utc
 from generator.releasenotes.versions import version_key
+from generator.status import Status
 
 PARAMS_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -143,7 +144,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             context,
             ["staging", "production"],
             "version reaching production",
-            status="not_applicable",
+            status=Status.NOT_APPLICABLE,
             reason="No staged version reached production in the period, so there was nothing "
             "to measure.",
         )
@@ -176,13 +177,13 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         else ""
     )
     if failures:
-        status = "exception"
+        status = Status.EXCEPTION
         reason = (
             f"{failed} of {plural(total, 'version')} took more than {number(maximum)} days "
             f"from staging to production{figures}."
         )
     else:
-        status = "effective"
+        status = Status.EFFECTIVE
         reason = (
             f"{every(total, 'version')} reached production within {number(maximum)} days of "
             f"staging{figures}."

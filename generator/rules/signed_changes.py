@@ -23,6 +23,7 @@ from generator.evidence.context import (
 )
 from generator.evidence.registry import Failure, Rule, RuleResult
 from generator.history.model import Change
+from generator.status import Status
 
 PARAMS_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -71,7 +72,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     keys = keys_configured(context)
     if require_verified and not keys:
         return RuleResult(
-            status="not_evidenced",
+            status=Status.NOT_EVIDENCED,
             reason=(
                 "Verified signatures are required, but installation "
                 f"{context.installation.name} configures no signing keys to verify them with."
@@ -85,7 +86,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             context,
             environments,
             what,
-            status="effective",
+            status=Status.EFFECTIVE,
             reason=f"No {what} in the period, so none went unsigned.",
         )
     failures = []
@@ -98,13 +99,13 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     total, failed = len(population), len(failures)
     if failures:
         breakdown = ", ".join(f"{n} {_CATEGORY_WORDS[c]}" for c, n in counts.items() if n)
-        status = "exception"
+        status = Status.EXCEPTION
         verb = "lacks" if failed == 1 else "lack"
         reason = f"{failed} of {plural(total, noun)} {verb} a valid signature: {breakdown}."
     else:
         how = "verified" if require_verified else "signed"
         checked = " (checked against the configured keys)" if keys and not require_verified else ""
-        status = "effective"
+        status = Status.EFFECTIVE
         reason = f"{every(total, noun)} {was_were(total)} {how}{checked}."
     return RuleResult(
         status=status,

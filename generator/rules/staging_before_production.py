@@ -21,6 +21,7 @@ from generator.evidence.context import (
 )
 from generator.evidence.registry import Failure, Rule, RuleResult
 from generator.history.model import Promotion, ReleaseEvent, utc
+from generator.status import Status
 
 PARAMS_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -79,7 +80,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             context,
             [PRODUCTION],
             "version reaching production",
-            status="not_applicable",
+            status=Status.NOT_APPLICABLE,
             reason="No version reached production in the period, so there was nothing to test.",
         )
     failures, versions, cited = [], [], []
@@ -114,13 +115,13 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     nouns = "versions reaching production in the period"
     soak = f" for at least {number(minimum)} h" if minimum > 0 else ""
     if failures:
-        status = "exception"
+        status = Status.EXCEPTION
         reason = (
             f"{failed} of {plural(total, noun, nouns)} {was_were(failed)} not in staging{soak} "
             "first."
         )
     else:
-        status = "effective"
+        status = Status.EFFECTIVE
         reason = f"{every(total, noun, nouns)} {was_were(total)} in staging{soak} first."
     return RuleResult(
         status=status,

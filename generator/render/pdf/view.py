@@ -11,13 +11,13 @@ from collections import Counter
 from typing import Any
 
 from generator.render.pdf.settings import PdfSettings
+from generator.status import FINDINGS, Status
 
-STATUSES = ("effective", "exception", "not_evidenced", "not_applicable")
 STATUS_LABELS = {
-    "effective": "Effective",
-    "exception": "Exception",
-    "not_evidenced": "Not evidenced",
-    "not_applicable": "Not applicable",
+    Status.EFFECTIVE: "Effective",
+    Status.EXCEPTION: "Exception",
+    Status.NOT_EVIDENCED: "Not evidenced",
+    Status.NOT_APPLICABLE: "Not applicable",
 }
 _STANDARD_TITLES = {
     "iso27001:2022": "ISO/IEC 27001:2022 Annex A",
@@ -108,12 +108,12 @@ def _summary(model: dict[str, Any], controls: list[dict[str, Any]]) -> dict[str,
     soa = model.get("soa") or []
     decisions = Counter(row["decision"] for row in soa)
     return {
-        "statuses": [(s, statuses.get(s, 0)) for s in STATUSES],
+        "statuses": [(s, statuses.get(s, 0)) for s in Status],
         "controls": len(controls),
         "soa_rows": len(soa),
         "applicable": sum(1 for row in soa if row.get("applicable")),
         "decisions": sorted(decisions.items()),
-        "findings": [c for c in controls if c["status"] in ("exception", "not_evidenced")],
+        "findings": [c for c in controls if c["status"] in FINDINGS],
         "active_exceptions": sum(
             1 for e in model.get("exceptions") or [] if e.get("status") == "active"
         ),

@@ -11,11 +11,13 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from generator.status import Status
+
 STATUS_TEXT = {
-    "effective": ("✔", "effective"),
-    "exception": ("!", "exception"),
-    "not_evidenced": ("✖", "not evidenced"),
-    "not_applicable": ("\u2013", "not applicable"),
+    Status.EFFECTIVE: ("✔", "effective"),
+    Status.EXCEPTION: ("!", "exception"),
+    Status.NOT_EVIDENCED: ("✖", "not evidenced"),
+    Status.NOT_APPLICABLE: ("\u2013", "not applicable"),
 }
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from generator.render.portal.labels import slug
+from generator.status import Status
 
 CHANGES_PER_PAGE = 500
-STATUSES = ("effective", "exception", "not_evidenced", "not_applicable")
 # Files of a pack offered for download, in display order, with what they are.
 DOWNLOADS = (
     ("evidence-pack.pdf", "PDF evidence pack"),
@@ -113,7 +113,7 @@ def make_view(model: dict[str, Any], pack_dir: Path, base: str) -> PackView:
 
 def _counts(statuses: Any) -> dict[str, int]:
     counter = Counter(s for s in statuses if s)
-    return {status: counter.get(status, 0) for status in STATUSES}
+    return {status: counter.get(status, 0) for status in Status}
 
 
 def age_days(date_text: str | None, period_end: str | None) -> int | None:
