@@ -1,0 +1,207 @@
+"""Benchmark of the whole ``meshcomply build`` against git's own floor, measured in the same run.
+
+    python benchmarks/build.py                       # synthetic repository, 100,000 commits
+    python benchmarks/build.py --commits 20000 --runs 2
+    python benchmarks/build.py --repo PATH --config meshcomply.yml   # your own installation
+    python benchmarks/build.py --all-formats          # also PDF and portal (slow on big histories)
+
+What a user runs, end to end, each time as a new process (``meshcomply build`` with this
+checkout's code): ``build --format json`` with a cold history cache (the first build
+on a machine), again with the cache warm (nothing new), and after one new commit (what a
+per-merge or monthly run costs). The floor is ``git log --first-parent --name-status`` of the
+same repository, best of three, timed in the same run: the ratio is what is judged, because the
+machines are shared and their speed drifts.
+
+The synthetic repository is the release-notes benchmark's (``benchmarks/release_notes.py``): one
+commit an hour, a staging version bump in ``environments/staging/meshstack.yaml`` and a
+``production/<version>`` tag every 50 commits; the period covers the whole history.
+
+Peak memory is the largest resident set of any one process of the build (the build or one of
+its git children), read by a small wrapper process from ``RUSAGE_CHILDREN``.
+Targets (issue: scale): ``build --format json`` within 3x of the floor, peak under 500 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CHECKOUT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import release_notes as synthetic  # noqa: E402  (the release-notes benchmark's repository)
+
+RATIO_TARGET = 3.0
+PEAK_TARGET_MB = 500
+
+CONFIG = """\
+period: {start}..{end}
+installations:
+  bench:
+    repo: {repo}
+    ref: {ref}
+    environments:
+      staging:
+        paths: ["environments/staging/**"]
+        release: {{file: environments/staging/meshstack.yaml, key: meshstack.version}}
+      production:
+        paths: ["environments/production/**"]
+        release: {{tag_pattern: '^production/(?P<version>[0-9]+\\.[0-9]+\\.[0-9]+)$'}}
+        approval: required
+"""
+
+# Runs a command and prints, as JSON, its wall and CPU seconds and the peak RSS of its largest
+# process. A separate small process, so that the peak is not this benchmark's own memory.
+_MEASURE = """\
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).returncode
+wall = time.perf_counter() - started
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"code": code, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+                  "peak_mb": usage.ru_maxrss / 1024}))
+"""
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    peak_mb: float
+
+    def __str__(self) -> str:
+        return f"{self.wall:7.2f} s wall {self.cpu:7.2f} s CPU {self.peak_mb:7.0f} MB peak"
+
+
+def measure(command: list[str], cwd: Path, env: dict[str, str]) -> Run:
+    result = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *command],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures = json.loads(result.stdout)
+    if figures["code"] not in (0, 3):  # 3: --fail-on findings, still a finished build
+        raise SystemExit(f"{' '.join(command)} failed with exit code {figures['code']}")
+    return Run(figures["wall"], figures["cpu"], figures["peak_mb"])
+
+
+def best(runs: list[Run]) -> Run:
+    return Run(min(r.wall for r in runs), min(r.cpu for r in runs), max(r.peak_mb for r in runs))
+
+
+def ratio_line(name: str, run: Run, floor: Run) -> str:
+    return (
+        f"{name:<40} {run}   {run.wall / floor.wall:5.1f}x git log wall "
+        f"({run.cpu / floor.cpu:4.1f}x CPU)"
+    )
+
+
+def add_commit(repo: Path, number: int) -> None:
+    """One more commit on main, as a merged change to production would add."""
+    stamp = int(time.time())
+    content = f"value: {number}\n"
+    message = f"One more change {number}"
+    stream = (
+        "commit refs/heads/main\n"
+        f"author Ann Operator <ann@example.com> {stamp} +0000\n"
+        f"committer Ann Operator <ann@example.com> {stamp} +0000\n"
+        f"data {len(message)}\n{message}\n"
+        "from refs/heads/main^0\n"
+        f"M 100644 inline environments/production/config-new.yaml\ndata {len(content)}\n"
+        f"{content}\ndone\n"
+    )
+    synthetic.fast_import(repo, stream.encode())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--commits", type=int, default=100_000)
+    parser.add_argument("--repo", type=Path, help="benchmark this repository (with --config)")
+    parser.add_argument("--config", type=Path, help="the meshcomply.yml for --repo")
+    parser.add_argument("--ref", default="main", help="the ref git log is timed on (--repo)")
+    parser.add_argument("--runs", type=int, default=3, help="warm runs (the best is kept)")
+    parser.add_argument("--all-formats", action="store_true", help="also time every format")
+    parser.add_argument("--keep", type=Path, help="build in this (new) folder and keep it")
+    args = parser.parse_args()
+    if (args.repo is None) != (args.config is None):
+        parser.error("--repo and --config go together")
+
+    root = args.keep or Path(tempfile.mkdtemp(prefix="meshcomply-build-bench-"))
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        if args.repo is None:
+            started = time.perf_counter()
+            repo = root / "repo"
+            synthetic.make_repo(repo, args.commits, synthetic.note_versions(args.commits // 40))
+            # The period reaches past the history's end so that the new commit lies inside it.
+            start = synthetic.START.date()
+            end = (synthetic.START + dt.timedelta(hours=args.commits + 24 * 400)).date()
+            config = root / "meshcomply.yml"
+            config.write_text(CONFIG.format(start=start, end=end, repo=repo, ref="main"))
+            print(f"setup: {args.commits} commits in {time.perf_counter() - started:.1f} s")
+            may_add_commit = True
+        else:
+            repo, config = args.repo.resolve(), args.config.resolve()
+            may_add_commit = False  # never write into somebody's repository
+
+        env = {
+            **synthetic.git_env(),
+            "MESHCOMPLY_CACHE": str(root / ".cache"),
+            "PYTHONPATH": os.pathsep.join(
+                p for p in (str(CHECKOUT), os.environ.get("PYTHONPATH")) if p
+            ),
+        }
+        floor_command = ["git", "log", "--first-parent", "--name-status", args.ref]
+        floor = best([measure(floor_command, repo, env) for _ in range(3)])
+        print(f"{'git log --first-parent --name-status':<40} {floor}", flush=True)
+
+        def build(formats: str, out: str) -> list[str]:
+            command = [sys.executable, "-c", "from generator.cli import main; main()"]
+            command += ["build", "--config", str(config)]
+            return [*command, "--format", formats, "--out", str(root / out), "--quiet"]
+
+        shutil.rmtree(root / ".cache", ignore_errors=True)
+        cold = measure(build("json", "out-json"), root, env)
+        print(ratio_line("build --format json, cold cache", cold, floor), flush=True)
+        warm = best([measure(build("json", "out-json"), root, env) for _ in range(args.runs)])
+        print(ratio_line("build --format json, warm cache", warm, floor), flush=True)
+        judged = [cold, warm]
+        if may_add_commit:
+            add_commit(repo, args.commits + 1)
+            after = measure(build("json", "out-json"), root, env)
+            print(ratio_line("build --format json, one new commit", after, floor), flush=True)
+            judged.append(after)
+        if args.all_formats:
+            every = measure(build("json,pdf,portal", "out-all"), root, env)
+            print(ratio_line("build, every format, warm cache", every, floor), flush=True)
+
+        worst = max(run.wall / floor.wall for run in judged)
+        worst_cpu = max(run.cpu / floor.cpu for run in judged)
+        peak = max(run.peak_mb for run in judged)
+        ratio_met = "met" if max(worst, worst_cpu) <= RATIO_TARGET else "NOT met"
+        peak_met = "met" if peak < PEAK_TARGET_MB else "NOT met"
+        print(
+            f"target within {RATIO_TARGET:g}x of git log (JSON, cold/warm/new commit): worst "
+            f"{worst:.1f}x wall, {worst_cpu:.1f}x CPU: {ratio_met}"
+        )
+        print(f"target peak under {PEAK_TARGET_MB} MB: {peak:.0f} MB: {peak_met}")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
