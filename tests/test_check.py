@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -90,7 +91,10 @@ def test_help() -> None:
 
 def test_installed_console_script(tmp_path: Path) -> None:
     """Once through the real entry point, with the real rule registry."""
-    script = shutil.which("meshcomply")
+    # Beside the interpreter first: the README runs the tests as .venv/bin/python, unactivated.
+    script = shutil.which("meshcomply", path=str(Path(sys.executable).parent)) or shutil.which(
+        "meshcomply"
+    )
     assert script, "meshcomply is not installed (pip install -e .)"
     good = tmp_path / "good"
     shutil.copytree(VALID, good)

@@ -28,7 +28,27 @@ def test_readme_links_point_at_existing_files():
 def test_readme_starts_with_the_install_and_test_commands():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = readme.split("```bash\n", 1)[1].split("```", 1)[0].splitlines()
-    assert block[0].endswith("pip install . && meshcomply demo")
-    assert block[1] == "pip install '.[dev]' && python3 -m pytest"
+    # A fresh Debian/Ubuntu has no package lists, and refuses pip into the system Python.
+    assert block[0].startswith("apt-get update && apt-get install -y ")
+    assert "python3-venv" in block[0].split(" && ")[1].split()
+    assert block[0].endswith(
+        "python3 -m venv .venv && .venv/bin/pip install . && .venv/bin/meshcomply demo"
+    )
+    assert block[1] == ".venv/bin/pip install '.[dev]' && .venv/bin/python -m pytest"
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert ci[-1] == block[1]  # CI ends by running exactly the README's test command
+
+
+def readme_apt_packages() -> set[str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first = readme.split("```bash\n", 1)[1].splitlines()[0]
+    install = next(step for step in first.split(" && ") if step.startswith("apt-get install"))
+    return {word for word in install.split()[2:] if not word.startswith("-")}
+
+
+def test_ci_installs_every_package_the_readme_installs():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    listed = ci.split("apt-get install", 1)[1].split(">/dev/null", 1)[0]
+    packages = {w for w in listed.replace("\\\n", " ").split() if not w.startswith("-")}
+    assert readme_apt_packages() <= packages
+    assert {"openssh-client", "chromium", "poppler-utils"} <= packages  # the tests' own tools
