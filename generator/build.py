@@ -25,6 +25,7 @@ from generator.evidence.tables import write_tables
 from generator.library import ControlLibrary, default_controls_dir, load_library
 from generator.manifest import write_manifest
 from generator.render.registry import PackInput, RenderOptions, all_renderers
+from generator.signing import SigningKey, sign_manifest
 from generator.status import BY_RANK, Status
 
 JSON_FORMAT = "json"
@@ -161,6 +162,7 @@ def build_packs(
     previous: Path | None = None,
     library: ControlLibrary | None = None,
     quiet: bool = False,
+    signing_key: SigningKey | None = None,
 ) -> BuildSummary:
     """Build the selected installations' packs and the site into ``out``."""
     formats = formats or set(available_formats())
@@ -172,6 +174,7 @@ def build_packs(
         portal=config.portal,
         release_notes=config.release_notes,
         source_date_epoch=_source_date_epoch(),
+        signer=signing_key.identity if signing_key else None,
     )
     built: list[BuiltPack] = []
     inputs: list[PackInput] = []
@@ -199,6 +202,8 @@ def build_packs(
                     renderer.render(model, pack_dir, options)
                     bar.update(1)
                 write_manifest(pack_dir)
+                if signing_key is not None:
+                    sign_manifest(pack_dir, signing_key)  # last: it vouches for the manifest
             source = model["source"]
             built.append(
                 BuiltPack(

@@ -1,6 +1,7 @@
 """manifest.json: the SHA-256 of every file of a pack, so anyone can prove nothing changed since.
 
-The manifest lists every regular file below the pack folder except itself, sorted by its
+The manifest lists every regular file below the pack folder except itself and its detached
+signature (``manifest.json.sig``, see signing.py, which signs the manifest), sorted by its
 POSIX-style path, so the same pack always gives the same manifest bytes. ``verify_pack`` recomputes
 it and, given the installation's repository, also checks the commits the pack cites.
 """
@@ -13,6 +14,8 @@ import re
 import subprocess
 from pathlib import Path
 from typing import Any
+
+from generator.signing import SIGNATURE_NAME
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_SCHEMA_VERSION = 1
@@ -29,11 +32,11 @@ def sha256_file(path: Path) -> str:
 
 
 def _pack_files(pack_dir: Path) -> list[str]:
-    """Every file (and symlink) below the pack except the manifest, as sorted POSIX paths."""
+    """Every file (and symlink) below the pack except the manifest and its signature, sorted."""
     found = []
     for path in pack_dir.rglob("*"):
         rel = path.relative_to(pack_dir).as_posix()
-        if rel != MANIFEST_NAME and (path.is_symlink() or path.is_file()):
+        if rel not in (MANIFEST_NAME, SIGNATURE_NAME) and (path.is_symlink() or path.is_file()):
             found.append(rel)
     return sorted(found)
 

@@ -44,6 +44,13 @@ EXIT_GATE = 3
     type=click.Choice([str(s) for s in FINDINGS]),
     help=f"Exit {EXIT_GATE} when a control is at this status or worse (for CI gates).",
 )
+@click.option(
+    "--sign",
+    "sign_key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Sign each pack's manifest.json with this SSH key (ssh-keygen -Y sign, namespace "
+    "meshcomply), writing manifest.json.sig; a .pub key means the private half is in ssh-agent.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def command(
     config_path: Path,
@@ -53,15 +60,18 @@ def command(
     format_text: str | None,
     previous: Path | None,
     fail_on: str | None,
+    sign_key: Path | None,
     quiet: bool,
 ) -> None:
     """Build evidence packs and the portal for the configured installations."""
     # Imported here so `meshcomply --help` stays fast and other commands work without them.
     from generator.build import build_packs, parse_formats
     from generator.config import load_config
+    from generator.signing import load_signing_key
 
     formats = parse_formats(format_text)
     config = load_config(config_path)
+    signing_key = load_signing_key(sign_key) if sign_key else None
     summary = build_packs(
         config,
         out,
@@ -70,6 +80,7 @@ def command(
         period=period,
         previous=previous,
         quiet=quiet,
+        signing_key=signing_key,
     )
     for pack in summary.packs:
         counts = ", ".join(f"{n} {status}" for status, n in pack.statuses.items() if n)
@@ -87,6 +98,8 @@ def command(
             click.echo(f"warning: {pack.installation}: {warning}", err=True)
     if summary.site is not None:
         click.echo(f"portal: {summary.site / 'index.html'}")
+    if signing_key is not None:
+        click.echo(f"signed: manifest.json of each pack by {signing_key.identity.label}")
     worst = summary.worst_status()
     if fail_on and worst is not None and worst.rank <= Status(fail_on).rank:
         click.echo(f"meshcomply: --fail-on {fail_on}: findings at status '{worst}'", err=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from generator.manifest import MANIFEST_NAME, verify_pack
+from generator.signing import SIGNATURE_NAME, check_signature
 
 
 @click.command("verify")
@@ -20,13 +21,25 @@ from generator.manifest import MANIFEST_NAME, verify_pack
     help="The installation's config repository: also check that every cited commit exists "
     "and that the recorded head is still in the history of the recorded ref.",
 )
-def command(pack_dir: Path, repo: Path | None) -> None:
+@click.option(
+    "--allowed-signers",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help=f"An SSH allowed-signers file: {SIGNATURE_NAME} must exist and be a good signature "
+    "of manifest.json by one of its keys (ssh-keygen -Y verify, namespace meshcomply).",
+)
+def command(pack_dir: Path, repo: Path | None, allowed_signers: Path | None) -> None:
     """Recompute every SHA-256 of PACKDIR's manifest.json.
 
     Exits 0 when every file is intact, 1 listing every file added, removed or changed
-    (and, with --repo, every missing commit or rewritten history).
+    (and, with --repo, every missing commit or rewritten history; with --allowed-signers, a
+    missing or bad signature).
     """
     problems = verify_pack(pack_dir, repo)
+    signed_by = None
+    if allowed_signers is not None:
+        signature_problems, signed_by = check_signature(pack_dir, allowed_signers)
+        problems += signature_problems
     if problems:
         for problem in problems:
             click.echo(f"{pack_dir}: {problem}", err=True)
@@ -35,3 +48,7 @@ def command(pack_dir: Path, repo: Path | None) -> None:
         click.get_current_context().exit(1)
     checked = "files and commits" if repo else "files"
     click.echo(f"{pack_dir}: intact ({checked} match {MANIFEST_NAME})")
+    if signed_by is not None:
+        click.echo(f"{pack_dir}: signed: {signed_by}")
+    elif (pack_dir / SIGNATURE_NAME).exists():
+        click.echo(f"{pack_dir}: {SIGNATURE_NAME} not checked (give --allowed-signers)")

@@ -17,7 +17,10 @@ from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from generator.signing import SignerIdentity
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class RenderOptions:
     portal: dict[str, Any] = field(default_factory=dict)
     release_notes: Path | None = None
     source_date_epoch: int | None = None
+    signer: SignerIdentity | None = None  # --sign: the key that will sign each pack's manifest
 
 
 @dataclass(frozen=True)

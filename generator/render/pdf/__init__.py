@@ -28,6 +28,7 @@ def document_context(
     settings = settings_from(options)
     evidence = hashlib.sha256((pack_dir / "evidence.json").read_bytes()).hexdigest()
     view = document_view(model, settings, generated_at(model, options), evidence)
+    view["signer"] = options.signer  # known before the signature, which is made after the manifest
     return pdf_html.template_context(view), settings
 
 

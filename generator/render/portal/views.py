@@ -23,6 +23,7 @@ DOWNLOADS = (
     ("changes.csv", "Change population (CSV)"),
     ("sample.csv", "Sample (CSV)"),
     ("manifest.json", "Manifest with checksums (JSON)"),
+    ("manifest.json.sig", "SSH signature of the manifest"),
 )
 
 
