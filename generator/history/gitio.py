@@ -3,16 +3,24 @@
 Per-commit GitPython objects are 60-250x slower than parsing git's own output, so everything here
 runs a plain git command and hands back bytes. The user's git configuration is honoured except
 for the few settings that would change the output we parse.
+
+Every failure is a BuildError carrying git's own message: stderr is read while the command runs
+(so a chatty git never blocks on a full pipe) and kept up to a bound. An object the repository
+should have but lacks (a damaged store, a partial clone whose promisor cannot be reached) is
+always an error naming it, never taken for an absent file.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import re
 import subprocess
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, NoReturn
 
 try:
     import fcntl
@@ -20,11 +28,12 @@ except ImportError:  # Windows: pipes keep their default size
     fcntl = None  # type: ignore[assignment]
 
 from git.cmd import Git
-from git.exc import GitCommandError, GitCommandNotFound
 
 from generator.errors import BuildError
 
 MAX_TEXT_BYTES = 1024 * 1024  # configuration files larger than this are never read as text
+MAX_STDERR_BYTES = 64 * 1024  # of git's error output, kept for the message
+MAX_MESSAGE_CHARS = 600  # of git's words in one error line
 _CHUNK = 1 << 20
 # Settings that would change the bytes we parse, whatever the user configured.
 _FIXED_CONFIG = (
@@ -34,6 +43,19 @@ _FIXED_CONFIG = (
     "-c", "diff.renames=true",
     "-c", "color.ui=false",
 )  # fmt: skip
+# What to do when the repository lacks objects its history names.
+REPAIR_HINT = (
+    "the repository is damaged or incomplete: `git fsck` lists what is missing; fetch it again "
+    "(or clone it anew; a partial clone needs its promisor remote reachable)"
+)
+_FOUND = re.compile(rb"[0-9a-f]{40}(?:[0-9a-f]{24})? (\S+) ([0-9]+)\n")
+# git's words for objects it cannot read (missing, corrupt, or not fetchable from a promisor).
+_DAMAGE = re.compile(
+    r"could not read|missing|bad object|bad tree|corrupt|unable to read|promisor|"
+    r"failed to traverse|invalid object|does not point to a valid object",
+    re.IGNORECASE,
+)
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class OversizeError(Exception):
@@ -63,66 +85,68 @@ class GitRunner:
 
     def run(self, *args: str, check: bool = True) -> str:
         """Run a git command; its stdout (decoded leniently), or BuildError on failure."""
-        try:
-            status, out, err = self.git.execute(
-                self.command(*args),
-                env=self.env,
-                with_extended_output=True,
-                with_exceptions=False,
-                stdout_as_string=False,
-            )
-        except GitCommandNotFound:
-            raise BuildError("git is not installed or not on PATH") from None
+        status, out, err = self.status(*args)
         if check and status != 0:
-            raise BuildError(f"{self.label}: git {args[0]} failed: {_last_line(err)}")
-        return out.decode("utf-8", "replace") if status == 0 else ""
+            self.fail(args, err)
+        return out if status == 0 else ""
+
+    def status(self, *args: str) -> tuple[int, str, str]:
+        """(exit status, stdout, stderr) of a git command, whatever the status."""
+        process = GitProcess(self, args)
+        try:
+            out = process.stdout.read()
+            return process.finish(), out.decode("utf-8", "replace"), _text(process.stderr())
+        finally:
+            process.close()
+
+    def fail(
+        self, args: tuple[str, ...] | list[str], stderr: bytes | str | None, doing: str = ""
+    ) -> NoReturn:
+        """Raise the BuildError for a failed git command, in git's own words."""
+        message = git_message(stderr)
+        hint = f"; {REPAIR_HINT}" if _DAMAGE.search(message) else ""
+        raise BuildError(f"{self.label}: git {_name(args)} failed{doing}: {message}{hint}")
 
     def run_many(self, commands: list[tuple[str, ...]]) -> list[str]:
         """Run independent git commands at the same time; their outputs, in order."""
-        processes = [
-            self.git.execute(self.command(*args), env=self.env, as_process=True)
-            for args in commands
-        ]
-        outputs = []
-        for args, process in zip(commands, processes, strict=True):
-            out = process.proc.stdout.read()
-            try:
-                process.wait()
-            except GitCommandError as exc:
-                message = _last_line(exc.stderr)
-                raise BuildError(f"{self.label}: git {args[0]} failed: {message}") from None
-            outputs.append(out.decode("utf-8", "replace"))
-        return outputs
+        processes = [GitProcess(self, args) for args in commands]
+        try:
+            outputs = []
+            for args, process in zip(commands, processes, strict=True):
+                out = process.stdout.read()
+                if process.finish() != 0:
+                    self.fail(args, process.stderr())
+                outputs.append(out.decode("utf-8", "replace"))
+            return outputs
+        finally:
+            for process in processes:
+                process.close()
 
     def ok(self, *args: str) -> bool:
         """Whether a git command succeeds (for questions like merge-base --is-ancestor)."""
-        status, _out, _err = self.git.execute(
-            self.command(*args), env=self.env, with_extended_output=True, with_exceptions=False
-        )
-        return status == 0
+        return self.status(*args)[0] == 0
 
     def stream(self, *args: str, env: dict[str, str] | None = None) -> Iterator[bytes]:
         """The NUL-separated tokens of a command's output, read as they are produced."""
-        process = self.git.execute(
-            self.command(*args), env={**self.env, **(env or {})}, as_process=True
-        )
-        stdout: IO[bytes] = process.proc.stdout
-        _widen_pipe(stdout)
-        rest = b""
-        # read1 hands over what git has written so far: parsing overlaps with git producing the
-        # rest, where read() would wait for a full chunk while git blocks on a full pipe.
-        while chunk := stdout.read1(_CHUNK):
-            parts = (rest + chunk).split(b"\0")
-            rest = parts.pop()
-            yield from parts
-        if rest:
-            yield rest
+        process = GitProcess(self, args, env=env)
         try:
-            process.wait()
-        except GitCommandError as exc:
-            raise BuildError(
-                f"{self.label}: git {args[0]} failed: {_last_line(exc.stderr)}"
-            ) from None
+            stdout = process.stdout
+            _widen_pipe(stdout)
+            rest = b""
+            # read1 hands over what git has written so far: parsing overlaps with git producing
+            # the rest, where read() would wait for a full chunk while git blocks on a full pipe.
+            while chunk := stdout.read1(_CHUNK):
+                parts = (rest + chunk).split(b"\0")
+                rest = parts.pop()
+                yield from parts
+            # The last token waits for git's status: a failing git's output ends in an error,
+            # never in a token that looks complete.
+            if process.finish() != 0:
+                self.fail(args, process.stderr())
+            if rest:
+                yield rest
+        finally:
+            process.close()
 
     def blobs(self) -> BlobReader:
         if self._batch is None:
@@ -135,25 +159,80 @@ class GitRunner:
             self._batch = None
 
 
+class GitProcess:
+    """A running git command whose stderr goes to a temporary file: git never blocks on a full
+    stderr pipe (and no thread has to read one), and when it fails its own message (the first
+    MAX_STDERR_BYTES) is at hand."""
+
+    def __init__(
+        self,
+        runner: GitRunner,
+        args: tuple[str, ...] | list[str],
+        *,
+        env: dict[str, str] | None = None,
+        stdin: bool = False,
+    ):
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
+        # As GitPython runs git: English messages, the caller's environment plus ours.
+        process_env = {**os.environ, "LANGUAGE": "C", "LC_ALL": "C", **runner.env, **(env or {})}
+        try:
+            self.proc = subprocess.Popen(
+                runner.command(*args),
+                cwd=runner.repo_path,
+                env=process_env,
+                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=self._errors,
+            )
+        except FileNotFoundError:
+            self._errors.close()
+            raise BuildError("git is not installed or not on PATH") from None
+        self.stdout: IO[bytes] = self.proc.stdout
+
+    def finish(self) -> int:
+        """Wait for git to end (its input closed first); its exit status."""
+        if self.proc.stdin:
+            with contextlib.suppress(OSError, ValueError):
+                self.proc.stdin.close()
+        return self.proc.wait()
+
+    def stderr(self) -> bytes:
+        self._errors.seek(0)
+        return self._errors.read(MAX_STDERR_BYTES)
+
+    def close(self) -> None:
+        """End git if it still runs (a stream abandoned half-read) and free the pipes."""
+        if self.proc.poll() is None:
+            with contextlib.suppress(OSError):
+                self.proc.kill()
+        self.finish()
+        for stream in (self.proc.stdout, self._errors):
+            with contextlib.suppress(OSError, ValueError):
+                stream.close()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
+
+
 class BlobReader:
     """One ``git cat-file --batch-command`` process answering object questions in turn.
 
-    ``info`` comes before ``contents`` so an oversized blob is never transferred at all.
+    ``info`` comes before ``contents`` so an oversized blob is never transferred at all. For
+    ``<commit>:<path>`` git answers "missing" both when the path is not in the commit's tree and
+    when the tree names an object the repository lacks; the trees along the path tell the two
+    apart (``_absent``), so only the first is ever an absent file.
     """
 
     def __init__(self, runner: GitRunner):
         self.runner = runner
-        self.process = runner.git.execute(
-            runner.command("cat-file", "--batch-command"),
-            env=runner.env,
-            as_process=True,
-            istream=subprocess.PIPE,
-        )
+        self.process = GitProcess(runner, ("cat-file", "--batch-command"), stdin=True)
+        self._broken = False  # a write found git gone; the reads say why
 
     def _ask(self, command: str, name: str) -> bytes:
         self._check([name])
         self._send([f"{command} {name}"])
-        return self.process.proc.stdout.readline()
+        return self._readline(name)
 
     def _check(self, names: list[str]) -> None:
         for name in names:
@@ -162,8 +241,11 @@ class BlobReader:
 
     def _send(self, lines: list[str]) -> None:
         stdin = self.process.proc.stdin
-        stdin.write("".join(f"{line}\n" for line in lines).encode())
-        stdin.flush()
+        try:
+            stdin.write("".join(f"{line}\n" for line in lines).encode())
+            stdin.flush()
+        except (OSError, ValueError):  # git ended (a broken pipe): its stderr says why
+            self._broken = True
 
     def _send_in_background(self, lines: list[str]) -> threading.Thread:
         """Write requests from a thread while answers are read, so neither pipe fills up."""
@@ -171,66 +253,135 @@ class BlobReader:
         writer.start()
         return writer
 
+    def _readline(self, name: str) -> bytes:
+        """The answer line for the question about `name` (answers come in order)."""
+        line = self.process.stdout.readline()
+        if not line.endswith(b"\n"):
+            self._failed(name)
+        return line
+
+    def _content(self, size: int, name: str) -> bytes:
+        data = self.process.stdout.read(size + 1)  # the content and the newline after it
+        if len(data) != size + 1:
+            self._failed(name)
+        return data[:size]
+
+    def _failed(self, name: str) -> NoReturn:
+        """git ended without answering about `name`: raise its own reason."""
+        self.process.finish()
+        message = self.process.stderr()
+        self.process.close()
+        self.runner.fail(("cat-file",), message, f" reading {_needed(name)}")
+
     def read_many(self, names: list[str], limit: int = MAX_TEXT_BYTES) -> dict[str, Blob]:
         """Like `read` for many objects, pipelined: two round trips instead of two per object."""
         self._check(names)
-        stdout = self.process.proc.stdout
         writer = self._send_in_background([f"info {name}" for name in names])
         sizes: dict[str, tuple[str, int] | None] = {}
         for name in names:
-            header = stdout.readline().split()
-            found = len(header) == 3 and header[-1] not in (b"missing", b"ambiguous")
-            sizes[name] = (header[1].decode(), int(header[2])) if found else None
+            sizes[name] = _header(self._readline(name))
         writer.join()
         result: dict[str, Blob] = {}
         wanted = []
         for name, info in sizes.items():
             if info is None:
-                result[name] = None
+                result[name] = self._absent(name)
             elif info[1] > limit:
                 result[name] = OversizeError(info[1])
             else:
                 wanted.append(name)
         writer = self._send_in_background([f"contents {name}" for name in wanted])
+        answers = []
         for name in wanted:
-            header = stdout.readline().split()
-            if len(header) != 3:
-                result[name] = None
-                continue
-            data = stdout.read(int(header[2]))
-            stdout.read(1)
-            result[name] = (header[1].decode(), data)
+            header = _header(self._readline(name))
+            answers.append((name, header, self._content(header[1], name) if header else b""))
         writer.join()
+        for name, header, data in answers:
+            result[name] = (header[0], data) if header else self._absent(name)
         return result
 
     def info(self, name: str) -> tuple[str, int] | None:
-        """(type, size) of an object ("<sha>" or "<sha>:<path>"), None if it does not exist."""
-        header = self._ask("info", name).split()
-        if len(header) != 3 or header[-1] in (b"missing", b"ambiguous"):
-            return None
-        return header[1].decode(), int(header[2])
+        """(type, size) of an object ("<sha>" or "<sha>:<path>"), None if git has none by that
+        name (for "<sha>:<path>", see `read`)."""
+        return _header(self._ask("info", name))
 
     def read(self, name: str, limit: int = MAX_TEXT_BYTES) -> tuple[str, bytes] | None:
-        """(type, content) of an object, None if missing; OversizeError over `limit` bytes."""
+        """(type, content) of an object, OversizeError over `limit` bytes. None if missing: for
+        "<commit>:<path>" only when the path is not in the commit's tree; BuildError when the
+        repository lacks an object the commit's trees name."""
+        found = self._read(name, limit)
+        return self._absent(name) if found is None else found
+
+    def _read(self, name: str, limit: int | None) -> tuple[str, bytes] | None:
         info = self.info(name)
         if info is None:
             return None
-        kind, size = info
-        if size > limit:
-            raise OversizeError(size)
-        header = self._ask("contents", name).split()
-        if len(header) != 3:  # the object vanished between the two questions (gc)
+        if limit is not None and info[1] > limit:
+            raise OversizeError(info[1])
+        header = _header(self._ask("contents", name))
+        if header is None:  # the object vanished between the two questions (gc)
             return None
-        stdout = self.process.proc.stdout
-        data = stdout.read(int(header[2]))
-        stdout.read(1)  # the newline after the content
-        return kind, data
+        return header[0], self._content(header[1], name)
+
+    def _absent(self, name: str) -> None:
+        """None when "<commit>:<path>" names no entry of the commit's trees; BuildError naming
+        the object when the repository lacks the commit, a tree on the way or the file itself."""
+        commit, colon, path = name.partition(":")
+        if not colon or not path:
+            return None
+        needed = _needed(name)
+        found = self._read(commit, None)
+        if found is None or found[0] != "commit":
+            self.missing(commit, f"commit {commit} (needed for {path})")
+        tree = found[1].split(b"\n", 1)[0].removeprefix(b"tree ").decode("ascii", "replace")
+        parts = path.split("/")
+        for depth, part in enumerate(parts):
+            listing = self._read(tree, None)
+            if listing is None or listing[0] != "tree":
+                folder = "/".join(parts[:depth]) or "the root folder"
+                self.missing(tree, f"the tree of {folder} (needed for {needed})")
+            entry = _tree_entry(listing[1], part.encode(), len(tree) // 2)
+            if entry is None:
+                return None  # not in the tree: absent
+            mode, oid = entry
+            if depth == len(parts) - 1:
+                if mode == b"160000":
+                    return None  # a submodule's commit lives in another repository
+                self.missing(oid, needed)
+            if mode != b"40000":
+                return None  # a file where the path needs a folder
+            tree = oid
+        return None
+
+    def missing(self, oid: str, needed_for: str) -> NoReturn:
+        """Raise the error for an object the repository should have and lacks."""
+        raise BuildError(
+            f"{self.runner.label}: object {oid} is missing from the repository "
+            f"({needed_for}); {REPAIR_HINT}"
+        )
 
     def close(self) -> None:
-        proc = self.process.proc
-        if proc.stdin:
-            proc.stdin.close()
-        proc.wait()
+        self.process.close()
+
+
+def _header(line: bytes) -> tuple[str, int] | None:
+    """(type, size) from an answer "<oid> <type> <size>"; None for "<name> missing" (and for
+    "ambiguous", which a name can be too)."""
+    match = _FOUND.fullmatch(line)
+    return (match.group(1).decode(), int(match.group(2))) if match else None
+
+
+def _tree_entry(data: bytes, name: bytes, oid_bytes: int) -> tuple[bytes, str] | None:
+    """(mode, object id) of one entry of a raw tree object, None when it has none by `name`."""
+    position = 0
+    while position < len(data):
+        space = data.index(b" ", position)
+        nul = data.index(b"\0", space)
+        end = nul + 1 + oid_bytes
+        if data[space + 1 : nul] == name:
+            return data[position:space], data[nul + 1 : end].hex()
+        position = end
+    return None
 
 
 def _widen_pipe(pipe: IO[bytes]) -> None:
@@ -239,9 +390,33 @@ def _widen_pipe(pipe: IO[bytes]) -> None:
         fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, _CHUNK)
 
 
-def _last_line(stderr: bytes | str | None) -> str:
-    if isinstance(stderr, bytes):
-        stderr = stderr.decode("utf-8", "replace")
-    lines = [line.strip() for line in (stderr or "").splitlines() if line.strip()]
-    text = lines[-1] if lines else "no error message"
-    return text.removeprefix("stderr:").strip().strip("'").strip()
+def _needed(name: str) -> str:
+    """What an object name stands for, in words: "<path> at commit <sha>" or the name."""
+    commit, colon, path = name.partition(":")
+    return f"{path} at commit {commit}" if colon else name
+
+
+def _name(args: tuple[str, ...] | list[str]) -> str:
+    """The git subcommand among the arguments (after any ``-c key=value`` options)."""
+    index = 0
+    while index < len(args) and args[index] == "-c":
+        index += 2
+    return args[index] if index < len(args) else "command"
+
+
+def _text(stderr: bytes | str | None) -> str:
+    return stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr or ""
+
+
+def git_message(stderr: bytes | str | None) -> str:
+    """git's own words on one line: its error and fatal lines (advice left out), else its last
+    line; control characters replaced, at most MAX_MESSAGE_CHARS."""
+    lines = [line.strip() for line in _text(stderr).splitlines() if line.strip()]
+    chosen = [
+        line.split(":", 1)[1].strip() for line in lines if line.startswith(("fatal:", "error:"))
+    ]
+    chosen = list(dict.fromkeys(chosen)) or lines[-1:] or ["git gave no error message"]
+    text = _UNPRINTABLE.sub("?", "; ".join(chosen))
+    if len(text) > MAX_MESSAGE_CHARS:
+        text = text[: MAX_MESSAGE_CHARS - 1] + "…"
+    return text

@@ -239,4 +239,9 @@ def _rewritten(runner: GitRunner, previous_head: str | None, head: str) -> bool:
         return False
     if not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", previous_head):
         raise BuildError(f"{runner.label}: recorded head {previous_head!r} is not a commit sha")
-    return not runner.ok("merge-base", "--is-ancestor", previous_head, head)
+    status, _out, stderr = runner.status("merge-base", "--is-ancestor", previous_head, head)
+    if status in (0, 1):  # 1: not an ancestor
+        return status == 1
+    if not runner.ok("cat-file", "-e", f"{previous_head}^{{commit}}"):
+        return True  # no longer in the repository at all: rewritten and collected
+    runner.fail(("merge-base",), stderr)

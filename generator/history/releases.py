@@ -169,8 +169,7 @@ def _from_tags(
             tag.tagged_at if tag.annotated and tag.tagged_at else commit_date(tag.sha, dates, blobs)
         )
         if date is None:
-            releases.warnings.append(f"tag {tag.name}: its commit {tag.sha[:12]} is missing")
-            continue
+            blobs.missing(tag.sha, f"the commit tag {tag.name} points to")
         event = ReleaseEvent(version, env, tag.sha, date, "tag")
         if version not in first or utc(date) < utc(first[version].date):
             first[version] = event
