@@ -9,16 +9,15 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import click
+from typing import Any, Protocol
 
 from generator.config import Config, InstallationConfig, Period
 from generator.errors import BuildError, InputError, Problem
+from generator.evidence import registry
 from generator.evidence.model import read_model, write_model
 from generator.evidence.pack import make_model
 from generator.evidence.tables import write_tables
@@ -52,6 +51,27 @@ class BuildSummary:
         return next((s for s in BY_RANK if s in seen), None)
 
 
+class UnknownFormatError(ValueError):
+    """A --format naming no registered format (the CLI maps it to a usage error)."""
+
+
+class Progress(Protocol):
+    def update(self, steps: int) -> None: ...
+
+
+# Starts reporting one pack's progress: (label, total steps) -> a context giving a Progress.
+ProgressFactory = Callable[[str, int], AbstractContextManager[Progress]]
+
+
+class _NoProgress:
+    def update(self, steps: int) -> None:
+        return None
+
+
+def no_progress(label: str, steps: int) -> AbstractContextManager[Progress]:
+    return nullcontext(_NoProgress())
+
+
 def available_formats() -> tuple[str, ...]:
     return (JSON_FORMAT, *all_renderers())
 
@@ -64,7 +84,7 @@ def parse_formats(text: str | None) -> set[str]:
     chosen = {part.strip() for part in text.split(",") if part.strip()}
     unknown = sorted(chosen - set(known))
     if unknown:
-        raise click.BadParameter(f"unknown format {', '.join(unknown)} (known: {', '.join(known)})")
+        raise UnknownFormatError(f"unknown format {', '.join(unknown)} (known: {', '.join(known)})")
     return chosen | {JSON_FORMAT}
 
 
@@ -134,24 +154,6 @@ def _move_into_place(staging: Path, out: Path, rels: list[str]) -> None:
         (staging / rel).rename(target)
 
 
-class _SilentProgress:
-    def __enter__(self) -> _SilentProgress:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        return None
-
-    def update(self, steps: int) -> None:
-        return None
-
-
-def _progress(quiet: bool, label: str, steps: int) -> Any:
-    stderr = click.get_text_stream("stderr")
-    if quiet or not stderr.isatty():
-        return _SilentProgress()
-    return click.progressbar(length=steps, label=label, file=stderr)
-
-
 def build_packs(
     config: Config,
     out: Path,
@@ -161,12 +163,17 @@ def build_packs(
     period: Period | None = None,
     previous: Path | None = None,
     library: ControlLibrary | None = None,
-    quiet: bool = False,
+    progress: ProgressFactory = no_progress,
     signing_key: SigningKey | None = None,
 ) -> BuildSummary:
-    """Build the selected installations' packs and the site into ``out``."""
+    """Build the selected installations' packs and the site into ``out``.
+
+    ``progress`` is told each pack's steps as they complete (the CLI draws a progress bar).
+    """
     formats = formats or set(available_formats())
-    library = library or load_library(config.controls or default_controls_dir())
+    library = library or load_library(
+        config.controls or default_controls_dir(), registry.all_rules()
+    )
     selected = select_installations(config, installations)
     renderers = [r for r in all_renderers().values() if r.format in formats]
     options = RenderOptions(
@@ -185,7 +192,7 @@ def build_packs(
             pack_dir = staging / rel
             pack_dir.mkdir(parents=True)
             pack_renderers = [r for r in renderers if r.scope == "pack"]
-            with _progress(quiet, installation.name, 3 + len(pack_renderers)) as bar:
+            with progress(installation.name, 3 + len(pack_renderers)) as bar:
                 model = make_model(
                     config,
                     installation,

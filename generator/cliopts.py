@@ -4,12 +4,14 @@ module is a command)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 if TYPE_CHECKING:
+    from generator.build import Progress, ProgressFactory
     from generator.config import Period
 
 
@@ -42,3 +44,27 @@ def config_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[...
         show_default=True,
         help=help_text,
     )
+
+
+def chosen_formats(text: str | None) -> set[str]:
+    """``--format a,b``: the formats to build; an unknown one is a usage error (exit 2)."""
+    from generator.build import UnknownFormatError, parse_formats
+
+    try:
+        return parse_formats(text)
+    except UnknownFormatError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def progress_bars(quiet: bool) -> ProgressFactory:
+    """A progress bar per pack on stderr, unless ``--quiet`` or stderr is not a terminal."""
+    from generator.build import no_progress
+
+    stderr = click.get_text_stream("stderr")
+    if quiet or not stderr.isatty():
+        return no_progress
+
+    def start(label: str, steps: int) -> AbstractContextManager[Progress]:
+        return click.progressbar(length=steps, label=label, file=stderr)
+
+    return start

@@ -9,9 +9,10 @@ before anything is raised, so a user fixes them all in one go.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from generator.catalog import (
     Catalogs,
@@ -20,14 +21,10 @@ from generator.catalog import (
     implementable_problem,
     load_catalogs,
 )
-from generator.errors import BuildError, InputError, Problem
-from generator.evidence import registry
+from generator.errors import InputError, Problem
 from generator.resources import data_dir
 from generator.validate import load_schema, schema_problems
 from generator.yamlio import Document, load_yaml
-
-if TYPE_CHECKING:
-    from generator.coverage import SoaRow
 
 APPLICABILITY_FILE = "applicability.yaml"
 
@@ -41,7 +38,7 @@ class Implementation:
 
 @dataclass(frozen=True)
 class EvidenceSpec:
-    kind: str  # an evidence rule kind from generator.evidence.registry
+    kind: str  # an evidence rule kind (generator.evidence.registry)
     params: dict[str, Any]
 
 
@@ -79,11 +76,6 @@ class ControlLibrary:
             c.id for c in self.controls.values() if any(i.ref == ref for i in c.implements)
         )
 
-    def soa_rows(self) -> list[SoaRow]:
-        from generator.coverage import soa_rows
-
-        return soa_rows(self)
-
 
 def shipped_controls_dir() -> Path:
     """The control library installed with meshcomply (the source tree in editable installs)."""
@@ -96,19 +88,28 @@ def default_controls_dir() -> Path:
     return local if local.is_dir() else shipped_controls_dir()
 
 
-def load_library(controls_dir: Path) -> ControlLibrary:
-    """Load and cross-check a controls folder; raise InputError listing every problem found."""
+class RuleKind(Protocol):
+    """What the library checks evidence items against: a rule kind's params schema.
+
+    The rules themselves live downstream (``generator.evidence.registry.all_rules()`` supplies
+    them), so the library takes them as an argument instead of importing the evidence layer.
+    """
+
+    @property
+    def params_schema(self) -> dict[str, Any]: ...
+
+
+def load_library(controls_dir: Path, rules: Mapping[str, RuleKind]) -> ControlLibrary:
+    """Load and cross-check a controls folder; raise InputError listing every problem found.
+
+    ``rules``: every known evidence rule kind by name; items naming another kind are problems.
+    """
     problems: list[Problem] = []
     try:
         catalogs: Catalogs | None = load_catalogs(controls_dir / "catalogs")
     except InputError as exc:
         problems.extend(exc.problems)
         catalogs = None
-    try:
-        rules = registry.all_rules()
-    except registry.RegistryError as exc:
-        raise BuildError(f"evidence rules: {exc}") from None
-
     controls, implemented, complete = _load_controls(controls_dir, rules, catalogs, problems)
     decisions, decided_ok = _load_decisions(controls_dir, catalogs, implemented, problems)
     # Gaps are only meaningful once every file could be read; otherwise they are noise.
@@ -127,7 +128,7 @@ def load_library(controls_dir: Path) -> ControlLibrary:
 
 def _load_controls(
     controls_dir: Path,
-    rules: dict[str, registry.Rule],
+    rules: Mapping[str, RuleKind],
     catalogs: Catalogs | None,
     problems: list[Problem],
 ) -> tuple[dict[str, Control], dict[str, list[str]], bool]:
@@ -213,7 +214,7 @@ def _implemented_refs(
 
 
 def _evidence_problems(
-    document: Document, evidence: Any, rules: dict[str, registry.Rule]
+    document: Document, evidence: Any, rules: Mapping[str, RuleKind]
 ) -> list[Problem]:
     if not isinstance(evidence, list):
         return []
@@ -230,7 +231,7 @@ def _evidence_problems(
     return problems
 
 
-def _control_schema(rules: dict[str, registry.Rule]) -> dict[str, Any]:
+def _control_schema(rules: Mapping[str, RuleKind]) -> dict[str, Any]:
     """The control schema with each evidence item's params checked against its rule's schema."""
     schema = copy.deepcopy(load_schema("control"))
     branches = []

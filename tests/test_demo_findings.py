@@ -16,7 +16,7 @@ from generator.config import load_config
 def models(tmp_path_factory) -> dict[str, dict]:
     demo = shared_demo()
     out = tmp_path_factory.mktemp("demo-build")
-    summary = build_packs(load_config(demo.config), out, formats={"json"}, quiet=True)
+    summary = build_packs(load_config(demo.config), out, formats={"json"})
     return {
         pack.installation: json.loads((out / pack.rel / "evidence.json").read_text())
         for pack in summary.packs

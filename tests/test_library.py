@@ -8,10 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fixtures.library.support import VALID, copy_library, replace, use_fake_rules
+from fixtures.library.support import FAKE_RULES, VALID, copy_library, replace, use_fake_rules
 
-from generator.errors import BuildError, InputError
-from generator.evidence import registry
+from generator.errors import InputError
 from generator.library import load_library
 from generator.yamlio import MAX_FILE_BYTES
 
@@ -38,12 +37,12 @@ def controls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def problems_of(controls: Path) -> list[str]:
     with pytest.raises(InputError) as caught:
-        load_library(controls)
+        load_library(controls, FAKE_RULES)
     return [str(p) for p in caught.value.problems]
 
 
 def test_valid_fixture_loads(controls: Path) -> None:
-    library = load_library(controls)
+    library = load_library(controls, FAKE_RULES)
     assert list(library.controls) == ["MS-CHG-01", "MS-LOG-01"]
     chg = library.controls["MS-CHG-01"]
     assert chg.responsibility == "shared"
@@ -506,17 +505,3 @@ def test_paths_outside_the_current_folder_are_shown_as_given(
     replace(controls / "meshstack" / "MS-CHG-01.yaml", "coverage: full", "coverage: all")
     [message] = problems_of(controls)
     assert message.startswith(f"{controls}/meshstack/MS-CHG-01.yaml:10:15: ")
-
-
-def test_a_broken_rule_registry_is_a_build_error_not_a_traceback(
-    controls: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def broken() -> dict[str, registry.Rule]:
-        raise registry.RegistryError("rule kind 'manual' is registered twice (acme.rules)")
-
-    monkeypatch.setattr(registry, "all_rules", broken)
-    with pytest.raises(BuildError) as caught:
-        load_library(controls)
-    assert str(caught.value) == (
-        "evidence rules: rule kind 'manual' is registered twice (acme.rules)"
-    )

@@ -15,7 +15,7 @@ from generator.errors import BuildError
 from generator.render import pdf as pdf_renderer
 from generator.render.pdf import fetcher as fetcher_module
 from generator.render.pdf import html as pdf_html
-from generator.render.pdf import parts, weasy
+from generator.render.pdf import partlayout, weasy
 from generator.render.pdf.fetcher import BundledAssetFetcher, RefusedFetch
 from generator.render.registry import RenderOptions
 from generator.testing import HOSTILE_TEXTS
@@ -165,4 +165,4 @@ def test_worker_entry_point_uses_the_same_safe_layout(tmp_path: Path):
         '<html><head><link rel="stylesheet" href="file:///etc/passwd"></head><body></body></html>'
     )
     with pytest.raises(BuildError, match=re.escape("refused to fetch 'file:///etc/passwd'")):
-        parts.lay_out_part(html)
+        partlayout.lay_out_part(html)

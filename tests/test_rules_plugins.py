@@ -13,9 +13,11 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from evidence_builders import History, change, sha
 from jsonschema import Draft202012Validator
 
+from generator.cli import cli
 from generator.evidence import registry
 from generator.evidence.context import RuleContext
 from generator.evidence.registry import Failure, RegistryError
@@ -126,3 +128,21 @@ def test_a_plugin_reusing_a_kind_is_refused(tmp_path, monkeypatch, fresh_registr
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(RegistryError, match=r"rule kind 'manual' is registered twice"):
         registry.all_rules()
+
+
+def test_a_broken_registry_stops_check_with_one_line_not_a_traceback(
+    tmp_path, monkeypatch, fresh_registry
+):
+    pyproject = (
+        '[project]\nname = "acme-dup"\nversion = "1.0.0"\n'
+        '[project.entry-points."meshcomply.rules"]\nmanual = "acme_rules.manual"\n'
+    )
+    module = "RULE = None\n"
+    install(tmp_path, pyproject, {"acme_rules/__init__.py": "", "acme_rules/manual.py": module})
+    monkeypatch.syspath_prepend(str(tmp_path))
+    result = CliRunner().invoke(cli, ["check"], prog_name="meshcomply")
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)
+    assert result.stderr == (
+        "meshcomply: error: evidence rules: acme_rules.manual does not define RULE = Rule(...)\n"
+    )

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from generator.cliopts import config_option, period_option
+from generator.cliopts import chosen_formats, config_option, period_option, progress_bars
 from generator.status import FINDINGS, Status
 
 if TYPE_CHECKING:
@@ -65,11 +65,11 @@ def command(
 ) -> None:
     """Build evidence packs and the portal for the configured installations."""
     # Imported here so `meshcomply --help` stays fast and other commands work without them.
-    from generator.build import build_packs, parse_formats
+    from generator.build import build_packs
     from generator.config import load_config
     from generator.signing import load_signing_key
 
-    formats = parse_formats(format_text)
+    formats = chosen_formats(format_text)
     config = load_config(config_path)
     signing_key = load_signing_key(sign_key) if sign_key else None
     summary = build_packs(
@@ -79,7 +79,7 @@ def command(
         installations=installations,
         period=period,
         previous=previous,
-        quiet=quiet,
+        progress=progress_bars(quiet),
         signing_key=signing_key,
     )
     for pack in summary.packs:

@@ -14,7 +14,8 @@ from typing import Any
 import click
 
 from generator.commands.check import CONTROLS_OPTION
-from generator.coverage import MATRIX_KEYS, SoaRow, coverage_matrix
+from generator.coverage import MATRIX_KEYS, SoaRow, coverage_matrix, soa_rows
+from generator.evidence import registry
 from generator.library import ControlLibrary, default_controls_dir, load_library
 
 TABLE_WIDTH = 100
@@ -40,7 +41,7 @@ def command(controls_dir: Path | None, output_format: str) -> None:
     JSON: an array with one object per control, keys ref, title, implemented_by,
     decision (implemented, inherited or excluded) and justification.
     """
-    library = load_library(controls_dir or default_controls_dir())
+    library = load_library(controls_dir or default_controls_dir(), registry.all_rules())
     if output_format == "json":
         text = json.dumps(coverage_matrix(library), indent=2, ensure_ascii=False) + "\n"
     elif output_format == "csv":
@@ -63,7 +64,7 @@ def matrix_csv(matrix: list[dict[str, Any]]) -> str:
 
 def matrix_table(library: ControlLibrary) -> str:
     """Sections per standard, short ids, wrapped columns: fits a 100-column terminal."""
-    rows = library.soa_rows()
+    rows = soa_rows(library)
     title_width = TABLE_WIDTH - ID_WIDTH - DECISION_WIDTH - BY_WIDTH - 3
     header = _line("control", "decision", "implemented by / responsible", "title", title_width)
     lines: list[str] = []

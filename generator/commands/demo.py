@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from generator.cliopts import chosen_formats, progress_bars
 from generator.errors import BuildError
 
 MARKER = ".meshcomply-demo"
@@ -73,10 +74,9 @@ def generate_into(out: Path) -> None:
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def command(out: Path, force: bool, format_text: str | None, quiet: bool) -> None:
     """Create two example installations with planted findings and build their evidence packs."""
-    from generator.build import parse_formats
     from generator.demo import EXAMPLE_DIR
 
-    formats = parse_formats(format_text)  # a typo fails before anything is written
+    formats = chosen_formats(format_text)  # a typo fails before anything is written
     check_target(out, force)
     generate_into(out)
     example = out / EXAMPLE_DIR
@@ -89,7 +89,9 @@ def _build(out: Path, config_path: Path, formats: set[str], quiet: bool) -> None
     from generator.build import build_packs
     from generator.config import load_config
 
-    summary = build_packs(load_config(config_path), out, formats=formats, quiet=quiet)
+    summary = build_packs(
+        load_config(config_path), out, formats=formats, progress=progress_bars(quiet)
+    )
     for pack in summary.packs:
         counts = ", ".join(f"{n} {status}" for status, n in pack.statuses.items() if n)
         click.echo(f"Evidence pack:         {out / pack.rel}/ ({counts})")

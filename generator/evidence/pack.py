@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.config import Config, InstallationConfig, Period
+from generator.coverage import soa_rows as library_soa_rows
 from generator.evidence.changes_since import compare, load_previous
 from generator.evidence.context import RuleContext
 from generator.evidence.evaluate import evaluate_library, exception_records
@@ -67,7 +68,7 @@ def make_model(
             history_part=history_sections(history),
             controls=[evaluation.record() for evaluation in evaluations],
             exceptions=exception_records(register, evaluations),
-            soa=soa_rows(library.soa_rows(), evaluations),
+            soa=soa_rows(library_soa_rows(library), evaluations),
             sample=sample,
             changes_since=None,
         )

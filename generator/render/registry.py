@@ -4,20 +4,18 @@ A renderer reads only evidence models (the parsed ``evidence.json`` of each pack
 ``scope="pack"`` renderers write into one pack folder (e.g. the PDF); ``scope="site"`` renderers
 see every pack of the build at once (e.g. the HTML portal). Built-in renderers are the modules and
 packages of ``generator.render`` that define ``RENDERER``; others come through the
-``meshcomply.renderers`` entry-point group, registered by the same function.
+``meshcomply.renderers`` entry-point group, both registered by ``generator.plugins.Registry``.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
-from importlib.metadata import entry_points
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
+
+from generator.plugins import Registry
 
 if TYPE_CHECKING:
     from generator.signing import SignerIdentity
@@ -52,33 +50,23 @@ class Renderer:
     order: int = 50  # pack renderers run before the manifest; site renderers after it
 
 
-class RendererRegistryError(Exception):
-    pass
-
-
-def _register(module: ModuleType, renderers: dict[str, Renderer]) -> None:
-    renderer = getattr(module, "RENDERER", None)
-    if renderer is None:
-        return  # a helper module of the package, not a renderer
-    if not isinstance(renderer, Renderer) or renderer.scope not in ("pack", "site"):
-        raise RendererRegistryError(
-            f"{module.__name__}: RENDERER must be a Renderer(scope=pack|site)"
-        )
-    if renderer.format in renderers:
-        raise RendererRegistryError(f"renderer format '{renderer.format}' registered twice")
-    renderers[renderer.format] = renderer
+RENDERERS: Registry[Renderer] = Registry(
+    title="renderers",
+    noun="renderer format",
+    package="generator.render",
+    group="meshcomply.renderers",
+    attribute="RENDERER",
+    item_type=Renderer,
+    name_of=lambda renderer: renderer.format,
+    helpers_allowed=True,  # registry.py, timeline.py: shared by the renderers
+    check=lambda renderer: (
+        None if renderer.scope in ("pack", "site") else "RENDERER must have scope pack or site"
+    ),
+)
 
 
 @cache
 def all_renderers() -> dict[str, Renderer]:
-    """Every registered renderer, by format name."""
-    from generator import render as builtin
-
-    found: dict[str, Renderer] = {}
-    for info in sorted(pkgutil.iter_modules(builtin.__path__), key=lambda m: m.name):
-        if info.name == "registry":
-            continue
-        _register(importlib.import_module(f"{builtin.__name__}.{info.name}"), found)
-    for point in sorted(entry_points(group="meshcomply.renderers"), key=lambda p: p.name):
-        _register(point.load(), found)
+    """Every registered renderer, by format name, in running order."""
+    found = RENDERERS.load()
     return dict(sorted(found.items(), key=lambda item: (item[1].order, item[0])))

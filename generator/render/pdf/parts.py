@@ -13,7 +13,6 @@ page numbers and ``Page X of Y``; ``merge.py`` then draws each part page onto it
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
@@ -23,45 +22,14 @@ from generator.errors import BuildError
 from generator.render.pdf import html as pdf_html
 from generator.render.pdf.html import Fragment
 from generator.render.pdf.merge import merge
-from generator.render.pdf.weasy import PackFile, lay_out, write_part, write_pdf
+from generator.render.pdf.partlayout import PartResult
+from generator.render.pdf.weasy import PackFile, lay_out, write_pdf
 from generator.render.pdf.workers import lay_out_all
 
 # Parts of about 30 pages: a worker stays near 250 MB, and two workers finish close together.
 PART_WEIGHT = 30 * pdf_html.PAGE
 # Above about 150 pages parts pay for their fixed costs (benchmarks/pdf.py).
 SPLIT_ABOVE_WEIGHT = 150 * pdf_html.PAGE
-
-
-@dataclass
-class PageMarks:
-    anchors: list[tuple[str, float, float]] = field(default_factory=list)
-    bookmarks: list[tuple[int, str, float, float]] = field(default_factory=list)
-    links: list[tuple[str, float, float, float, float]] = field(default_factory=list)
-
-
-@dataclass
-class PartResult:
-    pdf: bytes
-    pages: list[PageMarks]
-
-
-def lay_out_part(html: str) -> PartResult:
-    """Worker entry point: one part as PDF pages plus where their marks are (page-area px)."""
-    document = lay_out(html)
-    pages = []
-    for page in document.pages:
-        box = page._page_box  # the page area's origin, to place marks inside the frame's sheets
-        left, top = box.content_box_x(), box.content_box_y()
-        marks = PageMarks()
-        for name, (x, y, *_) in sorted(page.anchors.items(), key=lambda item: item[1][1]):
-            marks.anchors.append((name, x - left, y - top))
-        for level, label, (x, y), _state in page.bookmarks:
-            marks.bookmarks.append((level, label, x - left, y - top))
-        for kind, target, (x1, y1, x2, y2), _box in page.links:
-            if kind == "internal":
-                marks.links.append((target, x1 - left, y1 - top, x2 - x1, y2 - y1))
-        pages.append(marks)
-    return PartResult(write_part(document), pages)
 
 
 def plan(fragments: list[Fragment], max_weight: int = PART_WEIGHT) -> list[list[Fragment]]:

@@ -42,7 +42,7 @@ def serve() -> None:
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # stray prints (and C libraries writing to fd 1) go to stderr
     sys.stdout = sys.stderr
-    from generator.render.pdf.parts import lay_out_part
+    from generator.render.pdf.partlayout import lay_out_part
 
     while (request := _receive(sys.stdin.buffer)) is not None:
         try:
