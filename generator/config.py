@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import InputError, Problem, raise_if
+from generator.patterns import PatternError, compile_pattern
 from generator.validate import load_schema, schema_problems
 from generator.yamlio import Document, load_yaml
 
@@ -309,9 +310,13 @@ class _Reader:
 
     def check_tag_pattern(self, at: tuple[str, ...], pattern: str) -> None:
         try:
-            compiled = re.compile(pattern)
-        except re.error as exc:
-            self.note(at, f"not a valid regular expression: {exc}")
+            compiled = compile_pattern(pattern)  # the engine the pattern will run on (RE2)
+        except PatternError as exc:
+            self.note(
+                at,
+                "not a valid regular expression for RE2 (linear-time matching: no "
+                f"backreferences or lookaround): {exc}",
+            )
             return
         if "version" not in compiled.groupindex:
             self.note(at, "needs a named group (?P<version>...)")

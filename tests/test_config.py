@@ -173,7 +173,8 @@ def test_every_problem_is_reported_at_once_with_its_location(workspace):
         f"{where}:17:18: installations.Acme_1.environments.qa.release: give either file and key, "
         "or tag_pattern, not both",
         f"{where}:20:32: installations.Acme_1.environments.dev.release.tag_pattern: not a valid "
-        "regular expression: missing ), unterminated subpattern at position 0",
+        "regular expression for RE2 (linear-time matching: no backreferences or lookaround): "
+        "missing ): (unclosed",
         f"{where}:21:28: installations.Acme_1.approvals.trailers[0]: trailer 'Approved by' is "
         "not a trailer name (letters, digits and '-', e.g. Approved-by)",
         f"{where}:22:32: installations.Acme_1.signing.allowed_signers: 'nope' does not exist "

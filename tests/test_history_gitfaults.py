@@ -65,13 +65,14 @@ def remove_object(repo: Path, oid: str) -> None:
     (git_dir / "objects" / oid[:2] / oid[2:]).unlink()
 
 
-def meshcomply(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def meshcomply(
+    cwd: Path, *args: str, timeout: float | None = None
+) -> subprocess.CompletedProcess[str]:
     """The real command in its own process: a thread's traceback would show on its stderr."""
     code = "from generator.cli import main; main()"
     env = clean_env({"PYTHONPATH": str(ROOT)})
-    return subprocess.run(
-        [sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True, text=True
-    )
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout)  # fmt: skip
 
 
 def build_fails(folder: Path) -> str:

@@ -20,6 +20,7 @@ from generator.config import EnvironmentConfig, Period
 from generator.history.gitio import Blob, BlobReader, OversizeError
 from generator.history.model import Commit, Identity, Promotion, ReleaseEvent, Tag, utc
 from generator.history.rawlog import parse_identity
+from generator.patterns import MAX_TAG_CHARS, MAX_VERSION_CHARS, compile_pattern, shorten
 
 STAGING = "staging"
 PRODUCTION = "production"
@@ -147,7 +148,15 @@ def file_value(found: Blob, path: str, key: str) -> FileValue:
         parsed = parsed[part]
     if parsed is None or isinstance(parsed, dict | list | bool):
         return None, None if parsed is None else f"{key} is not a version"
+    if len(str(parsed)) > MAX_VERSION_CHARS:
+        return None, f"{key} is over {MAX_VERSION_CHARS} characters, not a version"
     return normalize(str(parsed)), None
+
+
+def _warn(releases: Releases, warning: str) -> None:
+    """A warning once, however many environments' tag patterns met the same tag."""
+    if warning not in releases.warnings:
+        releases.warnings.append(warning)
 
 
 def _from_tags(
@@ -158,11 +167,20 @@ def _from_tags(
     blobs: BlobReader,
     releases: Releases,
 ) -> None:
-    compiled = re.compile(pattern)
+    compiled = compile_pattern(pattern)  # RE2: linear in the tag name (config checked it)
     first: dict[str, ReleaseEvent] = {}
     for tag in tags:
+        if len(tag.name) > MAX_TAG_CHARS:
+            _warn(
+                releases, f"tag {shorten(tag.name)}: name over {MAX_TAG_CHARS} characters; not read"
+            )
+            continue
         match = compiled.fullmatch(tag.name)
         if match is None or not match.group("version"):
+            continue
+        if len(match.group("version")) > MAX_VERSION_CHARS:
+            _warn(releases, f"tag {shorten(tag.name)}: version over {MAX_VERSION_CHARS} "
+                  "characters; not read")  # fmt: skip
             continue
         version = normalize(match.group("version"))
         date = (

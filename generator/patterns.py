@@ -1,0 +1,39 @@
+"""Regular expressions from the configuration, run on repository text in linear time.
+
+Tag names come from whoever can push to a repository, and Python's backtracking engine can take
+exponential time on a pattern like ``^(?P<version>a+)+$`` against ``aaaa...a!``. RE2
+(google-re2) matches in time linear in the text whatever the pattern, and refuses at compile time
+what it cannot do that way (backreferences, lookaround), which the configuration check reports.
+The text is capped as well: longer tag names and versions are skipped with a warning.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import re2
+
+MAX_TAG_CHARS = 1024  # tag names longer than this are not matched at all
+MAX_VERSION_CHARS = 128  # a longer "version" is not one
+
+
+class PatternError(ValueError):
+    """A pattern RE2 cannot compile; the message is RE2's reason."""
+
+
+def compile_pattern(pattern: str) -> Any:
+    """The compiled pattern (an RE2 regexp with Python's match API), or PatternError."""
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print every rejected pattern to stderr
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else "cannot be compiled"
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        raise PatternError(str(reason)) from None
+
+
+def shorten(text: str, limit: int = 80) -> str:
+    """The start of an over-long text for a message, with its length."""
+    return f"{text[:limit]}… ({len(text)} characters)" if len(text) > limit else text
