@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "generator.manifest",
             "generator.signing",
             "generator.status",
+            "generator.patterns",
         ),
     ),
     # Fetching a configured repository (a URL) is part of loading the config.
