@@ -11,6 +11,7 @@ from gitrepo import GitRepo, git_date
 from generator.config import EnvironmentConfig, InstallationConfig, Period
 from generator.errors import BuildError
 from generator.history import read_history
+from generator.history.history import UnreadableFileError
 from generator.history.model import Identity
 
 PERIOD = Period.parse("2026-01-01..2026-03-31")
@@ -130,9 +131,10 @@ def test_huge_and_binary_files_count_but_are_never_read_as_text(tmp_path):
                          date="2026-01-12T10:00:00+00:00")  # fmt: skip
     history = read(repo.path, tmp_path)
     assert [c.commit.subject for c in history.changes] == ["Change", "Huge", "Binary"]
-    with pytest.raises(BuildError, match=r"dump.bin at \w{12} is 2097152 bytes, over the 1024 KiB"):
+    with pytest.raises(UnreadableFileError, match=r"dump.bin at \w{12}: file is 2097152 bytes, "
+                       "over the 1024 KiB"):  # fmt: skip
         history.file_at(f"{PROD}/dump.bin", huge)
-    with pytest.raises(BuildError, match=r"logo.png at \w{12} is binary; not read"):
+    with pytest.raises(UnreadableFileError, match=r"logo.png at \w{12}: file is binary; not read"):
         history.file_at(f"{PROD}/logo.png", binary)
 
 

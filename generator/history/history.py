@@ -22,6 +22,14 @@ from generator.history.model import (
 _SHA = re.compile(r"[0-9a-fA-F]{4,64}")
 
 
+class UnreadableFileError(BuildError):
+    """A file that is there but cannot be read as text (over 1 MiB, or binary)."""
+
+    def __init__(self, label: str, path: str, sha: str, reason: str):
+        super().__init__(f"{label}: {path} at {sha[:12]}: {reason}; not read")
+        self.reason = reason
+
+
 @dataclass
 class InstallationHistory:
     installation: InstallationConfig
@@ -68,37 +76,43 @@ class InstallationHistory:
         first-parent commit in the period whose change touched `path` (renames included).
         """
         if self.period_start > 0:
-            before = self.commits[self.period_start - 1]
-            versions = [
-                FileVersion(before.sha, before.committed_at, self.file_at(path, before.sha))
-            ]
+            versions = [self._version(path, self.commits[self.period_start - 1])]
         else:
             versions = [FileVersion("", self.period.start_utc.isoformat(), None)]
         for commit in self.commits[self.period_start :]:
             if not self.in_period(commit):
                 continue
             if any(path in (change.path, change.old_path) for change in commit.files):
-                versions.append(
-                    FileVersion(commit.sha, commit.committed_at, self.file_at(path, commit.sha))
-                )
+                versions.append(self._version(path, commit))
         return versions
+
+    def _version(self, path: str, commit: Commit) -> FileVersion:
+        """The file at a commit; one that cannot be read as text is a version with a problem,
+        named once in the warnings (a visible gap, never a guessed content)."""
+        try:
+            return FileVersion(commit.sha, commit.committed_at, self.file_at(path, commit.sha))
+        except UnreadableFileError as exc:
+            warning = f"{path} at {commit.sha[:12]}: {exc.reason}; its settings are not read"
+            if warning not in self.warnings:
+                self.warnings.append(warning)
+            return FileVersion(commit.sha, commit.committed_at, None, exc.reason)
 
     def file_at(self, path: str, sha: str) -> str | None:
         """A file's text as of a commit; None if it did not exist there (or is not a file).
 
-        BuildError for a file over 1 MiB or a binary one: configuration is text, and reading a
-        huge binary as text would only hide that something unexpected is there.
+        UnreadableFileError for a file over 1 MiB or a binary one: configuration is text, and
+        reading a huge binary as text would only hide that something unexpected is there.
         """
         if not _SHA.fullmatch(sha):
             raise BuildError(f"{self._label()}: {sha!r} is not a commit sha")
         try:
             found = self._runner().blobs().read(f"{sha}:{path}")
         except OversizeError as exc:
-            raise BuildError(f"{self._label()}: {path} at {sha[:12]} is {exc}; not read") from None
+            raise UnreadableFileError(self._label(), path, sha, f"file is {exc}") from None
         if found is None or found[0] != "blob":
             return None
         if b"\0" in found[1][:8192]:
-            raise BuildError(f"{self._label()}: {path} at {sha[:12]} is binary; not read")
+            raise UnreadableFileError(self._label(), path, sha, "file is binary")
         return found[1].decode("utf-8-sig", "replace")
 
     def commit_exists(self, sha: str) -> bool:

@@ -170,3 +170,5 @@ class FileVersion:
     sha: str
     date: str
     text: str | None
+    # Why the file there could not be read as text (over 1 MiB, binary); text is then None.
+    problem: str | None = None

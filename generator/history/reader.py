@@ -11,6 +11,7 @@ the new commits (answers.py). Definitions: docs/history.md.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import re
 from collections.abc import Callable, Sequence
@@ -78,13 +79,13 @@ def _read(
     loaded_state = cached.state()
     previous = cached.head
     commits, kept = _first_parent_line(runner, head, cached)
-    _check_period(runner.label, installation.ref, commits, period)
 
     if previous != head:
         cached.head, cached.commits = head, commits
         extend_indices(cached, kept)
     answers = HeadAnswers(runner, cached, previous, kept)
     start = answers.period_start(period)
+    _check_period(runner.label, installation.ref, commits, period, start)
     boundary = commits[start - 1].sha if start > 0 else None
     if installation.signing.verifies:
         commits = _with_verification(installation, period, boundary, answers)
@@ -123,7 +124,7 @@ def _read(
         ),
         reproduce=reproduce_commands(installation, period, head, counts),
         rewritten=_rewritten(runner, previous_head, head),
-        warnings=releases.warnings,
+        warnings=[*_period_warnings(period), *releases.warnings],
         runner=runner,
         period_start=start,
         changes_limited_to=limited,
@@ -199,18 +200,36 @@ def _first_parent_line(
     return commits, 0
 
 
-def _check_period(label: str, ref: str, commits: list[Commit], period: Period) -> None:
-    newest, oldest = commits[-1], commits[0]
-    if utc(newest.committed_at) < period.start_utc:
+def _check_period(label: str, ref: str, commits: list[Commit], period: Period, start: int) -> None:
+    """Refuse a period no commit of the line is dated in or after, or in or before.
+
+    Commits are judged by their own dates, as populations are: a head whose clock ran behind
+    (dated before the period, with commits inside the period below it) is no reason to refuse.
+    `start` is the index of the first commit dated on or after the period start.
+    """
+    if start == len(commits):
+        newest = max(commits, key=lambda commit: utc(commit.committed_at))
         raise BuildError(
             f"{label}: the period {period.text} starts after the newest commit of '{ref}' "
             f"({newest.committed_at}); fetch the repository or choose an earlier period"
         )
-    if utc(oldest.committed_at) >= period.end_utc_exclusive:
+    end = period.end_utc_exclusive
+    if not any(utc(commit.committed_at) < end for commit in commits):  # mostly the first one
+        oldest = min(commits, key=lambda commit: utc(commit.committed_at))
         raise BuildError(
             f"{label}: the period {period.text} ends before the first commit of '{ref}' "
             f"({oldest.committed_at}); the repository holds no history for it"
         )
+
+
+def _period_warnings(period: Period) -> list[str]:
+    """A period that has not ended yet: the pack is a snapshot of it, said in its warnings."""
+    if period.end < dt.datetime.now(dt.UTC).date():
+        return []
+    return [
+        f"the period {period.text} has not ended yet: commits made after this build are not "
+        "in this pack"
+    ]
 
 
 def _with_verification(

@@ -141,6 +141,8 @@ def _parse_text(is_json: bool, text: str) -> tuple[Any, tuple[str, int, str] | N
 
 def judge(version: FileVersion, params: dict[str, Any]) -> str | None:
     """Why the version fails the assertion, None when it holds."""
+    if version.problem is not None:  # there, but not readable as text: nothing can be shown
+        return f"{version.problem} at {version.sha[:12]}"
     if version.text is None:
         return "file missing"
     data, unparseable = parse(params["file"], version)
@@ -180,7 +182,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     expression = f"{params['key']} {params['op']} {describe_value(params['value'])}"
     states = _states(context, path)
     versions = [v for _, v in states if v is not None]
-    if not any(v.text is not None for v in versions):
+    if not any(v.text is not None or v.problem is not None for v in versions):
         return RuleResult(
             status=Status.NOT_EVIDENCED,
             reason=f"{path} does not exist at any commit in the period, so {expression} "
