@@ -186,7 +186,7 @@ def main() -> None:
         if args.repo:
             repo = args.repo.resolve()
             environments = (
-                EnvironmentConfig("all", tuple(args.paths or ["**"]), None, "optional"),
+                EnvironmentConfig("all", tuple(args.paths or ["**"]), None, "optional", "other"),
             )
         else:
             repo = scratch / "repo"

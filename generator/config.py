@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,25 @@ _PERIOD = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})\.\.([0-9]{4}-[0-9]{2}-[0-9]
 # What git itself accepts as a remote; anything else is a local path.
 _URL = re.compile(r"^(?:(?:https?|ssh|git|file)://|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:)")
 DEFAULT_TRAILERS = ("Approved-by", "Reviewed-by")
+
+
+class Role(StrEnum):
+    """What an environment is for. Rules, promotions and release notes find environments by role,
+    so any environment names work."""
+
+    STAGING = "staging"  # every version reaches it first
+    PRODUCTION = "production"  # versions are promoted to it from staging
+    OTHER = "other"  # neither: its changes are recorded, but it takes no part in promotions
+
+
+# The promotion order: a version reaches the staging environment, then the production one. One
+# environment at most has each of these roles, so the order needs no key of its own.
+PROMOTION_ORDER = (Role.STAGING, Role.PRODUCTION)
+
+
+def implied_role(name: str) -> Role | None:
+    """The role an environment named ``staging`` or ``production`` has without ``role:``."""
+    return Role(name) if name in PROMOTION_ORDER else None
 
 
 @dataclass(frozen=True)
@@ -92,6 +112,15 @@ class EnvironmentConfig:
     paths: tuple[str, ...]  # git glob pathspecs, without the ":(glob)" magic
     release: ReleaseSource | None
     approval: str  # "required" | "optional"
+    # Left out, it is implied by the name (staging, production), as in meshcomply.yml; any other
+    # name needs it. Always a Role once constructed.
+    role: Role | None = None
+
+    def __post_init__(self) -> None:
+        role = implied_role(self.name) if self.role is None else Role(self.role)
+        if role is None:
+            raise ValueError(f"environment {self.name!r} needs a role ({', '.join(Role)})")
+        object.__setattr__(self, "role", role)
 
 
 @dataclass(frozen=True)
@@ -131,6 +160,10 @@ class InstallationConfig:
 
     def environment(self, name: str) -> EnvironmentConfig | None:
         return next((e for e in self.environments if e.name == name), None)
+
+    def environment_with_role(self, role: Role) -> EnvironmentConfig | None:
+        """The staging or the production environment (at most one each), None without one."""
+        return next((e for e in self.environments if e.role == role), None)
 
 
 @dataclass(frozen=True)
@@ -252,10 +285,7 @@ class _Reader:
             repo=repo,
             repo_path=repo_path,
             ref=data["ref"],
-            environments=tuple(
-                self.environment((*at, "environments", env), env, value)
-                for env, value in data["environments"].items()
-            ),
+            environments=self.environments((*at, "environments"), data["environments"]),
             approvals=ApprovalConfig(trailers, approvals.get("merge_committer", True)),
             signing=SigningConfig(
                 allowed_signers=self.existing(
@@ -269,6 +299,48 @@ class _Reader:
             evidence_dir=self.existing((*at, "evidence_dir"), data.get("evidence_dir"), True),
             period=self.period((*at, "period"), data.get("period")),
         )
+
+    def environments(
+        self, at: tuple[str, ...], data: dict[str, Any]
+    ) -> tuple[EnvironmentConfig, ...]:
+        """The installation's environments; one at most per promotion role."""
+        environments = tuple(self.environment((*at, n), n, value) for n, value in data.items())
+        holder: dict[Role, str] = {}
+        for env in environments:
+            if env.role not in PROMOTION_ORDER:
+                continue
+            first = holder.setdefault(env.role, env.name)
+            if first != env.name:
+                # At the role where it is written, else at the name that implies it.
+                written = "role" in data[env.name]
+                where = (*at, env.name, "role") if written else (*at, env.name)
+                line = self.doc.where((*at, first), key=True)[0]
+                self.note(
+                    where,
+                    f"{_field((*at, env.name, 'role'))}: environment {first!r} (line {line}) "
+                    f"already has the role {env.role}; an installation has one {env.role} "
+                    f"environment (give this one `role: {Role.OTHER}`, or rename it)",
+                    key=True,
+                )
+        return environments
+
+    def role(self, at: tuple[str, ...], name: str, data: dict[str, Any]) -> Role:
+        written = data.get("role")
+        if written is None:
+            implied = implied_role(name)
+            if implied is not None:
+                return implied
+            self.note(
+                at,
+                f"{_field(at)}: environment {name!r} needs a role: add `role: staging`, "
+                "`role: production` or `role: other` to it (only environments named staging "
+                "or production take their role from the name)",
+                key=True,
+            )
+            return Role.OTHER
+        if written in tuple(Role):
+            return Role(written)
+        return Role.OTHER  # the schema reported the unknown role
 
     def environment(
         self, at: tuple[str, ...], name: str, data: dict[str, Any]
@@ -287,6 +359,7 @@ class _Reader:
             paths=tuple(data["paths"]),
             release=self.release((*at, "release"), data.get("release")),
             approval=data.get("approval", "optional"),
+            role=self.role(at, name, data),
         )
 
     def release(self, at: tuple[str, ...], data: dict[str, Any] | None) -> ReleaseSource | None:

@@ -174,7 +174,7 @@ def synthetic_evidence(
         ]
         result = {
             "rule": "change-approval",
-            "params": {"environments": ["production"]},
+            "params": {"roles": ["production"]},
             "status": status,
             "reason": f"{failed} of {changes} changes failed.",
             "figures": {"population": changes, "passed": changes - failed, "failed": failed},
@@ -226,6 +226,7 @@ def synthetic_evidence(
         "environments": [
             {
                 "name": env,
+                "role": env,  # the synthetic environments are named after their roles
                 "paths": [f"environments/{env}/**"],
                 "approval": "required" if env == "production" else "optional",
                 "population": count,

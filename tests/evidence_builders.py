@@ -50,13 +50,16 @@ def installation(
         repo="example/acme-config",
         repo_path=Path("acme-config"),
         ref="main",
-        environments=tuple(
-            EnvironmentConfig(name, (f"environments/{name}/**",), None, "required")
-            for name in environments
-        ),
+        environments=tuple(_environment(spec) for spec in environments),
         signing=signing or SigningConfig(),
         evidence_dir=evidence_dir,
     )
+
+
+def _environment(spec: str) -> EnvironmentConfig:
+    """``production`` (its role follows from the name) or ``NAME:ROLE`` (``prod:production``)."""
+    name, _, role = spec.partition(":")
+    return EnvironmentConfig(name, (f"environments/{name}/**",), None, "required", role or None)
 
 
 def commit(

@@ -116,12 +116,14 @@ class ModelBuilder:
             "environments": [
                 {
                     "name": "staging",
+                    "role": "staging",
                     "paths": ["environments/staging/**"],
                     "approval": "optional",
                     "population": 0,
                 },
                 {
                     "name": "production",
+                    "role": "production",
                     "paths": ["environments/production/**"],
                     "approval": "required",
                     "population": 0,
@@ -131,3 +133,24 @@ class ModelBuilder:
             "releases": releases,
             "promotions": promotions,
         }
+
+
+def renamed(model: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """The model with its environments renamed (old -> new name), each keeping its role."""
+    copy = {**model}
+    copy["environments"] = [
+        {**e, "name": names.get(e["name"], e["name"])} for e in model["environments"]
+    ]
+    copy["releases"] = [
+        {**r, "environment": names.get(r["environment"], r["environment"])}
+        for r in model["releases"]
+    ]
+    copy["changes"] = [
+        {
+            **c,
+            "environments": [names.get(e, e) for e in c["environments"]],
+            "releases": {names.get(e, e): v for e, v in c["releases"].items()},
+        }
+        for c in model["changes"]
+    ]
+    return copy

@@ -105,7 +105,7 @@ def test_unapproved_production_change_is_the_only_approval_failure(project: Path
     assert merge["approvers"] == []
     results = [
         r for c in model["controls"] for r in c["results"]
-        if r["rule"] == "change-approval" and r["params"]["environments"] == ["production"]
+        if r["rule"] == "change-approval" and r["params"]["roles"] == ["production"]
     ]  # fmt: skip
     assert results
     for result in results:

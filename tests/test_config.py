@@ -14,6 +14,7 @@ from generator.config import (
     EnvironmentConfig,
     Period,
     ReleaseSource,
+    Role,
     SigningConfig,
     load_config,
 )
@@ -71,6 +72,13 @@ def workspace(tmp_path) -> Path:
     (tmp_path / "keys/allowed_signers").write_text("")
     (tmp_path / "acme/exceptions.yml").write_text("exceptions: []\n")
     return tmp_path
+
+
+NEEDS_ROLE = (
+    "installations.{inst}.environments.{env}: environment '{env}' needs a role: add "
+    "`role: staging`, `role: production` or `role: other` to it (only environments named "
+    "staging or production take their role from the name)"
+)
 
 
 def problems(path: Path) -> list[str]:
@@ -170,8 +178,10 @@ def test_every_problem_is_reported_at_once_with_its_location(workspace):
         "needs a named group (?P<version>...)",
         f"{where}:14:19: installations.Acme_1.environments.production.approval: 'always' is not "
         "one of: required, optional",
+        f"{where}:15:7: {NEEDS_ROLE.format(inst='Acme_1', env='qa')}",
         f"{where}:17:18: installations.Acme_1.environments.qa.release: give either file and key, "
         "or tag_pattern, not both",
+        f"{where}:18:7: {NEEDS_ROLE.format(inst='Acme_1', env='dev')}",
         f"{where}:20:32: installations.Acme_1.environments.dev.release.tag_pattern: not a valid "
         "regular expression for RE2 (linear-time matching: no backreferences or lookaround): "
         "missing ): (unclosed",
@@ -179,6 +189,86 @@ def test_every_problem_is_reported_at_once_with_its_location(workspace):
         "not a trailer name (letters, digits and '-', e.g. Approved-by)",
         f"{where}:22:32: installations.Acme_1.signing.allowed_signers: 'nope' does not exist "
         f"(relative to {workspace})",
+    ]
+
+
+def test_environments_have_roles_given_or_implied_by_their_names(workspace):
+    path = write(
+        workspace,
+        """\
+        installations:
+          acme:
+            repo: ./acme-config
+            ref: main
+            environments:
+              stg: {paths: [s], role: staging}
+              live: {paths: [p], role: production}
+              production: {paths: [old-p], role: other}
+              dev: {paths: [d], role: other}
+          beta:
+            repo: ./beta-config
+            ref: main
+            environments:
+              staging: {paths: [s]}
+              production: {paths: [p]}
+        """,
+    )
+    acme, beta = load_config(path).installations
+    assert [(e.name, e.role) for e in acme.environments] == [
+        ("stg", Role.STAGING),
+        ("live", Role.PRODUCTION),
+        ("production", Role.OTHER),
+        ("dev", Role.OTHER),
+    ]
+    assert acme.environment_with_role(Role.PRODUCTION).name == "live"
+    assert [(e.name, e.role) for e in beta.environments] == [
+        ("staging", Role.STAGING),
+        ("production", Role.PRODUCTION),
+    ]
+    # Built in code, the same rule applies.
+    assert EnvironmentConfig("production", ("p",), None, "optional").role == Role.PRODUCTION
+    assert EnvironmentConfig("prod", ("p",), None, "optional", "production").role == "production"
+    with pytest.raises(ValueError, match="environment 'prod' needs a role"):
+        EnvironmentConfig("prod", ("p",), None, "optional")
+
+
+def test_missing_unknown_and_repeated_roles_are_located(workspace):
+    path = write(
+        workspace,
+        """\
+        installations:
+          acme:
+            repo: ./acme-config
+            ref: main
+            environments:
+              qa:
+                paths: [qa]
+              stg:
+                paths: [s]
+                role: stage
+              staging:
+                paths: [s2]
+              live:
+                paths: [p]
+                role: production
+              production:
+                paths: [p2]
+              prod:
+                paths: [p3]
+                role: production
+        """,
+    )
+    where = str(path)
+    envs = "installations.acme.environments"
+    assert problems(path) == [
+        f"{where}:6:7: {NEEDS_ROLE.format(inst='acme', env='qa')}",
+        f"{where}:10:15: {envs}.stg.role: 'stage' is not one of: staging, production, other",
+        f"{where}:16:7: {envs}.production.role: environment 'live' (line 13) already has the role "
+        "production; an installation has one production environment (give this one "
+        "`role: other`, or rename it)",
+        f"{where}:20:9: {envs}.prod.role: environment 'live' (line 13) already has the role "
+        "production; an installation has one production environment (give this one "
+        "`role: other`, or rename it)",
     ]
 
 
@@ -200,7 +290,7 @@ def test_schema_problems_name_the_field(workspace):
         f"{path}:3:5: installations.acme: missing required field 'ref'",
         f"{path}:6:16: installations.acme.environments.production.paths: [] should be non-empty",
         f"{path}:7:9: unknown field 'approvals' in installations.acme.environments.production "
-        "(allowed: approval, paths, release)",
+        "(allowed: approval, paths, release, role)",
         f"{path}:8:24: pdf.max_change_rows: 0 is less than the minimum of 1",
     ]
 

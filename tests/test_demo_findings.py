@@ -23,6 +23,28 @@ def models(tmp_path_factory) -> dict[str, dict]:
     }
 
 
+@pytest.fixture(scope="module")
+def renamed_models(tmp_path_factory) -> dict[str, dict]:
+    """The demo built with its environments named stg and prod, their roles given."""
+    demo = shared_demo()
+    folder = tmp_path_factory.mktemp("demo-renamed")
+    text = demo.config.read_text(encoding="utf-8")
+    renamed = (
+        text.replace("      staging:\n", "      stg:\n        role: staging\n")
+        .replace("      production:\n", "      prod:\n        role: production\n")
+        .replace(": ./", f": {demo.example}/")  # the same files, from another folder
+    )
+    assert renamed.count("role: ") == 4 and "staging:" not in renamed
+    config = folder / "meshcomply.yml"
+    config.write_text(renamed, encoding="utf-8")
+    out = folder / "out"
+    summary = build_packs(load_config(config), out, formats={"json"})
+    return {
+        pack.installation: json.loads((out / pack.rel / "evidence.json").read_text())
+        for pack in summary.packs
+    }
+
+
 def flagged(model: dict) -> set[tuple[str, str]]:
     """(rule, what) for every failing item and every unevidenced result of the pack."""
     found = set()
@@ -51,6 +73,43 @@ def planted(installation: str) -> set[tuple[str, str]]:
 def test_every_planted_finding_is_found_and_nothing_else(models, installation):
     model = models[installation]
     assert flagged(model) == planted(installation)
+
+
+@pytest.mark.parametrize("installation", ["acme", "globex"])
+def test_renamed_environments_give_the_same_verdicts_and_findings(
+    models, renamed_models, installation
+):
+    original, renamed = models[installation], renamed_models[installation]
+    assert [(e["name"], e["role"]) for e in renamed["environments"]] == [
+        ("stg", "staging"),
+        ("prod", "production"),
+    ]
+    assert [(e["name"], e["role"]) for e in original["environments"]] == [
+        ("staging", "staging"),
+        ("production", "production"),
+    ]
+    assert flagged(renamed) == planted(installation)
+    assert renamed["promotions"] == original["promotions"]
+    assert renamed["soa"] == original["soa"]
+
+    def verdicts(model: dict) -> list:
+        return [
+            (c["id"], c["status"], c["reason"], r["rule"], r["status"], r["reason"],
+             r["figures"], r["cited"], r["failures"])
+            for c in model["controls"]
+            for r in c["results"]
+        ]  # fmt: skip
+
+    assert verdicts(renamed) == verdicts(original)
+    # The gate names the environment it judged.
+    gates = [
+        r["details"]["environment"]
+        for m in (original, renamed)
+        for c in m["controls"]
+        for r in c["results"]
+        if r["rule"] == "approval-gate"
+    ]
+    assert gates == ["production", "prod"]
 
 
 def test_logging_window_has_exact_boundaries(models):

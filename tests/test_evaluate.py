@@ -34,7 +34,7 @@ CONTEXT = RuleContext(
         promotions=[promotion("2026.1.0", "2026-01-01T00:00:00Z", "2026-01-05T00:00:00Z")],
     )
 )
-APPROVAL = EvidenceSpec("change-approval", {"environments": ["production"]})
+APPROVAL = EvidenceSpec("change-approval", {"roles": ["production"]})
 STAGING = EvidenceSpec("staging-before-production", {"min_hours": 24})
 MANUAL = EvidenceSpec("manual", {"document": "missing.md", "owner": "CISO", "max_age_days": 1})
 
@@ -204,7 +204,7 @@ def test_an_unknown_rule_kind_is_an_input_error():
 
 
 def test_invalid_params_are_input_errors():
-    spec = EvidenceSpec("change-approval", {"environments": [], "min_approver": 2})
+    spec = EvidenceSpec("change-approval", {"roles": [], "min_approver": 2})
     with pytest.raises(InputError) as caught:
         evaluate_control(control(spec), CONTEXT)
     assert [str(p) for p in caught.value.problems] == [

@@ -115,8 +115,8 @@ def control(control_id: str, *evidence: tuple[str, dict]) -> Control:
 CONTROLS = [
     control(
         "MS-CHG-01",
-        ("approval-gate", {"environment": "production"}),
-        ("change-approval", {"environments": ["production"]}),
+        ("approval-gate", {"role": "production"}),
+        ("change-approval", {"roles": ["production"]}),
     ),
     control("MS-CHG-03", ("staging-before-production", {"min_hours": 24})),
     control(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -151,6 +152,37 @@ def test_promotions_in_the_period_with_time_in_staging_and_approvers(history):
         ("2026.3.0", None, "2026-02-01T10:00:00+00:00", None, ()),
         ("2026.4.0", "2026-02-10T10:00:00+00:00", "2026-02-09T10:00:00+00:00", -24.0, ()),
     ]  # fmt: skip
+
+
+def test_promotions_follow_the_roles_not_the_names(history, repo, tmp_path):
+    def renamed(names: dict[str, str], roles: dict[str, str | None]) -> InstallationConfig:
+        config = installation(repo.path, TAGS)
+        environments = tuple(
+            replace(env, name=names[env.name], role=roles[env.name]) for env in config.environments
+        )
+        return replace(config, environments=environments)
+
+    stg_prod = renamed({"staging": "stg", "production": "prod"},
+                       {"staging": "staging", "production": "production"})  # fmt: skip
+    other = read_history(stg_prod, PERIOD, cache_dir=tmp_path)
+    assert other.promotions == [
+        replace(
+            p,
+            staging=p.staging and replace(p.staging, environment="stg"),
+            production=p.production and replace(p.production, environment="prod"),
+        )
+        for p in history.promotions
+    ]
+    assert len(other.promotions) == 4
+    # A "production" environment without the production role takes no part in promotions.
+    no_production = renamed({"staging": "staging", "production": "production"},
+                            {"staging": "staging", "production": "other"})  # fmt: skip
+    staged_only = read_history(no_production, PERIOD, cache_dir=tmp_path).promotions
+    assert [(p.version, p.production) for p in staged_only] == [
+        ("2026.1.0", None),
+        ("2026.2.0", None),
+        ("2026.4.0", None),
+    ]
 
 
 def test_release_versions_from_a_file_in_production(repo, tmp_path):

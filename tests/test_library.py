@@ -51,7 +51,7 @@ def test_valid_fixture_loads(controls: Path) -> None:
         ("iso27001:2022/9.2.1", "partial"),
     ]
     assert chg.evidence[0].kind == "change-approval"
-    assert chg.evidence[0].params == {"environments": ["production"]}
+    assert chg.evidence[0].params == {"roles": ["production"]}
     assert chg.path == CHG
     assert list(library.decisions) == ["iso27001:2022/A.5.1", "iso27001:2022/A.7.1"]
     inherited = library.decisions["iso27001:2022/A.7.1"]
@@ -213,17 +213,17 @@ CONTROL_CASES = {
     ),
     "evidence-params-wrong-type": (
         CHG,
-        "params: {environments: [production]}",
-        "params: {environments: production}",
-        [f"{CHG}:17:28: evidence[0].params.environments must be of type array, not text"],
+        "params: {roles: [production]}",
+        "params: {roles: production}",
+        [f"{CHG}:17:21: evidence[0].params.roles must be of type array, not text"],
     ),
     "evidence-params-unknown": (
         CHG,
-        "params: {environments: [production]}",
-        "params: {environments: [production], approvers: 2}",
+        "params: {roles: [production]}",
+        "params: {roles: [production], approvers: 2}",
         [
-            f"{CHG}:17:42: unknown field 'approvers' in evidence[0].params "
-            "(allowed: environments, min_approvers)"
+            f"{CHG}:17:35: unknown field 'approvers' in evidence[0].params "
+            "(allowed: min_approvers, roles)"
         ],
     ),
     "evidence-params-missing": (
@@ -234,13 +234,13 @@ CONTROL_CASES = {
     ),
     "evidence-without-params": (
         CHG,
-        "    params: {environments: [production]}\n",
+        "    params: {roles: [production]}\n",
         "",
         [f"{CHG}:16:5: evidence[0]: missing required field 'params'"],
     ),
     "no-evidence": (
         CHG,
-        "evidence:\n  - kind: change-approval\n    params: {environments: [production]}\n",
+        "evidence:\n  - kind: change-approval\n    params: {roles: [production]}\n",
         "evidence: []\n",
         [f"{CHG}:15:11: evidence: [] should be non-empty"],
     ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from generator.catalog import load_catalogs
 from generator.coverage import soa_rows
+from generator.errors import InputError
 from generator.evidence.registry import all_rules
 from generator.library import ControlLibrary, load_library, shipped_controls_dir
 
@@ -106,3 +108,37 @@ def test_required_topics_are_covered(library: ControlLibrary) -> None:
         "between customers", "release notes", "versioning", "compliance documentation",
     ]:  # fmt: skip
         assert topic in text, topic
+
+
+def test_rule_params_name_roles_and_wrong_ones_are_located(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The library names roles, never environments; check says where a wrong one is."""
+    for path in sorted((REPO_CONTROLS / "meshstack").glob("*.yaml")):
+        text = path.read_text("utf-8")
+        assert "environments: [" not in text and "environment: " not in text, path.name
+    controls = tmp_path / "controls"
+    shutil.copytree(REPO_CONTROLS, controls)
+    monkeypatch.chdir(tmp_path)
+    chg01 = controls / "meshstack" / "MS-CHG-01.yaml"
+    text = chg01.read_text("utf-8")
+    text = text.replace("{role: production}", "{role: prod}")
+    text = text.replace("{roles: [production]}", "{roles: [staging, live]}")
+    chg01.write_text(text, "utf-8")
+    chg04 = controls / "meshstack" / "MS-CHG-04.yaml"
+    chg04.write_text(
+        chg04.read_text("utf-8").replace("{roles: [production]}", "{environments: [production]}"),
+        "utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        load_library(controls, all_rules())
+    assert [str(p) for p in caught.value.problems] == [
+        "controls/meshstack/MS-CHG-01.yaml:23:20: evidence[0].params.role: 'prod' is not one "
+        "of: staging, production",
+        "controls/meshstack/MS-CHG-01.yaml:25:31: evidence[1].params.roles[1]: 'live' is not one "
+        "of: staging, production, other",
+        "controls/meshstack/MS-CHG-04.yaml:18:13: evidence[0].params: missing required field "
+        "'roles'",
+        "controls/meshstack/MS-CHG-04.yaml:18:14: unknown field 'environments' in "
+        "evidence[0].params (allowed: require_verified, roles)",
+    ]

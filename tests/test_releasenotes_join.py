@@ -6,7 +6,7 @@ import re
 
 import pytest
 from releasenotes_files import REAL_NOTES, load_quietly
-from releasenotes_models import ModelBuilder, sha
+from releasenotes_models import ModelBuilder, renamed, sha
 
 from generator.releasenotes import (
     ReleaseNote,
@@ -300,6 +300,46 @@ def test_staging_approvers_come_from_the_change_that_set_the_version(notes):
     view = release_view(model.build(), notes, "staging")
     assert [p.name for p in view.versions[0].approvers] == ["Sam Stager"]
     assert view.versions[1].approvers == ()
+
+
+def test_environments_are_found_by_role_whatever_their_names(notes):
+    model = jump_model()
+    model.rollout("2025.56.0", "2025-12-20T09:00:00+01:00")  # upcoming for production
+    model.change(
+        "Stage 2025.55.0",
+        "2025-12-17T09:00:00+01:00",
+        environments=("staging",),
+        approvers=("Sam Stager",),
+        releases={"staging": "2025.55.0"},
+    )
+    model.change("Tune logging", "2025-12-06T10:00:00+01:00")  # in 2025.50.0's window
+    original = model.build()
+    names = {"staging": "stg", "production": "prod"}
+    other = renamed(original, names)
+    for role, name in names.items():
+        before, after = release_view(original, notes, role), release_view(other, notes, name)
+        assert after.environment == name
+        assert len(after.versions) == len(before.versions) > 0
+        assert len(after.upcoming) == len(before.upcoming)
+        pairs = zip(before.versions + before.upcoming, after.versions + after.upcoming, strict=True)
+        for old, new in pairs:
+            assert (new.version, new.previous, new.included, new.approvers, new.changes) == (
+                old.version, old.previous, old.included, old.approvers, old.changes
+            )  # fmt: skip
+            assert new.staging_hours == old.staging_hours
+            for rollout in (new.staging, new.production):
+                assert rollout is None or rollout.environment in ("stg", "prod")
+            assert (new.staging is None, new.production is None) == (
+                old.staging is None, old.production is None
+            )  # fmt: skip
+    assert [e.version for e in release_view(other, notes, "prod").upcoming] == ["2025.56.0"]
+    production = release_view(other, notes, "prod").versions[0]
+    assert [p.name for p in production.approvers] == ["Dana Approver", "Erik Second"]
+    assert production.production.environment == "prod"
+    assert production.staging.environment == "stg"
+    assert [c.subject for c in release_view(other, notes, "prod").versions[1].changes] == [
+        "Tune logging"
+    ]
 
 
 def test_bad_arguments_say_what_is_valid(notes):

@@ -23,7 +23,7 @@ def test_all_changes_approved_is_effective_and_cites_every_change():
         change("c2", "2026-02-10T10:00:00+01:00", ("staging",), approvers=()),
         change("c3", "2026-07-01T00:30:00+02:00", approvers=(BOB, CAROL)),
     ]
-    result = judge(APPROVAL, History(changes=changes), environments=["production"])
+    result = judge(APPROVAL, History(changes=changes), roles=["production"])
     assert result.status == "effective"
     assert result.reason == (
         "All 2 production changes were approved by someone other than their authors."
@@ -41,7 +41,7 @@ def test_missing_and_self_approvals_fail_per_sha_with_messages():
         change("self", "2026-01-12T10:00:00Z", author=ANN, approvers=(ANN,)),
         change("self+other", "2026-01-13T10:00:00Z", author=BOB, approvers=(CAROL, BOB)),
     ]
-    result = judge(APPROVAL, History(changes=changes), environments=["production"])
+    result = judge(APPROVAL, History(changes=changes), roles=["production"])
     assert result.status == "exception"
     assert result.failures == (
         Failure("no approver", sha("none")),
@@ -61,7 +61,7 @@ def test_min_approvers_counts_people():
         change("one", "2026-01-10T10:00:00Z", approvers=(BOB,)),
         change("two", "2026-01-11T10:00:00Z", approvers=(BOB, CAROL)),
     ]
-    result = judge(APPROVAL, History(changes=changes), environments=["production"], min_approvers=2)
+    result = judge(APPROVAL, History(changes=changes), roles=["production"], min_approvers=2)
     assert result.failures == (Failure("1 approver (minimum 2)", sha("one")),)
     assert result.reason == (
         "1 of 2 production changes was not properly approved: 1 with too few approvers."
@@ -75,14 +75,14 @@ def test_population_is_the_union_of_the_environments():
         change("both", "2026-01-12T10:00:00Z", ("staging", "production")),
     ]
     history = History(changes=changes)
-    result = judge(APPROVAL, history, environments=["staging", "production"])
+    result = judge(APPROVAL, history, roles=["staging", "production"])
     assert result.population == 3
     assert result.reason.startswith("1 of 3 staging and production changes was not")
 
 
 def test_no_changes_in_an_environment_the_history_shows_is_effective():
     history = History(releases=[release("2025.9.0", "production", "2025-10-01T10:00:00Z")])
-    result = judge(APPROVAL, history, environments=["production"])
+    result = judge(APPROVAL, history, roles=["production"])
     assert result.status == "effective"
     assert result.reason == "No production changes in the period, so none went unapproved."
     assert result.population == 0 and result.cited == ()
@@ -90,16 +90,14 @@ def test_no_changes_in_an_environment_the_history_shows_is_effective():
 
 def test_no_changes_seen_through_an_earlier_commit_touching_the_paths():
     earlier = commit("setup", "2025-05-01T10:00:00Z", files=("environments/production/a.yaml",))
-    result = judge(APPROVAL, History(commits=[earlier]), environments=["production"])
+    result = judge(APPROVAL, History(commits=[earlier]), roles=["production"])
     assert result.status == "effective"
 
 
 def test_no_changes_and_no_trace_of_the_environment_is_not_evidenced():
     elsewhere = commit("docs", "2025-05-01T10:00:00Z", files=("docs/production/readme.md",))
     later = release("2026.1.0", "production", "2026-07-01T00:00:00Z")  # after the period
-    result = judge(
-        APPROVAL, History(commits=[elsewhere], releases=[later]), environments=["production"]
-    )
+    result = judge(APPROVAL, History(commits=[elsewhere], releases=[later]), roles=["production"])
     assert result.status == "not_evidenced"
     assert result.reason == (
         "No production changes in the period, and the history shows no release or commit for "
@@ -107,14 +105,41 @@ def test_no_changes_and_no_trace_of_the_environment_is_not_evidenced():
     )
 
 
-def test_an_environment_the_installation_does_not_have_is_not_evidenced():
-    history = History(changes=[change("p", "2026-01-11T10:00:00Z")])
-    result = judge(APPROVAL, history, environments=["production", "prod"])
+def test_a_role_no_environment_has_is_not_evidenced():
+    history = History(
+        installation=installation(("production", "dev:other")),
+        changes=[change("p", "2026-01-11T10:00:00Z")],
+    )
+    result = judge(APPROVAL, history, roles=["staging", "production"])
     assert result.status == "not_evidenced"
     assert result.reason == (
-        "Environment 'prod' is not configured for installation acme (configured: staging and "
-        "production), so there is no evidence for it."
+        "No environment of installation acme has the role 'staging' (configured: production "
+        "and dev (other)), so there is no evidence for it."
     )
+
+
+def test_environments_are_chosen_by_role_whatever_their_names():
+    changes = [
+        change("s", "2026-01-10T10:00:00Z", ("stg",), approvers=()),
+        change("p", "2026-01-11T10:00:00Z", ("prod",), approvers=()),
+        change("p2", "2026-01-12T10:00:00Z", ("prod",)),
+        change("d", "2026-01-13T10:00:00Z", ("production",), approvers=()),
+    ]
+    envs = ("stg:staging", "prod:production", "production:other")
+    history = History(installation=installation(envs), changes=changes)
+    result = judge(APPROVAL, history, roles=["production"])
+    assert (result.population, result.cited) == (2, (sha("p"), sha("p2")))
+    assert result.reason == (
+        "1 of 2 production changes was not properly approved: 1 without an approver."
+    )
+    assert judge(APPROVAL, history, roles=["staging", "production"]).population == 3
+    assert judge(APPROVAL, history, roles=["other"]).cited == (sha("d"),)
+    gate = [change("r", "2026-02-01T10:00:00Z", ("prod",), releases={"prod": "2026.1.0"})]
+    result = judge(GATE, History(installation=installation(envs), changes=gate))
+    assert (result.status, result.population, result.details["environment"]) == (
+        "effective", 1, "prod"
+    )  # fmt: skip
+    assert result.reason.startswith("The 1 production release in the period was approved")
 
 
 def test_gate_judges_only_changes_that_moved_the_version():
@@ -152,7 +177,7 @@ def test_gate_judges_only_changes_that_moved_the_version():
 
 def test_gate_on_another_environment():
     changes = [change("s", "2026-04-03T10:00:00Z", ("staging",), releases={"staging": "2026.4.0"})]
-    result = judge(GATE, History(changes=changes), environment="staging")
+    result = judge(GATE, History(changes=changes), role="staging")
     assert result.status == "effective"
     assert result.reason == (
         "The 1 staging release in the period was approved by someone other than its author."

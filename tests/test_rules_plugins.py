@@ -96,7 +96,7 @@ def test_the_documented_plugin_registers_and_judges(tmp_path, monkeypatch, fresh
     rules = registry.all_rules()
     assert set(rules) == {*BUILT_IN, "ticket-reference"}
     rule = rules["ticket-reference"]
-    params = {"environments": ["production"], "pattern": "SEC-[0-9]+"}
+    params = {"roles": ["production"], "pattern": "SEC-[0-9]+"}
     assert list(Draft202012Validator(rule.params_schema).iter_errors(params)) == []
 
     history = History(

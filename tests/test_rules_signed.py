@@ -15,7 +15,7 @@ WITH_KEYS = installation(signing=SigningConfig(allowed_signers=Path("allowed_sig
 
 
 def judge(history: History, **params):
-    return SIGNED(RuleContext(history), {"environments": ["production"], **params})
+    return SIGNED(RuleContext(history), {"roles": ["production"], **params})
 
 
 def test_signed_changes_without_keys_are_effective():

@@ -18,6 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
+from generator.config import Role
 from generator.evidence.registry import RuleResult
 from generator.history.model import Change, Commit, FileVersion, Promotion, ReleaseEvent, utc
 from generator.status import Status
@@ -38,6 +39,7 @@ class PeriodLike(Protocol):
 
 class EnvironmentLike(Protocol):
     name: str
+    role: str  # "staging", "production" or "other" (generator.config.Role)
     paths: Sequence[str]
 
 
@@ -115,6 +117,11 @@ class RuleContext:
         wanted = set(environments)
         return [c for c in self.history.changes if wanted.intersection(c.environments)]
 
+    def environments_with_roles(self, roles: Iterable[str]) -> list[str]:
+        """The names of the environments with any of the roles, in configuration order."""
+        wanted = set(roles)
+        return [env.name for env in self.installation.environments if env.role in wanted]
+
     def configured(self, environment: str) -> bool:
         return any(env.name == environment for env in self.installation.environments)
 
@@ -181,13 +188,14 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out))
 
 
-# The ``environments`` parameter of rules judging a change population (a JSON Schema).
-ENVIRONMENTS_PARAM: dict[str, Any] = {
+# The ``roles`` parameter of rules judging a change population (a JSON Schema): mapping files
+# name roles, never environments, so one control library fits installations naming them freely.
+ROLES_PARAM: dict[str, Any] = {
     "type": "array",
     "minItems": 1,
     "uniqueItems": True,
-    "items": {"type": "string", "minLength": 1},
-    "description": "the environments whose changes make up the population",
+    "items": {"enum": [role.value for role in Role]},
+    "description": "the roles of the environments whose changes make up the population",
 }
 
 
@@ -262,6 +270,33 @@ def unconfigured_result(context: RuleContext, environments: Iterable[str]) -> Ru
         reason=(
             f"Environment {names} {verb} not configured for installation "
             f"{context.installation.name} (configured: {known}), so there is no evidence for it."
+        ),
+    )
+
+
+def missing_roles_result(context: RuleContext, roles: Iterable[str]) -> RuleResult | None:
+    """``not_evidenced`` when no environment of the installation has a role the mapping names.
+
+    An installation without a staging environment has no evidence that versions soaked there;
+    judging an empty population would pass.
+    """
+    missing = [r for r in dict.fromkeys(roles) if not context.environments_with_roles([r])]
+    if not missing:
+        return None
+    names = environments_phrase(f"'{r}'" for r in missing)
+    known = (
+        environments_phrase(
+            env.name if env.name == env.role else f"{env.name} ({env.role})"
+            for env in context.installation.environments
+        )
+        or "none"
+    )
+    noun = "role" if len(missing) == 1 else "roles"
+    return RuleResult(
+        status=Status.NOT_EVIDENCED,
+        reason=(
+            f"No environment of installation {context.installation.name} has the {noun} {names} "
+            f"(configured: {known}), so there is no evidence for it."
         ),
     )
 

@@ -113,6 +113,7 @@ def history_sections(
         "environments": [
             {
                 "name": env.name,
+                "role": str(env.role),
                 "paths": list(env.paths),
                 "approval": env.approval,
                 "population": populations[env.name],

@@ -18,13 +18,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from generator.config import ApprovalConfig, InstallationConfig, Period
+from generator.config import PROMOTION_ORDER, ApprovalConfig, InstallationConfig, Period
 from generator.errors import BuildError
 from generator.history.answers import HeadAnswers, extend_indices
 from generator.history.cache import CachedHistory, HistoryCache
 from generator.history.gitio import GitRunner
 from generator.history.history import InstallationHistory
-from generator.history.model import Commit, Identity, ReleaseEvent, utc
+from generator.history.model import Commit, Identity, Promotion, ReleaseEvent, utc
 from generator.history.population import (
     approvers_of,
     build_changes,
@@ -32,7 +32,7 @@ from generator.history.population import (
     reproduce_commands,
 )
 from generator.history.rawlog import LOG_OPTIONS, parse_log
-from generator.history.releases import PRODUCTION, promotions, read_releases, tagged_commits
+from generator.history.releases import promotions, read_releases, tagged_commits
 from generator.history.signing import is_verified
 from generator.history.tags import read_tags
 from generator.memory import gc_paused
@@ -119,9 +119,7 @@ def _read(
         tags=tags,
         changes=changes,
         releases=releases.events,
-        promotions=promotions(
-            releases.events, period, _approvers_at(commits, tagged, releases.events, approvals)
-        ),
+        promotions=_promotions(installation, period, commits, tagged, releases.events),
         reproduce=reproduce_commands(installation, period, head, counts),
         rewritten=_rewritten(runner, previous_head, head),
         warnings=[*_period_warnings(period), *releases.warnings],
@@ -132,16 +130,31 @@ def _read(
     )
 
 
+def _promotions(
+    installation: InstallationConfig,
+    period: Period,
+    commits: list[Commit],
+    tagged: dict[str, Commit],
+    events: list[ReleaseEvent],
+) -> list[Promotion]:
+    """The promotions between the environments with the staging and the production role."""
+    staging, production = (installation.environment_with_role(r) for r in PROMOTION_ORDER)
+    production_name = production.name if production else None
+    approvers = _approvers_at(commits, tagged, events, installation.approvals, production_name)
+    return promotions(events, period, approvers, staging.name if staging else None, production_name)
+
+
 def _approvers_at(
     commits: list[Commit],
     tagged: dict[str, Commit],
     events: list[ReleaseEvent],
     approvals: ApprovalConfig,
+    production: str | None,
 ) -> Callable[[str], tuple[Identity, ...]]:
     """The approvers of the commit a production release event is at (a change's approvers are
     the same): tagged commits are at hand, release-file commits are found in one pass."""
     found = dict(tagged)
-    wanted = {e.sha for e in events if e.environment == PRODUCTION}.difference(found)
+    wanted = {e.sha for e in events if e.environment == production}.difference(found)
     if wanted:
         found.update((commit.sha, commit) for commit in commits if commit.sha in wanted)
 

@@ -1,5 +1,8 @@
 """Release versions per environment, and each version's way from staging to production.
 
+Staging and production are roles (config.Role): the environments with those roles, whatever
+their names, make up the promotions.
+
 A version is read from a file's dotted key at every first-parent commit that touches the file, or
 from tags matching a pattern. An environment's release event is the first appearance of a version
 there. A change *moves* an environment's version when the version it sets differs from the last
@@ -22,8 +25,6 @@ from generator.history.model import Commit, Identity, Promotion, ReleaseEvent, T
 from generator.history.rawlog import parse_identity
 from generator.patterns import MAX_TAG_CHARS, MAX_VERSION_CHARS, compile_pattern, shorten
 
-STAGING = "staging"
-PRODUCTION = "production"
 _VERSION = re.compile(r"v?([0-9]+)\.([0-9]+)\.([0-9]+)")
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -214,32 +215,37 @@ def promotions(
     events: Sequence[ReleaseEvent],
     period: Period,
     approvers: Callable[[str], tuple[Identity, ...]],
+    staging: str | None,
+    production: str | None,
 ) -> list[Promotion]:
     """Every version that reached staging or production in the period, oldest first.
 
+    `staging` and `production` name the environments with those roles (None: there is none).
     Ordered by the staging date (the production date for a version that skipped staging), then
     the production date. `approvers` gives the approvers of the commit that carried a version
     into production.
     """
     utc_of = lru_cache(maxsize=None)(utc)  # each event's date is compared several times
     first, end = period.start_utc, period.end_utc_exclusive
-    staged = {e.version: e for e in events if e.environment == STAGING}
-    produced = {e.version: e for e in events if e.environment == PRODUCTION}
+    staged = {e.version: e for e in events if e.environment == staging}
+    produced = {e.version: e for e in events if e.environment == production}
     result = []
     for version in set(staged) | set(produced):
-        staging, production = staged.get(version), produced.get(version)
-        if not any(e is not None and first <= utc_of(e.date) < end for e in (staging, production)):
+        on_staging, on_production = staged.get(version), produced.get(version)
+        if not any(
+            e is not None and first <= utc_of(e.date) < end for e in (on_staging, on_production)
+        ):
             continue
         hours = None
-        if staging and production:
-            hours = (utc_of(production.date) - utc_of(staging.date)).total_seconds() / 3600
+        if on_staging and on_production:
+            hours = (utc_of(on_production.date) - utc_of(on_staging.date)).total_seconds() / 3600
         result.append(
             Promotion(
                 version=version,
-                staging=staging,
-                production=production,
+                staging=on_staging,
+                production=on_production,
                 staging_hours=hours,
-                production_approvers=approvers(production.sha) if production else (),
+                production_approvers=approvers(on_production.sha) if on_production else (),
             )
         )
 

@@ -42,7 +42,8 @@ __all__ = [
     "release_view",
 ]
 
-# The promotion records of the evidence model name these two environments.
+# The promotion records of the evidence model name these two roles; the environment records
+# say which environment has which role.
 STAGING, PRODUCTION = "staging", "production"
 
 
@@ -58,16 +59,17 @@ def release_view(
     ValueError for an environment the model does not know, an unknown audience or a `since`
     that is not a version; the message says which values are valid.
     """
-    known_envs = [env["name"] for env in model.get("environments", [])]
-    if environment not in known_envs:
-        known = ", ".join(known_envs) or "none"
+    roles = {env["name"]: env["role"] for env in model.get("environments", [])}
+    if environment not in roles:
+        known = ", ".join(roles) or "none"
         raise ValueError(f"unknown environment '{environment}' (known: {known})")
     selected = _audiences(audiences)
     since_key = None if since is None else version_key(since)[:4]  # ValueError if not N.N.N
     period_from, period_to = model["period"]["from"], model["period"]["to"]
     timeline = _Timeline(model, period_to)
     notes_by_version = {note.version: note for note in notes}
-    joiner = _Joiner(timeline, notes_by_version, selected, model.get("changes", []), environment)
+    changes = model.get("changes", [])
+    joiner = _Joiner(timeline, notes_by_version, selected, changes, environment, roles[environment])
 
     events = timeline.events(environment)
     in_period = [
@@ -85,7 +87,7 @@ def release_view(
         for index, event in reversed(in_period)
     ]
     upcoming: list[VersionEntry] = []
-    if environment == PRODUCTION:
+    if roles[environment] == PRODUCTION:
         upcoming = joiner.upcoming(since_key)
     return ReleaseView(
         installation=str(model.get("installation", "")),
@@ -168,13 +170,15 @@ class _Timeline:
         self.period_to = period_to
         self.first: dict[tuple[str, str], _Event] = {}
         self.promotions: dict[str, dict[str, Any]] = {}
+        # role -> the name of the environment with it
+        self.names = {env["role"]: env["name"] for env in model.get("environments", [])}
         for release in model.get("releases", []):
             self._add(release["version"], release["environment"], release)
         for promotion in model.get("promotions", []):
             self.promotions[promotion["version"]] = promotion
-            for env in (STAGING, PRODUCTION):
-                if promotion.get(env):
-                    self._add(promotion["version"], env, promotion[env])
+            for role in (STAGING, PRODUCTION):
+                if promotion.get(role):
+                    self._add(promotion["version"], self.names[role], promotion[role])
 
     def _add(self, version: str, environment: str, event: dict[str, Any]) -> None:
         if event["date"][:10] > self.period_to:
@@ -191,6 +195,15 @@ class _Timeline:
         """The environment's rollouts in time order (version order breaks equal times)."""
         chosen = [e for (_, env), e in self.first.items() if env == environment]
         return sorted(chosen, key=lambda e: (_utc(e.date), _key(e.version) or (), e.sha))
+
+    def role_event(self, version: str, role: str) -> _Event | None:
+        """The version's rollout to the staging or the production environment."""
+        name = self.names.get(role)
+        return None if name is None else self.event(version, name)
+
+    def role_events(self, role: str) -> list[_Event]:
+        name = self.names.get(role)
+        return [] if name is None else self.events(name)
 
 
 class VersionIndex:
@@ -222,6 +235,7 @@ class _Joiner:
         audiences: tuple[str, ...],
         changes: list[dict[str, Any]],
         environment: str,
+        role: str,
     ):
         self.timeline = timeline
         self.notes = notes
@@ -230,6 +244,7 @@ class _Joiner:
         self.first_selected: dict[tuple[str, ...], str | None] = {}
         self.persons: dict[tuple[str, str], Person] = {}
         self.environment = environment
+        self.role = role
         mine = [c for c in changes if environment in c.get("environments", [])]
         self.setters: dict[str, list[dict[str, Any]]] = {}  # version -> changes that set it
         for change in mine:
@@ -255,8 +270,8 @@ class _Joiner:
         previous: str | None,
         window_end: str | None,
     ) -> VersionEntry:
-        staging = self.timeline.event(version, STAGING)
-        production = self.timeline.event(version, PRODUCTION)
+        staging = self.timeline.role_event(version, STAGING)
+        production = self.timeline.role_event(version, PRODUCTION)
         old, new = _key(previous) if previous else None, _key(version)
         rollback = old is not None and new is not None and old > new
         included: list[str] = []
@@ -283,14 +298,14 @@ class _Joiner:
 
     def upcoming(self, since_key: tuple[int, ...] | None) -> list[VersionEntry]:
         """Staged versions newer than anything in production, newest first."""
-        produced = [e.version for e in self.timeline.events(PRODUCTION) if _key(e.version)]
+        produced = [e.version for e in self.timeline.role_events(PRODUCTION) if _key(e.version)]
         current = max(produced, key=_key) if produced else None
         floor = _key(current) if current else None
         # Only versions that can be ordered: "upcoming" means newer than production's.
         waiting = [
             e
-            for e in self.timeline.events(STAGING)
-            if self.timeline.event(e.version, PRODUCTION) is None
+            for e in self.timeline.role_events(STAGING)
+            if self.timeline.role_event(e.version, PRODUCTION) is None
             and _key(e.version) is not None
             and (floor is None or _key(e.version) > floor)
             and _after(e.version, since_key)
@@ -355,7 +370,7 @@ class _Joiner:
         """Production: the promotion's approvers; otherwise those of the change that set it."""
         people: list[dict[str, str]] = []
         promotion = self.timeline.promotions.get(version)
-        if self.environment == PRODUCTION and promotion is not None and promotion.get(PRODUCTION):
+        if self.role == PRODUCTION and promotion is not None and promotion.get(PRODUCTION):
             people = list(promotion.get("production_approvers") or [])
         if not people:
             for change in self.setters.get(version, []):

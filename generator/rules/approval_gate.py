@@ -1,4 +1,5 @@
-"""approval-gate: every change that moved an environment's release version was approved.
+"""approval-gate: every change that moved the release version of the staging or production
+environment was approved.
 
 This is the customer's manual gate: releases roll out to staging automatically, and to production
 only once the customer approves. The population is the release points in the period: changes that
@@ -11,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from generator.config import Role
 from generator.evidence.context import (
     RuleContext,
     empty_population_result,
     every,
+    missing_roles_result,
     newest_date,
     plural,
-    unconfigured_result,
     was_were,
 )
 from generator.evidence.registry import Failure, Rule, RuleResult
@@ -29,11 +31,10 @@ PARAMS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "environment": {
-            "type": "string",
-            "minLength": 1,
-            "default": "production",
-            "description": "the environment whose release version the gate guards",
+        "role": {
+            "enum": [Role.STAGING.value, Role.PRODUCTION.value],
+            "default": Role.PRODUCTION.value,
+            "description": "the role of the environment whose release version the gate guards",
         },
     },
 }
@@ -68,19 +69,20 @@ def release_points(context: RuleContext, environment: str) -> list[ReleasePoint]
 
 
 def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
-    environment = params.get("environment", "production")
-    unconfigured = unconfigured_result(context, [environment])
-    if unconfigured:
-        return unconfigured
+    role = params.get("role", Role.PRODUCTION.value)
+    missing = missing_roles_result(context, [role])
+    if missing:
+        return missing
+    environment = context.environments_with_roles([role])[0]  # the only one with the role
     points = release_points(context, environment)
-    what = f"{environment} releases"
+    what = f"{role} releases"
     if not points:
         return empty_population_result(
             context,
             [environment],
             what,
             status=Status.NOT_APPLICABLE,
-            reason=f"No release reached {environment} in the period, so the gate was not used.",
+            reason=f"No release reached {role} in the period, so the gate was not used.",
         )
     failures = []
     for point in points:
@@ -92,7 +94,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         if message:
             failures.append(Failure(message=f"{point.version}: {message}", sha=point.sha))
     total, failed = len(points), len(failures)
-    noun = f"{environment} release"
+    noun = f"{role} release"
     if failures:
         status = Status.EXCEPTION
         reason = (

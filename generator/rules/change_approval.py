@@ -1,4 +1,4 @@
-"""change-approval: every change to the named environments was approved by someone else.
+"""change-approval: every change to environments with the named roles was approved by another.
 
 Segregation of duties: an approval by one of the change's own authors does not count, and the
 change fails as self-approved. See docs/evidence.md for the verdict on an empty population.
@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from generator.evidence.context import (
-    ENVIRONMENTS_PARAM,
+    ROLES_PARAM,
     RuleContext,
     empty_population_result,
     environments_phrase,
     every,
+    missing_roles_result,
     newest_date,
     plural,
-    unconfigured_result,
     was_were,
 )
 from generator.evidence.registry import Failure, Rule, RuleResult
@@ -26,9 +26,9 @@ from generator.status import Status
 PARAMS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["environments"],
+    "required": ["roles"],
     "properties": {
-        "environments": ENVIRONMENTS_PARAM,
+        "roles": ROLES_PARAM,
         "min_approvers": {
             "type": "integer",
             "minimum": 1,
@@ -67,12 +67,13 @@ _CATEGORY_WORDS = {
 
 
 def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
-    environments = params["environments"]
+    roles = params["roles"]
     minimum = params.get("min_approvers", 1)
-    unconfigured = unconfigured_result(context, environments)
-    if unconfigured:
-        return unconfigured
-    noun = f"{environments_phrase(environments)} change"
+    missing = missing_roles_result(context, roles)
+    if missing:
+        return missing
+    environments = context.environments_with_roles(roles)
+    noun = f"{environments_phrase(roles)} change"
     what = f"{noun}s"
     population = context.changes_in(environments)
     if not population:
@@ -121,7 +122,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
 
 RULE = Rule(
     kind="change-approval",
-    summary="Every change to the named environments was approved by someone other than its author.",
+    summary="Every change to the environments with the named roles was approved by a non-author.",
     params_schema=PARAMS_SCHEMA,
     evaluate=evaluate,
 )

@@ -14,14 +14,15 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
+from generator.config import PROMOTION_ORDER
 from generator.evidence.context import (
     RuleContext,
     empty_population_result,
     every,
+    missing_roles_result,
     newest_date,
     number,
     plural,
-    unconfigured_result,
     utc_timestamp,
 )
 from generator.evidence.registry import Failure, Rule, RuleResult
@@ -122,9 +123,9 @@ def _record(item: Latency) -> dict[str, Any]:
 
 def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     maximum = params["max_days"]
-    unconfigured = unconfigured_result(context, ["staging", "production"])
-    if unconfigured:
-        return unconfigured
+    missing = missing_roles_result(context, PROMOTION_ORDER)
+    if missing:
+        return missing
     items, never_staged = latencies(context)
     reached = [i for i in items if i.production and context.in_period(i.production.date)]
     waiting = [i for i in items if i.production is None]
@@ -142,7 +143,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     if not population:
         result = empty_population_result(
             context,
-            ["staging", "production"],
+            context.environments_with_roles(PROMOTION_ORDER),
             "version reaching production",
             status=Status.NOT_APPLICABLE,
             reason="No staged version reached production in the period, so there was nothing "

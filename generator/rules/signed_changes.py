@@ -1,4 +1,4 @@
-"""signed-changes: changes to the named environments carry a commit signature.
+"""signed-changes: changes to the environments with the named roles carry a commit signature.
 
 When the installation configures keys (allowed SSH signers or a GPG keyring), the history reader
 verifies signatures: a signature that does not verify always fails. With ``require_verified``,
@@ -11,14 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from generator.evidence.context import (
-    ENVIRONMENTS_PARAM,
+    ROLES_PARAM,
     RuleContext,
     empty_population_result,
     environments_phrase,
     every,
+    missing_roles_result,
     newest_date,
     plural,
-    unconfigured_result,
     was_were,
 )
 from generator.evidence.registry import Failure, Rule, RuleResult
@@ -28,9 +28,9 @@ from generator.status import Status
 PARAMS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["environments"],
+    "required": ["roles"],
     "properties": {
-        "environments": ENVIRONMENTS_PARAM,
+        "roles": ROLES_PARAM,
         "require_verified": {
             "type": "boolean",
             "default": False,
@@ -64,11 +64,12 @@ def signature_problem(change: Change, require_verified: bool) -> tuple[str, str]
 
 
 def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
-    environments = params["environments"]
+    roles = params["roles"]
     require_verified = params.get("require_verified", False)
-    unconfigured = unconfigured_result(context, environments)
-    if unconfigured:
-        return unconfigured
+    missing = missing_roles_result(context, roles)
+    if missing:
+        return missing
+    environments = context.environments_with_roles(roles)
     keys = keys_configured(context)
     if require_verified and not keys:
         return RuleResult(
@@ -78,7 +79,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
                 f"{context.installation.name} configures no signing keys to verify them with."
             ),
         )
-    noun = f"{environments_phrase(environments)} change"
+    noun = f"{environments_phrase(roles)} change"
     what = f"{noun}s"
     population = context.changes_in(environments)
     if not population:
@@ -122,7 +123,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
 
 RULE = Rule(
     kind="signed-changes",
-    summary="Changes to the named environments are signed (and verified when keys are configured).",
+    summary="Changes to environments with the named roles are signed (and verified, given keys).",
     params_schema=PARAMS_SCHEMA,
     evaluate=evaluate,
 )

@@ -2,21 +2,23 @@
 
 The population is the versions that first reached production in the period. A version whose
 production deployment came before (or without) its staging deployment fails, as does one that
-spent less than ``min_hours`` in staging.
+spent less than ``min_hours`` in staging. Staging and production are the environments with those
+roles.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from generator.config import PROMOTION_ORDER, Role
 from generator.evidence.context import (
     RuleContext,
     empty_population_result,
     every,
+    missing_roles_result,
     newest_date,
     number,
     plural,
-    unconfigured_result,
     was_were,
 )
 from generator.evidence.registry import Failure, Rule, RuleResult
@@ -36,20 +38,19 @@ PARAMS_SCHEMA: dict[str, Any] = {
     },
 }
 
-STAGING, PRODUCTION = "staging", "production"
 
-
-def production_promotions(context: RuleContext) -> list[Promotion]:
+def production_promotions(context: RuleContext, production: str) -> list[Promotion]:
     """Promotions whose production deployment falls in the period, oldest first.
 
-    A production release the reader has no promotion for counts as never staged.
+    `production` names the environment with the production role. A production release the
+    reader has no promotion for counts as never staged.
     """
     found: dict[str, Promotion] = {}
     for promotion in context.history.promotions:
         if promotion.production and context.in_period(promotion.production.date):
             found[promotion.version] = promotion
     for event in context.history.releases:
-        if event.environment == PRODUCTION and context.in_period(event.date):
+        if event.environment == production and context.in_period(event.date):
             found.setdefault(event.version, Promotion(event.version, None, event, None))
     return sorted(found.values(), key=lambda p: (utc(_production(p).date), p.version))
 
@@ -71,14 +72,15 @@ def hours_in_staging(promotion: Promotion) -> float | None:
 
 def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     minimum = params["min_hours"]
-    unconfigured = unconfigured_result(context, [STAGING, PRODUCTION])
-    if unconfigured:
-        return unconfigured
-    promotions = production_promotions(context)
+    missing = missing_roles_result(context, PROMOTION_ORDER)
+    if missing:
+        return missing
+    production = context.environments_with_roles([Role.PRODUCTION])[0]
+    promotions = production_promotions(context, production)
     if not promotions:
         return empty_population_result(
             context,
-            [PRODUCTION],
+            [production],
             "version reaching production",
             status=Status.NOT_APPLICABLE,
             reason="No version reached production in the period, so there was nothing to test.",
