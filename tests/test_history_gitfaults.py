@@ -156,3 +156,34 @@ def test_git_errors_are_one_line_and_bounded(tmp_path):
     message = str(failed.value)
     assert message.startswith("acme (./acme): git rev-parse failed: ")
     assert "\n" not in message and len(message) < 700
+
+
+def test_a_tag_chain_with_a_missing_tag_object_is_an_error_not_a_dropped_tag(tmp_path):
+    repo, _shas = make_project(tmp_path)
+    config = tmp_path / "meshcomply.yml"
+    config.write_text(config.read_text().replace(
+        "release: {file: environments/production/meshstack.yaml, key: meshstack.version}",
+        "release: {tag_pattern: '^production/(?P<version>.+)$'}",
+    ))  # fmt: skip
+    repo.tag("inner", message="inner")
+    tagger = {"GIT_COMMITTER_NAME": "Tag Ger", "GIT_COMMITTER_EMAIL": "tag@example.com"}
+    repo.git("tag", "--no-sign", "-a", "middle", "inner", "-m", "middle", env=tagger)
+    repo.git("tag", "--no-sign", "-a", "production/2026.3.0", "middle", "-m", "r", env=tagger)
+    inner = repo.git("rev-parse", "inner").strip()
+    repo.git("tag", "-d", "inner", "middle")  # only the outer tag is a ref now
+    remove_object(repo.path, inner)
+    line = build_fails(tmp_path)
+    assert line.startswith("meshcomply: error: acme (./acme): git rev-parse failed: ")
+    assert "`git fsck`" in line
+
+
+def test_a_ref_pointing_to_a_missing_commit_is_named_as_such(tmp_path):
+    repo, shas = make_project(tmp_path)
+    remove_object(repo.path, shas[-1])
+    line = build_fails(tmp_path)
+    assert line == (
+        f"meshcomply: error: acme (./acme): object {shas[-1]} is missing from the repository "
+        "(the commit ref 'main' points to); the repository is damaged or incomplete: `git fsck` "
+        "lists what is missing; fetch it again (or clone it anew; a partial clone needs its "
+        "promisor remote reachable)"
+    )

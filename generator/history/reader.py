@@ -22,7 +22,7 @@ from generator.config import PROMOTION_ORDER, ApprovalConfig, InstallationConfig
 from generator.errors import BuildError
 from generator.history.answers import HeadAnswers, extend_indices
 from generator.history.cache import CachedHistory, HistoryCache
-from generator.history.gitio import GitRunner
+from generator.history.gitio import REPAIR_HINT, GitRunner
 from generator.history.history import InstallationHistory
 from generator.history.model import Commit, Identity, Promotion, ReleaseEvent, utc
 from generator.history.population import (
@@ -190,6 +190,13 @@ def _check_repository(runner: GitRunner, installation: InstallationConfig) -> st
     head = runner.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}",
                       check=False).strip()  # fmt: skip
     if not head:
+        target = runner.run("rev-parse", "--verify", "--quiet", "--end-of-options", ref,
+                            check=False).strip()  # fmt: skip
+        if target and not runner.ok("cat-file", "-e", target):
+            raise BuildError(
+                f"{runner.label}: object {target} is missing from the repository (the commit "
+                f"ref '{ref}' points to); {REPAIR_HINT}"
+            )
         raise BuildError(f"{runner.label}: ref '{ref}' does not exist or is not a commit")
     return head
 

@@ -37,11 +37,11 @@ def read_tags(runner: GitRunner) -> list[Tag]:
             continue
         if kind != "tag":
             continue
-        if peeled_kind == "tag":  # a tag of a tag: let git follow the chain
-            peeled = runner.run(
-                "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False
-            )
-            peeled, peeled_kind = peeled.strip(), "commit" if peeled.strip() else ""
+        if peeled_kind == "tag":  # a tag of a tag: let git follow the chain to its end
+            # Peeled fully, then asked its type: a chain ending in a tree is no release, but a
+            # missing object on the way is an error (git's words), never a tag quietly dropped.
+            peeled = runner.run("rev-parse", "--verify", "--end-of-options", f"{ref}^{{}}").strip()
+            peeled_kind = runner.run("cat-file", "-t", peeled).strip()
         if peeled_kind != "commit":
             continue
         tagger = Identity(t_name, t_email.strip("<>")) if t_name or t_email else None
