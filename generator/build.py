@@ -182,6 +182,7 @@ def build_packs(
         release_notes=config.release_notes,
         source_date_epoch=_source_date_epoch(),
         signer=signing_key.identity if signing_key else None,
+        notes=_notes_first(config, renderers),
     )
     built: list[BuiltPack] = []
     inputs: list[PackInput] = []
@@ -230,6 +231,15 @@ def build_packs(
         _move_into_place(staging, out, rels)
     site = out / "site" if site_renderers else None
     return BuildSummary(out, built, site)
+
+
+def _notes_first(config: Config, renderers: list[Any]) -> list[Any] | None:
+    """The portal's release notes, read and checked before any history is read or rendered."""
+    if config.release_notes is None or not any(r.format == "html" for r in renderers):
+        return None
+    from generator.render.portal.release_pages import load_notes
+
+    return load_notes(config.release_notes)
 
 
 def _status_counts(model: dict[str, Any]) -> dict[str, int]:

@@ -64,11 +64,13 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def run(project: Path, *args: str):
+def run(project: Path, *args: str, catch_exceptions: bool = True):
     cwd = os.getcwd()
     os.chdir(project)
     try:
-        return CliRunner().invoke(cli, ["build", "--quiet", "--format", "json", *args])
+        return CliRunner().invoke(
+            cli, ["build", "--quiet", "--format", "json", *args], catch_exceptions=catch_exceptions
+        )
     finally:
         os.chdir(cwd)
 
@@ -206,3 +208,26 @@ def test_releases_include_the_version_running_when_the_period_began(project: Pat
     assert sorted(before) == [("production", "2025.50.0"), ("staging", "2025.50.0")]
     inside = [(r["environment"], r["version"]) for r in model["releases"] if r["in_period"]]
     assert ("production", "2026.1.0") in inside and len(inside) == 6
+
+
+def test_release_notes_are_read_and_checked_before_anything_else(project: Path, monkeypatch):
+    notes = project / "notes"
+    notes.mkdir()
+    (notes / "2026-01-05-Release-0.md").write_text("---\ntitle: Release 2026\n---\n")
+    config = project / "meshcomply.yml"
+    config.write_text("release_notes: ./notes\n" + config.read_text())
+
+    def no_history(*args, **kwargs):
+        raise AssertionError("the history was read before the notes were checked")
+
+    monkeypatch.setattr("generator.build.make_model", no_history)
+    result = run(project, "--out", "out", "--format", "json,html")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines() == [
+        "notes:1:1: no usable release note in the folder",
+        "notes/2026-01-05-Release-0.md:2:1: no version (N.N.N) in title 'Release 2026'",
+        "meshcomply: 2 problems found",
+    ]
+    # Without the portal the notes are not needed, so not read.
+    with pytest.raises(AssertionError, match="history was read"):
+        run(project, "--out", "out", "--format", "json", catch_exceptions=False)

@@ -101,7 +101,20 @@ def test_without_a_notes_folder_there_are_no_release_pages(tmp_path: Path):
     assert not (site / "acme/2026-01-01_2026-06-30/release-notes").exists()
 
 
-def test_a_bad_note_fails_the_build_with_its_file_and_line(tmp_path: Path, notes: Path):
+def test_a_bad_note_is_a_warning_and_the_others_are_shown(tmp_path: Path, notes: Path, capsys):
+    (notes / "2026-01-12-release-broken.md").write_text("---\ntitle: Release\n---\n", "utf-8")
+    site = build_site(tmp_path, notes)
+    assert capsys.readouterr().err.splitlines() == [
+        f"{notes / '2026-01-12-release-broken.md'}:2:1: warning: no version (N.N.N) in title "
+        "'Release'; the note is left out"
+    ]
+    page = site / "acme/2026-01-01_2026-06-30/release-notes/production.html"
+    assert "Health endpoint for the identity broker" in page.read_text("utf-8")
+
+
+def test_no_usable_note_fails_the_site_with_file_and_line(tmp_path: Path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
     (notes / "2026-01-12-release-broken.md").write_text("---\ntitle: Release\n---\n", "utf-8")
     with pytest.raises(InputError) as raised:
         build_site(tmp_path, notes)

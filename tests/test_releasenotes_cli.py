@@ -245,7 +245,8 @@ def test_notes_folder_from_the_config_and_located_note_errors(workspace, tmp_pat
     )
     out = tmp_path / "published.md"
     out.write_text("previous version\n")
-    result = runner.invoke(cli, [*base, "--out", str(out)], env=env)
+    # --strict: every note problem is an error, and nothing is written.
+    result = runner.invoke(cli, [*base, "--strict", "--out", str(out)], env=env)
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         f"{notes}/2025-12-10-Release-0.md:10:1: unknown audience 'Admin' in ticket "
@@ -254,6 +255,26 @@ def test_notes_folder_from_the_config_and_located_note_errors(workspace, tmp_pat
         "meshcomply: 2 problems found",
     ]
     assert out.read_text() == "previous version\n"  # nothing half-written, nothing replaced
+    # Without: warnings saying what was done, and the notes that can be used.
+    result = runner.invoke(cli, [*base, "--out", str(out)], env=env)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        f"{notes}/2025-12-10-Release-0.md:10:1: warning: unknown audience 'Admin' in ticket "
+        "'Operator ticket of 2025.53.0' (expected User, Customer, Partner, Operator); "
+        "shown to every audience",
+        f"{notes}/2025-12-11-Release-0.md:1:1: warning: front matter has no 'title'; "
+        "the note is left out",
+        f"release notes: {out}",
+    ]
+    assert "##### Operator ticket of 2025.55.0" in out.read_text()
+    # Audiences come from the notes: "admin" is one now, and its ticket is shown to everybody.
+    result = runner.invoke(cli, [*base, "--audience", "admin"], env=env)
+    assert result.exit_code == 0, result.stderr
+    assert "For admin." in result.stdout
+    assert "Operator ticket of 2025.55.0" not in result.stdout
+    result = runner.invoke(cli, [*base, "--audience", "user"], env=env)
+    assert result.exit_code == 0, result.stderr
+    assert "Operator ticket of 2025.53.0" in result.stdout  # shown to every audience
 
 
 @pytest.mark.parametrize(
@@ -271,9 +292,13 @@ def test_notes_folder_from_the_config_and_located_note_errors(workspace, tmp_pat
             "(known: staging, production)",
         ),
         (
-            ["--installation", "acme", "--environment", "production", "--audience", "admin"],
+            [
+                *("--notes", str(REAL_NOTES), "--installation", "acme"),
+                *("--environment", "production", "--audience", "admin"),
+            ],
             2,
-            "Invalid value for '--audience': 'admin' is not one of",
+            "Invalid value for '--audience': 'admin': not an audience of the notes (known: User, "
+            "Customer, Partner, Operator)",
         ),
         (
             ["--installation", "acme", "--environment", "production", "--since", "latest"],

@@ -195,6 +195,48 @@ def test_components_group_tickets_within_an_audience():
     assert section.file == "2022-03-01-Release-0.md"  # never the local path
 
 
+def test_a_ticket_for_an_audience_outside_the_known_ones_is_shown_to_everybody():
+    def ticket(title: str, audiences: tuple[str, ...]) -> Ticket:
+        return Ticket(title, audiences, None, "text", None, 1)
+
+    tickets = (
+        ticket("for users", ("User",)),
+        ticket("for admins", ("Admin",)),
+        ticket("for operators and the board", ("Operator", "Board")),
+        ticket("for partners", ("Partner",)),
+    )
+    note = ReleaseNote("7.150.0", "Release 7.150.0", "2022-03-01", None, None, "", tickets, "n.md")
+    model = ModelBuilder(period=("2022-03-01", "2022-03-31"))
+    model.rollout("7.150.0", "2022-03-02T09:00:00+01:00", "2022-03-03T09:00:00+01:00")
+
+    def groups(audiences: set[str] | None) -> list[tuple[str, list[str]]]:
+        view = release_view(model.build(), [note], "production", audiences=audiences)
+        section = view.versions[0].notes[0]
+        return [(g.audience, [t.title for t in g.tickets]) for g in section.groups]
+
+    # Known audiences first in their order, then the others by name.
+    assert groups(None) == [
+        ("User", ["for users"]),
+        ("Partner", ["for partners"]),
+        ("Operator", ["for operators and the board"]),
+        ("Admin", ["for admins"]),
+    ]
+    assert groups({"User"}) == [
+        ("User", ["for users"]),
+        ("Admin", ["for admins"]),
+        ("Board", ["for operators and the board"]),
+    ]
+    # An audience the notes name can be chosen; one they do not name cannot.
+    assert groups({"Board"}) == [
+        ("Admin", ["for admins"]),
+        ("Board", ["for operators and the board"]),
+    ]
+    with pytest.raises(
+        ValueError, match=r"unknown audience 'Jury' \(expected User, .*Admin, Board"
+    ):
+        groups({"Jury"})
+
+
 def test_configuration_changes_fall_into_the_window_until_the_next_rollout(notes):
     model = jump_model()
     before = model.change("Before the period's first rollout", "2025-12-01T10:00:00+01:00")

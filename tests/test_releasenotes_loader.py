@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from releasenotes_files import REAL_NOTES, load_quietly, one_ticket_note
 
-from generator.releasenotes import ReleaseNoteError, load_release_notes, loader
+from generator.releasenotes import load_release_notes, loader, read_release_notes
 
 
 @pytest.fixture
@@ -44,25 +44,39 @@ def test_a_changed_note_is_parsed_again(tmp_path):
     assert [n.version for n in load_release_notes(folder, cache_dir)] == ["2025.55.0", "2025.56.0"]
 
 
-def test_problems_are_reported_on_every_run(tmp_path):
+def test_warnings_are_reported_on_every_run(tmp_path):
     folder = tmp_path / "notes"
     folder.mkdir()
     (folder / "2025-12-17-Release-0.md").write_text(one_ticket_note("2025.55.0", "x"))
     (folder / "2025-12-24-Release-0.md").write_text(one_ticket_note("2025.60", "x"))
     (folder / "2025-12-25-Release-0.md").write_text(one_ticket_note("2025.55.0", "y"))
-    for _ in range(2):
-        with pytest.raises(ReleaseNoteError) as caught:
-            load_release_notes(folder, tmp_path / "cache")
-        assert [
-            (Path(path).name, line, message) for path, line, message in caught.value.problems
-        ] == [
-            ("2025-12-24-Release-0.md", 2, "no version (N.N.N) in title 'Release 2025.60'"),
+    admin = one_ticket_note("2025.56.0", "z").replace("User<br>", "Admin<br>")
+    (folder / "2025-12-26-Release-0.md").write_text(admin)
+    for _ in range(2):  # the second run takes the usable notes from the cache
+        read = read_release_notes(folder, tmp_path / "cache")
+        assert [n.version for n in read.notes] == ["2025.55.0", "2025.56.0"]
+        assert [(Path(w.path).name, w.line, w.message, w.action) for w in read.warnings] == [
+            (
+                "2025-12-24-Release-0.md",
+                2,
+                "no version (N.N.N) in title 'Release 2025.60'",
+                "the note is left out",
+            ),
             (
                 "2025-12-25-Release-0.md",
                 2,
                 f"duplicate version 2025.55.0 (also in {folder / '2025-12-17-Release-0.md'})",
+                "the note is left out",
+            ),
+            (
+                "2025-12-26-Release-0.md",
+                10,
+                "unknown audience 'Admin' in ticket 'A ticket' "
+                "(expected User, Customer, Partner, Operator)",
+                "shown to every audience",
             ),
         ]
+    assert read.notes[1].tickets[0].forms is not None  # cached, with its forms
 
 
 def test_the_folder_named_another_way_gives_its_own_paths(folder, tmp_path, monkeypatch):

@@ -18,6 +18,7 @@ from generator.releasenotes import (
     normalize_version,
     parse_release_note,
     parse_version,
+    read_release_notes,
     version_key,
     versions_between,
 )
@@ -275,7 +276,45 @@ def test_older_formats_with_component_and_italic_audience(tmp_path: Path) -> Non
         "Labels.",
     )
     assert bindings.audiences == ("Customer",) and bindings.component is None
-    assert bindings.description == "*Target:* chore\n\n\n*Benefit to the user?*\n\nQuicker."
+    # 2018's "*Target:*" is a field the parser does not know: kept as data, not as text.
+    assert bindings.fields == (("Target", "chore"),)
+    assert bindings.description == "*Benefit to the user?*\n\nQuicker."
+
+
+def test_fields_beside_the_audience_on_one_line(tmp_path: Path) -> None:
+    # meshcloud's notes of 2019-2022 put more fields on the audience line, split by <br>; read
+    # as one audience they gave 159 "unknown audience" errors on the older archive.
+    text = (
+        "---\nauthor: meshcloud\ntitle: Release 6.5.0\n---\n\n"
+        "Release period: 2019-11-18 to 2019-11-27\n<!--truncate-->\n\n## Ticket Details\n"
+        "### Metadata endpoint\n**Audience:** User<br>**Component:** release-note\n\n\n"
+        "#### Description\nAn endpoint.\n\n"
+        "### Approval links\n**Audience:** Customer, Partner<br>\n\n#### Description\nLinks.\n\n"
+        "### Blueprints\n**Audience:** Operator<br/>**Component:** replicator<br />"
+        "**Squad:** Kraken<br>\n\n#### Description\nAzure.\n"
+    )
+    note = parse_release_note(write(tmp_path, text, "2019-11-27-Release-0.md"))
+    assert note.warnings == ()
+    assert [(t.audiences, t.component, t.fields, t.description) for t in note.tickets] == [
+        (("User",), "release-note", (), "An endpoint."),
+        (("Customer", "Partner"), None, (), "Links."),
+        (("Operator",), "replicator", (("Squad", "Kraken"),), "Azure."),
+    ]
+
+
+def test_a_description_starting_with_bold_text_is_not_a_field(tmp_path: Path) -> None:
+    # Without a "#### Description" heading (2018), the text follows the audience line.
+    text = VALID.replace("#### Description\nText two.", "**Note:** read this.\n\nText two.")
+    note = parse_release_note(write(tmp_path, text))
+    assert note.tickets[1].fields == ()
+    assert note.tickets[1].description == "**Note:** read this.\n\nText two."
+    assert note.warnings == ()
+
+
+def test_every_published_note_is_read_without_a_warning(real_folder: Path) -> None:
+    read = read_release_notes(real_folder)
+    assert read.warnings == []
+    assert len(read.notes) == 131
 
 
 def test_folder_skips_readme_and_other_files_and_sorts_by_version(tmp_path: Path) -> None:
@@ -296,7 +335,7 @@ def test_identical_copy_is_skipped(tmp_path: Path) -> None:
     assert note.path == str(tmp_path / "2025-12-24-Release-0.md")
 
 
-# --- genuine errors: exact messages -----------------------------------------------------------
+# --- notes that cannot be used: exact messages ------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -308,8 +347,6 @@ def test_identical_copy_is_skipped(tmp_path: Path) -> None:
             "1: missing front matter: the file must start with a '---' line",
         ),
         ("0.0\n---\n", "0.0\n", "1: front matter is not closed by a '---' line"),
-        ("author: meshcloud", "just words", "2: unreadable front-matter line 'just words'"),
-        ("author: meshcloud", "title: Release 2025.61.0", "3: duplicate front-matter key 'title'"),
         ("title: Release 2025.60.0\n", "", "1: front matter has no 'title'"),
         (
             "Release 2025.60.0",
@@ -321,35 +358,6 @@ def test_identical_copy_is_skipped(tmp_path: Path) -> None:
             "Release 2025.60",
             "3: no version (N.N.N) in title 'Release 2025.60'",
         ),
-        ("author: meshcloud", "date: 2025-02-30", "2: invalid date '2025-02-30' in front matter"),
-        ("**Audience:** Partner<br>\n", "", "23: ticket 'Second ticket' has no audience"),
-        (
-            "**Audience:** Partner<br>",
-            "**Audience:** <br>",
-            "23: ticket 'Second ticket' has no audience",
-        ),
-        (
-            "User, Operator",
-            "User, Admins",
-            "15: unknown audience 'Admins' in ticket 'First ticket' "
-            "(expected User, Customer, Partner, Operator)",
-        ),
-        (
-            "2025-12-17 to",
-            "2025-13-17 to",
-            "6: invalid date in release period 'Release period: 2025-13-17 to 2025-12-24'",
-        ),
-        (
-            "2025-12-17 to 2025-12-24",
-            "2025-12-24 to 2025-12-17",
-            "6: release period ends before it starts",
-        ),
-        ("### Second ticket", "###", "23: ticket heading has no title"),
-        (
-            "Text two.",
-            "```\nText two.",
-            "27: code block is never closed; the rest of the file is unreadable",
-        ),
     ],
 )
 def test_one_broken_thing_gives_one_exact_message(
@@ -359,20 +367,118 @@ def test_one_broken_thing_gives_one_exact_message(
     assert problems_of(path) == f"{path}:{expected}"
 
 
+# --- what is read otherwise than written: warnings saying what was done -----------------------
+
+
+def warnings_of(path: Path) -> list[str]:
+    return [
+        f"{line}: {message}; {action}"
+        for line, message, action in parse_release_note(path).warnings
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "author: meshcloud",
+            "just words",
+            "2: unreadable front-matter line 'just words'; ignored",
+        ),
+        (
+            "author: meshcloud",
+            "title: Release 2025.61.0",
+            "3: duplicate front-matter key 'title'; the first one is used",
+        ),
+        (
+            "author: meshcloud",
+            "date: 2025-02-30",
+            "2: invalid date '2025-02-30' in front matter; the file name's date is used",
+        ),
+        (
+            "**Audience:** Partner<br>\n",
+            "",
+            "23: ticket 'Second ticket' has no audience; shown to every audience",
+        ),
+        (
+            "**Audience:** Partner<br>",
+            "**Audience:** <br>",
+            "23: ticket 'Second ticket' has no audience; shown to every audience",
+        ),
+        (
+            "User, Operator",
+            "User, Admins",
+            "15: unknown audience 'Admins' in ticket 'First ticket' "
+            "(expected User, Customer, Partner, Operator); shown to every audience",
+        ),
+        (
+            "2025-12-17 to",
+            "2025-13-17 to",
+            "6: invalid date in release period 'Release period: 2025-13-17 to 2025-12-24'; "
+            "no release period is shown",
+        ),
+        (
+            "2025-12-17 to 2025-12-24",
+            "2025-12-24 to 2025-12-17",
+            "6: release period ends before it starts; no release period is shown",
+        ),
+        ("### Second ticket", "###", "23: ticket heading has no title; its text is left out"),
+        (
+            "Text two.",
+            "```\nText two.",
+            "27: code block is never closed; the rest of the file is read as code",
+        ),
+        (
+            "**Audience:** Partner<br>",
+            "**Audience:** Partner<br>see below",
+            "24: text 'see below' after a <br> is not a field; kept in the description",
+        ),
+    ],
+)
+def test_one_unreadable_thing_gives_one_exact_warning(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    assert warnings_of(broken(tmp_path, old, new)) == [expected]
+
+
+def test_what_a_warning_says_was_done_is_what_the_note_holds(tmp_path: Path) -> None:
+    note = parse_release_note(broken(tmp_path, "**Audience:** Partner<br>\n", ""))
+    assert note.tickets[1].audiences == ("User", "Customer", "Partner", "Operator")
+    note = parse_release_note(broken(tmp_path, "User, Operator", "Operator, Admins, admins"))
+    assert note.tickets[0].audiences == ("Operator", "Admins")
+    note = parse_release_note(broken(tmp_path, "2025-12-17 to", "2025-13-17 to"))
+    assert (note.period_start, note.period_end) == (None, None)
+    assert "Release period" not in note.summary
+    note = parse_release_note(broken(tmp_path, "### Second ticket", "###"))
+    assert [t.title for t in note.tickets] == ["First ticket"]
+    note = parse_release_note(broken(tmp_path, "author: meshcloud", "date: 2025-02-30"))
+    assert note.date == "2025-12-24"  # from the file name
+    note = parse_release_note(
+        broken(tmp_path, "**Audience:** Partner<br>", "**Audience:** Partner<br>see below")
+    )
+    assert note.tickets[1].description.startswith("see below")
+
+
 def test_all_problems_of_a_file_are_reported_at_once(tmp_path: Path) -> None:
-    text = VALID.replace("Release 2025.60.0", "Release").replace("User, Operator", "Admins")
-    path = write(tmp_path, text.replace("**Audience:** Partner<br>\n", ""))
+    text = VALID.replace("Release 2025.60.0", "Release").replace("author: meshcloud", "x")
+    path = write(tmp_path, text.replace("---\n\n", "\n", 1))
     assert problems_of(path).splitlines() == [
-        f"{path}:3: no version (N.N.N) in title 'Release'",
-        f"{path}:15: unknown audience 'Admins' in ticket 'First ticket' "
-        "(expected User, Customer, Partner, Operator)",
-        f"{path}:23: ticket 'Second ticket' has no audience",
+        f"{path}:1: front matter is not closed by a '---' line",
+    ]
+    text = VALID.replace("Partner<br>", "Admin<br>").replace("User, Operator", "Admins")
+    path = write(tmp_path, text.replace("author: meshcloud", "date: someday"))
+    assert warnings_of(path) == [
+        "2: invalid date 'someday' in front matter; the file name's date is used",
+        "15: unknown audience 'Admins' in ticket 'First ticket' "
+        "(expected User, Customer, Partner, Operator); shown to every audience",
+        "24: unknown audience 'Admin' in ticket 'Second ticket' "
+        "(expected User, Customer, Partner, Operator); shown to every audience",
     ]
 
 
 def test_untrusted_text_in_messages_is_escaped_and_cut(tmp_path: Path) -> None:
     path = broken(tmp_path, "User, Operator", "\x1b[31m" + "x" * 100)
-    message = problems_of(path)
+    (message,) = warnings_of(path)
     assert "\x1b" not in message and "'\\x1b[31mxxx" in message and "...'" in message
 
 
@@ -391,24 +497,48 @@ def test_non_utf8_bytes_give_a_message_with_line(tmp_path: Path) -> None:
     assert problems_of(path) == f"{path}:21: not valid UTF-8 (byte 0xe9 at offset {offset})"
 
 
-def test_folder_reports_problems_of_all_files_and_duplicates_at_once(tmp_path: Path) -> None:
+def test_folder_warns_about_all_files_and_duplicates_at_once(tmp_path: Path) -> None:
     write(tmp_path, VALID, "a.md")
     write(tmp_path, VALID.replace("Text two.", "Changed."), "b.md")  # same version, other text
-    write(tmp_path, VALID.replace("Partner<br>", "Admin<br>"), "c.md")
+    write(tmp_path, VALID.replace("Partner<br>", "Admin<br>").replace("60.0", "61.0"), "c.md")
     (tmp_path / "d.md").write_bytes(b"\xff")
+    read = read_release_notes(tmp_path)
+    assert [(n.path, n.version) for n in read.notes] == [
+        (str(tmp_path / "a.md"), "2025.60.0"),
+        (str(tmp_path / "c.md"), "2025.61.0"),
+    ]
+    assert [str(w) for w in read.warnings] == [
+        f"{tmp_path / 'b.md'}:3: duplicate version 2025.60.0 (also in {tmp_path / 'a.md'}); "
+        "the note is left out",
+        f"{tmp_path / 'c.md'}:24: unknown audience 'Admin' in ticket 'Second ticket' "
+        "(expected User, Customer, Partner, Operator); shown to every audience",
+        f"{tmp_path / 'd.md'}:1: not valid UTF-8 (byte 0xff at offset 0); the note is left out",
+    ]
+    # --strict: every warning is an error, without what would have been done instead.
     with pytest.raises(ReleaseNoteError) as caught:
-        load_release_notes(tmp_path)
+        load_release_notes(tmp_path, strict=True)
     assert str(caught.value).splitlines() == [
         f"{tmp_path / 'b.md'}:3: duplicate version 2025.60.0 (also in {tmp_path / 'a.md'})",
         f"{tmp_path / 'c.md'}:24: unknown audience 'Admin' in ticket 'Second ticket' "
         "(expected User, Customer, Partner, Operator)",
         f"{tmp_path / 'd.md'}:1: not valid UTF-8 (byte 0xff at offset 0)",
     ]
-    assert caught.value.problems[0] == (
-        str(tmp_path / "b.md"),
-        3,
-        f"duplicate version 2025.60.0 (also in {tmp_path / 'a.md'})",
-    )
+
+
+def test_a_folder_without_a_usable_note_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "d.md").write_bytes(b"\xff")
+    write(tmp_path, VALID.replace("Release 2025.60.0", "Release"), "e.md")
+    with pytest.raises(ReleaseNoteError) as caught:
+        load_release_notes(tmp_path)
+    assert str(caught.value).splitlines() == [
+        f"{tmp_path}:0: no usable release note in the folder",
+        f"{tmp_path / 'd.md'}:1: not valid UTF-8 (byte 0xff at offset 0)",
+        f"{tmp_path / 'e.md'}:3: no version (N.N.N) in title 'Release'",
+    ]
+    (tmp_path / "d.md").unlink()
+    (tmp_path / "e.md").unlink()
+    with pytest.raises(ReleaseNoteError, match="no usable release note"):
+        load_release_notes(tmp_path)
 
 
 def test_missing_folder_is_an_error(tmp_path: Path) -> None:

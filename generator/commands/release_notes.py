@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from generator.cliopts import config_option, period_option
-from generator.releasenotes.model import AUDIENCES
 
 if TYPE_CHECKING:
     from generator.config import Config, InstallationConfig, Period
@@ -45,8 +44,8 @@ def _version(ctx: click.Context, param: click.Parameter, value: str | None) -> s
     "--audience",
     "audiences",
     multiple=True,
-    type=click.Choice(AUDIENCES, case_sensitive=False),
-    help="Only tickets for this audience (repeatable; default: all).",
+    help="Only tickets for this audience: User, Customer, Partner, Operator or another one the "
+    "notes name, any case (repeatable; default: all).",
 )
 @click.option("--since", callback=_version, help="Only versions after this one.")
 @click.option(
@@ -58,6 +57,11 @@ def _version(ctx: click.Context, param: click.Parameter, value: str | None) -> s
     help="Write to this file (replaced atomically) instead of standard output.",
 )
 @period_option
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail on anything in the notes that cannot be read as written (default: a warning).",
+)
 def command(
     config_path: Path,
     notes_dir: Path | None,
@@ -68,6 +72,7 @@ def command(
     output_format: str,
     out: Path | None,
     period: Period | None,
+    strict: bool,
 ) -> None:
     """Release notes of the meshStack versions that reached an environment, with their rollouts.
 
@@ -87,14 +92,15 @@ def command(
     # Everything made from here on lives until the output is written: the collector's repeated
     # scans of it cost seconds on long histories and free nothing (measured, same peak memory).
     with gc_paused():
-        notes = _notes(notes_dir, config)
+        notes = _notes(notes_dir, config, strict)
+        chosen_audiences = _chosen_audiences(audiences, notes)
         chosen_period = _period_for(config, chosen, period)
         # Only this environment's change records: the join reads no others.
         history = read_history(chosen, chosen_period, environments=(environment,))
         sections = history_sections(history, environment=environment, record=joined_change)
         model = _model(chosen.name, history, sections)
         try:
-            view = release_view(model, notes, environment, set(audiences) or None, since)
+            view = release_view(model, notes, environment, chosen_audiences, since)
         except ValueError as exc:
             raise click.UsageError(str(exc)) from None
         text = _render(view, output_format)
@@ -129,11 +135,10 @@ def _period_for(
     return chosen
 
 
-def _notes(notes_dir: Path | None, config: Config) -> list[ReleaseNote]:
+def _notes(notes_dir: Path | None, config: Config, strict: bool) -> list[ReleaseNote]:
     from generator.cachefiles import default_cache_dir
     from generator.catalog import display_path
-    from generator.errors import InputError, Problem
-    from generator.releasenotes import ReleaseNoteError, load_release_notes
+    from generator.releasenotes.loader import load_for_command
 
     folder = notes_dir or config.release_notes
     if folder is None:
@@ -141,14 +146,30 @@ def _notes(notes_dir: Path | None, config: Config) -> list[ReleaseNote]:
             "no release notes: give --notes DIR or set `release_notes: DIR` in "
             f"{display_path(config.path)}"
         )
-    try:
-        return load_release_notes(folder, cache_dir=default_cache_dir())
-    except ReleaseNoteError as exc:
-        # Line 0 means "the whole file"; the CLI's format has no such line, so it points at 1.
-        raise InputError(
-            Problem(display_path(Path(path)), max(line, 1), 1, message)
-            for path, line, message in exc.problems
-        ) from None
+    return load_for_command(
+        folder, default_cache_dir(), strict=strict, shown=lambda path: display_path(Path(path))
+    )
+
+
+def _chosen_audiences(given: tuple[str, ...], notes: list[ReleaseNote]) -> set[str] | None:
+    """--audience values in the notes' spelling (any case): AUDIENCES and those notes name."""
+    from generator.releasenotes.join import note_audiences
+    from generator.releasenotes.model import AUDIENCES
+
+    if not given:
+        return None
+    known = [*AUDIENCES, *note_audiences(notes)]
+    spelling = {}
+    for audience in reversed(known):  # the canonical names win over a note's other case
+        spelling[audience.casefold()] = audience
+    unknown = [a for a in given if a.casefold() not in spelling]
+    if unknown:
+        raise click.BadParameter(
+            f"{', '.join(repr(a) for a in unknown)}: not an audience of the notes "
+            f"(known: {', '.join(known)})",
+            param_hint="'--audience'",
+        )
+    return {spelling[a.casefold()] for a in given}
 
 
 def _model(installation: str, history: Any, sections: dict[str, Any]) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """meshcloud release notes: the parser, the data model and meshStack version ordering."""
 
-from generator.releasenotes.loader import load_release_notes
+from generator.releasenotes.loader import NotesRead, load_release_notes, read_release_notes
 from generator.releasenotes.model import AUDIENCES, ReleaseNote, Ticket, TicketForms
-from generator.releasenotes.parser import ReleaseNoteError, parse_release_note
+from generator.releasenotes.parser import NoteWarning, ReleaseNoteError, parse_release_note
 from generator.releasenotes.versions import (
     is_calendar_version,
     normalize_version,
@@ -13,6 +13,8 @@ from generator.releasenotes.versions import (
 
 __all__ = [
     "AUDIENCES",
+    "NoteWarning",
+    "NotesRead",
     "ReleaseNote",
     "ReleaseNoteError",
     "Ticket",
@@ -22,6 +24,7 @@ __all__ = [
     "normalize_version",
     "parse_release_note",
     "parse_version",
+    "read_release_notes",
     "version_key",
     "versions_between",
 ]

@@ -56,14 +56,15 @@ def release_view(
 ) -> ReleaseView:
     """The release notes of every version that reached `environment` in the model's period.
 
-    ValueError for an environment the model does not know, an unknown audience or a `since`
-    that is not a version; the message says which values are valid.
+    ValueError for an environment the model does not know, an audience neither in AUDIENCES nor
+    named by a note, or a `since` that is not a version; the message says which values are valid.
+    A ticket naming an audience outside AUDIENCES is shown whatever the filter.
     """
     roles = {env["name"]: env["role"] for env in model.get("environments", [])}
     if environment not in roles:
         known = ", ".join(roles) or "none"
         raise ValueError(f"unknown environment '{environment}' (known: {known})")
-    selected = _audiences(audiences)
+    selected = _audiences(audiences, notes)
     since_key = None if since is None else version_key(since)[:4]  # ValueError if not N.N.N
     period_from, period_to = model["period"]["from"], model["period"]["to"]
     timeline = _Timeline(model, period_to)
@@ -102,18 +103,26 @@ def release_view(
     )
 
 
-def _audiences(audiences: set[str] | None) -> tuple[str, ...]:
+def _audiences(audiences: set[str] | None, notes: list[ReleaseNote]) -> tuple[str, ...]:
     if audiences is None:
         return AUDIENCES
-    unknown = sorted(set(audiences) - set(AUDIENCES))
+    known = list(AUDIENCES)
+    if not audiences <= set(AUDIENCES):
+        known += note_audiences(notes)
+    unknown = sorted(set(audiences) - set(known))
     if unknown:
         raise ValueError(
-            f"unknown audience {', '.join(repr(a) for a in unknown)} "
-            f"(expected {', '.join(AUDIENCES)})"
+            f"unknown audience {', '.join(repr(a) for a in unknown)} (expected {', '.join(known)})"
         )
     if not audiences:
-        raise ValueError(f"no audience selected (expected some of {', '.join(AUDIENCES)})")
-    return tuple(a for a in AUDIENCES if a in audiences)
+        raise ValueError(f"no audience selected (expected some of {', '.join(known)})")
+    return tuple(a for a in known if a in audiences)
+
+
+def note_audiences(notes: list[ReleaseNote]) -> list[str]:
+    """The audiences the notes name besides AUDIENCES, sorted."""
+    named = {audience for note in notes for ticket in note.tickets for audience in ticket.audiences}
+    return sorted(named - set(AUDIENCES), key=lambda a: (a.casefold(), a))
 
 
 @lru_cache(maxsize=1 << 16)  # a few thousand versions, each asked about many times
@@ -346,13 +355,28 @@ class _Joiner:
             grouped.setdefault((audience, ticket.component), []).append(ticket)
         order = {a: i for i, a in enumerate(AUDIENCES)}
         # Named components sorted by name; tickets without one come last within their audience.
-        keys = sorted(grouped, key=lambda k: (order[k[0]], k[1] is None, (k[1] or "").casefold()))
+        # Audiences outside AUDIENCES after those, by name.
+        keys = sorted(
+            grouped,
+            key=lambda k: (
+                order.get(k[0], len(order)),
+                k[0],
+                k[1] is None,
+                (k[1] or "").casefold(),
+            ),
+        )
         return tuple(TicketGroup(a, c, tuple(grouped[(a, c)])) for a, c in keys)
 
     def shown_under(self, audiences: tuple[str, ...]) -> str | None:
-        """The first selected audience of a ticket's, None when the filter hides the ticket."""
+        """The first selected audience of a ticket's, None when the filter hides the ticket.
+
+        A ticket naming an audience outside AUDIENCES is for someone the notes do not define:
+        it is shown whatever the filter, under its first such audience if none is selected.
+        """
         if audiences not in self.first_selected:  # few distinct tuples: computed once each
             selected = [a for a in self.audiences if a in audiences]
+            if not selected:
+                selected = [a for a in audiences if a not in AUDIENCES]
             self.first_selected[audiences] = selected[0] if selected else None
         return self.first_selected[audiences]
 

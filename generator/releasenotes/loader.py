@@ -18,6 +18,7 @@ import importlib.util
 import logging
 import os
 import sys
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import TypeGuard
@@ -26,6 +27,7 @@ from generator.releasenotes import textforms
 from generator.releasenotes.model import ReleaseNote, TicketForms
 from generator.releasenotes.notecache import Entries, Entry, NoteCache
 from generator.releasenotes.parser import (
+    NoteWarning,
     Problem,
     ReleaseNoteError,
     decode_note,
@@ -45,9 +47,37 @@ _CODE_SOURCES = (
 _SOURCE_DIR = Path(__file__).parent
 
 
-def load_release_notes(folder: Path, cache_dir: Path | None = None) -> list[ReleaseNote]:
-    """Every note in `folder` (not recursive), ordered by version_key.
+@dataclasses.dataclass(frozen=True)
+class NotesRead:
+    """The usable notes of a folder, and what could not be read as written."""
 
+    notes: list[ReleaseNote]  # ordered by version_key
+    warnings: list[NoteWarning]  # by file and line
+
+
+def load_release_notes(
+    folder: Path, cache_dir: Path | None = None, *, strict: bool = False
+) -> list[ReleaseNote]:
+    """Every usable note in `folder` (not recursive), ordered by version_key.
+
+    Warnings (read_release_notes) are logged. ReleaseNoteError when the folder does not exist, no
+    note in it is usable, or, with `strict`, for every warning.
+    """
+    read = read_release_notes(folder, cache_dir, strict=strict)
+    for warning in read.warnings:
+        _log.warning("%s", warning)
+    return read.notes
+
+
+def read_release_notes(
+    folder: Path, cache_dir: Path | None = None, *, strict: bool = False
+) -> NotesRead:
+    """Every usable note in `folder` with the warnings of the notes it read.
+
+    A note that cannot be used at all (no front matter, no version, unreadable) is left out with
+    a warning, as is a second note claiming a version; a note's own warnings say what was read
+    otherwise than written. ReleaseNoteError when the folder does not exist or holds no usable
+    note, and with `strict` for every warning (the messages without what was done instead).
     With `cache_dir`, notes parsed in an earlier run are reused while their files are unchanged,
     and every ticket carries its texts' forms (Ticket.forms); without, none does.
     """
@@ -78,9 +108,42 @@ def load_release_notes(folder: Path, cache_dir: Path | None = None) -> list[Rele
         with contextlib.suppress(OSError):  # the cache only saves time; never a reason to fail
             cache.save(entries, new)
     notes = _without_duplicates([(entry[1], entry[2]) for entry in entries.values()], problems)
-    if problems:
-        raise ReleaseNoteError(problems)
-    return sorted(notes, key=lambda note: version_key(note.version, note.date))
+    warnings = [NoteWarning(*problem, "the note is left out") for problem in problems]
+    warnings += [NoteWarning(note.path, *warning) for note in notes for warning in note.warnings]
+    warnings.sort(key=lambda w: (w.path, w.line))
+    if strict and warnings:
+        raise ReleaseNoteError((w.path, w.line, w.message) for w in warnings)
+    if not notes:
+        unusable = [(w.path, w.line, w.message) for w in warnings]
+        raise ReleaseNoteError([*unusable, (base, 0, "no usable release note in the folder")])
+    return NotesRead(sorted(notes, key=lambda note: version_key(note.version, note.date)), warnings)
+
+
+def load_for_command(
+    folder: Path,
+    cache_dir: Path | None,
+    *,
+    strict: bool = False,
+    shown: Callable[[str], str] = str,
+) -> list[ReleaseNote]:
+    """read_release_notes for a command: each warning printed to stderr as
+    ``path:line:1: warning: message; what was done``, problems as one InputError."""
+    import click
+
+    from generator.errors import InputError, Problem
+
+    try:
+        read = read_release_notes(folder, cache_dir, strict=strict)
+    except ReleaseNoteError as exc:
+        # Line 0 means "the whole file"; the commands' format has no such line: it points at 1.
+        raise InputError(
+            Problem(shown(path), max(line, 1), 1, message) for path, line, message in exc.problems
+        ) from None
+    for w in read.warnings:
+        click.echo(
+            f"{shown(w.path)}:{max(w.line, 1)}:1: warning: {w.message}; {w.action}", err=True
+        )
+    return read.notes
 
 
 def _parsed(path: str, data: bytes, with_forms: bool) -> Entry:

@@ -37,7 +37,9 @@ class Ticket:
     """One `###` section under "Ticket Details"."""
 
     title: str
-    audiences: tuple[str, ...]  # non-empty, a subset of AUDIENCES in AUDIENCES order
+    # Non-empty: the AUDIENCES named, in AUDIENCES order, then any other audience as written
+    # (such a ticket is shown to every audience, parser.py warns about it).
+    audiences: tuple[str, ...]
     component: str | None  # only older notes name one
     description: str  # raw Markdown, may be empty
     how_to_use: str | None  # raw Markdown; None when the section is absent or empty
@@ -45,6 +47,9 @@ class Ticket:
     # The texts above as rendered (None: not computed, renderers render them). A derived value,
     # not part of the ticket's identity; replacing a text above must replace this too (None).
     forms: TicketForms | None = field(default=None, compare=False, repr=False)
+    # Other `**Field:** value` entries of the ticket's metadata, (name as written, value), in the
+    # note's order: kept as data, e.g. the 2018 notes' `*Target:* chore`.
+    fields: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,3 +64,6 @@ class ReleaseNote:
     summary: str  # raw Markdown before <!--truncate-->, without the release-period line
     tickets: tuple[Ticket, ...]
     path: str
+    # What the parser could not read as written, each (1-based line or 0 for the whole file,
+    # message, what it did instead); the loader reports them on every run, cached or not.
+    warnings: tuple[tuple[int, str, str], ...] = ()

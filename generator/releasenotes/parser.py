@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from generator.releasenotes.model import AUDIENCES, ReleaseNote, Ticket
 from generator.releasenotes.versions import normalize_version
@@ -22,6 +23,18 @@ MAX_BYTES = 2 * 1024 * 1024  # the largest real note is under 10 kB; anything th
 _O_BINARY = getattr(os, "O_BINARY", 0)  # Windows would otherwise translate line endings
 
 Problem = tuple[str, int, str]  # (path, 1-based line or 0 for the whole file, message)
+
+
+class NoteWarning(NamedTuple):
+    """Something a note holds that the parser could not read as written, and what it did."""
+
+    path: str
+    line: int  # 1-based, 0 for the whole file
+    message: str
+    action: str  # what was done instead, e.g. "the note is left out"
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}; {self.action}"
 
 
 # Only anchored or linear patterns below: notes are untrusted input, lines can be 2 MB long.
@@ -35,8 +48,14 @@ _PERIOD = re.compile(
     rf"\s*{_DATE}\s*(?:to|until|-|\u2013)\s*{_DATE}[.\s]*",
     re.IGNORECASE,
 )
-# "**Audience:** X<br>" today, "**Audience:** X" and "*Audience:* X" in older notes.
-_META = re.compile(r"[*_]{0,2}(audience|component)(?:[*_]{1,2}\s*:|\s*:[*_]{0,2})(.*)", re.I)
+# "**Audience:** X<br>" today, "**Audience:** X" and "*Audience:* X" in older notes, and more
+# fields beside the audience ("**Audience:** Partner<br>**Component:** panel", 2019-2022) or on
+# lines of their own ("*Target:* chore", 2018). The name is short and bounded: linear on any line.
+_FIELD = re.compile(
+    r"([*_]{0,2})([A-Za-z][A-Za-z0-9 /-]{0,39}?)(?:[*_]{1,2}\s*:|\s*:[*_]{0,2})(.*)"
+)
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_KNOWN_FIELDS = {"audience": "audience", "audiences": "audience", "component": "component"}
 _LINE_BREAKS = ("<br>", "<br/>", "<br />", "\\")
 _TITLE_VERSION = re.compile(r"(?<![\w.])v?[0-9]+\.[0-9]+\.[0-9]+(?!\.?[0-9])")
 _FILE_DATE = re.compile(_DATE + r"(?![0-9])")
@@ -68,7 +87,8 @@ class _Doc:
 
     path: str
     lines: list[str]
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # the note cannot be used
+    warnings: list[tuple[int, str, str]] = field(default_factory=list)  # (line, message, action)
     headings: dict[int, tuple[int, str]] = field(default_factory=dict)  # index: (level, text)
     subsections: dict[int, str] = field(default_factory=dict)  # heading index: Ticket field
     in_code: set[int] = field(default_factory=set)
@@ -77,6 +97,9 @@ class _Doc:
 
     def report(self, index: int, message: str) -> None:
         self.problems.append((self.path, index + 1, message))
+
+    def warn(self, index: int, message: str, action: str) -> None:
+        self.warnings.append((index + 1, message, action))
 
 
 def parse_release_note(path: Path, text: str | None = None) -> ReleaseNote:
@@ -123,7 +146,11 @@ def decode_note(name: str, data: bytes) -> str:
 
 
 def parse_note(path: Path, text: str) -> tuple[ReleaseNote, int]:
-    """(the note, the 1-based line of its title) or ReleaseNoteError with all its problems."""
+    """(the note, the 1-based line of its title) or ReleaseNoteError with all its problems.
+
+    Only what leaves no note to show is a problem (no front matter, no version); whatever else
+    cannot be read as written is one of the note's ``warnings``, saying what was done instead.
+    """
     name = str(path)
     # Most texts are far below the limit even at 4 bytes a character: skip the encoding then.
     if len(text) * 4 > MAX_BYTES and len(text.encode("utf-8", "replace")) > MAX_BYTES:
@@ -145,7 +172,10 @@ def parse_note(path: Path, text: str) -> tuple[ReleaseNote, int]:
     tickets = _tickets(doc, body)
     if doc.problems or version is None:
         raise ReleaseNoteError(doc.problems)
-    note = ReleaseNote(version, title, date, period_start, period_end, summary, tickets, name)
+    warnings = tuple(sorted(doc.warnings, key=lambda w: w[0]))
+    note = ReleaseNote(
+        version, title, date, period_start, period_end, summary, tickets, name, warnings
+    )
     return note, title_line
 
 
@@ -156,21 +186,22 @@ def _front_matter(doc: _Doc) -> tuple[dict[str, tuple[str, int]], int, bool]:
         doc.report(0, "missing front matter: the file must start with a '---' line")
         return {}, 0, False
     fields: dict[str, tuple[str, int]] = {}
-    problems: list[tuple[int, str]] = []
+    problems: list[tuple[int, str, str]] = []
     for index in range(1, len(lines)):
         line = lines[index]
         if line in ("---", "..."):
             for problem in problems:
-                doc.report(*problem)
+                doc.warn(*problem)
             return fields, index + 1, True
         # Indented lines, list items and comments belong to YAML values we do not need.
         if not line or line[0] in " \t-#":
             continue
         match = _FRONT_MATTER_FIELD.fullmatch(line)
         if match is None:
-            problems.append((index, f"unreadable front-matter line {_quote(line)}"))
+            problems.append((index, f"unreadable front-matter line {_quote(line)}", "ignored"))
         elif match[1].lower() in fields:
-            problems.append((index, f"duplicate front-matter key {_quote(match[1])}"))
+            message = f"duplicate front-matter key {_quote(match[1])}"
+            problems.append((index, message, "the first one is used"))
         else:
             fields[match[1].lower()] = (match[2].strip().strip("'\""), index)
     # Unclosed, the whole file looks like front matter: its lines' problems would only be noise.
@@ -196,14 +227,17 @@ def _version(
 
 def _date(doc: _Doc, fields: dict[str, tuple[str, int]], file_name: str) -> str | None:
     # Docusaurus lets a front-matter date override the date in the file name; so do we.
+    match = _FILE_DATE.match(file_name)
+    named = _iso_date(match[1]) if match else None
     if "date" in fields:
         value, index = fields["date"]
         date = _iso_date(value[:10])
         if date is None:
-            doc.report(index, f"invalid date {_quote(value)} in front matter")
+            action = "the file name's date is used" if named else "the note has no date"
+            doc.warn(index, f"invalid date {_quote(value)} in front matter", action)
+            return named
         return date
-    match = _FILE_DATE.match(file_name)
-    return _iso_date(match[1]) if match else None
+    return named
 
 
 def _iso_date(text: str) -> str | None:
@@ -240,7 +274,7 @@ def _scan(doc: _Doc, start: int) -> None:
             doc.truncate = index
     if fence:
         doc.in_code.update(range(fence_start, len(lines)))
-        doc.report(fence_start, "code block is never closed; the rest of the file is unreadable")
+        doc.warn(fence_start, "code block is never closed", "the rest of the file is read as code")
 
 
 def _heading_text(text: str) -> str:
@@ -275,10 +309,14 @@ def _summary(doc: _Doc, start: int, end: int) -> tuple[str, str | None, str | No
             continue
         del lines[offset]
         period = _iso_date(match[1]), _iso_date(match[2])
+        message = None
         if None in period:
-            doc.report(start + offset, f"invalid date in release period {_quote(line.strip())}")
-        elif period[0] > period[1]:
-            doc.report(start + offset, "release period ends before it starts")
+            message = f"invalid date in release period {_quote(line.strip())}"
+        elif period[0] > period[1]:  # type: ignore[operator]  # both are dates here
+            message = "release period ends before it starts"
+        if message is not None:
+            doc.warn(start + offset, message, "no release period is shown")
+            period = None, None
         return "\n".join(lines).strip(), period[0], period[1]
     return "\n".join(lines).strip(), None, None
 
@@ -315,23 +353,25 @@ def _ticket(doc: _Doc, start: int, end: int, headings: list[int]) -> Ticket | No
     """The ticket from its heading at `start` to `end`; `headings` are those in between."""
     title = doc.headings[start][1]
     if not title:
-        doc.report(start, "ticket heading has no title")
+        doc.warn(start, "ticket heading has no title", "its text is left out")
         return None
     lines = doc.lines
-    audiences: frozenset[str] = frozenset()
-    components: list[str] = []
+    meta = _Metadata(doc, title)
     parts: dict[str, list[str]] = {"description": [], "how_to_use": []}
-    has_audience = False
-    # Metadata only counts before the first sub-heading.
-    for index in range(start + 1, headings[0] if headings else end):
+    # Metadata only counts before the first sub-heading. Fields other than the audience and the
+    # component count only in the block of field lines right below the heading, up to its last
+    # line naming one of those two: a description may well start with "**Note:** ...".
+    metadata_end = headings[0] if headings else end
+    block, index = start + 1, start + 1
+    while index < metadata_end and (not lines[index] or (fields := _fields_of(lines[index]))):
+        if lines[index] and any(kind is not None for kind, _, _ in fields):
+            block = index + 1
+        index += 1
+    for index in range(start + 1, metadata_end):
         line = lines[index]
-        if index not in doc.in_code and (meta := _META.fullmatch(line.strip())):
-            value = _without_line_break(meta[2])
-            if meta[1].lower() == "component":
-                components += [value] if value else []
-            else:
-                audiences |= _audiences(doc, index, title, value)
-                has_audience = has_audience or bool(value.strip(", "))
+        fields = _fields_of(line) if index not in doc.in_code else None
+        if fields is not None and (fields[0][0] is not None or index < block):
+            meta.read(index, fields, parts["description"])
         else:
             parts["description"].append(line)
     # Each sub-heading's text runs to the next one; "Description" and "How to use" switch the
@@ -343,28 +383,101 @@ def _ticket(doc: _Doc, start: int, end: int, headings: list[int]) -> Ticket | No
         else:
             parts[part].append(lines[heading])
         parts[part] += lines[heading + 1 : text_end]
-    # Unknown values are already reported; "no audience" is for a missing or empty line.
-    if not has_audience:
-        doc.report(start, f"ticket {_quote(title)} has no audience")
+    if not meta.has_audience:
+        doc.warn(start, f"ticket {_quote(title)} has no audience", "shown to every audience")
     how_to_use = "\n".join(parts["how_to_use"]).strip("\n")
     # Positional: keyword arguments make a frozen dataclass noticeably slower to build.
     return Ticket(
         title,
-        _in_order(audiences),
-        ", ".join(components) or None,
+        meta.audiences(),
+        ", ".join(meta.components) or None,
         "\n".join(parts["description"]).strip("\n"),
         how_to_use or None,
         start + 1,
+        None,
+        tuple(meta.fields),
     )
 
 
-def _audiences(doc: _Doc, index: int, title: str, value: str) -> frozenset[str]:
-    found, unknown = _read_audiences(value)
-    for item in unknown:
-        expected = ", ".join(AUDIENCES)
-        message = f"unknown audience {_quote(item)} in ticket {_quote(title)}"
-        doc.report(index, f"{message} (expected {expected})")
-    return found
+# (known field or None, name as written, value) per field of a metadata line.
+_Fields = tuple[tuple[str | None, str, str], ...]
+
+
+def _fields_of(line: str) -> _Fields | None:
+    """The fields of a metadata line, split at its `<br>`s; None if the line starts otherwise.
+
+    A segment after a `<br>` that is not a field comes back as (None, "", text).
+    """
+    if ":" not in line:
+        return None  # most lines of a description: no regex
+    # The same audience lines recur on every ticket of every note; long lines are not kept.
+    return _cached_fields(line) if len(line) <= 200 else _read_fields(line)
+
+
+@lru_cache(maxsize=1024)
+def _cached_fields(line: str) -> _Fields | None:
+    return _read_fields(line)
+
+
+def _read_fields(line: str) -> _Fields | None:
+    found: list[tuple[str | None, str, str]] = []
+    for segment in _BREAK.split(line.strip()):
+        segment = segment.strip()
+        if not segment:
+            continue  # the trailing "<br>" of "**Audience:** User<br>"
+        match = _FIELD.fullmatch(segment)
+        name = match[2].strip() if match else ""
+        kind = _KNOWN_FIELDS.get(name.casefold())
+        # Unknown names only as emphasised fields: a plain "Note: ..." is text.
+        if match is None or (kind is None and not match[1]):
+            if not found:
+                return None
+            found.append((None, "", segment))
+            continue
+        found.append((kind, name, _without_line_break(match[3])))
+    return tuple(found) or None
+
+
+class _Metadata:
+    """What a ticket's field lines say: audiences, components and other fields."""
+
+    def __init__(self, doc: _Doc, title: str):
+        self.doc, self.title = doc, title
+        self.known: frozenset[str] = frozenset()
+        self.others: list[str] = []  # audiences outside AUDIENCES, as written
+        self.components: list[str] = []
+        self.fields: list[tuple[str, str]] = []
+        self.has_audience = False
+
+    def read(self, index: int, fields: _Fields, description: list[str]) -> None:
+        for kind, name, value in fields:
+            if kind == "audience":
+                self.audience(index, value)
+            elif kind == "component":
+                self.components += [value] if value else []
+            elif name:
+                self.fields.append((name, value))
+            else:
+                message = f"text {_quote(value)} after a <br> is not a field"
+                self.doc.warn(index, message, "kept in the description")
+                description.append(value)
+
+    def audience(self, index: int, value: str) -> None:
+        found, unknown = _read_audiences(value)
+        self.known |= found
+        self.has_audience = self.has_audience or bool(found or unknown)
+        for item in unknown:
+            if item.casefold() not in (other.casefold() for other in self.others):
+                self.others.append(item)
+            message = f"unknown audience {_quote(item)} in ticket {_quote(self.title)}"
+            expected = ", ".join(AUDIENCES)
+            self.doc.warn(index, f"{message} (expected {expected})", "shown to every audience")
+
+    def audiences(self) -> tuple[str, ...]:
+        if not self.has_audience:
+            return AUDIENCES
+        known = _in_order(self.known)
+        return (*known, *self.others) if self.others else known
 
 
 @lru_cache(maxsize=256)  # a few spellings recur on every ticket of every note
@@ -379,7 +492,7 @@ def _read_audiences(value: str) -> tuple[frozenset[str], tuple[str, ...]]:
         if spelling in _AUDIENCE_SPELLINGS:
             found.add(_AUDIENCE_SPELLINGS[spelling])
         else:
-            unknown.append(item.strip())
+            unknown.append(" ".join(item.split()))
     return frozenset(found), tuple(unknown)
 
 

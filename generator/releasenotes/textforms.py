@@ -17,12 +17,21 @@ def with_forms(note: ReleaseNote) -> ReleaseNote:
     """The note with every ticket carrying its forms."""
     # Positional: keyword arguments make a frozen dataclass noticeably slower to build.
     tickets = tuple(
-        Ticket(t.title, t.audiences, t.component, t.description, t.how_to_use, t.line, forms_of(t))
+        Ticket(
+            t.title,
+            t.audiences,
+            t.component,
+            t.description,
+            t.how_to_use,
+            t.line,
+            forms_of(t),
+            t.fields,
+        )
         for t in note.tickets
     )
     return ReleaseNote(
         note.version, note.title, note.date, note.period_start, note.period_end, note.summary,
-        tickets, note.path,
+        tickets, note.path, note.warnings,
     )  # fmt: skip
 
 

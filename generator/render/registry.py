@@ -39,6 +39,9 @@ class RenderOptions:
     release_notes: Path | None = None
     source_date_epoch: int | None = None
     signer: SignerIdentity | None = None  # --sign: the key that will sign each pack's manifest
+    # The notes of `release_notes`, read and checked by the build before anything is rendered;
+    # None: a renderer that needs them reads them itself.
+    notes: list[Any] | None = None
 
 
 @dataclass(frozen=True)

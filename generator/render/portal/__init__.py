@@ -69,7 +69,9 @@ def render(packs: list[PackInput], site_dir: Path, options: RenderOptions) -> No
     epoch = options.source_date_epoch
     if epoch is None:
         epoch = newest_head_epoch([pack.model for pack in packs])
-    notes = load_notes(options.release_notes)  # first: a bad note fails before any rendering
+    notes = options.notes  # read by the build before anything was rendered
+    if notes is None:
+        notes = load_notes(options.release_notes)  # first: a bad note fails before rendering
     views = pack_views(packs)
     build_site(views, site_dir, portal, epoch, template_dirs, release_pages(views, notes))
 

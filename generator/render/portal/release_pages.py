@@ -13,10 +13,11 @@ from pathlib import Path
 from markupsafe import Markup
 
 from generator.cachefiles import default_cache_dir
-from generator.errors import InputError, Problem
-from generator.releasenotes import ReleaseNote, ReleaseNoteError, load_release_notes
+from generator.catalog import display_path
+from generator.releasenotes import ReleaseNote
 from generator.releasenotes.atom import render_atom
 from generator.releasenotes.join import release_view
+from generator.releasenotes.loader import load_for_command
 from generator.releasenotes.render import release_notes_css, render_html_fragment
 from generator.render.portal.views import PackView
 
@@ -41,15 +42,10 @@ class ReleasePage:
 
 
 def load_notes(folder: Path | None) -> list[ReleaseNote] | None:
-    """The notes of the build's release-notes folder; None when none is configured."""
+    """The notes of the build's release-notes folder, warnings printed; None without a folder."""
     if folder is None:
         return None
-    try:
-        return load_release_notes(folder, cache_dir=default_cache_dir())
-    except ReleaseNoteError as exc:
-        raise InputError(
-            Problem(path, max(line, 1), 1, message) for path, line, message in exc.problems
-        ) from None
+    return load_for_command(folder, default_cache_dir(), shown=lambda p: display_path(Path(p)))
 
 
 def release_pages(
