@@ -370,7 +370,8 @@ class _Reader:
         if by_file and source.tag_pattern is not None:
             self.note(at, "give either file and key, or tag_pattern, not both")
         elif source.tag_pattern is not None:
-            self.check_tag_pattern((*at, "tag_pattern"), str(source.tag_pattern))
+            if isinstance(source.tag_pattern, str):  # anything else the schema reported
+                self.check_tag_pattern((*at, "tag_pattern"), source.tag_pattern)
         elif source.file is None or source.key is None:
             missing = "key" if source.file is not None else "file"
             if not by_file:

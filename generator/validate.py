@@ -61,17 +61,26 @@ def _describe(document: Document, error: ValidationError) -> list[Problem]:
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         return [document.problem(path, f"{name}: missing required field '{missing}'")]
+    # Values are quoted as written: `approval: yes` is 'yes', not the True YAML made of it.
     if error.validator == "type":
         expected = error.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
         actual = _TYPE_NAMES.get(type(error.instance), type(error.instance).__name__)
-        return [document.problem(path, f"{name} must be of type {expected}, not {actual}")]
+        message = f"{name} must be of type {expected}, not {actual}"
+        if isinstance(error.instance, bool | int | float):
+            written = document.written(path, error.instance)
+            message += f" ({written})"
+            if "string" in expected and written[1:2] not in ("'", '"'):
+                message += "; put it in quotes to keep it as text"
+        return [document.problem(path, message)]
     if error.validator == "enum":
         options = ", ".join(str(v) for v in error.validator_value)
-        return [document.problem(path, f"{name}: {error.instance!r} is not one of: {options}")]
+        written = document.written(path, error.instance)
+        return [document.problem(path, f"{name}: {written} is not one of: {options}")]
     if error.validator == "pattern":
         hint = error.schema.get("description") or f"must match {error.validator_value}"
-        return [document.problem(path, f"{name}: {error.instance!r} is not valid ({hint})")]
+        written = document.written(path, error.instance)
+        return [document.problem(path, f"{name}: {written} is not valid ({hint})")]
     if error.validator in ("oneOf", "anyOf") and error.context:
         # Report the branch that got furthest: it is usually the one the user meant.
         best = max(error.context, key=lambda e: (len(e.absolute_path), -len(e.message)))

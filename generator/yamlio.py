@@ -35,6 +35,8 @@ class Document:
     data: Any
     positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
     key_positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    text: str = ""  # the source, for quoting values as written
+    spans: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)  # scalars' [start, end)
 
     def where(self, keypath: KeyPath, *, key: bool = False) -> tuple[int, int]:
         """Position of the value (or key) at keypath, falling back to its nearest ancestor."""
@@ -48,14 +50,33 @@ class Document:
                 return self.positions[keypath]
         return (1, 1)
 
+    def written(self, keypath: KeyPath, value: Any) -> str:
+        """The value at keypath quoted as the file has it: 'yes' where YAML read True.
+
+        Text is quoted as read (repr); other scalars as written, in quotes unless written
+        quoted; cut to 80 characters.
+        """
+        span = self.spans.get(tuple(keypath))
+        if span is None or isinstance(value, str):
+            return _cut(repr(value))
+        source = self.text[span[0] : span[1]]
+        if source[:1] in ("'", '"') and source.isprintable():
+            return _cut(source)
+        return _cut(repr(source))
+
     def problem(self, keypath: KeyPath, message: str, *, key: bool = False) -> Problem:
         line, col = self.where(keypath, key=key)
         return Problem(self.path, line, col, message)
 
 
+def _cut(text: str) -> str:
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 class _Builder:
     def __init__(self, path: str):
         self.path = path
+        self.spans: dict[KeyPath, tuple[int, int]] = {}
         self.positions: dict[KeyPath, tuple[int, int]] = {}
         self.key_positions: dict[KeyPath, tuple[int, int]] = {}
         self.problems: list[Problem] = []
@@ -78,8 +99,16 @@ class _Builder:
             return self._mapping(node, keypath)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*keypath, i)) for i, item in enumerate(node.value)]
-        value = self.scalars.construct_object(node, deep=True)
-        # Dates stay strings so schemas and outputs see exactly what the user wrote.
+        self.spans[keypath] = (node.start_mark.index, node.end_mark.index)
+        # Dates stay strings so schemas and outputs see exactly what the user wrote (and
+        # 2026-02-30 is not refused here with what YAML's date type thinks of it).
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            return node.value
+        try:
+            value = self.scalars.construct_object(node, deep=True)
+        except (ValueError, ArithmeticError, TypeError) as exc:  # e.g. !!int abc
+            self._report(node, f"{node.value!r} cannot be read as {node.tag}: {exc}")
+            return None
         if isinstance(value, dt.date | dt.datetime):
             return node.value
         return value
@@ -137,7 +166,9 @@ def load_yaml_text(text: str, display_path: str) -> Document:
         raise InputError([Problem(display_path, line, col, f"YAML error: {exc.problem}")]) from None
     if builder.problems:
         raise InputError(builder.problems)
-    return Document(display_path, data, builder.positions, builder.key_positions)
+    return Document(
+        display_path, data, builder.positions, builder.key_positions, text, builder.spans
+    )
 
 
 def load_yaml(path: Path, display_path: str | None = None) -> Document:

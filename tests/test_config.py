@@ -405,7 +405,8 @@ def test_values_of_the_wrong_type_are_reported_once(workspace):
         """,
     )
     assert problems(path) == [
-        f"{path}:1:9: period must be of type string, not a whole number",
+        f"{path}:1:9: period must be of type string, not a whole number ('5'); put it in quotes "
+        "to keep it as text",
         f"{path}:8:16: installations.acme.environments.staging.paths must be of type array, "
         "not text",
         f"{path}:9:18: installations.acme.environments.staging.release must be of type object, "
@@ -455,3 +456,33 @@ def test_pdf_settings_are_validated_with_their_location(tmp_path):
     with pytest.raises(InputError) as raised:
         load_config(path)
     assert str(raised.value).startswith(f"{path}:9:10: pdf.split: 'sometimes' is not one of")
+
+
+def test_messages_quote_what_was_written_not_what_yaml_made_of_it(workspace):
+    path = write(
+        workspace,
+        """\
+        period: 2026-01-01..2026-06-30
+        installations:
+          acme:
+            repo: ./acme-config
+            ref: main
+            environments:
+              production:
+                paths: ["environments/production/**"]
+                approval: yes
+                release: {tag_pattern: on}
+        """,
+    )
+    assert problems(path) == [
+        f"{path}:9:19: installations.acme.environments.production.approval: 'yes' is not one "
+        "of: required, optional",
+        f"{path}:10:32: installations.acme.environments.production.release.tag_pattern must be "
+        "of type string, not true/false ('on'); put it in quotes to keep it as text",
+    ]
+
+
+@pytest.mark.parametrize("value", ["2026-02-30", "!!int abc", "!!float x", "!!binary ~~~"])
+def test_a_value_yaml_cannot_construct_is_a_located_problem(workspace, value):
+    path = write(workspace, f"period: {value}\ninstallations: {{}}\n")
+    assert any(p.startswith(f"{path}:1:9: ") for p in problems(path))

@@ -134,8 +134,8 @@ exceptions:
     found = problems(tmp_path, text)
     assert "exceptions.yml:2:5: exceptions[0]: missing required field 'justification'" in found
     assert (
-        "exceptions.yml:6:13: exceptions[0].ticket must be of type string, not a whole number"
-        in found
+        "exceptions.yml:6:13: exceptions[0].ticket must be of type string, not a whole number "
+        "('12'); put it in quotes to keep it as text" in found
     )
     assert any(
         p.startswith("exceptions.yml:8:5: unknown field 'note' in exceptions[0]") for p in found
@@ -233,4 +233,46 @@ def test_report_statuses(tmp_path):
         ("A-UNUSED", "unused", []),
         ("B-USED", "active", [C1.sha]),
         ("C-EXPIRED", "expired", []),
+    ]
+
+
+def test_schema_and_entry_problems_come_in_one_run(tmp_path):
+    # Before, the schema's three problems came first and the rest only once they were fixed.
+    text = f"""\
+exceptions:
+  - id: EXC-1
+    rule: change-aproval
+    sha: {sha("nowhere")[:12]}
+    justification: yes
+    accepted_by: Jane
+    ticket: 12
+    expires: 2026-02-30
+    note: extra
+  - id: EXC-2
+    rule: manual
+    control: MS-NOPE-01
+    window: {{from: "2026-03-01", to: "2026-03-02"}}
+    justification: j
+    accepted_by: a
+    expires: "2026-12-31"
+"""
+    path = tmp_path / "exceptions.yml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_exceptions(path, HISTORY, "exceptions.yml", control_ids=["MS-CHG-01"])
+    assert [str(p) for p in caught.value.problems] == [
+        "exceptions.yml:3:11: unknown rule 'change-aproval' (known: approval-gate, "
+        "change-approval, config-assertion, manual, patch-latency, signed-changes, "
+        "staging-before-production)",
+        f"exceptions.yml:4:10: commit {sha('nowhere')[:12]} does not exist in "
+        f"{HISTORY.installation.repo}",
+        "exceptions.yml:5:20: exceptions[0].justification must be of type string, not "
+        "true/false ('yes'); put it in quotes to keep it as text",
+        "exceptions.yml:7:13: exceptions[0].ticket must be of type string, not a whole number "
+        "('12'); put it in quotes to keep it as text",
+        "exceptions.yml:8:14: 2026-02-30 is not a calendar date",
+        "exceptions.yml:9:5: unknown field 'note' in exceptions[0] (allowed: accepted_by, "
+        "control, expires, id, justification, rule, sha, ticket, window)",
+        "exceptions.yml:10:5: exceptions[1]: missing required field 'ticket'",
+        "exceptions.yml:12:14: exception EXC-2: unknown control 'MS-NOPE-01'",
     ]

@@ -77,7 +77,10 @@ CONTROL_CASES = {
         CHG,
         "owner: meshcloud Platform Operations",
         "owner: 42",
-        [f"{CHG}:6:8: owner must be of type string, not a whole number"],
+        [
+            f"{CHG}:6:8: owner must be of type string, not a whole number ('42'); put it in "
+            "quotes to keep it as text"
+        ],
     ),
     "unknown-field": (
         CHG,

@@ -10,6 +10,7 @@ failure are listed as ``unused``, so a register cannot quietly accumulate stale 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,37 +108,66 @@ class ExceptionsRegister:
 
 
 def load_exceptions(
-    path: Path, history: HistoryLike, display_path: str | None = None
+    path: Path,
+    history: HistoryLike,
+    display_path: str | None = None,
+    control_ids: Iterable[str] | None = None,
 ) -> ExceptionsRegister:
-    """Read and check an installation's register; InputError listing every problem found."""
+    """Read and check an installation's register; InputError listing every problem found.
+
+    Every problem of the file at once: what the schema says, and the checks it cannot make
+    (rules, commits, dates, and with `control_ids` the controls) on every entry it leaves
+    readable enough, so fixing the first problems never reveals more.
+    """
     shown = display_path or shown_path(path)
     document = load_yaml(path, shown)
     if document.data is None:
         raise InputError([Problem(shown, 1, 1, "the register is empty: write 'exceptions: []'")])
-    raise_if(schema_problems(document, load_schema("exceptions")))
-    problems: list[Problem] = []
+    problems = schema_problems(document, load_schema("exceptions"))
+    items = document.data.get("exceptions") if isinstance(document.data, dict) else None
     entries: list[RegisteredException] = []
     first_line: dict[str, int] = {}
-    for i, item in enumerate(document.data["exceptions"]):
+    known_controls = None if control_ids is None else set(control_ids)
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(item, dict):
+            continue  # the schema said what it should be
         line = document.where(("exceptions", i))[0]
-        if item["id"] in first_line:
+        item_id = item.get("id")
+        if isinstance(item_id, str) and item_id in first_line:
             problems.append(
                 document.problem(
                     ("exceptions", i, "id"),
-                    f"duplicate exception id '{item['id']}' (first defined on line "
-                    f"{first_line[item['id']]})",
+                    f"duplicate exception id '{item_id}' (first defined on line "
+                    f"{first_line[item_id]})",
                 )
             )
             continue
-        first_line[item["id"]] = line
+        if isinstance(item_id, str):
+            first_line[item_id] = line
         entry = _entry(document, i, item, history, line, problems)
+        control = item.get("control")
+        if (
+            known_controls is not None
+            and isinstance(control, str)
+            and control not in known_controls
+        ):
+            message = f"exception {item_id}: unknown control '{control}'"
+            problems.append(document.problem(("exceptions", i, "control"), message))
         if entry is not None:
             entries.append(entry)
     raise_if(problems)
     return ExceptionsRegister(tuple(entries), shown)
 
 
-def _date(document: Document, at: tuple[str | int, ...], text: str, problems: list[Problem]):
+_DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_SHA_FORM = re.compile(r"[0-9a-fA-F]{7,40}")
+
+
+def _date(
+    document: Document, at: tuple[str | int, ...], text: Any, problems: list[Problem]
+) -> dt.date | None:
+    if not isinstance(text, str) or not _DATE_FORM.fullmatch(text):
+        return None  # the schema reported it
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -153,33 +183,42 @@ def _entry(
     line: int,
     problems: list[Problem],
 ) -> RegisteredException | None:
+    """The entry, or None when it has problems (all of them noted, the schema's included)."""
     at = ("exceptions", i)
     before = len(problems)
     rules = all_rules()
-    if item["rule"] not in rules:
+    rule = item.get("rule")
+    if isinstance(rule, str) and rule and rule not in rules:
         known = ", ".join(rules)
-        problems.append(
-            document.problem((*at, "rule"), f"unknown rule '{item['rule']}' (known: {known})")
-        )
+        problems.append(document.problem((*at, "rule"), f"unknown rule '{rule}' (known: {known})"))
     if ("sha" in item) == ("window" in item):
         problems.append(
             document.problem(at, "give either 'sha' or 'window' (the deviation it accepts)")
         )
-    sha = _resolve(document, at, item.get("sha"), history, problems) if "sha" in item else None
+    sha = None
+    given_sha = item.get("sha")
+    if isinstance(given_sha, str) and _SHA_FORM.fullmatch(given_sha):
+        sha = _resolve(document, at, given_sha, history, problems)
     window = None
-    if "window" in item:
-        first = _date(document, (*at, "window", "from"), item["window"]["from"], problems)
-        last = _date(document, (*at, "window", "to"), item["window"]["to"], problems)
+    given_window = item.get("window")
+    if isinstance(given_window, dict):
+        first = _date(document, (*at, "window", "from"), given_window.get("from"), problems)
+        last = _date(document, (*at, "window", "to"), given_window.get("to"), problems)
         if first and last and last < first:
             problems.append(document.problem((*at, "window"), "window ends before it starts"))
         window = (first, last) if first and last else None
-    expires = _date(document, (*at, "expires"), item["expires"], problems)
-    if len(problems) > before or expires is None:
+    expires = _date(document, (*at, "expires"), item.get("expires"), problems)
+    texts = [item.get(key) for key in ("id", "justification", "accepted_by", "ticket")]
+    if len(problems) > before or expires is None or (sha is None and window is None):
         return None
+    if not all(isinstance(text, str) and text.strip() for text in texts) or not isinstance(
+        rule, str
+    ):
+        return None  # the schema reported it
     return RegisteredException(
         id=item["id"],
-        rule=item["rule"],
-        control=item.get("control"),
+        rule=rule,
+        control=item.get("control") if isinstance(item.get("control"), str) else None,
         sha=sha,
         window=window,
         justification=item["justification"].strip(),

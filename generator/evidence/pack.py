@@ -47,7 +47,7 @@ def make_model(
     try:
         progress(1)
         register = (
-            load_exceptions(installation.exceptions, history)
+            load_exceptions(installation.exceptions, history, control_ids=library.controls)
             if installation.exceptions
             else ExceptionsRegister()
         )
