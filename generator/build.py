@@ -45,6 +45,7 @@ class BuildSummary:
     out: Path
     packs: list[BuiltPack]
     site: Path | None
+    warnings: list[str] = field(default_factory=list)  # the release notes', as printed
 
     def worst_status(self) -> Status | None:
         seen = {status for pack in self.packs for status, n in pack.statuses.items() if n}
@@ -176,13 +177,14 @@ def build_packs(
     )
     selected = select_installations(config, installations)
     renderers = [r for r in all_renderers().values() if r.format in formats]
+    notes = _notes_first(config, renderers)
     options = RenderOptions(
         pdf=config.pdf,
         portal=config.portal,
         release_notes=config.release_notes,
         source_date_epoch=_source_date_epoch(),
         signer=signing_key.identity if signing_key else None,
-        notes=_notes_first(config, renderers),
+        notes=notes.notes if notes else None,
     )
     built: list[BuiltPack] = []
     inputs: list[PackInput] = []
@@ -230,11 +232,16 @@ def build_packs(
         rels = [pack.rel for pack in built] + (["site"] if site_renderers else [])
         _move_into_place(staging, out, rels)
     site = out / "site" if site_renderers else None
-    return BuildSummary(out, built, site)
+    warnings = []
+    if notes is not None:
+        from generator.render.portal.release_pages import warning_lines
+
+        warnings = warning_lines(notes)
+    return BuildSummary(out, built, site, warnings)
 
 
-def _notes_first(config: Config, renderers: list[Any]) -> list[Any] | None:
-    """The portal's release notes, read and checked before any history is read or rendered."""
+def _notes_first(config: Config, renderers: list[Any]) -> Any:
+    """The portal's release notes (NotesRead), read and checked before any history or rendering."""
     if config.release_notes is None or not any(r.format == "html" for r in renderers):
         return None
     from generator.render.portal.release_pages import load_notes

@@ -231,3 +231,15 @@ def test_release_notes_are_read_and_checked_before_anything_else(project: Path, 
     # Without the portal the notes are not needed, so not read.
     with pytest.raises(AssertionError, match="history was read"):
         run(project, "--out", "out", "--format", "json", catch_exceptions=False)
+    # With a usable note the build goes on; the broken one is a warning saying what was done.
+    monkeypatch.undo()
+    (notes / "2026-01-12-Release-0.md").write_text(
+        "---\ntitle: Release 2026.2.0\n---\n\n## Ticket Details\n### T\n**Audience:** User\n"
+    )
+    result = run(project, "--out", "out", "--format", "json,html")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "notes/2026-01-05-Release-0.md:2:1: warning: no version (N.N.N) in title "
+        "'Release 2026'; the note is left out"
+    ]
+    assert (project / "out/site/acme/2026-01-01_2026-03-31/release-notes/production.html").is_file()

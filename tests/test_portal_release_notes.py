@@ -101,10 +101,10 @@ def test_without_a_notes_folder_there_are_no_release_pages(tmp_path: Path):
     assert not (site / "acme/2026-01-01_2026-06-30/release-notes").exists()
 
 
-def test_a_bad_note_is_a_warning_and_the_others_are_shown(tmp_path: Path, notes: Path, capsys):
+def test_a_bad_note_is_a_warning_and_the_others_are_shown(tmp_path: Path, notes: Path, caplog):
     (notes / "2026-01-12-release-broken.md").write_text("---\ntitle: Release\n---\n", "utf-8")
     site = build_site(tmp_path, notes)
-    assert capsys.readouterr().err.splitlines() == [
+    assert [record.getMessage() for record in caplog.records] == [
         f"{notes / '2026-01-12-release-broken.md'}:2:1: warning: no version (N.N.N) in title "
         "'Release'; the note is left out"
     ]

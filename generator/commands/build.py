@@ -96,6 +96,8 @@ def command(
             )
         for warning in pack.warnings:
             click.echo(f"warning: {pack.installation}: {warning}", err=True)
+    for warning in summary.warnings:
+        click.echo(warning, err=True)
     if summary.site is not None:
         click.echo(f"portal: {summary.site / 'index.html'}")
     if signing_key is not None:

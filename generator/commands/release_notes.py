@@ -138,7 +138,7 @@ def _period_for(
 def _notes(notes_dir: Path | None, config: Config, strict: bool) -> list[ReleaseNote]:
     from generator.cachefiles import default_cache_dir
     from generator.catalog import display_path
-    from generator.releasenotes.loader import load_for_command
+    from generator.releasenotes.loader import checked_notes
 
     folder = notes_dir or config.release_notes
     if folder is None:
@@ -146,9 +146,14 @@ def _notes(notes_dir: Path | None, config: Config, strict: bool) -> list[Release
             "no release notes: give --notes DIR or set `release_notes: DIR` in "
             f"{display_path(config.path)}"
         )
-    return load_for_command(
-        folder, default_cache_dir(), strict=strict, shown=lambda path: display_path(Path(path))
-    )
+
+    def shown(path: str) -> str:
+        return display_path(Path(path))
+
+    read = checked_notes(folder, default_cache_dir(), strict=strict, shown=shown)
+    for warning in read.warnings:
+        click.echo(warning.located(shown), err=True)
+    return read.notes
 
 
 def _chosen_audiences(given: tuple[str, ...], notes: list[ReleaseNote]) -> set[str] | None:

@@ -119,31 +119,24 @@ def read_release_notes(
     return NotesRead(sorted(notes, key=lambda note: version_key(note.version, note.date)), warnings)
 
 
-def load_for_command(
+def checked_notes(
     folder: Path,
     cache_dir: Path | None,
     *,
     strict: bool = False,
     shown: Callable[[str], str] = str,
-) -> list[ReleaseNote]:
-    """read_release_notes for a command: each warning printed to stderr as
-    ``path:line:1: warning: message; what was done``, problems as one InputError."""
-    import click
-
+) -> NotesRead:
+    """read_release_notes for the commands: its problems as one InputError (`path:line:col`),
+    paths shown with `shown`; the caller prints the warnings (NoteWarning.located)."""
     from generator.errors import InputError, Problem
 
     try:
-        read = read_release_notes(folder, cache_dir, strict=strict)
+        return read_release_notes(folder, cache_dir, strict=strict)
     except ReleaseNoteError as exc:
         # Line 0 means "the whole file"; the commands' format has no such line: it points at 1.
         raise InputError(
             Problem(shown(path), max(line, 1), 1, message) for path, line, message in exc.problems
         ) from None
-    for w in read.warnings:
-        click.echo(
-            f"{shown(w.path)}:{max(w.line, 1)}:1: warning: {w.message}; {w.action}", err=True
-        )
-    return read.notes
 
 
 def _parsed(path: str, data: bytes, with_forms: bool) -> Entry:

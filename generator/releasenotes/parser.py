@@ -10,7 +10,7 @@ import bisect
 import datetime as dt
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -35,6 +35,11 @@ class NoteWarning(NamedTuple):
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}; {self.action}"
+
+    def located(self, shown: Callable[[str], str] = str) -> str:
+        """The warning as the commands print it, ``path:line:1: warning: ...``."""
+        where = f"{shown(self.path)}:{max(self.line, 1)}:1"
+        return f"{where}: warning: {self.message}; {self.action}"
 
 
 # Only anchored or linear patterns below: notes are untrusted input, lines can be 2 MB long.

@@ -9,16 +9,19 @@ blocks.py).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 from typing import Any
 
 from generator.render.portal.labels import unique_slugs
 from generator.render.portal.options import parse_options
-from generator.render.portal.release_pages import load_notes, release_pages
+from generator.render.portal.release_pages import load_notes, release_pages, warning_lines
 from generator.render.portal.sitebuild import build_site
 from generator.render.portal.views import PackView, make_view, period_slug
 from generator.render.registry import PackInput, Renderer, RenderOptions
 from generator.resources import data_dir
+
+_log = logging.getLogger(__name__)
 
 
 def builtin_templates() -> Path:
@@ -70,8 +73,11 @@ def render(packs: list[PackInput], site_dir: Path, options: RenderOptions) -> No
     if epoch is None:
         epoch = newest_head_epoch([pack.model for pack in packs])
     notes = options.notes  # read by the build before anything was rendered
-    if notes is None:
-        notes = load_notes(options.release_notes)  # first: a bad note fails before rendering
+    if notes is None:  # first: a bad note fails before rendering
+        read = load_notes(options.release_notes)
+        for line in warning_lines(read):
+            _log.warning("%s", line)
+        notes = read.notes if read else None
     views = pack_views(packs)
     build_site(views, site_dir, portal, epoch, template_dirs, release_pages(views, notes))
 

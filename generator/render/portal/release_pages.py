@@ -17,7 +17,7 @@ from generator.catalog import display_path
 from generator.releasenotes import ReleaseNote
 from generator.releasenotes.atom import render_atom
 from generator.releasenotes.join import release_view
-from generator.releasenotes.loader import load_for_command
+from generator.releasenotes.loader import NotesRead, checked_notes
 from generator.releasenotes.render import release_notes_css, render_html_fragment
 from generator.render.portal.views import PackView
 
@@ -41,11 +41,20 @@ class ReleasePage:
         return self.feed.rsplit("/", 1)[-1]
 
 
-def load_notes(folder: Path | None) -> list[ReleaseNote] | None:
-    """The notes of the build's release-notes folder, warnings printed; None without a folder."""
+def load_notes(folder: Path | None) -> NotesRead | None:
+    """The build's release-notes folder read (InputError if no note is usable); None without."""
     if folder is None:
         return None
-    return load_for_command(folder, default_cache_dir(), shown=lambda p: display_path(Path(p)))
+    return checked_notes(folder, default_cache_dir(), shown=_shown)
+
+
+def warning_lines(read: NotesRead | None) -> list[str]:
+    """The notes' warnings as the commands print them."""
+    return [warning.located(_shown) for warning in read.warnings] if read else []
+
+
+def _shown(path: str) -> str:
+    return display_path(Path(path))
 
 
 def release_pages(
