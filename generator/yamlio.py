@@ -106,7 +106,7 @@ class _Builder:
             return node.value
         try:
             value = self.scalars.construct_object(node, deep=True)
-        except (ValueError, ArithmeticError, TypeError) as exc:  # e.g. !!int abc
+        except (ValueError, ArithmeticError, TypeError, LookupError) as exc:  # !!int abc, !!int
             self._report(node, f"{node.value!r} cannot be read as {node.tag}: {exc}")
             return None
         if isinstance(value, dt.date | dt.datetime):

@@ -482,7 +482,7 @@ def test_messages_quote_what_was_written_not_what_yaml_made_of_it(workspace):
     ]
 
 
-@pytest.mark.parametrize("value", ["2026-02-30", "!!int abc", "!!float x", "!!binary ~~~"])
+@pytest.mark.parametrize("value", ["2026-02-30", "!!int abc", "!!int", "!!float x", "!!binary ~~~"])
 def test_a_value_yaml_cannot_construct_is_a_located_problem(workspace, value):
     path = write(workspace, f"period: {value}\ninstallations: {{}}\n")
     assert any(p.startswith(f"{path}:1:9: ") for p in problems(path))
