@@ -275,6 +275,7 @@ def in_process_phases(root: Path) -> list[tuple[str, Timing]]:
     from generator.releasenotes.atom import render_atom
     from generator.releasenotes.join import release_view
     from generator.releasenotes.render import render_html, render_markdown
+    from generator.render.registry import renderer_options
 
     phases = []
     clock = (time.perf_counter(), time.process_time())
@@ -286,7 +287,7 @@ def in_process_phases(root: Path) -> list[tuple[str, Timing]]:
         clock = now
 
     gc.disable()  # as the CLI does for the whole command
-    config = load_config(root / "meshcomply.yml")
+    config = load_config(root / "meshcomply.yml", renderer_options())
     installation = config.installations[0]
     lap("load meshcomply.yml")
     shutil.rmtree(root / ".phase-cache", ignore_errors=True)

@@ -179,8 +179,8 @@ def build_packs(
     renderers = [r for r in all_renderers().values() if r.format in formats]
     notes = _notes_first(config, renderers)
     options = RenderOptions(
-        pdf=config.pdf,
-        portal=config.portal,
+        pdf=config.options.get("pdf", {}),
+        portal=config.options.get("portal", {}),
         release_notes=config.release_notes,
         source_date_epoch=_source_date_epoch(),
         signer=signing_key.identity if signing_key else None,

@@ -1,22 +1,28 @@
 """``meshcomply.yml``: the installations to audit and the options of the packs built from them.
 
-Loading validates the file against ``generator/schemas/config.schema.json`` and then checks what a
-schema cannot say (period order, regular expressions, files that must exist), collecting every
-problem before raising, so users fix them all in one go. Relative paths resolve against the
+Loading validates the file against ``generator/schemas/config.schema.json`` plus the sections
+that renderers own (each declares an ``OptionsSection``: its key, JSON Schema and checks), then
+checks what a schema cannot say (period order, regular expressions, files that must exist),
+collecting every problem before raising, so users fix them all in one go, before any repository
+is read. Relative paths resolve against the
 folder of ``meshcomply.yml``; a repository given as a git URL is cloned into a cache folder (see
 ``generator.history.clone``). The file format is documented in docs/history.md.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from generator.errors import InputError, Problem, raise_if
+from jsonschema import Draft202012Validator
+
+from generator.errors import BuildError, InputError, Problem, raise_if
 from generator.patterns import PatternError, compile_pattern
 from generator.validate import load_schema, schema_problems
 from generator.yamlio import Document, load_yaml
@@ -174,19 +180,65 @@ class Config:
     release_notes: Path | None = None
     controls: Path | None = None
     sample: dict[str, Any] = field(default_factory=dict)
-    pdf: dict[str, Any] = field(default_factory=dict)
-    portal: dict[str, Any] = field(default_factory=dict)
+    # Each OptionsSection's checked value by its key (e.g. "pdf", "portal"), {} when absent.
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def installation(self, name: str) -> InstallationConfig | None:
         return next((i for i in self.installations if i.name == name), None)
+
+
+# Problems a section's check found: (key path below the section's key, message).
+SectionProblems = list[tuple[tuple[str | int, ...], str]]
+
+
+@dataclass(frozen=True)
+class OptionsSection:
+    """A top-level key of meshcomply.yml owned by a renderer (``Renderer.options``).
+
+    ``schema`` is the JSON Schema of its value. ``check(value, base)`` sees a schema-valid value
+    and the folder of meshcomply.yml; it returns the value to keep (paths resolved against
+    ``base``) and what a schema cannot say is wrong. Both run while the file loads, so a bad
+    option is a located problem before any repository is read.
+    """
+
+    key: str
+    schema: dict[str, Any]
+    check: Callable[[dict[str, Any], Path], tuple[dict[str, Any], SectionProblems]] | None = None
+
+
+def relative_path(base: Path, text: str, want_dir: bool) -> tuple[Path, str | None]:
+    """A path relative to meshcomply.yml's folder, and what is wrong if it is not there."""
+    path = (base / text).resolve()
+    if not path.exists():
+        shown = str(base) if str(base) not in ("", ".") else "the current folder"
+        return path, f"{text!r} does not exist (relative to {shown})"
+    if want_dir and not path.is_dir():
+        return path, f"{text!r} is not a folder"
+    if not want_dir and not path.is_file():
+        return path, f"{text!r} is not a file"
+    return path, None
+
+
+def config_schema(sections: Sequence[OptionsSection]) -> dict[str, Any]:
+    """meshcomply.yml's schema: the core keys plus each options section."""
+    schema = copy.deepcopy(load_schema("config"))
+    for section in sections:
+        if section.key in schema["properties"]:
+            raise BuildError(f"meshcomply.yml: the key '{section.key}' is claimed twice")
+        schema["properties"][section.key] = section.schema
+    return schema
 
 
 def is_url(repo: str) -> bool:
     return bool(_URL.match(repo))
 
 
-def load_config(path: Path, *, cache_dir: Path | None = None) -> Config:
+def load_config(
+    path: Path, sections: Sequence[OptionsSection], *, cache_dir: Path | None = None
+) -> Config:
     """Load and check ``meshcomply.yml``; InputError with every problem, located, otherwise.
+
+    ``sections``: the keys renderers own (``generator.render.registry.renderer_options()``).
 
     Git URLs are cloned (or fetched) into ``cache_dir`` (default: $MESHCOMPLY_CACHE or
     ``~/.cache/meshcomply``) once everything else in the file is valid.
@@ -194,10 +246,10 @@ def load_config(path: Path, *, cache_dir: Path | None = None) -> Config:
     document = load_yaml(path)
     if not isinstance(document.data, dict):
         raise InputError([document.problem((), "the file must be a mapping with installations")])
-    problems = schema_problems(document, load_schema("config"))
+    problems = schema_problems(document, config_schema(sections))
     reader = _Reader(document, path.parent)
     try:
-        config = reader.config(path)
+        config = reader.config(path, sections)
     except (KeyError, TypeError, AttributeError):
         # A shape the schema already rejected; its problems say what to fix.
         if not problems:
@@ -212,7 +264,6 @@ class _Reader:
     def __init__(self, document: Document, base: Path):
         self.doc = document
         self.base = base
-        self.base_text = str(base) if str(base) not in ("", ".") else "the current folder"
         self.problems: list[Problem] = []
 
     def note(self, keypath: tuple[str | int, ...], message: str, *, key: bool = False) -> None:
@@ -221,17 +272,11 @@ class _Reader:
             message = f"{_field(keypath)}: {message}"
         self.problems.append(self.doc.problem(keypath, message, key=key))
 
-    def config(self, path: Path) -> Config:
+    def config(self, path: Path, sections: Sequence[OptionsSection]) -> Config:
         data = self.doc.data
         installations = tuple(
             self.installation(name, value) for name, value in data["installations"].items()
         )
-        portal = dict(data.get("portal", {}))
-        # Files the portal reads are relative to meshcomply.yml, like every other path here.
-        for key, want_dir in (("logo", False), ("templates", True)):
-            if key in portal:
-                resolved = self.existing(("portal", key), portal[key], want_dir=want_dir)
-                portal[key] = str(resolved) if resolved is not None else portal[key]
         return Config(
             path=path,
             period=self.period(("period",), data.get("period")),
@@ -239,9 +284,17 @@ class _Reader:
             release_notes=self.existing(("release_notes",), data.get("release_notes"), True),
             controls=self.existing(("controls",), data.get("controls"), want_dir=True),
             sample=data.get("sample", {}),
-            pdf=data.get("pdf", {}),
-            portal=portal,
+            options={section.key: self.section(section) for section in sections},
         )
+
+    def section(self, section: OptionsSection) -> dict[str, Any]:
+        value = self.doc.data.get(section.key, {})
+        if section.check is None or not Draft202012Validator(section.schema).is_valid(value):
+            return value  # absent, unchecked, or already reported by the schema
+        kept, problems = section.check(value, self.base)
+        for keypath, message in problems:
+            self.note((section.key, *keypath), message)
+        return kept
 
     def period(self, keypath: tuple[str, ...], text: str | None) -> Period | None:
         if not isinstance(text, str):
@@ -256,13 +309,9 @@ class _Reader:
         """A path relative to meshcomply.yml that must exist (as a folder or a file)."""
         if not isinstance(text, str):
             return None  # absent, or already reported by the schema
-        path = (self.base / text).resolve()
-        if not path.exists():
-            self.note(keypath, f"{text!r} does not exist (relative to {self.base_text})")
-        elif want_dir and not path.is_dir():
-            self.note(keypath, f"{text!r} is not a folder")
-        elif not want_dir and not path.is_file():
-            self.note(keypath, f"{text!r} is not a file")
+        path, problem = relative_path(self.base, text, want_dir)
+        if problem:
+            self.note(keypath, problem)
         return path
 
     def installation(self, name: str, data: dict[str, Any]) -> InstallationConfig:

@@ -10,13 +10,14 @@ from test_demo_support import shared_demo
 
 from generator.build import build_packs
 from generator.config import load_config
+from generator.render.registry import renderer_options
 
 
 @pytest.fixture(scope="module")
 def models(tmp_path_factory) -> dict[str, dict]:
     demo = shared_demo()
     out = tmp_path_factory.mktemp("demo-build")
-    summary = build_packs(load_config(demo.config), out, formats={"json"})
+    summary = build_packs(load_config(demo.config, renderer_options()), out, formats={"json"})
     return {
         pack.installation: json.loads((out / pack.rel / "evidence.json").read_text())
         for pack in summary.packs

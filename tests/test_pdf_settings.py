@@ -31,7 +31,8 @@ def test_defaults():
         ({"max_change_rows": 0}, "pdf.max_change_rows"),
         ({"max_change_rows": True}, "pdf.max_change_rows"),
         ({"split": "sometimes"}, "pdf.split"),
-        ({"colour": "red"}, "unknown setting"),
+        ({"classification": "  "}, "pdf.classification"),
+        ({"colour": "red"}, "pdf: .*'colour' was unexpected"),
     ],
 )
 def test_bad_settings_are_named(raw, message):

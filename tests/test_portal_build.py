@@ -199,8 +199,8 @@ def test_template_override_and_theme_options(tmp_path: Path) -> None:
     ("portal", "message"),
     [
         ({"palette": {"primary": "ultraviolet"}}, "portal.palette.primary: 'ultraviolet'"),
-        ({"logo": "/no/such/logo.png"}, "portal.logo: '/no/such/logo.png' is not a file"),
-        ({"colour": "red"}, "portal: unknown setting"),
+        ({"logo": "/no/such/logo.png"}, "portal.logo: '/no/such/logo.png' does not exist"),
+        ({"colour": "red"}, "portal: Additional properties are not allowed ('colour'"),
     ],
 )
 def test_bad_portal_options_are_reported(tmp_path: Path, portal: dict, message: str) -> None:

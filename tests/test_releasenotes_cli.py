@@ -373,8 +373,9 @@ def test_the_commands_lean_change_records_give_the_same_view(workspace):
     from generator.history import read_history
     from generator.releasenotes import load_release_notes
     from generator.releasenotes.join import release_view
+    from generator.render.registry import renderer_options
 
-    config = load_config(workspace / "meshcomply.yml")
+    config = load_config(workspace / "meshcomply.yml", renderer_options())
     installation = config.installations[0]
     history = read_history(installation, config.period, cache_dir=workspace / ".cache-lean")
     assert history.changes

@@ -67,10 +67,11 @@ def command(
     # Imported here so `meshcomply --help` stays fast and other commands work without them.
     from generator.build import build_packs
     from generator.config import load_config
+    from generator.render.registry import renderer_options
     from generator.signing import load_signing_key
 
     formats = chosen_formats(format_text)
-    config = load_config(config_path)
+    config = load_config(config_path, renderer_options())
     signing_key = load_signing_key(sign_key) if sign_key else None
     summary = build_packs(
         config,

@@ -88,10 +88,10 @@ def command(out: Path, force: bool, format_text: str | None, quiet: bool) -> Non
 def _build(out: Path, config_path: Path, formats: set[str], quiet: bool) -> None:
     from generator.build import build_packs
     from generator.config import load_config
+    from generator.render.registry import renderer_options
 
-    summary = build_packs(
-        load_config(config_path), out, formats=formats, progress=progress_bars(quiet)
-    )
+    config = load_config(config_path, renderer_options())
+    summary = build_packs(config, out, formats=formats, progress=progress_bars(quiet))
     for pack in summary.packs:
         counts = ", ".join(f"{n} {status}" for status, n in pack.statuses.items() if n)
         click.echo(f"Evidence pack:         {out / pack.rel}/ ({counts})")

@@ -86,8 +86,9 @@ def command(
     from generator.history import read_history
     from generator.memory import gc_paused, keep_until_exit
     from generator.releasenotes.join import release_view
+    from generator.render.registry import renderer_options
 
-    config = load_config(config_path)
+    config = load_config(config_path, renderer_options())
     chosen = _installation(config, installation, environment)
     # Everything made from here on lives until the output is written: the collector's repeated
     # scans of it cost seconds on long histories and free nothing (measured, same peak memory).

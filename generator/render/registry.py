@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from generator.config import OptionsSection
 from generator.plugins import Registry
 
 if TYPE_CHECKING:
@@ -51,6 +52,8 @@ class Renderer:
     # pack: render(model, pack_dir, options) -> None; site: render(packs, site_dir, options) -> None
     render: Callable[..., None]
     order: int = 50  # pack renderers run before the manifest; site renderers after it
+    # Its top-level section of meshcomply.yml, checked while the config loads.
+    options: OptionsSection | None = None
 
 
 RENDERERS: Registry[Renderer] = Registry(
@@ -73,3 +76,8 @@ def all_renderers() -> dict[str, Renderer]:
     """Every registered renderer, by format name, in running order."""
     found = RENDERERS.load()
     return dict(sorted(found.items(), key=lambda item: (item[1].order, item[0])))
+
+
+def renderer_options() -> tuple[OptionsSection, ...]:
+    """The meshcomply.yml sections the registered renderers own, for ``load_config``."""
+    return tuple(r.options for r in all_renderers().values() if r.options is not None)

@@ -3,6 +3,10 @@
 Reads only the evidence model (and embeds the pack's evidence.json, changes.csv and sample.csv);
 writes ``evidence-pack.pdf``, PDF/A-3b, byte-identical for identical inputs. Large packs are laid
 out in parts by worker processes and assembled (``parts.py``); small ones in one go.
+
+The layout modules (Jinja, WeasyPrint) are imported inside the functions that lay out: the
+registry imports this package to read ``RENDERER`` and its options (``settings.py``) whenever
+meshcomply.yml is loaded, also by commands that make no PDF.
 """
 
 from __future__ import annotations
@@ -12,11 +16,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from generator.render.pdf import html as pdf_html
-from generator.render.pdf import parts
-from generator.render.pdf.settings import PdfSettings, generated_at, settings_from
+from generator.render.pdf.settings import OPTIONS, PdfSettings, generated_at, settings_from
 from generator.render.pdf.view import document_view
-from generator.render.pdf.weasy import lay_out, pack_attachments, write_pdf
 from generator.render.registry import Renderer, RenderOptions
 
 PDF_NAME = "evidence-pack.pdf"
@@ -25,6 +26,8 @@ PDF_NAME = "evidence-pack.pdf"
 def document_context(
     model: dict[str, Any], pack_dir: Path, options: RenderOptions
 ) -> tuple[dict[str, Any], PdfSettings]:
+    from generator.render.pdf import html as pdf_html
+
     settings = settings_from(options)
     evidence = hashlib.sha256((pack_dir / "evidence.json").read_bytes()).hexdigest()
     view = document_view(model, settings, generated_at(model, options), evidence)
@@ -33,6 +36,9 @@ def document_context(
 
 
 def render_single(context: dict[str, Any], pack_dir: Path) -> bytes:
+    from generator.render.pdf import html as pdf_html
+    from generator.render.pdf.weasy import lay_out, pack_attachments, write_pdf
+
     env = pdf_html.environment()
     document_html = pdf_html.whole_document(env, context, pdf_html.fragments(env, context))
     document = lay_out(document_html)
@@ -41,6 +47,9 @@ def render_single(context: dict[str, Any], pack_dir: Path) -> bytes:
 
 def use_parts(context: dict[str, Any], settings: PdfSettings) -> bool:
     """Split only when it pays: large packs, and more than one worker process available."""
+    from generator.render.pdf import html as pdf_html
+    from generator.render.pdf import parts
+
     if settings.split != "auto":
         return settings.split == "always"
     weight = pdf_html.document_weight(context)
@@ -49,6 +58,10 @@ def use_parts(context: dict[str, Any], settings: PdfSettings) -> bool:
 
 def render(model: dict[str, Any], pack_dir: Path, options: RenderOptions) -> None:
     """Write ``pack_dir/evidence-pack.pdf`` (atomically: a failed render leaves no file)."""
+    from generator.render.pdf import html as pdf_html
+    from generator.render.pdf import parts
+    from generator.render.pdf.weasy import pack_attachments
+
     context, settings = document_context(model, pack_dir, options)
     if use_parts(context, settings):
         attachments = pack_attachments(pack_dir)
@@ -65,4 +78,4 @@ def render(model: dict[str, Any], pack_dir: Path, options: RenderOptions) -> Non
         raise
 
 
-RENDERER = Renderer(format="pdf", scope="pack", render=render, order=10)
+RENDERER = Renderer(format="pdf", scope="pack", render=render, order=10, options=OPTIONS)

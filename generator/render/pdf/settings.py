@@ -1,8 +1,9 @@
 """The ``pdf:`` settings of meshcomply.yml and the document's fixed dates.
 
 They shape the document (marking, version, how many rows are printed, how it is rendered), never
-its facts. The generated-at date comes from SOURCE_DATE_EPOCH or the repository head's commit
-date, never the wall clock, so the same inputs give the same bytes.
+its facts. ``OPTIONS`` gives meshcomply.yml's loader their schema, so a bad setting is a located
+problem before any repository is read. The generated-at date comes from SOURCE_DATE_EPOCH or the
+repository head's commit date, never the wall clock, so the same inputs give the same bytes.
 """
 
 from __future__ import annotations
@@ -12,10 +13,40 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from jsonschema import Draft202012Validator
+
+from generator.config import OptionsSection
 from generator.errors import BuildError
 from generator.render.registry import RenderOptions
 
 SPLIT_MODES = ("auto", "always", "never")
+
+OPTIONS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "classification": {"type": "string", "pattern": r"\S", "description": "not blank"},
+        "document_version": {"type": "string", "pattern": r"\S", "description": "not blank"},
+        "owner": {"type": "string", "minLength": 1},
+        "max_change_rows": {"type": "integer", "minimum": 1},
+        "author": {"type": "string", "pattern": r"\S", "description": "not blank"},
+        "max_cited": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "cited commits printed per rule result (all are in evidence.json)",
+        },
+        "split": {
+            "enum": list(SPLIT_MODES),
+            "description": "lay large packs out in parts by worker processes",
+        },
+        "workers": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "worker processes for parts; 0: min(2, CPUs)",
+        },
+    },
+}
+OPTIONS = OptionsSection("pdf", OPTIONS_SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -30,39 +61,29 @@ class PdfSettings:
     workers: int = 0  # 0: min(2, CPUs)
 
 
-def _text(raw: dict[str, Any], key: str, default: str, allow_empty: bool = False) -> str:
-    value = raw.get(key, default)
-    if not isinstance(value, str) or (not allow_empty and not value.strip()):
-        raise BuildError(f"pdf.{key}: expected a non-empty string, got {value!r}")
-    return value.strip()
-
-
-def _count(raw: dict[str, Any], key: str, default: int, minimum: int) -> int:
-    value = raw.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise BuildError(f"pdf.{key}: expected a whole number >= {minimum}, got {value!r}")
-    return value
-
-
 def settings_from(options: RenderOptions) -> PdfSettings:
+    """The document's settings from a checked ``pdf:`` value (Config.options["pdf"]).
+
+    Checked again here, against the same schema, for callers that did not load them from
+    meshcomply.yml: BuildError naming every problem.
+    """
     raw = dict(options.pdf or {})
-    known = set(PdfSettings.__dataclass_fields__)
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise BuildError(f"pdf: unknown setting(s) {', '.join(unknown)} (known: {sorted(known)})")
-    split = raw.get("split", "auto")
-    if split not in SPLIT_MODES:
-        raise BuildError(f"pdf.split: expected one of {', '.join(SPLIT_MODES)}, got {split!r}")
+    problems = sorted(
+        f"pdf{''.join(f'.{p}' for p in error.absolute_path)}: {error.message}"
+        for error in Draft202012Validator(OPTIONS_SCHEMA).iter_errors(raw)
+    )
+    if problems:
+        raise BuildError("; ".join(problems))
     defaults = PdfSettings()
     return PdfSettings(
-        classification=_text(raw, "classification", defaults.classification),
-        document_version=_text(raw, "document_version", defaults.document_version),
-        owner=_text(raw, "owner", defaults.owner, allow_empty=True),
-        author=_text(raw, "author", defaults.author),
-        max_change_rows=_count(raw, "max_change_rows", defaults.max_change_rows, 1),
-        max_cited=_count(raw, "max_cited", defaults.max_cited, 0),
-        split=split,
-        workers=_count(raw, "workers", defaults.workers, 0),
+        classification=raw.get("classification", defaults.classification).strip(),
+        document_version=raw.get("document_version", defaults.document_version).strip(),
+        owner=raw.get("owner", defaults.owner).strip(),
+        author=raw.get("author", defaults.author).strip(),
+        max_change_rows=raw.get("max_change_rows", defaults.max_change_rows),
+        max_cited=raw.get("max_cited", defaults.max_cited),
+        split=raw.get("split", defaults.split),
+        workers=raw.get("workers", defaults.workers),
     )
 
 

@@ -4,6 +4,10 @@ Reads only the packs' evidence models (and copies their files for download). Pag
 generated from ``templates/portal/`` (overridable with ``portal.templates``), built with MkDocs
 in strict mode; untrusted repository text only ever reaches the site as autoescaped HTML (see
 blocks.py).
+
+MkDocs and the release-note pages are imported by ``render``: the registry imports this package
+to read ``RENDERER`` and its options (``options.py``) whenever meshcomply.yml is loaded, also by
+commands that build no site.
 """
 
 from __future__ import annotations
@@ -14,9 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.render.portal.labels import unique_slugs
-from generator.render.portal.options import parse_options
-from generator.render.portal.release_pages import load_notes, release_pages, warning_lines
-from generator.render.portal.sitebuild import build_site
+from generator.render.portal.options import OPTIONS, parse_options
 from generator.render.portal.views import PackView, make_view, period_slug
 from generator.render.registry import PackInput, Renderer, RenderOptions
 from generator.resources import data_dir
@@ -65,6 +67,9 @@ def pack_views(packs: list[PackInput]) -> list[PackView]:
 
 
 def render(packs: list[PackInput], site_dir: Path, options: RenderOptions) -> None:
+    from generator.render.portal.release_pages import load_notes, release_pages, warning_lines
+    from generator.render.portal.sitebuild import build_site
+
     portal = parse_options(options.portal)
     template_dirs = [builtin_templates()]
     if portal.templates is not None:
@@ -82,4 +87,4 @@ def render(packs: list[PackInput], site_dir: Path, options: RenderOptions) -> No
     build_site(views, site_dir, portal, epoch, template_dirs, release_pages(views, notes))
 
 
-RENDERER = Renderer(format="html", scope="site", render=render, order=90)
+RENDERER = Renderer(format="html", scope="site", render=render, order=90, options=OPTIONS)

@@ -1,8 +1,10 @@
-"""The ``portal:`` settings of meshcomply.yml, checked before anything is built.
+"""The ``portal:`` settings of meshcomply.yml: declared here, checked while the config loads.
 
 They shape the look of the site, never its facts: site name, logo, colours and an optional folder
-of template overrides. meshcomply.yml's loader validates types and that paths exist; this module
-checks what only the portal knows (Material's colour names) and resolves values for the config.
+of template overrides. ``OPTIONS`` gives meshcomply.yml's loader their schema and the checks a
+schema cannot make (Material's colour names, files that must exist, the logo's type), so a bad
+setting is a located problem before any repository is read; ``parse_options`` turns the checked
+values into what the site build uses.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jsonschema import Draft202012Validator
+
+from generator.config import OptionsSection, SectionProblems, relative_path
 from generator.errors import BuildError
 from generator.render.portal.labels import label
 
@@ -39,46 +44,96 @@ class PortalOptions:
     templates: Path | None  # a folder whose files override templates/portal/
 
 
-def _colour(value: Any, key: str, default: str) -> tuple[str, str | None]:
+OPTIONS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "site_name": {"type": "string", "minLength": 1},
+        "logo": {
+            "type": "string",
+            "minLength": 1,
+            "description": f"an image ({', '.join(LOGO_SUFFIXES)}), relative to meshcomply.yml",
+        },
+        "palette": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "primary": {"type": "string", "minLength": 1},
+                "accent": {"type": "string", "minLength": 1},
+            },
+        },
+        "templates": {
+            "type": "string",
+            "minLength": 1,
+            "description": "a folder whose files override templates/portal/ "
+            "(relative to meshcomply.yml)",
+        },
+    },
+}
+
+
+def _colour(value: str | None, default: str) -> tuple[str, str | None] | None:
+    """(Material name, None) or ("custom", hex); None for neither."""
     if value is None:
         return default, None
-    text = str(value).strip().lower().replace(" ", "-")
+    text = value.strip().lower().replace(" ", "-")
     if text in MATERIAL_COLOURS:
         return text, None
     if _HEX.match(text):
         return "custom", text
+    return None
+
+
+def check_options(raw: dict[str, Any], base: Path) -> tuple[dict[str, Any], SectionProblems]:
+    """The schema-valid ``portal:`` value with its paths resolved against ``base``, and what is
+    wrong with it."""
+    problems: SectionProblems = []
+    kept = dict(raw)
+    for key, want_dir in (("logo", False), ("templates", True)):
+        if key in raw:
+            path, problem = relative_path(base, raw[key], want_dir)
+            kept[key] = str(path)
+            if problem:
+                problems.append(((key,), problem))
+    if "logo" in raw and Path(raw["logo"]).suffix.lower() not in LOGO_SUFFIXES:
+        problems.append((("logo",), f"{raw['logo']!r} must be one of {', '.join(LOGO_SUFFIXES)}"))
     names = ", ".join(sorted(MATERIAL_COLOURS))
-    raise BuildError(f"portal.palette.{key}: {value!r} is neither a colour ({names}) nor #rrggbb")
+    for key, value in sorted((raw.get("palette") or {}).items()):
+        if _colour(value, "") is None:
+            message = f"{value!r} is neither a colour ({names}) nor #rrggbb"
+            problems.append((("palette", key), message))
+    return kept, problems
 
 
-def _existing(value: Any, key: str, want_dir: bool) -> Path | None:
-    if value is None:
-        return None
-    path = Path(value)
-    if want_dir and not path.is_dir():
-        raise BuildError(f"portal.{key}: {str(path)!r} is not a folder")
-    if not want_dir and not path.is_file():
-        raise BuildError(f"portal.{key}: {str(path)!r} is not a file")
-    return path.resolve()
+OPTIONS = OptionsSection("portal", OPTIONS_SCHEMA, check_options)
 
 
 def parse_options(raw: dict[str, Any] | None) -> PortalOptions:
+    """The site build's settings from a checked ``portal:`` value (Config.options["portal"]).
+
+    Checked again here, against the same schema and checks, for callers that did not load them
+    from meshcomply.yml: BuildError naming every problem.
+    """
     raw = raw or {}
-    unknown = sorted(set(raw) - {"site_name", "logo", "palette", "templates"})
-    if unknown:
-        raise BuildError(f"portal: unknown setting(s): {', '.join(unknown)}")
+    problems = [
+        f"portal{''.join(f'.{p}' for p in error.absolute_path)}: {error.message}"
+        for error in Draft202012Validator(OPTIONS_SCHEMA).iter_errors(raw)
+    ]
+    if not problems:
+        raw, found = check_options(raw, Path())
+        problems = [f"portal.{'.'.join(map(str, where))}: {message}" for where, message in found]
+    if problems:
+        raise BuildError("; ".join(sorted(problems)))
     palette = raw.get("palette") or {}
-    primary, primary_hex = _colour(palette.get("primary"), "primary", "indigo")
-    accent, accent_hex = _colour(palette.get("accent"), "accent", "indigo")
-    logo = _existing(raw.get("logo"), "logo", want_dir=False)
-    if logo is not None and logo.suffix.lower() not in LOGO_SUFFIXES:
-        raise BuildError(f"portal.logo: {logo.name!r} must be one of {', '.join(LOGO_SUFFIXES)}")
+    primary, primary_hex = _colour(palette.get("primary"), "indigo") or ("indigo", None)
+    accent, accent_hex = _colour(palette.get("accent"), "indigo") or ("indigo", None)
+    logo, templates = raw.get("logo"), raw.get("templates")
     return PortalOptions(
         site_name=label(raw.get("site_name") or DEFAULT_SITE_NAME, limit=60),
-        logo=logo,
+        logo=Path(logo) if logo else None,
         primary=primary,
         accent=accent,
         primary_hex=primary_hex,
         accent_hex=accent_hex,
-        templates=_existing(raw.get("templates"), "templates", want_dir=True),
+        templates=Path(templates) if templates else None,
     )
