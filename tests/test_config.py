@@ -215,7 +215,7 @@ def test_environments_have_roles_given_or_implied_by_their_names(workspace):
               production: {paths: [p]}
         """,
     )
-    acme, beta = load_config(path).installations
+    acme, beta = load_config(path, renderer_options()).installations
     assert [(e.name, e.role) for e in acme.environments] == [
         ("stg", Role.STAGING),
         ("live", Role.PRODUCTION),

@@ -39,7 +39,7 @@ def renamed_models(tmp_path_factory) -> dict[str, dict]:
     config = folder / "meshcomply.yml"
     config.write_text(renamed, encoding="utf-8")
     out = folder / "out"
-    summary = build_packs(load_config(config), out, formats={"json"})
+    summary = build_packs(load_config(config, renderer_options()), out, formats={"json"})
     return {
         pack.installation: json.loads((out / pack.rel / "evidence.json").read_text())
         for pack in summary.packs
