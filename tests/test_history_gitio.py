@@ -31,7 +31,7 @@ def expected_tokens(path, *args: str) -> list[bytes]:
 @pytest.mark.parametrize("chunk", [1, 7, 4096, 1 << 20])
 def test_tokens_are_whole_for_any_chunk_size(tmp_path, monkeypatch, chunk):
     repo = repo_with_long_messages(tmp_path / "repo")
-    monkeypatch.setattr(gitio, "_CHUNK", chunk)
+    monkeypatch.setattr(gitio, "CHUNK", chunk)
     args = ("log", "-z", "--format=%H%n%B")
     tokens = list(GitRunner(repo.path, "test", clean_env()).stream(*args))
     assert tokens == expected_tokens(repo.path, *args)

@@ -4,37 +4,34 @@ Per-commit GitPython objects are 60-250x slower than parsing git's own output, s
 runs a plain git command and hands back bytes. The user's git configuration is honoured except
 for the few settings that would change the output we parse.
 
-Every failure is a BuildError carrying git's own message: stderr is read while the command runs
-(so a chatty git never blocks on a full pipe) and kept up to a bound. An object the repository
+Every failure is a BuildError carrying git's own message (gitproc.py). An object the repository
 should have but lacks (a damaged store, a partial clone whose promisor cannot be reached) is
 always an error naming it, never taken for an absent file.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import subprocess
-import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, NoReturn
-
-try:
-    import fcntl
-except ImportError:  # Windows: pipes keep their default size
-    fcntl = None  # type: ignore[assignment]
+from typing import NoReturn
 
 from git.cmd import Git
 
 from generator.errors import BuildError
+from generator.history.gitproc import (
+    CHUNK,
+    DAMAGE,
+    REPAIR_HINT,
+    GitProcess,
+    as_text,
+    command_name,
+    git_message,
+    widen_pipe,
+)
 
 MAX_TEXT_BYTES = 1024 * 1024  # configuration files larger than this are never read as text
-MAX_STDERR_BYTES = 64 * 1024  # of git's error output, kept for the message
-MAX_MESSAGE_CHARS = 600  # of git's words in one error line
-_CHUNK = 1 << 20
 # Settings that would change the bytes we parse, whatever the user configured.
 _FIXED_CONFIG = (
     "-c", "log.showSignature=false",
@@ -43,19 +40,7 @@ _FIXED_CONFIG = (
     "-c", "diff.renames=true",
     "-c", "color.ui=false",
 )  # fmt: skip
-# What to do when the repository lacks objects its history names.
-REPAIR_HINT = (
-    "the repository is damaged or incomplete: `git fsck` lists what is missing; fetch it again "
-    "(or clone it anew; a partial clone needs its promisor remote reachable)"
-)
 _FOUND = re.compile(rb"[0-9a-f]{40}(?:[0-9a-f]{24})? (\S+) ([0-9]+)\n")
-# git's words for objects it cannot read (missing, corrupt, or not fetchable from a promisor).
-_DAMAGE = re.compile(
-    r"could not read|missing|bad object|bad tree|corrupt|unable to read|promisor|"
-    r"failed to traverse|invalid object|does not point to a valid object",
-    re.IGNORECASE,
-)
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class OversizeError(Exception):
@@ -83,6 +68,13 @@ class GitRunner:
     def command(self, *args: str) -> list[str]:
         return ["git", *_FIXED_CONFIG, *args]
 
+    def process(
+        self, args: tuple[str, ...], *, env: dict[str, str] | None = None, stdin: bool = False
+    ) -> GitProcess:
+        """A git command started in the repository (see GitProcess)."""
+        return GitProcess(self.command(*args), self.repo_path, {**self.env, **(env or {})},
+                          stdin=stdin)  # fmt: skip
+
     def run(self, *args: str, check: bool = True) -> str:
         """Run a git command; its stdout (decoded leniently), or BuildError on failure."""
         status, out, err = self.status(*args)
@@ -92,10 +84,10 @@ class GitRunner:
 
     def status(self, *args: str) -> tuple[int, str, str]:
         """(exit status, stdout, stderr) of a git command, whatever the status."""
-        process = GitProcess(self, args)
+        process = self.process(args)
         try:
             out = process.stdout.read()
-            return process.finish(), out.decode("utf-8", "replace"), _text(process.stderr())
+            return process.finish(), out.decode("utf-8", "replace"), as_text(process.stderr())
         finally:
             process.close()
 
@@ -104,12 +96,12 @@ class GitRunner:
     ) -> NoReturn:
         """Raise the BuildError for a failed git command, in git's own words."""
         message = git_message(stderr)
-        hint = f"; {REPAIR_HINT}" if _DAMAGE.search(message) else ""
-        raise BuildError(f"{self.label}: git {_name(args)} failed{doing}: {message}{hint}")
+        hint = f"; {REPAIR_HINT}" if DAMAGE.search(message) else ""
+        raise BuildError(f"{self.label}: git {command_name(args)} failed{doing}: {message}{hint}")
 
     def run_many(self, commands: list[tuple[str, ...]]) -> list[str]:
         """Run independent git commands at the same time; their outputs, in order."""
-        processes = [GitProcess(self, args) for args in commands]
+        processes = [self.process(args) for args in commands]
         try:
             outputs = []
             for args, process in zip(commands, processes, strict=True):
@@ -128,14 +120,14 @@ class GitRunner:
 
     def stream(self, *args: str, env: dict[str, str] | None = None) -> Iterator[bytes]:
         """The NUL-separated tokens of a command's output, read as they are produced."""
-        process = GitProcess(self, args, env=env)
+        process = self.process(args, env=env)
         try:
             stdout = process.stdout
-            _widen_pipe(stdout)
+            widen_pipe(stdout)
             rest = b""
             # read1 hands over what git has written so far: parsing overlaps with git producing
             # the rest, where read() would wait for a full chunk while git blocks on a full pipe.
-            while chunk := stdout.read1(_CHUNK):
+            while chunk := stdout.read1(CHUNK):
                 parts = (rest + chunk).split(b"\0")
                 rest = parts.pop()
                 yield from parts
@@ -159,62 +151,6 @@ class GitRunner:
             self._batch = None
 
 
-class GitProcess:
-    """A running git command whose stderr goes to a temporary file: git never blocks on a full
-    stderr pipe (and no thread has to read one), and when it fails its own message (the first
-    MAX_STDERR_BYTES) is at hand."""
-
-    def __init__(
-        self,
-        runner: GitRunner,
-        args: tuple[str, ...] | list[str],
-        *,
-        env: dict[str, str] | None = None,
-        stdin: bool = False,
-    ):
-        self._errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
-        # As GitPython runs git: English messages, the caller's environment plus ours.
-        process_env = {**os.environ, "LANGUAGE": "C", "LC_ALL": "C", **runner.env, **(env or {})}
-        try:
-            self.proc = subprocess.Popen(
-                runner.command(*args),
-                cwd=runner.repo_path,
-                env=process_env,
-                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=self._errors,
-            )
-        except FileNotFoundError:
-            self._errors.close()
-            raise BuildError("git is not installed or not on PATH") from None
-        self.stdout: IO[bytes] = self.proc.stdout
-
-    def finish(self) -> int:
-        """Wait for git to end (its input closed first); its exit status."""
-        if self.proc.stdin:
-            with contextlib.suppress(OSError, ValueError):
-                self.proc.stdin.close()
-        return self.proc.wait()
-
-    def stderr(self) -> bytes:
-        self._errors.seek(0)
-        return self._errors.read(MAX_STDERR_BYTES)
-
-    def close(self) -> None:
-        """End git if it still runs (a stream abandoned half-read) and free the pipes."""
-        if self.proc.poll() is None:
-            with contextlib.suppress(OSError):
-                self.proc.kill()
-        self.finish()
-        for stream in (self.proc.stdout, self._errors):
-            with contextlib.suppress(OSError, ValueError):
-                stream.close()
-
-    def __del__(self) -> None:
-        with contextlib.suppress(Exception):
-            self.close()
-
-
 class BlobReader:
     """One ``git cat-file --batch-command`` process answering object questions in turn.
 
@@ -226,7 +162,7 @@ class BlobReader:
 
     def __init__(self, runner: GitRunner):
         self.runner = runner
-        self.process = GitProcess(runner, ("cat-file", "--batch-command"), stdin=True)
+        self.process = runner.process(("cat-file", "--batch-command"), stdin=True)
         self._broken = False  # a write found git gone; the reads say why
 
     def _ask(self, command: str, name: str) -> bytes:
@@ -384,39 +320,13 @@ def _tree_entry(data: bytes, name: bytes, oid_bytes: int) -> tuple[bytes, str] |
     return None
 
 
-def _widen_pipe(pipe: IO[bytes]) -> None:
-    """Let git write up to a chunk ahead of the parser (Linux pipes hold 64 KiB by default)."""
-    with contextlib.suppress(AttributeError, OSError, ValueError):  # other systems; a low limit
-        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, _CHUNK)
-
-
 def _needed(name: str) -> str:
     """What an object name stands for, in words: "<path> at commit <sha>" or the name."""
     commit, colon, path = name.partition(":")
     return f"{path} at commit {commit}" if colon else name
 
 
-def _name(args: tuple[str, ...] | list[str]) -> str:
-    """The git subcommand among the arguments (after any ``-c key=value`` options)."""
-    index = 0
-    while index < len(args) and args[index] == "-c":
-        index += 2
-    return args[index] if index < len(args) else "command"
-
-
-def _text(stderr: bytes | str | None) -> str:
-    return stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr or ""
-
-
-def git_message(stderr: bytes | str | None) -> str:
-    """git's own words on one line: its error and fatal lines (advice left out), else its last
-    line; control characters replaced, at most MAX_MESSAGE_CHARS."""
-    lines = [line.strip() for line in _text(stderr).splitlines() if line.strip()]
-    chosen = [
-        line.split(":", 1)[1].strip() for line in lines if line.startswith(("fatal:", "error:"))
-    ]
-    chosen = list(dict.fromkeys(chosen)) or lines[-1:] or ["git gave no error message"]
-    text = _UNPRINTABLE.sub("?", "; ".join(chosen))
-    if len(text) > MAX_MESSAGE_CHARS:
-        text = text[: MAX_MESSAGE_CHARS - 1] + "…"
-    return text
+def _needed(name: str) -> str:
+    """What an object name stands for, in words: "<path> at commit <sha>" or the name."""
+    commit, colon, path = name.partition(":")
+    return f"{path} at commit {commit}" if colon else name

@@ -22,7 +22,8 @@ from generator.config import PROMOTION_ORDER, ApprovalConfig, InstallationConfig
 from generator.errors import BuildError
 from generator.history.answers import HeadAnswers, extend_indices
 from generator.history.cache import CachedHistory, HistoryCache
-from generator.history.gitio import REPAIR_HINT, GitRunner
+from generator.history.gitio import GitRunner
+from generator.history.gitproc import REPAIR_HINT
 from generator.history.history import InstallationHistory
 from generator.history.model import Commit, Identity, Promotion, ReleaseEvent, utc
 from generator.history.population import (
