@@ -367,18 +367,24 @@ def _ticket(doc: _Doc, start: int, end: int, headings: list[int]) -> Ticket | No
     # component count only in the block of field lines right below the heading, up to its last
     # line naming one of those two: a description may well start with "**Note:** ...".
     metadata_end = headings[0] if headings else end
-    block, index = start + 1, start + 1
-    while index < metadata_end and (not lines[index] or (fields := _fields_of(lines[index]))):
-        if lines[index] and any(kind is not None for kind, _, _ in fields):
+    in_code = doc.in_code
+    found = [
+        (index, _fields_of(lines[index]) if lines[index] and index not in in_code else None)
+        for index in range(start + 1, metadata_end)
+    ]
+    block = start + 1
+    for index, fields in found:
+        if fields is None:
+            if lines[index]:
+                break  # the first line of text ends the block
+        elif fields[0][0] is not None or any(kind is not None for kind, _, _ in fields):
             block = index + 1
-        index += 1
-    for index in range(start + 1, metadata_end):
-        line = lines[index]
-        fields = _fields_of(line) if index not in doc.in_code else None
+    description = parts["description"]
+    for index, fields in found:
         if fields is not None and (fields[0][0] is not None or index < block):
-            meta.read(index, fields, parts["description"])
+            meta.read(index, fields, description)
         else:
-            parts["description"].append(line)
+            description.append(lines[index])
     # Each sub-heading's text runs to the next one; "Description" and "How to use" switch the
     # part they go to, any other sub-heading stays in the text.
     part = "description"
@@ -445,6 +451,8 @@ def _read_fields(line: str) -> _Fields | None:
 
 class _Metadata:
     """What a ticket's field lines say: audiences, components and other fields."""
+
+    __slots__ = ("components", "doc", "fields", "has_audience", "known", "others", "title")
 
     def __init__(self, doc: _Doc, title: str):
         self.doc, self.title = doc, title
