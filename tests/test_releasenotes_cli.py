@@ -138,6 +138,36 @@ def test_markdown_of_a_production_jump_with_upcoming_and_config_changes(workspac
     assert "upcoming" not in staging.stdout
 
 
+def test_environments_named_otherwise_are_found_by_role(workspace):
+    renamed = workspace / "renamed.yml"
+    renamed.write_text(
+        CONFIG.format(notes_line="")
+        .replace("      staging:\n", "      stg:\n        role: staging\n")
+        .replace("      production:\n", "      prod:\n        role: production\n")
+    )
+    args = ["--notes", str(REAL_NOTES), "--installation", "acme", "--environment"]
+    env = {"MESHCOMPLY_CACHE": str(workspace / ".cache")}
+    result = CliRunner().invoke(
+        cli, ["release-notes", "--config", str(renamed), *args, "prod"], env=env
+    )
+    assert result.exit_code == 0, result.stderr
+    original = run(workspace, *args, "production")
+    assert original.exit_code == 0, original.stderr
+    # The same page, with the environments' own names where it names them.
+    expected = original.stdout
+    for old, new in (
+        ("acme, production", "acme, prod"),
+        ("reached production of", "reached prod of"),
+        ("**Production:**", "**Prod:**"),
+        ("**Staging:**", "**Stg:**"),
+    ):
+        assert old in expected
+        expected = expected.replace(old, new)
+    assert result.stdout == expected
+    assert re.findall(r"^## (.*)$", result.stdout, re.M) == ["2025.56.0 (upcoming)", "2025.55.0"]
+    assert "- **Approved by:** Dana Approver" in result.stdout
+
+
 def test_configuration_changes_of_the_window(workspace, tmp_path):
     result = run(
         workspace,
