@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -151,14 +150,6 @@ def test_rewritten_history_is_detected(tmp_path):
     assert [c.subject for c in rewritten.commits] == ["Initial", "Change", "Rewritten"]
     gone = "0123456789abcdef0123456789abcdef01234567"
     assert read(repo.path, tmp_path, previous_head=gone).rewritten is True
-
-
-def test_parsed_commits_are_ordinary_dataclass_instances(tmp_path):
-    # The parser fills instance dicts directly for speed; the result must equal a normal instance.
-    history = read(small_repo(tmp_path / "acme").path, tmp_path)
-    for commit in history.commits:
-        assert dataclasses.replace(commit) == commit
-        assert set(vars(commit)) == {f.name for f in dataclasses.fields(commit)}
 
 
 def test_a_url_repository_is_read_from_its_mirror(tmp_path):

@@ -16,7 +16,7 @@ from typing import Any
 
 from generator.config import ApprovalConfig, EnvironmentConfig, InstallationConfig, Period
 from generator.history.gitio import GitRunner
-from generator.history.model import Change, ChangeBlank, Commit, Identity, ReproduceCommand
+from generator.history.model import Change, Commit, Identity, ReproduceCommand
 from generator.history.trailers import CO_AUTHOR, identities, identity
 
 
@@ -186,9 +186,8 @@ def build_changes(
     moves: dict[str, dict[str, str]],
 ) -> list[Change]:
     """Changes for the commits at the indices in `members` (-> environments), oldest first."""
-    changes: list[Any] = []  # ChangeBlank until its class is switched
+    changes: list[Change] = []
     append = changes.append
-    new = object.__new__
     # A commit that is not a merge gets approvers, authors and self-approval from its trailer
     # block and author alone, and those repeat change after change.
     facts: dict[tuple[Any, ...], tuple[Any, ...]] = {}
@@ -209,17 +208,18 @@ def build_changes(
                 known = facts[key] = (approvers, authors, _self_approved(approvers, authors))
             approvers, authors, self_approved = known
         move = moves.get(commit.sha)
-        change = new(ChangeBlank)  # see CommitBlank: every field in order, then the class
-        change.commit = commit
-        change.environments = environments
-        change.approvers = approvers
-        change.authors = authors
-        change.self_approved = self_approved
-        change.signed = commit.signature != "none"
-        change.verified = commit.signature_verified
-        change.releases = dict(move) if move else {}
-        change.__class__ = Change
-        append(change)
+        append(
+            Change(
+                commit,
+                environments,
+                approvers,
+                authors,
+                self_approved,
+                commit.signature != "none",
+                commit.signature_verified,
+                dict(move) if move else {},
+            )
+        )
     return changes
 
 

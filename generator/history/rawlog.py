@@ -22,7 +22,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
-from generator.history.model import Commit, FileChange, Identity, from_fields
+from generator.history.model import Commit, FileChange, Identity
 from generator.history.trailers import parse_trailers, split_message
 
 LOG_OPTIONS = (
@@ -104,22 +104,19 @@ class _Parser:
         # Every message line is indented by four spaces; blank lines are four spaces too.
         text = _decode(message[4:].replace(b"\n    ", b"\n").rstrip(b"\n"), encoding)
         subject, body = split_message(text)
-        return from_fields(
-            Commit,
-            {
-                "sha": raw[7:47].decode("ascii") if raw[47:48] in (b"\n", b" ") else _sha(raw),
-                "parents": _parents(headers),
-                "author": author,
-                "authored_at": authored_at,
-                "committer": committer,
-                "committed_at": committed_at,
-                "subject": subject,
-                "body": body,
-                "trailers": parse_trailers(body) if ":" in body else (),
-                "files": files,
-                "signature": _signature(headers),
-                "signature_verified": None,
-            },
+        return Commit(
+            raw[7:47].decode("ascii") if raw[47:48] in (b"\n", b" ") else _sha(raw),
+            _parents(headers),
+            author,
+            authored_at,
+            committer,
+            committed_at,
+            subject,
+            body,
+            parse_trailers(body) if ":" in body else (),
+            files,
+            _signature(headers),
+            None,  # signature_verified: set by the reader when keys are configured
         )
 
 

@@ -15,7 +15,6 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from generator.config import PROMOTION_ORDER, ApprovalConfig, InstallationConfig, Period
@@ -266,7 +265,7 @@ def _with_verification(
         keys.update(path.read_bytes() if path is not None else b"-")
     letters = answers.signature_letters(signing, keys.hexdigest(), period, boundary)
     return [
-        replace(c, signature_verified=is_verified(c.signature, letters[c.sha]))
+        c._replace(signature_verified=is_verified(c.signature, letters[c.sha]))
         if c.sha in letters
         else c
         for c in answers.cached.commits
