@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from evidence_builders import History, commit, sha
 
@@ -90,7 +88,7 @@ def test_a_sha_off_the_first_parent_line_is_an_input_error(tmp_path):
 
 
 def test_an_ambiguous_prefix_is_an_input_error(tmp_path):
-    twins = [replace(C1, sha="abcdef1" + "0" * 33), replace(C2, sha="abcdef1" + "1" * 33)]
+    twins = [C1._replace(sha="abcdef1" + "0" * 33), C2._replace(sha="abcdef1" + "1" * 33)]
     found = problems(
         tmp_path, register_text(("EXC-1", "sha: abcdef1", "2026-12-31")), History(commits=twins)
     )
