@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from releasenotes_files import REAL_NOTES, load_quietly, one_ticket_note
 
+from generator import cachefiles
 from generator.releasenotes import load_release_notes, loader, read_release_notes
 
 
@@ -145,43 +146,84 @@ def test_links_are_followed_and_broken_ones_skipped(tmp_path):
 
 @pytest.fixture
 def own_sources(tmp_path, monkeypatch):
-    """A copy of the code the cache is keyed on, to change without touching the real one."""
-    sources = tmp_path / "sources"
-    sources.mkdir()
-    for name in loader._CODE_SOURCES:
-        shutil.copy(loader._SOURCE_DIR / name, sources / name)
-    monkeypatch.setattr(loader, "_SOURCE_DIR", sources)
+    """A copy of the package the cache is keyed on, to change without touching the real one."""
+    sources = tmp_path / "generator"
+    shutil.copytree(cachefiles.PACKAGE_DIR, sources, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cachefiles, "PACKAGE_DIR", sources)
+    cachefiles.code_version.cache_clear()
     loader._code_digest.cache_clear()
     yield sources
+    cachefiles.code_version.cache_clear()
     loader._code_digest.cache_clear()
 
 
-@pytest.mark.parametrize(
-    "source",
-    # the parser and model, and everything that makes the texts' forms cached notes carry
-    [
-        "parser.py",
-        "model.py",
-        "textforms.py",
-        "richtext.py",
-        "fastpath.py",
-        "mdwriter.py",
-        "notetree.py",
-    ],
-)
-def test_changed_code_invalidates_the_cache(folder, tmp_path, monkeypatch, own_sources, source):
-    cache_dir = tmp_path / "cache"
+def reparsed_after(change, folder, cache_dir, monkeypatch) -> int:
+    """How many notes a load parses after `change()`, with the cache warm before it."""
     load_quietly(folder, cache_dir)
     calls = []
     real_parse = loader.parse_note
     monkeypatch.setattr(loader, "parse_note", lambda *args: calls.append(1) or real_parse(*args))
     load_quietly(folder, cache_dir)
     assert calls == []
-    with (own_sources / source).open("a") as changed:
-        changed.write("\n# another version of this module\n")
+    change()
+    cachefiles.code_version.cache_clear()
     loader._code_digest.cache_clear()
-    plain = load_quietly(folder, cache_dir)
-    assert len(calls) == len(plain) + 1  # every note parsed again, the duplicate copy too
+    load_quietly(folder, cache_dir)
+    return len(calls)
+
+
+@pytest.mark.parametrize(
+    "source",
+    # the parser, what renders the texts, and modules no list would have named
+    [
+        "releasenotes/parser.py",
+        "releasenotes/richtext.py",
+        "releasenotes/a_new_helper.py",
+        "render/portal/release_pages.py",
+        "history/rawlog.py",
+        "__init__.py",
+    ],
+)
+def test_changed_code_anywhere_in_the_package_invalidates_the_cache(
+    folder, tmp_path, monkeypatch, own_sources, source
+):
+    def change() -> None:
+        with (own_sources / source).open("a") as changed:
+            changed.write("\n# another version of this module\n")
+
+    plain = load_quietly(folder, None)
+    parsed = reparsed_after(change, folder, tmp_path / "cache", monkeypatch)
+    assert parsed == len(plain) + 1  # every note parsed again, the duplicate copy too
+
+
+def test_another_package_version_invalidates_the_cache(folder, tmp_path, monkeypatch):
+    import generator
+
+    def change() -> None:
+        monkeypatch.setattr(generator, "__version__", generator.__version__ + ".post1")
+
+    try:
+        assert reparsed_after(change, folder, tmp_path / "cache", monkeypatch) > 0
+    finally:
+        cachefiles.code_version.cache_clear()
+        loader._code_digest.cache_clear()
+
+
+def test_the_same_code_gives_the_same_key(own_sources):
+    first = cachefiles.code_version()
+    cachefiles.code_version.cache_clear()
+    assert cachefiles.code_version() == first != ""
+    (own_sources / "releasenotes" / "parser.py").rename(own_sources / "releasenotes" / "x.py")
+    cachefiles.code_version.cache_clear()
+    assert cachefiles.code_version() != first  # a file's name is part of the key
+
+
+def test_without_the_packages_sources_nothing_is_cached(folder, tmp_path, own_sources):
+    for source in own_sources.rglob("*.py"):
+        source.unlink()  # as in a bytecode-only install
+    assert cachefiles.code_version() == ""
+    assert load_quietly(folder, tmp_path / "cache") == load_quietly(folder, None)
+    assert not (tmp_path / "cache").exists()
 
 
 def test_another_python_markdown_invalidates_the_cache(folder, tmp_path, monkeypatch):

@@ -23,6 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import TypeGuard
 
+from generator.cachefiles import code_version
 from generator.releasenotes import textforms
 from generator.releasenotes.model import ReleaseNote, TicketForms
 from generator.releasenotes.notecache import Entries, Entry, NoteCache
@@ -37,14 +38,6 @@ from generator.releasenotes.parser import (
 from generator.releasenotes.versions import version_key
 
 _log = logging.getLogger(__name__)
-
-# What a cached entry depends on besides the file: the code that parses the note and renders its
-# texts (with Python-Markdown's version and Python's, for html.escape and unicodedata).
-_CODE_SOURCES = (
-    "parser.py", "model.py", "versions.py",
-    "textforms.py", "richtext.py", "fastpath.py", "mdwriter.py", "notetree.py",
-)  # fmt: skip
-_SOURCE_DIR = Path(__file__).parent
 
 
 @dataclasses.dataclass(frozen=True)
@@ -205,15 +198,14 @@ def _without_duplicates(
 
 @cache
 def _code_digest() -> str:
-    # Any change to that code invalidates what it made before, without a version to bump.
-    # "" (no cache) when the sources are not installed, as in a bytecode-only install.
-    digest = hashlib.sha256(sys.version.encode())
-    try:
-        for name in _CODE_SOURCES:
-            digest.update((_SOURCE_DIR / name).read_bytes())
-        digest.update(_markdown_meta())
-    except OSError:
+    # What a cached entry depends on besides the file: this package's code (its version and the
+    # digest of all its sources, cachefiles.code_version), Python-Markdown's version and Python's
+    # (html.escape, unicodedata). "" (no cache) when the package's sources are not installed.
+    code = code_version()
+    if not code:
         return ""
+    digest = hashlib.sha256(f"{sys.version}\0{code}\0".encode())
+    digest.update(_markdown_meta())
     return digest.hexdigest()
 
 
