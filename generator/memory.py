@@ -1,7 +1,7 @@
 """Memory shortcuts for short commands that build millions of objects.
 
-Pausing the cyclic garbage collector around allocation bursts, and leaving a command's data to
-the end of the process instead of freeing it object by object.
+Pausing the cyclic garbage collector around allocation bursts, and letting the one command whose
+data runs to millions of objects (``release-notes``) leave it to the end of the process.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import NoReturn
 
-# Objects the process leaves to the operating system; None unless run_then_exit is running.
+# Objects a command leaves to the operating system; None unless run_then_exit is running.
 _kept: list[object] | None = None
 
 
@@ -35,22 +35,28 @@ def gc_paused() -> Iterator[None]:
 
 
 def keep_until_exit(*objects: object) -> None:
-    """Let `objects` live until the process ends, when run by ``run_then_exit``.
+    """Leave `objects` to the operating system: the process ends right after the command.
 
-    Freeing a big command's data one object at a time costs a visible share of its run (0.2 s
-    of 2.5 s for the release notes of a 100,000-commit history), while the operating system
-    reclaims a process's memory at once. Outside ``run_then_exit`` (tests, library use) this does
-    nothing, so nothing accumulates.
+    For a command whose data is millions of objects (``release-notes`` on a long history): when
+    such a command has kept something, ``run_then_exit`` ends the process with ``os._exit``, which
+    skips freeing them and the collector's last scan of them, but also the interpreter's
+    clean-up, atexit handlers included. Measured on the release-notes benchmark's warm run (CPU,
+    median of five): 1.45 s ending so, 1.54 s keeping the data and calling gc.freeze() before a
+    normal exit, 1.63 s freeing the data when the command returns, 2.31 s keeping it through a
+    normal exit. Every other command exits normally. Outside ``run_then_exit`` (tests, library
+    use) this does nothing, so nothing accumulates.
     """
     if _kept is not None:
         _kept.extend(objects)
 
 
 def run_then_exit(main: Callable[[], object]) -> NoReturn:
-    """Run `main`, then end the process with its exit status, skipping interpreter teardown.
+    """Run `main` (the CLI), then exit with its status.
 
-    Standard streams are flushed first; an exception other than SystemExit propagates, so a bug
-    still ends with Python's usual traceback and cleanup.
+    A normal exit (atexit handlers run, plugins' included), unless the command left data to the
+    operating system (keep_until_exit): then standard streams are flushed and the process ends
+    with ``os._exit``. An exception other than SystemExit propagates, so a bug still ends with
+    Python's usual traceback and clean-up.
     """
     global _kept
     _kept = []
@@ -59,6 +65,8 @@ def run_then_exit(main: Callable[[], object]) -> NoReturn:
         code: object = 0
     except SystemExit as exc:
         code = exc.code
+    if not _kept:
+        raise SystemExit(code)
     if code is None:
         code = 0
     elif not isinstance(code, int):  # as sys.exit("message") does: print it, status 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import subprocess
 import sys
@@ -77,6 +78,62 @@ def test_run_then_exit_lets_a_bug_end_with_a_traceback():
     result = _exit_status("run_then_exit(lambda: 1 / 0)")
     assert result.returncode == 1
     assert "ZeroDivisionError" in result.stderr
+
+
+def test_only_a_command_that_keeps_its_data_skips_the_atexit_handlers():
+    handler = "import atexit\natexit.register(print, 'atexit handler ran')\n"
+    normal = _exit_status(handler + "run_then_exit(lambda: print('out'))")
+    assert (normal.returncode, normal.stdout) == (0, "out\natexit handler ran\n")
+    from_memory = "from generator.memory import keep_until_exit\n"
+    kept = _exit_status(handler + from_memory + "run_then_exit(lambda: keep_until_exit([1]))")
+    assert (kept.returncode, kept.stdout) == (0, "")  # os._exit: release-notes' big data
+
+
+# A plugin or command registering an atexit handler while the command runs, as a rule plugin
+# might to clean up; the commands exit normally, so it runs whatever the exit status.
+_ATEXIT_IN_COMMAND = """
+import atexit
+import generator.commands.{module} as chosen
+callback = chosen.command.callback
+def with_handler(*args, **kwargs):
+    atexit.register(print, "atexit handler ran", flush=True)
+    return callback(*args, **kwargs)
+chosen.command.callback = with_handler
+from generator.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("module", "args", "status"),
+    [
+        ("controls", ["controls", "--format", "csv"], 0),
+        ("check", ["check"], 0),
+        ("build", ["build", "--config", "missing.yml"], 1),
+        (
+            "release_notes",
+            [
+                "release-notes",
+                "--config",
+                "missing.yml",
+                "--installation",
+                "x",
+                "--environment",
+                "y",
+            ],
+            1,
+        ),
+    ],
+)
+def test_an_atexit_handler_registered_by_a_command_runs(tmp_path, module, args, status):
+    root = Path(__file__).resolve().parents[1]
+    code = _ATEXIT_IN_COMMAND.format(module=module)
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=tmp_path, capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )  # fmt: skip
+    assert result.returncode == status, result.stderr
+    assert result.stdout.endswith("atexit handler ran\n")
 
 
 def test_keep_until_exit_keeps_nothing_outside_run_then_exit():
