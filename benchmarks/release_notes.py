@@ -271,7 +271,7 @@ def in_process_phases(root: Path) -> list[tuple[str, Timing]]:
     from generator.config import load_config
     from generator.evidence.model import history_sections
     from generator.history import read_history
-    from generator.releasenotes import load_release_notes
+    from generator.releasenotes import load_release_notes, textforms
     from generator.releasenotes.atom import render_atom
     from generator.releasenotes.join import release_view
     from generator.releasenotes.render import render_html, render_markdown
@@ -306,11 +306,24 @@ def in_process_phases(root: Path) -> list[tuple[str, Timing]]:
     lap(f"evidence-model part ({len(model['changes'])} changes)")
     view = release_view(model, notes, "production")
     lap(f"join ({len(view.versions)} rollouts)")
-    markdown = render_markdown(view)
+    texts = textforms.load(cache, textforms.MarkdownTexts)  # none yet: a new cache folder
+    render_markdown(view, texts)
+    lap("Markdown rendering every ticket text, cold")
+    textforms.save(texts)
+    lap(f"save {len(texts.known)} tickets' Markdown")
+    texts = textforms.load(cache, textforms.MarkdownTexts)
+    lap("load tickets' Markdown, warm cache")
+    markdown = render_markdown(view, texts)
     lap(f"render Markdown ({len(markdown) // 1024} KiB)")
-    render_html(view)
+    html = textforms.load(cache, textforms.HtmlTexts)
+    render_html(view, html)
+    textforms.save(html)
+    lap("render HTML, every ticket text, cold")
+    html = textforms.load(cache, textforms.HtmlTexts)
+    lap("load tickets' HTML, warm cache")
+    render_html(view, html)
     lap("render HTML")
-    render_atom(view)
+    render_atom(view, html)
     lap("render Atom")
     gc.enable()
     return phases

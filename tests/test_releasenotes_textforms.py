@@ -1,10 +1,8 @@
-"""The texts' forms that cached notes' tickets carry (Ticket.forms) never change an output."""
+"""The renderers' cache of ticket texts as rendered (textforms.py) never changes an output."""
 
 from __future__ import annotations
 
-import copy
 import dataclasses
-import pickle
 import shutil
 from pathlib import Path
 
@@ -13,12 +11,12 @@ from releasenotes_files import REAL_NOTES, load_quietly
 from releasenotes_models import ModelBuilder
 from test_releasenotes_render import HOSTILE_NOTE, TRICKY_TEXTS
 
-from generator.cachefiles import read_pickle, write_pickle
-from generator.releasenotes import ReleaseNote, loader, richtext, textforms
+from generator.releasenotes import ReleaseNote, richtext, textforms
 from generator.releasenotes.atom import render_atom
 from generator.releasenotes.join import release_view
-from generator.releasenotes.model import Ticket, TicketForms
+from generator.releasenotes.model import Ticket
 from generator.releasenotes.render import render_html, render_html_fragment, render_markdown
+from generator.releasenotes.textforms import HtmlForms, HtmlTexts, MarkdownForms, MarkdownTexts
 
 
 def tricky_note() -> str:
@@ -47,7 +45,9 @@ def tickets_of(notes: list[ReleaseNote]) -> list[Ticket]:
     return [ticket for note in notes for ticket in note.tickets]
 
 
-def outputs(notes: list[ReleaseNote]) -> list[str]:
+def outputs(
+    notes: list[ReleaseNote], markdown: MarkdownTexts | None = None, html: HtmlTexts | None = None
+) -> list[str]:
     model = ModelBuilder(period=("2025-10-01", "2025-12-31"))
     model.rollout("2025.45.0", "2025-10-14T09:00:00+02:00", "2025-10-16T09:00:00+02:00")
     model.rollout("2025.50.0", "2025-12-03T09:00:00+01:00", "2025-12-05T15:30:00+01:00")
@@ -58,8 +58,8 @@ def outputs(notes: list[ReleaseNote]) -> list[str]:
     for environment in ("production", "staging"):
         for audiences in (None, {"Operator"}, {"Customer"}):
             view = release_view(built, notes, environment, audiences)
-            rendered += [render_markdown(view), render_html(view), render_html_fragment(view)]
-            rendered.append(render_atom(view))
+            rendered += [render_markdown(view, markdown), render_html(view, html)]
+            rendered += [render_html_fragment(view, html), render_atom(view, html)]
     return rendered
 
 
@@ -67,66 +67,64 @@ def no_text_rendering(patched: pytest.MonkeyPatch) -> None:
     def rendered_again(text: str) -> str:
         raise AssertionError(f"rendered again: {text!r}")
 
-    # Titles go through escape_inline's cache, which other texts use too: the test of marked
-    # forms below shows that titles come from the forms.
+    # Titles go through escape_text, which other texts use too: the test of marked forms below
+    # shows that titles come from the forms.
     for name in ("markdown_of", "html_of", "markdown_and_html_of"):
         patched.setattr(richtext, name, rendered_again)
 
 
-def test_outputs_are_the_same_with_and_without_the_forms(folder, tmp_path, monkeypatch):
-    plain = load_quietly(folder, None)  # no cache: no forms, every text is rendered when shown
-    assert all(ticket.forms is None for ticket in tickets_of(plain))
-    without = outputs(plain)
+def test_outputs_are_the_same_with_and_without_cached_texts(folder, tmp_path, monkeypatch):
+    notes = load_quietly(folder, None)
+    without = outputs(notes)  # every text rendered when shown
     cache_dir = tmp_path / "cache"
-    cold = load_quietly(folder, cache_dir)  # parses, computes the forms, writes the cache
-    warm = load_quietly(
-        folder, cache_dir
-    )  # from the cache, with the forms computed on the first run
-    for notes in (cold, warm):
-        assert all(type(ticket.forms) is TicketForms for ticket in tickets_of(notes))
-    assert outputs(cold) == without
-    # With forms no note text is rendered again: a view built from cached notes needs none.
+    cold = [textforms.load(cache_dir, kind) for kind in (MarkdownTexts, HtmlTexts)]
+    assert [texts.known for texts in cold] == [{}, {}]
+    assert outputs(notes, *cold) == without
+    for texts in cold:
+        textforms.save(texts)
+    warm = [textforms.load(cache_dir, kind) for kind in (MarkdownTexts, HtmlTexts)]
+    for before, after in zip(cold, warm, strict=True):
+        assert after.known == before.known and len(after.known) > 100
+    # From the cache no note text is rendered again, for notes parsed or loaded from their cache.
     with monkeypatch.context() as patched:
         no_text_rendering(patched)
-        assert outputs(warm) == without
+        assert outputs(notes, *warm) == without
+        assert outputs(load_quietly(folder, cache_dir), *warm) == without
+    assert [texts.new for texts in warm] == [{}, {}]
 
 
 def test_forms_are_what_richtext_gives(folder, tmp_path):
-    cache_dir = tmp_path / "cache"
-    cold = tickets_of(load_quietly(folder, cache_dir))
-    warm = tickets_of(load_quietly(folder, cache_dir))
-    assert len(warm) > 900
-    assert [ticket.forms for ticket in warm] == [ticket.forms for ticket in cold]
-    for ticket in warm:
-        how_to_use = ticket.how_to_use
-        assert ticket.forms == TicketForms(
-            richtext.escape_inline(ticket.title),
-            richtext.markdown_of(ticket.description),
+    markdown, html = MarkdownTexts(), HtmlTexts()
+    for ticket in tickets_of(load_quietly(folder, None)):
+        markdown.forms(ticket)
+        html.forms(ticket)
+    textforms.save(markdown)  # no store: nothing happens
+    assert len(markdown.known) > 900 and markdown.new == markdown.known
+    for (title, description, how_to_use), forms in markdown.known.items():
+        assert forms == MarkdownForms(
+            richtext.escape_inline(title),
+            richtext.markdown_of(description),
             richtext.markdown_of(how_to_use) if how_to_use else None,
-            richtext.html_of(ticket.description),
-            richtext.html_of(how_to_use) if how_to_use else None,
+        )
+    assert len(html.known) > 900
+    for (description, how_to_use), forms in html.known.items():
+        assert forms == HtmlForms(
+            richtext.html_of(description), richtext.html_of(how_to_use) if how_to_use else None
         )
 
 
-def marked(ticket: Ticket) -> Ticket:
-    """The ticket with forms no renderer would compute, to see where an output takes them from."""
-    forms = TicketForms(
-        "MD-TITLE", "MD-DESCRIPTION", "MD-HOW-TO-USE", "<p>HTML-DESCRIPTION</p>", "<p>HTML-HOW</p>"
-    )
-    return dataclasses.replace(ticket, forms=forms)
+MARKED_MARKDOWN = MarkdownForms("MD-TITLE", "MD-DESCRIPTION", "MD-HOW-TO-USE")
+MARKED_HTML = HtmlForms("<p>HTML-DESCRIPTION</p>", "<p>HTML-HOW</p>")
 
 
-def with_marked_forms(notes: list[ReleaseNote]) -> list[ReleaseNote]:
-    return [
-        dataclasses.replace(note, tickets=tuple(marked(t) for t in note.tickets)) for note in notes
-    ]
-
-
-def test_renderers_take_every_text_from_the_forms(folder, monkeypatch):
-    notes = with_marked_forms(load_quietly(folder, None))
+def test_renderers_take_every_text_from_the_cache(folder, monkeypatch):
+    notes = load_quietly(folder, None)
+    keys = [(t.title, t.description, t.how_to_use) for t in tickets_of(notes)]
+    marked = MarkdownTexts(dict.fromkeys(keys, MARKED_MARKDOWN))
+    marked_html = HtmlTexts(dict.fromkeys((key[1:] for key in keys), MARKED_HTML))
     with monkeypatch.context() as patched:
         no_text_rendering(patched)
-        markdown, page, _, atom = outputs(notes)[:4]
+        markdown, page, _, atom = outputs(notes, marked, marked_html)[:4]
     assert "##### MD-TITLE\n" in markdown
     assert "\n\nMD-DESCRIPTION\n\n**How to use**\n\nMD-HOW-TO-USE\n\n" in markdown
     for html in (page, atom.replace("&lt;", "<").replace("&gt;", ">")):
@@ -134,82 +132,89 @@ def test_renderers_take_every_text_from_the_forms(folder, monkeypatch):
         assert "MD-" not in html  # HTML titles are autoescaped, not taken from the Markdown form
 
 
-def test_forms_travel_with_the_ticket(folder, tmp_path, monkeypatch):
-    # Copies, pickles and replaced notes keep them: they are data, not looked up by identity.
-    notes = load_quietly(folder, tmp_path / "cache")
-    replaced = [
-        dataclasses.replace(note, tickets=tuple(copy.copy(t) for t in note.tickets))
-        for note in notes
+def test_a_ticket_is_looked_up_by_its_texts(folder):
+    # Two tickets with the same texts share their forms; another text is another entry, so an
+    # entry can never stand for a text it was not rendered from.
+    (ticket, *_) = tickets_of(load_quietly(folder, None))
+    texts = MarkdownTexts()
+    forms = texts.forms(ticket)
+    assert texts.forms(dataclasses.replace(ticket, line=ticket.line + 7)) is forms
+    other = dataclasses.replace(ticket, description=ticket.description + " More.")
+    assert texts.forms(other).description.endswith("More.")
+    assert len(texts.known) == 2
+
+
+def test_the_parsed_notes_carry_nothing_rendered(folder, tmp_path):
+    names = [field.name for field in dataclasses.fields(Ticket)]
+    assert "forms" not in names and names[:6] == [
+        "title",
+        "audiences",
+        "component",
+        "description",
+        "how_to_use",
+        "line",
     ]
-    copied = [copy.deepcopy(note) for note in notes]
-    pickled = pickle.loads(pickle.dumps(notes))
-    with monkeypatch.context() as patched:
-        no_text_rendering(patched)
-        expected = outputs(notes)
-        for other in (replaced, copied, pickled):
-            assert outputs(other) == expected
-
-
-def test_forms_are_no_part_of_a_tickets_identity(folder, tmp_path):
-    plain = tickets_of(load_quietly(folder, None))
-    cached = tickets_of(load_quietly(folder, tmp_path / "cache"))
-    assert plain == cached  # so duplicate notes are still recognised, forms or not
-    assert [hash(t) for t in plain] == [hash(t) for t in cached]
-    assert "forms" not in repr(cached[0])
-
-
-def test_forms_of_other_code_are_not_used(folder, tmp_path):
     cache_dir = tmp_path / "cache"
-    load_quietly(folder, cache_dir)
-    # The cache of "another version" of the renderers: every form in it is wrong.
-    (index_file,) = (cache_dir / "release-notes").glob("*.pickle")
-    (chunk_file,) = (cache_dir / "release-notes").glob("*.notes")
-    index, (fmt, code, entries) = read_pickle(index_file), read_pickle(chunk_file)
-    assert isinstance(index, dict)
-    for name, (data, note, line) in entries.items():
-        entries[name] = (data, with_marked_forms([note])[0], line)
-    write_pickle(chunk_file, (fmt, code, entries))
-    # Written by this code, they would be used (so the check below can fail) ...
-    assert any("MD-TITLE" in output for output in outputs(load_quietly(folder, cache_dir)))
-    write_pickle(index_file, {**index, "code": "other renderers"})
-    write_pickle(chunk_file, (fmt, "other renderers", entries))
-    # ... but not when other code wrote them.
+    markdown, html = (textforms.load(cache_dir, kind) for kind in (MarkdownTexts, HtmlTexts))
+    outputs(load_quietly(folder, cache_dir), markdown, html)
+    textforms.save(markdown)
+    # The notes cache holds parsed notes only: nothing rendered.
+    (chunk,) = (cache_dir / "release-notes").glob("*.notes")
+    assert b"Forms" not in chunk.read_bytes()
+    assert b"MarkdownForms" in next((cache_dir / "rendered-texts").glob("*.texts")).read_bytes()
+
+
+def test_new_tickets_are_added_and_other_codes_texts_not_used(folder, tmp_path, monkeypatch):
+    cache_dir = tmp_path / "cache"
     notes = load_quietly(folder, cache_dir)
-    assert all("MD-" not in output and "HTML-" not in output for output in outputs(notes))
-    assert all(ticket.forms == textforms.forms_of(ticket) for ticket in tickets_of(notes))
+    first = textforms.load(cache_dir, MarkdownTexts)
+    outputs([note for note in notes if note.version != "2025.61.0"], first)
+    assert first.new
+    textforms.save(first)
+    second = textforms.load(cache_dir, MarkdownTexts)
+    assert second.known == first.known
+    outputs(notes, second)  # renders the other notes' tickets, adds them as a chunk of their own
+    textforms.save(second)
+    assert len(list((cache_dir / "rendered-texts").glob("markdown-*.texts"))) == 2
+    assert textforms.load(cache_dir, MarkdownTexts).known == second.known
+    assert textforms.load(cache_dir, HtmlTexts).known == {}  # each format keeps its own
+    # Another version of the renderers: nothing the cache holds is used.
+    monkeypatch.setattr(textforms, "_code_digest", lambda: "other renderers")
+    assert textforms.load(cache_dir, MarkdownTexts).known == {}
 
 
-def test_a_cache_without_forms_is_not_used(folder, tmp_path, monkeypatch):
-    cache_dir = tmp_path / "cache"
-    plain = load_quietly(folder, None)
-    load_quietly(folder, cache_dir)
-    (chunk_file,) = (cache_dir / "release-notes").glob("*.notes")
-    fmt, code, entries = read_pickle(chunk_file)
-    entries = {
-        name: (data, dataclasses.replace(note, tickets=tuple(
-            dataclasses.replace(ticket, forms=None) for ticket in note.tickets)), line)
-        for name, (data, note, line) in entries.items()
-    }  # fmt: skip
-    write_pickle(chunk_file, (fmt, code, entries))
-    calls = []
-    real_parse = loader.parse_note
-    monkeypatch.setattr(loader, "parse_note", lambda *args: calls.append(1) or real_parse(*args))
-    again = load_quietly(folder, cache_dir)
-    assert len(calls) == len(plain) + 1  # every note parsed again, the duplicate copy too
-    assert again == plain
-    assert all(type(ticket.forms) is TicketForms for ticket in tickets_of(again))
+def test_the_key_follows_the_code_and_python_markdown(monkeypatch):
+    textforms._code_digest.cache_clear()
+    key = textforms._code_digest()
+    try:
+        monkeypatch.setattr(textforms, "code_version", lambda: "0.1.0:another package")
+        textforms._code_digest.cache_clear()
+        assert textforms._code_digest() not in ("", key)
+        monkeypatch.undo()
+        monkeypatch.setattr(textforms, "_markdown_meta", lambda: b"__version__ = '99.0'")
+        textforms._code_digest.cache_clear()
+        assert textforms._code_digest() not in ("", key)
+        monkeypatch.setattr(textforms, "code_version", lambda: "")  # no sources: no cache
+        textforms._code_digest.cache_clear()
+        assert textforms._code_digest() == ""
+    finally:
+        textforms._code_digest.cache_clear()
+    assert b"__version" in textforms._markdown_meta()  # where Python-Markdown 3.x keeps it
 
 
-def test_nothing_is_kept_between_loads(folder, tmp_path, monkeypatch):
-    # No module state: notes loaded without a cache after notes loaded with one carry no forms,
-    # and their texts are rendered.
-    load_quietly(folder, tmp_path / "cache")
-    plain = load_quietly(folder, None)
-    assert all(ticket.forms is None for ticket in tickets_of(plain))
-    calls = []
-    real_markdown_of = richtext.markdown_of
-    monkeypatch.setattr(
-        richtext, "markdown_of", lambda text: calls.append(1) or real_markdown_of(text)
-    )
-    outputs(plain)
-    assert calls
+def test_without_the_packages_sources_nothing_is_kept(folder, tmp_path, monkeypatch):
+    monkeypatch.setattr(textforms, "_code_digest", lambda: "")
+    texts = textforms.load(tmp_path / "cache", MarkdownTexts)
+    outputs(load_quietly(folder, None), texts)
+    textforms.save(texts)
+    assert not (tmp_path / "cache" / "rendered-texts").exists()
+
+
+def test_a_cache_folder_that_cannot_be_written_is_no_reason_to_fail(folder, tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would go\n")
+    notes = load_quietly(folder, None)
+    texts = [textforms.load(blocked, kind) for kind in (MarkdownTexts, HtmlTexts)]
+    assert outputs(notes, *texts) == outputs(notes)
+    for kind in texts:
+        textforms.save(kind)

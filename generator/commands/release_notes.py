@@ -81,10 +81,12 @@ def command(
     version a rollout jumped over, and the installation's own configuration changes until the
     next rollout. See docs/release-notes.md.
     """
+    from generator.cachefiles import default_cache_dir
     from generator.config import load_config
     from generator.evidence.model import history_sections
     from generator.history import read_history
     from generator.memory import gc_paused, keep_until_exit
+    from generator.releasenotes import textforms
     from generator.releasenotes.join import release_view
     from generator.render.registry import renderer_options
 
@@ -104,9 +106,13 @@ def command(
             view = release_view(model, notes, environment, chosen_audiences, since)
         except ValueError as exc:
             raise click.UsageError(str(exc)) from None
-        text = _render(view, output_format)
+        # The renderers' cache of ticket texts: a warm run renders none.
+        kind = textforms.MarkdownTexts if output_format == "md" else textforms.HtmlTexts
+        texts = textforms.load(default_cache_dir(), kind)
+        text = _render(view, output_format, texts)
         _write(text, out)
-        keep_until_exit(notes, history, model, view, text)
+        textforms.save(texts)  # after the output: the cache only saves time
+        keep_until_exit(notes, history, model, view, text, texts)
 
 
 def _installation(config: Config, name: str, environment: str) -> InstallationConfig:
@@ -223,15 +229,15 @@ def joined_change(change: Change) -> dict[str, Any]:
     }
 
 
-def _render(view: Any, output_format: str) -> str:
+def _render(view: Any, output_format: str, texts: Any) -> str:
     # Imported here, one format each: the Atom writer is not worth loading for Markdown.
     if output_format == "atom":
         from generator.releasenotes.atom import render_atom
 
-        return render_atom(view)
+        return render_atom(view, texts)
     from generator.releasenotes.render import render_html, render_markdown
 
-    return render_markdown(view) if output_format == "md" else render_html(view)
+    return render_markdown(view, texts) if output_format == "md" else render_html(view, texts)
 
 
 def _write(text: str, out: Path | None) -> None:

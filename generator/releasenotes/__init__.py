@@ -1,7 +1,7 @@
 """meshcloud release notes: the parser, the data model and meshStack version ordering."""
 
 from generator.releasenotes.loader import NotesRead, load_release_notes, read_release_notes
-from generator.releasenotes.model import AUDIENCES, ReleaseNote, Ticket, TicketForms
+from generator.releasenotes.model import AUDIENCES, ReleaseNote, Ticket
 from generator.releasenotes.parser import NoteWarning, ReleaseNoteError, parse_release_note
 from generator.releasenotes.versions import (
     is_calendar_version,
@@ -18,7 +18,6 @@ __all__ = [
     "ReleaseNote",
     "ReleaseNoteError",
     "Ticket",
-    "TicketForms",
     "is_calendar_version",
     "load_release_notes",
     "normalize_version",

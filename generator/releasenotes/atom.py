@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 from generator.releasenotes import richtext
 from generator.releasenotes.join import ReleaseView, VersionEntry
 from generator.releasenotes.render import ATTRIBUTION, facts, intro, render_entry_html, title
+from generator.releasenotes.textforms import HtmlTexts
 
 ATOM = "http://www.w3.org/2005/Atom"
 _URN_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
@@ -51,8 +52,10 @@ def rfc3339(timestamp: str) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def render_atom(view: ReleaseView) -> str:
-    """The feed as an XML document (UTF-8 declared), newest entry first."""
+def render_atom(view: ReleaseView, texts: HtmlTexts | None = None) -> str:
+    """The feed as an XML document (UTF-8 declared), newest entry first; ticket texts come from
+    `texts` (rendered there when not known yet)."""
+    texts = HtmlTexts() if texts is None else texts
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     entries = [e for e in view.versions if e.rollout is not None]
@@ -73,7 +76,7 @@ def render_atom(view: ReleaseView) -> str:
         _text(item, "updated", rfc3339(entry.rollout.date))
         summary = "; ".join(f"{label}: {text}" for label, text, _ in facts(entry))
         _text(item, "summary", summary)
-        content = _text(item, "content", render_entry_html(view, entry))
+        content = _text(item, "content", render_entry_html(view, entry, texts))
         content.set("type", "html")
     ET.indent(feed)
     body = ET.tostring(feed, encoding="unicode")

@@ -1,12 +1,11 @@
 """A folder of release notes: every note parsed (parser.py), duplicates resolved, version-sorted.
 
-Parsing thousands of notes costs about a second, rendering their ticket texts about as much again,
-and published notes never change: with a ``cache_dir``, a note whose file bytes are unchanged
-since an earlier run (and the code is the same) is taken from a cache instead of being parsed
-again. Notes that go into the cache have tickets carrying their texts' rendered forms
-(model.TicketForms, made by textforms.py), so a warm run renders none. Only notes that parsed
-cleanly are cached, so every problem is still found and reported on every run. How the cache is
-stored, so that a new note costs writing that note only, is notecache.py's part.
+Parsing thousands of notes costs about a second, and published notes never change: with a
+``cache_dir``, a note whose file bytes are unchanged since an earlier run (and the code is the
+same) is taken from a cache instead of being parsed again. Only notes that parsed cleanly are
+cached, so every problem is still found and reported on every run. How the cache is stored, so
+that a new note costs writing that note only, is notecache.py's part. The notes are plain data:
+what the renderers make of their texts is cached by the renderers (textforms.py).
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-import importlib.util
 import logging
 import os
 import sys
@@ -24,8 +22,7 @@ from pathlib import Path
 from typing import TypeGuard
 
 from generator.cachefiles import code_version
-from generator.releasenotes import textforms
-from generator.releasenotes.model import ReleaseNote, TicketForms
+from generator.releasenotes.model import ReleaseNote
 from generator.releasenotes.notecache import Entries, Entry, NoteCache
 from generator.releasenotes.parser import (
     NoteWarning,
@@ -71,8 +68,7 @@ def read_release_notes(
     a warning, as is a second note claiming a version; a note's own warnings say what was read
     otherwise than written. ReleaseNoteError when the folder does not exist or holds no usable
     note, and with `strict` for every warning (the messages without what was done instead).
-    With `cache_dir`, notes parsed in an earlier run are reused while their files are unchanged,
-    and every ticket carries its texts' forms (Ticket.forms); without, none does.
+    With `cache_dir`, notes parsed in an earlier run are reused while their files are unchanged.
     """
     if not folder.is_dir():
         raise ReleaseNoteError([(str(folder), 0, "release-note folder does not exist")])
@@ -91,7 +87,7 @@ def read_release_notes(
             data = read_note(path)
             entry = known.get(name)
             if not _valid(entry, data):
-                entry = new[name] = _parsed(path, data, with_forms=cache is not None)
+                entry = new[name] = _parsed(path, data)
             elif entry[1].path != path:  # the same folder, named another way this time
                 entry = (data, dataclasses.replace(entry[1], path=path), entry[2])
             entries[name] = entry
@@ -132,11 +128,9 @@ def checked_notes(
         ) from None
 
 
-def _parsed(path: str, data: bytes, with_forms: bool) -> Entry:
+def _parsed(path: str, data: bytes) -> Entry:
     note, title_line = parse_note(Path(path), decode_note(path, data))
-    # Forms only for notes that will be cached: without a cache, rendering a text once when a page
-    # shows it costs less than computing all of them here (a filtered page shows a few).
-    return data, textforms.with_forms(note) if with_forms else note, title_line
+    return data, note, title_line
 
 
 def _note_names(folder: Path) -> list[str]:
@@ -166,16 +160,7 @@ def _valid(entry: Entry | None, data: bytes) -> TypeGuard[Entry]:
         and entry[0] == data
         and isinstance(entry[1], ReleaseNote)
         and type(entry[2]) is int
-        and _has_forms(entry[1])
     )
-
-
-def _has_forms(note: ReleaseNote) -> bool:
-    # A cached note's tickets carry forms, so a warm run renders no text. textforms.with_forms
-    # gives them to all of a note's tickets at once, so the first one tells (checking each of a
-    # long archive's 35,000 tickets costs some 10 ms a run).
-    tickets = note.tickets
-    return not tickets or type(tickets[0].forms) is TicketForms
 
 
 def _without_duplicates(
@@ -199,21 +184,9 @@ def _without_duplicates(
 @cache
 def _code_digest() -> str:
     # What a cached entry depends on besides the file: this package's code (its version and the
-    # digest of all its sources, cachefiles.code_version), Python-Markdown's version and Python's
-    # (html.escape, unicodedata). "" (no cache) when the package's sources are not installed.
+    # digest of all its sources, cachefiles.code_version) and Python's. "" (no cache) when the
+    # package's sources are not installed.
     code = code_version()
     if not code:
         return ""
-    digest = hashlib.sha256(f"{sys.version}\0{code}\0".encode())
-    digest.update(_markdown_meta())
-    return digest.hexdigest()
-
-
-def _markdown_meta() -> bytes:
-    # Python-Markdown's version file, read without importing the package (a warm run never needs
-    # it); b"" when it is not where 3.x keeps it, which still leaves a stable key.
-    spec = importlib.util.find_spec("markdown")
-    if spec is None or not spec.submodule_search_locations:
-        return b""
-    meta = Path(next(iter(spec.submodule_search_locations))) / "__meta__.py"
-    return meta.read_bytes() if meta.is_file() else b""
+    return hashlib.sha256(f"{sys.version}\0{code}".encode()).hexdigest()

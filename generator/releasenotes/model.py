@@ -1,35 +1,17 @@
 """The plain data read from meshcloud's published meshStack release notes.
 
 Texts stay raw Markdown: the notes are third-party text, so escaping is the renderers' job and
-this model never pretends a raw text is safe HTML. The one exception is a ticket's ``forms``:
-what the renderers' own escaping gives for its texts, computed once and kept with the notes cache
-(TicketForms).
+this model never pretends a raw text is safe HTML. What the renderers make of the texts is theirs
+to keep (textforms.py), never stored here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import NamedTuple
+from dataclasses import dataclass
 
 # Canonical spelling and order; the notes list audiences in varying order, so the parser
 # normalises to this one to keep renderings deterministic.
 AUDIENCES: tuple[str, ...] = ("User", "Customer", "Partner", "Operator")
-
-
-class TicketForms(NamedTuple):
-    """A ticket's texts as the renderers show them, made by ``textforms.forms_of``.
-
-    Each is exactly what richtext gives for the ticket's raw text with this code (the notes cache
-    that keeps them is keyed on that code, loader.py), so using one never changes an output. They
-    are kept because rendering ticket texts dominates a long page: a warm run renders none.
-    A NamedTuple: it unpickles at nearly the cost of a plain tuple, tens of thousands a run.
-    """
-
-    title_markdown: str  # richtext.escape_inline(title)
-    description_markdown: str  # richtext.markdown_of(description)
-    how_to_use_markdown: str | None  # richtext.markdown_of(how_to_use); None without how-to-use
-    description_html: str  # richtext.html_of(description)
-    how_to_use_html: str | None  # richtext.html_of(how_to_use); None without how-to-use
 
 
 @dataclass(frozen=True)
@@ -44,9 +26,6 @@ class Ticket:
     description: str  # raw Markdown, may be empty
     how_to_use: str | None  # raw Markdown; None when the section is absent or empty
     line: int  # 1-based line of the ticket heading, for messages and citations
-    # The texts above as rendered (None: not computed, renderers render them). A derived value,
-    # not part of the ticket's identity; replacing a text above must replace this too (None).
-    forms: TicketForms | None = field(default=None, compare=False, repr=False)
     # Other `**Field:** value` entries of the ticket's metadata, (name as written, value), in the
     # note's order: kept as data, e.g. the 2018 notes' `*Target:* chore`.
     fields: tuple[tuple[str, str], ...] = ()

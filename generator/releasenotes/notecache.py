@@ -1,5 +1,8 @@
 """Where the notes loader (loader.py) keeps parsed notes between runs: append-only chunk files.
 
+ChunkedCache is the machinery, shared with the renderers' cache of rendered texts (textforms.py);
+NoteCache is one notes folder's.
+
 A long archive's cache is some 57 MB, and the normal change between two runs is one new note a
 week; rewriting the whole file for it cost more than loading it. So, like the history cache
 (history/cache.py), one small index file per notes folder names chunk files that are never
@@ -24,15 +27,15 @@ from __future__ import annotations
 import hashlib
 import secrets
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from generator.cachefiles import read_pickle, remove_unused_chunks, write_pickle
 from generator.releasenotes.model import ReleaseNote
 
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 MAX_CHUNKS = 16  # then everything is one chunk again: a merge costs a full write, done rarely
 
-# file name: (the file's bytes, the note with its tickets' forms, its title line). The bytes
+# file name: (the file's bytes, the parsed note, its title line). The bytes
 # themselves, not a digest: comparing them costs a tenth of hashing them, and nothing is left to
 # chance.
 Entry = tuple[bytes, ReleaseNote, int]
@@ -44,34 +47,37 @@ class Chunk(NamedTuple):
     count: int  # entries in it
 
 
-class NoteCache:
-    """The cache of one notes folder, for parser code with digest `code`.
+class ChunkedCache:
+    """A dict kept as immutable chunk files that a small index file names (see above).
 
-    Files that cannot be read, or were written by another format or other code, are ignored.
+    In `folder`: the index `<name>.pickle` and chunks `<name>-<random><suffix>`. `key` says what
+    the entries depend on (a format and the code that made them): files with another key are
+    ignored, and replaced by the next save.
     """
 
-    def __init__(self, folder: Path, cache_dir: Path, code: str):
-        digest = hashlib.sha256(str(folder.resolve()).encode("utf-8", "surrogateescape"))
-        self.digest = digest.hexdigest()[:24]
-        self.folder = cache_dir / "release-notes"
-        self.file = self.folder / f"{self.digest}.pickle"
-        self.code = code
+    suffix = ".chunk"
+
+    def __init__(self, folder: Path, name: str, key: str):
+        self.folder = folder
+        self.name = name
+        self.file = folder / f"{name}.pickle"
+        self.key = key
         self.chunks: list[Chunk] = []  # the readable chunks the loaded index named
         self.stored = 0  # entries in them, overridden ones included
-        self.replaced: set[str] = set()  # chunks not to keep: unreadable, or other code's
+        self.replaced: set[str] = set()  # chunks not to keep: unreadable, or another key's
 
-    def load(self) -> Entries:
+    def load(self) -> dict[Any, Any]:
         """The entries of all chunks, a later chunk's overriding an earlier one's."""
         index = read_pickle(self.file)
-        if not isinstance(index, dict) or index.get("format") != CACHE_FORMAT:
+        if not isinstance(index, dict):
             return {}
         names = index.get("chunks")
         if not isinstance(names, list) or not all(type(chunk) is Chunk for chunk in names):
             return {}
-        if index.get("code") != self.code:
+        if index.get("key") != self.key:
             self.replaced = {chunk.name for chunk in names}
             return {}
-        entries: Entries = {}
+        entries: dict[Any, Any] = {}
         for chunk in names:
             part = self._read_chunk(chunk)
             if part is None:
@@ -85,7 +91,7 @@ class NoteCache:
                 entries = part  # the one large chunk, as most runs find it: no copy
         return entries
 
-    def save(self, entries: Entries, new: Entries) -> None:
+    def save(self, entries: dict[Any, Any], new: dict[Any, Any]) -> None:
         """Store `new` (entries parsed this run) in a new chunk; or all `entries` (every entry
         this run used, `new` among them) as one chunk when the chunks are too many or mostly
         dead. Writes nothing when nothing is new and little is dead."""
@@ -97,23 +103,38 @@ class NoteCache:
             chunks = [*self.chunks, self._write_chunk(new)]
         else:
             return
-        write_pickle(self.file, {"format": CACHE_FORMAT, "code": self.code, "chunks": chunks})
+        write_pickle(self.file, {"key": self.key, "chunks": chunks})
         used = {chunk.name for chunk in chunks}
         replaced = self.replaced | {chunk.name for chunk in self.chunks}
-        remove_unused_chunks(self.folder, f"{self.digest}-*.notes", used, replaced)
+        remove_unused_chunks(self.folder, f"{self.name}-*{self.suffix}", used, replaced)
         self.chunks, self.stored, self.replaced = chunks, sum(c.count for c in chunks), set()
 
-    def _read_chunk(self, chunk: Chunk) -> Entries | None:
+    def _read_chunk(self, chunk: Chunk) -> dict[Any, Any] | None:
         stored = read_pickle(self.folder / chunk.name)
-        # Checked against the index: a chunk from another format or code, or not the one named.
-        if not isinstance(stored, tuple) or len(stored) != 3:
+        # Checked against the index: a chunk for another key, or not the one named.
+        if not isinstance(stored, tuple) or len(stored) != 2:
             return None
-        fmt, code, part = stored
-        if fmt != CACHE_FORMAT or code != self.code or not isinstance(part, dict):
+        key, part = stored
+        if key != self.key or not isinstance(part, dict):
             return None
         return part if len(part) == chunk.count else None
 
-    def _write_chunk(self, entries: Entries) -> Chunk:
-        name = f"{self.digest}-{secrets.token_hex(8)}.notes"
-        write_pickle(self.folder / name, (CACHE_FORMAT, self.code, entries))
+    def _write_chunk(self, entries: dict[Any, Any]) -> Chunk:
+        name = f"{self.name}-{secrets.token_hex(8)}{self.suffix}"
+        write_pickle(self.folder / name, (self.key, entries))
         return Chunk(name, len(entries))
+
+
+class NoteCache(ChunkedCache):
+    """The cache of one notes folder, for parser code with digest `code`."""
+
+    suffix = ".notes"
+
+    def __init__(self, folder: Path, cache_dir: Path, code: str):
+        digest = hashlib.sha256(str(folder.resolve()).encode("utf-8", "surrogateescape"))
+        super().__init__(
+            cache_dir / "release-notes", digest.hexdigest()[:24], f"{CACHE_FORMAT}:{code}"
+        )
+
+    def load(self) -> Entries:
+        return super().load()

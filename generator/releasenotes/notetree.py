@@ -133,7 +133,7 @@ def _attributes(tag: str, attrs: dict[str, str | None]) -> dict[str, str]:
 @cache
 def _markdown() -> markdown.Markdown:
     # Imported and set up on first use (about a tenth of a second): most texts take the fast path,
-    # and a run with warm caches renders none (model.TicketForms).
+    # and a run with warm caches renders none (textforms.py).
     import markdown
 
     return markdown.Markdown(extensions=["fenced_code", "sane_lists"], output_format="html")

@@ -405,7 +405,6 @@ def _ticket(doc: _Doc, start: int, end: int, headings: list[int]) -> Ticket | No
         "\n".join(parts["description"]).strip("\n"),
         how_to_use or None,
         start + 1,
-        None,
         tuple(meta.fields),
     )
 

@@ -24,6 +24,7 @@ from generator.releasenotes.join import (
     TicketEntry,
     VersionEntry,
 )
+from generator.releasenotes.textforms import HtmlTexts, MarkdownTexts
 from generator.resources import data_dir
 
 if TYPE_CHECKING:
@@ -170,13 +171,14 @@ def all_entries(view: ReleaseView) -> Iterator[VersionEntry]:
 # -- Markdown -----------------------------------------------------------------------------------
 
 
-def render_markdown(view: ReleaseView) -> str:
+def render_markdown(view: ReleaseView, texts: MarkdownTexts | None = None) -> str:
+    """The view as Markdown; ticket texts come from `texts` (rendered there when not known yet)."""
     line = richtext.escape_inline  # text after other syntax on its line
     out = [f"# {line(title(view))}", richtext.escape_markdown(intro(view))]
     entries = list(all_entries(view))
     if not entries:
         out.append(richtext.escape_markdown(empty_text(view)))
-    tickets = _MarkdownTickets()
+    tickets = _MarkdownTickets(MarkdownTexts() if texts is None else texts)
     for entry in entries:
         out.append(f"## {line(entry_heading(entry))}")
         out.append("\n".join(_markdown_fact(label, text, sha) for label, text, sha in facts(entry)))
@@ -212,27 +214,21 @@ def _markdown_section(section: NoteSection, tickets: _MarkdownTickets, out: list
 
 
 class _MarkdownTickets:
-    """Writes tickets as Markdown, taking their texts from the ticket's forms when it has them.
+    """Writes tickets as Markdown, their texts as `texts` has them rendered (MarkdownForms).
 
-    The forms are what ``write`` would compute (model.TicketForms). A page holds tens of
-    thousands of tickets: this is the loop of the page that has to be tight.
+    A page holds tens of thousands of tickets: this is the loop of the page that has to be tight.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, texts: MarkdownTexts) -> None:
+        self.texts = texts
         self.audiences: dict[tuple[str, ...], str] = {}
 
     def write(self, tickets: Iterable[TicketEntry], out: list[str]) -> None:
-        audiences, append = self.audiences, out.append
+        audiences, append, forms_of = self.audiences, out.append, self.texts.forms
         for ticket in tickets:
-            forms = ticket.forms
-            if forms is not None:
-                title = forms.title_markdown
-                description, how_to_use = forms.description_markdown, forms.how_to_use_markdown
-            else:
-                title = richtext.escape_inline(ticket.title)
-                description = richtext.markdown_of(ticket.description)
-                how_to_use = richtext.markdown_of(ticket.how_to_use) if ticket.how_to_use else None
-            append(f"##### {title}")
+            forms = forms_of(ticket)
+            description, how_to_use = forms.description, forms.how_to_use
+            append(f"##### {forms.title}")
             if len(ticket.audiences) > 1:
                 also = audiences.get(ticket.audiences)
                 if also is None:
@@ -274,15 +270,9 @@ def _finalize(value: object) -> object:
     return value
 
 
-def _ticket_html(ticket: TicketEntry) -> tuple[Markup, Markup | None]:
-    """(description, how-to-use or None) as HTML: what richtext.html_of gives, taken from the
-    ticket's forms when it has them (model.TicketForms)."""
-    forms = ticket.forms
-    if forms is not None:
-        description, how_to_use = forms.description_html, forms.how_to_use_html
-    else:
-        description = richtext.html_of(ticket.description)
-        how_to_use = richtext.html_of(ticket.how_to_use) if ticket.how_to_use else None
+def _ticket_html(ticket: TicketEntry, texts: HtmlTexts) -> tuple[Markup, Markup | None]:
+    """(description, how-to-use or None) as HTML: what richtext.html_of gives, as `texts` has it."""
+    description, how_to_use = texts.forms(ticket)
     return Markup(description), None if how_to_use is None else Markup(how_to_use)
 
 
@@ -329,29 +319,31 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render_html_fragment(view: ReleaseView) -> str:
+def render_html_fragment(view: ReleaseView, texts: HtmlTexts | None = None) -> str:
     """The view as one escaped ``<section class="mc-release-notes">`` for embedding in a page.
 
     Self-contained: no scripts, styles or external references; style it with
     ``release_notes_css()`` or the host page's own CSS (class names start with ``mc-rn``).
+    Ticket texts come from `texts` (rendered there when not known yet).
     """
-    return _environment().get_template("fragment.html.j2").render(view=view)
+    texts = HtmlTexts() if texts is None else texts
+    return _environment().get_template("fragment.html.j2").render(view=view, texts=texts)
 
 
-def render_entry_html(view: ReleaseView, entry: VersionEntry) -> str:
+def render_entry_html(
+    view: ReleaseView, entry: VersionEntry, texts: HtmlTexts | None = None
+) -> str:
     """One version's ``<article>`` (as in the fragment): an Atom entry's content."""
-    return _environment().get_template("entry.html.j2").render(view=view, entry=entry)
+    texts = HtmlTexts() if texts is None else texts
+    template = _environment().get_template("entry.html.j2")
+    return template.render(view=view, entry=entry, texts=texts)
 
 
-def render_html(view: ReleaseView) -> str:
+def render_html(view: ReleaseView, texts: HtmlTexts | None = None) -> str:
     """A standalone HTML page: the fragment with inline CSS, no external assets."""
-    return (
-        _environment()
-        .get_template("page.html.j2")
-        .render(
-            view=view, fragment=Markup(render_html_fragment(view)), css=Markup(release_notes_css())
-        )
-    )
+    fragment = Markup(render_html_fragment(view, texts))
+    template = _environment().get_template("page.html.j2")
+    return template.render(view=view, fragment=fragment, css=Markup(release_notes_css()))
 
 
 def release_notes_css() -> str:

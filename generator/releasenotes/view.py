@@ -2,8 +2,7 @@
 
 Renderers (Markdown, HTML, Atom, the portal) read only this; every text in it is untrusted and
 unescaped: versions, dates, names and subjects from the installation's repository, titles and
-descriptions (raw Markdown) from the release notes. The one exception is a ticket's ``forms``,
-its texts as the renderers show them when the loader computed them (model.TicketForms).
+descriptions (raw Markdown) from the release notes.
 """
 
 from __future__ import annotations
@@ -28,8 +27,8 @@ class Rollout:
     sha: str
 
 
-# A ticket is shown as its note has it (title, audiences, component, raw Markdown texts, line,
-# forms): the view reuses the note's own record instead of copying 35,000 of them on a long history.
+# A ticket is shown as its note has it (title, audiences, component, raw Markdown texts, line):
+# the view reuses the note's own record instead of copying 35,000 of them on a long history.
 TicketEntry = Ticket
 
 

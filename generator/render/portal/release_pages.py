@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from generator.cachefiles import default_cache_dir
 from generator.catalog import display_path
-from generator.releasenotes import ReleaseNote
+from generator.releasenotes import ReleaseNote, textforms
 from generator.releasenotes.atom import render_atom
 from generator.releasenotes.join import release_view
 from generator.releasenotes.loader import NotesRead, checked_notes
@@ -63,6 +63,7 @@ def release_pages(
     """Pages by pack folder (``PackView.base``), one per environment, in the model's order."""
     if notes is None:
         return {}
+    texts = textforms.load(default_cache_dir(), textforms.HtmlTexts)  # as in earlier builds
     pages: dict[str, list[ReleasePage]] = {}
     for view in views:
         for environment in view.model.get("environments") or []:
@@ -73,10 +74,11 @@ def release_pages(
                     environment=name,
                     src=view.src(f"release-notes/{name}.md"),
                     feed=view.src(f"release-notes/{name}.xml"),
-                    html=Markup(render_html_fragment(release)),
-                    atom=render_atom(release),
+                    html=Markup(render_html_fragment(release, texts)),
+                    atom=render_atom(release, texts),
                 )
             )
+    textforms.save(texts)
     return pages
 
 
