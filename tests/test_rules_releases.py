@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from evidence_builders import History, installation, promotion, release, sha
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from generator.evidence.context import RuleContext
 from generator.evidence.registry import Failure, all_rules
+from generator.history.model import utc
+from generator.rules.patch_latency import _order, latencies
 
 STAGING_FIRST = all_rules()["staging-before-production"].evaluate
 LATENCY = all_rules()["patch-latency"].evaluate
@@ -216,3 +222,52 @@ def test_latency_without_production_releases_is_not_applicable():
     result = judge(LATENCY, History(promotions=[before]), max_days=14)
     assert result.status == "not_applicable"
     assert result.details["distribution"]["count"] == 0
+
+
+def _latencies_by_definition(context: RuleContext):
+    """The rule's definition, checked for each staged version against every deployment."""
+    end = context.period.end_utc_exclusive
+    deployed = [p.production for p in context.history.promotions if p.production]
+    deployed = [e for e in deployed if utc(e.date) < end]
+    found = []
+    for p in context.history.promotions:
+        if p.staging is None or utc(p.staging.date) >= end:
+            continue
+        staged, order = utc(p.staging.date), _order(p.version)
+        candidates = [p.production] if p.production and utc(p.production.date) < end else []
+        if order is not None:
+            candidates += [
+                e for e in deployed if utc(e.date) >= staged and (_order(e.version) or ()) >= order
+            ]
+        if candidates:
+            first = min(candidates, key=lambda e: (utc(e.date), e.version != p.version))
+            found.append((p.version, first.sha, first.date))
+        else:
+            found.append((p.version, None, None))
+    return found
+
+
+_DAYS = st.integers(min_value=0, max_value=10)  # few days: many ties
+_VERSIONS = [f"2026.{minor}.{patch}" for minor in range(4) for patch in range(3)] + ["next"]
+_PROMOTIONS = st.lists(
+    st.tuples(st.sampled_from(_VERSIONS), st.one_of(st.none(), _DAYS), st.one_of(st.none(), _DAYS)),
+    max_size=13,
+    unique_by=lambda item: item[0],
+)
+
+
+@settings(max_examples=300, derandomize=True, database=None)
+@given(_PROMOTIONS)
+@example([("2026.2.0", 1, 4), ("2026.1.0", 0, 4)])  # a newer version deployed the same day
+def test_each_version_reaches_production_with_the_deployment_the_definition_picks(generated):
+    base = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+    def day(offset):
+        return None if offset is None else (base + dt.timedelta(days=offset)).isoformat()
+
+    promotions = [promotion(version, day(s), day(p)) for version, s, p in generated]
+    context = RuleContext(History(promotions=promotions))
+    items, _ = latencies(context)
+    got = [(i.version, i.production.sha if i.production else None) for i in items]
+    want = [(version, found) for version, found, _ in _latencies_by_definition(context)]
+    assert got == want

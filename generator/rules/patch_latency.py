@@ -9,6 +9,8 @@ pending (outside the population) before that.
 
 from __future__ import annotations
 
+import bisect
+import datetime as dt
 import math
 import statistics
 from dataclasses import dataclass
@@ -62,36 +64,103 @@ def _order(version: str) -> tuple[int, ...] | None:
         return None
 
 
+class _EarliestFrom:
+    """The earliest deployment among those added whose version order is at least a given one.
+
+    A Fenwick tree over the distinct version orders (reversed, so "at least" is a prefix) keeping
+    the minimum (moment, position) per prefix: adding and asking are O(log n), which makes
+    finding every staged version's first deployment O(n log n) instead of a scan per version.
+    """
+
+    def __init__(self, orders: list[tuple[int, ...]]):
+        self._rank = {order: i + 1 for i, order in enumerate(sorted(set(orders), reverse=True))}
+        self._ranks = sorted(self._rank.items())  # ascending order, for the "at least" look-up
+        self._tree: list[tuple[dt.datetime, int] | None] = [None] * (len(self._rank) + 1)
+
+    def add(self, order: tuple[int, ...], key: tuple[dt.datetime, int]) -> None:
+        i = self._rank[order]
+        while i < len(self._tree):
+            known = self._tree[i]
+            if known is None or key < known:
+                self._tree[i] = key
+            i += i & -i
+
+    def earliest(self, order: tuple[int, ...]) -> tuple[dt.datetime, int] | None:
+        # The smallest known order >= `order` has the largest rank among those that qualify.
+        at = bisect.bisect_left(self._ranks, (order, 0))
+        if at == len(self._ranks):
+            return None
+        i, best = self._ranks[at][1], None
+        while i > 0:
+            known = self._tree[i]
+            if known is not None and (best is None or known < best):
+                best = known
+            i -= i & -i
+        return best
+
+
 def latencies(context: RuleContext) -> tuple[list[Latency], list[str]]:
-    """Each staged version's way to production as of the period end; versions never staged."""
+    """Each staged version's way to production as of the period end; versions never staged.
+
+    A version reached production with the earliest deployment (before the period end) of itself
+    or of a version at least as new deployed at or after it was staged; on equal dates its own.
+    """
     end = context.period.end_utc_exclusive
+    orders = {p.version: _order(p.version) for p in context.history.promotions}
+    moments: dict[str, dt.datetime] = {}
+
+    def moment(event: ReleaseEvent) -> dt.datetime:
+        if event.date not in moments:
+            moments[event.date] = utc(event.date)
+        return moments[event.date]
+
     deployed = [p.production for p in context.history.promotions if p.production]
-    deployed = [e for e in deployed if utc(e.date) < end]
-    found, never_staged = [], []
-    for promotion in context.history.promotions:
+    deployed = [e for e in deployed if moment(e) < end]
+    for event in deployed:
+        orders.setdefault(event.version, _order(event.version))
+    by_moment = sorted(range(len(deployed)), key=lambda i: moment(deployed[i]), reverse=True)
+    index = _EarliestFrom([o for o in (orders.get(e.version) for e in deployed) if o is not None])
+    first_after: dict[int, ReleaseEvent | None] = {}
+    staged_ones = [
+        (i, p)
+        for i, p in enumerate(context.history.promotions)
+        if p.staging is not None and moment(p.staging) < end
+    ]
+    # Latest staging first: each adds the deployments at or after it, then asks.
+    added = 0
+    for i, promotion in sorted(staged_ones, key=lambda item: moment(item[1].staging), reverse=True):
+        staged = moment(promotion.staging)
+        while added < len(by_moment) and moment(deployed[by_moment[added]]) >= staged:
+            position = by_moment[added]
+            order = orders.get(deployed[position].version)
+            if order is not None:
+                index.add(order, (moment(deployed[position]), position))
+            added += 1
+        order = orders[promotion.version]
+        found = index.earliest(order) if order is not None else None
+        first_after[i] = deployed[found[1]] if found else None
+    found_all, never_staged = [], []
+    for i, promotion in enumerate(context.history.promotions):
         staging = promotion.staging
         if staging is None:
             if promotion.production is not None:
                 never_staged.append(promotion.version)
             continue
-        staged = utc(staging.date)
+        staged = moment(staging)
         if staged >= end:
             continue
-        own, order = promotion.production, _order(promotion.version)
-        candidates = [own] if own and utc(own.date) < end else []
-        if order is not None:
-            candidates += [
-                e for e in deployed if utc(e.date) >= staged and (_order(e.version) or ()) >= order
-            ]
-        if candidates:
-            first = min(candidates, key=lambda e: (utc(e.date), e.version != promotion.version))
-            seconds = max(0.0, (utc(first.date) - staged).total_seconds())
+        own, later = promotion.production, first_after[i]
+        first = own if own and moment(own) < end else None
+        if later is not None and (first is None or moment(later) < moment(first)):
+            first = later
+        if first is not None:
+            seconds = max(0.0, (moment(first) - staged).total_seconds())
             via = None if first.version == promotion.version else first.version
-            found.append(Latency(promotion.version, staging, first, via, seconds / DAY_SECONDS))
+            found_all.append(Latency(promotion.version, staging, first, via, seconds / DAY_SECONDS))
         else:
             waited = (end - staged).total_seconds() / DAY_SECONDS
-            found.append(Latency(promotion.version, staging, None, None, waited))
-    return found, sorted(never_staged, key=lambda v: _order(v) or ())
+            found_all.append(Latency(promotion.version, staging, None, None, waited))
+    return found_all, sorted(never_staged, key=lambda v: orders[v] or ())
 
 
 def distribution(days: list[float]) -> dict[str, Any]:
