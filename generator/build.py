@@ -77,11 +77,16 @@ def available_formats() -> tuple[str, ...]:
     return (JSON_FORMAT, *all_renderers())
 
 
+def default_formats() -> set[str]:
+    """The formats a build makes without --format: all but the opt-in ones (oscal)."""
+    return {JSON_FORMAT, *(r.format for r in all_renderers().values() if r.default)}
+
+
 def parse_formats(text: str | None) -> set[str]:
     """The --format option: a comma-separated subset of the available formats."""
     known = available_formats()
     if not text:
-        return set(known)
+        return default_formats()
     chosen = {part.strip() for part in text.split(",") if part.strip()}
     unknown = sorted(chosen - set(known))
     if unknown:
@@ -171,7 +176,7 @@ def build_packs(
 
     ``progress`` is told each pack's steps as they complete (the CLI draws a progress bar).
     """
-    formats = formats or set(available_formats())
+    formats = formats or default_formats()
     library = library or load_library(
         config.controls or default_controls_dir(), registry.all_rules()
     )
@@ -230,6 +235,9 @@ def build_packs(
         for renderer in site_renderers:
             renderer.render(inputs, staging / "site", options)
         rels = [pack.rel for pack in built] + (["site"] if site_renderers else [])
+        for renderer in renderers:
+            if renderer.root is not None:
+                rels.extend(renderer.root(inputs, staging, options))
         _move_into_place(staging, out, rels)
     site = out / "site" if site_renderers else None
     warnings = []

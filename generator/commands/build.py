@@ -32,7 +32,8 @@ EXIT_GATE = 3
 @click.option(
     "--format",
     "format_text",
-    help="Comma-separated formats, e.g. json,pdf (default: every available format).",
+    help="Comma-separated formats among json, pdf, html and oscal, e.g. json,pdf (default: every "
+    "available format but oscal, the OSCAL export, which is made only when named).",
 )
 @click.option(
     "--previous",

@@ -69,7 +69,7 @@ def generate_into(out: Path) -> None:
 @click.option(
     "--format",
     "format_text",
-    help="Comma-separated formats to build, e.g. json,html (default: every available format).",
+    help="Comma-separated formats to build, e.g. json,html (default: all but oscal).",
 )
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def command(out: Path, force: bool, format_text: str | None, quiet: bool) -> None:

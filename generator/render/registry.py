@@ -2,7 +2,9 @@
 
 A renderer reads only evidence models (the parsed ``evidence.json`` of each pack) and writes files.
 ``scope="pack"`` renderers write into one pack folder (e.g. the PDF); ``scope="site"`` renderers
-see every pack of the build at once (e.g. the HTML portal). Built-in renderers are the modules and
+see every pack of the build at once (e.g. the HTML portal). A renderer with ``default=False``
+runs only when ``--format`` names it, and its optional ``root`` hook writes once per build below
+the output folder (the OSCAL component definition). Built-in renderers are the modules and
 packages of ``generator.render`` that define ``RENDERER``; others come through the
 ``meshcomply.renderers`` entry-point group, both registered by ``generator.plugins.Registry``.
 """
@@ -54,6 +56,11 @@ class Renderer:
     order: int = 50  # pack renderers run before the manifest; site renderers after it
     # Its top-level section of meshcomply.yml, checked while the config loads.
     options: OptionsSection | None = None
+    # Built when --format is not given; False: only when named (e.g. oscal).
+    default: bool = True
+    # Once per build, after the packs: root(packs, out_dir, options) writes below the output
+    # folder and returns the top-level names it wrote (moved into place like packs/ and site/).
+    root: Callable[[list[PackInput], Path, RenderOptions], list[str]] | None = None
 
 
 RENDERERS: Registry[Renderer] = Registry(
