@@ -267,6 +267,7 @@ def best_of(runs: int, command: list[str], cwd: Path, env: dict[str, str] | None
 
 def in_process_phases(root: Path) -> list[tuple[str, Timing]]:
     """The CLI's pipeline step by step, cold history cache, to show where the time goes."""
+    from generator.build import config_sections
     from generator.commands.release_notes import _model, joined_change
     from generator.config import load_config
     from generator.evidence.model import history_sections
@@ -275,7 +276,6 @@ def in_process_phases(root: Path) -> list[tuple[str, Timing]]:
     from generator.releasenotes.atom import render_atom
     from generator.releasenotes.join import release_view
     from generator.releasenotes.render import render_html, render_markdown
-    from generator.render.registry import renderer_options
 
     phases = []
     clock = (time.perf_counter(), time.process_time())
@@ -287,7 +287,7 @@ def in_process_phases(root: Path) -> list[tuple[str, Timing]]:
         clock = now
 
     gc.disable()  # as the CLI does for the whole command
-    config = load_config(root / "meshcomply.yml", renderer_options())
+    config = load_config(root / "meshcomply.yml", config_sections())
     installation = config.installations[0]
     lap("load meshcomply.yml")
     shutil.rmtree(root / ".phase-cache", ignore_errors=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from generator.config import Config, InstallationConfig, Period
+from generator.config import Config, InstallationConfig, OptionsSection, Period
 from generator.errors import BuildError, InputError, Problem
 from generator.evidence import registry
 from generator.evidence.model import read_model, write_model
@@ -23,8 +23,9 @@ from generator.evidence.pack import make_model
 from generator.evidence.tables import write_tables
 from generator.library import ControlLibrary, default_controls_dir, load_library
 from generator.manifest import write_manifest
-from generator.render.registry import PackInput, RenderOptions, all_renderers
+from generator.render.registry import PackInput, RenderOptions, all_renderers, renderer_options
 from generator.signing import SigningKey, sign_manifest
+from generator.sources import source_options
 from generator.status import BY_RANK, Status
 
 JSON_FORMAT = "json"
@@ -71,6 +72,11 @@ class _NoProgress:
 
 def no_progress(label: str, steps: int) -> AbstractContextManager[Progress]:
     return nullcontext(_NoProgress())
+
+
+def config_sections() -> tuple[OptionsSection, ...]:
+    """The keys of meshcomply.yml that renderers and evidence sources own, for ``load_config``."""
+    return (*renderer_options(), *source_options())
 
 
 def available_formats() -> tuple[str, ...]:

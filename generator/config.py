@@ -159,6 +159,9 @@ class InstallationConfig:
     exceptions: Path | None = None
     evidence_dir: Path | None = None
     period: Period | None = None
+    # The installation's entry in meshcomply.yml as written (schema-valid): a source reads its
+    # own keys from it (docs/sources.md).
+    entry: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def is_remote(self) -> bool:
@@ -193,17 +196,21 @@ SectionProblems = list[tuple[tuple[str | int, ...], str]]
 
 @dataclass(frozen=True)
 class OptionsSection:
-    """A top-level key of meshcomply.yml owned by a renderer (``Renderer.options``).
+    """A key of meshcomply.yml owned by an extension: a renderer's top-level section
+    (``Renderer.options``) or, with ``installation=True``, an evidence source's key in each
+    installation's entry (``Source.config``).
 
-    ``schema`` is the JSON Schema of its value. ``check(value, base)`` sees a schema-valid value
-    and the folder of meshcomply.yml; it returns the value to keep (paths resolved against
-    ``base``) and what a schema cannot say is wrong. Both run while the file loads, so a bad
-    option is a located problem before any repository is read.
+    ``schema`` is the JSON Schema of its value. ``check(value, base)`` (top-level sections only)
+    sees a schema-valid value and the folder of meshcomply.yml; it returns the value to keep
+    (paths resolved against ``base``) and what a schema cannot say is wrong. Both run while the
+    file loads, so a bad option is a located problem before any repository is read.
     """
 
     key: str
     schema: dict[str, Any]
     check: Callable[[dict[str, Any], Path], tuple[dict[str, Any], SectionProblems]] | None = None
+    installation: bool = False
+    required: bool = False
 
 
 def relative_path(base: Path, text: str, want_dir: bool) -> tuple[Path, str | None]:
@@ -223,9 +230,13 @@ def config_schema(sections: Sequence[OptionsSection]) -> dict[str, Any]:
     """meshcomply.yml's schema: the core keys plus each options section."""
     schema = copy.deepcopy(load_schema("config"))
     for section in sections:
-        if section.key in schema["properties"]:
-            raise BuildError(f"meshcomply.yml: the key '{section.key}' is claimed twice")
-        schema["properties"][section.key] = section.schema
+        target = schema["$defs"]["installation"] if section.installation else schema
+        if section.key in target["properties"]:
+            where = "installation key" if section.installation else "key"
+            raise BuildError(f"meshcomply.yml: the {where} '{section.key}' is claimed twice")
+        target["properties"][section.key] = section.schema
+        if section.required:
+            target.setdefault("required", []).append(section.key)
     return schema
 
 
@@ -238,7 +249,7 @@ def load_config(
 ) -> Config:
     """Load and check ``meshcomply.yml``; InputError with every problem, located, otherwise.
 
-    ``sections``: the keys renderers own (``generator.render.registry.renderer_options()``).
+    ``sections``: the keys renderers and evidence sources own (``build.config_sections()``).
 
     Git URLs are cloned (or fetched) into ``cache_dir`` (default: $MESHCOMPLY_CACHE or
     ``~/.cache/meshcomply``) once everything else in the file is valid.
@@ -347,6 +358,7 @@ class _Reader:
             exceptions=self.existing((*at, "exceptions"), data.get("exceptions"), False),
             evidence_dir=self.existing((*at, "evidence_dir"), data.get("evidence_dir"), True),
             period=self.period((*at, "period"), data.get("period")),
+            entry=data,
         )
 
     def environments(

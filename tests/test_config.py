@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from gitrepo import GitRepo
 
+from generator.build import config_sections
 from generator.config import (
     ApprovalConfig,
     EnvironmentConfig,
@@ -20,7 +21,6 @@ from generator.config import (
 )
 from generator.errors import InputError
 from generator.history.clone import mirror_path
-from generator.render.registry import renderer_options
 
 FULL = """\
 period: 2026-01-01..2026-06-30
@@ -84,12 +84,12 @@ NEEDS_ROLE = (
 
 def problems(path: Path) -> list[str]:
     with pytest.raises(InputError) as caught:
-        load_config(path, renderer_options())
+        load_config(path, config_sections())
     return [str(p) for p in caught.value.problems]
 
 
 def test_a_complete_file_loads_with_paths_resolved(workspace):
-    config = load_config(write(workspace, FULL), renderer_options())
+    config = load_config(write(workspace, FULL), config_sections())
     assert config.period == Period(dt.date(2026, 1, 1), dt.date(2026, 6, 30))
     assert config.release_notes == workspace / "notes"
     assert config.controls == workspace / "controls"
@@ -215,7 +215,7 @@ def test_environments_have_roles_given_or_implied_by_their_names(workspace):
               production: {paths: [p]}
         """,
     )
-    acme, beta = load_config(path, renderer_options()).installations
+    acme, beta = load_config(path, config_sections()).installations
     assert [(e.name, e.role) for e in acme.environments] == [
         ("stg", Role.STAGING),
         ("live", Role.PRODUCTION),
@@ -326,13 +326,13 @@ def test_git_urls_are_mirrored_into_the_cache_and_fetched_again(tmp_path):
     """
     path = write(tmp_path, config_text)
     cache = tmp_path / "cache"
-    acme = load_config(path, renderer_options(), cache_dir=cache).installations[0]
+    acme = load_config(path, config_sections(), cache_dir=cache).installations[0]
     assert acme.repo == url and acme.is_remote
     assert acme.repo_path == mirror_path(url, cache)
     assert GitRepo(acme.repo_path).rev("main") == first
     assert GitRepo(acme.repo_path).git("rev-parse", "--is-shallow-repository").strip() == "false"
     second = origin.commit("Two", files={"a": "2\n"})
-    acme = load_config(path, renderer_options(), cache_dir=cache).installations[0]
+    acme = load_config(path, config_sections(), cache_dir=cache).installations[0]
     assert GitRepo(acme.repo_path).rev("main") == second
 
 
@@ -349,7 +349,7 @@ def test_an_unreachable_url_is_a_located_problem(tmp_path):
         """,
     )
     with pytest.raises(InputError) as caught:
-        load_config(path, renderer_options(), cache_dir=tmp_path / "cache")
+        load_config(path, config_sections(), cache_dir=tmp_path / "cache")
     [problem] = caught.value.problems
     assert (problem.line, problem.col) == (3, 11)
     assert problem.message.startswith(f"cannot clone file://{tmp_path}/nowhere: ")
@@ -429,12 +429,12 @@ def test_portal_files_resolve_against_the_config_folder(tmp_path):
         "      production:\n        paths: ['environments/production/**']\n"
         "portal:\n  logo: brand/logo.svg\n  templates: brand/overrides\n"
     )
-    portal = load_config(path, renderer_options()).options["portal"]
+    portal = load_config(path, config_sections()).options["portal"]
     assert portal["logo"] == str((tmp_path / "brand" / "logo.svg").resolve())
     assert portal["templates"] == str((tmp_path / "brand" / "overrides").resolve())
     path.write_text(path.read_text().replace("brand/overrides", "brand/missing"))
     with pytest.raises(InputError, match=r"portal\.templates: 'brand/missing' does not exist"):
-        load_config(path, renderer_options())
+        load_config(path, config_sections())
 
 
 def test_pdf_settings_are_validated_with_their_location(tmp_path):
@@ -448,7 +448,7 @@ def test_pdf_settings_are_validated_with_their_location(tmp_path):
     path.write_text(
         base + "pdf:\n  author: Acme GRC\n  max_cited: 50\n  split: never\n  workers: 1\n"
     )
-    assert load_config(path, renderer_options()).options["pdf"] == {
+    assert load_config(path, config_sections()).options["pdf"] == {
         "author": "Acme GRC",
         "max_cited": 50,
         "split": "never",
@@ -456,7 +456,7 @@ def test_pdf_settings_are_validated_with_their_location(tmp_path):
     }
     path.write_text(base + "pdf:\n  split: sometimes\n")
     with pytest.raises(InputError) as raised:
-        load_config(path, renderer_options())
+        load_config(path, config_sections())
     assert str(raised.value).startswith(f"{path}:9:10: pdf.split: 'sometimes' is not one of")
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from generator.build import config_sections
 from generator.cli import cli
 from generator.config import OptionsSection, load_config
 from generator.errors import BuildError, InputError
@@ -44,7 +45,7 @@ def no_git(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def problems(path: Path) -> list[str]:
     with pytest.raises(InputError) as caught:
-        load_config(path, renderer_options())
+        load_config(path, config_sections())
     return [str(p) for p in caught.value.problems]
 
 
@@ -113,11 +114,11 @@ def test_good_options_resolve_paths_against_the_config_folder(tmp_path: Path) ->
         "pdf: {split: never}\nportal: {logo: brand/logo.svg, palette: {primary: Deep Orange}}\n",
     )
     with pytest.raises(AssertionError, match="git was read"):  # only the clone is left to do
-        load_config(path, renderer_options())
+        load_config(path, config_sections())
 
 
 def test_two_sections_claiming_one_key_stop_the_load(tmp_path: Path) -> None:
     path = write(tmp_path, "")
-    twice = (*renderer_options(), OptionsSection("period", {"type": "object"}))
+    twice = (*config_sections(), OptionsSection("period", {"type": "object"}))
     with pytest.raises(BuildError, match="the key 'period' is claimed twice"):
         load_config(path, twice)

@@ -24,10 +24,10 @@ from test_demo_support import (
     version_changes,
 )
 
+from generator.build import config_sections
 from generator.config import load_config
 from generator.demo import DemoResult
 from generator.releasenotes import load_release_notes
-from generator.render.registry import renderer_options
 
 PIPELINE = "meshStack Release Pipeline <release-bot@meshcloud.io>"
 RELEASE_MANAGER = "Sven Hoffmann <sven.hoffmann@meshcloud.io>"
@@ -214,7 +214,7 @@ def test_environment_files_hold_the_mapped_keys(demo: DemoResult, name: str) -> 
 
 
 def test_config_loads_with_both_release_mechanisms(demo: DemoResult) -> None:
-    config = load_config(demo.config, renderer_options())
+    config = load_config(demo.config, config_sections())
     assert config.period is not None and config.period.text == "2026-01-01..2026-06-30"
     assert config.release_notes == (demo.example / "release-notes").resolve()
     acme, globex = config.installation("acme"), config.installation("globex")

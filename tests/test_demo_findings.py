@@ -8,16 +8,15 @@ from pathlib import Path
 import pytest
 from test_demo_support import shared_demo
 
-from generator.build import build_packs
+from generator.build import build_packs, config_sections
 from generator.config import load_config
-from generator.render.registry import renderer_options
 
 
 @pytest.fixture(scope="module")
 def models(tmp_path_factory) -> dict[str, dict]:
     demo = shared_demo()
     out = tmp_path_factory.mktemp("demo-build")
-    summary = build_packs(load_config(demo.config, renderer_options()), out, formats={"json"})
+    summary = build_packs(load_config(demo.config, config_sections()), out, formats={"json"})
     return {
         pack.installation: json.loads((out / pack.rel / "evidence.json").read_text())
         for pack in summary.packs
@@ -39,7 +38,7 @@ def renamed_models(tmp_path_factory) -> dict[str, dict]:
     config = folder / "meshcomply.yml"
     config.write_text(renamed, encoding="utf-8")
     out = folder / "out"
-    summary = build_packs(load_config(config, renderer_options()), out, formats={"json"})
+    summary = build_packs(load_config(config, config_sections()), out, formats={"json"})
     return {
         pack.installation: json.loads((out / pack.rel / "evidence.json").read_text())
         for pack in summary.packs

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from gitrepo import GitRepo, clean_env, git
 
+from generator.build import config_sections
 from generator.config import load_config
 from generator.errors import BuildError
 from generator.history.gitio import GitRunner
 from generator.history.reader import read_history
-from generator.render.registry import renderer_options
 
 ROOT = Path(__file__).resolve().parents[1]
 PROD = "environments/production/meshstack.yaml"
@@ -101,7 +101,7 @@ def test_a_deleted_release_file_blob_is_an_error_naming_path_commit_and_object(t
 
 def test_file_at_tells_an_absent_path_from_a_missing_object(tmp_path):
     repo, shas = make_project(tmp_path)
-    config = load_config(tmp_path / "meshcomply.yml", renderer_options())
+    config = load_config(tmp_path / "meshcomply.yml", config_sections())
     installation = config.installations[0]
     history = read_history(installation, config.period, cache_dir=tmp_path / "cache")
     folder = repo.git("rev-parse", f"{shas[2]}:environments/production").strip()

@@ -10,15 +10,15 @@ import pytest
 from click.testing import CliRunner
 from test_history_gitfaults import PROD, make_project, settings
 
+from generator.build import config_sections
 from generator.cli import cli
 from generator.config import Period, load_config
 from generator.errors import BuildError
 from generator.history.reader import read_history
-from generator.render.registry import renderer_options
 
 
 def history_of(folder: Path, period: str):
-    config = load_config(folder / "meshcomply.yml", renderer_options())
+    config = load_config(folder / "meshcomply.yml", config_sections())
     history = read_history(config.installations[0], Period.parse(period), cache_dir=folder / "c")
     history.close()
     return history

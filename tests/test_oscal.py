@@ -12,17 +12,16 @@ from test_demo_support import shared_demo
 from trestle.oscal import assessment_results as trestle_ar
 from trestle.oscal import component as trestle_cd
 
-from generator.build import build_packs, default_formats
+from generator.build import build_packs, config_sections, default_formats
 from generator.cli import cli
 from generator.config import load_config
 from generator.manifest import verify_pack
 from generator.render.oscal import COMPONENT_NAME, RESULTS_NAME, ROOT_FOLDER, read_statuses
-from generator.render.registry import renderer_options
 
 
 def _build(out: Path, formats: set[str]) -> list[Path]:
     demo = shared_demo()
-    summary = build_packs(load_config(demo.config, renderer_options()), out, formats=formats)
+    summary = build_packs(load_config(demo.config, config_sections()), out, formats=formats)
     return [out / pack.rel for pack in summary.packs]
 
 

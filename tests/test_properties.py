@@ -22,13 +22,13 @@ from evidence_builders import History, commit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from generator.build import config_sections
 from generator.config import Config, load_config
 from generator.errors import InputError
 from generator.evidence.exceptions import ExceptionsRegister, load_exceptions
 from generator.history import clone
 from generator.releasenotes import ReleaseNoteError, read_release_notes
 from generator.releasenotes.parser import parse_note
-from generator.render.registry import renderer_options
 from generator.yamlio import Document, load_yaml_text
 
 # A slow example is a failure (the deadline), a hang is one too (the alarm below).
@@ -199,7 +199,7 @@ def test_the_config_gives_a_config_or_located_problems(text: str) -> None:
         path.write_text(text, encoding="utf-8", errors="surrogatepass")
         with time_limit():
             try:
-                config = load_config(path, renderer_options())
+                config = load_config(path, config_sections())
             except InputError as exc:
                 assert_located(exc.problems, str(path))
                 return

@@ -397,15 +397,15 @@ def test_bad_input_is_reported_without_traceback(workspace, args, code, message)
 def test_the_commands_lean_change_records_give_the_same_view(workspace):
     # The command builds only the record keys the join reads (joined_change): the view must be
     # the one the full evidence-model records give.
+    from generator.build import config_sections
     from generator.commands.release_notes import _model, joined_change
     from generator.config import load_config
     from generator.evidence.model import change_record, history_sections
     from generator.history import read_history
     from generator.releasenotes import load_release_notes
     from generator.releasenotes.join import release_view
-    from generator.render.registry import renderer_options
 
-    config = load_config(workspace / "meshcomply.yml", renderer_options())
+    config = load_config(workspace / "meshcomply.yml", config_sections())
     installation = config.installations[0]
     history = read_history(installation, config.period, cache_dir=workspace / ".cache-lean")
     assert history.changes

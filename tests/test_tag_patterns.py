@@ -9,11 +9,11 @@ import textwrap
 import pytest
 from test_history_gitfaults import make_project, meshcomply
 
+from generator.build import config_sections
 from generator.config import load_config
 from generator.errors import InputError
 from generator.history.reader import read_history
 from generator.patterns import MAX_TAG_CHARS, PatternError, compile_pattern
-from generator.render.registry import renderer_options
 
 # Nested quantifiers: Python's backtracking engine tries every split of the a's (2^n) before
 # failing on the final "!", RE2 does not backtrack.
@@ -60,7 +60,7 @@ def test_read_history_skips_a_long_tag_with_a_warning(tmp_path):
     repo, _shas = make_project(tmp_path)
     with_tag_pattern(tmp_path, EXPONENTIAL)
     add_packed_tags(repo, ["a" * (MAX_TAG_CHARS + 1)])
-    config = load_config(tmp_path / "meshcomply.yml", renderer_options())
+    config = load_config(tmp_path / "meshcomply.yml", config_sections())
     history = read_history(config.installations[0], config.period, cache_dir=tmp_path / "c")
     history.close()
     assert history.warnings == [
@@ -92,7 +92,7 @@ def test_a_pattern_re2_cannot_run_is_a_located_config_error(tmp_path, pattern, r
                 release: {{tag_pattern: '{pattern}'}}
         """))  # fmt: skip
     with pytest.raises(InputError) as error:
-        load_config(config, renderer_options())
+        load_config(config, config_sections())
     assert [str(p) for p in error.value.problems] == [
         f"{config}:9:32: installations.acme.environments.production.release.tag_pattern: "
         "not a valid regular expression for RE2 (linear-time matching: no backreferences or "

@@ -66,13 +66,12 @@ def command(
 ) -> None:
     """Build evidence packs and the portal for the configured installations."""
     # Imported here so `meshcomply --help` stays fast and other commands work without them.
-    from generator.build import build_packs
+    from generator.build import build_packs, config_sections
     from generator.config import load_config
-    from generator.render.registry import renderer_options
     from generator.signing import load_signing_key
 
     formats = chosen_formats(format_text)
-    config = load_config(config_path, renderer_options())
+    config = load_config(config_path, config_sections())
     signing_key = load_signing_key(sign_key) if sign_key else None
     summary = build_packs(
         config,

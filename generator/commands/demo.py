@@ -86,11 +86,10 @@ def command(out: Path, force: bool, format_text: str | None, quiet: bool) -> Non
 
 
 def _build(out: Path, config_path: Path, formats: set[str], quiet: bool) -> None:
-    from generator.build import build_packs
+    from generator.build import build_packs, config_sections
     from generator.config import load_config
-    from generator.render.registry import renderer_options
 
-    config = load_config(config_path, renderer_options())
+    config = load_config(config_path, config_sections())
     summary = build_packs(config, out, formats=formats, progress=progress_bars(quiet))
     for pack in summary.packs:
         counts = ", ".join(f"{n} {status}" for status, n in pack.statuses.items() if n)

@@ -81,6 +81,7 @@ def command(
     version a rollout jumped over, and the installation's own configuration changes until the
     next rollout. See docs/release-notes.md.
     """
+    from generator.build import config_sections
     from generator.cachefiles import default_cache_dir
     from generator.config import load_config
     from generator.evidence.model import history_sections
@@ -88,9 +89,8 @@ def command(
     from generator.memory import gc_paused, keep_until_exit
     from generator.releasenotes import textforms
     from generator.releasenotes.join import release_view
-    from generator.render.registry import renderer_options
 
-    config = load_config(config_path, renderer_options())
+    config = load_config(config_path, config_sections())
     chosen = _installation(config, installation, environment)
     # Everything made from here on lives until the output is written: the collector's repeated
     # scans of it cost seconds on long histories and free nothing (measured, same peak memory).

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
@@ -95,9 +95,23 @@ class ControlLike(Protocol):
 
 @dataclass(frozen=True)
 class RuleContext:
-    """The history a rule judges, with the look-ups several rules need."""
+    """The evidence a rule judges, with the look-ups several rules need.
+
+    ``sources`` holds every evidence source's data by source name (docs/sources.md); ``history``
+    is the git source's, typed by ``HistoryLike``, and is also ``source("git")``.
+    """
 
     history: HistoryLike
+    sources: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if "git" not in self.sources:
+            object.__setattr__(self, "sources", {**self.sources, "git": self.history})
+
+    def source(self, name: str) -> Any | None:
+        """A source's data for this installation and period; None when it has no such source
+        (missing evidence is never a pass: say ``not_evidenced``)."""
+        return self.sources.get(name)
 
     @property
     def installation(self) -> InstallationLike:

@@ -13,6 +13,7 @@ from typing import Any
 
 from generator import __version__
 from generator.history.model import Change, Identity, ReleaseEvent
+from generator.sources import git as git_source
 
 SCHEMA_VERSION = 1
 
@@ -97,19 +98,7 @@ def history_sections(
         for event in chosen
     ]
     return {
-        "source": {
-            "repo": installation.repo,
-            "ref": installation.ref,
-            "head": history.head,
-            "head_date": history.head_date,
-            "history_rewritten": history.rewritten,
-            # Release files the reader could not read at some commit: no version is guessed.
-            "warnings": list(history.warnings),
-            "reproduce": [
-                {"figure": r.figure, "command": r.command, "expected": r.expected}
-                for r in history.reproduce
-            ],
-        },
+        "source": git_source.provenance(history),
         "environments": [
             {
                 "name": env.name,

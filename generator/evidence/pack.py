@@ -19,8 +19,8 @@ from generator.evidence.exceptions import ExceptionsRegister, load_exceptions
 from generator.evidence.model import assemble, history_sections, read_model
 from generator.evidence.sample import draw_samples, table_from_config
 from generator.evidence.soa import soa_rows
-from generator.history.reader import read_history
 from generator.library import ControlLibrary
+from generator.sources import ReadRequest, close_sources, read_sources
 
 
 def sample_seed(config: Config, installation: InstallationConfig, period: Period) -> str:
@@ -43,7 +43,8 @@ def make_model(
     previous_head: str | None = None,
     progress: Callable[[int], None] = lambda steps: None,
 ) -> dict[str, Any]:
-    history = read_history(installation, period, previous_head=previous_head)
+    sources = read_sources(ReadRequest(installation, period, previous_head=previous_head))
+    history = sources["git"]
     try:
         progress(1)
         register = (
@@ -51,7 +52,9 @@ def make_model(
             if installation.exceptions
             else ExceptionsRegister()
         )
-        evaluations = evaluate_library(library.controls.values(), RuleContext(history), register)
+        evaluations = evaluate_library(
+            library.controls.values(), RuleContext(history, sources), register
+        )
         progress(1)
         populations = {
             env.name: [c.commit.sha for c in history.changes if env.name in c.environments]
@@ -73,7 +76,7 @@ def make_model(
             changes_since=None,
         )
     finally:
-        history.close()
+        close_sources(sources)
     previous_model = find_previous(previous, installation.name, period) if previous else None
     if previous_model is not None:
         model["changes_since"] = compare(previous_model, model)
