@@ -268,9 +268,8 @@ def best_of(runs: int, command: list[str], cwd: Path, env: dict[str, str] | None
 def in_process_phases(root: Path) -> list[tuple[str, Timing]]:
     """The CLI's pipeline step by step, cold history cache, to show where the time goes."""
     from generator.build import config_sections
-    from generator.commands.release_notes import _model, joined_change
     from generator.config import load_config
-    from generator.evidence.model import history_sections
+    from generator.evidence.sections import history_sections
     from generator.history import read_history
     from generator.releasenotes import load_release_notes, textforms
     from generator.releasenotes.atom import render_atom
@@ -301,9 +300,8 @@ def in_process_phases(root: Path) -> list[tuple[str, Timing]]:
     lap(f"read history, cold ({len(history.commits)} commits)")
     history = read_history(installation, config.period, cache_dir=cache, environments=production)
     lap("read history, warm cache")
-    sections = history_sections(history, environment="production", record=joined_change)
-    model = _model(installation.name, history, sections)
-    lap(f"evidence-model part ({len(model['changes'])} changes)")
+    model = history_sections(history, environment="production", earlier_releases=True)
+    lap(f"evidence-model part ({len(model.changes)} changes)")
     view = release_view(model, notes, "production")
     lap(f"join ({len(view.versions)} rollouts)")
     texts = textforms.load(cache, textforms.MarkdownTexts)  # none yet: a new cache folder

@@ -18,7 +18,8 @@ from typing import Any, Protocol
 from generator.config import Config, InstallationConfig, OptionsSection, Period
 from generator.errors import BuildError, InputError, Problem
 from generator.evidence import registry
-from generator.evidence.model import read_model, write_model
+from generator.evidence.codec import read_source, write_model
+from generator.evidence.model import EvidenceModel
 from generator.evidence.pack import make_model
 from generator.evidence.tables import write_tables
 from generator.library import ControlLibrary, default_controls_dir, load_library
@@ -139,9 +140,9 @@ def previous_head(out: Path, installation: str) -> str | None:
     if not packs:
         return None
     try:
-        return read_model(packs[-1])["source"]["head"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+        return read_source(packs[-1]).head
+    except InputError:
+        return None  # an unreadable earlier pack only means no head to start from
 
 
 @contextmanager
@@ -225,15 +226,15 @@ def build_packs(
                 write_manifest(pack_dir)
                 if signing_key is not None:
                     sign_manifest(pack_dir, signing_key)  # last: it vouches for the manifest
-            source = model["source"]
+            source = model.source
             built.append(
                 BuiltPack(
                     installation.name,
                     inst_period,
                     rel,
                     _status_counts(model),
-                    rewritten=source["history_rewritten"],
-                    warnings=list(source["warnings"]),
+                    rewritten=source.history_rewritten,
+                    warnings=list(source.warnings),
                 )
             )
             inputs.append(PackInput(model, pack_dir, rel))
@@ -263,8 +264,8 @@ def _notes_first(config: Config, renderers: list[Any]) -> Any:
     return load_notes(config.release_notes)
 
 
-def _status_counts(model: dict[str, Any]) -> dict[str, int]:
+def _status_counts(model: EvidenceModel) -> dict[str, int]:
     counts = dict.fromkeys(BY_RANK, 0)
-    for control in model["controls"]:
-        counts[control["status"]] = counts.get(control["status"], 0) + 1
+    for control in model.controls:
+        counts[control.status] += 1
     return counts

@@ -15,6 +15,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from generator.errors import InputError
+from generator.evidence.codec import read_model
+from generator.evidence.model import EvidenceModel
 from generator.signing import SIGNATURE_NAME
 
 MANIFEST_NAME = "manifest.json"
@@ -114,30 +117,25 @@ def check_files(pack_dir: Path) -> list[str]:
     return problems
 
 
-def cited_commits(model: dict[str, Any]) -> list[str]:
+def cited_commits(model: EvidenceModel) -> list[str]:
     """Every commit the model cites as evidence, sorted and unique."""
-    shas: set[str] = set()
-    source = model.get("source") or {}
-    if source.get("head"):
-        shas.add(source["head"])
-    for change in model.get("changes") or []:
-        shas.add(change["sha"])
-    for release in model.get("releases") or []:
-        shas.add(release["sha"])
-    for promotion in model.get("promotions") or []:
-        for env in ("staging", "production"):
-            if promotion.get(env):
-                shas.add(promotion[env]["sha"])
-    for control in model.get("controls") or []:
-        for result in control.get("results") or []:
-            shas.update(result.get("cited") or [])
-            shas.update(f["sha"] for f in result.get("failures") or [] if f.get("sha"))
-    for exception in model.get("exceptions") or []:
-        if exception.get("sha"):
-            shas.add(exception["sha"])
-        shas.update(exception.get("matched") or [])
-    for population in (model.get("sample") or {}).get("populations") or []:
-        shas.update(population.get("shas") or [])
+    shas: set[str] = {model.source.head}
+    shas.update(change.sha for change in model.changes)
+    shas.update(release.sha for release in model.releases)
+    for promotion in model.promotions:
+        for event in (promotion.staging, promotion.production):
+            if event is not None:
+                shas.add(event.sha)
+    for control in model.controls:
+        for result in control.results:
+            shas.update(result.cited)
+            shas.update(f.sha for f in result.failures if f.sha)
+    for exception in model.exceptions:
+        if exception.sha:
+            shas.add(exception.sha)
+        shas.update(exception.matched)
+    for population in model.sample.populations:
+        shas.update(population.shas)
     return sorted(shas)
 
 
@@ -178,7 +176,7 @@ def _resolve_ref(repo: Path, ref: str) -> str | None:
     return None
 
 
-def check_repo(model: dict[str, Any], repo: Path) -> list[str]:
+def check_repo(model: EvidenceModel, repo: Path) -> list[str]:
     """Cited commits missing from ``repo`` and a recorded head no longer on the recorded ref."""
     probe = _git(repo, "rev-parse", "--git-dir")
     if probe.returncode != 0:
@@ -194,11 +192,8 @@ def check_repo(model: dict[str, Any], repo: Path) -> list[str]:
     except OSError as exc:
         return [*problems, f"--repo {repo}: {exc}"]
     problems += [f"missing commit: {sha}" for sha in missing]
-    source = model.get("source") or {}
-    head, ref = source.get("head"), source.get("ref")
-    if not isinstance(head, str) or not _SHA.fullmatch(head):
-        return [*problems, f"evidence.json: source.head is not a commit id: {head!r}"]
-    if isinstance(ref, str) and f"missing commit: {head}" not in problems:
+    head, ref = model.source.head, model.source.ref
+    if f"missing commit: {head}" not in problems:
         tip = _resolve_ref(repo, ref)
         if tip is None:
             problems.append(f"ref {ref} not found in {repo}")
@@ -215,9 +210,10 @@ def verify_pack(pack_dir: Path, repo: Path | None = None) -> list[str]:
     if repo is None:
         return problems
     try:
-        model = json.loads((pack_dir / "evidence.json").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        return [*problems, f"evidence.json: unreadable, cannot check commits: {exc}"]
-    if not isinstance(model, dict):
-        return [*problems, "evidence.json: not a JSON object, cannot check commits"]
+        # Schema-checked like every read of evidence.json: commits are looked up only in a
+        # model that fits the contract, and each violation is named by its JSON path.
+        model = read_model(pack_dir / "evidence.json")
+    except InputError as exc:
+        found = [f"evidence.json: {p.message}" for p in exc.problems]
+        return [*problems, *found, "evidence.json: unreadable, cannot check commits"]
     return problems + check_repo(model, repo)

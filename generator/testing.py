@@ -1,6 +1,6 @@
 """Synthetic evidence models for renderer tests and benchmarks.
 
-Renderers read only ``evidence.json``; these models follow its contract (docs/architecture.md)
+Renderers read only the evidence model; these are built from its records (evidence/model.py)
 so a renderer can be exercised at any size, or with hostile repository text, without git.
 Deterministic: the same arguments give the same model.
 """
@@ -14,6 +14,29 @@ from typing import Any
 
 import yaml
 
+from generator.evidence.model import (
+    SCHEMA_VERSION,
+    ChangeRecord,
+    ControlRecord,
+    EnvironmentRecord,
+    EventRecord,
+    EvidenceModel,
+    FailureRecord,
+    FileChange,
+    Identity,
+    Implementation,
+    PeriodRange,
+    PromotionRecord,
+    ReleaseRecord,
+    ReproduceStep,
+    ResultRecord,
+    Sample,
+    SampleBand,
+    SamplePopulation,
+    SoaRow,
+    SourceRecord,
+    Tool,
+)
 from generator.resources import data_dir
 from generator.status import Status
 
@@ -46,16 +69,16 @@ def _sha(*parts: object) -> str:
     return hashlib.sha1("/".join(str(p) for p in parts).encode()).hexdigest()
 
 
-def _person(rng: random.Random, hostile: bool) -> dict[str, str]:
+def _person(rng: random.Random, hostile: bool) -> Identity:
     names = ["Ada Operator", "Bob Builder", "Chen Wei", "Dana Approver", "Émile Zoë"]
     name = rng.choice(names)
     if hostile and rng.random() < 0.3:
         name = rng.choice(HOSTILE_TEXTS)[:80]
     email = name.lower().replace(" ", ".")[:40] + "@example.com"
-    return {"name": name, "email": email}
+    return Identity(name, email)
 
 
-def _soa_rows(rng: random.Random, control_ids: list[str]) -> list[dict[str, Any]]:
+def _soa_rows(rng: random.Random, control_ids: list[str]) -> tuple[SoaRow, ...]:
     rows = []
     for file_name in ("iso27001-2022.yaml", "iso27017-2015.yaml"):
         catalog = yaml.safe_load((_CATALOGS / file_name).read_text("utf-8"))
@@ -65,21 +88,21 @@ def _soa_rows(rng: random.Random, control_ids: list[str]) -> list[dict[str, Any]
             decision = rng.choice(("implemented", "implemented", "inherited", "excluded"))
             implemented = sorted(rng.sample(control_ids, 2)) if decision == "implemented" else []
             rows.append(
-                {
-                    "ref": f"{catalog['standard']}/{entry['id']}",
-                    "title": entry["title"],
-                    "theme": entry.get("theme", "cloud"),
-                    "applicable": decision != "excluded",
-                    "decision": decision,
-                    "justification": f"Synthetic justification for {entry['id']}.",
-                    "implemented_by": implemented,
-                    "responsibility": rng.choice(("provider", "customer", "shared")),
-                    "status": rng.choice(_STATUSES) if implemented else None,
-                    "last_evidence": "2026-06-20" if implemented else None,
-                    "refs_2013": [],
-                }
+                SoaRow(
+                    ref=f"{catalog['standard']}/{entry['id']}",
+                    title=entry["title"],
+                    theme=entry.get("theme", "cloud"),
+                    applicable=decision != "excluded",
+                    decision=decision,
+                    justification=f"Synthetic justification for {entry['id']}.",
+                    implemented_by=tuple(implemented),
+                    responsibility=rng.choice(("provider", "customer", "shared")),
+                    status=rng.choice(_STATUSES) if implemented else None,
+                    last_evidence="2026-06-20" if implemented else None,
+                    refs_2013=(),
+                )
             )
-    return rows
+    return tuple(rows)
 
 
 def synthetic_evidence(
@@ -90,7 +113,7 @@ def synthetic_evidence(
     hostile: bool = False,
     seed: int = 0,
     period: tuple[str, str] = ("2026-01-01", "2026-06-30"),
-) -> dict[str, Any]:
+) -> EvidenceModel:
     """An evidence model with the given number of changes and controls."""
     rng = random.Random(f"{installation}:{seed}")
     start = dt.datetime.fromisoformat(period[0] + "T00:00:00+00:00")
@@ -98,59 +121,52 @@ def synthetic_evidence(
     change_list = []
     for index in range(changes):
         when = start + dt.timedelta(seconds=int(span * 86400 * index / max(changes, 1)))
-        env = rng.choice((["staging"], ["production"], ["staging", "production"]))
+        env = rng.choice((("staging",), ("production",), ("staging", "production")))
         subject = f"Change {index}: update {rng.choice(['logging', 'backup', 'idp', 'release'])}"
         if hostile:
             subject = HOSTILE_TEXTS[index % len(HOSTILE_TEXTS)]
         author = _person(rng, hostile)
-        approvers = [] if rng.random() < 0.05 else [_person(rng, hostile)]
+        approvers = () if rng.random() < 0.05 else (_person(rng, hostile),)
         change_list.append(
-            {
-                "sha": _sha(installation, "change", index),
-                "parents": [_sha(installation, "change", index - 1)],
-                "environments": env,
-                "author": author,
-                "authored_at": when.isoformat(),
-                "committer": author,
-                "committed_at": when.isoformat(),
-                "subject": subject,
-                "body": HOSTILE_TEXTS[(index + 3) % len(HOSTILE_TEXTS)] if hostile else "",
-                "files": [
-                    {
-                        "status": "M",
-                        "path": f"environments/{env[0]}/meshstack.yaml",
-                        "old_path": None,
-                    }
-                ],
-                "approvers": approvers,
-                "authors": [author],
-                "self_approved": bool(approvers) and approvers[0] == author,
-                "signed": rng.random() > 0.02,
-                "signature": "ssh",
-                "verified": None,
-                "releases": {},
-            }
+            ChangeRecord(
+                sha=_sha(installation, "change", index),
+                parents=(_sha(installation, "change", index - 1),),
+                environments=env,
+                author=author,
+                authored_at=when.isoformat(),
+                committer=author,
+                committed_at=when.isoformat(),
+                subject=subject,
+                body=HOSTILE_TEXTS[(index + 3) % len(HOSTILE_TEXTS)] if hostile else "",
+                files=(FileChange("M", f"environments/{env[0]}/meshstack.yaml", None),),
+                approvers=approvers,
+                authors=(author,),
+                self_approved=bool(approvers) and approvers[0] == author,
+                signed=rng.random() > 0.02,
+                signature="ssh",
+                verified=None,
+                releases={},
+            )
         )
     releases, promotions = [], []
     for week in range(span // 7):
         version = f"{period[0][:4]}.{week + 1}.0"
         staged = start + dt.timedelta(days=7 * week, hours=9)
         produced = staged + dt.timedelta(days=rng.randint(2, 6))
-        staging = {"sha": _sha(installation, "stage", week), "date": staged.isoformat()}
-        production = {"sha": _sha(installation, "prod", week), "date": produced.isoformat()}
+        staging = EventRecord(_sha(installation, "stage", week), staged.isoformat())
+        production = EventRecord(_sha(installation, "prod", week), produced.isoformat())
         for environment, event in (("staging", staging), ("production", production)):
             releases.append(
-                {"version": version, "environment": environment, "source": "file", **event}
-                | {"in_period": True}
+                ReleaseRecord(version, environment, event.sha, event.date, "file", True)
             )
         promotions.append(
-            {
-                "version": version,
-                "staging": staging,
-                "production": production,
-                "staging_hours": (produced - staged).total_seconds() / 3600,
-                "production_approvers": [_person(rng, hostile)],
-            }
+            PromotionRecord(
+                version=version,
+                staging=staging,
+                production=production,
+                staging_hours=(produced - staged).total_seconds() / 3600,
+                production_approvers=(_person(rng, hostile),),
+            )
         )
     control_ids = [
         f"MS-{family}-{n:02d}"
@@ -162,95 +178,105 @@ def synthetic_evidence(
     for control_id in control_ids:
         status = rng.choice(_STATUSES)
         failed = 0 if status == Status.EFFECTIVE else rng.randint(1, 3)
-        cited = [c["sha"] for c in change_list[:5]]
-        failures = [
-            {
-                "sha": cited[i % len(cited)] if cited else None,
-                "window": None,
-                "message": "no approver",
-                "exception": None,
-            }
+        cited = tuple(c.sha for c in change_list[:5])
+        failures = tuple(
+            FailureRecord(cited[i % len(cited)] if cited else None, None, "no approver", None)
             for i in range(failed if status == Status.EXCEPTION else 0)
-        ]
-        result = {
-            "rule": "change-approval",
-            "params": {"roles": ["production"]},
-            "status": status,
-            "reason": f"{failed} of {changes} changes failed.",
-            "figures": {"population": changes, "passed": changes - failed, "failed": failed},
-            "cited": cited,
-            "failures": failures,
-            "details": {},
-        }
-        control_list.append(
-            {
-                "id": control_id,
-                "title": f"Synthetic control {control_id}",
-                "description": "A control used to exercise renderers.",
-                "owner": "meshcloud Platform Operations",
-                "responsibility": rng.choice(("provider", "customer", "shared")),
-                "implements": [
-                    {"ref": "iso27001:2022/A.8.32", "coverage": "full", "rationale": "Synthetic."}
-                ],
-                "status": status,
-                "reason": result["reason"],
-                "results": [result],
-                "last_evidence": "2026-06-20",
-            }
         )
-    envs = {e for c in change_list for e in c["environments"]}
-    population = {env: sum(env in c["environments"] for c in change_list) for env in sorted(envs)}
+        result = ResultRecord(
+            rule="change-approval",
+            params={"roles": ["production"]},
+            status=status,
+            reason=f"{failed} of {changes} changes failed.",
+            figures={"population": changes, "passed": changes - failed, "failed": failed},
+            cited=cited,
+            failures=failures,
+            details={},
+            last_evidence="2026-06-20",
+        )
+        control_list.append(
+            ControlRecord(
+                id=control_id,
+                title=f"Synthetic control {control_id}",
+                description="A control used to exercise renderers.",
+                owner="meshcloud Platform Operations",
+                responsibility=rng.choice(("provider", "customer", "shared")),
+                implements=(Implementation("iso27001:2022/A.8.32", "full", "Synthetic."),),
+                status=status,
+                reason=result.reason,
+                results=(result,),
+                last_evidence="2026-06-20",
+            )
+        )
+    envs = {e for c in change_list for e in c.environments}
+    population = {env: sum(env in c.environments for c in change_list) for env in sorted(envs)}
     sample_size = min(25, changes)
-    return {
-        "schema_version": 1,
-        "tool": {"name": "meshcomply", "version": "0.0.0+synthetic"},
-        "installation": installation,
-        "period": {"from": period[0], "to": period[1]},
-        "source": {
-            "repo": f"example/{installation}-config",
-            "ref": "main",
-            "head": _sha(installation, "head"),
-            "head_date": f"{period[1]}T17:00:00+00:00",
-            "history_rewritten": False,
-            "warnings": [],
-            "reproduce": [
-                {
-                    "figure": f"population: {env}",
-                    "expected": str(count),
-                    "command": f"git -C example/{installation}-config log --first-parent "
+    return EvidenceModel(
+        schema_version=SCHEMA_VERSION,
+        tool=Tool("meshcomply", "0.0.0+synthetic"),
+        installation=installation,
+        period=PeriodRange(period[0], period[1]),
+        source=SourceRecord(
+            repo=f"example/{installation}-config",
+            ref="main",
+            head=_sha(installation, "head"),
+            head_date=f"{period[1]}T17:00:00+00:00",
+            history_rewritten=False,
+            warnings=(),
+            reproduce=tuple(
+                ReproduceStep(
+                    figure=f"population: {env}",
+                    command=f"git -C example/{installation}-config log --first-parent "
                     f"--since=... -- environments/{env}/ | wc -l",
-                }
+                    expected=str(count),
+                )
                 for env, count in population.items()
-            ],
-        },
-        "environments": [
-            {
-                "name": env,
-                "role": env,  # the synthetic environments are named after their roles
-                "paths": [f"environments/{env}/**"],
-                "approval": "required" if env == "production" else "optional",
-                "population": count,
-            }
+            ),
+        ),
+        environments=tuple(
+            EnvironmentRecord(
+                name=env,
+                role=env,  # the synthetic environments are named after their roles
+                paths=(f"environments/{env}/**",),
+                approval="required" if env == "production" else "optional",
+                population=count,
+            )
             for env, count in population.items()
-        ],
-        "changes": change_list,
-        "releases": releases,
-        "promotions": promotions,
-        "controls": control_list,
-        "exceptions": [],
-        "soa": _soa_rows(rng, control_ids),
-        "sample": {
-            "seed": f"{installation}:{period[0]}..{period[1]}",
-            "method": "synthetic",
-            "table": [{"max": None, "size": 25}],
-            "populations": [
-                {
-                    "environment": "production",
-                    "population": changes,
-                    "size": sample_size,
-                    "shas": [c["sha"] for c in change_list[:sample_size]],
-                }
-            ],
-        },
-        "changes_since": None,
-    }
+        ),
+        changes=tuple(change_list),
+        releases=tuple(releases),
+        promotions=tuple(promotions),
+        controls=tuple(control_list),
+        exceptions=(),
+        soa=_soa_rows(rng, control_ids),
+        sample=Sample(
+            seed=f"{installation}:{period[0]}..{period[1]}",
+            method="synthetic",
+            table=(SampleBand(None, 25),),
+            populations=(
+                SamplePopulation(
+                    environment="production",
+                    population=changes,
+                    size=sample_size,
+                    shas=tuple(c.sha for c in change_list[:sample_size]),
+                ),
+            ),
+        ),
+        changes_since=None,
+    )
+
+
+def as_json(model: EvidenceModel) -> dict[str, Any]:
+    """The model's JSON values (as evidence.json holds them), for a test to plant values in."""
+    from generator.evidence.codec import to_plain
+
+    return to_plain(model)
+
+
+def from_json(data: dict[str, Any]) -> EvidenceModel:
+    """The typed model of JSON values, schema-checked as reading evidence.json is."""
+    import json
+
+    from generator.evidence.codec import loads
+
+    return loads(json.dumps(data), "<test model>")

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+from generator.evidence.codec import from_plain
+from generator.evidence.model import HistoryPart
 
 
 def sha(*parts: object) -> str:
@@ -79,7 +82,11 @@ class ModelBuilder:
         )
         return change_sha
 
-    def build(self) -> dict[str, Any]:
+    def build(self) -> HistoryPart:
+        """The history part of a model, as the release-note join reads it."""
+        return from_plain(self.build_json(), HistoryPart)
+
+    def build_json(self) -> dict[str, Any]:
         start, end = self.period
         releases, promotions = [], []
         for r in self.rollouts:
@@ -90,7 +97,8 @@ class ModelBuilder:
                 events[env] = {"sha": sha(self.installation, env, r.version), "date": when}
                 if start <= when[:10] <= end:  # the model's releases are cut to the period
                     releases.append(
-                        {"version": r.version, "environment": env, "source": "file", **events[env]}
+                        {"version": r.version, "environment": env, **events[env]}
+                        | {"source": "file", "in_period": True}
                     )
             hours = None
             if "staging" in events and "production" in events:
@@ -113,6 +121,15 @@ class ModelBuilder:
         return {
             "installation": self.installation,
             "period": {"from": start, "to": end},
+            "source": {
+                "repo": f"example/{self.installation}-config",
+                "ref": "main",
+                "head": sha(self.installation, "head"),
+                "head_date": f"{end}T18:00:00+00:00",
+                "history_rewritten": False,
+                "warnings": [],
+                "reproduce": [],
+            },
             "environments": [
                 {
                     "name": "staging",
@@ -135,22 +152,22 @@ class ModelBuilder:
         }
 
 
-def renamed(model: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+def renamed(model: HistoryPart, names: dict[str, str]) -> HistoryPart:
     """The model with its environments renamed (old -> new name), each keeping its role."""
-    copy = {**model}
-    copy["environments"] = [
-        {**e, "name": names.get(e["name"], e["name"])} for e in model["environments"]
-    ]
-    copy["releases"] = [
-        {**r, "environment": names.get(r["environment"], r["environment"])}
-        for r in model["releases"]
-    ]
-    copy["changes"] = [
-        {
-            **c,
-            "environments": [names.get(e, e) for e in c["environments"]],
-            "releases": {names.get(e, e): v for e, v in c["releases"].items()},
-        }
-        for c in model["changes"]
-    ]
-    return copy
+
+    def name(old: str) -> str:
+        return names.get(old, old)
+
+    return replace(
+        model,
+        environments=tuple(replace(e, name=name(e.name)) for e in model.environments),
+        releases=tuple(replace(r, environment=name(r.environment)) for r in model.releases),
+        changes=tuple(
+            replace(
+                c,
+                environments=tuple(name(e) for e in c.environments),
+                releases={name(e): v for e, v in c.releases.items()},
+            )
+            for c in model.changes
+        ),
+    )

@@ -5,11 +5,12 @@ import pytest
 
 from generator.errors import InputError
 from generator.evidence.changes_since import compare, load_previous
-from generator.testing import synthetic_evidence
+from generator.evidence.codec import to_plain
+from generator.testing import as_json, from_json, synthetic_evidence
 
 
 def test_status_mapping_decision_and_exception_changes_are_reported():
-    previous = synthetic_evidence()
+    previous = as_json(synthetic_evidence())
     current = copy.deepcopy(previous)
     current["period"] = {"from": "2026-07-01", "to": "2026-12-31"}
     first = current["controls"][0]
@@ -23,9 +24,23 @@ def test_status_mapping_decision_and_exception_changes_are_reported():
     current["soa"][0]["decision"] = (
         "excluded" if previous["soa"][0]["decision"] != "excluded" else "inherited"
     )
-    current["exceptions"] = [{"id": "EXC-9"}]
+    current["exceptions"] = [
+        {
+            "id": "EXC-9",
+            "rule": "change-approval",
+            "control": None,
+            "sha": None,
+            "window": None,
+            "justification": "j",
+            "accepted_by": "a",
+            "ticket": "T-9",
+            "expires": "2026-12-31",
+            "status": "unused",
+            "matched": [],
+        }
+    ]
 
-    result = compare(previous, current)
+    result = to_plain(compare(from_json(previous), from_json(current)))
 
     assert result["previous"] == {"period": previous["period"], "head": previous["source"]["head"]}
     assert result["status_changes"] == [
@@ -57,7 +72,7 @@ def test_status_mapping_decision_and_exception_changes_are_reported():
 
 def test_identical_models_have_no_changes():
     model = synthetic_evidence()
-    result = compare(model, model)
+    result = to_plain(compare(model, model))
     assert (result["status_changes"], result["mapping_changes"], result["decision_changes"]) == (
         [],
         [],
@@ -68,11 +83,9 @@ def test_identical_models_have_no_changes():
 def test_previous_pack_problems_are_located_input_errors(tmp_path):
     with pytest.raises(InputError) as missing:
         load_previous(tmp_path)
-    assert str(missing.value).startswith(
-        f"{tmp_path / 'evidence.json'}:1:1: cannot read previous pack"
-    )
+    assert str(missing.value).startswith(f"{tmp_path / 'evidence.json'}:1:1: cannot read")
     (tmp_path / "evidence.json").write_text("{not json")
-    with pytest.raises(InputError, match="previous pack is not valid JSON"):
+    with pytest.raises(InputError, match=r"evidence\.json:1:1: not valid JSON"):
         load_previous(tmp_path)
     (tmp_path / "evidence.json").write_text(json.dumps({"schema_version": 99}))
     with pytest.raises(InputError, match="unsupported schema_version"):

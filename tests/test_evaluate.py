@@ -12,6 +12,7 @@ from jsonschema import Draft202012Validator
 
 from generator.errors import BuildError, InputError
 from generator.evidence import evaluate as evaluate_module
+from generator.evidence.codec import to_plain
 from generator.evidence.context import RuleContext
 from generator.evidence.evaluate import (
     evaluate_control,
@@ -151,7 +152,7 @@ def test_accepted_failures_keep_the_exception_status_and_are_counted():
     assert evaluation.reason.endswith(
         " 1 of 2 failures is accepted in the exceptions register (EXC-1)."
     )
-    failures = evaluation.record()["results"][0]["failures"]
+    failures = to_plain(evaluation.record())["results"][0]["failures"]
     assert [(f["sha"], f["exception"]) for f in failures] == [
         (sha("unapproved"), "EXC-1"),
         (sha("self"), None),
@@ -172,7 +173,7 @@ def test_exceptions_only_apply_to_their_control_and_rule():
     assert [e.id for e in evaluations] == ["MS-CHG-01", "MS-CHG-02"]
     assert evaluations[0].results[0].accepted == (None, "MINE")
     assert evaluations[1].results[0].accepted == ("OTHER", None)
-    report = exception_records(register, evaluations)
+    report = to_plain(exception_records(register, evaluations))
     assert [(r["id"], r["status"], r["matched"]) for r in report] == [
         ("MINE", "active", [sha("self")]),
         ("OTHER", "active", [sha("unapproved")]),
@@ -184,7 +185,7 @@ def test_an_expired_exception_accepts_nothing():
     register = ExceptionsRegister((entry("OLD", sha("unapproved"), status="expired"),))
     evaluations = evaluate_library([control(APPROVAL)], CONTEXT, register)
     assert evaluations[0].results[0].accepted == (None, None)
-    assert exception_records(register, evaluations)[0]["status"] == "expired"
+    assert exception_records(register, evaluations)[0].status == "expired"
 
 
 def test_exceptions_for_unknown_controls_are_input_errors():
@@ -241,7 +242,7 @@ def test_records_match_the_evidence_json_schema():
     evaluations = evaluate_library(
         [control(APPROVAL, STAGING), control(MANUAL, control_id="MS-DOC-01")], CONTEXT, register
     )
-    records = [e.record() for e in evaluations]
+    records = to_plain([e.record() for e in evaluations])
     Draft202012Validator(controls_schema).validate(records)
     # Plain JSON: the records survive a round trip unchanged.
     assert json.loads(json.dumps(records)) == records

@@ -8,6 +8,7 @@ import pytest
 from gitrepo import GitRepo
 
 from generator.config import EnvironmentConfig, InstallationConfig, Period, ReleaseSource
+from generator.evidence.codec import to_plain
 from generator.evidence.context import RuleContext
 from generator.evidence.evaluate import evaluate_library, exception_records
 from generator.evidence.exceptions import load_exceptions
@@ -166,7 +167,7 @@ def test_verdicts_on_a_real_history(built):
     assert evaluations["MS-ACC-02"].status == "effective"
     assert evaluations["MS-ACC-02"].results[0].result.details["age_days"] == 106
 
-    report = exception_records(register, list(evaluations.values()))
+    report = to_plain(exception_records(register, list(evaluations.values())))
     assert [(r["id"], r["status"], r["matched"]) for r in report] == [
         ("EXC-2025-009", "expired", []),
         ("EXC-2026-001", "active", [shas["hotfix"]]),

@@ -6,6 +6,7 @@ import pytest
 from evidence_builders import History, commit, sha
 
 from generator.errors import InputError
+from generator.evidence.codec import to_plain
 from generator.evidence.exceptions import ExceptionsRegister, exceptions_report, load_exceptions
 from generator.evidence.registry import Failure
 
@@ -226,7 +227,7 @@ def test_report_statuses(tmp_path):
             ("C-EXPIRED", f"sha: {C2.sha}", "2026-01-31"),
         ),
     )
-    report = exceptions_report(register, {"B-USED": [C1.sha, C1.sha]})
+    report = to_plain(exceptions_report(register, {"B-USED": [C1.sha, C1.sha]}))
     assert [(r["id"], r["status"], r["matched"]) for r in report] == [
         ("A-UNUSED", "unused", []),
         ("B-USED", "active", [C1.sha]),

@@ -28,7 +28,6 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "generator.cachefiles",
             "generator.memory",
             "generator.plugins",
-            "generator.manifest",
             "generator.signing",
             "generator.status",
             "generator.patterns",
@@ -47,8 +46,18 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("sources", ("generator.sources", "generator.history", "generator.releasenotes")),
     ("evidence", ("generator.evidence", "generator.rules")),
-    ("render", ("generator.render",)),
-    ("build", ("generator.build",)),
+    # The release-note join reads the evidence model; its Markdown/HTML/Atom writers render it.
+    (
+        "render",
+        (
+            "generator.render",
+            "generator.releasenotes.join",
+            "generator.releasenotes.render",
+            "generator.releasenotes.atom",
+        ),
+    ),
+    # The manifest's verify reads a pack's evidence model back.
+    ("build", ("generator.build", "generator.manifest")),
     (
         "cli",
         (

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator.manifest import check_files, cited_commits, verify_pack, write_manifest
-from generator.testing import synthetic_evidence
+from generator.testing import as_json, from_json, synthetic_evidence
 
 
 def _pack(tmp_path: Path) -> Path:
@@ -92,12 +92,28 @@ def test_symlink_cannot_be_listed_and_is_flagged_when_it_replaces_a_file(tmp_pat
 
 
 def test_cited_commits_cover_changes_results_failures_exceptions_sample_and_head():
-    model = synthetic_evidence(changes=8)
-    model["exceptions"] = [{"id": "EXC-1", "sha": "e" * 40, "matched": ["f" * 40]}]
-    model["controls"][0]["results"][0]["failures"] = [{"sha": "d" * 40}]
+    data = as_json(synthetic_evidence(changes=8))
+    data["exceptions"] = [
+        {
+            "id": "EXC-1",
+            "rule": "change-approval",
+            "control": None,
+            "sha": "e" * 40,
+            "window": None,
+            "justification": "j",
+            "accepted_by": "a",
+            "ticket": "T-1",
+            "expires": "2026-12-31",
+            "status": "active",
+            "matched": ["f" * 40],
+        }
+    ]
+    failure = {"sha": "d" * 40, "window": None, "message": "m", "exception": None}
+    data["controls"][0]["results"][0]["failures"] = [failure]
+    model = from_json(data)
     cited = cited_commits(model)
     assert cited == sorted(set(cited))
-    for sha in ("d" * 40, "e" * 40, "f" * 40, model["source"]["head"]):
+    for sha in ("d" * 40, "e" * 40, "f" * 40, model.source.head):
         assert sha in cited
-    assert all(change["sha"] in cited for change in model["changes"])
-    assert all(p["staging"]["sha"] in cited for p in model["promotions"])
+    assert all(change.sha in cited for change in model.changes)
+    assert all(p.staging.sha in cited for p in model.promotions)

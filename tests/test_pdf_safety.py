@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import pytest
 from pypdf import PdfReader
-from test_pdf_support import page_texts, render_pack, small_model, squeeze, write_pack
+from test_pdf_support import page_texts, render_pack, small_model_json, squeeze, write_pack
 from weasyprint.formatting_structure import boxes
 
 from generator.errors import BuildError
@@ -18,7 +18,7 @@ from generator.render.pdf import html as pdf_html
 from generator.render.pdf import partlayout, weasy
 from generator.render.pdf.fetcher import BundledAssetFetcher, RefusedFetch
 from generator.render.registry import RenderOptions
-from generator.testing import HOSTILE_TEXTS
+from generator.testing import HOSTILE_TEXTS, from_json
 
 TEMPLATES = pdf_html.TEMPLATES
 
@@ -31,13 +31,13 @@ class RecordingFetcher(BundledAssetFetcher):
         return super().fetch(url, headers)
 
 
-def _hostile_model() -> dict:
-    model = small_model(hostile=True, changes=len(HOSTILE_TEXTS))
+def _hostile_model():
+    model = small_model_json(hostile=True, changes=len(HOSTILE_TEXTS))
     model["controls"][1]["title"] = '<link rel="stylesheet" href="http://attacker.example/x.css">'
     model["controls"][1]["description"] = "body { background: url(http://attacker.example/bg.png) }"
     model["exceptions"][0]["justification"] = '<a rel="attachment" href="file:///etc/passwd">x</a>'
     model["source"]["repo"] = '<img src="file:///etc/shadow">'
-    return model
+    return from_json(model)
 
 
 @pytest.fixture(scope="module")

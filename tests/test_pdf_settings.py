@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import replace
 
 import pytest
 from pypdf import PdfReader
@@ -43,7 +44,7 @@ def test_bad_settings_are_named(raw, message):
 def test_generated_at_prefers_source_date_epoch_then_the_head_commit_date(monkeypatch):
     model = small_model()
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    assert generated_at(model, RenderOptions()) == model["source"]["head_date"]
+    assert generated_at(model, RenderOptions()) == model.source.head_date
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     assert generated_at(model, RenderOptions()) == "2026-01-01T00:00:00+00:00"
     options = RenderOptions(source_date_epoch=1700000000)
@@ -52,7 +53,7 @@ def test_generated_at_prefers_source_date_epoch_then_the_head_commit_date(monkey
     with pytest.raises(BuildError, match="SOURCE_DATE_EPOCH"):
         generated_at(model, RenderOptions())
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
-    model["source"]["head_date"] = None
+    model = replace(model, source=replace(model.source, head_date="not a date"))
     with pytest.raises(BuildError, match="head_date"):
         generated_at(model, RenderOptions())
 
@@ -68,7 +69,7 @@ def test_cover_html_carries_settings_date_and_evidence_hash(tmp_path, monkeypatc
     assert digest in html
     assert "Internal &lt;b&gt;" in html and "Internal <b>" not in html
     assert "CISO Office" in html
-    assert model["source"]["head_date"] in html
+    assert model.source.head_date in html
 
 
 def test_identical_inputs_give_identical_bytes_wherever_the_pack_is(tmp_path, monkeypatch):

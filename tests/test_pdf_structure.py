@@ -36,7 +36,7 @@ def test_outline_has_every_section_and_every_control_under_control_evidence(rend
     assert top == [title for _, title in FRONT_MATTER] + [title for _, title, _ in SECTIONS]
     start = [title for _, title, _ in entries].index("Control evidence")
     children = [title for level, title, _ in entries[start + 1 :] if level == 2]
-    assert [t.split(" · ")[0] for t in children] == [c["id"] for c in model["controls"]]
+    assert [t.split(" · ")[0] for t in children] == [c.id for c in model.controls]
     pages = [page for _, _, page in entries]
     assert pages == sorted(pages), "bookmarks follow the document order"
 
@@ -78,7 +78,7 @@ def test_pdf_a_3b_identification_and_document_metadata(rendered):
     assert "ISO/IEC 27001:2022" in info.subject
     assert "acme" in info["/Keywords"] and "ISO/IEC 27017:2015" in info["/Keywords"]
     assert info.author == "meshcomply"
-    head_date = dt.datetime.fromisoformat(model["source"]["head_date"])
+    head_date = dt.datetime.fromisoformat(model.source.head_date)
     assert info.creation_date == head_date and info.modification_date == head_date
 
 
@@ -92,8 +92,8 @@ def test_cover_carries_the_facts_an_auditor_checks_first(rendered):
         "STRICTLYCONFIDENTIAL",
         "Documentversion2.3",
         "Generatedat2026-06-30T17:00:00+00:00",
-        model["source"]["repo"],
-        model["source"]["head"],
+        model.source.repo,
+        model.source.head,
         evidence_hash,
     ):
         assert expected in cover, expected
@@ -126,20 +126,20 @@ def test_change_population_is_cut_at_max_change_rows_with_the_rest_in_the_csv(re
     pages = {title: page for _, title, page in outline(reader)}
     section = page_texts(reader)[pages["Change population"] : pages["Release promotion timeline"]]
     population = squeeze("".join(section))
-    shown, hidden = model["changes"][:8], model["changes"][8:]
+    shown, hidden = model.changes[:8], model.changes[8:]
     assert hidden
-    assert all(change["sha"] in population for change in shown)
+    assert all(change.sha in population for change in shown)
     # Hidden changes may still be cited elsewhere (the sample), but not as population rows.
-    assert not any(change["sha"] in population for change in hidden)
+    assert not any(change.sha in population for change in hidden)
     assert f"{len(hidden)}furtherchangesarenotprinted" in population
     assert "changes.csv" in population
 
 
 def test_failures_show_the_accepted_exception_beside_them(rendered):
     model, _, reader = rendered
-    control = model["controls"][0]
+    control = model.controls[0]
     texts = page_texts(reader)
-    page = next(t for t in texts if t.lstrip().startswith(f"{control['id']} ·"))
+    page = next(t for t in texts if t.lstrip().startswith(f"{control.id} ·"))
     flat = squeeze(page)
     assert "EXC-2026-001" in flat and "Emergencyfixduringincident" in flat
     assert "CAB-7" in flat

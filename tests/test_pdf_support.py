@@ -7,21 +7,26 @@ shortened Statement of Applicability (the renderer treats every row alike).
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
 
+from generator.evidence.codec import write_model
+from generator.evidence.model import EvidenceModel
 from generator.evidence.tables import write_tables
 from generator.render.pdf import PDF_NAME, render
 from generator.render.registry import RenderOptions
-from generator.testing import synthetic_evidence
+from generator.testing import as_json, from_json, synthetic_evidence
 
 
-def small_model(*, hostile: bool = False, changes: int = 12) -> dict[str, Any]:
-    model = synthetic_evidence("acme", changes=changes, controls=4, hostile=hostile)
+def small_model(*, hostile: bool = False, changes: int = 12) -> EvidenceModel:
+    return from_json(small_model_json(hostile=hostile, changes=changes))
+
+
+def small_model_json(*, hostile: bool = False, changes: int = 12) -> dict[str, Any]:
+    model = as_json(synthetic_evidence("acme", changes=changes, controls=4, hostile=hostile))
     model["soa"] = model["soa"][:12] + [r for r in model["soa"] if "27017" in r["ref"]][:3]
     # One failure accepted by an exceptions-register entry, one without.
     control = model["controls"][0]
@@ -69,15 +74,14 @@ def small_model(*, hostile: bool = False, changes: int = 12) -> dict[str, Any]:
     return model
 
 
-def write_pack(folder: Path, model: dict[str, Any]) -> Path:
+def write_pack(folder: Path, model: EvidenceModel) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(model, indent=2, sort_keys=True, ensure_ascii=False)
-    (folder / "evidence.json").write_text(text, encoding="utf-8")
+    write_model(model, folder / "evidence.json")
     write_tables(model, folder)
     return folder
 
 
-def render_pack(folder: Path, model: dict[str, Any], **pdf: Any) -> Path:
+def render_pack(folder: Path, model: EvidenceModel, **pdf: Any) -> Path:
     pack = write_pack(folder, model)
     render(model, pack, RenderOptions(pdf=pdf))
     return pack / PDF_NAME

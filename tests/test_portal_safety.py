@@ -40,7 +40,7 @@ def theme_inline_scripts(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
 
 def test_hostile_model_really_is_hostile() -> None:
     model = synthetic_evidence("acme", changes=40, hostile=True)
-    subjects = {c["subject"] for c in model["changes"]}
+    subjects = {c.subject for c in model.changes}
     assert set(HOSTILE_TEXTS) <= subjects
 
 

@@ -7,11 +7,12 @@ synthetic evidence models, and the portal is built from them through its public 
 from __future__ import annotations
 
 import hashlib
-import json
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from generator.evidence.codec import write_model
+from generator.evidence.model import EvidenceModel
 from generator.render.portal import render
 from generator.render.registry import PackInput, RenderOptions
 from generator.testing import synthetic_evidence
@@ -19,13 +20,13 @@ from generator.testing import synthetic_evidence
 PERIOD = "2026-01-01_2026-06-30"
 
 
-def write_pack(root: Path, model: dict[str, Any], label: str = PERIOD) -> PackInput:
-    rel = f"packs/{model['installation']}/{label}"
+def write_pack(root: Path, model: EvidenceModel, label: str = PERIOD) -> PackInput:
+    rel = f"packs/{model.installation}/{label}"
     pack_dir = root / rel
     pack_dir.mkdir(parents=True, exist_ok=True)
-    (pack_dir / "evidence.json").write_text(json.dumps(model, indent=2), encoding="utf-8")
+    write_model(model, pack_dir / "evidence.json")
     (pack_dir / "changes.csv").write_text(
-        "sha,subject\n" + "".join(f"{c['sha']},x\n" for c in model["changes"]), encoding="utf-8"
+        "sha,subject\n" + "".join(f"{c.sha},x\n" for c in model.changes), encoding="utf-8"
     )
     (pack_dir / "sample.csv").write_text("environment,sha\n", encoding="utf-8")
     (pack_dir / "evidence-pack.pdf").write_bytes(b"%PDF-1.7\n% stand-in for the PDF renderer\n")

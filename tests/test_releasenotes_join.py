@@ -8,6 +8,8 @@ import pytest
 from releasenotes_files import REAL_NOTES, load_quietly
 from releasenotes_models import ModelBuilder, renamed, sha
 
+from generator.evidence.codec import from_plain
+from generator.evidence.model import HistoryPart
 from generator.releasenotes import (
     ReleaseNote,
     Ticket,
@@ -253,14 +255,14 @@ def test_configuration_changes_fall_into_the_window_until_the_next_rollout(notes
         "2025-12-19T11:00:00+01:00",
         releases={"production": "2025.55.0"},
     )
-    built = model.build()
+    built = model.build_json()
     for promotion in built["promotions"]:
         if promotion["version"] == "2025.55.0":
             promotion["production"]["sha"] = bump
     for release in built["releases"]:
         if release["version"] == "2025.55.0" and release["environment"] == "production":
             release["sha"] = bump
-    view = release_view(built, notes, "production")
+    view = release_view(from_plain(built, HistoryPart), notes, "production")
 
     newest, older = view.versions
     assert [c.sha for c in newest.changes] == [after]
@@ -273,7 +275,7 @@ def test_configuration_changes_fall_into_the_window_until_the_next_rollout(notes
     assert change.date == "2025-12-08T10:00:00+01:00"
     assert [p.name for p in older.changes[0].approvers] == ["Bob Reviewer"]
 
-    staging = release_view(built, notes, "staging")
+    staging = release_view(from_plain(built, HistoryPart), notes, "staging")
     assert staging_only in {c.sha for e in staging.versions for c in e.changes}
 
 
@@ -404,20 +406,20 @@ def test_the_evidence_model_contract_is_enough(notes):
     view = release_view(model, notes, "production")
 
     produced = sorted(
-        (r for r in model["releases"] if r["environment"] == "production"),
-        key=lambda r: r["date"],
+        (r for r in model.releases if r.environment == "production"),
+        key=lambda r: r.date,
         reverse=True,
     )
-    assert [e.version for e in view.versions] == [r["version"] for r in produced]
+    assert [e.version for e in view.versions] == [r.version for r in produced]
     assert all(e.missing_notes == (e.version,) and e.notes == () for e in view.versions)
-    assert view.versions[0].previous == produced[1]["version"]
+    assert view.versions[0].previous == produced[1].version
     windows = [c.sha for e in view.versions for c in e.changes]
     assert len(windows) == len(set(windows))  # each change in at most one window
-    first_rollout = produced[-1]["date"]
+    first_rollout = produced[-1].date
     in_production = [
-        c["sha"]
-        for c in model["changes"]
-        if "production" in c["environments"] and c["committed_at"] >= first_rollout
+        c.sha
+        for c in model.changes
+        if "production" in c.environments and c.committed_at >= first_rollout
     ]
     assert sorted(windows) == sorted(in_production)
     assert sha("x") not in windows

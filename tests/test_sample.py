@@ -1,6 +1,7 @@
 import hashlib
 import subprocess
 
+from generator.evidence.codec import to_plain
 from generator.evidence.sample import (
     DEFAULT_TABLE,
     SizeBand,
@@ -53,7 +54,7 @@ def test_an_auditor_can_redraw_with_sha256sum():
 
 
 def test_samples_section_records_seed_method_and_table():
-    section = draw_samples("s", {"staging": SHAS[:5], "production": SHAS}, DEFAULT_TABLE)
+    section = to_plain(draw_samples("s", {"staging": SHAS[:5], "production": SHAS}, DEFAULT_TABLE))
     assert section["seed"] == "s"
     assert "sha256" in section["method"].lower() or "SHA-256" in section["method"]
     assert [e["environment"] for e in section["populations"]] == ["production", "staging"]

@@ -1,5 +1,6 @@
 import csv
 import io
+from dataclasses import replace
 
 from generator.evidence.tables import changes_csv, safe_cell, sample_csv
 from generator.testing import synthetic_evidence
@@ -18,23 +19,24 @@ def test_formula_cells_are_neutralised():
 def test_changes_csv_has_one_row_per_change_with_its_sha():
     model = synthetic_evidence(changes=30)
     rows = list(csv.DictReader(io.StringIO(changes_csv(model))))
-    assert [r["sha"] for r in rows] == [c["sha"] for c in model["changes"]]
-    first = model["changes"][0]
-    assert rows[0]["author_email"] == first["author"]["email"]
-    assert rows[0]["environments"] == ";".join(first["environments"])
+    assert [r["sha"] for r in rows] == [c.sha for c in model.changes]
+    first = model.changes[0]
+    assert rows[0]["author_email"] == first.author.email
+    assert rows[0]["environments"] == ";".join(first.environments)
 
 
 def test_hostile_subjects_survive_as_text_in_csv():
     model = synthetic_evidence(changes=12, hostile=True)
-    model["changes"][0]["subject"] = "=cmd|' /C calc'!A0"
+    changes = (replace(model.changes[0], subject="=cmd|' /C calc'!A0"), *model.changes[1:])
+    model = replace(model, changes=changes)
     rows = list(csv.DictReader(io.StringIO(changes_csv(model))))
     assert rows[0]["subject"] == "'=cmd|' /C calc'!A0"
-    assert rows[1]["subject"] == model["changes"][1]["subject"]
+    assert rows[1]["subject"] == model.changes[1].subject
 
 
 def test_sample_csv_lists_the_sample_in_rank_order():
     model = synthetic_evidence(changes=40)
     rows = list(csv.DictReader(io.StringIO(sample_csv(model))))
-    expected = model["sample"]["populations"][0]["shas"]
+    expected = list(model.sample.populations[0].shas)
     assert [r["sha"] for r in rows] == expected
     assert [int(r["position"]) for r in rows] == list(range(1, len(expected) + 1))

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from test_portal_support import write_pack
 
+from generator.evidence.model import EventRecord, PeriodRange, PromotionRecord
 from generator.render import timeline
 from generator.render.pdf import html as pdf_html
 from generator.render.pdf.settings import PdfSettings
@@ -24,29 +25,35 @@ from generator.render.portal.timeline_look import PORTAL
 from generator.render.timeline import Kind
 from generator.testing import synthetic_evidence
 
-PERIOD = {"from": "2026-01-01", "to": "2026-06-30"}
+PERIOD = PeriodRange("2026-01-01", "2026-06-30")
 HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(2)>&amp;'
 ROLES = sorted(PORTAL.paint.keys() | PDF.paint.keys())
 # Every role marked by name, so a test reads which role each element was drawn as.
 NAMED = dataclasses.replace(PORTAL, paint={r: f'data-role="{r}"' for r in ROLES})
 
 
-def _event(date: str | None) -> dict[str, str] | None:
-    return None if date is None else {"sha": "a" * 40, "date": date}
+def _event(date: str | None) -> EventRecord | None:
+    return None if date is None else EventRecord("a" * 40, date)
 
 
-def _promotion(version: str, staged: str | None, produced: str | None) -> dict[str, Any]:
-    return {
-        "version": version,
-        "staging": _event(staged),
-        "production": _event(produced),
-        "staging_hours": None,
-        "production_approvers": [],
-    }
+def _promotion(version: str, staged: str | None, produced: str | None) -> PromotionRecord:
+    return PromotionRecord(version, _event(staged), _event(produced), None, ())
 
 
-def _model(*promotions: dict[str, Any]) -> dict[str, Any]:
-    return {"period": dict(PERIOD), "promotions": list(promotions)}
+@dataclasses.dataclass
+class _Timed:
+    """What the timeline reads of a model: its period and promotions."""
+
+    period: PeriodRange
+    promotions: tuple[PromotionRecord, ...]
+
+
+def _model(*promotions: PromotionRecord) -> _Timed:
+    return _Timed(PERIOD, promotions)
+
+
+def charts(model: Any, look: timeline.Look) -> list:
+    return timeline.charts(model.promotions, model.period, look)
 
 
 EVERY_CASE = _model(
@@ -93,13 +100,13 @@ class _Svg(HTMLParser):
         return [a["data-role"] for _, a in self.row(index) if a.get("data-role") != "label"]
 
 
-def _named(model: dict[str, Any]) -> _Svg:
-    (chart,) = timeline.charts(model, NAMED)
+def _named(model: Any) -> _Svg:
+    (chart,) = charts(model, NAMED)
     return _Svg(chart)
 
 
 def test_each_promotion_gets_its_kind_and_its_facts_in_words() -> None:
-    rows = timeline.timeline(EVERY_CASE).rows
+    rows = timeline.timeline(EVERY_CASE.promotions, EVERY_CASE.period).rows
     assert [r.kind for r in rows] == [
         Kind.PROMOTED,
         Kind.OPEN,
@@ -149,7 +156,7 @@ def test_without_a_readable_period_the_axis_spans_the_dates() -> None:
         _promotion("1.0", "2026-02-05T10:00:00+00:00", "2026-03-20T10:00:00+00:00"),
         _promotion("1.1", "2026-03-25T10:00:00+00:00", None),
     )
-    model["period"] = {"from": "garbage", "to": None}
+    model.period = PeriodRange("garbage", "")
     svg = _named(model)
     assert [t for t in svg.text if t.startswith("2026-")] == ["2026-03"]  # Feb 5 to Mar 25
     assert svg.roles(0) == ["bar", "staging", "production"]  # inside: no chevrons
@@ -159,9 +166,9 @@ def test_without_a_readable_period_the_axis_spans_the_dates() -> None:
 
 def test_long_periods_label_fewer_months_so_labels_never_collide() -> None:
     model = _model(_promotion("1.0", "2026-03-01T00:00:00+00:00", None))
-    model["period"] = {"from": "2024-01-01", "to": "2027-12-31"}
+    model.period = PeriodRange("2024-01-01", "2027-12-31")
     look = dataclasses.replace(PDF, paint=NAMED.paint)
-    svg = _Svg(timeline.charts(model, look)[0])
+    svg = _Svg(charts(model, look)[0])
     grid = [a for _, a, _ in svg.elements if a.get("data-role") == "grid"]
     labels = [
         float(a["x"]) for _, a, r in svg.elements if a.get("data-role") == "tick" and r is None
@@ -193,11 +200,10 @@ def test_dates_outside_the_period_are_chevrons_at_its_edges() -> None:
 
 def test_missing_and_unreadable_dates_draw_the_same() -> None:
     missing = _model(_promotion("1.0", None, "2026-03-05T10:00:00+00:00"))
-    unreadable = _model(_promotion("1.0", "2026-13-45", "2026-03-05T10:00:00+00:00"))
-    unreadable["promotions"][0]["staging"]["date"] = "<b>tomorrow</b>"
+    unreadable = _model(_promotion("1.0", "<b>tomorrow</b>", "2026-03-05T10:00:00+00:00"))
     strip = [(t, a) for t, a, r in _named(missing).elements if t != "title"]
     assert strip == [(t, a) for t, a, r in _named(unreadable).elements if t != "title"]
-    assert "tomorrow" not in timeline.charts(unreadable, NAMED)[0]
+    assert "tomorrow" not in charts(unreadable, NAMED)[0]
 
 
 def test_hostile_strings_are_escaped_and_the_svg_is_inert() -> None:
@@ -205,9 +211,9 @@ def test_hostile_strings_are_escaped_and_the_svg_is_inert() -> None:
         _promotion(HOSTILE, "2026-01-05T10:00:00+00:00", None),
         _promotion("&" * 40, None, '"><script>x</script>'),
     )
-    model["period"]["to"] = "<script>"
+    model.period = PeriodRange(PERIOD.start, "<script>")
     for look in (PORTAL, PDF):
-        (markup,) = timeline.charts(model, look)
+        (markup,) = charts(model, look)
         svg = _Svg(markup)
         assert {t for t, _, _ in svg.elements} <= {
             "svg",
@@ -234,15 +240,15 @@ def test_hostile_strings_are_escaped_and_the_svg_is_inert() -> None:
 def test_same_model_same_bytes() -> None:
     model = synthetic_evidence("acme", changes=10)
     for look in (PORTAL, PDF):
-        first = timeline.charts(model, look)
-        again = timeline.charts(copy.deepcopy(model), look)
+        first = charts(model, look)
+        again = charts(copy.deepcopy(model), look)
         assert first == again and len(first) == 1
 
 
 def test_pdf_charts_hold_45_rows_each_and_the_portal_one_chart() -> None:
     model = synthetic_evidence("acme", changes=10)
-    model["promotions"] = model["promotions"] * 4  # 100 rows
-    pdf = [_Svg(c) for c in timeline.charts(model, PDF)]
+    model = dataclasses.replace(model, promotions=model.promotions * 4)  # 100 rows
+    pdf = [_Svg(c) for c in charts(model, PDF)]
     assert [len({r for _, _, r in s.elements if r is not None}) for s in pdf] == [45, 45, 10]
     assert (
         pdf[1]
@@ -253,16 +259,16 @@ def test_pdf_charts_hold_45_rows_each_and_the_portal_one_chart() -> None:
     # with a band where the first did not.
     bands = [[float(a["y"]) for t, a, _ in s.elements if t == "rect"] for s in pdf]
     assert bands[0][0] > bands[1][0]
-    assert len(timeline.charts(model, PORTAL)) == 1
+    assert len(charts(model, PORTAL)) == 1
 
 
 def test_no_promotions_no_chart() -> None:
-    assert timeline.charts(_model(), PORTAL) == []
-    assert timeline.charts({"period": PERIOD}, PDF) == []
+    assert charts(_model(), PORTAL) == []
+    assert timeline.charts((), PERIOD, PDF) == []
 
 
 def test_portal_and_pdf_draw_the_same_shapes() -> None:
-    portal, pdf = (_Svg(timeline.charts(EVERY_CASE, look)[0]) for look in (PORTAL, PDF))
+    portal, pdf = (_Svg(charts(EVERY_CASE, look)[0]) for look in (PORTAL, PDF))
     assert [(t, r) for t, _, r in portal.elements] == [(t, r) for t, _, r in pdf.elements]
     assert portal.text == pdf.text
     # The portal marks by class (its CSS colours them), the PDF inline, never the other way.
@@ -276,9 +282,10 @@ def test_portal_and_pdf_draw_the_same_shapes() -> None:
 
 def test_portal_page_embeds_the_chart(tmp_path: Path) -> None:
     model = synthetic_evidence("acme", changes=10)
-    model["promotions"][3]["staging"] = None
-    empty = synthetic_evidence("globex", changes=10)
-    empty["promotions"] = []
+    promotions = list(model.promotions)
+    promotions[3] = dataclasses.replace(promotions[3], staging=None)
+    model = dataclasses.replace(model, promotions=tuple(promotions))
+    empty = dataclasses.replace(synthetic_evidence("globex", changes=10), promotions=())
     packs = [write_pack(tmp_path, model), write_pack(tmp_path, empty)]
     env = make_environment([builtin_templates()])
     site = {"name": "x", "logo": None, "primary": "indigo", "accent": "indigo"}
@@ -300,7 +307,8 @@ def test_portal_page_embeds_the_chart(tmp_path: Path) -> None:
 @pytest.mark.parametrize("promotions", [True, False])
 def test_pdf_section_embeds_the_charts(promotions: bool) -> None:
     model = synthetic_evidence("acme", changes=10)
-    model["promotions"] = (model["promotions"] * 2)[:50] if promotions else []
+    chosen = (model.promotions * 2)[:50] if promotions else ()
+    model = dataclasses.replace(model, promotions=chosen)
     view = document_view(model, PdfSettings(), "2026-07-01", "0" * 64)
     context = pdf_html.template_context(view)
     html = pdf_html._render(pdf_html.environment(), "sections/timeline.html.j2", context)

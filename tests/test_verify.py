@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from generator.cli import cli
 from generator.manifest import write_manifest
+from generator.testing import as_json, synthetic_evidence
 
 _GIT_ENV = {
     "GIT_AUTHOR_NAME": "Ada Operator",
@@ -49,12 +50,15 @@ def repo(tmp_path: Path) -> Path:
 def _pack_citing(tmp_path: Path, shas: list[str], head: str) -> Path:
     pack = tmp_path / "pack"
     pack.mkdir()
-    model = {
-        "schema_version": 1,
-        "source": {"repo": "example/acme-config", "ref": "main", "head": head},
-        "changes": [{"sha": sha} for sha in shas],
-        "controls": [{"results": [{"cited": shas[:1], "failures": []}]}],
-    }
+    # A schema-valid model whose only commits are the given ones.
+    model = as_json(synthetic_evidence("acme", changes=len(shas), controls=2))
+    model["source"] |= {"ref": "main", "head": head}
+    for change, sha in zip(model["changes"], shas, strict=True):
+        change["sha"] = sha
+    model["releases"], model["promotions"] = [], []
+    model["sample"]["populations"] = []
+    for control in model["controls"]:
+        control["results"][0] |= {"cited": shas[:1], "failures": []}
     (pack / "evidence.json").write_text(json.dumps(model, indent=2), encoding="utf-8")
     (pack / "evidence-pack.pdf").write_bytes(b"%PDF-1.7 pretend")
     write_manifest(pack)
@@ -138,10 +142,14 @@ def test_not_a_repository_and_bad_head_are_problems_not_tracebacks(tmp_path, rep
     pack = _pack_citing(tmp_path, shas, head="--output=/tmp/x")
     result = _verify(str(pack), "--repo", str(repo))
     assert result.exit_code == 1
-    assert "source.head is not a commit id" in result.output
+    # The schema refuses it before any git command sees it, naming where it is.
+    assert "evidence.json: $.source.head: '--output=/tmp/x' does not match" in result.output
+    assert "cannot check commits" in result.output
     plain = tmp_path / "plain"
     plain.mkdir()
-    result = _verify(str(pack), "--repo", str(plain))
+    (tmp_path / "good").mkdir()
+    good = _pack_citing(tmp_path / "good", shas, head=shas[0])
+    result = _verify(str(good), "--repo", str(plain))
     assert result.exit_code == 1
     assert "not a git repository" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -13,7 +13,6 @@ from generator.cliopts import config_option, period_option
 
 if TYPE_CHECKING:
     from generator.config import Config, InstallationConfig, Period
-    from generator.history.model import Change
     from generator.releasenotes.model import ReleaseNote
 
 FORMATS = ("md", "html", "atom")
@@ -84,7 +83,7 @@ def command(
     from generator.build import config_sections
     from generator.cachefiles import default_cache_dir
     from generator.config import load_config
-    from generator.evidence.model import history_sections
+    from generator.evidence.sections import history_sections
     from generator.history import read_history
     from generator.memory import gc_paused, keep_until_exit
     from generator.releasenotes import textforms
@@ -98,10 +97,10 @@ def command(
         notes = _notes(notes_dir, config, strict)
         chosen_audiences = _chosen_audiences(audiences, notes)
         chosen_period = _period_for(config, chosen, period)
-        # Only this environment's change records: the join reads no others.
+        # Only this environment's change records: the join reads no others. The release events
+        # before the period are kept: they tell which version the first rollout replaced.
         history = read_history(chosen, chosen_period, environments=(environment,))
-        sections = history_sections(history, environment=environment, record=joined_change)
-        model = _model(chosen.name, history, sections)
+        model = history_sections(history, environment=environment, earlier_releases=True)
         try:
             view = release_view(model, notes, environment, chosen_audiences, since)
         except ValueError as exc:
@@ -182,51 +181,6 @@ def _chosen_audiences(given: tuple[str, ...], notes: list[ReleaseNote]) -> set[s
             param_hint="'--audience'",
         )
     return {spelling[a.casefold()] for a in given}
-
-
-def _model(installation: str, history: Any, sections: dict[str, Any]) -> dict[str, Any]:
-    """The evidence-model part the join reads, with release events from before the period too.
-
-    evidence.json keeps only the period's release events; here the earlier ones are at hand, and
-    they tell which version the period's first rollout replaced (so its jump is complete).
-    """
-    period = history.period
-    end = period.end.isoformat()
-    sections["releases"] = [
-        {
-            "version": event.version,
-            "environment": event.environment,
-            "sha": event.sha,
-            "date": event.date,
-            "source": event.source,
-        }
-        for event in history.releases
-        if event.date[:10] <= end
-    ]
-    return {
-        "installation": installation,
-        "period": {"from": period.start.isoformat(), "to": end},
-        **sections,
-    }
-
-
-def joined_change(change: Change) -> dict[str, Any]:
-    """The keys of evidence.model.change_record that the join reads, with the same values.
-
-    A long history has tens of thousands of changes per environment; their full records (files,
-    body, committer, signatures) are most of the model's build time and memory, and unused here.
-    """
-    commit = change.commit
-    author = commit.author
-    return {
-        "sha": commit.sha,
-        "environments": list(change.environments),
-        "author": {"name": author.name, "email": author.email},
-        "committed_at": commit.committed_at,
-        "subject": commit.subject,
-        "approvers": [{"name": p.name, "email": p.email} for p in change.approvers],
-        "releases": dict(change.releases),
-    }
 
 
 def _render(view: Any, output_format: str, texts: Any) -> str:

@@ -17,6 +17,13 @@ from jsonschema import Draft202012Validator
 from generator.errors import BuildError, InputError, Problem
 from generator.evidence.context import ControlLike, EvidenceSpecLike, RuleContext, plural
 from generator.evidence.exceptions import ExceptionsRegister, exceptions_report
+from generator.evidence.model import (
+    ControlRecord,
+    ExceptionRecord,
+    FailureRecord,
+    Implementation,
+    ResultRecord,
+)
 from generator.evidence.registry import Failure, RuleResult, all_rules
 from generator.status import Status, weakest
 
@@ -37,31 +44,26 @@ class EvaluatedEvidence:
     result: RuleResult
     accepted: tuple[str | None, ...]  # per failure: the id of the exception accepting it
 
-    def record(self) -> dict[str, Any]:
+    def record(self) -> ResultRecord:
         result = self.result
-        return {
-            "rule": self.spec.kind,
-            "params": dict(self.spec.params),
-            "status": result.status,
-            "reason": result.reason,
-            "figures": {
+        return ResultRecord(
+            rule=self.spec.kind,
+            params=dict(self.spec.params),
+            status=result.status,
+            reason=result.reason,
+            figures={
                 "population": result.population,
                 "passed": result.passed,
                 "failed": result.failed,
             },
-            "cited": list(result.cited),
-            "failures": [
-                {
-                    "sha": failure.sha,
-                    "window": failure.window,
-                    "message": failure.message,
-                    "exception": accepted,
-                }
+            cited=tuple(result.cited),
+            failures=tuple(
+                FailureRecord(failure.sha, failure.window, failure.message, accepted)
                 for failure, accepted in zip(result.failures, self.accepted, strict=True)
-            ],
-            "details": result.details,
-            "last_evidence": result.last_evidence,
-        }
+            ),
+            details=result.details,
+            last_evidence=result.last_evidence,
+        )
 
 
 @dataclass(frozen=True)
@@ -77,23 +79,22 @@ class ControlEvaluation:
     results: tuple[EvaluatedEvidence, ...]
     last_evidence: str | None
 
-    def record(self) -> dict[str, Any]:
+    def record(self) -> ControlRecord:
         """The control as evidence.json's ``controls`` lists it."""
-        return {
-            "id": self.id,
-            "title": self.title,
-            "description": self.description,
-            "owner": self.owner,
-            "responsibility": self.responsibility,
-            "implements": [
-                {"ref": i.ref, "coverage": i.coverage, "rationale": i.rationale}
-                for i in self.implements
-            ],
-            "status": self.status,
-            "reason": self.reason,
-            "results": [r.record() for r in self.results],
-            "last_evidence": self.last_evidence,
-        }
+        return ControlRecord(
+            id=self.id,
+            title=self.title,
+            description=self.description,
+            owner=self.owner,
+            responsibility=self.responsibility,
+            implements=tuple(
+                Implementation(i.ref, i.coverage, i.rationale) for i in self.implements
+            ),
+            status=self.status,
+            reason=self.reason,
+            results=tuple(r.record() for r in self.results),
+            last_evidence=self.last_evidence,
+        )
 
 
 def evaluate_control(
@@ -149,7 +150,7 @@ def accepted_by_exception(evaluations: Sequence[ControlEvaluation]) -> dict[str,
 
 def exception_records(
     register: ExceptionsRegister, evaluations: Sequence[ControlEvaluation]
-) -> list[dict[str, Any]]:
+) -> tuple[ExceptionRecord, ...]:
     """evidence.json's ``exceptions``: every register entry, its status and what it accepted."""
     return exceptions_report(register, accepted_by_exception(evaluations))
 

@@ -19,6 +19,7 @@ from typing import Any
 from generator.catalog import display_path as shown_path
 from generator.errors import InputError, Problem, raise_if
 from generator.evidence.context import HistoryLike
+from generator.evidence.model import ExceptionRecord
 from generator.evidence.registry import Failure, all_rules
 from generator.history.model import utc
 from generator.validate import load_schema, schema_problems
@@ -264,7 +265,7 @@ def _resolve(
 
 def exceptions_report(
     register: ExceptionsRegister, accepted: dict[str, list[str]]
-) -> list[dict[str, Any]]:
+) -> tuple[ExceptionRecord, ...]:
     """evidence.json's ``exceptions``: every entry with its status and what it matched.
 
     ``accepted`` maps an entry id to the failures it accepted (shas, or window bounds for
@@ -275,5 +276,5 @@ def exceptions_report(
         matched = sorted(set(accepted.get(entry.id, [])))
         # An expired entry stays "expired" whatever it would have matched: it accepted nothing.
         status = entry.status if entry.status == EXPIRED or matched else UNUSED
-        report.append({**entry.record(), "status": status, "matched": matched})
-    return sorted(report, key=lambda r: r["id"])
+        report.append(ExceptionRecord(**entry.record(), status=status, matched=tuple(matched)))
+    return tuple(sorted(report, key=lambda r: r.id))

@@ -1,165 +1,316 @@
-"""The evidence model: history facts and evaluations as the plain dict written to evidence.json.
+"""The evidence model: one installation and period, as typed records.
 
-Renderers read only this model, so everything a page or PDF shows must be in it. Key order is
-fixed by construction and every list is sorted, so the same inputs give the same bytes.
+This is what evidence.json holds and the only thing renderers read. Every record is a frozen,
+slotted dataclass whose fields are, in order, the keys evidence.json writes
+(``generator.evidence.codec`` turns a model into JSON and back, checking the schema both ways).
+Lists are tuples and are sorted where they are made, so the same inputs give the same bytes.
+Only the rule-specific parts (``params``, ``figures``, ``details``, a failure's ``window``) are
+free-form mappings; everything else a renderer reads is a named field.
+
+Identities and file entries are the history's own records (``Identity``, ``FileChange``): the
+model lists the very objects git gave, so a long history's change records cost no copies.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
-from generator import __version__
-from generator.history.model import Change, Identity, ReleaseEvent
-from generator.sources import git as git_source
+from generator.history.model import FileChange, Identity
+from generator.status import Status
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
-
-def identity(person: Identity) -> dict[str, str]:
-    return {"name": person.name, "email": person.email}
+__all__ = ["FileChange", "Identity"]  # re-exported: records of the model like the ones below
 
 
-def change_record(change: Change) -> dict[str, Any]:
-    # Inlined identity(): this runs for every change of a long history (100,000 on the
-    # benchmarks), and the calls were a third of its time.
-    commit = change.commit
-    author, committer = commit.author, commit.committer
-    releases = change.releases
-    return {
-        "sha": commit.sha,
-        "parents": list(commit.parents),
-        "environments": list(change.environments),
-        "author": {"name": author.name, "email": author.email},
-        "authored_at": commit.authored_at,
-        "committer": {"name": committer.name, "email": committer.email},
-        "committed_at": commit.committed_at,
-        "subject": commit.subject,
-        "body": commit.body,
-        "files": [
-            {"status": f.status, "path": f.path, "old_path": f.old_path} for f in commit.files
-        ],
-        "approvers": [{"name": p.name, "email": p.email} for p in change.approvers],
-        "authors": [{"name": p.name, "email": p.email} for p in change.authors],
-        "self_approved": change.self_approved,
-        "signed": change.signed,
-        "signature": commit.signature,
-        "verified": change.verified,
-        "releases": dict(sorted(releases.items())) if releases else {},
-    }
+@dataclass(frozen=True, slots=True)
+class Tool:
+    name: str
+    version: str
 
 
-def _event(event: ReleaseEvent | None) -> dict[str, str] | None:
-    return None if event is None else {"sha": event.sha, "date": event.date}
+@dataclass(frozen=True, slots=True)
+class PeriodRange:
+    """The audit period as ISO dates (written as ``from`` and ``to``)."""
+
+    start: str = field(metadata={"json": "from"})
+    end: str = field(metadata={"json": "to"})
 
 
-def history_sections(
-    history: Any,
-    *,
-    environment: str | None = None,
-    record: Callable[[Change], dict[str, Any]] = change_record,
-) -> dict[str, Any]:
-    """source, environments, changes, releases and promotions from an InstallationHistory.
+@dataclass(frozen=True, slots=True)
+class ReproduceStep:
+    figure: str
+    command: str
+    expected: str
 
-    With `environment`, only that environment's changes are listed (the release-note join reads
-    no others, and on a long history building every record is most of its time). `record` makes
-    each change's record: a caller that reads only some keys may pass a function giving just
-    those (with change_record's values), as the release-notes command does.
-    """
-    installation = history.installation
-    period = history.period
-    # git's counts: `changes` may hold only some environments (read_history(environments=...)).
-    populations = history.population_sizes
-    start, end = period.start.isoformat(), period.end.isoformat()
-    # The period's release events, plus the version each environment ran when the period began
-    # (so a first rollout that jumps several versions can be shown as the jump it is).
-    running: dict[str, ReleaseEvent] = {}
-    in_period = []
-    for event in history.releases:
-        day = event.date[:10]
-        if day < start:
-            running[event.environment] = event
-        elif day <= end:
-            in_period.append(event)
-    chosen = sorted(
-        [*running.values(), *in_period], key=lambda e: (e.date, e.environment, e.version)
-    )
-    releases = [
-        {
-            "version": event.version,
-            "environment": event.environment,
-            "sha": event.sha,
-            "date": event.date,
-            "source": event.source,
-            "in_period": event.date[:10] >= start,
-        }
-        for event in chosen
-    ]
-    return {
-        "source": git_source.provenance(history),
-        "environments": [
-            {
-                "name": env.name,
-                "role": str(env.role),
-                "paths": list(env.paths),
-                "approval": env.approval,
-                "population": populations[env.name],
-            }
-            for env in installation.environments
-        ],
-        "changes": [
-            record(change)
-            for change in history.changes
-            if environment is None or environment in change.environments
-        ],
-        "releases": releases,
-        "promotions": [
-            {
-                "version": p.version,
-                "staging": _event(p.staging),
-                "production": _event(p.production),
-                "staging_hours": p.staging_hours,
-                "production_approvers": [identity(a) for a in p.production_approvers],
-            }
-            for p in history.promotions
-        ],
-    }
+
+@dataclass(frozen=True, slots=True)
+class SourceRecord:
+    """Where the history came from, and how to re-perform its figures with plain git."""
+
+    repo: str
+    ref: str
+    head: str
+    head_date: str
+    history_rewritten: bool
+    # Release files the reader could not read at some commit: no version is guessed.
+    warnings: tuple[str, ...]
+    reproduce: tuple[ReproduceStep, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentRecord:
+    name: str
+    role: str  # staging, production or other: what rules and promotions go by
+    paths: tuple[str, ...]
+    approval: str
+    population: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRecord:
+    """A member of the change population: a first-parent commit that touched an environment."""
+
+    sha: str
+    parents: tuple[str, ...]
+    environments: tuple[str, ...]
+    author: Identity
+    authored_at: str
+    committer: Identity
+    committed_at: str
+    subject: str
+    body: str
+    files: tuple[FileChange, ...]
+    approvers: tuple[Identity, ...]
+    authors: tuple[Identity, ...]
+    self_approved: bool
+    signed: bool
+    signature: str
+    verified: bool | None
+    releases: dict[str, str]  # environment -> the version this change set there, by name
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseRecord:
+    version: str
+    environment: str
+    sha: str
+    date: str
+    source: str  # "file" or "tag"
+    in_period: bool  # false for the version an environment ran when the period began
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    sha: str
+    date: str
+
+
+@dataclass(frozen=True, slots=True)
+class PromotionRecord:
+    version: str
+    staging: EventRecord | None
+    production: EventRecord | None
+    staging_hours: float | None
+    production_approvers: tuple[Identity, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Implementation:
+    ref: str
+    coverage: str  # full or partial
+    rationale: str
+
+
+@dataclass(frozen=True, slots=True)
+class FailureRecord:
+    sha: str | None
+    window: dict[str, Any] | None  # from_sha, to_sha, from, to, hours
+    message: str
+    exception: str | None  # the register entry accepting this failure
+
+
+@dataclass(frozen=True, slots=True)
+class ResultRecord:
+    """One evidence entry of a control: its rule's verdict."""
+
+    rule: str
+    params: dict[str, Any]
+    status: Status
+    reason: str
+    figures: dict[str, Any]  # population, passed, failed
+    cited: tuple[str, ...]
+    failures: tuple[FailureRecord, ...]
+    details: dict[str, Any]
+    last_evidence: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ControlRecord:
+    id: str
+    title: str
+    description: str
+    owner: str
+    responsibility: str
+    implements: tuple[Implementation, ...]
+    status: Status
+    reason: str
+    results: tuple[ResultRecord, ...]
+    last_evidence: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionRecord:
+    """An entry of the exceptions register, its status in the period and what it accepted."""
+
+    id: str
+    rule: str
+    control: str | None
+    sha: str | None
+    window: dict[str, Any] | None
+    justification: str
+    accepted_by: str
+    ticket: str
+    expires: str
+    status: str  # active, expired or unused
+    matched: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SoaRow:
+    ref: str
+    title: str
+    theme: str | None
+    applicable: bool
+    decision: str  # implemented, inherited or excluded
+    justification: str
+    implemented_by: tuple[str, ...]
+    responsibility: str | None
+    status: Status | None  # None where nothing of ours operates the control
+    last_evidence: str | None
+    refs_2013: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SampleBand:
+    max: int | None
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class SamplePopulation:
+    environment: str
+    population: int
+    size: int
+    shas: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    seed: str
+    method: str
+    table: tuple[SampleBand, ...]
+    populations: tuple[SamplePopulation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousPack:
+    period: PeriodRange
+    head: str
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    id: str
+    title: str
+    before: Status
+    after: Status
+
+
+@dataclass(frozen=True, slots=True)
+class MappingChange:
+    id: str
+    change: str  # added, removed or mapping
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionChange:
+    ref: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChangesSince:
+    previous: PreviousPack
+    status_changes: tuple[StatusChange, ...]
+    new_exceptions: tuple[str, ...]
+    mapping_changes: tuple[MappingChange, ...]
+    decision_changes: tuple[DecisionChange, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPart:
+    """The history's sections of a model: what the release-note join reads, built alone."""
+
+    installation: str
+    period: PeriodRange
+    source: SourceRecord
+    environments: tuple[EnvironmentRecord, ...]
+    changes: tuple[ChangeRecord, ...]
+    releases: tuple[ReleaseRecord, ...]
+    promotions: tuple[PromotionRecord, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceModel:
+    schema_version: int
+    tool: Tool
+    installation: str
+    period: PeriodRange
+    source: SourceRecord
+    environments: tuple[EnvironmentRecord, ...]
+    changes: tuple[ChangeRecord, ...]
+    releases: tuple[ReleaseRecord, ...]
+    promotions: tuple[PromotionRecord, ...]
+    controls: tuple[ControlRecord, ...]
+    exceptions: tuple[ExceptionRecord, ...]
+    soa: tuple[SoaRow, ...]
+    sample: Sample
+    changes_since: ChangesSince | None
 
 
 def assemble(
+    history: HistoryPart,
     *,
-    installation: str,
-    period: Any,
-    history_part: dict[str, Any],
-    controls: list[dict[str, Any]],
-    exceptions: list[dict[str, Any]],
-    soa: list[dict[str, Any]],
-    sample: dict[str, Any],
-    changes_since: dict[str, Any] | None,
-) -> dict[str, Any]:
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "meshcomply", "version": __version__},
-        "installation": installation,
-        "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
-        **history_part,
-        "controls": controls,
-        "exceptions": exceptions,
-        "soa": soa,
-        "sample": sample,
-        "changes_since": changes_since,
-    }
+    tool_version: str,
+    controls: tuple[ControlRecord, ...],
+    exceptions: tuple[ExceptionRecord, ...],
+    soa: tuple[SoaRow, ...],
+    sample: Sample,
+    changes_since: ChangesSince | None = None,
+) -> EvidenceModel:
+    return EvidenceModel(
+        schema_version=SCHEMA_VERSION,
+        tool=Tool("meshcomply", tool_version),
+        installation=history.installation,
+        period=history.period,
+        source=history.source,
+        environments=history.environments,
+        changes=history.changes,
+        releases=history.releases,
+        promotions=history.promotions,
+        controls=controls,
+        exceptions=exceptions,
+        soa=soa,
+        sample=sample,
+        changes_since=changes_since,
+    )
 
 
-def dumps(model: dict[str, Any]) -> str:
-    return json.dumps(model, indent=2, ensure_ascii=False) + "\n"
-
-
-def write_model(model: dict[str, Any], path: Path) -> None:
-    path.write_text(dumps(model), encoding="utf-8")
-
-
-def read_model(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8"))
+def fields_of(record: Any) -> dict[str, Any]:
+    """A record's fields by name (shallow): for views that add keys of their own to a record."""
+    return {name: getattr(record, name) for name in record.__slots__}

@@ -1,4 +1,4 @@
-"""One installation and period: history -> evaluations -> the evidence model (a plain dict).
+"""One installation and period: history -> evaluations -> the evidence model (typed records).
 
 This is the only place the evidence pipeline's parts meet; everything after it (CSV tables, PDF,
 portal, release notes) reads the model it returns.
@@ -7,17 +7,21 @@ portal, release notes) reads the model it returns.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
+from generator import __version__
 from generator.config import Config, InstallationConfig, Period
 from generator.coverage import soa_rows as library_soa_rows
+from generator.errors import InputError
 from generator.evidence.changes_since import compare, load_previous
+from generator.evidence.codec import read_model
 from generator.evidence.context import RuleContext
 from generator.evidence.evaluate import evaluate_library, exception_records
 from generator.evidence.exceptions import ExceptionsRegister, load_exceptions
-from generator.evidence.model import assemble, history_sections, read_model
+from generator.evidence.model import EvidenceModel, assemble
 from generator.evidence.sample import draw_samples, table_from_config
+from generator.evidence.sections import history_sections
 from generator.evidence.soa import soa_rows
 from generator.library import ControlLibrary
 from generator.sources import ReadRequest, close_sources, read_sources
@@ -42,7 +46,7 @@ def make_model(
     previous: Path | None = None,
     previous_head: str | None = None,
     progress: Callable[[int], None] = lambda steps: None,
-) -> dict[str, Any]:
+) -> EvidenceModel:
     sources = read_sources(ReadRequest(installation, period, previous_head=previous_head))
     history = sources["git"]
     try:
@@ -66,37 +70,35 @@ def make_model(
             table_from_config(config.sample.get("table")),
         )
         model = assemble(
-            installation=installation.name,
-            period=period,
-            history_part=history_sections(history),
-            controls=[evaluation.record() for evaluation in evaluations],
+            history_sections(history),
+            tool_version=__version__,
+            controls=tuple(evaluation.record() for evaluation in evaluations),
             exceptions=exception_records(register, evaluations),
             soa=soa_rows(library_soa_rows(library), evaluations),
             sample=sample,
-            changes_since=None,
         )
     finally:
         close_sources(sources)
     previous_model = find_previous(previous, installation.name, period) if previous else None
     if previous_model is not None:
-        model["changes_since"] = compare(previous_model, model)
+        model = replace(model, changes_since=compare(previous_model, model))
     return model
 
 
-def find_previous(folder: Path, installation: str, period: Period) -> dict[str, Any] | None:
+def find_previous(folder: Path, installation: str, period: Period) -> EvidenceModel | None:
     """The previous period's model: ``folder`` is a pack, or a build folder holding packs/.
 
     In a build folder, the newest pack of this installation that ended before ``period`` began.
     """
     if (folder / "evidence.json").is_file():
         model = load_previous(folder)
-        return model if model.get("installation") == installation else None
+        return model if model.installation == installation else None
     candidates = []
     for path in sorted((folder / "packs" / installation).glob("*/evidence.json")):
         try:
-            earlier = read_model(path)["period"]["to"] < period.start.isoformat()
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
+            earlier = read_model(path).period.end < period.start.isoformat()
+        except InputError:
+            continue  # not a pack this meshcomply can compare with
         if earlier:
             candidates.append(path.parent)
     return load_previous(candidates[-1]) if candidates else None

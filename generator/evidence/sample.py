@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from generator.evidence.model import Sample, SampleBand, SamplePopulation
+
 
 @dataclass(frozen=True)
 class SizeBand:
@@ -63,22 +65,19 @@ def draw(seed: str, environment: str, shas: Sequence[str], size: int) -> list[st
 
 def draw_samples(
     seed: str, populations: dict[str, Sequence[str]], table: Sequence[SizeBand]
-) -> dict[str, Any]:
+) -> Sample:
     """The ``sample`` section of the evidence model, one entry per environment population."""
     entries = []
     for environment, shas in sorted(populations.items()):
         size = sample_size(len(shas), table)
         entries.append(
-            {
-                "environment": environment,
-                "population": len(shas),
-                "size": size,
-                "shas": draw(seed, environment, shas, size),
-            }
+            SamplePopulation(
+                environment, len(shas), size, tuple(draw(seed, environment, shas, size))
+            )
         )
-    return {
-        "seed": seed,
-        "method": METHOD,
-        "table": [{"max": band.max, "size": band.size} for band in table],
-        "populations": entries,
-    }
+    return Sample(
+        seed=seed,
+        method=METHOD,
+        table=tuple(SampleBand(band.max, band.size) for band in table),
+        populations=tuple(entries),
+    )

@@ -14,6 +14,7 @@ from typing import Any
 
 from generator.errors import BuildError
 from generator.evidence.evaluate import ControlEvaluation, newest
+from generator.evidence.model import SoaRow
 from generator.status import weakest
 
 _FIELDS = (
@@ -36,8 +37,8 @@ def _row_fields(row: Any) -> dict[str, Any]:
 
 def soa_rows(
     library_rows: Iterable[Any], evaluations: Iterable[ControlEvaluation]
-) -> list[dict[str, Any]]:
-    """One dict per SoA row, in the order given (catalog order), keys in evidence.json order.
+) -> tuple[SoaRow, ...]:
+    """One record per SoA row, in the order given (catalog order), keys in evidence.json order.
 
     ``library_rows`` are ``generator.coverage.SoaRow`` objects (or dicts with the same keys).
     """
@@ -56,18 +57,18 @@ def soa_rows(
         implementing = [by_id[cid] for cid in implemented_by]
         judged = fields["decision"] == "implemented"
         records.append(
-            {
-                "ref": fields["ref"],
-                "title": fields["title"],
-                "theme": fields["theme"],
-                "applicable": fields["decision"] != "excluded",
-                "decision": fields["decision"],
-                "justification": fields["justification"],
-                "implemented_by": implemented_by,
-                "responsibility": fields["responsibility"],
-                "status": weakest(e.status for e in implementing) if judged else None,
-                "last_evidence": newest(e.last_evidence for e in implementing),
-                "refs_2013": list(fields["refs_2013"]),
-            }
+            SoaRow(
+                ref=fields["ref"],
+                title=fields["title"],
+                theme=fields["theme"],
+                applicable=fields["decision"] != "excluded",
+                decision=fields["decision"],
+                justification=fields["justification"],
+                implemented_by=tuple(implemented_by),
+                responsibility=fields["responsibility"],
+                status=weakest(e.status for e in implementing) if judged else None,
+                last_evidence=newest(e.last_evidence for e in implementing),
+                refs_2013=tuple(fields["refs_2013"]),
+            )
         )
-    return records
+    return tuple(records)

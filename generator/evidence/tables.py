@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from generator.evidence.model import ChangeRecord, EvidenceModel, Identity
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -50,26 +53,26 @@ def safe_cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def _people(people: list[dict[str, str]]) -> str:
-    return "; ".join(f"{p['name']} <{p['email']}>" for p in people)
+def _people(people: Iterable[Identity]) -> str:
+    return "; ".join(f"{p.name} <{p.email}>" for p in people)
 
 
-def change_row(change: dict[str, Any]) -> list[str]:
+def change_row(change: ChangeRecord) -> list[str]:
     values = (
-        change["sha"],
-        change["committed_at"],
-        ";".join(change["environments"]),
-        change["author"]["name"],
-        change["author"]["email"],
-        change["committer"]["name"],
-        change["committer"]["email"],
-        _people(change["approvers"]),
-        change["self_approved"],
-        change["signed"],
-        change["verified"],
-        ";".join(f"{env}={version}" for env, version in change["releases"].items()),
-        len(change["files"]),
-        change["subject"],
+        change.sha,
+        change.committed_at,
+        ";".join(change.environments),
+        change.author.name,
+        change.author.email,
+        change.committer.name,
+        change.committer.email,
+        _people(change.approvers),
+        change.self_approved,
+        change.signed,
+        change.verified,
+        ";".join(f"{env}={version}" for env, version in change.releases.items()),
+        len(change.files),
+        change.subject,
     )
     return [safe_cell(v) for v in values]
 
@@ -82,33 +85,33 @@ def _csv_text(header: tuple[str, ...], rows: list[list[str]]) -> str:
     return buffer.getvalue()
 
 
-def changes_csv(model: dict[str, Any]) -> str:
-    return _csv_text(CHANGE_COLUMNS, [change_row(c) for c in model["changes"]])
+def changes_csv(model: EvidenceModel) -> str:
+    return _csv_text(CHANGE_COLUMNS, [change_row(c) for c in model.changes])
 
 
-def sample_csv(model: dict[str, Any]) -> str:
+def sample_csv(model: EvidenceModel) -> str:
     from generator.evidence.sample import rank
 
-    by_sha = {c["sha"]: c for c in model["changes"]}
-    seed = model["sample"]["seed"]
+    by_sha = {c.sha: c for c in model.changes}
+    seed = model.sample.seed
     rows = []
-    for entry in model["sample"]["populations"]:
-        for position, sha in enumerate(entry["shas"], start=1):
+    for entry in model.sample.populations:
+        for position, sha in enumerate(entry.shas, start=1):
             change = by_sha[sha]
             values = (
-                entry["environment"],
+                entry.environment,
                 position,
                 sha,
-                rank(seed, entry["environment"], sha),
-                change["committed_at"],
-                f"{change['author']['name']} <{change['author']['email']}>",
-                _people(change["approvers"]),
-                change["subject"],
+                rank(seed, entry.environment, sha),
+                change.committed_at,
+                f"{change.author.name} <{change.author.email}>",
+                _people(change.approvers),
+                change.subject,
             )
             rows.append([safe_cell(v) for v in values])
     return _csv_text(SAMPLE_COLUMNS, rows)
 
 
-def write_tables(model: dict[str, Any], pack_dir: Path) -> None:
+def write_tables(model: EvidenceModel, pack_dir: Path) -> None:
     (pack_dir / "changes.csv").write_text(changes_csv(model), encoding="utf-8", newline="")
     (pack_dir / "sample.csv").write_text(sample_csv(model), encoding="utf-8", newline="")

@@ -1,8 +1,9 @@
 """meshStack release notes joined with one installation environment's rollouts.
 
-The input is the evidence-model shape (``installation``, ``period``, ``environments``,
-``changes``, ``releases``, ``promotions``; see docs/architecture.md), so the same function serves
-the CLI, which builds that part from git, and the portal, which reads evidence.json. The output is
+The input is the evidence model's history part (``installation``, ``period``, ``environments``,
+``changes``, ``releases``, ``promotions``: an ``EvidenceModel`` or a ``HistoryPart``, see
+generator/evidence/model.py), so the same function serves the CLI, which builds that part from
+git, and the portal, which has the packs' models. The output is
 a plain dataclass tree that the renderers turn into Markdown, HTML and Atom; nothing here escapes
 or formats text.
 """
@@ -14,10 +15,19 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING
 
 from generator.releasenotes.model import AUDIENCES, ReleaseNote, Ticket
 from generator.releasenotes.versions import version_key
+
+if TYPE_CHECKING:
+    from generator.evidence.model import (
+        ChangeRecord,
+        EvidenceModel,
+        HistoryPart,
+        Identity,
+        PromotionRecord,
+    )
 from generator.releasenotes.view import (
     ConfigChange,
     NoteSection,
@@ -48,7 +58,7 @@ STAGING, PRODUCTION = "staging", "production"
 
 
 def release_view(
-    model: dict[str, Any],
+    model: EvidenceModel | HistoryPart,
     notes: list[ReleaseNote],
     environment: str,
     audiences: set[str] | None = None,
@@ -60,17 +70,18 @@ def release_view(
     named by a note, or a `since` that is not a version; the message says which values are valid.
     A ticket naming an audience outside AUDIENCES is shown whatever the filter.
     """
-    roles = {env["name"]: env["role"] for env in model.get("environments", [])}
+    roles = {env.name: env.role for env in model.environments}
     if environment not in roles:
         known = ", ".join(roles) or "none"
         raise ValueError(f"unknown environment '{environment}' (known: {known})")
     selected = _audiences(audiences, notes)
     since_key = None if since is None else version_key(since)[:4]  # ValueError if not N.N.N
-    period_from, period_to = model["period"]["from"], model["period"]["to"]
+    period_from, period_to = model.period.start, model.period.end
     timeline = _Timeline(model, period_to)
     notes_by_version = {note.version: note for note in notes}
-    changes = model.get("changes", [])
-    joiner = _Joiner(timeline, notes_by_version, selected, changes, environment, roles[environment])
+    joiner = _Joiner(
+        timeline, notes_by_version, selected, model.changes, environment, roles[environment]
+    )
 
     events = timeline.events(environment)
     in_period = [
@@ -91,7 +102,7 @@ def release_view(
     if roles[environment] == PRODUCTION:
         upcoming = joiner.upcoming(since_key)
     return ReleaseView(
-        installation=str(model.get("installation", "")),
+        installation=model.installation,
         environment=environment,
         period_from=period_from,
         period_to=period_to,
@@ -175,24 +186,24 @@ class _Timeline:
     shows the state at the period's end: a version promoted later is still upcoming in it.
     """
 
-    def __init__(self, model: dict[str, Any], period_to: str):
+    def __init__(self, model: EvidenceModel | HistoryPart, period_to: str):
         self.period_to = period_to
         self.first: dict[tuple[str, str], _Event] = {}
-        self.promotions: dict[str, dict[str, Any]] = {}
+        self.promotions: dict[str, PromotionRecord] = {}
         # role -> the name of the environment with it
-        self.names = {env["role"]: env["name"] for env in model.get("environments", [])}
-        for release in model.get("releases", []):
-            self._add(release["version"], release["environment"], release)
-        for promotion in model.get("promotions", []):
-            self.promotions[promotion["version"]] = promotion
-            for role in (STAGING, PRODUCTION):
-                if promotion.get(role):
-                    self._add(promotion["version"], self.names[role], promotion[role])
+        self.names = {env.role: env.name for env in model.environments}
+        for release in model.releases:
+            self._add(release.version, release.environment, release.date, release.sha)
+        for promotion in model.promotions:
+            self.promotions[promotion.version] = promotion
+            for role, event in ((STAGING, promotion.staging), (PRODUCTION, promotion.production)):
+                if event is not None:
+                    self._add(promotion.version, self.names[role], event.date, event.sha)
 
-    def _add(self, version: str, environment: str, event: dict[str, Any]) -> None:
-        if event["date"][:10] > self.period_to:
+    def _add(self, version: str, environment: str, date: str, sha: str) -> None:
+        if date[:10] > self.period_to:
             return
-        candidate = _Event(version, environment, event["date"], event["sha"])
+        candidate = _Event(version, environment, date, sha)
         known = self.first.get((version, environment))
         if known is None or _utc(candidate.date) < _utc(known.date):
             self.first[(version, environment)] = candidate
@@ -242,7 +253,7 @@ class _Joiner:
         timeline: _Timeline,
         notes: dict[str, ReleaseNote],
         audiences: tuple[str, ...],
-        changes: list[dict[str, Any]],
+        changes: Iterable[ChangeRecord],
         environment: str,
         role: str,
     ):
@@ -254,18 +265,18 @@ class _Joiner:
         self.persons: dict[tuple[str, str], Person] = {}
         self.environment = environment
         self.role = role
-        mine = [c for c in changes if environment in c.get("environments", [])]
-        self.setters: dict[str, list[dict[str, Any]]] = {}  # version -> changes that set it
+        mine = [c for c in changes if environment in c.environments]
+        self.setters: dict[str, list[ChangeRecord]] = {}  # version -> changes that set it
         for change in mine:
-            version = change.get("releases", {}).get(environment)
+            version = change.releases.get(environment)
             if version is not None:
                 self.setters.setdefault(version, []).append(change)
         # The commit that set a version is the rollout itself, not one of the changes; the rest
         # sorted by time (stable) so that each release window is one bisection.
         rollout_shas = {e.sha for e in timeline.events(environment)}
         timed = sorted(
-            ((_utc(c["committed_at"]), index, c) for index, c in enumerate(mine)
-             if c["sha"] not in rollout_shas),
+            ((_utc(c.committed_at), index, c) for index, c in enumerate(mine)
+             if c.sha not in rollout_shas),
             key=lambda item: item[:2],
         )  # fmt: skip
         self.change_times = [when for when, _, _ in timed]
@@ -386,23 +397,23 @@ class _Joiner:
         if staging is None or production is None:
             return None  # e.g. promoted only after the period's end
         promotion = self.timeline.promotions.get(version)
-        if promotion is not None and promotion.get("staging_hours") is not None:
-            return float(promotion["staging_hours"])
+        if promotion is not None and promotion.staging_hours is not None:
+            return float(promotion.staging_hours)
         return (_utc(production.date) - _utc(staging.date)).total_seconds() / 3600
 
     def approvers(self, version: str) -> tuple[Person, ...]:
         """Production: the promotion's approvers; otherwise those of the change that set it."""
-        people: list[dict[str, str]] = []
+        people: list[Identity] = []
         promotion = self.timeline.promotions.get(version)
-        if self.role == PRODUCTION and promotion is not None and promotion.get(PRODUCTION):
-            people = list(promotion.get("production_approvers") or [])
+        if self.role == PRODUCTION and promotion is not None and promotion.production:
+            people = list(promotion.production_approvers)
         if not people:
             for change in self.setters.get(version, []):
-                people.extend(change.get("approvers", []))
+                people.extend(change.approvers)
         unique: dict[str, Person] = {}
         for person in people:
-            key = (person.get("email") or person.get("name", "")).casefold()
-            unique.setdefault(key, Person(person.get("name", ""), person.get("email", "")))
+            key = (person.email or person.name).casefold()
+            unique.setdefault(key, Person(person.name, person.email))
         return tuple(unique.values())
 
     def window(self, rollout: _Event, window_end: str | None) -> tuple[ConfigChange, ...]:
@@ -414,24 +425,24 @@ class _Joiner:
         person, people = self.person, self.people
         return tuple(
             ConfigChange(
-                change["sha"],
-                change["committed_at"],
-                change.get("subject", ""),
-                person(change.get("author")),
-                people(change.get("approvers")),
+                change.sha,
+                change.committed_at,
+                change.subject,
+                person(change.author),
+                people(change.approvers),
             )
             for change in self.changes[low:high]
         )
 
-    def person(self, identity: dict[str, str] | None) -> Person:
+    def person(self, identity: Identity) -> Person:
         # The same few people author and approve change after change: one Person each.
-        key = (identity.get("name", ""), identity.get("email", "")) if identity else ("", "")
+        key = (identity.name, identity.email)
         known = self.persons.get(key)
         if known is None:
             known = self.persons[key] = Person(*key)
         return known
 
-    def people(self, identities: list[dict[str, str]] | None) -> tuple[Person, ...]:
+    def people(self, identities: tuple[Identity, ...]) -> tuple[Person, ...]:
         if not identities:
             return ()
         if len(identities) == 1:  # the usual single approver: no generator to set up

@@ -21,6 +21,7 @@ from generator.config import OptionsSection
 from generator.plugins import Registry
 
 if TYPE_CHECKING:
+    from generator.evidence.model import EvidenceModel
     from generator.signing import SignerIdentity
 
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 class PackInput:
     """One built pack as a site renderer sees it."""
 
-    model: dict[str, Any]  # the parsed evidence.json
+    model: EvidenceModel  # what evidence.json holds
     pack_dir: Path  # where the pack's files are in this build
     rel: str  # its path below the output folder, e.g. "packs/acme/2026-01-01_2026-06-30"
 

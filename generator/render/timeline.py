@@ -25,6 +25,8 @@ from typing import Any
 
 from markupsafe import Markup
 
+from generator.evidence.model import EventRecord, PeriodRange, PromotionRecord
+
 _DAY = dt.timedelta(days=1)
 _X = Callable[[dt.datetime], float]  # a moment's x coordinate
 # Text is laid out without measuring a font: 0.56 em a glyph is DejaVu Sans' average (the PDF's
@@ -103,21 +105,19 @@ def _day(text: Any) -> dt.datetime | None:
     return None if day is None else dt.datetime.combine(day, dt.time(), dt.UTC)
 
 
-def _event(promotion: Mapping[str, Any], environment: str) -> tuple[dt.datetime | None, str]:
-    event = promotion.get(environment)
-    if not isinstance(event, Mapping) or not event.get("date"):
+def _event(event: EventRecord | None, environment: str) -> tuple[dt.datetime | None, str]:
+    if event is None or not event.date:
         return None, "no staging" if environment == "staging" else "not in production"
-    moment = _moment(event.get("date"))
+    moment = _moment(event.date)
     if moment is None:
         return None, f"{environment} date unreadable"
     return moment, f"{environment} {moment:%Y-%m-%d %H:%M} UTC"
 
 
-def _row(promotion: Any) -> Row:
-    promotion = promotion if isinstance(promotion, Mapping) else {}
-    version = str(promotion.get("version") or "")
-    staged, staged_note = _event(promotion, "staging")
-    produced, produced_note = _event(promotion, "production")
+def _row(promotion: PromotionRecord) -> Row:
+    version = promotion.version
+    staged, staged_note = _event(promotion.staging, "staging")
+    produced, produced_note = _event(promotion.production, "production")
     notes = [staged_note, produced_note]
     if staged and produced and produced >= staged:
         kind = Kind.PROMOTED
@@ -136,12 +136,10 @@ def _row(promotion: Any) -> Row:
     return Row(version, staged, produced, kind, f"{version}: {', '.join(notes)}")
 
 
-def timeline(model: Mapping[str, Any]) -> Timeline:
+def timeline(promotions: Sequence[PromotionRecord], period: PeriodRange) -> Timeline:
     """The rows in the model's promotion order, and the axis: the audit period."""
-    rows = tuple(_row(p) for p in model.get("promotions") or [])
-    period = model.get("period")
-    period = period if isinstance(period, Mapping) else {}
-    start, last = _day(period.get("from")), _day(period.get("to"))
+    rows = tuple(_row(p) for p in promotions)
+    start, last = _day(period.start), _day(period.end)
     # A model without a readable period still gets an axis: the days its dates cover.
     moments = [m for r in rows for m in (r.staged, r.produced) if m]
     days = sorted(dt.datetime.combine(m.date(), dt.time(), dt.UTC) for m in moments)
@@ -339,9 +337,9 @@ def _chart(look: Look, scale: Scale | None, rows: Sequence[Row], first: int, tot
     return "".join(parts)
 
 
-def charts(model: Mapping[str, Any], look: Look) -> list[Markup]:
+def charts(promotions: Sequence[PromotionRecord], period: PeriodRange, look: Look) -> list[Markup]:
     """The timeline as SVG charts of at most ``look.rows_per_chart`` rows; none without rows."""
-    drawn = timeline(model)
+    drawn = timeline(promotions, period)
     rows, size = drawn.rows, look.rows_per_chart or max(len(drawn.rows), 1)
     return [
         # Markup: every model string in the chart went through escape().

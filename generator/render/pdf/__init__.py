@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from generator.evidence.model import EvidenceModel
 from generator.render.pdf.settings import OPTIONS, PdfSettings, generated_at, settings_from
 from generator.render.pdf.view import document_view
 from generator.render.registry import Renderer, RenderOptions
@@ -24,7 +25,7 @@ PDF_NAME = "evidence-pack.pdf"
 
 
 def document_context(
-    model: dict[str, Any], pack_dir: Path, options: RenderOptions
+    model: EvidenceModel, pack_dir: Path, options: RenderOptions
 ) -> tuple[dict[str, Any], PdfSettings]:
     from generator.render.pdf import html as pdf_html
 
@@ -56,7 +57,7 @@ def use_parts(context: dict[str, Any], settings: PdfSettings) -> bool:
     return weight > parts.SPLIT_ABOVE_WEIGHT and parts.worker_count(settings.workers) > 1
 
 
-def render(model: dict[str, Any], pack_dir: Path, options: RenderOptions) -> None:
+def render(model: EvidenceModel, pack_dir: Path, options: RenderOptions) -> None:
     """Write ``pack_dir/evidence-pack.pdf`` (atomically: a failed render leaves no file)."""
     from generator.render.pdf import html as pdf_html
     from generator.render.pdf import parts

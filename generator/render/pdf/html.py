@@ -113,7 +113,7 @@ def template_context(view: dict[str, Any]) -> dict[str, Any]:
     return {
         **view,
         "toc": table_of_contents(view),
-        "timeline": timeline.charts(view, PDF_LOOK),
+        "timeline": timeline.charts(view["promotions"], view["period"], PDF_LOOK),
         "control_anchors": {c["id"]: c["anchor"] for c in view["controls"]},
         "toc_pages": None,  # page numbers come from target-counter(), except in a frame
     }

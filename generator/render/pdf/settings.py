@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator
 
 from generator.config import OptionsSection
 from generator.errors import BuildError
+from generator.evidence.model import EvidenceModel
 from generator.render.registry import RenderOptions
 
 SPLIT_MODES = ("auto", "always", "never")
@@ -87,7 +88,7 @@ def settings_from(options: RenderOptions) -> PdfSettings:
     )
 
 
-def generated_at(model: dict[str, Any], options: RenderOptions) -> str:
+def generated_at(model: EvidenceModel, options: RenderOptions) -> str:
     """The document's date: SOURCE_DATE_EPOCH if given, else the head commit's date (ISO 8601)."""
     epoch = options.source_date_epoch
     if epoch is None and os.environ.get("SOURCE_DATE_EPOCH", "").strip():
@@ -97,7 +98,7 @@ def generated_at(model: dict[str, Any], options: RenderOptions) -> str:
         epoch = int(text)
     if epoch is not None:
         return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat()
-    head_date = (model.get("source") or {}).get("head_date")
+    head_date = model.source.head_date
     try:
         return dt.datetime.fromisoformat(head_date).isoformat()
     except (TypeError, ValueError):

@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from typing import Any
 
+from generator.evidence.model import EvidenceModel, SoaRow, fields_of
 from generator.render.pdf.settings import PdfSettings
 from generator.status import FINDINGS, Status
 
@@ -37,10 +38,10 @@ def anchor(prefix: str, text: str, taken: set[str]) -> str:
     return candidate
 
 
-def _soa_groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    groups: dict[str, list[dict[str, Any]]] = {}
+def _soa_groups(rows: tuple[SoaRow, ...]) -> list[dict[str, Any]]:
+    groups: dict[str, list[SoaRow]] = {}
     for row in rows:
-        standard = row["ref"].split("/", 1)[0]
+        standard = row.ref.split("/", 1)[0]
         groups.setdefault(standard, []).append(row)
     return [
         {"title": _STANDARD_TITLES.get(standard, standard), "rows": members}
@@ -67,91 +68,96 @@ def _details(details: dict[str, Any]) -> dict[str, Any]:
     return {"facts": facts, "tables": tables}
 
 
-def _controls(model: dict[str, Any], settings: PdfSettings, taken: set[str]) -> list[dict]:
-    exceptions = {e["id"]: e for e in model.get("exceptions") or []}
+def _controls(model: EvidenceModel, settings: PdfSettings, taken: set[str]) -> list[dict]:
+    exceptions = {e.id: e for e in model.exceptions}
     controls = []
-    for control in model.get("controls") or []:
+    for control in model.controls:
         results = []
-        for result in control.get("results") or []:
+        for result in control.results:
             failures = [
-                {**failure, "accepted": exceptions.get(failure.get("exception") or "")}
-                for failure in result.get("failures") or []
+                {**fields_of(failure), "accepted": exceptions.get(failure.exception or "")}
+                for failure in result.failures
             ]
-            cited = list(result.get("cited") or [])
+            cited = result.cited
             results.append(
                 {
-                    **result,
+                    **fields_of(result),
                     "failures": failures,
                     "cited_shown": cited[: settings.max_cited],
                     "cited_more": max(0, len(cited) - settings.max_cited),
-                    "detail_view": _details(result.get("details") or {}),
+                    "detail_view": _details(result.details),
                 }
             )
         controls.append(
-            {**control, "anchor": anchor("control", control["id"], taken), "results": results}
+            {
+                **fields_of(control),
+                "anchor": anchor("control", control.id, taken),
+                "results": results,
+            }
         )
     return controls
 
 
-def _sample(model: dict[str, Any]) -> dict[str, Any]:
-    by_sha = {c["sha"]: c for c in model.get("changes") or []}
-    sample = dict(model.get("sample") or {})
+def _sample(model: EvidenceModel) -> dict[str, Any]:
+    by_sha = {c.sha: c for c in model.changes}
+    sample = fields_of(model.sample)
     sample["populations"] = [
-        {**population, "rows": [by_sha.get(sha, {"sha": sha}) for sha in population["shas"]]}
-        for population in sample.get("populations") or []
+        {
+            **fields_of(population),
+            "rows": [by_sha.get(sha, {"sha": sha}) for sha in population.shas],
+        }
+        for population in model.sample.populations
     ]
     return sample
 
 
-def _summary(model: dict[str, Any], controls: list[dict[str, Any]]) -> dict[str, Any]:
+def _summary(model: EvidenceModel, controls: list[dict[str, Any]]) -> dict[str, Any]:
     statuses = Counter(c["status"] for c in controls)
-    soa = model.get("soa") or []
-    decisions = Counter(row["decision"] for row in soa)
+    soa = model.soa
+    decisions = Counter(row.decision for row in soa)
     return {
         "statuses": [(s, statuses.get(s, 0)) for s in Status],
         "controls": len(controls),
         "soa_rows": len(soa),
-        "applicable": sum(1 for row in soa if row.get("applicable")),
+        "applicable": sum(1 for row in soa if row.applicable),
         "decisions": sorted(decisions.items()),
         "findings": [c for c in controls if c["status"] in FINDINGS],
-        "active_exceptions": sum(
-            1 for e in model.get("exceptions") or [] if e.get("status") == "active"
-        ),
-        "sample_size": sum(p["size"] for p in (model.get("sample") or {}).get("populations", [])),
-        "promotions": len(model.get("promotions") or []),
+        "active_exceptions": sum(1 for e in model.exceptions if e.status == "active"),
+        "sample_size": sum(p.size for p in model.sample.populations),
+        "promotions": len(model.promotions),
     }
 
 
 def document_view(
-    model: dict[str, Any],
+    model: EvidenceModel,
     settings: PdfSettings,
     generated_at: str,
     evidence_sha256: str,
 ) -> dict[str, Any]:
     taken: set[str] = set()
     controls = _controls(model, settings, taken)
-    changes = model.get("changes") or []
+    changes = model.changes
     shown = changes[: settings.max_change_rows]
-    period = model["period"]
+    period = model.period
     return {
-        "installation": model["installation"],
+        "installation": model.installation,
         "period": period,
-        "period_text": f"{period['from']} to {period['to']}",
+        "period_text": f"{period.start} to {period.end}",
         "settings": settings,
         "generated_at": generated_at,
         "evidence_sha256": evidence_sha256,
-        "tool": model.get("tool") or {},
-        "source": model.get("source") or {},
-        "environments": model.get("environments") or [],
+        "tool": model.tool,
+        "source": model.source,
+        "environments": model.environments,
         "summary": _summary(model, controls),
-        "soa_groups": _soa_groups(model.get("soa") or []),
+        "soa_groups": _soa_groups(model.soa),
         "controls": controls,
         "changes_total": len(changes),
         "changes_shown": shown,
         "changes_more": len(changes) - len(shown),
-        "promotions": model.get("promotions") or [],
-        "releases": model.get("releases") or [],
+        "promotions": model.promotions,
+        "releases": model.releases,
         "sample": _sample(model),
-        "exceptions": model.get("exceptions") or [],
-        "changes_since": model.get("changes_since"),
+        "exceptions": model.exceptions,
+        "changes_since": model.changes_since,
     }

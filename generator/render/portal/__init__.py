@@ -15,8 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
-from typing import Any
 
+from generator.evidence.model import EvidenceModel
 from generator.render.portal.labels import unique_slugs
 from generator.render.portal.options import OPTIONS, parse_options
 from generator.render.portal.views import PackView, make_view, period_slug
@@ -30,11 +30,11 @@ def builtin_templates() -> Path:
     return data_dir("templates") / "portal"
 
 
-def newest_head_epoch(models: list[dict[str, Any]]) -> int:
+def newest_head_epoch(models: list[EvidenceModel]) -> int:
     """The newest repository head date of the packs: the site's date when none is given."""
     newest = 0
     for model in models:
-        text = (model.get("source") or {}).get("head_date")
+        text = model.source.head_date
         try:
             moment = dt.datetime.fromisoformat(str(text))
         except ValueError:
@@ -47,14 +47,14 @@ def newest_head_epoch(models: list[dict[str, Any]]) -> int:
 
 def pack_views(packs: list[PackInput]) -> list[PackView]:
     """One view per pack, installations by name and each one's periods newest first."""
-    ordered = sorted(packs, key=lambda p: (str(p.model.get("installation", "")), p.rel))
+    ordered = sorted(packs, key=lambda p: (p.model.installation, p.rel))
     by_name: dict[str, list[PackInput]] = {}
     for pack in ordered:
-        by_name.setdefault(str(pack.model.get("installation", "")), []).append(pack)
+        by_name.setdefault(pack.model.installation, []).append(pack)
     folders = unique_slugs(list(by_name))
     views = []
     for name, group in by_name.items():
-        group.sort(key=lambda p: str((p.model.get("period") or {}).get("to", "")), reverse=True)
+        group.sort(key=lambda p: p.model.period.end, reverse=True)
         taken: set[str] = set()
         for pack in group:
             folder = base = period_slug(pack.model)

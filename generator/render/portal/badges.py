@@ -7,10 +7,10 @@ A status is shown with colour, an icon and its name, so it never relies on colou
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from markupsafe import Markup, escape
 
+from generator.evidence.model import Identity
 from generator.status import Status
 
 STATUS_TEXT = {
@@ -53,12 +53,11 @@ def short_sha(sha: object) -> str:
     return str(sha or "")[:12]
 
 
-def person(identity: Any) -> Markup:
+def person(identity: Identity | None) -> Markup:
     """``name <email>`` as text, the email in a tooltip-free muted span."""
-    if not isinstance(identity, dict):
+    if identity is None:
         return Markup("")
-    name = identity.get("name") or ""
-    email = identity.get("email") or ""
+    name, email = identity.name, identity.email
     if not email:
         return escape(name)
     return Markup('{name} <span class="mc-muted">&lt;{email}&gt;</span>').format(

@@ -95,7 +95,9 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
         anchor=_anchor,
     )
     env.globals.update(
-        link=_link, age_days=age_days, timeline_charts=lambda m: timeline.charts(m, PORTAL_LOOK)
+        link=_link,
+        age_days=age_days,
+        timeline_charts=lambda m: timeline.charts(m.promotions, m.period, PORTAL_LOOK),
     )
     return env
 

@@ -39,7 +39,7 @@ class PageSpec:
 def _changes_context(view: PackView, number: int) -> dict[str, Any]:
     from generator.render.portal.views import CHANGES_PER_PAGE
 
-    changes = view.model.get("changes") or []
+    changes = view.model.changes
     first = (number - 1) * CHANGES_PER_PAGE
     return {
         "rows": changes[first : first + CHANGES_PER_PAGE],
@@ -66,9 +66,9 @@ def page_specs(
             yield PageSpec(view.src(src), template, base)
         for number, src in enumerate(view.change_pages, start=1):
             yield PageSpec(src, "pages/changes.md.j2", {**base, **_changes_context(view, number)})
-        for control in view.model.get("controls") or []:
+        for control in view.model.controls:
             yield PageSpec(
-                view.control_src[control["id"]], "pages/control.md.j2", {**base, "control": control}
+                view.control_src[control.id], "pages/control.md.j2", {**base, "control": control}
             )
 
 

@@ -66,8 +66,8 @@ def release_pages(
     texts = textforms.load(default_cache_dir(), textforms.HtmlTexts)  # as in earlier builds
     pages: dict[str, list[ReleasePage]] = {}
     for view in views:
-        for environment in view.model.get("environments") or []:
-            name = environment["name"]
+        for environment in view.model.environments:
+            name = environment.name
             release = release_view(view.model, notes, name)
             pages.setdefault(view.base, []).append(
                 ReleasePage(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.evidence.model import ChangeRecord, ControlRecord, EvidenceModel, ExceptionRecord
 from generator.render.portal.labels import slug
 from generator.status import Status
 
@@ -29,7 +30,7 @@ DOWNLOADS = (
 
 @dataclass
 class PackView:
-    model: dict[str, Any]
+    model: EvidenceModel
     installation: str
     period_label: str  # "2026-01-01 to 2026-06-30" with an en dash
     base: str  # site folder of this pack, e.g. "acme/2026-01-01_2026-06-30"
@@ -37,7 +38,7 @@ class PackView:
     downloads: list[dict[str, str]] = field(default_factory=list)
     change_pages: list[str] = field(default_factory=list)  # Markdown sources, page 1 first
     change_page_of: dict[str, str] = field(default_factory=dict)  # sha -> Markdown source
-    changes_by_sha: dict[str, dict[str, Any]] = field(default_factory=dict)
+    changes_by_sha: dict[str, ChangeRecord] = field(default_factory=dict)
     control_src: dict[str, str] = field(default_factory=dict)  # control id -> Markdown source
     control_counts: dict[str, int] = field(default_factory=dict)
     soa_counts: dict[str, int] = field(default_factory=dict)
@@ -45,17 +46,16 @@ class PackView:
     def src(self, name: str) -> str:
         return f"{self.base}/{name}"
 
-    def change(self, sha: str) -> dict[str, Any] | None:
+    def change(self, sha: str) -> ChangeRecord | None:
         return self.changes_by_sha.get(sha)
 
-    def exceptions_for(self, control: dict[str, Any]) -> list[dict[str, Any]]:
+    def exceptions_for(self, control: ControlRecord) -> list[ExceptionRecord]:
         """Exceptions of this control, and rule-wide ones (no control) of its rules."""
-        rules = {result.get("rule") for result in control.get("results") or []}
+        rules = {result.rule for result in control.results}
         return [
             e
-            for e in self.model.get("exceptions") or []
-            if e.get("control") == control["id"]
-            or (e.get("control") is None and e.get("rule") in rules)
+            for e in self.model.exceptions
+            if e.control == control.id or (e.control is None and e.rule in rules)
         ]
 
     def change_link(self, sha: str) -> str | None:
@@ -63,14 +63,12 @@ class PackView:
         return f"{page}#c-{sha}" if page else None
 
 
-def period_slug(model: dict[str, Any]) -> str:
-    period = model.get("period") or {}
-    return slug(f"{period.get('from', '')}_{period.get('to', '')}")
+def period_slug(model: EvidenceModel) -> str:
+    return slug(f"{model.period.start}_{model.period.end}")
 
 
-def period_label(model: dict[str, Any]) -> str:
-    period = model.get("period") or {}
-    return f"{period.get('from', '?')} \u2013 {period.get('to', '?')}"
+def period_label(model: EvidenceModel) -> str:
+    return f"{model.period.start} \u2013 {model.period.end}"
 
 
 def _downloads(pack_dir: Path, base: str) -> list[dict[str, str]]:
@@ -82,33 +80,33 @@ def _downloads(pack_dir: Path, base: str) -> list[dict[str, str]]:
     return found
 
 
-def make_view(model: dict[str, Any], pack_dir: Path, base: str) -> PackView:
+def make_view(model: EvidenceModel, pack_dir: Path, base: str) -> PackView:
     view = PackView(
         model=model,
-        installation=str(model.get("installation", "")),
+        installation=model.installation,
         period_label=period_label(model),
         base=base,
         pack_dir=pack_dir,
         downloads=_downloads(pack_dir, base),
     )
-    changes = model.get("changes") or []
+    changes = model.changes
     pages = max(1, -(-len(changes) // CHANGES_PER_PAGE))
     view.change_pages = [
         view.src("changes/index.md" if n == 1 else f"changes/page-{n:03d}.md")
         for n in range(1, pages + 1)
     ]
     for index, change in enumerate(changes):
-        view.change_page_of[change["sha"]] = view.change_pages[index // CHANGES_PER_PAGE]
-        view.changes_by_sha[change["sha"]] = change
+        view.change_page_of[change.sha] = view.change_pages[index // CHANGES_PER_PAGE]
+        view.changes_by_sha[change.sha] = change
     taken: set[str] = set()
-    for control in model.get("controls") or []:
-        name = slug(control["id"])
+    for control in model.controls:
+        name = slug(control.id)
         while name in taken or name == "index":
             name += "-"
         taken.add(name)
-        view.control_src[control["id"]] = view.src(f"controls/{name}.md")
-    view.control_counts = _counts(c.get("status") for c in model.get("controls") or [])
-    view.soa_counts = _counts(r.get("status") for r in model.get("soa") or [])
+        view.control_src[control.id] = view.src(f"controls/{name}.md")
+    view.control_counts = _counts(c.status for c in model.controls)
+    view.soa_counts = _counts(r.status for r in model.soa)
     return view
 
 

@@ -1,0 +1,359 @@
+"""evidence.json <-> EvidenceModel, checked against evidence.schema.json both ways.
+
+Writing turns the model into plain JSON values (keys in field order), checks them against the
+schema and writes them; reading parses, checks and builds the typed model back. A model that does
+not fit the schema is refused either way with every violation named by its JSON path: written,
+it is a bug to report; read, it is a bad or foreign file.
+
+The schema is checked with fastjsonschema (compiled once per process; on the 100k-commit
+benchmark's model it takes a fraction of jsonschema's time); only when that finds a violation is
+jsonschema asked for all of them, worded and located.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import types
+import typing
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from generator.errors import BuildError, InputError, Problem
+from generator.evidence.model import (
+    SCHEMA_VERSION,
+    ChangeRecord,
+    EvidenceModel,
+    FileChange,
+    Identity,
+    SourceRecord,
+)
+from generator.status import Status
+
+SCHEMA_NAME = "evidence"
+
+
+class SchemaViolation(ValueError):
+    """The model's JSON does not fit evidence.schema.json; ``problems`` are ``(path, message)``."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        super().__init__("; ".join(f"{path}: {message}" for path, message in problems))
+        self.problems = problems
+
+
+# --- model -> JSON values ---------------------------------------------------------------------
+
+
+@cache
+def _keys(cls: type) -> tuple[tuple[str, str], ...]:
+    """(JSON key, attribute) of a record's fields, in order."""
+    return tuple((f.metadata.get("json", f.name), f.name) for f in dataclasses.fields(cls))
+
+
+def to_plain(value: Any) -> Any:
+    """JSON values of a record, tuple, mapping or scalar; keys of a record in field order."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, tuple | list):
+        return [to_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: to_plain(item) for key, item in value.items()}
+    if type(value) is ChangeRecord:
+        return _change(value)
+    if dataclasses.is_dataclass(value):
+        return record_plain(value)
+    raise TypeError(f"not a JSON value: {type(value).__name__}")
+
+
+def record_plain(record: Any) -> dict[str, Any]:
+    """A record's JSON object, field by field: the plain path every record type can take."""
+    return {key: to_plain(getattr(record, name)) for key, name in _keys(type(record))}
+
+
+def _change(change: ChangeRecord) -> dict[str, Any]:
+    # to_plain spelled out for the most numerous record (tens of thousands on long histories):
+    # the generic path costs several times as much. tests/test_evidence_codec.py compares both.
+    author, committer = change.author, change.committer
+    return {
+        "sha": change.sha,
+        "parents": list(change.parents),
+        "environments": list(change.environments),
+        "author": {"name": author.name, "email": author.email},
+        "authored_at": change.authored_at,
+        "committer": {"name": committer.name, "email": committer.email},
+        "committed_at": change.committed_at,
+        "subject": change.subject,
+        "body": change.body,
+        "files": [
+            {"status": f.status, "path": f.path, "old_path": f.old_path} for f in change.files
+        ],
+        "approvers": [{"name": p.name, "email": p.email} for p in change.approvers],
+        "authors": [{"name": p.name, "email": p.email} for p in change.authors],
+        "self_approved": change.self_approved,
+        "signed": change.signed,
+        "signature": change.signature,
+        "verified": change.verified,
+        "releases": dict(change.releases),
+    }
+
+
+# --- JSON values -> model ---------------------------------------------------------------------
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+@cache
+def _decoder(hint: Any) -> Callable[[Any], Any]:
+    """A function building ``hint``'s value from (schema-checked) JSON values."""
+    origin = typing.get_origin(hint)
+    if origin in (types.UnionType, typing.Union):
+        (inner,) = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        decode = _decoder(inner)
+        return lambda value: None if value is None else decode(value)
+    if origin is tuple:
+        item = _decoder(typing.get_args(hint)[0])
+        return lambda value: tuple(item(v) for v in value)
+    if hint is Status:
+        return Status
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return _record_decoder(hint)
+    return _identity  # str, int, float, bool, free-form mappings
+
+
+def _change_record(c: dict[str, Any]) -> ChangeRecord:
+    # _record_decoder spelled out for the most numerous record, as _change is for writing;
+    # tests/test_evidence_codec.py compares both paths.
+    author, committer = c["author"], c["committer"]
+    return ChangeRecord(
+        c["sha"],
+        tuple(c["parents"]),
+        tuple(c["environments"]),
+        Identity(author["name"], author["email"]),
+        c["authored_at"],
+        Identity(committer["name"], committer["email"]),
+        c["committed_at"],
+        c["subject"],
+        c["body"],
+        tuple(FileChange(f["status"], f["path"], f["old_path"]) for f in c["files"]),
+        tuple(Identity(p["name"], p["email"]) for p in c["approvers"]),
+        tuple(Identity(p["name"], p["email"]) for p in c["authors"]),
+        c["self_approved"],
+        c["signed"],
+        c["signature"],
+        c["verified"],
+        c["releases"],
+    )
+
+
+def _record_decoder(cls: type) -> Callable[[Any], Any]:
+    return _change_record if cls is ChangeRecord else generic_record_decoder(cls)
+
+
+def generic_record_decoder(cls: type) -> Callable[[Any], Any]:
+    """The plain path every record type can take: field by field from the type hints."""
+    hints = typing.get_type_hints(cls)
+    fields = [(key, _decoder(hints[name])) for key, name in _keys(cls)]
+    return lambda value: cls(*[decode(value[key]) for key, decode in fields])
+
+
+def from_plain(data: dict[str, Any], record: type[Any] = EvidenceModel) -> Any:
+    """The typed ``record`` (the whole model by default) of schema-checked JSON values."""
+    return _decoder(record)(data)
+
+
+# --- schema -----------------------------------------------------------------------------------
+
+
+@cache
+def _fast_check() -> Callable[[Any], Any]:
+    """The schema compiled by fastjsonschema, change records left to ``changes_fit``."""
+    import fastjsonschema
+
+    from generator.validate import load_schema
+
+    schema = load_schema(SCHEMA_NAME)
+    properties = {**schema["properties"], "changes": {"type": "array"}}
+    without_changes = {**schema, "properties": properties}
+    return fastjsonschema.compile(without_changes)
+
+
+def schema_problems(data: Any) -> list[tuple[str, str]]:
+    """Every violation of evidence.schema.json as (JSON path, message); none: []."""
+    import fastjsonschema
+
+    try:
+        _fast_check()(data)
+        if changes_fit(data["changes"]):
+            return []
+    except fastjsonschema.JsonSchemaValueException:
+        pass
+    from jsonschema import Draft202012Validator
+
+    from generator.validate import load_schema
+
+    validator = Draft202012Validator(load_schema(SCHEMA_NAME))
+    found = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    return [(json_path(e.absolute_path), e.message) for e in found] or [
+        ("$", "does not match the evidence schema")
+    ]
+
+
+# The change records are most of a long history's model (88,000 on the 100k-commit benchmark):
+# checked by fastjsonschema they cost three times json.dumps of the whole model. This check says
+# the same for them, written out (tests/test_evidence_codec.py compares its verdicts with
+# jsonschema's on every kind of violation); only a yes/no: jsonschema words what is wrong.
+_CHANGE_KEYS = frozenset(f.name for f in dataclasses.fields(ChangeRecord))
+_PERSON_KEYS = frozenset(("name", "email"))
+_FILE_KEYS = frozenset(("status", "path", "old_path"))
+_SIGNATURES = frozenset(("none", "gpg", "ssh", "x509"))
+
+
+def changes_fit(changes: Any) -> bool:
+    """Whether every change record fits the schema's ``changes`` items."""
+    sha, is_person = _sha_pattern().search, _person_fits
+    for c in changes:
+        if not (
+            type(c) is dict
+            and c.keys() == _CHANGE_KEYS
+            and type(c["sha"]) is str
+            and sha(c["sha"])
+            and type(c["parents"]) is list
+            and all(type(p) is str and sha(p) for p in c["parents"])
+            and type(c["environments"]) is list
+            and c["environments"]
+            and all(type(e) is str for e in c["environments"])
+            and is_person(c["author"])
+            and is_person(c["committer"])
+            and type(c["authored_at"]) is str
+            and type(c["committed_at"]) is str
+            and type(c["subject"]) is str
+            and type(c["body"]) is str
+            and type(c["files"]) is list
+            and all(_file_fits(f) for f in c["files"])
+            and type(c["approvers"]) is list
+            and all(is_person(p) for p in c["approvers"])
+            and type(c["authors"]) is list
+            and all(is_person(p) for p in c["authors"])
+            and type(c["self_approved"]) is bool
+            and type(c["signed"]) is bool
+            and type(c["signature"]) is str
+            and c["signature"] in _SIGNATURES
+            and (c["verified"] is None or type(c["verified"]) is bool)
+            and type(c["releases"]) is dict
+            and all(type(v) is str for v in c["releases"].values())
+        ):
+            return False
+    return True
+
+
+@cache
+def _sha_pattern() -> re.Pattern[str]:
+    from generator.validate import load_schema
+
+    return re.compile(load_schema(SCHEMA_NAME)["$defs"]["sha"]["pattern"])
+
+
+def _person_fits(person: Any) -> bool:
+    return (
+        type(person) is dict
+        and person.keys() == _PERSON_KEYS
+        and type(person["name"]) is str
+        and type(person["email"]) is str
+    )
+
+
+def _file_fits(entry: Any) -> bool:
+    return (
+        type(entry) is dict
+        and entry.keys() == _FILE_KEYS
+        and type(entry["status"]) is str
+        and type(entry["path"]) is str
+        and (entry["old_path"] is None or type(entry["old_path"]) is str)
+    )
+
+
+def json_path(parts: Any) -> str:
+    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
+
+
+# --- files ------------------------------------------------------------------------------------
+
+
+def dumps(model: EvidenceModel) -> str:
+    """evidence.json's text; SchemaViolation if the model does not fit the schema."""
+    data = to_plain(model)
+    problems = schema_problems(data)
+    if problems:
+        raise SchemaViolation(problems)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_model(model: EvidenceModel, path: Path) -> None:
+    """Write evidence.json (one function, so the writing could stream one day)."""
+    try:
+        text = dumps(model)
+    except SchemaViolation as exc:
+        listed = "; ".join(f"{where}: {message}" for where, message in exc.problems[:20])
+        raise BuildError(f"{path}: the evidence model does not fit its schema: {listed}") from None
+    path.write_text(text, encoding="utf-8")
+
+
+def _parsed(text: str, where: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise InputError([Problem(where, 1, 1, f"not valid JSON: {exc}")]) from None
+    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+        found = data.get("schema_version") if isinstance(data, dict) else None
+        message = f"unsupported schema_version {found!r} (this meshcomply reads {SCHEMA_VERSION})"
+        raise InputError([Problem(where, 1, 1, message)])
+    return data
+
+
+def _refuse(where: str, problems: list[tuple[str, str]]) -> None:
+    if problems:
+        raise InputError(Problem(where, 1, 1, f"{path}: {message}") for path, message in problems)
+
+
+def loads(text: str, where: str) -> EvidenceModel:
+    """The model of evidence.json's text; InputError naming ``where`` and each JSON path."""
+    data = _parsed(text, where)
+    _refuse(where, schema_problems(data))
+    return from_plain(data)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        raise InputError([Problem(str(path), 1, 1, f"cannot read: {reason}")]) from None
+
+
+def read_model(path: Path) -> EvidenceModel:
+    """evidence.json as the typed model; InputError for an unreadable or invalid file."""
+    return loads(_read_text(path), str(path))
+
+
+def read_source(path: Path) -> SourceRecord:
+    """Only the ``source`` section of evidence.json, schema-checked (the rest is not read).
+
+    For a build asking which head an earlier pack recorded: on a long history the whole model's
+    check and records cost seconds that answer nothing here.
+    """
+    where = str(path)
+    data = _parsed(_read_text(path), where)
+    from jsonschema import Draft202012Validator
+
+    from generator.validate import load_schema
+
+    # The whole schema (its $refs resolve within it) asked about the one section present.
+    schema = {**load_schema(SCHEMA_NAME), "required": ["source"]}
+    found = Draft202012Validator(schema).iter_errors({"source": data.get("source")})
+    _refuse(where, [(json_path(e.absolute_path), e.message) for e in found])
+    return from_plain(data["source"], SourceRecord)

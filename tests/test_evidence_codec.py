@@ -1,0 +1,205 @@
+"""evidence.json <-> the typed model: exact round trips, and the schema enforced both ways."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from generator.errors import BuildError, InputError
+from generator.evidence import codec
+from generator.evidence.changes_since import compare
+from generator.evidence.model import ChangeRecord, EvidenceModel, FileChange
+from generator.status import Status
+from generator.testing import synthetic_evidence
+from generator.validate import load_schema
+
+
+def _model_with_everything() -> EvidenceModel:
+    """A hostile synthetic model with a changes_since section, renames and releases."""
+    previous = synthetic_evidence(changes=8, seed=1, period=("2025-07-01", "2025-12-31"))
+    model = synthetic_evidence(changes=20, hostile=True)
+    first = model.changes[0]
+    renamed = replace(
+        first,
+        files=(FileChange("R", "environments/production/new.yaml", "old.yaml"),),
+        releases={"production": "2026.1.0", "staging": "2026.1.0"},
+        verified=True,
+    )
+    model = replace(model, changes=(renamed, *model.changes[1:]))
+    return replace(model, changes_since=compare(previous, model))
+
+
+def test_write_then_read_gives_the_equal_typed_model_and_the_same_bytes(tmp_path: Path):
+    model = _model_with_everything()
+    path = tmp_path / "evidence.json"
+    codec.write_model(model, path)
+    text = path.read_text("utf-8")
+    back = codec.read_model(path)
+    assert back == model
+    assert isinstance(back.controls[0].status, Status)
+    assert isinstance(back.changes[0], ChangeRecord)
+    assert back.changes_since is not None and back.changes_since.previous.period.start == (
+        "2025-07-01"
+    )
+    codec.write_model(back, tmp_path / "again.json")
+    assert (tmp_path / "again.json").read_bytes() == path.read_bytes()
+    # The JSON keys are the records' fields in order (``period`` written as from/to).
+    data = json.loads(text)
+    assert list(data)[:4] == ["schema_version", "tool", "installation", "period"]
+    assert data["schema_version"] == 2 and data["period"] == {
+        "from": "2026-01-01",
+        "to": "2026-06-30",
+    }
+
+
+def test_the_change_records_fast_paths_equal_the_plain_paths():
+    for change in _model_with_everything().changes:
+        assert codec.to_plain(change) == codec.record_plain(change)
+        assert list(codec.to_plain(change)) == list(codec.record_plain(change))
+        plain = codec.to_plain(change)
+        assert codec.from_plain(plain, ChangeRecord) == change
+        assert codec.generic_record_decoder(ChangeRecord)(plain) == change
+
+
+def test_a_model_that_breaks_the_schema_is_not_written(tmp_path: Path):
+    model = synthetic_evidence(changes=3)
+    broken = replace(
+        model,
+        installation="Not An Id",
+        changes=(replace(model.changes[0], sha="not-a-sha"), *model.changes[1:]),
+    )
+    path = tmp_path / "evidence.json"
+    with pytest.raises(BuildError) as refused:
+        codec.write_model(broken, path)
+    message = str(refused.value)
+    assert message.startswith(f"{path}: the evidence model does not fit its schema")
+    assert "$.changes[0].sha: 'not-a-sha' does not match" in message
+    assert "$.installation: 'Not An Id' does not match" in message
+    assert not path.exists()
+
+
+def test_a_file_that_breaks_the_schema_is_refused_with_every_json_path(tmp_path: Path):
+    path = tmp_path / "evidence.json"
+    codec.write_model(synthetic_evidence(changes=3), path)
+    data = json.loads(path.read_text("utf-8"))
+    data["changes"][1]["sha"] = "xyz"
+    del data["soa"][0]["justification"]
+    data["controls"][0]["status"] = "fine"
+    data["controls"][0]["extra"] = 1
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(InputError) as refused:
+        codec.read_model(path)
+    lines = str(refused.value).splitlines()
+    assert all(line.startswith(f"{path}:1:1: $.") for line in lines)
+    text = "\n".join(lines)
+    assert "$.changes[1].sha: 'xyz' does not match" in text
+    assert "$.soa[0]: 'justification' is a required property" in text
+    assert "$.controls[0].status: 'fine' is not one of" in text
+    assert "$.controls[0]: Additional properties are not allowed ('extra' was unexpected)" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ('{"schema_version": 1}', "unsupported schema_version 1 (this meshcomply reads 2)"),
+        ("[]", "unsupported schema_version None"),
+    ],
+)
+def test_unreadable_or_foreign_files_are_located_input_errors(tmp_path, text, message):
+    path = tmp_path / "evidence.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as refused:
+        codec.read_model(path)
+    assert str(refused.value).startswith(f"{path}:1:1: ")
+    assert message in str(refused.value)
+
+
+def test_the_fast_check_agrees_with_jsonschema():
+    validator = Draft202012Validator(load_schema("evidence"))
+    good = codec.to_plain(_model_with_everything())
+    assert codec.schema_problems(good) == [] and list(validator.iter_errors(good)) == []
+    bad = json.loads(json.dumps(good))
+    bad["releases"][0]["in_period"] = "yes"
+    assert codec.schema_problems(bad) == [
+        ("$.releases[0].in_period", "'yes' is not of type 'boolean'")
+    ]
+
+
+def _mutations(change: dict) -> list[dict]:
+    """The change record broken (or edge-cased) in every way its schema speaks of."""
+    import copy
+
+    found = []
+
+    def variant(edit) -> None:
+        changed = copy.deepcopy(change)
+        edit(changed)
+        found.append(changed)
+
+    for key in change:
+        variant(lambda c, k=key: c.pop(k))
+        variant(lambda c, k=key: c.__setitem__(k, 7))
+        variant(lambda c, k=key: c.__setitem__(k, None))
+    variant(lambda c: c.__setitem__("extra", 1))
+    variant(lambda c: c.__setitem__("sha", "A" * 40))
+    variant(lambda c: c.__setitem__("sha", "a" * 39))
+    variant(lambda c: c.__setitem__("sha", "a" * 64))
+    variant(lambda c: c.__setitem__("sha", "a" * 40 + "\n"))
+    variant(lambda c: c.__setitem__("parents", ["not-a-sha"]))
+    variant(lambda c: c.__setitem__("parents", []))
+    variant(lambda c: c.__setitem__("environments", []))
+    variant(lambda c: c.__setitem__("environments", ["staging", 3]))
+    for person in ("author", "committer"):
+        variant(lambda c, p=person: c[p].pop("email"))
+        variant(lambda c, p=person: c[p].__setitem__("name", 1))
+        variant(lambda c, p=person: c[p].__setitem__("x", "y"))
+        variant(lambda c, p=person: c.__setitem__(p, []))
+    for people in ("approvers", "authors"):
+        variant(lambda c, p=people: c[p].append({"name": "n"}))
+        variant(lambda c, p=people: c[p].append("n <e>"))
+        variant(lambda c, p=people: c.__setitem__(p, []))
+    variant(lambda c: c["files"][0].pop("old_path"))
+    variant(lambda c: c["files"][0].__setitem__("old_path", 3))
+    variant(lambda c: c["files"][0].__setitem__("old_path", None))
+    variant(lambda c: c["files"][0].__setitem__("path", None))
+    variant(lambda c: c["files"].append(["M", "x"]))
+    variant(lambda c: c.__setitem__("files", []))
+    variant(lambda c: c.__setitem__("signature", "pgp"))
+    variant(lambda c: c.__setitem__("verified", "yes"))
+    variant(lambda c: c.__setitem__("verified", False))
+    variant(lambda c: c.__setitem__("self_approved", 1))
+    variant(lambda c: c.__setitem__("releases", {"production": 1}))
+    variant(lambda c: c.__setitem__("releases", {}))
+    variant(lambda c: c.__setitem__("subject", ""))
+    return found
+
+
+def test_the_change_records_check_agrees_with_jsonschema_on_every_violation():
+    schema = load_schema("evidence")
+    items = {**schema["properties"]["changes"]["items"], "$defs": schema["$defs"]}
+    validator = Draft202012Validator(items)
+    (change,) = [codec.to_plain(c) for c in _model_with_everything().changes[:1]]
+    variants = _mutations(change)
+    assert len(variants) > 80
+    verdicts = [(validator.is_valid(v), codec.changes_fit([v])) for v in [change, *variants]]
+    assert all(schema_says == check_says for schema_says, check_says in verdicts)
+    assert verdicts[0] == (True, True)
+    assert sum(not valid for valid, _ in verdicts) > 70  # most variants really are violations
+    assert codec.changes_fit([]) and not codec.changes_fit([change, "x"])
+
+
+def test_the_source_section_alone_is_read_and_checked(tmp_path: Path):
+    model = synthetic_evidence(changes=3)
+    path = tmp_path / "evidence.json"
+    codec.write_model(model, path)
+    assert codec.read_source(path) == model.source
+    data = json.loads(path.read_text("utf-8"))
+    data["source"]["head"] = "HEAD"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(InputError, match=r"evidence\.json:1:1: \$\.source\.head: 'HEAD' does not"):
+        codec.read_source(path)
