@@ -7,7 +7,8 @@ shape touches only this module; the writers work on these small records.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from generator.evidence.model import ControlRecord, EvidenceModel
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class IsoRef:
 
 @dataclass(frozen=True)
 class Failure:
-    sha: str
+    sha: str | None  # None for a failure that is a window of time
     message: str
     exception: str | None
 
@@ -67,74 +68,57 @@ class PackView:
     sample: SampleView | None
 
 
-def _get(obj: Any, name: str) -> Any:
-    # The model is a dict today; the typed model gives attributes. Both read the same here.
-    return obj[name] if isinstance(obj, dict) else getattr(obj, name)
-
-
 def _unique(items: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def _control(control: Any) -> ControlView:
-    results = _get(control, "results") or []
+def _control(control: ControlRecord) -> ControlView:
     cited: list[str] = []
     failures: list[Failure] = []
-    for result in results:
-        cited.extend(_get(result, "cited") or [])
-        for failure in _get(result, "failures") or []:
+    for result in control.results:
+        cited.extend(result.cited)
+        for failure in result.failures:
             failures.append(
                 Failure(
-                    sha=_get(failure, "sha"),
-                    message=_get(failure, "message"),
-                    exception=_get(failure, "exception"),
+                    sha=failure.sha,
+                    message=failure.message,
+                    exception=failure.exception,
                 )
             )
-    status = _get(control, "status")
     return ControlView(
-        id=_get(control, "id"),
-        title=_get(control, "title"),
-        description=_get(control, "description") or "",
-        owner=_get(control, "owner") or "",
-        responsibility=_get(control, "responsibility") or "",
-        implements=tuple(
-            IsoRef(_get(i, "ref"), _get(i, "coverage"), _get(i, "rationale") or "")
-            for i in _get(control, "implements") or []
-        ),
-        status=None if status is None else str(status),
-        reason=_get(control, "reason") or "",
+        id=control.id,
+        title=control.title,
+        description=control.description,
+        owner=control.owner,
+        responsibility=control.responsibility,
+        implements=tuple(IsoRef(i.ref, i.coverage, i.rationale) for i in control.implements),
+        status=str(control.status),
+        reason=control.reason,
         cited=_unique(cited),
         failures=tuple(failures),
     )
 
 
-def pack_view(model: Any) -> PackView:
-    source = _get(model, "source")
-    period = _get(model, "period")
-    sample = _get(model, "sample")
+def pack_view(model: EvidenceModel) -> PackView:
+    source = model.source
+    period = model.period
+    sample = model.sample
     return PackView(
-        installation=_get(model, "installation"),
-        period_from=str(_get(period, "from") if isinstance(period, dict) else period.start),
-        period_to=str(_get(period, "to") if isinstance(period, dict) else period.end),
-        tool_version=_get(_get(model, "tool"), "version"),
-        repo=_get(source, "repo"),
-        ref=_get(source, "ref"),
-        head=_get(source, "head"),
-        head_date=_get(source, "head_date"),
-        reproduce=tuple(
-            Reproduce(_get(r, "figure"), _get(r, "command"), str(_get(r, "expected")))
-            for r in _get(source, "reproduce") or []
-        ),
-        controls=tuple(_control(c) for c in _get(model, "controls")),
+        installation=model.installation,
+        period_from=period.start,
+        period_to=period.end,
+        tool_version=model.tool.version,
+        repo=source.repo,
+        ref=source.ref,
+        head=source.head,
+        head_date=source.head_date,
+        reproduce=tuple(Reproduce(r.figure, r.command, str(r.expected)) for r in source.reproduce),
+        controls=tuple(_control(c) for c in model.controls),
         sample=None
         if not sample
         else SampleView(
-            seed=_get(sample, "seed"),
-            method=_get(sample, "method"),
-            shas=tuple(
-                (_get(p, "environment"), sha)
-                for p in _get(sample, "populations")
-                for sha in _get(p, "shas")
-            ),
+            seed=sample.seed,
+            method=sample.method,
+            shas=tuple((p.environment, sha) for p in sample.populations for sha in p.shas),
         ),
     )
