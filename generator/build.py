@@ -1,16 +1,15 @@
 """``meshcomply build``: every selected installation's pack, then the renderers, atomically.
 
-Everything is written below a temporary folder inside the output folder and moved into place
-only when the whole build succeeded, so a failure never leaves a half-written pack or site.
+Everything is written below a staging folder inside the output folder and put in place only
+when the whole build succeeded, each folder in one atomic step (outfolder.py), so a failure or a
+kill never leaves a half-written or missing pack or site.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,6 +23,7 @@ from generator.evidence.pack import make_model
 from generator.evidence.tables import write_tables
 from generator.library import ControlLibrary, default_controls_dir, load_library
 from generator.manifest import write_manifest
+from generator.outfolder import locked, put_in_place, staging_folder
 from generator.render.registry import PackInput, RenderOptions, all_renderers, renderer_options
 from generator.signing import SigningKey, sign_manifest
 from generator.sources import source_options
@@ -145,28 +145,6 @@ def previous_head(out: Path, installation: str) -> str | None:
         return None  # an unreadable earlier pack only means no head to start from
 
 
-@contextmanager
-def _staging_folder(out: Path) -> Iterator[Path]:
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".meshcomply-build-", dir=out))
-    try:
-        yield staging
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _move_into_place(staging: Path, out: Path, rels: list[str]) -> None:
-    for rel in rels:
-        target = out / rel
-        if target.exists():
-            retired = target.with_name(f".{target.name}.old")
-            shutil.rmtree(retired, ignore_errors=True)
-            target.rename(retired)
-            shutil.rmtree(retired)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        (staging / rel).rename(target)
-
-
 def build_packs(
     config: Config,
     out: Path,
@@ -178,10 +156,14 @@ def build_packs(
     library: ControlLibrary | None = None,
     progress: ProgressFactory = no_progress,
     signing_key: SigningKey | None = None,
+    wait: float = 0,
 ) -> BuildSummary:
     """Build the selected installations' packs and the site into ``out``.
 
     ``progress`` is told each pack's steps as they complete (the CLI draws a progress bar).
+
+    One build at a time per output folder: a second one waits up to `wait` seconds, then stops
+    with a BuildError (see outfolder.py, which also makes each folder's replacement atomic).
     """
     formats = formats or default_formats()
     library = library or load_library(
@@ -200,7 +182,7 @@ def build_packs(
     )
     built: list[BuiltPack] = []
     inputs: list[PackInput] = []
-    with _staging_folder(out) as staging:
+    with locked(out, wait), staging_folder(out) as staging:
         for installation in selected:
             inst_period = period_for(config, installation, period)
             rel = f"packs/{installation.name}/{inst_period.label}"
@@ -245,7 +227,7 @@ def build_packs(
         for renderer in renderers:
             if renderer.root is not None:
                 rels.extend(renderer.root(inputs, staging, options))
-        _move_into_place(staging, out, rels)
+        put_in_place(staging, out, rels)
     site = out / "site" if site_renderers else None
     warnings = []
     if notes is not None:

@@ -6,13 +6,14 @@ discovered, so adding a command is one new file. Only the invoked command's modu
 the others pull in libraries (JSON Schema, WeasyPrint, MkDocs) that would slow every start.
 
 Exit codes: 0 success (findings are results, not errors), 1 invalid input or a build that could
-not complete, 2 usage error (click's own convention).
+not complete, 2 usage error (click's own convention), 130 stopped by Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+import signal
 from functools import cache
 
 import click
@@ -20,6 +21,21 @@ import click
 from generator import __version__, commands
 from generator.errors import BuildError, InputError
 from generator.memory import run_then_exit
+
+# Exit code after Ctrl-C or SIGTERM: what a shell reports for a command stopped by Ctrl-C.
+EXIT_INTERRUPTED = 130
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM: stops the command the way Ctrl-C does, running every cleanup."""
+
+    def __init__(self, signum: int):
+        self.signal_name = signal.Signals(signum).name
+        super().__init__(self.signal_name)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise Interrupted(signum)
 
 
 class _Group(click.Group):
@@ -44,6 +60,10 @@ class _Group(click.Group):
         except BuildError as exc:
             click.echo(f"meshcomply: error: {exc}", err=True)
             ctx.exit(1)
+        except KeyboardInterrupt as exc:
+            name = exc.signal_name if isinstance(exc, Interrupted) else "SIGINT"
+            click.echo(f"meshcomply: interrupted by {name}; temporary files removed", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
 
 
 @cache
@@ -63,5 +83,8 @@ def cli() -> None:
 
 
 def main() -> None:
+    # SIGTERM (a CI job cancelled, `kill`) ends a command like Ctrl-C: cleanups run, one line.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _interrupt)
     # A normal exit, or os._exit for the one command that leaves its data to the OS (memory.py).
     run_then_exit(lambda: cli.main(prog_name="meshcomply", standalone_mode=True))

@@ -46,6 +46,11 @@ installations:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path)
+
+
+def make_project(tmp_path: Path) -> Path:
+    """acme: three releases staged and promoted in January, one promotion without approval."""
     repo = GitRepo.create(tmp_path / "acme")
     repo.commit("Initial", files={STAGE: settings("2025.50.0"), PROD: settings("2025.50.0")},
                 author=BOB, date="2025-12-01T10:00:00+00:00")  # fmt: skip
@@ -95,8 +100,8 @@ def test_build_writes_a_complete_valid_pack(project: Path):
     }  # fmt: skip
     assert verify_pack(pack) == []
     assert "acme 2026-01-01..2026-03-31" in result.output
-    # No leftovers of the staging folder, no absolute paths in the model.
-    assert [p.name for p in (project / "out").iterdir()] == ["packs"]
+    # No leftovers of the staging folder (the lock file stays), no absolute paths in the model.
+    assert sorted(p.name for p in (project / "out").iterdir()) == [".meshcomply.lock", "packs"]
     assert str(project) not in (pack / "evidence.json").read_text()
 
 
@@ -165,7 +170,7 @@ def test_failed_build_leaves_the_previous_pack_untouched(project: Path):
     assert "acme-exceptions.yml:4:" in result.output and "does not exist" in result.output
     assert "Traceback" not in result.output
     assert pack_bytes(project / "out" / PACK) == before
-    assert sorted(p.name for p in (project / "out").iterdir()) == ["packs"]
+    assert sorted(p.name for p in (project / "out").iterdir()) == [".meshcomply.lock", "packs"]
 
 
 def test_previous_pack_adds_changes_since(project: Path):

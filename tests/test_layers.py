@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "generator.signing",
             "generator.status",
             "generator.patterns",
+            "generator.outfolder",
         ),
     ),
     # Fetching a configured repository (a URL) is part of loading the config.

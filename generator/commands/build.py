@@ -52,6 +52,14 @@ EXIT_GATE = 3
     help="Sign each pack's manifest.json with this SSH key (ssh-keygen -Y sign, namespace "
     "meshcomply), writing manifest.json.sig; a .pub key means the private half is in ssh-agent.",
 )
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    metavar="SECONDS",
+    help="When another build is writing to --out, wait up to this long for it (default: stop "
+    "at once with an error).",
+)
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def command(
     config_path: Path,
@@ -63,6 +71,7 @@ def command(
     fail_on: str | None,
     sign_key: Path | None,
     quiet: bool,
+    wait: float,
 ) -> None:
     """Build evidence packs and the portal for the configured installations."""
     # Imported here so `meshcomply --help` stays fast and other commands work without them.
@@ -82,6 +91,7 @@ def command(
         previous=previous,
         progress=progress_bars(quiet),
         signing_key=signing_key,
+        wait=wait,
     )
     for pack in summary.packs:
         counts = ", ".join(f"{n} {status}" for status, n in pack.statuses.items() if n)

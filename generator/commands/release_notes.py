@@ -203,7 +203,10 @@ def _write(text: str, out: Path | None) -> None:
     folder = out.parent if str(out.parent) else Path()
     if not folder.is_dir():
         raise BuildError(f"cannot write {out}: folder {folder} does not exist")
-    handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{out.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise BuildError(f"cannot write {out}: {exc.strerror}") from None
     try:
         umask = os.umask(0)
         os.umask(umask)
@@ -211,7 +214,9 @@ def _write(text: str, out: Path | None) -> None:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
         os.replace(temp, out)
-    except BaseException:
+    except BaseException as exc:
         Path(temp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # a full disk, or `out` is a folder: the old file stays
+            raise BuildError(f"cannot write {out}: {exc.strerror}; it was left as it was") from None
         raise
     click.echo(f"release notes: {out}", err=True)

@@ -32,12 +32,18 @@ def ensure_clone(url: str, cache_dir: Path | None = None) -> Path:
     if (target / "HEAD").is_file():
         _run(["git", "fetch", "--prune", "--tags", "--force", "origin"], target, url, "fetch")
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    # "--" keeps a URL starting with "-" from being read as an option.
-    _run(["git", "clone", "--mirror", "--quiet", "--", url, str(partial)], None, url, "clone")
-    partial.rename(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(partial, ignore_errors=True)
+        # "--" keeps a URL starting with "-" from being read as an option.
+        _run(["git", "clone", "--mirror", "--quiet", "--", url, str(partial)], None, url, "clone")
+        partial.rename(target)
+    except OSError as exc:
+        raise CloneError(
+            f"cannot clone {url}: the cache folder {target.parent} is not writable "
+            f"({exc.strerror}); set MESHCOMPLY_CACHE to a writable folder"
+        ) from None
     return target
 
 
