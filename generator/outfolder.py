@@ -44,14 +44,22 @@ def locked(out: Path, wait: float = 0) -> Iterator[None]:
     handle = _open_lock(out)
     try:
         _acquire(handle, out, wait)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
-        remove_leftovers(out)
-        yield
+        _note_holder(handle, f"{os.getpid()}\n")  # named by a build that finds OUT locked
+        try:
+            remove_leftovers(out)
+            yield
+        finally:
+            _note_holder(handle, "")  # an empty lock file after every build: no stale process
     finally:
         handle.close()  # closing releases the lock
+
+
+def _note_holder(handle, text: str) -> None:
+    with contextlib.suppress(OSError):  # only informative: a full disk must not stop the build
+        handle.seek(0)
+        handle.truncate()
+        handle.write(text)
+        handle.flush()
 
 
 def _open_lock(out: Path):

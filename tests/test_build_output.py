@@ -223,6 +223,7 @@ def test_a_second_build_refuses_in_one_line_and_leaves_the_first_ones_folders(
     lock.close()
     assert cli_build(project, monkeypatch).exit_code == 0
     assert staging_folders(out) == []  # the next build removes what a killed one left
+    assert (out / ".meshcomply.lock").read_text() == ""  # no stale process named
 
 
 def test_wait_lets_the_second_build_run_after_the_first(project: Path):
