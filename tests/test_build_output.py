@@ -22,11 +22,10 @@ from test_build import PACK, PIPELINE, STAGE, make_project, pack_bytes, settings
 
 from generator import build as build_module
 from generator import outfolder
-from generator.build import build_packs
+from generator.build import build_packs, config_sections
 from generator.cli import cli
 from generator.config import load_config
 from generator.manifest import verify_pack
-from generator.render.registry import renderer_options
 
 ROOT = Path(__file__).resolve().parents[1]
 FORMATS = "json,html"
@@ -48,7 +47,7 @@ def new_commit(project: Path, version: str) -> None:
 
 def build_in_process(project: Path, monkeypatch, out: str = "out") -> None:
     monkeypatch.chdir(project)
-    config = load_config(Path("meshcomply.yml"), renderer_options())
+    config = load_config(Path("meshcomply.yml"), config_sections())
     build_packs(config, Path(out), formats={"json", "html"})
 
 
