@@ -83,3 +83,22 @@ def test_file_at_and_commit_exists(built):
 def test_last_commit_in_period_ignores_later_commits(built):
     _repo, history, _side = built
     assert history.last_commit_in_period().subject == "Back"
+
+
+def test_file_versions_are_read_once_per_path_whichever_rule_asks(built, monkeypatch):
+    _repo, history, _side = built
+    first = history.file_versions(LOGGING)
+    first.clear()  # a caller's copy: changing it changes nothing in the history
+    reads = []
+    monkeypatch.setattr(history, "file_at", lambda *args: reads.append(args))
+    again = history.file_versions(LOGGING)
+    assert [v.text for v in again] == [
+        "enabled: true\n",
+        "enabled: false\n",
+        None,
+        "enabled: true\n",
+    ]
+    assert reads == []  # answered from the per-path index, git is not asked again
+    moved = history.file_versions("old/logging.yaml")  # a new path: read where it was touched
+    assert [subject(history, v.sha) for v in moved] == ["Initial", "Moved away"]
+    assert len(reads) == 2

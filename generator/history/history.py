@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from generator.config import InstallationConfig, Period
 from generator.errors import BuildError
@@ -54,6 +55,10 @@ class InstallationHistory:
     changes_limited_to: tuple[str, ...] | None = None
     # Population size per environment as git counted it, whatever `changes` is limited to.
     population_sizes: dict[str, int] = field(default_factory=dict)
+    # file_versions' answers, read once per path whichever rules ask (the history is read-only).
+    _file_versions: dict[str, list[FileVersion]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def in_period(self, commit: Commit) -> bool:
         return self.period.contains(utc(commit.committed_at))
@@ -75,16 +80,33 @@ class InstallationHistory:
         None whenever the file did not exist. The others follow, oldest first: one per
         first-parent commit in the period whose change touched `path` (renames included).
         """
-        if self.period_start > 0:
-            versions = [self._version(path, self.commits[self.period_start - 1])]
-        else:
-            versions = [FileVersion("", self.period.start_utc.isoformat(), None)]
-        for commit in self.commits[self.period_start :]:
+        known = self._file_versions.get(path)
+        if known is None:
+            if self.period_start > 0:
+                known = [self._version(path, self.commits[self.period_start - 1])]
+            else:
+                known = [FileVersion("", self.period.start_utc.isoformat(), None)]
+            known += [self._version(path, self.commits[i]) for i in self._touching.get(path, ())]
+            self._file_versions[path] = known
+        return list(known)
+
+    @cached_property
+    def _touching(self) -> dict[str, list[int]]:
+        """Path -> indexes in `commits` of the period commits whose change touched it (renames
+        included), oldest first: one walk of the history for every file any rule asks about."""
+        touching: dict[str, list[int]] = {}
+        for index in range(self.period_start, len(self.commits)):
+            commit = self.commits[index]
             if not self.in_period(commit):
                 continue
-            if any(path in (change.path, change.old_path) for change in commit.files):
-                versions.append(self._version(path, commit))
-        return versions
+            for change in commit.files:
+                for path in (change.path, change.old_path):
+                    if path is None:
+                        continue
+                    indexes = touching.setdefault(path, [])
+                    if not indexes or indexes[-1] != index:
+                        indexes.append(index)
+        return touching
 
     def _version(self, path: str, commit: Commit) -> FileVersion:
         """The file at a commit; one that cannot be read as text is a version with a problem,
