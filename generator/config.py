@@ -245,14 +245,19 @@ def is_url(repo: str) -> bool:
 
 
 def load_config(
-    path: Path, sections: Sequence[OptionsSection], *, cache_dir: Path | None = None
+    path: Path,
+    sections: Sequence[OptionsSection],
+    *,
+    cache_dir: Path | None = None,
+    clone: bool = True,
 ) -> Config:
     """Load and check ``meshcomply.yml``; InputError with every problem, located, otherwise.
 
     ``sections``: the keys renderers and evidence sources own (``build.config_sections()``).
 
     Git URLs are cloned (or fetched) into ``cache_dir`` (default: $MESHCOMPLY_CACHE or
-    ``~/.cache/meshcomply``) once everything else in the file is valid.
+    ``~/.cache/meshcomply``) once everything else in the file is valid; ``clone=False`` checks
+    the file without touching git or the network (``meshcomply config check``).
     """
     document = load_yaml(path)
     if not isinstance(document.data, dict):
@@ -266,7 +271,7 @@ def load_config(
         if not problems:
             raise
     raise_if([*problems, *reader.problems])
-    return _with_clones(config, document, cache_dir)
+    return _with_clones(config, document, cache_dir) if clone else config
 
 
 class _Reader:

@@ -28,7 +28,8 @@ def test_help_lists_every_command():
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0
     listed = [line.split()[0] for line in result.output.split("Commands:")[1].splitlines() if line]
-    assert listed == ["build", "check", "controls", "demo", "release-notes", "verify"]
+    commands = ["build", "check", "config", "controls", "demo", "release-notes", "schema", "verify"]
+    assert listed == commands
 
 
 def test_unknown_command_is_a_usage_error():

@@ -1,0 +1,235 @@
+"""The GitHub Action, the GitLab CI template and the pre-commit hooks run their meshcomply commands.
+
+Each file is parsed as its CI system would, and every step, script line or hook that calls
+meshcomply is executed for real against the tiny installation of the build tests. Installing
+(apt, pip) and uploading artifacts are the CI systems' own business and are not run; the paths
+the upload steps name are checked to exist.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import test_build
+import yaml
+from test_build import PACK
+
+ROOT = Path(__file__).resolve().parents[1]
+project = test_build.project  # the tiny installation the build tests use (a fixture)
+BROKEN_PERIOD = "period: 2026-03-31..2026-01-01\n"
+
+
+def ci_env(**extra: str) -> dict[str, str]:
+    """The environment after the install step: meshcomply on PATH (beside this interpreter)."""
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    return {**os.environ, "PATH": path, **extra}
+
+
+def break_period(folder: Path) -> None:
+    config = folder / "meshcomply.yml"
+    config.write_text(BROKEN_PERIOD + config.read_text().split("\n", 1)[1])
+
+
+# --- GitHub Action -------------------------------------------------------------------------
+
+_EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+
+
+def expand(text: str, inputs: dict[str, str], outputs: dict[str, dict[str, str]]) -> str:
+    """GitHub's ${{ }} expressions, as far as the action uses them; anything else fails."""
+
+    def value(match: re.Match[str]) -> str:
+        expression = match.group(1)
+        if expression.startswith("inputs."):
+            return inputs[expression.removeprefix("inputs.")]
+        step = re.fullmatch(r"steps\.([\w-]+)\.outputs\.([\w-]+)", expression)
+        assert step, f"expression the test does not evaluate: {expression}"
+        return outputs.get(step.group(1), {}).get(step.group(2), "")
+
+    return _EXPRESSION.sub(value, text)
+
+
+def run_action(folder: Path, **given: str) -> tuple[dict[str, int], dict[str, dict[str, str]]]:
+    """Run the action's own steps in ``folder``; exit code and outputs per step id."""
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    inputs = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
+    inputs.update({name.replace("_", "-"): text for name, text in given.items()})
+    steps = action["runs"]["steps"]
+    assert action["runs"]["using"] == "composite"
+    assert {s.get("id") for s in steps if "run" in s} == {"install", "config", "build", "gate"}
+    codes: dict[str, int] = {}
+    outputs: dict[str, dict[str, str]] = {}
+    for step in steps:
+        if "run" not in step or step["id"] == "install":
+            continue  # setup-python, apt/pip and the artifact uploads
+        output_file = folder / f".github-output-{step['id']}"
+        output_file.write_text("")
+        env = {k: expand(str(v), inputs, outputs) for k, v in (step.get("env") or {}).items()}
+        done = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+            cwd=folder,
+            env=ci_env(GITHUB_OUTPUT=str(output_file), **env),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        codes[step["id"]] = done.returncode
+        outputs[step["id"]] = dict(
+            line.split("=", 1) for line in output_file.read_text().splitlines()
+        )
+        if done.returncode != 0:
+            break  # GitHub skips the later steps (but for the uploads, which run always)
+    uploads = [
+        folder / expand(s["with"]["path"], inputs, outputs)
+        for s in steps
+        if str(s.get("uses", "")).startswith("actions/upload-artifact@")
+    ]
+    outputs["uploads"] = {str(path): str(path.is_dir()) for path in uploads}
+    return codes, outputs
+
+
+def test_action_builds_uploads_and_fails_on_findings(project: Path):
+    codes, outputs = run_action(project, format="json,html", fail_on="exception")
+    # The build step records the gate's answer and succeeds, so the uploads run; the gate fails.
+    assert codes == {"config": 0, "build": 0, "gate": 3}
+    assert outputs["build"] == {"status": "3"}
+    assert (project / "meshcomply-out" / PACK / "evidence.json").is_file()
+    assert outputs["uploads"] == {
+        str(project / "meshcomply-out" / "packs"): "True",
+        str(project / "meshcomply-out" / "site"): "True",
+    }
+
+
+def test_action_passes_without_gate_and_honours_installation_out_and_key(project: Path):
+    key = project / "signing-key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    codes, outputs = run_action(
+        project, format="json", installation="acme", out="evidence", sign_key=str(key)
+    )
+    assert codes == {"config": 0, "build": 0, "gate": 0}
+    assert outputs["build"] == {"status": "0"}
+    assert (project / "evidence" / PACK / "manifest.json").is_file()
+    assert (project / "evidence" / PACK / "manifest.json.sig").is_file()
+    assert not (project / "evidence" / "site").exists()
+
+
+def test_action_stops_at_a_broken_config(project: Path):
+    break_period(project)
+    codes, _ = run_action(project, format="json")
+    assert codes == {"config": 1}
+
+
+# --- GitLab CI template --------------------------------------------------------------------
+
+
+def run_gitlab_job(folder: Path, **variables: str) -> subprocess.CompletedProcess[str]:
+    """The template's job as a runner runs it: variables, before_script, script, in one shell."""
+    template = yaml.safe_load((ROOT / "ci/gitlab/meshcomply.gitlab-ci.yml").read_text())
+    job = template[".meshcomply"]
+    env = {name: str(value) for name, value in job["variables"].items()}
+    env.update({f"MESHCOMPLY_{name.upper()}": text for name, text in variables.items()})
+    assert env["MESHCOMPLY_PACKAGE"] == ""  # already installed: the before_script skips pip
+    script = "\n".join([*job["before_script"], *job["script"]])
+    return subprocess.run(
+        ["bash", "-e", "-c", script],
+        cwd=folder,
+        env=ci_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def gitlab_artifacts(folder: Path, out: str) -> list[Path]:
+    template = yaml.safe_load((ROOT / "ci/gitlab/meshcomply.gitlab-ci.yml").read_text())
+    paths = template[".meshcomply"]["artifacts"]["paths"]
+    return [folder / path.replace("$MESHCOMPLY_OUT", out) for path in paths]
+
+
+def test_gitlab_template_builds_and_fails_on_findings(project: Path):
+    done = run_gitlab_job(project, format="json,html", out="gl")
+    assert done.returncode == 0, done.stderr
+    assert "meshcomply.yml: 1 installation, 2 environments; no problems" in done.stdout
+    assert all(path.is_dir() for path in gitlab_artifacts(project, "gl"))
+    key = project / "signing-key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    gated = run_gitlab_job(
+        project, format="json", fail_on="exception", installation="acme", sign_key=str(key)
+    )
+    assert gated.returncode == 3
+    assert "--fail-on exception" in gated.stderr
+    assert (project / "meshcomply-out" / PACK / "manifest.json.sig").is_file()
+
+
+def test_gitlab_template_stops_at_a_broken_config(project: Path):
+    break_period(project)
+    done = run_gitlab_job(project, format="json")
+    assert done.returncode == 1
+    assert "meshcomply.yml:1:9: period: period '2026-03-31..2026-01-01' ends before" in done.stderr
+    assert not (project / "meshcomply-out").exists()
+
+
+# --- pre-commit hooks ----------------------------------------------------------------------
+
+
+def hooks() -> dict[str, dict]:
+    return {
+        hook["id"]: hook for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    }
+
+
+def run_hook(hook: dict, folder: Path) -> subprocess.CompletedProcess[str]:
+    assert hook["pass_filenames"] is False  # the commands check whole files and folders
+    command = [*shlex.split(hook["entry"]), *hook.get("args", [])]
+    return subprocess.run(
+        command, cwd=folder, env=ci_env(), capture_output=True, text=True, timeout=300
+    )
+
+
+def test_hooks_run_on_the_files_they_are_for():
+    check, config = hooks()["meshcomply-check"], hooks()["meshcomply-config-check"]
+    for path in ("controls/meshstack/MS-CHG-01.yaml", "controls/applicability.yaml"):
+        assert re.search(check["files"], path)
+    assert not re.search(check["files"], "meshcomply.yml")
+    for path in ("meshcomply.yml", "compliance/meshcomply.yml"):
+        assert re.search(config["files"], path)
+    assert not re.search(config["files"], "controls/meshstack/MS-CHG-01.yaml")
+
+
+def test_control_library_hook(tmp_path: Path):
+    shutil.copytree(ROOT / "controls", tmp_path / "controls")
+    hook = hooks()["meshcomply-check"]
+    done = run_hook(hook, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("controls: ") and done.stdout.endswith("; no problems\n")
+    control = tmp_path / "controls" / "meshstack" / "MS-CHG-01.yaml"
+    control.write_text(control.read_text().replace("coverage: full", "coverage: fully", 1))
+    done = run_hook(hook, tmp_path)
+    assert done.returncode == 1
+    assert re.search(r"controls/meshstack/MS-CHG-01\.yaml:\d+:\d+: .*'fully'", done.stderr)
+
+
+def test_config_hook(project: Path):
+    hook = hooks()["meshcomply-config-check"]
+    done = run_hook(hook, project)
+    assert (done.returncode, done.stderr) == (0, "")
+    break_period(project)
+    done = run_hook(hook, project)
+    assert done.returncode == 1
+    assert done.stderr.startswith("meshcomply.yml:1:9: period: ")
+
+
+@pytest.mark.parametrize("path", ["action.yml", "ci/gitlab/meshcomply.gitlab-ci.yml"])
+def test_integrations_install_the_packages_the_readme_installs(path: str):
+    from test_docs import readme_apt_packages
+
+    text = (ROOT / path).read_text()
+    missing = {p for p in readme_apt_packages() - {"python3-venv", "git"} if p not in text}
+    assert missing == set()
