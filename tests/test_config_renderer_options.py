@@ -83,8 +83,8 @@ def test_an_unknown_option_names_the_known_ones(tmp_path: Path) -> None:
     assert problems(path) == [
         f"{path}:9:3: unknown field 'colour' in pdf (allowed: author, classification, "
         "document_version, max_change_rows, max_cited, owner, split, workers)",
-        f"{path}:11:3: unknown field 'colour' in portal (allowed: logo, palette, site_name, "
-        "templates)",
+        f"{path}:11:3: unknown field 'colour' in portal (allowed: engine, logo, palette, "
+        "site_name, templates)",
     ]
 
 

@@ -118,6 +118,16 @@ def render_page(
     return markdown, blocks.blocks
 
 
+def fill_placeholders(html: str, blocks: list[str], src: str) -> str:
+    """A built page with every placeholder replaced by its block (for engines without plugins)."""
+    # One pass per kind: block HTML is inserted, never rescanned for placeholders.
+    html = _EARLY_RE.sub(lambda m: blocks[int(m.group(1))], html)
+    html = _LATE_RE.sub(lambda m: blocks[int(m.group(1))], html)
+    if "<div data-mc-block=" in html:
+        raise BuildError(f"portal: {src}: a block placeholder was left unfilled")
+    return html
+
+
 class BlockInjector(BasePlugin):
     """Puts each page's HTML blocks in place of their placeholders after Markdown conversion."""
 

@@ -30,6 +30,8 @@ MATERIAL_COLOURS = frozenset(
 )
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 LOGO_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg", ".webp")
+# The site generators that can build the portal: MkDocs (the default) or its successor Zensical.
+ENGINES = ("mkdocs", "zensical")
 DEFAULT_SITE_NAME = "meshcomply evidence portal"
 
 
@@ -42,6 +44,7 @@ class PortalOptions:
     primary_hex: str | None
     accent_hex: str | None
     templates: Path | None  # a folder whose files override templates/portal/
+    engine: str = "mkdocs"  # one of ENGINES
 
 
 OPTIONS_SCHEMA: dict[str, Any] = {
@@ -67,6 +70,10 @@ OPTIONS_SCHEMA: dict[str, Any] = {
             "minLength": 1,
             "description": "a folder whose files override templates/portal/ "
             "(relative to meshcomply.yml)",
+        },
+        "engine": {
+            "enum": list(ENGINES),
+            "description": "the site generator that builds the portal (docs/portal.md#engines)",
         },
     },
 }
@@ -136,4 +143,5 @@ def parse_options(raw: dict[str, Any] | None) -> PortalOptions:
         primary_hex=primary_hex,
         accent_hex=accent_hex,
         templates=Path(templates) if templates else None,
+        engine=raw.get("engine", "mkdocs"),
     )

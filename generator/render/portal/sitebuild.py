@@ -28,6 +28,7 @@ from generator.render.portal.pages import navigation, page_specs
 from generator.render.portal.release_pages import CSS_PATH, ReleasePage
 from generator.render.portal.release_pages import stylesheet as release_notes_stylesheet
 from generator.render.portal.views import PackView
+from generator.render.portal.zensical import build_with_zensical
 
 # Not built: the sitemap is dated and needs a site URL; the 404 page links absolutely to the
 # server root. Neither serves a site opened from files or copied to any folder of a static host.
@@ -186,7 +187,10 @@ def build_site(
         }
         blocks = _write_docs(views, work, site, template_dirs, releases or {})
         out = work / "site"
-        _run_mkdocs(work, out, blocks, epoch)
+        if options.engine == "zensical":
+            build_with_zensical(work, out, blocks, epoch)
+        else:
+            _run_mkdocs(work, out, blocks, epoch)
         for name in DROPPED:
             (out / name).unlink(missing_ok=True)
         for view in views:
