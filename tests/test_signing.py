@@ -52,10 +52,12 @@ def alice(tmp_path: Path) -> Path:
 
 
 def test_signed_pack_verifies_and_names_its_signer(project: Path, alice: Path):
-    result = run(project, "--out", "out", "--format", "json,pdf", "--sign", str(alice))
+    result = run(project, "--out", "out", "--format", "json,pdf,html", "--sign", str(alice))
     assert result.exit_code == 0, result.output
     pack = project / "out" / PACK
     assert (pack / SIGNATURE_NAME).read_bytes().startswith(b"-----BEGIN SSH SIGNATURE-----")
+    offered = project / "out" / "site" / "acme" / PACK.name / "downloads" / SIGNATURE_NAME
+    assert offered.read_bytes() == (pack / SIGNATURE_NAME).read_bytes()  # the portal offers it
     listed = [f["path"] for f in json.loads((pack / "manifest.json").read_text())["files"]]
     assert SIGNATURE_NAME not in listed and "evidence-pack.pdf" in listed
     assert f"by ssh-ed25519 key {fingerprint(alice)} (alice@example.com)" in result.output
