@@ -16,6 +16,8 @@ from jsonschema import Draft202012Validator
 
 from generator.cli import cli
 from generator.commands.schema import SCHEMAS
+from generator.config import config_schema
+from generator.render.registry import renderer_options
 
 CONFIG = """\
 # yaml-language-server: $schema=./config.schema.json
@@ -111,7 +113,11 @@ def test_schema_command_prints_the_shipped_schema(name: str):
     schema = json.loads(result.stdout)
     Draft202012Validator.check_schema(schema)
     shipped = Path(__file__).parents[1] / "generator" / "schemas" / f"{SCHEMAS[name]}.schema.json"
-    assert result.stdout == shipped.read_text(encoding="utf-8")
+    expected = json.loads(shipped.read_text(encoding="utf-8"))
+    if name == "config":  # with the sections the renderers own
+        expected = config_schema(renderer_options())
+        assert {"pdf", "portal"} <= schema["properties"].keys()
+    assert schema == expected
 
 
 def test_config_schema_accepts_the_documented_config_and_rejects_a_typo():
@@ -120,6 +126,10 @@ def test_config_schema_accepts_the_documented_config_and_rejects_a_typo():
     assert list(validator.iter_errors(yaml.safe_load(CONFIG))) == []
     typo = yaml.safe_load(CONFIG.replace("environments:", "enviroments:", 1))
     assert list(validator.iter_errors(typo))
+    engine = yaml.safe_load(CONFIG + "portal: {engine: hugo}\n")
+    assert [e.message for e in validator.iter_errors(engine)] == [
+        "'hugo' is not one of ['mkdocs', 'zensical']"
+    ]
 
 
 def test_bash_completion_script_is_produced_and_completes_commands():

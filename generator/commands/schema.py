@@ -25,8 +25,16 @@ def command(name: str) -> None:
     an exceptions register; evidence: a pack's evidence.json; applicability, catalog and
     crosswalk: the other files of a control library.
     """
-    from importlib import resources
+    import json
 
-    stem = SCHEMAS[name]
-    text = resources.files("generator.schemas").joinpath(f"{stem}.schema.json").read_text("utf-8")
-    click.echo(text, nl=not text.endswith("\n"))
+    from generator.validate import load_schema
+
+    if name == "config":
+        # The core keys plus the sections renderers own (pdf:, portal:), as the loader checks them.
+        from generator.config import config_schema
+        from generator.render.registry import renderer_options
+
+        schema = config_schema(renderer_options())
+    else:
+        schema = load_schema(SCHEMAS[name])
+    click.echo(json.dumps(schema, indent=2, ensure_ascii=False))
