@@ -22,12 +22,12 @@ def check(config_path: Path) -> None:
     Prints every problem as path:line:col: message and exits 1, or a one-line summary and
     exits 0. Reads no git history and clones nothing, so it is quick enough for pre-commit.
     """
+    from generator.build import config_sections
     from generator.config import load_config
-    from generator.render.registry import renderer_options
 
     if not config_path.is_file():
         raise click.BadParameter(f"{config_path}: no such file", param_hint="--config")
-    config = load_config(config_path, renderer_options(), clone=False)
+    config = load_config(config_path, config_sections(), clone=False)
     environments = sum(len(i.environments) for i in config.installations)
     count = len(config.installations)
     click.echo(

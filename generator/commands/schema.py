@@ -30,11 +30,11 @@ def command(name: str) -> None:
     from generator.validate import load_schema
 
     if name == "config":
-        # The core keys plus the sections renderers own (pdf:, portal:), as the loader checks them.
+        # The core keys plus the sections renderers and sources own, as the loader checks them.
+        from generator.build import config_sections
         from generator.config import config_schema
-        from generator.render.registry import renderer_options
 
-        schema = config_schema(renderer_options())
+        schema = config_schema(config_sections())
     else:
         schema = load_schema(SCHEMAS[name])
     click.echo(json.dumps(schema, indent=2, ensure_ascii=False))
