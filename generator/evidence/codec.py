@@ -12,6 +12,7 @@ jsonschema asked for all of them, worded and located.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import re
@@ -179,7 +180,9 @@ def _fast_check() -> Callable[[Any], Any]:
     schema = load_schema(SCHEMA_NAME)
     properties = {**schema["properties"], "changes": {"type": "array"}}
     without_changes = {**schema, "properties": properties}
-    return fastjsonschema.compile(without_changes)
+    # fastjsonschema rewrites the $refs of the schema it is given in place: it gets its own copy,
+    # so the shared (cached) schema stays as shipped for everything else that reads it.
+    return fastjsonschema.compile(copy.deepcopy(without_changes))
 
 
 def schema_problems(data: Any) -> list[tuple[str, str]]:
