@@ -145,3 +145,13 @@ def test_accepted_exceptions_are_shown_next_to_their_failures(models):
 def test_pack_repo_paths_are_as_configured_not_absolute(models):
     for model in models.values():
         assert not Path(model["source"]["repo"]).is_absolute()
+
+
+def test_evidence_json_is_laid_out_as_the_indenting_encoder_writes_it(tmp_path_factory):
+    demo = shared_demo()
+    out = tmp_path_factory.mktemp("demo-layout")
+    summary = build_packs(load_config(demo.config, config_sections()), out, formats={"json"})
+    for pack in summary.packs:
+        written = (out / pack.rel / "evidence.json").read_text(encoding="utf-8")
+        model = json.loads(written)
+        assert written == json.dumps(model, indent=2, ensure_ascii=False) + "\n"

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import BuildError, InputError, Problem
+from generator.evidence.jsonstream import iter_json
 from generator.evidence.model import (
     SCHEMA_VERSION,
     ChangeRecord,
@@ -287,23 +288,30 @@ def json_path(parts: Any) -> str:
 # --- files ------------------------------------------------------------------------------------
 
 
-def dumps(model: EvidenceModel) -> str:
-    """evidence.json's text; SchemaViolation if the model does not fit the schema."""
+def checked_plain(model: EvidenceModel) -> Any:
+    """The model's JSON values; SchemaViolation if they do not fit the schema."""
     data = to_plain(model)
     problems = schema_problems(data)
     if problems:
         raise SchemaViolation(problems)
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return data
+
+
+def dumps(model: EvidenceModel) -> str:
+    """evidence.json's text (the bytes write_model writes); SchemaViolation if it does not fit."""
+    return "".join(iter_json(checked_plain(model))) + "\n"
 
 
 def write_model(model: EvidenceModel, path: Path) -> None:
-    """Write evidence.json (one function, so the writing could stream one day)."""
+    """Write evidence.json piece by piece, never held as one string (the same bytes as dumps)."""
     try:
-        text = dumps(model)
+        data = checked_plain(model)
     except SchemaViolation as exc:
         listed = "; ".join(f"{where}: {message}" for where, message in exc.problems[:20])
         raise BuildError(f"{path}: the evidence model does not fit its schema: {listed}") from None
-    path.write_text(text, encoding="utf-8")
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        out.writelines(iter_json(data))
+        out.write("\n")
 
 
 def _parsed(text: str, where: str) -> dict[str, Any]:
