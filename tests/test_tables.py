@@ -2,7 +2,7 @@ import csv
 import io
 from dataclasses import replace
 
-from generator.evidence.tables import changes_csv, safe_cell, sample_csv
+from generator.evidence.tables import changes_csv, safe_cell, sample_csv, write_tables
 from generator.testing import synthetic_evidence
 
 
@@ -40,3 +40,11 @@ def test_sample_csv_lists_the_sample_in_rank_order():
     expected = list(model.sample.populations[0].shas)
     assert [r["sha"] for r in rows] == expected
     assert [int(r["position"]) for r in rows] == list(range(1, len(expected) + 1))
+
+
+def test_written_tables_are_the_same_bytes_as_the_texts(tmp_path):
+    # Hostile subjects carry quotes, newlines and carriage returns the writer must keep as is.
+    model = synthetic_evidence(changes=40, hostile=True)
+    write_tables(model, tmp_path)
+    assert (tmp_path / "changes.csv").read_bytes() == changes_csv(model).encode("utf-8")
+    assert (tmp_path / "sample.csv").read_bytes() == sample_csv(model).encode("utf-8")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +77,7 @@ def change_row(change: ChangeRecord) -> list[str]:
     return [safe_cell(v) for v in values]
 
 
-def _csv_text(header: tuple[str, ...], rows: list[list[str]]) -> str:
+def _csv_text(header: tuple[str, ...], rows: Iterable[list[str]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
@@ -85,16 +85,32 @@ def _csv_text(header: tuple[str, ...], rows: list[list[str]]) -> str:
     return buffer.getvalue()
 
 
+def _write_csv(path: Path, header: tuple[str, ...], rows: Iterable[list[str]]) -> None:
+    """The same bytes as _csv_text, row by row into the file (a big population is never one
+    string in memory)."""
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
 def changes_csv(model: EvidenceModel) -> str:
-    return _csv_text(CHANGE_COLUMNS, [change_row(c) for c in model.changes])
+    return _csv_text(CHANGE_COLUMNS, _change_rows(model))
+
+
+def _change_rows(model: EvidenceModel) -> Iterator[list[str]]:
+    return (change_row(c) for c in model.changes)
 
 
 def sample_csv(model: EvidenceModel) -> str:
+    return _csv_text(SAMPLE_COLUMNS, _sample_rows(model))
+
+
+def _sample_rows(model: EvidenceModel) -> Iterator[list[str]]:
     from generator.evidence.sample import rank
 
     by_sha = {c.sha: c for c in model.changes}
     seed = model.sample.seed
-    rows = []
     for entry in model.sample.populations:
         for position, sha in enumerate(entry.shas, start=1):
             change = by_sha[sha]
@@ -108,10 +124,9 @@ def sample_csv(model: EvidenceModel) -> str:
                 _people(change.approvers),
                 change.subject,
             )
-            rows.append([safe_cell(v) for v in values])
-    return _csv_text(SAMPLE_COLUMNS, rows)
+            yield [safe_cell(v) for v in values]
 
 
 def write_tables(model: EvidenceModel, pack_dir: Path) -> None:
-    (pack_dir / "changes.csv").write_text(changes_csv(model), encoding="utf-8", newline="")
-    (pack_dir / "sample.csv").write_text(sample_csv(model), encoding="utf-8", newline="")
+    _write_csv(pack_dir / "changes.csv", CHANGE_COLUMNS, _change_rows(model))
+    _write_csv(pack_dir / "sample.csv", SAMPLE_COLUMNS, _sample_rows(model))
