@@ -12,7 +12,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from generator.config import Config, InstallationConfig, OptionsSection, Period
 from generator.errors import BuildError, InputError, Problem
@@ -23,8 +23,16 @@ from generator.evidence.pack import make_model
 from generator.evidence.tables import write_tables
 from generator.library import ControlLibrary, default_controls_dir, load_library
 from generator.manifest import write_manifest
+from generator.notes_stage import read_notes, release_views, warning_lines
 from generator.outfolder import locked, put_in_place, staging_folder
-from generator.render.registry import PackInput, RenderOptions, all_renderers, renderer_options
+from generator.releasenotes.loader import NotesRead
+from generator.render.registry import (
+    PackInput,
+    Renderer,
+    RenderOptions,
+    all_renderers,
+    renderer_options,
+)
 from generator.signing import SigningKey, sign_manifest
 from generator.sources import source_options
 from generator.status import BY_RANK, Status
@@ -178,7 +186,6 @@ def build_packs(
         release_notes=config.release_notes,
         source_date_epoch=_source_date_epoch(),
         signer=signing_key.identity if signing_key else None,
-        notes=notes.notes if notes else None,
     )
     built: list[BuiltPack] = []
     inputs: list[PackInput] = []
@@ -219,7 +226,8 @@ def build_packs(
                     warnings=list(source.warnings),
                 )
             )
-            inputs.append(PackInput(model, pack_dir, rel))
+            joined = release_views(model, notes.notes) if notes is not None else ()
+            inputs.append(PackInput(model, pack_dir, rel, joined))
         site_renderers = [r for r in renderers if r.scope == "site"]
         for renderer in site_renderers:
             renderer.render(inputs, staging / "site", options)
@@ -229,21 +237,14 @@ def build_packs(
                 rels.extend(renderer.root(inputs, staging, options))
         put_in_place(staging, out, rels)
     site = out / "site" if site_renderers else None
-    warnings = []
-    if notes is not None:
-        from generator.render.portal.release_pages import warning_lines
-
-        warnings = warning_lines(notes)
-    return BuildSummary(out, built, site, warnings)
+    return BuildSummary(out, built, site, warning_lines(notes))
 
 
-def _notes_first(config: Config, renderers: list[Any]) -> Any:
-    """The portal's release notes (NotesRead), read and checked before any history or rendering."""
-    if config.release_notes is None or not any(r.format == "html" for r in renderers):
+def _notes_first(config: Config, renderers: list[Renderer]) -> NotesRead | None:
+    """The release notes, read and checked before any history or rendering, if shown at all."""
+    if not any(renderer.shows_release_notes for renderer in renderers):
         return None
-    from generator.render.portal.release_pages import load_notes
-
-    return load_notes(config.release_notes)
+    return read_notes(config.release_notes)
 
 
 def _status_counts(model: EvidenceModel) -> dict[str, int]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from test_portal_support import Page, write_pack
 
 from generator.errors import InputError
+from generator.notes_stage import read_notes, release_views, warning_lines
 from generator.render.portal import render
 from generator.render.registry import RenderOptions
 from generator.testing import synthetic_evidence
@@ -44,9 +46,13 @@ def write_note(folder: Path, version: str, title: str, description: str) -> None
 
 
 def build_site(tmp_path: Path, notes: Path | None) -> Path:
+    # As the build does: the notes read and joined with the pack's model before rendering.
     pack = write_pack(tmp_path, synthetic_evidence(changes=20))
+    read = read_notes(notes)
+    if read is not None:
+        pack = replace(pack, release_views=release_views(pack.model, read.notes))
     site = tmp_path / "site"
-    render([pack], site, RenderOptions(release_notes=notes, source_date_epoch=1782838800))
+    render([pack], site, RenderOptions(source_date_epoch=1782838800))
     return site
 
 
@@ -101,10 +107,10 @@ def test_without_a_notes_folder_there_are_no_release_pages(tmp_path: Path):
     assert not (site / "acme/2026-01-01_2026-06-30/release-notes").exists()
 
 
-def test_a_bad_note_is_a_warning_and_the_others_are_shown(tmp_path: Path, notes: Path, caplog):
+def test_a_bad_note_is_a_warning_and_the_others_are_shown(tmp_path: Path, notes: Path):
     (notes / "2026-01-12-release-broken.md").write_text("---\ntitle: Release\n---\n", "utf-8")
     site = build_site(tmp_path, notes)
-    assert [record.getMessage() for record in caplog.records] == [
+    assert warning_lines(read_notes(notes)) == [
         f"{notes / '2026-01-12-release-broken.md'}:2:1: warning: no version (N.N.N) in title "
         "'Release'; the note is left out"
     ]

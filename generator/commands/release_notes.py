@@ -86,8 +86,8 @@ def command(
     from generator.evidence.sections import history_sections
     from generator.history import read_history
     from generator.memory import gc_paused, keep_until_exit
+    from generator.notes_stage import release_views
     from generator.releasenotes import textforms
-    from generator.releasenotes.join import release_view
 
     config = load_config(config_path, config_sections())
     chosen = _installation(config, installation, environment)
@@ -102,7 +102,9 @@ def command(
         history = read_history(chosen, chosen_period, environments=(environment,))
         model = history_sections(history, environment=environment, earlier_releases=True)
         try:
-            view = release_view(model, notes, environment, chosen_audiences, since)
+            (view,) = release_views(
+                model, notes, (environment,), audiences=chosen_audiences, since=since
+            )
         except ValueError as exc:
             raise click.UsageError(str(exc)) from None
         # The renderers' cache of ticket texts: a warm run renders none.
@@ -142,9 +144,8 @@ def _period_for(
 
 
 def _notes(notes_dir: Path | None, config: Config, strict: bool) -> list[ReleaseNote]:
-    from generator.cachefiles import default_cache_dir
     from generator.catalog import display_path
-    from generator.releasenotes.loader import checked_notes
+    from generator.notes_stage import read_notes, warning_lines
 
     folder = notes_dir or config.release_notes
     if folder is None:
@@ -152,13 +153,9 @@ def _notes(notes_dir: Path | None, config: Config, strict: bool) -> list[Release
             "no release notes: give --notes DIR or set `release_notes: DIR` in "
             f"{display_path(config.path)}"
         )
-
-    def shown(path: str) -> str:
-        return display_path(Path(path))
-
-    read = checked_notes(folder, default_cache_dir(), strict=strict, shown=shown)
-    for warning in read.warnings:
-        click.echo(warning.located(shown), err=True)
+    read = read_notes(folder, strict=strict)
+    for line in warning_lines(read):
+        click.echo(line, err=True)
     return read.notes
 
 

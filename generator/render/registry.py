@@ -22,6 +22,7 @@ from generator.plugins import Registry
 
 if TYPE_CHECKING:
     from generator.evidence.model import EvidenceModel
+    from generator.releasenotes.view import ReleaseView
     from generator.signing import SignerIdentity
 
 
@@ -32,6 +33,9 @@ class PackInput:
     model: EvidenceModel  # what evidence.json holds
     pack_dir: Path  # where the pack's files are in this build
     rel: str  # its path below the output folder, e.g. "packs/acme/2026-01-01_2026-06-30"
+    # The build's release notes joined with this model, one view per environment in the model's
+    # order (generator.notes_stage); empty when the build has no notes or no renderer shows them.
+    release_views: tuple[ReleaseView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,9 +47,6 @@ class RenderOptions:
     release_notes: Path | None = None
     source_date_epoch: int | None = None
     signer: SignerIdentity | None = None  # --sign: the key that will sign each pack's manifest
-    # The notes of `release_notes`, read and checked by the build before anything is rendered;
-    # None: a renderer that needs them reads them itself.
-    notes: list[Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,9 @@ class Renderer:
     # Once per build, after the packs: root(packs, out_dir, options) writes below the output
     # folder and returns the top-level names it wrote (moved into place like packs/ and site/).
     root: Callable[[list[PackInput], Path, RenderOptions], list[str]] | None = None
+    # It shows release notes: the build then reads `release_notes:` before anything else and
+    # joins them with each pack (PackInput.release_views).
+    shows_release_notes: bool = False
 
 
 RENDERERS: Registry[Renderer] = Registry(

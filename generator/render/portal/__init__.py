@@ -62,12 +62,13 @@ def pack_views(packs: list[PackInput]) -> list[PackView]:
             while folder in taken:  # two packs of one period: keep both, apart
                 folder, counter = f"{base}-{counter}", counter + 1
             taken.add(folder)
-            views.append(make_view(pack.model, pack.pack_dir, f"{folders[name]}/{folder}"))
+            base = f"{folders[name]}/{folder}"
+            views.append(make_view(pack.model, pack.pack_dir, base, pack.release_views))
     return views
 
 
 def render(packs: list[PackInput], site_dir: Path, options: RenderOptions) -> None:
-    from generator.render.portal.release_pages import load_notes, release_pages, warning_lines
+    from generator.render.portal.release_pages import release_pages
     from generator.render.portal.sitebuild import build_site
 
     portal = parse_options(options.portal)
@@ -77,14 +78,15 @@ def render(packs: list[PackInput], site_dir: Path, options: RenderOptions) -> No
     epoch = options.source_date_epoch
     if epoch is None:
         epoch = newest_head_epoch([pack.model for pack in packs])
-    notes = options.notes  # read by the build before anything was rendered
-    if notes is None:  # first: a bad note fails before rendering
-        read = load_notes(options.release_notes)
-        for line in warning_lines(read):
-            _log.warning("%s", line)
-        notes = read.notes if read else None
     views = pack_views(packs)
-    build_site(views, site_dir, portal, epoch, template_dirs, release_pages(views, notes))
+    build_site(views, site_dir, portal, epoch, template_dirs, release_pages(views))
 
 
-RENDERER = Renderer(format="html", scope="site", render=render, order=90, options=OPTIONS)
+RENDERER = Renderer(
+    format="html",
+    scope="site",
+    render=render,
+    order=90,
+    options=OPTIONS,
+    shows_release_notes=True,
+)

@@ -8,16 +8,12 @@ the page embeds its HTML fragment as a block, so no note text ever passes throug
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from markupsafe import Markup
 
 from generator.cachefiles import default_cache_dir
-from generator.catalog import display_path
-from generator.releasenotes import ReleaseNote, textforms
+from generator.releasenotes import textforms
 from generator.releasenotes.atom import render_atom
-from generator.releasenotes.join import release_view
-from generator.releasenotes.loader import NotesRead, checked_notes
 from generator.releasenotes.render import release_notes_css, render_html_fragment
 from generator.render.portal.views import PackView
 
@@ -41,34 +37,15 @@ class ReleasePage:
         return self.feed.rsplit("/", 1)[-1]
 
 
-def load_notes(folder: Path | None) -> NotesRead | None:
-    """The build's release-notes folder read (InputError if no note is usable); None without."""
-    if folder is None:
-        return None
-    return checked_notes(folder, default_cache_dir(), shown=_shown)
-
-
-def warning_lines(read: NotesRead | None) -> list[str]:
-    """The notes' warnings as the commands print them."""
-    return [warning.located(_shown) for warning in read.warnings] if read else []
-
-
-def _shown(path: str) -> str:
-    return display_path(Path(path))
-
-
-def release_pages(
-    views: list[PackView], notes: list[ReleaseNote] | None
-) -> dict[str, list[ReleasePage]]:
-    """Pages by pack folder (``PackView.base``), one per environment, in the model's order."""
-    if notes is None:
+def release_pages(views: list[PackView]) -> dict[str, list[ReleasePage]]:
+    """Pages by pack folder (``PackView.base``), one per release view the build joined."""
+    if not any(view.release_views for view in views):
         return {}
     texts = textforms.load(default_cache_dir(), textforms.HtmlTexts)  # as in earlier builds
     pages: dict[str, list[ReleasePage]] = {}
     for view in views:
-        for environment in view.model.environments:
-            name = environment.name
-            release = release_view(view.model, notes, name)
+        for release in view.release_views:
+            name = release.environment
             pages.setdefault(view.base, []).append(
                 ReleasePage(
                     environment=name,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.evidence.model import ChangeRecord, ControlRecord, EvidenceModel, ExceptionRecord
+from generator.releasenotes.view import ReleaseView
 from generator.render.portal.labels import slug
 from generator.status import Status
 
@@ -42,6 +43,7 @@ class PackView:
     control_src: dict[str, str] = field(default_factory=dict)  # control id -> Markdown source
     control_counts: dict[str, int] = field(default_factory=dict)
     soa_counts: dict[str, int] = field(default_factory=dict)
+    release_views: tuple[ReleaseView, ...] = ()  # joined by the build, one per environment
 
     def src(self, name: str) -> str:
         return f"{self.base}/{name}"
@@ -80,8 +82,14 @@ def _downloads(pack_dir: Path, base: str) -> list[dict[str, str]]:
     return found
 
 
-def make_view(model: EvidenceModel, pack_dir: Path, base: str) -> PackView:
+def make_view(
+    model: EvidenceModel,
+    pack_dir: Path,
+    base: str,
+    release_views: tuple[ReleaseView, ...] = (),
+) -> PackView:
     view = PackView(
+        release_views=release_views,
         model=model,
         installation=model.installation,
         period_label=period_label(model),
