@@ -324,9 +324,3 @@ def _needed(name: str) -> str:
     """What an object name stands for, in words: "<path> at commit <sha>" or the name."""
     commit, colon, path = name.partition(":")
     return f"{path} at commit {commit}" if colon else name
-
-
-def _needed(name: str) -> str:
-    """What an object name stands for, in words: "<path> at commit <sha>" or the name."""
-    commit, colon, path = name.partition(":")
-    return f"{path} at commit {commit}" if colon else name

@@ -13,7 +13,6 @@ commands that build no site.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from pathlib import Path
 
 from generator.evidence.model import EvidenceModel
@@ -22,8 +21,6 @@ from generator.render.portal.options import OPTIONS, parse_options
 from generator.render.portal.views import PackView, make_view, period_slug
 from generator.render.registry import PackInput, Renderer, RenderOptions
 from generator.resources import data_dir
-
-_log = logging.getLogger(__name__)
 
 
 def builtin_templates() -> Path:
