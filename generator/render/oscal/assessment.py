@@ -155,7 +155,7 @@ Subject = Callable[
 
 
 def _finding(scope: Scope, control: ControlView, related: list[dict[str, str]]) -> dict[str, Any]:
-    status = control.status or "not_evidenced"
+    status = control.status
     state, reason = STATES[status]
     finding: dict[str, Any] = {
         "uuid": derived_uuid(*scope, control.id, "finding"),
@@ -180,7 +180,13 @@ def _evidence_observation(
     return {
         "uuid": derived_uuid(*scope, control.id, "evidence"),
         "title": f"{control.id}: commits the verdict rests on",
-        "description": f"{len(control.cited)} commits of the population were examined.",
+        # What the rules cite: the changes they tested, or the commits of the file versions and
+        # documents they read; not necessarily a whole population.
+        "description": (
+            f"The verdict cites {len(control.cited)} "
+            f"commit{'' if len(control.cited) == 1 else 's'}: changes tested, or the commits of "
+            "the file versions and documents read."
+        ),
         "props": [prop("control", control.id)],
         "methods": ["TEST"],
         "subjects": [subject(sha) for sha in control.cited],

@@ -33,7 +33,7 @@ class ControlView:
     owner: str
     responsibility: str
     implements: tuple[IsoRef, ...]
-    status: str | None
+    status: str
     reason: str
     cited: tuple[str, ...]  # every commit the verdict rests on, in first-seen order
     failures: tuple[Failure, ...]
