@@ -52,6 +52,10 @@ class Control:
     implements: tuple[Implementation, ...]
     evidence: tuple[EvidenceSpec, ...]
     path: str  # as shown to users
+    # What the evidence shows and what it does not: a verdict is read no wider than this.
+    proves: str
+    does_not_prove: str
+    customer_part: str | None  # the customer's duties (ISO/IEC 27017 CLD.6.3.1); None: provider
 
 
 @dataclass(frozen=True)
@@ -263,6 +267,9 @@ def _control(document: Document) -> Control:
         ),
         evidence=tuple(EvidenceSpec(e["kind"], e["params"]) for e in data["evidence"]),
         path=document.path,
+        proves=data["proves"],
+        does_not_prove=data["does_not_prove"],
+        customer_part=data.get("customer_part"),
     )
 
 

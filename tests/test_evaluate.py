@@ -50,6 +50,9 @@ def control(*evidence: EvidenceSpec, control_id: str = "MS-CHG-01") -> Control:
         implements=(Implementation("iso27001:2022/A.8.32", "full", "Approval of changes."),),
         evidence=evidence,
         path=f"controls/meshstack/{control_id}.yaml",
+        proves="Approvals are recorded.",
+        does_not_prove="That approvers read the change.",
+        customer_part="Approve production changes.",
     )
 
 

@@ -110,6 +110,9 @@ def control(control_id: str, *evidence: tuple[str, dict]) -> Control:
         implements=(Implementation("iso27001:2022/A.8.32", "full", "Test."),),
         evidence=tuple(EvidenceSpec(kind, params) for kind, params in evidence),
         path=f"controls/meshstack/{control_id}.yaml",
+        proves="Approvals are recorded.",
+        does_not_prove="That approvers read the change.",
+        customer_part="Approve production changes.",
     )
 
 

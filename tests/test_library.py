@@ -53,6 +53,11 @@ def test_valid_fixture_loads(controls: Path) -> None:
     assert chg.evidence[0].kind == "change-approval"
     assert chg.evidence[0].params == {"roles": ["production"]}
     assert chg.path == CHG
+    assert chg.proves == "Every production change carries a recorded approval."
+    assert chg.does_not_prove == "That the approver reviewed the content of the change."
+    assert chg.customer_part == "Approve each production rollout."
+    # A provider's control has no customer part, and none is required.
+    assert library.controls["MS-LOG-01"].customer_part is None
     assert list(library.decisions) == ["iso27001:2022/A.5.1", "iso27001:2022/A.7.1"]
     inherited = library.decisions["iso27001:2022/A.7.1"]
     assert (inherited.decision, inherited.responsible) == ("inherited", "hosting provider")
@@ -61,6 +66,27 @@ def test_valid_fixture_loads(controls: Path) -> None:
 
 # (file, text to replace, replacement, expected problems)
 CONTROL_CASES = {
+    "shared-without-customer-part": (
+        CHG,
+        "customer_part: Approve each production rollout.\n",
+        "",
+        [f"{CHG}:1:1: document: missing required field 'customer_part'"],
+    ),
+    "blank-does-not-prove": (
+        CHG,
+        "does_not_prove: That the approver reviewed the content of the change.",
+        "does_not_prove: ' '",
+        [
+            f"{CHG}:20:17: does_not_prove: ' ' is not valid (one sentence: what the evidence "
+            "does not show, so no one reads more into a verdict than it says; must not be blank)"
+        ],
+    ),
+    "without-proves": (
+        LOG,
+        "proves: A current logging review document is kept in the repository.\n",
+        "",
+        [f"{LOG}:1:1: document: missing required field 'proves'"],
+    ),
     "yaml-syntax": (
         CHG,
         "owner: meshcloud Platform Operations",
@@ -87,8 +113,9 @@ CONTROL_CASES = {
         "responsibility: shared\n",
         "responsibility: shared\nseverity: high\n",
         [
-            f"{CHG}:8:1: unknown field 'severity' in document (allowed: description, "
-            "evidence, id, implements, owner, responsibility, title)"
+            f"{CHG}:8:1: unknown field 'severity' in document (allowed: customer_part, "
+            "description, does_not_prove, evidence, id, implements, owner, proves, "
+            "responsibility, title)"
         ],
     ),
     "missing-field": (

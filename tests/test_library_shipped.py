@@ -133,12 +133,49 @@ def test_rule_params_name_roles_and_wrong_ones_are_located(
     with pytest.raises(InputError) as caught:
         load_library(controls, all_rules())
     assert [str(p) for p in caught.value.problems] == [
-        "controls/meshstack/MS-CHG-01.yaml:23:20: evidence[0].params.role: 'prod' is not one "
+        "controls/meshstack/MS-CHG-01.yaml:28:20: evidence[0].params.role: 'prod' is not one "
         "of: staging, production",
-        "controls/meshstack/MS-CHG-01.yaml:25:31: evidence[1].params.roles[1]: 'live' is not one "
+        "controls/meshstack/MS-CHG-01.yaml:30:31: evidence[1].params.roles[1]: 'live' is not one "
         "of: staging, production, other",
-        "controls/meshstack/MS-CHG-04.yaml:18:13: evidence[0].params: missing required field "
+        "controls/meshstack/MS-CHG-04.yaml:23:13: evidence[0].params: missing required field "
         "'roles'",
-        "controls/meshstack/MS-CHG-04.yaml:18:14: unknown field 'environments' in "
+        "controls/meshstack/MS-CHG-04.yaml:23:14: unknown field 'environments' in "
         "evidence[0].params (allowed: require_verified, roles)",
     ]
+
+
+def test_every_control_says_what_its_evidence_proves_and_what_it_does_not(
+    library: ControlLibrary,
+) -> None:
+    for control in library.controls.values():
+        assert control.proves.endswith("."), control.id
+        assert control.does_not_prove.endswith("."), control.id
+        # ISO/IEC 27017 CLD.6.3.1: a shared or customer control names the customer's part.
+        assert (control.customer_part is not None) == (control.responsibility != "provider")
+
+
+def test_clauses_of_the_isms_itself_are_not_claimed_by_installation_controls(
+    library: ControlLibrary,
+) -> None:
+    """A change control is not the planning of ISMS changes (6.3); a penetration test is not
+    an internal audit (9.2): the review of issue #13 found both."""
+    claimed = {i.ref for c in library.controls.values() for i in c.implements}
+    assert "iso27001:2022/6.3" not in claimed
+    assert not [ref for ref in claimed if ref.startswith("iso27001:2022/9.")]
+
+
+def test_claims_rest_on_evidence_that_tests_them(library: ControlLibrary) -> None:
+    for control in library.controls.values():
+        kinds = {e.kind for e in control.evidence}
+        coverage = {i.ref: i.coverage for i in control.implements}
+        if kinds <= {"patch-latency", "staging-before-production"}:
+            # promotion delays say nothing about licences
+            assert "iso27001:2022/A.5.32" not in coverage, control.id
+        if "patch-latency" in kinds:
+            # the delay includes the customer's approval time: never all of A.8.8
+            assert coverage.get("iso27001:2022/A.8.8") != "full", control.id
+        for item in control.evidence:
+            params = item.params
+            if item.kind == "config-assertion" and params["op"] == "!=" and params["value"] is None:
+                # "a version is set" shows configuration kept as code, nothing about release notes
+                assert control.id == "MS-CFG-01", control.id
