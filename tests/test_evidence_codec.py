@@ -203,3 +203,34 @@ def test_the_source_section_alone_is_read_and_checked(tmp_path: Path):
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(InputError, match=r"evidence\.json:1:1: \$\.source\.head: 'HEAD' does not"):
         codec.read_source(path)
+
+
+def test_the_source_section_is_read_from_the_head_of_a_written_file(tmp_path: Path):
+    """read_source stops after `source` in the layout write_model writes, and finds what the
+    whole file says; text that looks like a top-level key inside a string changes nothing."""
+    model = synthetic_evidence(changes=50, hostile=True)
+    tricky = '\n  "environments": [\n  "x": 1}'
+    model = replace(model, source=replace(model.source, warnings=(tricky, "second")))
+    path = tmp_path / "evidence.json"
+    codec.write_model(model, path)
+    whole = json.loads(path.read_text("utf-8"))
+    leading = codec._leading_text(path)
+    assert leading is not None and len(leading) < path.stat().st_size / 4
+    assert json.loads(leading) == {
+        k: whole[k] for k in list(whole)[: list(whole).index("source") + 1]
+    }
+    assert codec.read_source(path) == model.source
+    # The same file laid out otherwise (one line): the whole file is read, with the same answer.
+    path.write_text(json.dumps(whole), encoding="utf-8")
+    assert codec._leading_text(path) is None
+    assert codec.read_source(path) == model.source
+
+
+def test_a_bad_source_at_the_head_of_a_written_file_is_refused(tmp_path: Path):
+    model = synthetic_evidence(changes=3)
+    path = tmp_path / "evidence.json"
+    codec.write_model(model, path)
+    text = path.read_text("utf-8").replace(f'"head": "{model.source.head}"', '"head": "HEAD"', 1)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=r"evidence\.json:1:1: \$\.source\.head: 'HEAD' does not"):
+        codec.read_source(path)
