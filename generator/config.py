@@ -200,8 +200,8 @@ class OptionsSection:
     (``Renderer.options``) or, with ``installation=True``, an evidence source's key in each
     installation's entry (``Source.config``).
 
-    ``schema`` is the JSON Schema of its value. ``check(value, base)`` (top-level sections only)
-    sees a schema-valid value and the folder of meshcomply.yml; it returns the value to keep
+    ``schema`` is the JSON Schema of its value. ``check(value, base)`` sees a schema-valid value
+    and the folder of meshcomply.yml; it returns the value to keep
     (paths resolved against ``base``) and what a schema cannot say is wrong. Both run while the
     file loads, so a bad option is a located problem before any repository is read.
     """
@@ -290,8 +290,9 @@ class _Reader:
 
     def config(self, path: Path, sections: Sequence[OptionsSection]) -> Config:
         data = self.doc.data
+        owned = tuple(section for section in sections if section.installation)
         installations = tuple(
-            self.installation(name, value) for name, value in data["installations"].items()
+            self.installation(name, value, owned) for name, value in data["installations"].items()
         )
         return Config(
             path=path,
@@ -300,7 +301,11 @@ class _Reader:
             release_notes=self.existing(("release_notes",), data.get("release_notes"), True),
             controls=self.existing(("controls",), data.get("controls"), want_dir=True),
             sample=data.get("sample", {}),
-            options={section.key: self.section(section) for section in sections},
+            options={
+                section.key: self.section(section)
+                for section in sections
+                if not section.installation
+            },
         )
 
     def section(self, section: OptionsSection) -> dict[str, Any]:
@@ -330,7 +335,9 @@ class _Reader:
             self.note(keypath, problem)
         return path
 
-    def installation(self, name: str, data: dict[str, Any]) -> InstallationConfig:
+    def installation(
+        self, name: str, data: dict[str, Any], sections: Sequence[OptionsSection] = ()
+    ) -> InstallationConfig:
         at = ("installations", name)
         if not NAME.match(name):
             self.note(at, _name_message("installation", name), key=True)
@@ -363,8 +370,24 @@ class _Reader:
             exceptions=self.existing((*at, "exceptions"), data.get("exceptions"), False),
             evidence_dir=self.existing((*at, "evidence_dir"), data.get("evidence_dir"), True),
             period=self.period((*at, "period"), data.get("period")),
-            entry=data,
+            entry=self.checked_entry(at, data, sections),
         )
+
+    def checked_entry(
+        self, at: tuple[str, ...], data: dict[str, Any], sections: Sequence[OptionsSection]
+    ) -> dict[str, Any]:
+        """The installation's entry with each source key's value as its check kept it."""
+        entry = dict(data)
+        for section in sections:
+            value = data.get(section.key)
+            if section.check is None or value is None:
+                continue
+            if not Draft202012Validator(section.schema).is_valid(value):
+                continue  # already reported by the schema
+            entry[section.key], problems = section.check(value, self.base)
+            for keypath, message in problems:
+                self.note((*at, section.key, *keypath), message)
+        return entry
 
     def environments(
         self, at: tuple[str, ...], data: dict[str, Any]

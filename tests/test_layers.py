@@ -45,7 +45,15 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "generator.history.clone",
         ),
     ),
-    ("sources", ("generator.sources", "generator.history", "generator.releasenotes")),
+    (
+        "sources",
+        (
+            "generator.sources",
+            "generator.history",
+            "generator.releasenotes",
+            "generator.meshevents",
+        ),
+    ),
     ("evidence", ("generator.evidence", "generator.rules")),
     # The release-note join reads the evidence model; its Markdown/HTML/Atom writers render it.
     (

@@ -86,9 +86,11 @@ def events_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         del sys.modules[name]
 
 
-def test_git_is_the_built_in_source_and_owns_its_config_keys() -> None:
+def test_git_and_events_are_the_built_in_sources_and_own_their_config_keys() -> None:
     sources = all_sources()
-    assert list(sources) == ["git"]
+    assert list(sources) == ["events", "git"]
+    events = sources["events"]
+    assert [(s.key, s.installation, s.required) for s in events.config] == [("events", True, False)]
     git = sources["git"]
     assert [(s.key, s.installation, s.required) for s in git.config] == [
         ("repo", True, True),

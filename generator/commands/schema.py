@@ -13,6 +13,8 @@ SCHEMAS = {
     "applicability": "applicability",
     "catalog": "catalog",
     "crosswalk": "crosswalk",
+    "events-export": "events-export",  # an export file of `meshcomply collect events`
+    "meshevents": "meshevents",  # meshStack's published meshEventLog schema (CC BY 4.0)
 }
 
 
@@ -23,7 +25,8 @@ def command(name: str) -> None:
 
     config: meshcomply.yml; mapping: a control file (controls/meshstack/*.yaml); exceptions:
     an exceptions register; evidence: a pack's evidence.json; applicability, catalog and
-    crosswalk: the other files of a control library.
+    crosswalk: the other files of a control library; events-export: an export file of
+    `meshcomply collect events`; meshevents: meshStack's published meshEventLog schema.
     """
     import json
 
