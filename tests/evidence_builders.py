@@ -160,6 +160,17 @@ class History:
     def file_at(self, path: str, sha: str) -> str | None:
         return self.files.get((path, sha))
 
+    def file_bytes_at(self, path: str, sha: str) -> bytes | None:
+        text = self.files.get((path, sha))
+        if text is None:
+            found = [v.text for v in self.versions.get(path, []) if v.sha == sha]
+            text = found[0] if found else None
+        return None if text is None else text.encode()
+
+    def paths_at(self, sha: str, folder: str) -> list[str]:
+        prefix = f"{folder.rstrip('/')}/" if folder else ""
+        return sorted(p for p, at in self.files if at == sha and p.startswith(prefix))
+
     def commit_exists(self, sha: str) -> bool:
         return any(c.sha == sha for c in self.commits) or sha in self.extra_commits
 

@@ -102,3 +102,24 @@ def test_file_versions_are_read_once_per_path_whichever_rule_asks(built, monkeyp
     moved = history.file_versions("old/logging.yaml")  # a new path: read where it was touched
     assert [subject(history, v.sha) for v in moved] == ["Initial", "Moved away"]
     assert len(reads) == 2
+
+
+def test_file_bytes_at_gives_the_stored_bytes_and_paths_at_lists_a_folder(tmp_path):
+    repo = GitRepo.create(tmp_path / "docs-repo")
+    raw = b"\xef\xbb\xbf---\r\ndate: 2026-01-02\r\n---\r\n"  # BOM and CRLF kept as stored
+    first = repo.commit(
+        "Reviews",
+        files={"docs/reviews/q1.md": raw, "docs/reviews/sub/x.md": "x\n", "docs/other.md": "o\n"},
+        date="2026-01-02T10:00:00+00:00",
+    )
+    history = read_history(installation(repo.path), PERIOD, cache_dir=tmp_path / "cache")
+    assert history.file_bytes_at("docs/reviews/q1.md", first) == raw
+    assert history.file_at("docs/reviews/q1.md", first) == "---\r\ndate: 2026-01-02\r\n---\r\n"
+    assert history.file_bytes_at("docs/reviews/none.md", first) is None
+    assert history.paths_at(first, "docs/reviews") == [
+        "docs/reviews/q1.md",
+        "docs/reviews/sub/x.md",
+    ]
+    assert history.paths_at(first, "nowhere") == []
+    with pytest.raises(BuildError, match="is not a commit sha"):
+        history.paths_at("--output=x", "docs")

@@ -137,6 +137,27 @@ class InstallationHistory:
             raise UnreadableFileError(self._label(), path, sha, "file is binary")
         return found[1].decode("utf-8-sig", "replace")
 
+    def file_bytes_at(self, path: str, sha: str) -> bytes | None:
+        """A file's bytes as of a commit, exactly as stored (what a SHA-256 of it is taken
+        over); None if it did not exist there. UnreadableFileError over 1 MiB."""
+        if not _SHA.fullmatch(sha):
+            raise BuildError(f"{self._label()}: {sha!r} is not a commit sha")
+        try:
+            found = self._runner().blobs().read(f"{sha}:{path}")
+        except OversizeError as exc:
+            raise UnreadableFileError(self._label(), path, sha, f"file is {exc}") from None
+        if found is None or found[0] != "blob":
+            return None
+        return found[1]
+
+    def paths_at(self, sha: str, folder: str) -> list[str]:
+        """The files below ``folder`` (``""``: the whole tree) as of a commit, sorted."""
+        if not _SHA.fullmatch(sha):
+            raise BuildError(f"{self._label()}: {sha!r} is not a commit sha")
+        spec = [f"{folder.rstrip('/')}/"] if folder else []
+        args = ("ls-tree", "-r", "-z", "--name-only", "--full-tree", sha, "--", *spec)
+        return sorted(p.decode("utf-8", "replace") for p in self._runner().stream(*args) if p)
+
     def commit_exists(self, sha: str) -> bool:
         """Whether the repository has this commit, on the first-parent line or not."""
         if not _SHA.fullmatch(sha):
