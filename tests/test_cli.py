@@ -28,7 +28,10 @@ def test_help_lists_every_command():
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0
     listed = [line.split()[0] for line in result.output.split("Commands:")[1].splitlines() if line]
-    commands = ["build", "check", "config", "controls", "demo", "release-notes", "schema", "verify"]
+    commands = [
+        *("build", "check", "collect", "config", "controls", "demo", "release-notes", "schema"),
+        "verify",
+    ]
     assert listed == commands
 
 
