@@ -18,13 +18,13 @@ import json
 import re
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from generator.errors import BuildError, InputError, Problem
-from generator.evidence.jsonstream import iter_json
+from generator.evidence.jsonstream import LaidOut, iter_json
 from generator.evidence.model import (
     SCHEMA_VERSION,
     ChangeRecord,
@@ -33,6 +33,7 @@ from generator.evidence.model import (
     Identity,
     SourceRecord,
 )
+from generator.evidence.schematext import Misfit, Unsupported, record_encoder
 from generator.status import Status
 
 SCHEMA_NAME = "evidence"
@@ -299,19 +300,63 @@ def checked_plain(model: EvidenceModel) -> Any:
 
 def dumps(model: EvidenceModel) -> str:
     """evidence.json's text (the bytes write_model writes); SchemaViolation if it does not fit."""
-    return "".join(iter_json(checked_plain(model))) + "\n"
+    return "".join(model_pieces(model))
+
+
+def model_pieces(model: EvidenceModel) -> Iterator[str]:
+    """evidence.json's text in pieces; SchemaViolation (at the first piece, or at the change
+    that does not fit) if the model does not fit its schema.
+
+    Everything but the change records is checked first, as plain JSON values; the change records
+    are checked while they are laid out (``schematext``), never held as values or as one string.
+    """
+    writer = _change_writer()
+    if writer is None:  # a schema the compiled check does not understand: the plain path
+        yield from iter_json(checked_plain(model))
+        yield "\n"
+        return
+    try:
+        data = checked_plain(dataclasses.replace(model, changes=()))
+    except SchemaViolation:
+        checked_plain(model)  # every violation at once, the change records' too
+        raise
+    data["changes"] = LaidOut(_change_texts(model, writer))
+    yield from iter_json(data)
+    yield "\n"
+
+
+def _change_texts(model: EvidenceModel, writer: Callable[[Any], str]) -> Iterator[str]:
+    for change in model.changes:
+        try:
+            yield writer(change)
+        except Misfit:
+            checked_plain(model)  # words every violation
+            raise SchemaViolation([("$.changes", "a change record does not fit")]) from None
+
+
+@cache
+def _change_writer() -> Callable[[Any], str] | None:
+    from generator.validate import load_schema
+
+    schema = load_schema(SCHEMA_NAME)
+    try:  # the records are members of the top-level "changes" list: depth 2
+        return record_encoder(schema["properties"]["changes"]["items"], schema["$defs"], 2)
+    except Unsupported:
+        return None
 
 
 def write_model(model: EvidenceModel, path: Path) -> None:
-    """Write evidence.json piece by piece, never held as one string (the same bytes as dumps)."""
+    """Write evidence.json piece by piece, never held as one string (the same bytes as dumps).
+
+    A model that does not fit its schema is a BuildError, and no file is left behind.
+    """
     try:
-        data = checked_plain(model)
+        with path.open("w", encoding="utf-8", newline="\n") as out:
+            out.writelines(model_pieces(model))
     except SchemaViolation as exc:
+        path.unlink(missing_ok=True)
         listed = "; ".join(f"{where}: {message}" for where, message in exc.problems[:20])
         raise BuildError(f"{path}: the evidence model does not fit its schema: {listed}") from None
-    with path.open("w", encoding="utf-8", newline="\n") as out:
-        out.writelines(iter_json(data))
-        out.write("\n")
 
 
 def _parsed(text: str, where: str) -> dict[str, Any]:

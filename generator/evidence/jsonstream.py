@@ -13,7 +13,8 @@ generated values (floats, non-ASCII and control characters, empty containers, od
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
 
@@ -43,6 +44,16 @@ _LEAF = json.JSONEncoder(ensure_ascii=False)
 _string = json.encoder.c_encode_basestring or json.encoder.py_encode_basestring  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True)
+class LaidOut:
+    """A list directly below the top whose members are already text, laid out at depth 2.
+
+    For records written by ``schematext`` while they are checked; read once, as they come.
+    """
+
+    members: Iterable[str]
+
+
 def iter_json(value: Any) -> Iterator[str]:
     """Pieces of text which, joined, equal ``json.dumps(value, indent=2, ensure_ascii=False)``.
 
@@ -64,6 +75,9 @@ def iter_json(value: Any) -> Iterator[str]:
 
 def _members(value: Any, depth: int = 1) -> Iterator[str]:
     # A list directly below the top, one piece per member; anything else is one piece.
+    if isinstance(value, LaidOut):
+        yield from _laid_out(value.members, depth)
+        return
     if not isinstance(value, list | tuple) or not value or _all_scalars(value):
         yield _encode(value, depth)
         return
@@ -73,6 +87,15 @@ def _members(value: Any, depth: int = 1) -> Iterator[str]:
         yield separator + inner + _encode(member, depth + 1)
         separator = ","
     yield "\n" + INDENT * depth + "]"
+
+
+def _laid_out(members: Iterable[str], depth: int) -> Iterator[str]:
+    inner = "\n" + INDENT * (depth + 1)
+    separator = "["
+    for text in members:
+        yield separator + inner + text
+        separator = ","
+    yield "[]" if separator == "[" else "\n" + INDENT * depth + "]"
 
 
 def _all_scalars(members: Any) -> bool:
