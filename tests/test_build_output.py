@@ -289,6 +289,10 @@ class FullDiskFile:
         self._real.write(data[:100])
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
+    def writelines(self, pieces):
+        for piece in pieces:
+            self.write(piece)
+
     def __enter__(self):
         return self
 
