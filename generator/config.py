@@ -22,6 +22,9 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from generator.approvalconfig import DEFAULT_TRAILERS as DEFAULT_TRAILERS
+from generator.approvalconfig import ApprovalConfig as ApprovalConfig
+from generator.approvalconfig import Strength, check_environment_approvers, read_approvals
 from generator.errors import BuildError, InputError, Problem, raise_if
 from generator.patterns import PatternError, compile_pattern
 from generator.validate import load_schema, schema_problems
@@ -31,7 +34,6 @@ NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _PERIOD = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})\.\.([0-9]{4}-[0-9]{2}-[0-9]{2})$")
 # What git itself accepts as a remote; anything else is a local path.
 _URL = re.compile(r"^(?:(?:https?|ssh|git|file)://|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:)")
-DEFAULT_TRAILERS = ("Approved-by", "Reviewed-by")
 
 
 class Role(StrEnum):
@@ -121,18 +123,15 @@ class EnvironmentConfig:
     # Left out, it is implied by the name (staging, production), as in meshcomply.yml; any other
     # name needs it. Always a Role once constructed.
     role: Role | None = None
+    # Who may approve its changes: names of approval groups, or ("codeowners",); () anyone.
+    approvers: tuple[str, ...] = ()
+    approval_strength: Strength = Strength.TRAILER  # the weakest evidence of approval accepted
 
     def __post_init__(self) -> None:
         role = implied_role(self.name) if self.role is None else Role(self.role)
         if role is None:
             raise ValueError(f"environment {self.name!r} needs a role ({', '.join(Role)})")
         object.__setattr__(self, "role", role)
-
-
-@dataclass(frozen=True)
-class ApprovalConfig:
-    trailers: tuple[str, ...] = DEFAULT_TRAILERS
-    merge_committer: bool = True
 
 
 @dataclass(frozen=True)
@@ -346,27 +345,34 @@ class _Reader:
             repo_path = Path()  # filled in by the clone, once the whole file is valid
         else:
             repo_path = self.existing((*at, "repo"), repo, want_dir=True) or Path()
-        signing = data.get("signing", {})
-        approvals = data.get("approvals", {})
-        trailers = tuple(text for _, text in _texts(approvals.get("trailers", DEFAULT_TRAILERS)))
-        for index, trailer in _texts(trailers):
-            if not re.fullmatch(r"[A-Za-z0-9-]+", trailer):
-                self.note((*at, "approvals", "trailers", index), _trailer_message(trailer))
+        signing_data = data.get("signing", {})
+        approvals = read_approvals(data.get("approvals", {}), (*at, "approvals"), self.note)
+        signing = SigningConfig(
+            allowed_signers=self.existing(
+                (*at, "signing", "allowed_signers"), signing_data.get("allowed_signers"), False
+            ),
+            gpg_keyring=self.existing(
+                (*at, "signing", "gpg_keyring"), signing_data.get("gpg_keyring"), False
+            ),
+        )
+        environments = self.environments((*at, "environments"), data["environments"])
+        for env in environments:
+            check_environment_approvers(
+                approvals,
+                env.approvers,
+                env.approval_strength,
+                signing.verifies,
+                (*at, "environments", env.name),
+                self.note,
+            )
         return InstallationConfig(
             name=name,
             repo=repo,
             repo_path=repo_path,
             ref=data["ref"],
-            environments=self.environments((*at, "environments"), data["environments"]),
-            approvals=ApprovalConfig(trailers, approvals.get("merge_committer", True)),
-            signing=SigningConfig(
-                allowed_signers=self.existing(
-                    (*at, "signing", "allowed_signers"), signing.get("allowed_signers"), False
-                ),
-                gpg_keyring=self.existing(
-                    (*at, "signing", "gpg_keyring"), signing.get("gpg_keyring"), False
-                ),
-            ),
+            environments=environments,
+            approvals=approvals,
+            signing=signing,
             exceptions=self.existing((*at, "exceptions"), data.get("exceptions"), False),
             evidence_dir=self.existing((*at, "evidence_dir"), data.get("evidence_dir"), True),
             period=self.period((*at, "period"), data.get("period")),
@@ -449,6 +455,8 @@ class _Reader:
             release=self.release((*at, "release"), data.get("release")),
             approval=data.get("approval", "optional"),
             role=self.role(at, name, data),
+            approvers=tuple(text for _, text in _texts(data.get("approvers", ()))),
+            approval_strength=_strength(data.get("approval_strength")),
         )
 
     def release(self, at: tuple[str, ...], data: dict[str, Any] | None) -> ReleaseSource | None:
@@ -485,6 +493,10 @@ class _Reader:
             self.note(at, "needs a named group (?P<version>...)")
 
 
+def _strength(value: Any) -> Strength:
+    return Strength(value) if value in tuple(Strength) else Strength.TRAILER  # else: schema said
+
+
 def _texts(values: Any) -> list[tuple[int, str]]:
     """(index, text) of the strings in a list; nothing for what the schema already rejected."""
     if not isinstance(values, list | tuple):
@@ -502,10 +514,6 @@ def _name_message(kind: str, name: str) -> str:
         f"{kind} name {name!r} must be lowercase letters, digits and '-', "
         "starting with a letter or digit"
     )
-
-
-def _trailer_message(trailer: str) -> str:
-    return f"trailer {trailer!r} is not a trailer name (letters, digits and '-', e.g. Approved-by)"
 
 
 def _with_clones(config: Config, document: Document, cache_dir: Path | None) -> Config:

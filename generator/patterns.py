@@ -21,10 +21,11 @@ class PatternError(ValueError):
     """A pattern RE2 cannot compile; the message is RE2's reason."""
 
 
-def compile_pattern(pattern: str) -> Any:
+def compile_pattern(pattern: str, *, case_sensitive: bool = True) -> Any:
     """The compiled pattern (an RE2 regexp with Python's match API), or PatternError."""
     options = re2.Options()
     options.log_errors = False  # RE2 would print every rejected pattern to stderr
+    options.case_sensitive = case_sensitive
     try:
         return re2.compile(pattern, options)
     except re2.error as exc:

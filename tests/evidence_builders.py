@@ -15,6 +15,7 @@ from pathlib import Path
 
 from generator.config import EnvironmentConfig, InstallationConfig, Period, SigningConfig
 from generator.history.model import (
+    Approval,
     Change,
     Commit,
     FileChange,
@@ -97,17 +98,28 @@ def change(
     signed: bool = True,
     verified: bool | None = None,
     releases: dict[str, str] | None = None,
+    evidence: tuple[str, ...] | None = None,
+    committer: Identity | None = None,
+    signer: str | None = None,
 ) -> Change:
+    """A change; `evidence` per approver (default: each approval is a trailer)."""
     self_approved = any(a.matches(author) for a in approvers)
+    evidence = evidence or ("trailer",) * len(approvers)
+    built = commit(
+        label,
+        date,
+        author=author,
+        files=tuple(f"environments/{e}/config.yaml" for e in environments),
+        signature="ssh" if signed else "none",
+        verified=verified,
+    )
+    built = built._replace(
+        committer=committer or author,
+        signer=signer,
+        signing_key=f"SHA256:{sha(signer)[:43]}" if signer else None,
+    )
     return Change(
-        commit=commit(
-            label,
-            date,
-            author=author,
-            files=tuple(f"environments/{e}/config.yaml" for e in environments),
-            signature="ssh" if signed else "none",
-            verified=verified,
-        ),
+        commit=built,
         environments=environments,
         approvers=approvers,
         authors=(author,),
@@ -115,6 +127,7 @@ def change(
         signed=signed,
         verified=verified,
         releases=releases or {},
+        approvals=tuple(Approval(a, e) for a, e in zip(approvers, evidence, strict=True)),
     )
 
 

@@ -292,7 +292,7 @@ def test_schema_problems_name_the_field(workspace):
         f"{path}:3:5: installations.acme: missing required field 'ref'",
         f"{path}:6:16: installations.acme.environments.production.paths: [] should be non-empty",
         f"{path}:7:9: unknown field 'approvals' in installations.acme.environments.production "
-        "(allowed: approval, paths, release, role)",
+        "(allowed: approval, approval_strength, approvers, paths, release, role)",
         f"{path}:8:24: pdf.max_change_rows: 0 is less than the minimum of 1",
     ]
 

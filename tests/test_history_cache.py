@@ -126,13 +126,14 @@ def unusual_commits() -> list[Commit]:
         body="Body\n\nApproved-by: Bob <bob@example.com>",
         trailers=(("Approved-by", "Bob <bob@example.com>"),),
         files=(FileChange("R", "new.yaml", "old.yaml"),), signature="ssh",
-        signature_verified=True,
+        signature_verified=True, signer="bob@example.com", signing_key="SHA256:bob",
     )  # fmt: skip
     second = Commit(
         sha="2" * 40, parents=("1" * 40, "3" * 40), author=BOB,
         authored_at="2026-01-02T10:00:00+00:00", committer=ANN,
         committed_at="2026-01-02T12:00:00+00:00", subject="Merge", body="", trailers=(),
         files=(FileChange("A", "x.yaml"),), signature="gpg", signature_verified=False,
+        signer="Ann <ann@example.com>", signing_key="0123ABCD",
     )  # fmt: skip
     return [first, second]
 

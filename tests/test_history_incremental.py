@@ -312,7 +312,7 @@ def test_signature_checks_are_extended_with_the_new_commits(tmp_path, git_calls)
     git_calls.clear()
     history = read_history(config, PERIOD, cache_dir=cache)
     logs_walk_only_new_commits(git_calls, old, new_shas(repo, old))
-    assert any("--format=%H %G?" in call for call in git_calls)
+    assert any("--format=%H%x1f%G?%x1f%GF%x1f%GS" in call for call in git_calls)
     assert_same(history, fresh(config, PERIOD, tmp_path))
     verified = {
         c.commit.subject: c.verified for c in history.changes if c.commit.signature != "none"

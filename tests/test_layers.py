@@ -42,6 +42,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "generator.library",
             "generator.coverage",
             "generator.config",
+            "generator.approvalconfig",
             "generator.history.clone",
         ),
     ),

@@ -37,7 +37,7 @@ from generator.history.gitio import GitRunner
 from generator.history.model import Commit, Identity
 from generator.history.population import merged_authors, population_command
 from generator.history.releases import touches
-from generator.history.signing import verify_signatures
+from generator.history.signing import Verdict, verify_signatures
 
 
 class HeadAnswers:
@@ -100,16 +100,17 @@ class HeadAnswers:
                 answers[key] = [*self.stale.get(key, ()), *_indices(output, positions[first])]
         return {env.name: answers[keys[env.name]] for env in environments}
 
-    def signature_letters(
+    def signature_verdicts(
         self, signing: SigningConfig, fingerprint: str, period: Period, boundary: str | None
-    ) -> dict[str, str]:
-        """%G? per sha of the first-parent commits in the period, for the keys `fingerprint`."""
-        key = ("verified", fingerprint, period.text, boundary)
+    ) -> dict[str, Verdict]:
+        """(%G?, signer, key) per sha of the first-parent commits in the period, for the keys
+        `fingerprint`."""
+        key = ("signatures", fingerprint, period.text, boundary)
         answers = self.cached.answers
         if key not in answers:
             bottom = self._bottom(key, boundary)
-            letters = verify_signatures(self.runner, signing, period, self.head, bottom)
-            answers[key] = {**self.stale.get(key, {}), **letters}
+            verdicts = verify_signatures(self.runner, signing, period, self.head, bottom)
+            answers[key] = {**self.stale.get(key, {}), **verdicts}
         return answers[key]
 
     def merge_authors(self, wanted: Container[int], start: int) -> dict[str, tuple[Identity, ...]]:

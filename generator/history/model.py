@@ -58,6 +58,10 @@ class Commit(NamedTuple):
     files: tuple[FileChange, ...]  # against the first parent, renames followed
     signature: str = "none"  # none, gpg, ssh or x509
     signature_verified: bool | None = None  # None: no keys configured to verify against
+    # Who the configured keys say made a good signature (an allowed-signers principal, an
+    # OpenPGP user id) and the key's fingerprint; None where not verified or not good.
+    signer: str | None = None
+    signing_key: str | None = None
 
     @property
     def is_merge(self) -> bool:
@@ -72,6 +76,14 @@ class Tag:
     tagger: Identity | None
     tagged_at: str | None
     message: str = ""
+
+
+class Approval(NamedTuple):
+    """One approver of a change and how the history evidences it (``Strength``'s values):
+    ``signed`` (they signed the commit), ``merged`` (they made the merge), ``trailer``."""
+
+    approver: Identity
+    evidence: str
 
 
 class Change(NamedTuple):
@@ -89,6 +101,7 @@ class Change(NamedTuple):
     verified: bool | None
     # The release version this change set in each environment whose version it moved ({}: none).
     releases: dict[str, str]
+    approvals: tuple[Approval, ...]  # the approvers, in order, each with its evidence
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
 
-from generator.config import ApprovalConfig, EnvironmentConfig, InstallationConfig, Period
+from generator.config import ApprovalConfig, EnvironmentConfig, InstallationConfig, Period, Strength
 from generator.history.gitio import GitRunner
-from generator.history.model import Change, Commit, Identity, ReproduceCommand
+from generator.history.model import Approval, Change, Commit, Identity, ReproduceCommand
 from generator.history.trailers import CO_AUTHOR, identities, identity
 
 
@@ -133,11 +133,46 @@ def _text(raw: bytes) -> str:
 
 
 def approvers_of(commit: Commit, approvals: ApprovalConfig) -> tuple[Identity, ...]:
-    """Approval trailers, plus the committer of a merge when merge committers approve."""
+    """Approval trailers, plus the committer of a merge when merge committers approve.
+
+    The trailers of a commit a system made (``approvals.automation``, a forge's bot account) are
+    no approval unless the configuration names where that system carries approvals from; a
+    forge's service identity or a system is never an approver as a merge's committer.
+    """
+    committer = commit.committer
     found = _named(commit.trailers, approvals.trailers)
-    if commit.is_merge and approvals.merge_committer:
-        return _unique([*found, commit.committer])
+    if found and not approvals.writes_approvals(committer.email):
+        found = ()
+    if commit.is_merge and approvals.merge_committer and approvals.is_person(committer.email):
+        return _unique([*found, committer])
     return found
+
+
+def signer_email(signer: str | None) -> str:
+    """The address in a signer (an allowed-signers principal, or an OpenPGP user id
+    ``Name <email>``), casefolded; "" for none."""
+    if not signer:
+        return ""
+    start, end = signer.rfind("<"), signer.rfind(">")
+    text = signer[start + 1 : end] if 0 <= start < end else signer
+    return text.strip().casefold()
+
+
+def approvals_of(commit: Commit, approvers: tuple[Identity, ...]) -> tuple[Approval, ...]:
+    """Each approver with how the commit evidences the approval, strongest that applies:
+    signed (a good signature bound to the approver), merged (the approver committed the
+    merge), else trailer (a line someone wrote into the message)."""
+    signer = signer_email(commit.signer) if commit.signature_verified else ""
+    result = []
+    for approver in approvers:
+        if signer and approver.email and approver.email.casefold() == signer:
+            evidence = Strength.SIGNED
+        elif len(commit.parents) > 1 and approver.matches(commit.committer):
+            evidence = Strength.MERGED
+        else:
+            evidence = Strength.TRAILER
+        result.append(Approval(approver, evidence.value))
+    return tuple(result)
 
 
 def authors_of(commit: Commit, merged: dict[str, tuple[Identity, ...]]) -> tuple[Identity, ...]:
@@ -200,7 +235,7 @@ def build_changes(
             self_approved = _self_approved(approvers, authors)
         else:
             author = commit.author
-            key = (commit.trailers, author.name, author.email)
+            key = (commit.trailers, author.name, author.email, commit.committer.email)
             known = facts.get(key)
             if known is None:
                 approvers = approvers_of(commit, approvals)
@@ -218,6 +253,7 @@ def build_changes(
                 commit.signature != "none",
                 commit.signature_verified,
                 dict(move) if move else {},
+                approvals_of(commit, approvers) if approvers else (),
             )
         )
     return changes

@@ -258,18 +258,25 @@ def _with_verification(
     boundary: str | None,
     answers: HeadAnswers,
 ) -> list[Commit]:
-    """The commits with signature_verified set for those in the period."""
+    """The commits with signature_verified (and for a good signature its signer and key) set
+    for those in the period."""
     signing = installation.signing
     keys = hashlib.sha256()
     for path in (signing.allowed_signers, signing.gpg_keyring):
         keys.update(path.read_bytes() if path is not None else b"-")
-    letters = answers.signature_letters(signing, keys.hexdigest(), period, boundary)
-    return [
-        c._replace(signature_verified=is_verified(c.signature, letters[c.sha]))
-        if c.sha in letters
-        else c
-        for c in answers.cached.commits
-    ]
+    verdicts = answers.signature_verdicts(signing, keys.hexdigest(), period, boundary)
+    commits = answers.cached.commits
+    return [_verified(c, verdicts[c.sha]) if c.sha in verdicts else c for c in commits]
+
+
+def _verified(commit: Commit, verdict: tuple[str, str, str]) -> Commit:
+    letter, signer, key = verdict
+    good = is_verified(commit.signature, letter)
+    return commit._replace(
+        signature_verified=good,
+        signer=(signer or None) if good else None,
+        signing_key=(key or None) if good else None,
+    )
 
 
 def _rewritten(runner: GitRunner, previous_head: str | None, head: str) -> bool:

@@ -1,9 +1,11 @@
 """Verifying commit signatures against the keys an installation's config names.
 
 Verification runs gpg or ssh-keygen once per signed commit, so it is done only when keys are
-configured, and only for the commits in the period. A gpg keyring is imported into a throwaway
-GnuPG home, so a good signature means "made by a key in that keyring" and nothing else the user's
-own keyring happens to trust.
+configured, and only for the commits in the period, all in one ``git log``. A gpg keyring is
+imported into a throwaway GnuPG home, so a good signature means "made by a key in that keyring"
+and nothing else the user's own keyring happens to trust. The same log gives who the keys say
+signed (``%GS``: the allowed-signers principal, or the key's OpenPGP user id) and the key's
+fingerprint (``%GF``), which bind a signature to a person.
 """
 
 from __future__ import annotations
@@ -23,27 +25,32 @@ from generator.history.population import date_filters
 # by a key the allowed-signers file does not list; for gpg (isolated keyring) it is a good
 # signature by an imported key whose owner trust was never set.
 _GOOD = {"ssh": {"G"}, "gpg": {"G", "U"}, "x509": {"G", "U"}}
+MAX_SIGNER_CHARS = 256  # a longer principal or user id is cut (it comes from the key files)
+
+# (%G? letter, signer, key fingerprint) of one commit; signer and key "" when git gave none.
+Verdict = tuple[str, str, str]
 
 
 def verify_signatures(
     runner: GitRunner, signing: SigningConfig, period: Period, head: str, boundary: str | None
-) -> dict[str, str]:
-    """%G? per sha for the first-parent commits in the period."""
+) -> dict[str, Verdict]:
+    """(%G?, %GS, %GF) per sha for the first-parent commits in the period."""
     options = []
     if signing.allowed_signers is not None:
         options = ["-c", f"gpg.ssh.allowedSignersFile={signing.allowed_signers}"]
     walk = [head, f"^{boundary}"] if boundary else [head]
     with _gnupg_home(signing.gpg_keyring) as env:
         tokens = runner.stream(
-            *options, "log", "-z", "--first-parent", "--format=%H %G?", "--no-show-signature",
-            *date_filters(period), *walk, env=env,
+            *options, "log", "-z", "--first-parent", "--format=%H%x1f%G?%x1f%GF%x1f%GS",
+            "--no-show-signature", *date_filters(period), *walk, env=env,
         )  # fmt: skip
-        letters = {}
+        verdicts: dict[str, Verdict] = {}
         for token in tokens:
-            sha, _, letter = token.decode("ascii", "replace").strip().partition(" ")
+            sha, letter, key, signer = [*token.decode("utf-8", "replace").split("\x1f"), "", ""][:4]
+            sha = sha.strip()
             if sha:
-                letters[sha] = letter
-    return letters
+                verdicts[sha] = (letter, signer.strip()[:MAX_SIGNER_CHARS], key.strip())
+    return verdicts
 
 
 def is_verified(signature: str, letter: str | None) -> bool:

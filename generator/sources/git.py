@@ -46,6 +46,47 @@ CONFIG = (
             "properties": {
                 "trailers": {"type": "array", "items": {"type": "string", "minLength": 1}},
                 "merge_committer": {"type": "boolean"},
+                "groups": {
+                    "type": "object",
+                    "description": "people who may approve, named for environments' approvers",
+                    "additionalProperties": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["side", "members"],
+                        "properties": {
+                            "side": {"enum": ["customer", "provider"]},
+                            "members": {
+                                "type": "array",
+                                "minItems": 1,
+                                "items": {"type": "string", "minLength": 1},
+                                "description": "RE2 patterns matching whole e-mail addresses",
+                            },
+                            "handles": {
+                                "type": "array",
+                                "items": {"type": "string", "pattern": "^@"},
+                                "description": "how CODEOWNERS names them (@org/team, @user)",
+                            },
+                        },
+                    },
+                },
+                "automation": {
+                    "type": "array",
+                    "description": "identities that are systems, not people",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["email"],
+                        "properties": {
+                            "email": {"type": "string", "minLength": 1},
+                            "carries_approvals_from": {"type": "string", "minLength": 1},
+                        },
+                    },
+                },
+                "codeowners": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "the CODEOWNERS file's path in the repository",
+                },
             },
         },
         installation=True,

@@ -1,0 +1,216 @@
+"""Whether a change was approved by the right people, strongly enough: the judgement that
+change-approval and approval-gate share.
+
+An environment's ``approvers`` (meshcomply.yml) name the groups whose members may approve its
+changes, or ``codeowners``: the owners the repository's CODEOWNERS file names for the changed
+files, as the file stood before the change (the rules the change was reviewed under, as GitHub
+applies them; a change cannot make its own author an owner). ``approval_strength`` is the
+weakest evidence of an approval the environment accepts (``trailer`` < ``merged`` <
+``signed``). Without ``approvers`` anyone other than the change's authors may approve.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from generator.approvalconfig import CODEOWNERS, ApprovalConfig, Strength
+from generator.evidence.context import RuleContext
+from generator.history.codeowners import Codeowners, parse_codeowners
+from generator.history.model import Approval, Change
+
+# The deviation kinds of approvals (docs/evidence.md#deviation-kinds).
+APPROVAL_KINDS = {
+    "unapproved": "The change carries no approval.",
+    "self_approved": "One of the change's approvers is also one of its authors.",
+    "too_few_approvers": "The change has fewer approvals than required from people other than "
+    "its authors who may approve it.",
+    "approver_not_allowed": "The change was approved only by people the environment's "
+    "configuration does not allow to approve it (approvers: groups or CODEOWNERS).",
+    "approval_too_weak": "The change's approval is evidenced more weakly than its environment "
+    "requires (approval_strength: trailer < merged < signed).",
+}
+
+
+@dataclass(frozen=True)
+class ApprovalProblem:
+    kind: str  # one of APPROVAL_KINDS
+    message: str
+
+
+def person(approval: Approval) -> str:
+    who = approval.approver
+    return f"{who.name} <{who.email}>" if who.email else who.name
+
+
+def _names(approvals: Iterable[Approval]) -> str:
+    return ", ".join(person(a) for a in approvals)
+
+
+class ApprovalJudge:
+    """Judges the changes of one installation against its environments' approval settings."""
+
+    def __init__(self, context: RuleContext):
+        self.history = context.history
+        installation = context.installation
+        self.approvals: ApprovalConfig = getattr(installation, "approvals", None) or (
+            ApprovalConfig()
+        )
+        self.environments = {env.name: env for env in installation.environments}
+        self._codeowners: tuple[list[int], list[Any]] | None = None
+        self._positions: dict[str, int] | None = None
+
+    def problem(
+        self, change: Change, environments: Iterable[str], minimum: int = 1
+    ) -> ApprovalProblem | None:
+        """What is wrong with the change's approval for the named environments it belongs to
+        (the first problem found, most basic first), None when it is fine."""
+        if not change.approvers:
+            return ApprovalProblem("unapproved", "no approver")
+        if change.self_approved:
+            return ApprovalProblem("self_approved", f"self-approved by {self_approvers(change)}")
+        authors = change.authors
+        others = [a for a in change.approvals if not any(a.approver.matches(b) for b in authors)]
+        if len(others) < minimum:
+            count = f"{len(others)} approver{'' if len(others) == 1 else 's'}"
+            return ApprovalProblem("too_few_approvers", f"{count} (minimum {minimum})")
+        for name in environments:
+            env = self.environments.get(name)
+            if env is None or name not in change.environments:
+                continue
+            found = self._judge_environment(change, env, others, minimum)
+            if found:
+                return found
+        return None
+
+    def _judge_environment(
+        self, change: Change, env: Any, others: list[Approval], minimum: int
+    ) -> ApprovalProblem | None:
+        approvers: tuple[str, ...] = tuple(getattr(env, "approvers", ()) or ())
+        required = Strength(getattr(env, "approval_strength", Strength.TRAILER))
+        if approvers == (CODEOWNERS,):
+            allowed, missing = self._owners_judgement(change, others)
+            if missing:
+                return ApprovalProblem("approver_not_allowed", missing)
+        elif approvers:
+            groups = [g for g in (self.approvals.group(n) for n in approvers) if g is not None]
+            allowed = [a for a in others if any(g.includes(a.approver.email) for g in groups)]
+            if not allowed:
+                who = ", ".join(f"{g.name} ({g.side})" for g in groups)
+                return ApprovalProblem(
+                    "approver_not_allowed",
+                    f"approved by {_names(others)}, who may not approve {env.name} changes "
+                    f"(approvers: {who})",
+                )
+        else:
+            allowed = others
+        if len(allowed) < minimum:
+            return ApprovalProblem(
+                "too_few_approvers",
+                f"{len(allowed)} of the approvers may approve {env.name} changes "
+                f"(minimum {minimum})",
+            )
+        strong = [a for a in allowed if Strength(a.evidence).rank >= required.rank]
+        if len(strong) < minimum:
+            committer = change.commit.committer
+            return ApprovalProblem(
+                "approval_too_weak",
+                f"approval by {_names(allowed)} evidenced as "
+                f"{' and '.join(sorted({a.evidence for a in allowed}))} only (the commit was "
+                f"made by {committer.name}); {env.name} requires {required}",
+            )
+        return None
+
+    def _owners_judgement(
+        self, change: Change, others: list[Approval]
+    ) -> tuple[list[Approval], str | None]:
+        """(the approvals by owners of the change's files, what is missing); every file
+        CODEOWNERS assigns needs an approval by one of its owners."""
+        owners_file, where = self._codeowners_before(change.commit.sha)
+        path = self.approvals.codeowners
+        if owners_file is None:
+            return [], f"who may approve cannot be told: {path} {where}"
+        if owners_file.problems:
+            shown = "; ".join(owners_file.problems[:3])
+            return [], (
+                f"who may approve cannot be told: {path} {where} has lines that cannot be read "
+                f"({shown})"
+            )
+        allowed: dict[Approval, None] = {}
+        unapproved: list[str] = []
+        for file in _paths(change):
+            owners = owners_file.owners(file)
+            if not owners:
+                continue
+            approving = [a for a in others if self._owns(owners, a)]
+            if approving:
+                allowed.update(dict.fromkeys(approving))
+            else:
+                unapproved.append(f"{file} (owners: {' '.join(owners)})")
+        if unapproved:
+            listed = "; ".join(unapproved[:3]) + (
+                f"; and {len(unapproved) - 3} more" if len(unapproved) > 3 else ""
+            )
+            approved = f"approved by {_names(others)}, " if others else ""
+            return list(allowed), f"{approved}no owner approved {listed}"
+        return list(allowed) or others, None
+
+    def _owns(self, owners: Sequence[str], approval: Approval) -> bool:
+        email = approval.approver.email.casefold()
+        for owner in owners:
+            if owner.startswith("@"):
+                if any(owner in g.handles and g.includes(email) for g in self.approvals.groups):
+                    return True
+            elif email and owner.casefold() == email:
+                return True
+        return False
+
+    def _codeowners_before(self, sha: str) -> tuple[Codeowners | None, str]:
+        """The CODEOWNERS file as it stood on the first-parent line just before the commit,
+        and where that was (for messages)."""
+        if self._codeowners is None:
+            path = self.approvals.codeowners or ""
+            versions = self.history.file_versions(path)
+            positions = self._line_positions()
+            # The first version is the file before the period: it precedes every change.
+            order = [-1] + [positions.get(v.sha, -1) for v in versions[1:]]
+            self._codeowners = (order, versions)
+        order, versions = self._codeowners
+        index = max(bisect_left(order, self._line_positions().get(sha, 0)) - 1, 0)
+        version = versions[index]
+        where = f"at {version.sha[:12]}" if version.sha else "before the period"
+        if version.problem:
+            return None, f"{where} could not be read ({version.problem})"
+        if version.text is None:
+            return None, f"did not exist {where}"
+        return _parsed(version.text), where
+
+    def _line_positions(self) -> dict[str, int]:
+        if self._positions is None:
+            self._positions = {c.sha: i for i, c in enumerate(self.history.commits)}
+        return self._positions
+
+
+@lru_cache(maxsize=64)  # a CODEOWNERS file has few versions, each read once per rule
+def _parsed(text: str) -> Codeowners:
+    return parse_codeowners(text)
+
+
+def _paths(change: Change) -> list[str]:
+    paths = []
+    for file in change.commit.files:
+        paths.append(file.path)
+        if file.old_path:
+            paths.append(file.old_path)
+    return list(dict.fromkeys(paths))
+
+
+def self_approvers(change: Change) -> str:
+    """Names of the approvers who are also authors of the change (reader's flag as fallback)."""
+    names = [a.name for a in change.approvers if any(a.matches(b) for b in change.authors)]
+    if not names and change.self_approved:
+        names = [a.name for a in change.authors[:1]] or [change.commit.author.name]
+    return ", ".join(dict.fromkeys(names))
