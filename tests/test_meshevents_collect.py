@@ -238,6 +238,32 @@ def test_a_schema_invalid_event_stops_the_collection_naming_it():
     assert "/_embedded/meshEventLogs/2/metadata/createdAt: 'last tuesday' is not an ISO" in message
 
 
+def test_an_empty_period_is_an_export_without_events(tmp_path: Path):
+    def hal_without_empty_embedded(number: int, body: dict) -> dict:
+        assert body["_embedded"]["meshEventLogs"] == []
+        del body["_embedded"]  # what HAL servers do with an empty collection
+        return body
+
+    api = FakeMeshStack(events=events(0)[-2:], tamper=hal_without_empty_embedded)
+    with serving(api):
+        collected = collector(api)[0].collect("acme", PERIOD)
+    assert collected.events == [] and collected.header["count"] == 0
+    assert collected.header["pages"][0]["events"] == 0
+    path = tmp_path / "x.events.json"
+    write_export(path, collected.header, collected.events)
+    assert read_export(path).events == ()
+
+
+def test_a_page_without_events_that_says_it_has_some_is_refused():
+    def tamper(number: int, body: dict) -> dict:
+        del body["_embedded"]
+        return body
+
+    api = FakeMeshStack(events=events(), tamper=tamper)
+    with serving(api), pytest.raises(CollectError, match="missing required field '_embedded'"):
+        collector(api)[0].collect("acme", PERIOD)
+
+
 def test_a_page_without_its_paging_facts_is_refused():
     def tamper(number: int, body: dict) -> dict:
         del body["page"]
@@ -367,6 +393,20 @@ def test_collect_events_without_credentials_or_on_failure_writes_nothing(tmp_pat
     assert "Traceback" not in result.stderr and CLIENT_SECRET not in result.stderr
     assert earlier.read_text(encoding="utf-8") == "earlier"
     assert sorted(p.name for p in earlier.parent.iterdir()) == [earlier.name]
+
+
+def test_collecting_a_period_older_than_the_retention_warns(tmp_path: Path):
+    (tmp_path / "acme").mkdir()
+    api = FakeMeshStack(events=[raw_event("2024-03-01T08:00:00Z", uid="old")])
+    env = {"ACME_ID": CLIENT_ID, "ACME_SECRET": CLIENT_SECRET}
+    with serving(api):
+        (tmp_path / "meshcomply.yml").write_text(CONFIG.format(url=api.base), encoding="utf-8")
+        result = invoke("collect", "events", "--installation", "acme", "--quiet",
+                        "--period", "2024-01-01..2024-06-30", cwd=tmp_path, env=env)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("acme: warning: meshStack keeps events 12 months; the export was ")
+    assert (tmp_path / "exports" / "acme_2024-01-01_2024-06-30.events.json").is_file()
 
 
 def test_collect_events_needs_an_installation_with_events(tmp_path: Path):

@@ -340,3 +340,19 @@ def test_reading_events_in_a_build_never_loads_the_collector():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)  # fmt: skip
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_an_export_interrupted_while_written_leaves_the_previous_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    path = write(tmp_path, PERIOD, [raw_event("2026-01-05T10:00:00Z")])
+    before = path.read_bytes()
+
+    def interrupted(descriptor: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("os.fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write(tmp_path, PERIOD, [raw_event("2026-01-06T10:00:00Z")] * 2)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left

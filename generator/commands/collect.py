@@ -89,6 +89,16 @@ def events(
         if not quiet:
             click.echo(f"{installation}: {line}", err=True)
 
+    # Collected now, the part of the period older than the retention may be gone already; the
+    # build will state it as a gap. Said even with --quiet: it is about the result, not progress.
+    import datetime as dt
+
+    from generator.sources.events import retention_gaps
+
+    now = dt.datetime.now(dt.UTC)
+    for gap in retention_gaps(chosen_period, now, settings.retention_months):
+        click.echo(f"{installation}: warning: {gap.reason}", err=True)
+
     collector = Collector(
         settings.url, credentials, limits=Limits(page_size=page_size), progress=progress
     )

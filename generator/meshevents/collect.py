@@ -214,6 +214,8 @@ class Collector:
             ) from None
         problems = page_problems(page)
         if not problems:
+            # An empty page may leave out _embedded (page_problems accepted that).
+            page.setdefault("_embedded", {"meshEventLogs": []})
             for index, raw in enumerate(page["_embedded"]["meshEventLogs"]):
                 problems.extend(event_problems(raw, f"/_embedded/meshEventLogs/{index}"))
         if problems:
@@ -224,7 +226,6 @@ class Collector:
                 f"page {number} ({url}) does not fit meshStack's published schema; nothing "
                 "written:\n" + "\n".join(lines)
             )
-        page.setdefault("_embedded", {"meshEventLogs": []})
         return page
 
     def _next(self, page: dict[str, Any], url: str, visited: set[str]) -> str | None:
