@@ -90,6 +90,8 @@ def test_an_installation_with_events_reads_its_export_typed_and_sorted(tmp_path:
         f"{ENDPOINT}?from=2026-01-01T00%3A00%3A00Z&until=2026-07-01T00%3A00%3A00Z"
         "&title=User+Disabled"
     )
+    assert all_sources()["events"].inputs(log) == (("events", log.export.path),)
+    assert all_sources()["git"].inputs(sources["git"]) == ()
     recorded = provenance(log)
     assert recorded["sha256"] == log.export.sha256 and recorded["complete"] is True
     assert recorded["export"] == "acme_2026-01-01_2026-06-30.events.json"

@@ -46,6 +46,9 @@ class Source:
     provenance: Callable[[Any], dict[str, Any]]
     # Releases what the data holds open (processes, files); called once the pack is assembled.
     close: Callable[[Any], None] = lambda data: None
+    # The files the data was read from, as (kind, path), for the pack's inputs (each recorded
+    # with its SHA-256); a repository is cited by commit instead.
+    inputs: Callable[[Any], tuple[tuple[str, Path], ...]] = lambda data: ()
 
 
 SOURCES: Registry[Source] = Registry(

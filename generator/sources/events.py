@@ -21,7 +21,8 @@ What rules can rely on (``log = context.source("events")``; None when the instal
   for: the events older than meshStack's retention when it was collected. ``log.complete`` is
   False then; a rule judging a window that ``log.gaps_overlapping(start, end)`` reports must
   say ``not_tested`` with the gap's reason for it, never that it found no deviations.
-- ``log.export`` (``ExportInfo``): the file's ``path``, ``sha256`` (for the pack's inputs),
+- ``log.export`` (``ExportInfo``): the file's ``path``, ``sha256`` (the pack's inputs get the
+  file through ``SOURCE.inputs``: ``("events", path)``),
   ``size``, ``url``, ``accept``, ``filters``, ``collected_at``, ``count``, ``pages``, and
   ``request_url(**filters)``: the API call an auditor runs to fetch the same events again.
 - No network: a build reads the file only (``meshcomply collect events`` fetches it).
@@ -273,4 +274,5 @@ SOURCE = Source(
     configured=lambda installation: KEY in installation.entry,
     read=read,
     provenance=provenance,
+    inputs=lambda log: ((KEY, log.export.path),),
 )
