@@ -7,7 +7,6 @@ kill never leaves a half-written or missing pack or site.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -15,11 +14,12 @@ from pathlib import Path
 from typing import Protocol
 
 from generator.config import Config, InstallationConfig, OptionsSection, Period
-from generator.errors import BuildError, InputError, Problem
+from generator.errors import InputError, Problem
 from generator.evidence import registry
 from generator.evidence.codec import read_source, write_model
+from generator.evidence.cutoff import build_clock, source_date_epoch
 from generator.evidence.model import EvidenceModel
-from generator.evidence.pack import make_model
+from generator.evidence.pack import AuditorSeed, make_model
 from generator.evidence.tables import write_tables
 from generator.library import ControlLibrary, default_controls_dir, load_library
 from generator.manifest import write_manifest
@@ -133,15 +133,6 @@ def period_for(config: Config, installation: InstallationConfig, override: Perio
     return period
 
 
-def _source_date_epoch() -> int | None:
-    value = os.environ.get("SOURCE_DATE_EPOCH")
-    if value is None:
-        return None
-    if not value.isdigit():
-        raise BuildError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {value!r}")
-    return int(value)
-
-
 def previous_head(out: Path, installation: str) -> str | None:
     """The head recorded by the newest earlier build of this installation in the output folder."""
     packs = sorted((out / "packs" / installation).glob("*/evidence.json"))
@@ -165,6 +156,7 @@ def build_packs(
     progress: ProgressFactory = no_progress,
     signing_key: SigningKey | None = None,
     wait: float = 0,
+    auditor_seed: AuditorSeed | None = None,
 ) -> BuildSummary:
     """Build the selected installations' packs and the site into ``out``.
 
@@ -174,9 +166,10 @@ def build_packs(
     with a BuildError (see outfolder.py, which also makes each folder's replacement atomic).
     """
     formats = formats or default_formats()
-    library = library or load_library(
-        config.controls or default_controls_dir(), registry.all_rules()
-    )
+    epoch = source_date_epoch()
+    clock = build_clock(epoch)
+    library_dir = config.controls or default_controls_dir()
+    library = library or load_library(library_dir, registry.all_rules())
     selected = select_installations(config, installations)
     renderers = [r for r in all_renderers().values() if r.format in formats]
     notes = _notes_first(config, renderers)
@@ -184,7 +177,7 @@ def build_packs(
         pdf=config.options.get("pdf", {}),
         portal=config.options.get("portal", {}),
         release_notes=config.release_notes,
-        source_date_epoch=_source_date_epoch(),
+        source_date_epoch=epoch,
         signer=signing_key.identity if signing_key else None,
     )
     built: list[BuiltPack] = []
@@ -205,6 +198,9 @@ def build_packs(
                     previous=previous,
                     previous_head=previous_head(out, installation.name),
                     progress=bar.update,
+                    clock=clock,
+                    auditor_seed=auditor_seed,
+                    library_dir=library_dir,
                 )
                 write_model(model, pack_dir / "evidence.json")
                 write_tables(model, pack_dir)
@@ -223,7 +219,7 @@ def build_packs(
                     rel,
                     _status_counts(model),
                     rewritten=source.history_rewritten,
-                    warnings=list(source.warnings),
+                    warnings=[*model.cut_off.notes, *source.warnings],
                 )
             )
             joined = release_views(model, notes.notes) if notes is not None else ()

@@ -8,30 +8,23 @@ it and, given the installation's repository, also checks the commits the pack ci
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from generator.errors import InputError
 from generator.evidence.codec import read_model
+from generator.evidence.inputs import BUILT_IN, CONTROLS, sha256_file
 from generator.evidence.model import EvidenceModel
+from generator.library import shipped_controls_dir
 from generator.signing import SIGNATURE_NAME
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_SCHEMA_VERSION = 1
-_CHUNK = 1 << 20
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while block := stream.read(_CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _pack_files(pack_dir: Path) -> list[str]:
@@ -217,3 +210,59 @@ def verify_pack(pack_dir: Path, repo: Path | None = None) -> list[str]:
         found = [f"evidence.json: {p.message}" for p in exc.problems]
         return [*problems, *found, "evidence.json: unreadable, cannot check commits"]
     return problems + check_repo(model, repo)
+
+
+def verify_inputs(
+    pack_dir: Path, inputs: Path, controls: Path | None = None
+) -> tuple[list[InputCheck], list[str]]:
+    """Each recorded input's check against the files below ``inputs``, and the problems: the
+    inputs missing or changed, or why evidence.json could not be read."""
+    try:
+        model = read_model(pack_dir / "evidence.json")
+    except InputError as exc:
+        found = [f"evidence.json: {p.message}" for p in exc.problems]
+        return [], [*found, "evidence.json: unreadable, cannot check inputs"]
+    checks = check_inputs(model, inputs, controls)
+    return checks, [check.line for check in checks if check.result != "ok"]
+
+
+@dataclass(frozen=True)
+class InputCheck:
+    """One recorded input compared with the file given: ``ok``, ``changed`` or ``missing``."""
+
+    kind: str
+    path: str
+    result: str
+    detail: str = ""
+
+    @property
+    def line(self) -> str:
+        shown = f"input {self.path} ({self.kind}): {self.result}"
+        return f"{shown} ({self.detail})" if self.detail else shown
+
+
+def check_inputs(
+    model: EvidenceModel, inputs_dir: Path, controls_dir: Path | None = None
+) -> list[InputCheck]:
+    """Every input evidence.json records, compared with the files below ``inputs_dir``.
+
+    Paths are relative to ``inputs_dir`` (the folder of meshcomply.yml), the control library's
+    to ``controls_dir``: by default the recorded library folder below ``inputs_dir``, or the
+    library shipped with this meshcomply when the pack was built with the shipped one.
+    """
+    library = model.inputs.library
+    if controls_dir is None:
+        controls_dir = shipped_controls_dir() if library == BUILT_IN else inputs_dir / library
+    checks = []
+    for entry in model.inputs.files:
+        path = (controls_dir if entry.kind == CONTROLS else inputs_dir) / entry.path
+        if not path.is_file():
+            checks.append(InputCheck(entry.kind, entry.path, "missing", f"no file {path}"))
+            continue
+        actual = sha256_file(path)
+        if actual != entry.sha256:
+            detail = f"sha256 {actual}, recorded {entry.sha256}"
+            checks.append(InputCheck(entry.kind, entry.path, "changed", detail))
+        else:
+            checks.append(InputCheck(entry.kind, entry.path, "ok"))
+    return checks

@@ -18,6 +18,7 @@ from generator.evidence.model import (
     SCHEMA_VERSION,
     ChangeRecord,
     ControlRecord,
+    CutOffRecord,
     EnvironmentRecord,
     EventRecord,
     EvidenceModel,
@@ -25,12 +26,15 @@ from generator.evidence.model import (
     FileChange,
     Identity,
     Implementation,
+    InputFile,
+    InputsRecord,
     PeriodRange,
     PromotionRecord,
     ReleaseRecord,
     ReproduceStep,
     ResultRecord,
     Sample,
+    SampleAttribute,
     SampleBand,
     SamplePopulation,
     SoaRow,
@@ -233,6 +237,12 @@ def synthetic_evidence(
                 for env, count in population.items()
             ),
         ),
+        cut_off=CutOffRecord(
+            built_at=None,
+            evaluated_to=period[1],
+            newest_commit=f"{period[1]}T17:00:00+00:00",
+            notes=(),
+        ),
         environments=tuple(
             EnvironmentRecord(
                 name=env,
@@ -251,18 +261,31 @@ def synthetic_evidence(
         soa=_soa_rows(rng, control_ids),
         sample=Sample(
             seed=f"{installation}:{period[0]}..{period[1]}",
+            seed_by=None,
+            seed_basis="synthetic: the default seed, chosen by the audited party",
             method="synthetic",
             table=(SampleBand(None, 25),),
+            table_basis="synthetic",
             populations=(
                 SamplePopulation(
                     environment="production",
                     population=changes,
                     size=sample_size,
+                    whole=sample_size == changes,
+                    attributes=(
+                        SampleAttribute("approval", "An approver is recorded.", ("MS-CHG-01",)),
+                    ),
                     shas=tuple(c.sha for c in change_list[:sample_size]),
                 ),
             ),
         ),
         changes_since=None,
+        inputs=InputsRecord(
+            library="built-in",
+            files=(
+                InputFile("config", "meshcomply.yml", hashlib.sha256(b"synthetic").hexdigest(), 9),
+            ),
+        ),
     )
 
 

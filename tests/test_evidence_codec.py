@@ -50,7 +50,7 @@ def test_write_then_read_gives_the_equal_typed_model_and_the_same_bytes(tmp_path
     # The JSON keys are the records' fields in order (``period`` written as from/to).
     data = json.loads(text)
     assert list(data)[:4] == ["schema_version", "tool", "installation", "period"]
-    assert data["schema_version"] == 2 and data["period"] == {
+    assert data["schema_version"] == 3 and data["period"] == {
         "from": "2026-01-01",
         "to": "2026-06-30",
     }
@@ -106,7 +106,7 @@ def test_a_file_that_breaks_the_schema_is_refused_with_every_json_path(tmp_path:
     ("text", "message"),
     [
         ("{not json", "not valid JSON"),
-        ('{"schema_version": 1}', "unsupported schema_version 1 (this meshcomply reads 2)"),
+        ('{"schema_version": 1}', "unsupported schema_version 1 (this meshcomply reads 3)"),
         ("[]", "unsupported schema_version None"),
     ],
 )

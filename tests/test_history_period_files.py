@@ -1,4 +1,5 @@
-"""Dates as the history says, periods not yet over, release files that cannot be read as text."""
+"""Dates as the history says, release files that cannot be read as text (periods not yet over:
+test_cutoff.py)."""
 
 from __future__ import annotations
 
@@ -62,17 +63,6 @@ def test_a_first_commit_whose_clock_ran_ahead_does_not_refuse_the_period(tmp_pat
     with pytest.raises(BuildError, match=r"ends before the first commit of 'skewed' "
                        r"\(2026-01-10T00:00:00\+00:00\)"):  # fmt: skip
         history_of(tmp_path, "2025-01-01..2025-12-31")
-
-
-def test_a_period_not_yet_over_is_a_warning_in_the_pack_and_on_the_command_line(tmp_path):
-    make_project(tmp_path)
-    assert history_of(tmp_path, "2026-01-01..2026-01-31").warnings == []
-    result = build(tmp_path, "--period", "2026-01-01..2099-12-31")
-    assert result.exit_code == 0, result.stderr
-    warning = "the period 2026-01-01..2099-12-31 has not ended yet: commits made after this build "
-    assert f"warning: acme: {warning}are not in this pack\n" in result.stderr
-    model = json.loads(next((tmp_path / "out" / "packs").rglob("evidence.json")).read_text())
-    assert model["source"]["warnings"][0].startswith(warning)
 
 
 def test_release_files_too_large_or_binary_are_warnings_and_visible_gaps(tmp_path):

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from test_pdf_support import render_pack, small_model, write_pack
 
 from generator.errors import BuildError
+from generator.evidence.model import CutOffRecord
 from generator.render import pdf as pdf_renderer
 from generator.render.pdf import html as pdf_html
 from generator.render.pdf.settings import PdfSettings, generated_at, settings_from
@@ -69,7 +70,28 @@ def test_cover_html_carries_settings_date_and_evidence_hash(tmp_path, monkeypatc
     assert digest in html
     assert "Internal &lt;b&gt;" in html and "Internal <b>" not in html
     assert "CISO Office" in html
-    assert model.source.head_date in html
+    # The head's commit date is when the repository was read, never shown as a build time.
+    assert "<th>Read at head</th>" in html and "committed 2026-06-30 17:00 +00:00" in html
+    assert "<th>Generated at</th>" not in html
+    assert "not recorded: SOURCE_DATE_EPOCH was not set" in html
+    assert "cut off at the build date" not in html and 'class="warning cut-off"' not in html
+
+
+def test_cover_states_the_build_time_and_a_cut_off_with_its_notes(tmp_path):
+    model = small_model()
+    note = "The period reaches beyond the build date: <evaluated> up to 2026-06-20."
+    cut_off = CutOffRecord("2026-06-20T08:15:00+00:00", "2026-06-20", model.source.head_date,
+                           (note,))  # fmt: skip
+    model = replace(model, cut_off=cut_off)
+    pack = write_pack(tmp_path, model)
+    context, _ = pdf_renderer.document_context(model, pack, RenderOptions())
+    html = pdf_html.environment().get_template("front.html.j2").render(context)
+    assert "<td>2026-06-20 08:15 UTC (SOURCE_DATE_EPOCH)</td>" in html
+    assert "to 2026-06-20 <strong>(cut off at the build date)</strong>" in html
+    assert (
+        '<p class="warning cut-off">The period reaches beyond the build date: &lt;evaluated&gt;'
+        in html
+    )
 
 
 def test_identical_inputs_give_identical_bytes_wherever_the_pack_is(tmp_path, monkeypatch):

@@ -12,6 +12,7 @@ from generator.status import FINDINGS, Status
 
 if TYPE_CHECKING:
     from generator.config import Period
+    from generator.evidence.pack import AuditorSeed
 
 # Exit code for a build that succeeded but whose findings trip --fail-on: distinct from 1, so a
 # pipeline can tell "the gate said no" from "the build broke".
@@ -60,6 +61,18 @@ EXIT_GATE = 3
     help="When another build is writing to --out, wait up to this long for it (default: stop "
     "at once with an error).",
 )
+@click.option(
+    "--sample-seed",
+    metavar="TEXT",
+    help="The auditor's seed for the sample, used as given and recorded in each pack (without "
+    "it the seed is the configured or default one, which the audited party can know in advance). "
+    "Needs --sample-seed-by.",
+)
+@click.option(
+    "--sample-seed-by",
+    metavar="NAME",
+    help="Who supplied --sample-seed (e.g. the auditor's name and firm), recorded in each pack.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def command(
     config_path: Path,
@@ -72,6 +85,8 @@ def command(
     sign_key: Path | None,
     quiet: bool,
     wait: float,
+    sample_seed: str | None,
+    sample_seed_by: str | None,
 ) -> None:
     """Build evidence packs and the portal for the configured installations."""
     # Imported here so `meshcomply --help` stays fast and other commands work without them.
@@ -79,6 +94,7 @@ def command(
     from generator.config import load_config
     from generator.signing import load_signing_key
 
+    auditor_seed = _auditor_seed(sample_seed, sample_seed_by)
     formats = chosen_formats(format_text)
     config = load_config(config_path, config_sections())
     signing_key = load_signing_key(sign_key) if sign_key else None
@@ -92,6 +108,7 @@ def command(
         progress=progress_bars(quiet),
         signing_key=signing_key,
         wait=wait,
+        auditor_seed=auditor_seed,
     )
     for pack in summary.packs:
         counts = ", ".join(f"{n} {status}" for status, n in pack.statuses.items() if n)
@@ -117,3 +134,18 @@ def command(
     if fail_on and worst is not None and worst.rank <= Status(fail_on).rank:
         click.echo(f"meshcomply: --fail-on {fail_on}: findings at status '{worst}'", err=True)
         raise SystemExit(EXIT_GATE)
+
+
+def _auditor_seed(seed: str | None, by: str | None) -> AuditorSeed | None:
+    """The auditor's seed and name, both given (and not blank) or neither: a usage error else."""
+    from generator.evidence.pack import AuditorSeed
+
+    if seed is None and by is None:
+        return None
+    if seed is None or not seed.strip():
+        raise click.UsageError("--sample-seed-by needs --sample-seed (a seed that is not blank)")
+    if by is None or not by.strip():
+        raise click.UsageError(
+            "--sample-seed needs --sample-seed-by NAME: the pack records who supplied the seed"
+        )
+    return AuditorSeed(seed, by.strip())

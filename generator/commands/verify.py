@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from generator.manifest import MANIFEST_NAME, verify_pack
+from generator.manifest import MANIFEST_NAME, verify_inputs, verify_pack
 from generator.signing import SIGNATURE_NAME, check_signature
 
 
@@ -28,14 +28,45 @@ from generator.signing import SIGNATURE_NAME, check_signature
     help=f"An SSH allowed-signers file: {SIGNATURE_NAME} must exist and be a good signature "
     "of manifest.json by one of its keys (ssh-keygen -Y verify, namespace meshcomply).",
 )
-def command(pack_dir: Path, repo: Path | None, allowed_signers: Path | None) -> None:
+@click.option(
+    "--inputs",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    metavar="DIR",
+    help="The folder of the meshcomply.yml the pack was built from: also compare every input "
+    "evidence.json records (config, registers, keys, documents, control library) with its "
+    "SHA-256, one line per file.",
+)
+@click.option(
+    "--controls",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    metavar="DIR",
+    help="With --inputs: the control library folder (default: the recorded folder below "
+    "--inputs, or this meshcomply's shipped library when the pack used the shipped one).",
+)
+def command(
+    pack_dir: Path,
+    repo: Path | None,
+    allowed_signers: Path | None,
+    inputs: Path | None,
+    controls: Path | None,
+) -> None:
     """Recompute every SHA-256 of PACKDIR's manifest.json.
 
     Exits 0 when every file is intact, 1 listing every file added, removed or changed
     (and, with --repo, every missing commit or rewritten history; with --allowed-signers, a
-    missing or bad signature).
+    missing or bad signature; with --inputs, every input file missing or changed).
     """
+    if controls is not None and inputs is None:
+        raise click.UsageError("--controls needs --inputs")
     problems = verify_pack(pack_dir, repo)
+    if inputs is not None:
+        checks, input_problems = verify_inputs(pack_dir, inputs, controls)
+        for check in checks:
+            if check.result == "ok":
+                click.echo(f"{pack_dir}: {check.line}")
+        problems += input_problems
     signed_by = None
     if allowed_signers is not None:
         signature_problems, signed_by = check_signature(pack_dir, allowed_signers)
@@ -46,7 +77,9 @@ def command(pack_dir: Path, repo: Path | None, allowed_signers: Path | None) -> 
         count = len(problems)
         click.echo(f"meshcomply: {count} problem{'s' if count != 1 else ''} found", err=True)
         click.get_current_context().exit(1)
-    checked = "files and commits" if repo else "files"
+    checked = " and ".join(
+        ["files", *(["commits"] if repo else []), *(["inputs"] if inputs else [])]
+    )
     click.echo(f"{pack_dir}: intact ({checked} match {MANIFEST_NAME})")
     if signed_by is not None:
         click.echo(f"{pack_dir}: signed: {signed_by}")

@@ -19,7 +19,7 @@ from typing import Any
 from generator.history.model import FileChange, Identity
 from generator.status import Status
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 __all__ = ["FileChange", "Identity"]  # re-exported: records of the model like the ones below
 
@@ -57,6 +57,19 @@ class SourceRecord:
     # Release files the reader could not read at some commit: no version is guessed.
     warnings: tuple[str, ...]
     reproduce: tuple[ReproduceStep, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CutOffRecord:
+    """Up to when the pack speaks (see evidence/cutoff.py): the build and the last day evaluated.
+
+    The repository as read is the ``source`` record's head and head date.
+    """
+
+    built_at: str | None  # SOURCE_DATE_EPOCH as ISO 8601 UTC; None when it was not set
+    evaluated_to: str  # ISO date: the last day evaluated, the period end or the build date
+    newest_commit: str  # the latest committer date on the history's line, as git wrote it
+    notes: tuple[str, ...]  # the period reaching beyond the newest commit or the build date
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,18 +212,32 @@ class SampleBand:
 
 
 @dataclass(frozen=True, slots=True)
+class SampleAttribute:
+    """A test attribute: what the auditor verifies on each sampled change, and for what controls."""
+
+    name: str
+    check: str
+    controls: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class SamplePopulation:
     environment: str
     population: int
     size: int
+    whole: bool  # the population is no larger than its sample size: taken whole, nothing drawn
+    attributes: tuple[SampleAttribute, ...]
     shas: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Sample:
     seed: str
+    seed_by: str | None  # who supplied the seed on the command line; None: the audited party
+    seed_basis: str  # where the seed comes from, and whether the audited party could know it
     method: str
     table: tuple[SampleBand, ...]
+    table_basis: str  # where the size table comes from and what it rests on
     populations: tuple[SamplePopulation, ...]
 
 
@@ -253,6 +280,22 @@ class ChangesSince:
 
 
 @dataclass(frozen=True, slots=True)
+class InputFile:
+    """A file the verdicts came from, with its SHA-256 (see evidence/inputs.py)."""
+
+    kind: str  # config, controls, exceptions, findings, signing keys, document, ...
+    path: str  # relative to meshcomply.yml's folder; a controls file: to the library folder
+    sha256: str
+    bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class InputsRecord:
+    library: str  # "built-in" (shipped with meshcomply) or its folder, as files' paths are
+    files: tuple[InputFile, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class HistoryPart:
     """The history's sections of a model: what the release-note join reads, built alone."""
 
@@ -272,6 +315,7 @@ class EvidenceModel:
     installation: str
     period: PeriodRange
     source: SourceRecord
+    cut_off: CutOffRecord
     environments: tuple[EnvironmentRecord, ...]
     changes: tuple[ChangeRecord, ...]
     releases: tuple[ReleaseRecord, ...]
@@ -281,24 +325,29 @@ class EvidenceModel:
     soa: tuple[SoaRow, ...]
     sample: Sample
     changes_since: ChangesSince | None
+    inputs: InputsRecord
 
 
 def assemble(
     history: HistoryPart,
     *,
+    period: PeriodRange,
+    cut_off: CutOffRecord,
     tool_version: str,
     controls: tuple[ControlRecord, ...],
     exceptions: tuple[ExceptionRecord, ...],
     soa: tuple[SoaRow, ...],
     sample: Sample,
+    inputs: InputsRecord,
     changes_since: ChangesSince | None = None,
 ) -> EvidenceModel:
     return EvidenceModel(
         schema_version=SCHEMA_VERSION,
         tool=Tool("meshcomply", tool_version),
         installation=history.installation,
-        period=history.period,
+        period=period,
         source=history.source,
+        cut_off=cut_off,
         environments=history.environments,
         changes=history.changes,
         releases=history.releases,
@@ -308,6 +357,7 @@ def assemble(
         soa=soa,
         sample=sample,
         changes_since=changes_since,
+        inputs=inputs,
     )
 
 

@@ -7,7 +7,7 @@ portal, release notes) reads the model it returns.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from generator import __version__
@@ -17,24 +17,35 @@ from generator.errors import InputError
 from generator.evidence.changes_since import compare, load_previous
 from generator.evidence.codec import read_model
 from generator.evidence.context import RuleContext
+from generator.evidence.cutoff import (
+    BuildClock,
+    build_clock,
+    cut_off_record,
+    evaluated_period,
+    newest_commit_date,
+)
 from generator.evidence.evaluate import evaluate_library, exception_records
 from generator.evidence.exceptions import ExceptionsRegister, load_exceptions
-from generator.evidence.model import EvidenceModel, assemble
-from generator.evidence.sample import draw_samples, table_from_config
+from generator.evidence.inputs import recorded_inputs
+from generator.evidence.model import EvidenceModel, PeriodRange, assemble
+from generator.evidence.sample import (
+    attributes_by_environment,
+    draw_samples,
+    seed_choice,
+    table_from_config,
+)
 from generator.evidence.sections import history_sections
 from generator.evidence.soa import soa_rows
-from generator.library import ControlLibrary
+from generator.library import ControlLibrary, default_controls_dir
 from generator.sources import ReadRequest, close_sources, read_sources
 
 
-def sample_seed(config: Config, installation: InstallationConfig, period: Period) -> str:
-    """The configured seed, else one derived from what is being audited (recorded in the pack)."""
-    base = config.sample.get("seed")
-    return (
-        f"{base}:{installation.name}:{period.text}"
-        if base
-        else f"{installation.name}:{period.text}"
-    )
+@dataclass(frozen=True)
+class AuditorSeed:
+    """A sample seed an auditor supplied (``--sample-seed``), and who they are."""
+
+    seed: str
+    supplied_by: str
 
 
 def make_model(
@@ -46,8 +57,14 @@ def make_model(
     previous: Path | None = None,
     previous_head: str | None = None,
     progress: Callable[[int], None] = lambda steps: None,
+    clock: BuildClock | None = None,
+    auditor_seed: AuditorSeed | None = None,
+    library_dir: Path | None = None,
 ) -> EvidenceModel:
-    sources = read_sources(ReadRequest(installation, period, previous_head=previous_head))
+    """The pack's model; everything is evaluated over the period up to its cut-off (cutoff.py)."""
+    clock = clock or build_clock()
+    evaluated = evaluated_period(period, clock)
+    sources = read_sources(ReadRequest(installation, evaluated, previous_head=previous_head))
     history = sources["git"]
     try:
         progress(1)
@@ -64,18 +81,40 @@ def make_model(
             env.name: [c.commit.sha for c in history.changes if env.name in c.environments]
             for env in installation.environments
         }
+        configured_table = config.sample.get("table")
         sample = draw_samples(
-            sample_seed(config, installation, period),
+            seed_choice(
+                installation.name,
+                period.text,
+                configured=config.sample.get("seed"),
+                auditor_seed=auditor_seed.seed if auditor_seed else None,
+                auditor=auditor_seed.supplied_by if auditor_seed else None,
+            ),
             populations,
-            table_from_config(config.sample.get("table")),
+            table_from_config(configured_table),
+            configured_table=bool(configured_table),
+            attributes=attributes_by_environment(
+                library.controls.values(),
+                {env.name: str(env.role) for env in installation.environments},
+            ),
+        )
+        cut_off = cut_off_record(
+            period,
+            clock,
+            ref=installation.ref,
+            head=history.head,
+            newest_commit=newest_commit_date(c.committed_at for c in history.commits),
         )
         model = assemble(
             history_sections(history),
+            period=PeriodRange(period.start.isoformat(), period.end.isoformat()),
+            cut_off=cut_off,
             tool_version=__version__,
             controls=tuple(evaluation.record() for evaluation in evaluations),
             exceptions=exception_records(register, evaluations),
             soa=soa_rows(library_soa_rows(library), evaluations),
             sample=sample,
+            inputs=recorded_inputs(config, installation, library_dir or default_controls_dir()),
         )
     finally:
         close_sources(sources)

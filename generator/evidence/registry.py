@@ -8,7 +8,7 @@ rule has no privilege a user's rule lacks, and adding a built-in rule is one new
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -16,7 +16,7 @@ from typing import Any
 from generator.plugins import Registry, RegistryError
 from generator.status import Status
 
-__all__ = ["Failure", "RegistryError", "Rule", "RuleResult", "all_rules"]
+__all__ = ["Failure", "RegistryError", "Rule", "RuleResult", "SampleCheck", "all_rules"]
 
 
 @dataclass(frozen=True)
@@ -42,12 +42,27 @@ class RuleResult:
 
 
 @dataclass(frozen=True)
+class SampleCheck:
+    """What an auditor verifies on each sampled change that a rule tests change by change.
+
+    ``roles`` gives, from a control's params, the roles of the environments whose changes the
+    rule tests; the auditor's sample lists the check under each of those populations.
+    """
+
+    attribute: str  # a short name: "approval", "signature"
+    check: str  # one sentence: what to look at on the change, and how
+    roles: Callable[[dict[str, Any]], Iterable[str]]
+
+
+@dataclass(frozen=True)
 class Rule:
     kind: str
     summary: str
     params_schema: dict[str, Any]
     # evaluate(context, params) -> RuleResult; context is generator.evidence.context.RuleContext
     evaluate: Callable[[Any, dict[str, Any]], RuleResult]
+    # The test attribute of the auditor's sample, for a rule that tests each change on its own.
+    sample_check: SampleCheck | None = None
 
 
 RULES: Registry[Rule] = Registry(

@@ -1,18 +1,27 @@
 """The auditor's sample: a re-performable, seeded selection from each change population.
 
-Each member of a population is ranked by ``sha256("<seed>:<environment>:<commit sha>")`` and the
-lowest-ranked ones are taken. An auditor can re-draw the identical sample with nothing but
-``sha256sum`` (see docs/evidence.md), and no random-number generator version can change it.
+Each member of a population is ranked by ``sha256("<seed>:<commit sha>")`` and the lowest-ranked
+ones are taken. An auditor can re-draw the identical sample with nothing but ``sha256sum`` (see
+docs/evidence.md), and no random-number generator version can change it. The rank does not
+depend on the environment's name, so renaming an environment leaves its sample as it was.
+
+The pack records who chose the seed (an auditor's ``--sample-seed``, or the audited party: the
+configured or default seed, which it can know in advance), the basis of the size table, and
+per population the test attributes: what the auditor verifies on each sampled change, from the
+rules that test that population change by change.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from generator.evidence.model import Sample, SampleBand, SamplePopulation
+from generator.evidence.model import Sample, SampleAttribute, SampleBand, SamplePopulation
+from generator.evidence.registry import all_rules
+from generator.library import Control
 
 
 @dataclass(frozen=True)
@@ -34,10 +43,62 @@ DEFAULT_TABLE: tuple[SizeBand, ...] = (
 )
 
 METHOD = (
-    "Each change is ranked by the SHA-256 of '<seed>:<environment>:<commit sha>' (hex, ascending); "
-    "the first N ranked changes form the sample, N taken from the size table by population size "
-    "(never more than the population)."
+    "Each change is ranked by the SHA-256 of '<seed>:<commit sha>' (hex, ascending); the first N "
+    "ranked changes of a population form its sample, N taken from the size table by population "
+    "size. A population no larger than its sample size is taken whole: no sample is drawn."
 )
+
+DEFAULT_TABLE_BASIS = (
+    "meshcomply's default table: populations of up to 10 changes are taken whole, larger ones "
+    "get 10, 25, 40 or 60 changes as they grow, sizes in line with common audit practice for "
+    "testing a control that operates on every change; it is not a statistical sample size for a "
+    "stated confidence. An auditor who needs other sizes sets sample.table in meshcomply.yml."
+)
+CONFIGURED_TABLE_BASIS = (
+    "The table set in meshcomply.yml (sample.table) by whoever maintains that file; it replaces "
+    "meshcomply's default table."
+)
+
+
+@dataclass(frozen=True)
+class SeedChoice:
+    """The seed of a pack's sample and who chose it."""
+
+    seed: str
+    supplied_by: str | None  # the auditor named on the command line; None: the audited party
+    basis: str  # one sentence a person reads
+
+
+def seed_choice(
+    installation: str,
+    period_text: str,
+    configured: str | None = None,
+    auditor_seed: str | None = None,
+    auditor: str | None = None,
+) -> SeedChoice:
+    """The auditor's seed as given, else the configured or default one (recorded as such)."""
+    if auditor_seed is not None:
+        return SeedChoice(
+            auditor_seed,
+            auditor,
+            f"Supplied by {auditor} on the command line (--sample-seed), used as given: the "
+            "audited party did not choose it.",
+        )
+    if configured:
+        return SeedChoice(
+            f"{configured}:{installation}:{period_text}",
+            None,
+            "sample.seed of meshcomply.yml with the installation and the period: chosen by the "
+            "audited party, who can know the sample in advance. An auditor supplies their own "
+            "with --sample-seed.",
+        )
+    return SeedChoice(
+        f"{installation}:{period_text}",
+        None,
+        "meshcomply's default, the installation and the period: predictable, and chosen by the "
+        "audited party, who can know the sample in advance. An auditor supplies their own with "
+        "--sample-seed.",
+    )
 
 
 def table_from_config(rows: Sequence[dict[str, Any]] | None) -> tuple[SizeBand, ...]:
@@ -54,30 +115,74 @@ def sample_size(population: int, table: Sequence[SizeBand]) -> int:
     return min(table[-1].size, population) if table else population
 
 
-def rank(seed: str, environment: str, sha: str) -> str:
-    return hashlib.sha256(f"{seed}:{environment}:{sha}".encode()).hexdigest()
+def rank(seed: str, sha: str) -> str:
+    return hashlib.sha256(f"{seed}:{sha}".encode()).hexdigest()
 
 
-def draw(seed: str, environment: str, shas: Sequence[str], size: int) -> list[str]:
+def draw(seed: str, shas: Sequence[str], size: int) -> list[str]:
     """The sample, in rank order."""
-    return sorted(shas, key=lambda sha: rank(seed, environment, sha))[:size]
+    return sorted(shas, key=lambda sha: rank(seed, sha))[:size]
+
+
+def attributes_by_environment(
+    controls: Iterable[Control], roles: dict[str, str]
+) -> dict[str, tuple[SampleAttribute, ...]]:
+    """Per environment (name -> role), what an auditor verifies on each sampled change.
+
+    One attribute per rule check, with the controls whose evidence applies it to that
+    environment's role, in control order.
+    """
+    rules = all_rules()
+    found: dict[str, dict[tuple[str, str], list[str]]] = defaultdict(dict)
+    for control in sorted(controls, key=lambda c: c.id):
+        for spec in control.evidence:
+            rule = rules.get(spec.kind)
+            check = rule.sample_check if rule is not None else None
+            if check is None:
+                continue
+            tested = set(check.roles(spec.params))
+            for environment, role in roles.items():
+                if role in tested:
+                    ids = found[environment].setdefault((check.attribute, check.check), [])
+                    if control.id not in ids:
+                        ids.append(control.id)
+    return {
+        environment: tuple(
+            SampleAttribute(name, check, tuple(ids)) for (name, check), ids in checks.items()
+        )
+        for environment, checks in found.items()
+    }
 
 
 def draw_samples(
-    seed: str, populations: dict[str, Sequence[str]], table: Sequence[SizeBand]
+    seed: SeedChoice,
+    populations: dict[str, Sequence[str]],
+    table: Sequence[SizeBand],
+    *,
+    configured_table: bool = False,
+    attributes: dict[str, tuple[SampleAttribute, ...]] | None = None,
 ) -> Sample:
     """The ``sample`` section of the evidence model, one entry per environment population."""
+    attributes = attributes or {}
     entries = []
     for environment, shas in sorted(populations.items()):
         size = sample_size(len(shas), table)
         entries.append(
             SamplePopulation(
-                environment, len(shas), size, tuple(draw(seed, environment, shas, size))
+                environment=environment,
+                population=len(shas),
+                size=size,
+                whole=size == len(shas),
+                attributes=attributes.get(environment, ()),
+                shas=tuple(draw(seed.seed, shas, size)),
             )
         )
     return Sample(
-        seed=seed,
+        seed=seed.seed,
+        seed_by=seed.supplied_by,
+        seed_basis=seed.basis,
         method=METHOD,
         table=tuple(SampleBand(band.max, band.size) for band in table),
+        table_basis=CONFIGURED_TABLE_BASIS if configured_table else DEFAULT_TABLE_BASIS,
         populations=tuple(entries),
     )

@@ -118,7 +118,7 @@ def _sample_rows(model: EvidenceModel) -> Iterator[list[str]]:
                 entry.environment,
                 position,
                 sha,
-                rank(seed, entry.environment, sha),
+                rank(seed, sha),
                 change.committed_at,
                 f"{change.author.name} <{change.author.email}>",
                 _people(change.approvers),

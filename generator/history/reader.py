@@ -11,7 +11,6 @@ the new commits (answers.py). Definitions: docs/history.md.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import re
 from collections.abc import Callable, Sequence
@@ -122,7 +121,7 @@ def _read(
         promotions=_promotions(installation, period, commits, tagged, releases.events),
         reproduce=reproduce_commands(installation, period, head, counts),
         rewritten=_rewritten(runner, previous_head, head),
-        warnings=[*_period_warnings(period), *releases.warnings],
+        warnings=list(releases.warnings),
         runner=runner,
         period_start=start,
         changes_limited_to=limited,
@@ -240,16 +239,6 @@ def _check_period(label: str, ref: str, commits: list[Commit], period: Period, s
             f"{label}: the period {period.text} ends before the first commit of '{ref}' "
             f"({oldest.committed_at}); the repository holds no history for it"
         )
-
-
-def _period_warnings(period: Period) -> list[str]:
-    """A period that has not ended yet: the pack is a snapshot of it, said in its warnings."""
-    if period.end < dt.datetime.now(dt.UTC).date():
-        return []
-    return [
-        f"the period {period.text} has not ended yet: commits made after this build are not "
-        "in this pack"
-    ]
 
 
 def _with_verification(

@@ -22,7 +22,7 @@ from generator.evidence.context import (
     plural,
     was_were,
 )
-from generator.evidence.registry import Failure, Rule, RuleResult
+from generator.evidence.registry import Failure, Rule, RuleResult, SampleCheck
 from generator.history.model import Change, utc
 from generator.rules.change_approval import approval_problem
 from generator.status import Status
@@ -128,4 +128,10 @@ RULE = Rule(
     summary="Every change that moved an environment's release version was approved.",
     params_schema=PARAMS_SCHEMA,
     evaluate=evaluate,
+    sample_check=SampleCheck(
+        attribute="release approval",
+        check="Where the change set a new release version in the environment, an approver other "
+        "than its authors is recorded on it (as for approval); other changes pass.",
+        roles=lambda params: [params.get("role", Role.PRODUCTION.value)],
+    ),
 )

@@ -19,7 +19,7 @@ from generator.evidence.context import (
     plural,
     was_were,
 )
-from generator.evidence.registry import Failure, Rule, RuleResult
+from generator.evidence.registry import Failure, Rule, RuleResult, SampleCheck
 from generator.history.model import Change
 from generator.status import Status
 
@@ -125,4 +125,11 @@ RULE = Rule(
     summary="Every change to the environments with the named roles was approved by a non-author.",
     params_schema=PARAMS_SCHEMA,
     evaluate=evaluate,
+    sample_check=SampleCheck(
+        attribute="approval",
+        check="An approver other than the change's authors is recorded: a configured approval "
+        "trailer in the message (git show -s --format=%B SHA) or, where the configuration "
+        "counts it, the merge committer (git show -s --format='%cn <%ce>' SHA).",
+        roles=lambda params: params["roles"],
+    ),
 )

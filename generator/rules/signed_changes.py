@@ -21,7 +21,7 @@ from generator.evidence.context import (
     plural,
     was_were,
 )
-from generator.evidence.registry import Failure, Rule, RuleResult
+from generator.evidence.registry import Failure, Rule, RuleResult, SampleCheck
 from generator.history.model import Change
 from generator.status import Status
 
@@ -126,4 +126,10 @@ RULE = Rule(
     summary="Changes to environments with the named roles are signed (and verified, given keys).",
     params_schema=PARAMS_SCHEMA,
     evaluate=evaluate,
+    sample_check=SampleCheck(
+        attribute="signature",
+        check="The commit carries a signature, good for a key of the configured allowed signers "
+        "or keyring (git verify-commit SHA, with gpg.ssh.allowedSignersFile set for SSH keys).",
+        roles=lambda params: params["roles"],
+    ),
 )

@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from typing import Any
 
+from generator.evidence.cutoff import built_at_words
 from generator.evidence.model import EvidenceModel, SoaRow, fields_of
 from generator.render.pdf.settings import PdfSettings
 from generator.status import FINDINGS, Status
@@ -148,6 +149,8 @@ def document_view(
         "evidence_sha256": evidence_sha256,
         "tool": model.tool,
         "source": model.source,
+        "cut_off": model.cut_off,
+        "built_at_text": built_at_words(model.cut_off),
         "environments": model.environments,
         "summary": _summary(model, controls),
         "soa_groups": _soa_groups(model.soa),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.evidence.cutoff import built_at_words
 from generator.evidence.model import ChangeRecord, ControlRecord, EvidenceModel, ExceptionRecord
 from generator.releasenotes.view import ReleaseView
 from generator.render.portal.labels import slug
@@ -44,6 +45,7 @@ class PackView:
     control_counts: dict[str, int] = field(default_factory=dict)
     soa_counts: dict[str, int] = field(default_factory=dict)
     release_views: tuple[ReleaseView, ...] = ()  # joined by the build, one per environment
+    built_at: str = ""  # the build time in words (cutoff.built_at_words)
 
     def src(self, name: str) -> str:
         return f"{self.base}/{name}"
@@ -96,6 +98,7 @@ def make_view(
         base=base,
         pack_dir=pack_dir,
         downloads=_downloads(pack_dir, base),
+        built_at=built_at_words(model.cut_off),
     )
     changes = model.changes
     pages = max(1, -(-len(changes) // CHANGES_PER_PAGE))
