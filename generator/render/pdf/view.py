@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Any
 
 from generator.evidence.cutoff import built_at_words
+from generator.evidence.inputs import BUILT_IN
 from generator.evidence.model import EvidenceModel, SoaRow, fields_of
 from generator.render.pdf.settings import PdfSettings
 from generator.status import FINDINGS, Status
@@ -150,6 +151,14 @@ def document_view(
         "tool": model.tool,
         "source": model.source,
         "cut_off": model.cut_off,
+        "inputs": {
+            "library_text": (
+                f"the library shipped with {model.tool.name} {model.tool.version}"
+                if model.inputs.library == BUILT_IN
+                else f"folder {model.inputs.library}"
+            ),
+            "files": model.inputs.files,
+        },
         "built_at_text": built_at_words(model.cut_off),
         "environments": model.environments,
         "summary": _summary(model, controls),
