@@ -28,6 +28,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes | None = None
     delay: float = 0.0  # seconds before answering
+    dribble: float = 0.0  # seconds between the body's bytes (a slow server)
 
 
 @dataclass
@@ -39,6 +40,7 @@ class Served:
     body: bytes
     status: int = 0
     answer: bytes = b""
+    sent: int = 0  # bytes of the body written before the client went away
 
 
 @dataclass
@@ -61,18 +63,18 @@ class FakeMeshStack:
     def pages(self) -> list[Served]:
         return [s for s in self.served if s.path == ENDPOINT and s.status == 200]
 
-    def answer(self, request: Served) -> tuple[int, dict[str, str], bytes, float]:
+    def answer(self, request: Served) -> tuple[int, dict[str, str], bytes, float, float]:
         key = "login" if request.path == "/api/login" else f"page {request.query.get('page')}"
         queue = self.faults.get(key) or []
         if queue:
             fault = queue.pop(0)
             if fault.body is not None or fault.status != 200:
-                return fault.status, fault.headers, fault.body or b"", fault.delay
+                return fault.status, fault.headers, fault.body or b"", fault.delay, fault.dribble
         if request.path == "/api/login" and request.method == "POST":
-            return self.login(request)
+            return (*self.login(request), 0.0)
         if request.path == ENDPOINT and request.method == "GET":
-            return self.page(request)
-        return 404, {}, b"", 0.0
+            return (*self.page(request), 0.0)
+        return 404, {}, b"", 0.0, 0.0
 
     def login(self, request: Served) -> tuple[int, dict[str, str], bytes, float]:
         try:
@@ -149,7 +151,7 @@ def serving(api: FakeMeshStack) -> Iterator[FakeMeshStack]:
                 headers=dict(self.headers.items()),
                 body=self.rfile.read(length) if length else b"",
             )
-            status, headers, body, delay = api.answer(request)
+            status, headers, body, delay, dribble = api.answer(request)
             request.status, request.answer = status, body
             api.served.append(request)
             if delay:
@@ -160,7 +162,14 @@ def serving(api: FakeMeshStack) -> Iterator[FakeMeshStack]:
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                if not dribble:
+                    self.wfile.write(body)
+                    request.sent = len(body)
+                for byte in body if dribble else b"":
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    request.sent += 1
+                    threading.Event().wait(dribble)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (a timeout test)
 

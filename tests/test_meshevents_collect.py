@@ -318,6 +318,15 @@ def test_answers_are_bounded_in_size_and_time():
         with pytest.raises(CollectError, match=r"no answer \(.*timed out.*\) 2 times"):
             made.collect("acme", PERIOD)
     assert waits == [0.1]
+    # A server that sends a byte at a time is cut off at the request's deadline.
+    body = json.dumps({"_embedded": {"meshEventLogs": []}, "padding": " " * 400}).encode()
+    api = FakeMeshStack(events=events(), faults={"page 0": [Fault(200, body=body, dribble=0.02)]})
+    with serving(api):
+        made, _ = collector(api, Limits(page_size=3, request_seconds=0.3, attempts=1))
+        with pytest.raises(CollectError, match=r"no answer \(not complete after 0.3 s\) 1 times"):
+            made.collect("acme", PERIOD)
+    (page,) = [s for s in api.served if s.path.endswith("mesheventlogs")]
+    assert page.sent < len(body) / 2  # the client stopped reading at its deadline
 
 
 def test_a_period_that_has_not_ended_is_not_collected():

@@ -286,7 +286,9 @@ class Collector:
             if length and length.isdigit() and int(length) > self.limits.max_page_bytes:
                 raise CollectError(_too_large(url, self.limits.max_page_bytes))
             chunks, size = [], 0
-            while chunk := response.read(64 * 1024):
+            # read1: at most one read of the socket, so the deadline holds against a server that
+            # sends a byte at a time (read(n) would wait for all n).
+            while chunk := response.read1(64 * 1024):
                 size += len(chunk)
                 if size > self.limits.max_page_bytes:
                     raise CollectError(_too_large(url, self.limits.max_page_bytes))
