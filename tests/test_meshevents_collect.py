@@ -428,3 +428,17 @@ def test_collect_events_needs_an_installation_with_events(tmp_path: Path):
     result = invoke("collect", "events", "--installation", "nope", cwd=tmp_path)
     assert "no installation 'nope' (known: acme)" in result.stderr
     assert os.environ.get("ACME_SECRET") is None
+
+
+def test_the_same_meshstack_with_its_default_port_written_out_is_the_same_origin():
+    from urllib.parse import urlsplit
+
+    from generator.meshevents.collect import _origin
+
+    assert _origin(urlsplit("https://acme.example")) == _origin(
+        urlsplit("https://ACME.example:443/a")
+    )
+    assert _origin(urlsplit("https://acme.example")) != _origin(urlsplit("http://acme.example"))
+    assert _origin(urlsplit("https://acme.example")) != _origin(
+        urlsplit("https://acme.example:8443")
+    )

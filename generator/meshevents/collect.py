@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.client import HTTPException
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import SplitResult, urlencode, urlsplit
 
 from generator import __version__
 from generator.config import Period
@@ -100,7 +100,7 @@ class Collector:
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
         parts = urlsplit(self.base_url)
-        self._origin = (parts.scheme, parts.hostname, parts.port)
+        self._origin = _origin(parts)
         # No redirects (the token would follow them); no proxy for this machine's own address.
         handlers: list[urllib.request.BaseHandler] = [_NoRedirect()]
         if parts.hostname in ("localhost", "127.0.0.1", "::1"):
@@ -235,11 +235,7 @@ class Collector:
         if href is None:
             return None
         parts = urlsplit(href) if isinstance(href, str) else None
-        if (
-            parts is None
-            or (parts.scheme, parts.hostname, parts.port) != self._origin
-            or parts.path != urlsplit(url).path
-        ):
+        if parts is None or _origin(parts) != self._origin or parts.path != urlsplit(url).path:
             raise CollectError(
                 f"the next link of {url} leads elsewhere than {self.base_url}{ENDPOINT}: not "
                 "followed (the token goes to the configured meshStack only)"
@@ -327,6 +323,12 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[override]
         return None
+
+
+def _origin(parts: SplitResult) -> tuple[str, str | None, int | None]:
+    """Scheme, host and port, the default port written out (https://h and https://h:443 agree)."""
+    default = {"https": 443, "http": 80}.get(parts.scheme)
+    return parts.scheme, parts.hostname, parts.port or default
 
 
 def _retry_after_seconds(value: str | None, now: dt.datetime) -> float | None:
