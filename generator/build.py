@@ -18,9 +18,11 @@ from generator.errors import InputError, Problem
 from generator.evidence import registry
 from generator.evidence.codec import read_source, write_model
 from generator.evidence.cutoff import build_clock, source_date_epoch
-from generator.evidence.model import EvidenceModel
+from generator.evidence.deviations import summary_counts
+from generator.evidence.model import DeviationCounts, EvidenceModel
 from generator.evidence.pack import AuditorSeed, make_model
 from generator.evidence.tables import write_tables
+from generator.gate import PackCounts, gate_failure
 from generator.library import ControlLibrary, default_controls_dir, load_library
 from generator.manifest import write_manifest
 from generator.notes_stage import read_notes, release_views, warning_lines
@@ -35,7 +37,7 @@ from generator.render.registry import (
 )
 from generator.signing import SigningKey, sign_manifest
 from generator.sources import source_options
-from generator.status import BY_RANK, Status
+from generator.status import Status
 
 JSON_FORMAT = "json"
 
@@ -46,6 +48,7 @@ class BuiltPack:
     period: Period
     rel: str  # below the output folder
     statuses: dict[str, int] = field(default_factory=dict)
+    deviations: DeviationCounts = field(default_factory=lambda: DeviationCounts(0, 0))
     rewritten: bool = False  # the head of the previous build is no longer in the history
     warnings: list[str] = field(default_factory=list)
 
@@ -57,9 +60,12 @@ class BuildSummary:
     site: Path | None
     warnings: list[str] = field(default_factory=list)  # the release notes', as printed
 
-    def worst_status(self) -> Status | None:
-        seen = {status for pack in self.packs for status, n in pack.statuses.items() if n}
-        return next((s for s in BY_RANK if s in seen), None)
+    def counts(self, pack: BuiltPack) -> PackCounts:
+        return PackCounts(pack.statuses, pack.deviations)
+
+    def gate_failure(self, fail_on: str) -> str | None:
+        """Why ``--fail-on`` fails the job, None when it passes (generator/gate.py)."""
+        return gate_failure(fail_on, (self.counts(pack) for pack in self.packs))
 
 
 class UnknownFormatError(ValueError):
@@ -218,6 +224,7 @@ def build_packs(
                     inst_period,
                     rel,
                     _status_counts(model),
+                    summary_counts(model.deviations),
                     rewritten=source.history_rewritten,
                     warnings=[*model.cut_off.notes, *source.warnings],
                 )
@@ -244,7 +251,7 @@ def _notes_first(config: Config, renderers: list[Renderer]) -> NotesRead | None:
 
 
 def _status_counts(model: EvidenceModel) -> dict[str, int]:
-    counts = dict.fromkeys(BY_RANK, 0)
+    counts = dict.fromkeys(Status, 0)
     for control in model.controls:
         counts[control.status] += 1
     return counts

@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from generator.evidence.deviations import deviation_counts, deviation_records
+from generator.evidence.evaluate import failure_record
 from generator.evidence.model import (
     SCHEMA_VERSION,
     ChangeRecord,
@@ -22,7 +24,6 @@ from generator.evidence.model import (
     EnvironmentRecord,
     EventRecord,
     EvidenceModel,
-    FailureRecord,
     FileChange,
     Identity,
     Implementation,
@@ -41,6 +42,7 @@ from generator.evidence.model import (
     SourceRecord,
     Tool,
 )
+from generator.evidence.registry import Failure
 from generator.resources import data_dir
 from generator.status import Status
 
@@ -61,11 +63,11 @@ HOSTILE_TEXTS = (
 
 _CATALOGS = data_dir("controls") / "catalogs"  # the source tree or the installed package
 _STATUSES = (
-    Status.EFFECTIVE,
-    Status.EFFECTIVE,
-    Status.EFFECTIVE,
-    Status.EXCEPTION,
-    Status.NOT_EVIDENCED,
+    Status.NO_DEVIATIONS,
+    Status.NO_DEVIATIONS,
+    Status.DESIGN_ONLY,
+    Status.DEVIATIONS,
+    Status.NOT_TESTED,
 )
 
 
@@ -181,12 +183,16 @@ def synthetic_evidence(
     control_list = []
     for control_id in control_ids:
         status = rng.choice(_STATUSES)
-        failed = 0 if status == Status.EFFECTIVE else rng.randint(1, 3)
+        failed = rng.randint(1, 3) if status == Status.DEVIATIONS else 0
         cited = tuple(c.sha for c in change_list[:5])
+        shas = [cited[i % len(cited)] if cited else None for i in range(failed)]
         failures = tuple(
-            FailureRecord(cited[i % len(cited)] if cited else None, None, "no approver", None)
-            for i in range(failed if status == Status.EXCEPTION else 0)
+            failure_record(Failure("no approver", sha, kind="unapproved"), None)
+            for sha in dict.fromkeys(shas)
         )
+        failed = len(failures)
+        if status == Status.DEVIATIONS and not failures:
+            status = Status.NOT_TESTED  # a rule never reports deviations without one
         result = ResultRecord(
             rule="change-approval",
             params={"roles": ["production"]},
@@ -207,6 +213,7 @@ def synthetic_evidence(
                 responsibility=rng.choice(("provider", "customer", "shared")),
                 implements=(Implementation("iso27001:2022/A.8.32", "full", "Synthetic."),),
                 status=status,
+                deviations=deviation_counts(failures),
                 reason=result.reason,
                 results=(result,),
                 last_evidence="2026-06-20",
@@ -257,6 +264,7 @@ def synthetic_evidence(
         releases=tuple(releases),
         promotions=tuple(promotions),
         controls=tuple(control_list),
+        deviations=deviation_records(control_list),
         exceptions=(),
         soa=_soa_rows(rng, control_ids),
         sample=Sample(
@@ -303,3 +311,33 @@ def from_json(data: dict[str, Any]) -> EvidenceModel:
     from generator.evidence.codec import loads
 
     return loads(json.dumps(data), "<test model>")
+
+
+def failure_json(
+    sha: str | None,
+    message: str,
+    *,
+    kind: str = "unapproved",
+    exception: str | None = None,
+    window: dict[str, Any] | None = None,
+    items: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """A failure as evidence.json lists it (its id computed), for a test to plant in a model."""
+    from generator.evidence.codec import to_plain
+
+    failure = Failure(message, sha, window, kind=kind, items=items)
+    return to_plain(failure_record(failure, exception))
+
+
+def with_deviations(data: dict[str, Any]) -> dict[str, Any]:
+    """JSON values whose deviation counts and top-level list follow their controls' failures,
+    after a test planted failures in them."""
+    from generator.evidence.codec import from_plain, to_plain
+
+    controls = [from_plain(c, ControlRecord) for c in data["controls"]]
+    for plain, control in zip(data["controls"], controls, strict=True):
+        plain["deviations"] = to_plain(
+            deviation_counts(f for r in control.results for f in r.failures)
+        )
+    data["deviations"] = to_plain(deviation_records(controls))
+    return data

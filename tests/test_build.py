@@ -90,7 +90,7 @@ def test_build_writes_a_complete_valid_pack(project: Path):
     assert result.exit_code == 0, result.output
     pack = project / "out" / PACK
     assert sorted(p.name for p in pack.iterdir()) == [
-        "changes.csv", "evidence.json", "manifest.json", "sample.csv",
+        "changes.csv", "deviations.csv", "evidence.json", "manifest.json", "sample.csv",
     ]  # fmt: skip
     model = json.loads((pack / "evidence.json").read_text())
     assert list(Draft202012Validator(load_schema("evidence")).iter_errors(model)) == []
@@ -116,11 +116,21 @@ def test_unapproved_production_change_is_the_only_approval_failure(project: Path
     ]  # fmt: skip
     assert results
     for result in results:
-        assert result["status"] == "exception"
-        assert [(f["sha"], f["message"]) for f in result["failures"]] == [
-            (merge["sha"], "no approver")
+        assert result["status"] == "deviations"
+        assert [(f["kind"], f["sha"], f["message"], f["state"]) for f in result["failures"]] == [
+            ("unapproved", merge["sha"], "no approver", "open")
         ]
         assert result["figures"] == {"population": 3, "passed": 2, "failed": 1}
+    # Shown under several controls, it is one deviation of the pack.
+    # approval-gate finds the same deviation (the merge set the production version): one id.
+    listed = [
+        d for d in model["deviations"] if d["sha"] == merge["sha"] and d["kind"] != "unsigned"
+    ]
+    assert [(d["kind"], d["rule"], d["state"]) for d in listed] == [
+        ("unapproved", "approval-gate", "open")
+    ]
+    showing = {c["id"] for c in model["controls"] for r in c["results"] if r in results}
+    assert showing and set(listed[0]["controls"]) >= showing
 
 
 def test_rebuild_gives_identical_bytes(project: Path):
@@ -130,10 +140,54 @@ def test_rebuild_gives_identical_bytes(project: Path):
 
 
 def test_fail_on_gates_with_exit_3(project: Path):
-    result = run(project, "--out", "out", "--fail-on", "exception")
+    result = run(project, "--out", "out", "--fail-on", "open")
     assert result.exit_code == 3
-    assert "--fail-on exception" in result.output
+    model = json.loads((project / "out" / PACK / "evidence.json").read_text())
+    opened = len(model["deviations"])
+    assert opened > 1 and {d["state"] for d in model["deviations"]} == {"open"}
+    assert f"--fail-on open: {opened} open deviations" in result.output
     assert (project / "out" / PACK / "evidence.json").is_file()  # the pack is still written
+    result = run(project, "--out", "out", "--fail-on", "deviations")
+    assert result.exit_code == 3
+    assert "--fail-on deviations: " in result.output
+    assert f"deviations: {opened} open, 0 accepted" in result.output
+
+
+def test_an_accepted_deviation_is_counted_apart_from_the_open_ones(project: Path):
+    assert run(project, "--out", "first").exit_code == 0
+    model = json.loads((project / "first" / PACK / "evidence.json").read_text())
+    merge = next(c for c in model["changes"] if c["subject"] == "Merge promote-2026.2.0")
+    register = project / "exceptions.yml"
+    # The deviation shows under both approval rules: accepted only once both accept it.
+    register.write_text(
+        "exceptions:\n"
+        + "".join(
+            f"  - id: EXC-{n}\n"
+            f"    rule: {rule}\n"
+            f"    sha: {merge['sha']}\n"
+            "    justification: Emergency fix.\n"
+            "    accepted_by: Jane Doe (CISO)\n"
+            "    ticket: SEC-1\n"
+            '    expires: "2027-12-31"\n'
+            for n, rule in ((1, "approval-gate"), (2, "change-approval"))
+        ),
+        encoding="utf-8",
+    )
+    config = project / "meshcomply.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "    repo:", "    exceptions: ./exceptions.yml\n    repo:", 1
+        ),
+        encoding="utf-8",
+    )
+    opened = len(model["deviations"]) - 1
+    result = run(project, "--out", "out", "--fail-on", "open")
+    assert f"deviations: {opened} open, 1 accepted" in result.output
+    assert f"--fail-on open: {opened} open deviations" in result.output
+    accepted = json.loads((project / "out" / PACK / "evidence.json").read_text())["deviations"]
+    assert [(d["sha"], d["exception"]) for d in accepted if d["state"] == "accepted"] == [
+        (merge["sha"], "EXC-1")
+    ]
 
 
 def test_period_option_overrides_the_config(project: Path):

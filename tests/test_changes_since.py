@@ -15,7 +15,7 @@ def test_status_mapping_decision_and_exception_changes_are_reported():
     current["period"] = {"from": "2026-07-01", "to": "2026-12-31"}
     first = current["controls"][0]
     first["status"] = (
-        "not_evidenced" if previous["controls"][0]["status"] != "not_evidenced" else "effective"
+        "not_tested" if previous["controls"][0]["status"] != "not_tested" else "no_deviations"
     )
     first["implements"].append(
         {"ref": "iso27001:2022/A.5.1", "coverage": "partial", "rationale": "r"}

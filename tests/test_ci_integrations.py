@@ -96,7 +96,7 @@ def run_action(folder: Path, **given: str) -> tuple[dict[str, int], dict[str, di
 
 
 def test_action_builds_uploads_and_fails_on_findings(project: Path):
-    codes, outputs = run_action(project, format="json,html", fail_on="exception")
+    codes, outputs = run_action(project, format="json,html", fail_on="open")
     # The build step records the gate's answer and succeeds, so the uploads run; the gate fails.
     assert codes == {"config": 0, "build": 0, "gate": 3}
     assert outputs["build"] == {"status": "3"}
@@ -161,10 +161,10 @@ def test_gitlab_template_builds_and_fails_on_findings(project: Path):
     key = project / "signing-key"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
     gated = run_gitlab_job(
-        project, format="json", fail_on="exception", installation="acme", sign_key=str(key)
+        project, format="json", fail_on="open", installation="acme", sign_key=str(key)
     )
     assert gated.returncode == 3
-    assert "--fail-on exception" in gated.stderr
+    assert "--fail-on open" in gated.stderr
     assert (project / "meshcomply-out" / PACK / "manifest.json.sig").is_file()
 
 

@@ -12,6 +12,7 @@ import generator.demo
 from generator.cli import cli
 from generator.commands.demo import MARKER, check_target, generate_into
 from generator.errors import BuildError
+from generator.status import Status
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -103,5 +104,8 @@ def test_demo_generates_and_builds_the_packs(
         assert model["installation"] == name
         statuses = [control["status"] for control in model["controls"]]
         for status in set(statuses):
-            assert f"{statuses.count(status)} {status}" in line
+            assert f"{Status(status).label}: {statuses.count(status)}" in line
+        states = [d["state"] for d in model["deviations"]]
+        opened, accepted = states.count("open"), states.count("accepted")
+        assert line.endswith(f"deviations: {opened} open, {accepted} accepted)")
     assert (Path("tour") / MARKER).is_file()  # so the next run may replace it

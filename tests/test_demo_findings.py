@@ -45,27 +45,33 @@ def renamed_models(tmp_path_factory) -> dict[str, dict]:
     }
 
 
-def flagged(model: dict) -> set[tuple[str, str]]:
-    """(rule, what) for every failing item and every unevidenced result of the pack."""
+def flagged(model: dict) -> set[tuple[str, str, str]]:
+    """(rule, kind, what) for every deviation and (rule, not_tested, what) for every result
+    that could not be tested."""
     found = set()
     for control in model["controls"]:
         for result in control["results"]:
             for failure in result["failures"]:
-                # A failing window is named by the commit that opened it.
-                what = failure["sha"] or (failure["window"] or {}).get("from_sha")
-                found.add((result["rule"], what))
-            if result["status"] == "not_evidenced":
-                found.add((result["rule"], result["params"].get("document", "")))
+                # A failing window is named by the commit that opened it, a document by its path.
+                what = (
+                    failure["sha"]
+                    or (failure["window"] or {}).get("from_sha")
+                    or failure["items"][0]
+                )
+                found.add((result["rule"], failure["kind"], what))
+            if result["status"] == "not_tested":
+                found.add((result["rule"], "not_tested", result["params"].get("document", "")))
     return found
 
 
-def planted(installation: str) -> set[tuple[str, str]]:
+def planted(installation: str) -> set[tuple[str, str, str]]:
     expected = set()
     for finding in shared_demo().findings:
         if finding.installation != installation:
             continue
+        assert finding.kind, f"{finding.title}: a planted finding names its deviation kind"
         what = finding.path if finding.rule == "manual" else finding.sha
-        expected.add((finding.rule, what))
+        expected.add((finding.rule, finding.kind, what))
     return expected
 
 

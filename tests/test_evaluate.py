@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from importlib import resources
 
@@ -14,13 +15,15 @@ from generator.errors import BuildError, InputError
 from generator.evidence import evaluate as evaluate_module
 from generator.evidence.codec import to_plain
 from generator.evidence.context import RuleContext
+from generator.evidence.deviations import deviation_records, summary_counts
 from generator.evidence.evaluate import (
     evaluate_control,
     evaluate_library,
     exception_records,
 )
 from generator.evidence.exceptions import ExceptionsRegister, RegisteredException
-from generator.evidence.registry import Rule, RuleResult
+from generator.evidence.model import DeviationCounts
+from generator.evidence.registry import Failure, Rule, RuleResult
 from generator.library import Control, EvidenceSpec, Implementation
 from generator.status import BY_RANK, Status, weakest
 
@@ -77,14 +80,16 @@ def entry(exception_id: str, failing_sha: str, **changes) -> RegisteredException
 @pytest.mark.parametrize(
     ("statuses", "expected"),
     [
-        (["effective", "exception"], "exception"),
-        (["exception", "not_evidenced", "effective"], "not_evidenced"),
-        (["effective", "not_applicable"], "effective"),
-        (["not_applicable", "exception"], "exception"),
+        (["no_deviations", "deviations"], "deviations"),
+        (["deviations", "not_tested", "no_deviations"], "deviations"),
+        (["not_tested", "design_only", "no_deviations"], "not_tested"),
+        (["design_only", "no_deviations"], "design_only"),
+        (["no_deviations", "not_applicable"], "no_deviations"),
+        (["not_applicable", "deviations"], "deviations"),
         (["not_applicable", "not_applicable"], "not_applicable"),
-        (["effective"], "effective"),
-        ([], "not_evidenced"),
-        ([None, "effective", None], "effective"),
+        (["no_deviations"], "no_deviations"),
+        ([], "not_tested"),
+        ([None, "no_deviations", None], "no_deviations"),
     ],
 )
 def test_weakest_wins(statuses, expected):
@@ -95,18 +100,31 @@ def test_weakest_wins(statuses, expected):
 
 def test_status_rank_orders_weakest_first_and_words_parse():
     assert BY_RANK == (
-        Status.NOT_EVIDENCED,
-        Status.EXCEPTION,
-        Status.EFFECTIVE,
+        Status.DEVIATIONS,
+        Status.NOT_TESTED,
+        Status.DESIGN_ONLY,
+        Status.NO_DEVIATIONS,
         Status.NOT_APPLICABLE,
     )
-    assert [s.rank for s in BY_RANK] == [0, 1, 2, 3]
-    assert Status.parse("exception") is Status.EXCEPTION
-    assert Status.parse(Status.EFFECTIVE) is Status.EFFECTIVE
-    assert Status.parse("passed") is None
+    assert [s.rank for s in BY_RANK] == [0, 1, 2, 3, 4]
+    assert Status.parse("deviations") is Status.DEVIATIONS
+    assert Status.parse(Status.NO_DEVIATIONS) is Status.NO_DEVIATIONS
+    # The old words are gone.
+    for old in ("effective", "exception", "not_evidenced", "passed"):
+        assert Status.parse(old) is None
     assert Status.parse(None) is None
     # Written to JSON as the word itself.
-    assert json.dumps({"s": Status.NOT_EVIDENCED}) == '{"s": "not_evidenced"}'
+    assert json.dumps({"s": Status.NOT_TESTED}) == '{"s": "not_tested"}'
+
+
+def test_every_status_has_its_words_and_one_sentence():
+    labels = [s.label for s in Status]
+    assert len(set(labels)) == len(labels)
+    assert Status.NO_DEVIATIONS.label == "No deviations found"
+    for status in Status:
+        assert status.label[0].isupper() and "_" not in status.label
+        assert status.meaning.endswith(".") and status.meaning.count(". ") == 0
+        assert "effective" not in f"{status.label} {status.meaning}".lower()
 
 
 def test_a_plugin_result_with_the_status_word_is_held_as_the_enum(monkeypatch):
@@ -114,17 +132,51 @@ def test_a_plugin_result_with_the_status_word_is_held_as_the_enum(monkeypatch):
         "word-status",
         "A plugin giving the word.",
         {"type": "object"},
-        lambda context, params: RuleResult("effective", "All fine."),
+        lambda context, params: RuleResult("no_deviations", "All fine."),
     )
     monkeypatch.setattr(evaluate_module, "all_rules", lambda: {rule.kind: rule})
     evaluation = evaluate_control(control(EvidenceSpec("word-status", {})), CONTEXT)
-    assert evaluation.results[0].result.status is Status.EFFECTIVE
+    assert evaluation.results[0].result.status is Status.NO_DEVIATIONS
+
+
+def _plugin(monkeypatch, result: RuleResult, kinds=None) -> Control:
+    rule = Rule(
+        "odd-rule",
+        "A plugin breaking the vocabulary's contract.",
+        {"type": "object"},
+        lambda context, params: result,
+        deviation_kinds=kinds or {"late": "Too late."},
+    )
+    monkeypatch.setattr(evaluate_module, "all_rules", lambda: {rule.kind: rule})
+    return control(EvidenceSpec("odd-rule", {}))
+
+
+def test_a_deviation_of_a_kind_its_rule_does_not_declare_is_a_build_error(monkeypatch):
+    failure = Failure("too early", sha("ok"), kind="early")
+    odd = _plugin(monkeypatch, RuleResult(Status.DEVIATIONS, "Bad.", failures=(failure,)))
+    message = r"rule 'odd-rule' reported a deviation of kind 'early'.*\(declared: late\)"
+    with pytest.raises(BuildError, match=message):
+        evaluate_control(odd, CONTEXT)
+
+
+@pytest.mark.parametrize(
+    ("status", "failures"),
+    [
+        (Status.NO_DEVIATIONS, (Failure("x", kind="late"),)),
+        (Status.DEVIATIONS, ()),
+        (Status.NOT_APPLICABLE, ()),
+    ],
+)
+def test_deviations_exactly_when_failures_and_never_not_applicable(monkeypatch, status, failures):
+    odd = _plugin(monkeypatch, RuleResult(status, "Odd.", failures=failures))
+    with pytest.raises(BuildError, match="rule 'odd-rule' returned"):
+        evaluate_control(odd, CONTEXT)
 
 
 def test_a_control_takes_its_weakest_result():
     evaluation = evaluate_control(control(STAGING, APPROVAL), CONTEXT)
-    assert [e.result.status for e in evaluation.results] == ["effective", "exception"]
-    assert evaluation.status == "exception"
+    assert [e.result.status for e in evaluation.results] == ["no_deviations", "deviations"]
+    assert evaluation.status == "deviations"
     assert evaluation.reason == (
         "2 of 3 production changes were not properly approved: 1 without an approver, "
         "1 self-approved."
@@ -133,33 +185,41 @@ def test_a_control_takes_its_weakest_result():
     assert evaluation.results[1].accepted == (None, None)
 
 
-def test_not_evidenced_beats_exception_and_all_deciding_reasons_are_given():
-    evaluation = evaluate_control(control(APPROVAL, MANUAL, MANUAL), CONTEXT)
-    assert evaluation.status == "not_evidenced"
+def test_not_tested_beats_design_only_and_all_deciding_reasons_are_given():
+    evaluation = evaluate_control(control(STAGING, MANUAL, MANUAL), CONTEXT)
+    assert evaluation.status == "not_tested"
     reason = "missing.md (owner: CISO) was not found in the repository at the end of the period."
     assert evaluation.reason == f"{reason} {reason}"
 
 
-def test_a_control_without_evidence_is_not_evidenced():
+def test_deviations_beat_not_tested():
+    evaluation = evaluate_control(control(APPROVAL, MANUAL), CONTEXT)
+    assert evaluation.status == "deviations"
+    assert evaluation.reason.startswith("2 of 3 production changes were not properly approved")
+
+
+def test_a_control_without_evidence_is_not_tested():
     evaluation = evaluate_control(control(), CONTEXT)
-    assert evaluation.status == "not_evidenced"
-    assert evaluation.reason == "No evidence is mapped to this control, so it is not evidenced."
+    assert evaluation.status == "not_tested"
+    assert evaluation.reason == "No evidence is mapped to this control, so it is not tested."
     assert evaluation.last_evidence is None
 
 
-def test_accepted_failures_keep_the_exception_status_and_are_counted():
+def test_accepted_deviations_keep_the_deviations_status_and_are_counted():
     register = ExceptionsRegister((entry("EXC-1", sha("unapproved")),))
     evaluation = evaluate_control(control(APPROVAL), CONTEXT, register)
-    assert evaluation.status == "exception"
+    assert evaluation.status == "deviations"
     assert evaluation.results[0].accepted == ("EXC-1", None)
     assert evaluation.reason.endswith(
-        " 1 of 2 failures is accepted in the exceptions register (EXC-1)."
+        " 1 of 2 deviations is accepted in the exceptions register (EXC-1); 1 is open."
     )
-    failures = to_plain(evaluation.record())["results"][0]["failures"]
-    assert [(f["sha"], f["exception"]) for f in failures] == [
-        (sha("unapproved"), "EXC-1"),
-        (sha("self"), None),
+    record = to_plain(evaluation.record())
+    failures = record["results"][0]["failures"]
+    assert [(f["kind"], f["sha"], f["state"], f["exception"]) for f in failures] == [
+        ("unapproved", sha("unapproved"), "accepted", "EXC-1"),
+        ("self_approved", sha("self"), "open", None),
     ]
+    assert record["deviations"] == {"open": 1, "accepted": 1}
 
 
 def test_exceptions_only_apply_to_their_control_and_rule():
@@ -253,3 +313,40 @@ def test_records_match_the_evidence_json_schema():
     assert records[0]["implements"] == [
         {"ref": "iso27001:2022/A.8.32", "coverage": "full", "rationale": "Approval of changes."}
     ]
+
+
+def test_a_deviation_under_two_controls_is_listed_and_counted_once():
+    # EXC-1 accepts the unapproved change under MS-CHG-01 only: under MS-CHG-02 it stays open.
+    register = ExceptionsRegister((entry("EXC-1", sha("unapproved"), control="MS-CHG-01"),))
+    evaluations = evaluate_library(
+        [control(APPROVAL), control(APPROVAL, control_id="MS-CHG-02")], CONTEXT, register
+    )
+    controls = [e.record() for e in evaluations]
+    assert [c.deviations for c in controls] == [DeviationCounts(1, 1), DeviationCounts(2, 0)]
+    listed = deviation_records(controls)
+    assert [(d.kind, d.sha, d.controls, d.state) for d in listed] == [
+        ("self_approved", sha("self"), ("MS-CHG-01", "MS-CHG-02"), "open"),
+        ("unapproved", sha("unapproved"), ("MS-CHG-01", "MS-CHG-02"), "open"),
+    ]
+    assert summary_counts(listed) == DeviationCounts(open=2, accepted=0)
+    # The same ids as each control's records give them, and an id anyone can recompute.
+    ids = {f.id for c in controls for r in c.results for f in r.failures}
+    assert ids == {d.id for d in listed}
+    text = json.dumps(
+        {"items": [], "kind": "unapproved", "sha": sha("unapproved"), "window": None},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    expected = "DEV-" + hashlib.sha256(text.encode()).hexdigest()[:12]
+    assert next(d.id for d in listed if d.kind == "unapproved") == expected
+
+
+def test_a_deviation_accepted_wherever_it_shows_is_accepted_once():
+    register = ExceptionsRegister((entry("EXC-1", sha("unapproved")),))
+    evaluations = evaluate_library(
+        [control(APPROVAL), control(APPROVAL, control_id="MS-CHG-02")], CONTEXT, register
+    )
+    listed = deviation_records([e.record() for e in evaluations])
+    accepted = [d for d in listed if d.state == "accepted"]
+    assert [(d.kind, d.exception) for d in accepted] == [("unapproved", "EXC-1")]
+    assert summary_counts(listed) == DeviationCounts(open=1, accepted=1)

@@ -139,19 +139,19 @@ def test_verdicts_on_a_real_history(built):
     evaluations = {e.id: e for e in evaluate_library(CONTROLS, RuleContext(history), register)}
 
     gate, approval = evaluations["MS-CHG-01"].results
-    assert gate.result.status == "effective"
+    assert gate.result.status == "no_deviations"
     assert gate.result.cited == (shas["promote"],)
-    assert approval.result.status == "exception"
+    assert approval.result.status == "deviations"
     assert [(f.sha, f.message) for f in approval.result.failures] == [
         (shas["hotfix"], "no approver")
     ]
     assert approval.accepted == ("EXC-2026-001",)
-    assert evaluations["MS-CHG-01"].status == "exception"
+    assert evaluations["MS-CHG-01"].status == "deviations"
     assert evaluations["MS-CHG-01"].reason.endswith(
-        "1 of 1 failure is accepted in the exceptions register (EXC-2026-001)."
+        "1 of 1 deviation is accepted in the exceptions register (EXC-2026-001)."
     )
 
-    assert evaluations["MS-CHG-03"].status == "effective"
+    assert evaluations["MS-CHG-03"].status == "no_deviations"
     assert evaluations["MS-CHG-03"].results[0].result.details["versions"][0]["staging_hours"] == 74
 
     (logging,) = evaluations["MS-LOG-01"].results
@@ -167,7 +167,7 @@ def test_verdicts_on_a_real_history(built):
     assert logging.result.population == 4  # at the start, promoted, broken, fixed
 
     # 2026-03-31 is 106 days after 2025-12-15: exactly the maximum.
-    assert evaluations["MS-ACC-02"].status == "effective"
+    assert evaluations["MS-ACC-02"].status == "design_only"
     assert evaluations["MS-ACC-02"].results[0].result.details["age_days"] == 106
 
     report = to_plain(exception_records(register, list(evaluations.values())))

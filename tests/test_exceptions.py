@@ -179,13 +179,18 @@ def test_matching_by_sha_rule_and_control(tmp_path):
             ("LATER", f"sha: {C1.sha}", "2026-12-31"),
         ),
     )
-    failure = Failure("no approver", C1.sha)
+    failure = Failure("no approver", C1.sha, kind="unapproved")
     assert register.accepting("change-approval", "MS-CHG-01", failure, C1.committed_at).id == (
         "ANY-CONTROL"
     )
     assert register.accepting("change-approval", "MS-CHG-02", failure, None).id == "OTHER-CONTROL"
     assert register.accepting("signed-changes", "MS-CHG-01", failure, None) is None
-    assert register.accepting("change-approval", "MS-CHG-01", Failure("x", C2.sha), None) is None
+    assert (
+        register.accepting(
+            "change-approval", "MS-CHG-01", Failure("x", C2.sha, kind="unapproved"), None
+        )
+        is None
+    )
 
 
 def test_windows_match_commit_dates_and_overlapping_windows(tmp_path):
@@ -198,17 +203,22 @@ def test_windows_match_commit_dates_and_overlapping_windows(tmp_path):
     def covers(failure, date=None):
         return entry.covers("change-approval", "MS-CHG-01", failure, date)
 
-    assert covers(Failure("x", C1.sha), "2026-03-02T00:00:00Z")
-    assert covers(Failure("x", C1.sha), "2026-03-04T23:59:59Z")
-    assert not covers(Failure("x", C1.sha), "2026-03-05T00:00:00Z")
-    assert not covers(Failure("x", C1.sha), "2026-03-01T23:59:59Z")
+    assert covers(Failure("x", C1.sha, kind="unapproved"), "2026-03-02T00:00:00Z")
+    assert covers(Failure("x", C1.sha, kind="unapproved"), "2026-03-04T23:59:59Z")
+    assert not covers(Failure("x", C1.sha, kind="unapproved"), "2026-03-05T00:00:00Z")
+    assert not covers(Failure("x", C1.sha, kind="unapproved"), "2026-03-01T23:59:59Z")
     # Offsets count: 00:30+02:00 on March 5 is still March 4 in UTC.
-    assert covers(Failure("x", C1.sha), "2026-03-05T00:30:00+02:00")
-    assert not covers(Failure("x", C1.sha))  # no date known: a window cannot match
+    assert covers(Failure("x", C1.sha, kind="unapproved"), "2026-03-05T00:30:00+02:00")
+    assert not covers(
+        Failure("x", C1.sha, kind="unapproved")
+    )  # no date known: a window cannot match
 
     def window(start, end):
         return Failure(
-            "x", None, {"from": start, "to": end, "from_sha": None, "to_sha": None, "hours": 0}
+            "x",
+            None,
+            {"from": start, "to": end, "from_sha": None, "to_sha": None, "hours": 0},
+            kind="unapproved",
         )
 
     assert covers(window("2026-02-01T00:00:00+00:00", "2026-03-02T00:00:01+00:00"))

@@ -68,7 +68,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     # The manifest's verify reads a pack's evidence model back.
     # The release-notes stage joins the notes with each pack's model (the render layer's join).
-    ("build", ("generator.build", "generator.manifest", "generator.notes_stage")),
+    ("build", ("generator.build", "generator.gate", "generator.manifest", "generator.notes_stage")),
     (
         "cli",
         (

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator.manifest import check_files, cited_commits, verify_pack, write_manifest
-from generator.testing import as_json, from_json, synthetic_evidence
+from generator.testing import as_json, failure_json, from_json, synthetic_evidence, with_deviations
 
 
 def _pack(tmp_path: Path) -> Path:
@@ -108,9 +108,9 @@ def test_cited_commits_cover_changes_results_failures_exceptions_sample_and_head
             "matched": ["f" * 40],
         }
     ]
-    failure = {"sha": "d" * 40, "window": None, "message": "m", "exception": None}
-    data["controls"][0]["results"][0]["failures"] = [failure]
-    model = from_json(data)
+    data["controls"][0]["results"][0]["failures"] = [failure_json("d" * 40, "m")]
+    data["controls"][0]["results"][0]["status"] = data["controls"][0]["status"] = "deviations"
+    model = from_json(with_deviations(data))
     cited = cited_commits(model)
     assert cited == sorted(set(cited))
     for sha in ("d" * 40, "e" * 40, "f" * 40, model.source.head):

@@ -17,6 +17,7 @@ from generator.cli import cli
 from generator.config import load_config
 from generator.manifest import verify_pack
 from generator.render.oscal import COMPONENT_NAME, RESULTS_NAME, ROOT_FOLDER, read_statuses
+from generator.status import Status
 
 
 def _build(out: Path, formats: set[str]) -> list[Path]:
@@ -52,7 +53,17 @@ def test_assessment_results_are_valid_oscal(built):
         assert len(deviations) == len(failures) > 0
         for observation, failure in zip(deviations, failures, strict=True):
             assert observation.description == failure["message"]
-            assert resources[observation.subjects[0].subject_uuid] == f"commit {failure['sha']}"
+            props = {p.name: p.value for p in observation.props}
+            assert (props["deviation"], props["deviation-kind"], props["deviation-state"]) == (
+                failure["id"],
+                failure["kind"],
+                failure["state"],
+            )
+            if failure["sha"]:
+                subject = observation.subjects[0].subject_uuid
+                assert resources[subject] == f"commit {failure['sha']}"
+            else:  # a document's deviation cites no commit
+                assert observation.subjects is None
         sample = next(o for o in result.observations if o.title == "The auditor's sample")
         sampled = [sha for p in model["sample"]["populations"] for sha in p["shas"]]
         assert [resources[s.subject_uuid] for s in sample.subjects] == [
@@ -70,7 +81,21 @@ def test_statuses_read_back_as_in_evidence_json(built):
         expected = {c["id"]: c["status"] for c in model["controls"]}
         assert read_statuses(pack / RESULTS_NAME) == expected
         seen |= set(expected.values())
-    assert {"effective", "exception", "not_evidenced"} <= seen  # the demo plants each
+    assert {"no_deviations", "deviations", "design_only"} <= seen  # the demo has each
+
+
+def test_satisfied_only_where_no_deviation_was_found(built):
+    _, packs = built
+    for pack in packs:
+        model = json.loads((pack / "evidence.json").read_text())
+        statuses = {c["id"]: c["status"] for c in model["controls"]}
+        document = _document(pack / RESULTS_NAME, "assessment-results")
+        for finding in document["results"][0]["findings"]:
+            status = finding["target"]["status"]
+            word = statuses[finding["target"]["target-id"]]
+            assert (status["state"] == "satisfied") == (word == "no_deviations")
+            label = Status(word).label
+            assert status["remarks"] == f"{label}: {Status(word).meaning}"
 
 
 def test_component_definition_is_valid_oscal(built):

@@ -83,7 +83,7 @@ def test_table_of_contents_and_cross_references_link_to_the_same_pages(both):
 def test_attachments_and_pdf_a_identification_survive_the_merge(both):
     _, split, pdf = both
     attached = {name: data[0] for name, data in split.attachments.items()}
-    assert sorted(attached) == ["changes.csv", "evidence.json", "sample.csv"]
+    assert sorted(attached) == ["changes.csv", "deviations.csv", "evidence.json", "sample.csv"]
     assert attached["evidence.json"] == (pdf.parent / "evidence.json").read_bytes()
     xmp = split.xmp_metadata.stream.get_data().decode("utf-8")
     assert "pdfaid" in xmp and "3" in xmp

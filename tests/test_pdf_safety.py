@@ -85,7 +85,7 @@ def test_hostile_text_shows_literally(hostile):
 def test_hostile_pack_embeds_only_the_three_pack_files(hostile):
     _, pdf, reader, _ = hostile
     attachments = reader.attachments
-    assert sorted(attachments) == ["changes.csv", "evidence.json", "sample.csv"]
+    assert sorted(attachments) == ["changes.csv", "deviations.csv", "evidence.json", "sample.csv"]
     assert attachments["evidence.json"][0] == (pdf.parent / "evidence.json").read_bytes()
 
 

@@ -113,4 +113,8 @@ def test_failed_render_leaves_no_pdf_behind(tmp_path):
     (pack / "sample.csv").unlink()
     with pytest.raises(BuildError, match=r"sample\.csv"):
         pdf_renderer.render(model, pack, RenderOptions())
-    assert sorted(p.name for p in pack.iterdir()) == ["changes.csv", "evidence.json"]
+    assert sorted(p.name for p in pack.iterdir()) == [
+        "changes.csv",
+        "deviations.csv",
+        "evidence.json",
+    ]

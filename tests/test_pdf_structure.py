@@ -58,7 +58,7 @@ def test_table_of_contents_prints_the_pages_the_bookmarks_point_to(rendered):
 def test_attachments_are_the_pack_files_byte_for_byte(rendered):
     _, pdf, reader = rendered
     attached = {name: data[0] for name, data in reader.attachments.items()}
-    assert sorted(attached) == ["changes.csv", "evidence.json", "sample.csv"]
+    assert sorted(attached) == ["changes.csv", "deviations.csv", "evidence.json", "sample.csv"]
     for name, data in attached.items():
         assert data == (pdf.parent / name).read_bytes(), name
 
@@ -145,4 +145,7 @@ def test_failures_show_the_accepted_exception_beside_them(rendered):
     flat = squeeze(page)
     assert "EXC-2026-001" in flat and "Emergencyfixduringincident" in flat
     assert "CAB-7" in flat
-    assert "none" in page, "the unaccepted failure says it has no exception"
+    assert "open" in page, "the unaccepted deviation says it is open"
+    for failure in control.results[0].failures:
+        assert failure.id in flat and failure.kind in flat
+    assert "Deviations 1 open, 1 accepted" in page

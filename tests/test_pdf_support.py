@@ -18,7 +18,13 @@ from generator.evidence.model import EvidenceModel
 from generator.evidence.tables import write_tables
 from generator.render.pdf import PDF_NAME, render
 from generator.render.registry import RenderOptions
-from generator.testing import as_json, from_json, synthetic_evidence
+from generator.testing import (
+    as_json,
+    failure_json,
+    from_json,
+    synthetic_evidence,
+    with_deviations,
+)
 
 
 def small_model(*, hostile: bool = False, changes: int = 12) -> EvidenceModel:
@@ -33,15 +39,10 @@ def small_model_json(*, hostile: bool = False, changes: int = 12) -> dict[str, A
     result = control["results"][0]
     sha = model["changes"][1]["sha"]
     result["failures"] = [
-        {"sha": sha, "window": None, "message": "no approver", "exception": "EXC-2026-001"},
-        {
-            "sha": model["changes"][2]["sha"],
-            "window": None,
-            "message": "self-approved",
-            "exception": None,
-        },
+        failure_json(sha, "no approver", exception="EXC-2026-001"),
+        failure_json(model["changes"][2]["sha"], "self-approved", kind="self_approved"),
     ]
-    control["status"] = result["status"] = "exception"
+    control["status"] = result["status"] = "deviations"
     model["exceptions"] = [
         {
             "id": "EXC-2026-001",
@@ -63,15 +64,15 @@ def small_model_json(*, hostile: bool = False, changes: int = 12) -> dict[str, A
             {
                 "id": control["id"],
                 "title": control["title"],
-                "before": "effective",
-                "after": "exception",
+                "before": "no_deviations",
+                "after": "deviations",
             }
         ],
         "new_exceptions": ["EXC-2026-001"],
         "mapping_changes": [],
         "decision_changes": [],
     }
-    return model
+    return with_deviations(model)
 
 
 def write_pack(folder: Path, model: EvidenceModel) -> Path:

@@ -119,6 +119,7 @@ def test_downloads_are_the_pack_files_and_linked_from_each_page(site: Path) -> N
     downloads = site / "acme" / "2026-01-01_2026-06-30" / "downloads"
     assert sorted(p.name for p in downloads.iterdir()) == [
         "changes.csv",
+        "deviations.csv",
         "evidence-pack.pdf",
         "evidence.json",
         "sample.csv",
@@ -132,8 +133,10 @@ def test_downloads_are_the_pack_files_and_linked_from_each_page(site: Path) -> N
 
 def test_status_badges_carry_text_not_only_colour(site: Path) -> None:
     html = (site / "acme" / "2026-01-01_2026-06-30" / "controls" / "index.html").read_text("utf-8")
-    assert '<span class="mc-badge mc-badge--not_evidenced">' in html
-    assert "</span> not evidenced</span>" in html
+    assert '<span class="mc-badge mc-badge--design_only">' in html
+    assert "</span> Design only</span>" in html
+    assert '<span class="mc-badge mc-badge--deviations">' in html
+    assert "</span> Deviations found</span>" in html
 
 
 def test_timeline_is_an_inline_svg_with_a_table(site: Path) -> None:
@@ -244,8 +247,8 @@ def test_changes_since_previous_period(tmp_path: Path) -> None:
         synthetic_evidence("acme", changes=20, seed=1, period=("2025-07-01", "2025-12-31"))
     )
     current = as_json(synthetic_evidence("acme", changes=20))
-    current["controls"][0]["status"] = "not_evidenced"
-    previous["controls"][0]["status"] = "effective"
+    current["controls"][0]["status"] = "not_tested"
+    previous["controls"][0]["status"] = "no_deviations"
     current["controls"][1]["implements"].append(
         {"ref": "iso27001:2022/A.5.1", "coverage": "partial", "rationale": "x"}
     )
@@ -256,7 +259,7 @@ def test_changes_since_previous_period(tmp_path: Path) -> None:
     text = " ".join("".join(page.text).split())
     assert "Compared with the pack for 2025-07-01 \u2013 2025-12-31" in text
     first = current.controls[0].id
-    assert f"{first}Synthetic control {first}✔ effective✖ not evidenced" in text  # cells
+    assert f"{first}Synthetic control {first}✔ No deviations found✖ Not tested" in text  # cells
     assert "iso27001:2022/A.5.1" in text
     quiet = synthetic_evidence("acme", changes=20)
     pack = build(tmp_path, [write_pack(tmp_path, quiet)]) / "acme" / "2026-01-01_2026-06-30"

@@ -29,6 +29,7 @@ def write_pack(root: Path, model: EvidenceModel, label: str = PERIOD) -> PackInp
         "sha,subject\n" + "".join(f"{c.sha},x\n" for c in model.changes), encoding="utf-8"
     )
     (pack_dir / "sample.csv").write_text("environment,sha\n", encoding="utf-8")
+    (pack_dir / "deviations.csv").write_text("id,kind\n", encoding="utf-8")
     (pack_dir / "evidence-pack.pdf").write_bytes(b"%PDF-1.7\n% stand-in for the PDF renderer\n")
     return PackInput(model, pack_dir, rel)
 

@@ -24,7 +24,7 @@ def test_all_changes_approved_is_effective_and_cites_every_change():
         change("c3", "2026-07-01T00:30:00+02:00", approvers=(BOB, CAROL)),
     ]
     result = judge(APPROVAL, History(changes=changes), roles=["production"])
-    assert result.status == "effective"
+    assert result.status == "no_deviations"
     assert result.reason == (
         "All 2 production changes were approved by someone other than their authors."
     )
@@ -42,11 +42,11 @@ def test_missing_and_self_approvals_fail_per_sha_with_messages():
         change("self+other", "2026-01-13T10:00:00Z", author=BOB, approvers=(CAROL, BOB)),
     ]
     result = judge(APPROVAL, History(changes=changes), roles=["production"])
-    assert result.status == "exception"
+    assert result.status == "deviations"
     assert result.failures == (
-        Failure("no approver", sha("none")),
-        Failure("self-approved by Ann Author", sha("self")),
-        Failure("self-approved by Bob Approver", sha("self+other")),
+        Failure("no approver", sha("none"), kind="unapproved"),
+        Failure("self-approved by Ann Author", sha("self"), kind="self_approved"),
+        Failure("self-approved by Bob Approver", sha("self+other"), kind="self_approved"),
     )
     assert result.reason == (
         "3 of 4 production changes were not properly approved: 1 without an approver, "
@@ -62,7 +62,9 @@ def test_min_approvers_counts_people():
         change("two", "2026-01-11T10:00:00Z", approvers=(BOB, CAROL)),
     ]
     result = judge(APPROVAL, History(changes=changes), roles=["production"], min_approvers=2)
-    assert result.failures == (Failure("1 approver (minimum 2)", sha("one")),)
+    assert result.failures == (
+        Failure("1 approver (minimum 2)", sha("one"), kind="too_few_approvers"),
+    )
     assert result.reason == (
         "1 of 2 production changes was not properly approved: 1 with too few approvers."
     )
@@ -83,7 +85,7 @@ def test_population_is_the_union_of_the_environments():
 def test_no_changes_in_an_environment_the_history_shows_is_effective():
     history = History(releases=[release("2025.9.0", "production", "2025-10-01T10:00:00Z")])
     result = judge(APPROVAL, history, roles=["production"])
-    assert result.status == "effective"
+    assert result.status == "no_deviations"
     assert result.reason == "No production changes in the period, so none went unapproved."
     assert result.population == 0 and result.cited == ()
 
@@ -91,14 +93,14 @@ def test_no_changes_in_an_environment_the_history_shows_is_effective():
 def test_no_changes_seen_through_an_earlier_commit_touching_the_paths():
     earlier = commit("setup", "2025-05-01T10:00:00Z", files=("environments/production/a.yaml",))
     result = judge(APPROVAL, History(commits=[earlier]), roles=["production"])
-    assert result.status == "effective"
+    assert result.status == "no_deviations"
 
 
 def test_no_changes_and_no_trace_of_the_environment_is_not_evidenced():
     elsewhere = commit("docs", "2025-05-01T10:00:00Z", files=("docs/production/readme.md",))
     later = release("2026.1.0", "production", "2026-07-01T00:00:00Z")  # after the period
     result = judge(APPROVAL, History(commits=[elsewhere], releases=[later]), roles=["production"])
-    assert result.status == "not_evidenced"
+    assert result.status == "not_tested"
     assert result.reason == (
         "No production changes in the period, and the history shows no release or commit for "
         "production by the period end, so there is no evidence."
@@ -111,7 +113,7 @@ def test_a_role_no_environment_has_is_not_evidenced():
         changes=[change("p", "2026-01-11T10:00:00Z")],
     )
     result = judge(APPROVAL, history, roles=["staging", "production"])
-    assert result.status == "not_evidenced"
+    assert result.status == "not_tested"
     assert result.reason == (
         "No environment of installation acme has the role 'staging' (configured: production "
         "and dev (other)), so there is no evidence for it."
@@ -137,7 +139,7 @@ def test_environments_are_chosen_by_role_whatever_their_names():
     gate = [change("r", "2026-02-01T10:00:00Z", ("prod",), releases={"prod": "2026.1.0"})]
     result = judge(GATE, History(installation=installation(envs), changes=gate))
     assert (result.status, result.population, result.details["environment"]) == (
-        "effective", 1, "prod"
+        "no_deviations", 1, "prod"
     )  # fmt: skip
     assert result.reason.startswith("The 1 production release in the period was approved")
 
@@ -162,12 +164,12 @@ def test_gate_judges_only_changes_that_moved_the_version():
         change("stage", "2026-04-03T10:00:00Z", ("staging",), releases={"staging": "2026.4.0"}),
     ]
     result = judge(GATE, History(changes=changes))
-    assert result.status == "exception"
+    assert result.status == "deviations"
     assert result.population == 3
     assert result.cited == (sha("r1"), sha("r2"), sha("r3"))
     assert result.failures == (
-        Failure("2026.2.0: no approver", sha("r2")),
-        Failure("2026.3.0: self-approved by Carol Customer", sha("r3")),
+        Failure("2026.2.0: no approver", sha("r2"), kind="unapproved"),
+        Failure("2026.3.0: self-approved by Carol Customer", sha("r3"), kind="self_approved"),
     )
     assert result.reason == (
         "2 of 3 production releases in the period were not approved by the customer."
@@ -178,7 +180,7 @@ def test_gate_judges_only_changes_that_moved_the_version():
 def test_gate_on_another_environment():
     changes = [change("s", "2026-04-03T10:00:00Z", ("staging",), releases={"staging": "2026.4.0"})]
     result = judge(GATE, History(changes=changes), role="staging")
-    assert result.status == "effective"
+    assert result.status == "no_deviations"
     assert result.reason == (
         "The 1 staging release in the period was approved by someone other than its author."
     )
@@ -195,10 +197,11 @@ def test_gate_includes_tag_releases_at_their_tagged_commit():
     result = judge(GATE, history)
     assert result.population == 2
     assert result.failures == (
-        Failure("2026.1.0: no approver", sha("tagged")),
+        Failure("2026.1.0: no approver", sha("tagged"), kind="unapproved"),
         Failure(
             "2026.2.0: release commit is not a change to the environment; no approval found",
             outside.sha,
+            kind="unapproved",
         ),
     )
 
@@ -207,7 +210,7 @@ def test_gate_without_releases_in_the_period_is_not_applicable():
     before = release("2025.9.0", "production", "2025-10-01T10:00:00Z")
     changes = [change("config", "2026-02-01T10:00:00Z")]
     result = judge(GATE, History(changes=changes, releases=[before]))
-    assert result.status == "not_applicable"
+    assert result.status == "not_tested"
     assert result.reason == (
         "No release reached production in the period, so the gate was not used."
     )
@@ -215,4 +218,4 @@ def test_gate_without_releases_in_the_period_is_not_applicable():
 
 def test_gate_for_an_unconfigured_environment_is_not_evidenced():
     history = History(installation=installation(("staging",)))
-    assert judge(GATE, history).status == "not_evidenced"
+    assert judge(GATE, history).status == "not_tested"

@@ -37,7 +37,7 @@ def test_holding_at_every_version_is_effective():
             version("v1", "2026-03-01T10:00:00Z", 45),
         ]
     )
-    assert result.status == "effective"
+    assert result.status == "no_deviations"
     assert result.reason == (
         "backup.retention_days >= 30 held throughout the period "
         f"(2 versions of {FILE} in effect, all passing)."
@@ -54,12 +54,13 @@ def test_failing_at_period_start_until_fixed_exactly_at_a_commit():
             version("fix", "2026-01-03T13:00:00+01:00", 30),
         ]
     )
-    assert result.status == "exception"
+    assert result.status == "deviations"
     assert result.failures == (
         Failure(
             "backup.retention_days is 7",
             sha("v0"),
             window(sha("v0"), sha("fix"), START, "2026-01-03T12:00:00+00:00", 60.0),
+            kind="assertion_failed",
         ),
     )
     assert (result.population, result.passed, result.failed) == (2, 1, 1)
@@ -81,6 +82,7 @@ def test_failing_at_period_end_has_no_fixing_commit():
             "backup.retention_days is 14",
             sha("break"),
             window(sha("break"), None, "2026-06-29T00:00:00+00:00", END, 48.0),
+            kind="assertion_failed",
         ),
     )
     assert result.reason == (
@@ -107,6 +109,7 @@ def test_two_windows_and_a_failing_change_inside_a_window():
             window(
                 sha("b1"), sha("f1"), "2026-02-01T00:00:00+00:00", "2026-02-02T00:00:00+00:00", 24.0
             ),
+            kind="assertion_failed",
         ),
         Failure(
             "backup.retention_days is 0",
@@ -114,6 +117,7 @@ def test_two_windows_and_a_failing_change_inside_a_window():
             window(
                 sha("b2"), sha("f2"), "2026-03-01T00:00:00+00:00", "2026-03-01T00:30:00+00:00", 0.5
             ),
+            kind="assertion_failed",
         ),
     )
     assert (result.population, result.passed, result.failed) == (6, 3, 3)
@@ -172,6 +176,7 @@ def test_a_deleted_file_fails_until_it_returns():
                 "2026-05-03T00:00:00+00:00",
                 48.0,
             ),
+            kind="assertion_failed",
         ),
     )
 
@@ -196,6 +201,7 @@ def test_a_repository_younger_than_the_period_has_no_version_at_the_start():
             "file missing",
             None,
             window(None, sha("first"), START, "2026-01-02T00:00:00+00:00", 24.0),
+            kind="assertion_failed",
         ),
     )
     assert result.population == 2 and result.cited == (sha("first"),)
@@ -203,12 +209,12 @@ def test_a_repository_younger_than_the_period_has_no_version_at_the_start():
 
 def test_a_file_never_present_is_not_evidenced():
     result = judge([version("v0", "2025-11-01T10:00:00Z", text=None)])
-    assert result.status == "not_evidenced"
+    assert result.status == "not_tested"
     assert result.reason == (
         f"{FILE} does not exist at any commit in the period, so backup.retention_days >= 30 "
         "cannot be shown to hold."
     )
-    assert judge([]).status == "not_evidenced"
+    assert judge([]).status == "not_tested"
 
 
 def test_versions_after_the_period_are_ignored():
@@ -218,7 +224,7 @@ def test_versions_after_the_period_are_ignored():
             version("later", "2026-07-01T00:00:00Z", 1),
         ]
     )
-    assert result.status == "effective" and result.population == 1
+    assert result.status == "no_deviations" and result.population == 1
 
 
 def test_json_files_and_list_indexes():
@@ -275,6 +281,7 @@ def test_the_readers_empty_sha_for_no_commit_before_the_period():
             "file missing",
             None,
             window(None, sha("first"), START, "2026-01-02T00:00:00+00:00", 24.0),
+            kind="assertion_failed",
         ),
     )
     assert result.population == 2 and result.cited == (sha("first"),)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from evidence_builders import History, commit, installation, sha
 
 from generator.evidence.context import RuleContext
-from generator.evidence.registry import all_rules
+from generator.evidence.registry import Failure, all_rules
 
 MANUAL = all_rules()["manual"].evaluate
 DOC = "docs/risk-assessment.md"
@@ -27,12 +27,14 @@ def judge(files=None, evidence_dir=None, params=PARAMS, commits=(LAST, AFTER)):
     return MANUAL(RuleContext(history), params)
 
 
-def test_a_current_document_in_the_repository_is_effective():
+def test_a_current_document_in_the_repository_is_design_only():
     result = judge({(DOC, LAST.sha): with_front_matter("2026-03-01")})
-    assert result.status == "effective"
+    assert result.status == "design_only"
     assert result.reason == (
-        f"{DOC} (owner: CISO) is dated 2026-03-01, 121 days old at the period end (maximum 365)."
+        f"{DOC} (owner: CISO) is dated 2026-03-01, 121 days old at the period end (maximum 365); "
+        "it shows the control is designed, not that it operated."
     )
+    assert result.failures == ()
     assert result.cited == (sha("last"),)
     assert result.last_evidence == "2026-03-01"
     assert result.details["source"] == "repository"
@@ -41,9 +43,17 @@ def test_a_current_document_in_the_repository_is_effective():
 
 def test_staleness_to_the_day():
     # The period ends 2026-06-30: 365 days before is 2025-06-30.
-    assert judge({(DOC, LAST.sha): with_front_matter("2025-06-30")}).status == "effective"
+    assert judge({(DOC, LAST.sha): with_front_matter("2025-06-30")}).status == "design_only"
     stale = judge({(DOC, LAST.sha): with_front_matter("2025-06-29")})
-    assert stale.status == "not_evidenced"
+    # A stale document is a control that did not operate when due: a deviation, not a gap.
+    assert stale.status == "deviations"
+    assert stale.failures == (
+        Failure(
+            f"{DOC} dated 2025-06-29, 366 days old (maximum 365)",
+            kind="stale_document",
+            items=(DOC,),
+        ),
+    )
     assert stale.reason == (
         f"{DOC} (owner: CISO) is stale: dated 2025-06-29, 366 days old at the period end "
         "(maximum 365)."
@@ -54,7 +64,7 @@ def test_staleness_to_the_day():
 
 def test_a_document_dated_after_the_period_does_not_evidence_it():
     result = judge({(DOC, LAST.sha): with_front_matter("2026-07-01")})
-    assert result.status == "not_evidenced"
+    assert result.status == "not_tested"
     assert (
         result.reason
         == f"{DOC} (owner: CISO) is dated 2026-07-01, after the period end 2026-06-30."
@@ -64,7 +74,7 @@ def test_a_document_dated_after_the_period_does_not_evidence_it():
 def test_the_document_is_read_at_the_last_commit_of_the_period(tmp_path):
     # Only the version after the period has the document: it must not count.
     result = judge({(DOC, AFTER.sha): with_front_matter("2026-03-01")})
-    assert result.status == "not_evidenced"
+    assert result.status == "not_tested"
     assert result.reason == (
         f"{DOC} (owner: CISO) was not found in the repository at the end of the period."
     )
@@ -74,7 +84,7 @@ def test_the_evidence_folder_is_the_fallback(tmp_path):
     (tmp_path / "docs").mkdir()
     (tmp_path / DOC).write_text(with_front_matter("2026-05-02T09:00:00+02:00"), encoding="utf-8")
     result = judge(evidence_dir=tmp_path)
-    assert result.status == "effective"
+    assert result.status == "design_only"
     assert result.details["source"] == "evidence folder"
     assert result.details["sha"] is None and result.cited == ()
     assert result.last_evidence == "2026-05-02"
@@ -94,7 +104,7 @@ def test_symlinks_out_of_the_evidence_folder_are_not_followed(tmp_path):
     folder = tmp_path / "evidence"
     (folder / "docs").mkdir(parents=True)
     (folder / DOC).symlink_to(outside)
-    assert judge(evidence_dir=folder).status == "not_evidenced"
+    assert judge(evidence_dir=folder).status == "not_tested"
 
 
 def test_every_way_the_date_can_be_missing():
@@ -108,7 +118,7 @@ def test_every_way_the_date_can_be_missing():
     }
     for text, problem in cases.items():
         result = judge({(DOC, LAST.sha): text})
-        assert result.status == "not_evidenced", text
+        assert result.status == "not_tested", text
         assert result.reason.startswith(f"{DOC} (owner: CISO) {problem}"), result.reason
         assert result.cited == (LAST.sha,)
 
@@ -117,10 +127,10 @@ def test_date_key_and_yaml_documents():
     params = {**PARAMS, "document": "evidence/review.yaml", "date_key": "reviewed_on"}
     files = {("evidence/review.yaml", LAST.sha): "reviewed_on: 2026-06-30\nby: Jane\n"}
     result = judge(files, params=params)
-    assert result.status == "effective" and result.details["age_days"] == 0
+    assert result.status == "design_only" and result.details["age_days"] == 0
 
 
 def test_no_commit_by_the_period_end_means_no_repository_document():
     assert judge({(DOC, AFTER.sha): with_front_matter("2026-03-01")}, commits=(AFTER,)).status == (
-        "not_evidenced"
+        "not_tested"
     )

@@ -106,13 +106,15 @@ def test_the_documented_plugin_registers_and_judges(tmp_path, monkeypatch, fresh
         ]
     )
     result = rule.evaluate(RuleContext(history), params)
-    assert result.status == "exception"
+    assert result.status == "deviations"
     assert result.reason == "1 of 2 production changes was missing a ticket reference."
-    assert result.failures == (Failure("no ticket reference", sha("Tweak timeouts")),)
+    assert result.failures == (
+        Failure("no ticket reference", sha("Tweak timeouts"), kind="no_ticket"),
+    )
     assert result.cited == (sha("Raise quota (SEC-12)"), sha("Tweak timeouts"))
 
     broken = rule.evaluate(RuleContext(history), {**params, "pattern": "SEC-[0-9"})
-    assert broken.status == "not_evidenced"
+    assert broken.status == "not_tested"
 
 
 def test_a_plugin_reusing_a_kind_is_refused(tmp_path, monkeypatch, fresh_registry):

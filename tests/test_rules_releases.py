@@ -39,7 +39,7 @@ def test_versions_soaked_long_enough_are_effective():
         ]
     )
     result = judge(STAGING_FIRST, history, min_hours=24)
-    assert result.status == "effective"
+    assert result.status == "no_deviations"
     assert result.reason == (
         "All 2 versions reaching production in the period were in staging for at least 24 h first."
     )
@@ -58,11 +58,17 @@ def test_every_staging_failure_shape():
         ]
     )
     result = judge(STAGING_FIRST, history, min_hours=24)
-    assert result.status == "exception"
+    assert result.status == "deviations"
     assert result.failures == (
-        Failure("2026.1.0: never deployed to staging", prod("2026.1.0")),
-        Failure("2026.2.0: only 3.5 h in staging (minimum 24 h)", prod("2026.2.0")),
-        Failure("2026.3.0: deployed to staging only after production", prod("2026.3.0")),
+        Failure("2026.1.0: never deployed to staging", prod("2026.1.0"), kind="skipped_staging"),
+        Failure(
+            "2026.2.0: only 3.5 h in staging (minimum 24 h)", prod("2026.2.0"), kind="short_staging"
+        ),
+        Failure(
+            "2026.3.0: deployed to staging only after production",
+            prod("2026.3.0"),
+            kind="skipped_staging",
+        ),
     )
     assert (result.population, result.passed, result.failed) == (4, 1, 3)
     assert result.reason == (
@@ -74,7 +80,9 @@ def test_every_staging_failure_shape():
 def test_a_production_release_without_a_promotion_counts_as_never_staged():
     history = History(releases=[release("2026.1.0", "production", "2026-01-06T10:00:00Z")])
     result = judge(STAGING_FIRST, history, min_hours=1)
-    assert result.failures == (Failure("2026.1.0: never deployed to staging", prod("2026.1.0")),)
+    assert result.failures == (
+        Failure("2026.1.0: never deployed to staging", prod("2026.1.0"), kind="skipped_staging"),
+    )
 
 
 def test_a_zero_minimum_only_asks_for_staging_first():
@@ -88,27 +96,29 @@ def test_a_zero_minimum_only_asks_for_staging_first():
     assert result.reason == (
         "1 of 2 versions reaching production in the period was not in staging first."
     )
-    assert result.failures == (Failure("2026.2.0: never deployed to staging", prod("2026.2.0")),)
+    assert result.failures == (
+        Failure("2026.2.0: never deployed to staging", prod("2026.2.0"), kind="skipped_staging"),
+    )
 
 
 def test_exactly_the_minimum_passes():
     history = History(
         promotions=[promotion("2026.1.0", "2026-01-05T10:00:00Z", "2026-01-06T10:00:00Z")]
     )
-    assert judge(STAGING_FIRST, history, min_hours=24).status == "effective"
-    assert judge(STAGING_FIRST, history, min_hours=24.01).status == "exception"
+    assert judge(STAGING_FIRST, history, min_hours=24).status == "no_deviations"
+    assert judge(STAGING_FIRST, history, min_hours=24.01).status == "deviations"
 
 
 def test_no_production_release_in_the_period_is_not_applicable_or_not_evidenced():
     earlier = promotion("2025.9.0", "2025-12-01T10:00:00Z", "2025-12-20T10:00:00Z")
     result = judge(STAGING_FIRST, History(promotions=[earlier]), min_hours=24)
-    assert result.status == "not_applicable"
+    assert result.status == "not_tested"
     assert result.reason == (
         "No version reached production in the period, so there was nothing to test."
     )
-    assert judge(STAGING_FIRST, History(), min_hours=24).status == "not_evidenced"
+    assert judge(STAGING_FIRST, History(), min_hours=24).status == "not_tested"
     only_production = History(installation=installation(("production",)), promotions=[earlier])
-    assert judge(STAGING_FIRST, only_production, min_hours=24).status == "not_evidenced"
+    assert judge(STAGING_FIRST, only_production, min_hours=24).status == "not_tested"
 
 
 def test_latency_distribution_and_pass():
@@ -121,7 +131,7 @@ def test_latency_distribution_and_pass():
         ]
     )
     result = judge(LATENCY, history, max_days=7)
-    assert result.status == "effective"
+    assert result.status == "no_deviations"
     assert result.details["distribution"] == {
         "count": 4,
         "min": 1.0,
@@ -143,9 +153,13 @@ def test_slow_version_fails_with_its_latency():
         ]
     )
     result = judge(LATENCY, history, max_days=14)
-    assert result.status == "exception"
+    assert result.status == "deviations"
     assert result.failures == (
-        Failure("2026.2.0: reached production after 17.2 days (maximum 14)", prod("2026.2.0")),
+        Failure(
+            "2026.2.0: reached production after 17.2 days (maximum 14)",
+            prod("2026.2.0"),
+            kind="late_promotion",
+        ),
     )
     assert result.reason == (
         "1 of 2 versions took more than 14 days from staging to production "
@@ -165,6 +179,7 @@ def test_skipped_version_reaches_production_with_a_later_one():
         Failure(
             "2026.1.0: reached production after 4 days, with 2026.1.1 (maximum 3)",
             prod("2026.1.1"),
+            kind="late_promotion",
         ),
     )
     versions = {v["version"]: v for v in result.details["versions"]}
@@ -182,7 +197,11 @@ def test_an_older_line_hotfix_is_not_brought_by_an_earlier_newer_release():
     )
     result = judge(LATENCY, history, max_days=30)
     assert result.failures == (
-        Failure("2026.1.5: not in production after 141 days (maximum 30)", stag("2026.1.5")),
+        Failure(
+            "2026.1.5: not in production after 141 days (maximum 30)",
+            stag("2026.1.5"),
+            kind="late_promotion",
+        ),
     )
 
 
@@ -198,7 +217,11 @@ def test_waiting_versions_fail_only_once_older_than_the_maximum():
     )
     result = judge(LATENCY, history, max_days=14)
     assert result.failures == (
-        Failure("2026.6.0: not in production after 20 days (maximum 14)", stag("2026.6.0")),
+        Failure(
+            "2026.6.0: not in production after 20 days (maximum 14)",
+            stag("2026.6.0"),
+            kind="late_promotion",
+        ),
     )
     assert result.population == 2
     assert [p["version"] for p in result.details["pending"]] == ["2026.6.1"]
@@ -220,7 +243,7 @@ def test_versions_never_staged_are_listed_not_measured():
 def test_latency_without_production_releases_is_not_applicable():
     before = promotion("2025.1.0", "2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z")
     result = judge(LATENCY, History(promotions=[before]), max_days=14)
-    assert result.status == "not_applicable"
+    assert result.status == "not_tested"
     assert result.details["distribution"]["count"] == 0
 
 

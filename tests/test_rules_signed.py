@@ -21,7 +21,7 @@ def judge(history: History, **params):
 def test_signed_changes_without_keys_are_effective():
     history = History(changes=[change("a", "2026-01-10T10:00:00Z")])
     result = judge(history)
-    assert result.status == "effective"
+    assert result.status == "no_deviations"
     assert result.reason == "The 1 production change was signed."
     assert result.details["keys_configured"] is False
 
@@ -37,10 +37,14 @@ def test_unsigned_and_bad_signatures_fail():
         ],
     )
     result = judge(history)
-    assert result.status == "exception"
+    assert result.status == "deviations"
     assert result.failures == (
-        Failure("not signed", sha("unsigned")),
-        Failure("signature does not verify against the configured keys", sha("bad")),
+        Failure("not signed", sha("unsigned"), kind="unsigned"),
+        Failure(
+            "signature does not verify against the configured keys",
+            sha("bad"),
+            kind="bad_signature",
+        ),
     )
     assert result.reason == (
         "2 of 4 production changes lack a valid signature: 1 unsigned, 1 not verifying."
@@ -57,14 +61,18 @@ def test_require_verified_fails_signatures_the_keys_could_not_check():
     )
     result = judge(history, require_verified=True)
     assert result.failures == (
-        Failure("ssh signature could not be checked with the configured keys", sha("unchecked")),
+        Failure(
+            "ssh signature could not be checked with the configured keys",
+            sha("unchecked"),
+            kind="unverified",
+        ),
     )
 
 
 def test_require_verified_without_keys_is_not_evidenced():
     history = History(changes=[change("good", "2026-01-10T10:00:00Z")])
     result = judge(history, require_verified=True)
-    assert result.status == "not_evidenced"
+    assert result.status == "not_tested"
     assert result.reason == (
         "Verified signatures are required, but installation acme configures no signing keys "
         "to verify them with."

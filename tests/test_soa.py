@@ -48,21 +48,22 @@ def row(ref: str, decision: str, implemented_by: tuple[str, ...] = ()) -> SoaRow
 
 
 EVALUATIONS = [
-    evaluation("MS-CHG-01", "effective", "2026-05-01"),
-    evaluation("MS-CHG-02", "exception", "2026-03-01"),
-    evaluation("MS-DOC-01", "not_applicable", None),
-    evaluation("MS-DOC-02", "not_evidenced", "2025-01-01"),
+    evaluation("MS-CHG-01", "no_deviations", "2026-05-01"),
+    evaluation("MS-CHG-02", "deviations", "2026-03-01"),
+    evaluation("MS-DOC-01", "design_only", None),
+    evaluation("MS-DOC-02", "not_tested", "2025-01-01"),
 ]
 
 
 @pytest.mark.parametrize(
     ("implemented_by", "status", "last"),
     [
-        (("MS-CHG-01",), "effective", "2026-05-01"),
-        (("MS-CHG-01", "MS-CHG-02"), "exception", "2026-05-01"),
-        (("MS-CHG-01", "MS-DOC-01"), "effective", "2026-05-01"),
-        (("MS-DOC-01",), "not_applicable", None),
-        (("MS-CHG-02", "MS-DOC-02"), "not_evidenced", "2026-03-01"),
+        (("MS-CHG-01",), "no_deviations", "2026-05-01"),
+        (("MS-CHG-01", "MS-CHG-02"), "deviations", "2026-05-01"),
+        (("MS-CHG-01", "MS-DOC-01"), "design_only", "2026-05-01"),
+        (("MS-DOC-01",), "design_only", None),
+        (("MS-CHG-02", "MS-DOC-02"), "deviations", "2026-03-01"),
+        (("MS-DOC-01", "MS-DOC-02"), "not_tested", "2025-01-01"),
     ],
 )
 def test_implemented_rows_take_the_weakest_status_and_newest_evidence(implemented_by, status, last):
@@ -73,14 +74,14 @@ def test_implemented_rows_take_the_weakest_status_and_newest_evidence(implemente
     assert record.implemented_by == tuple(implemented_by)
 
 
-def test_inherited_and_excluded_rows_have_no_status():
+def test_inherited_rows_have_no_status_and_excluded_ones_are_not_applicable():
     records = soa_rows(
         [row("iso27001:2022/A.7.1", "inherited"), row("iso27001:2022/A.7.2", "excluded")],
         EVALUATIONS,
     )
     assert [(r.decision, r.applicable, r.status, r.last_evidence) for r in records] == [
         ("inherited", True, None, None),
-        ("excluded", False, None, None),
+        ("excluded", False, "not_applicable", None),
     ]
 
 
@@ -110,14 +111,15 @@ def test_a_row_naming_an_unevaluated_control_is_a_build_error():
 
 def test_the_shipped_library_gives_every_annex_a_and_cloud_control_once():
     library = load_library(shipped_controls_dir(), all_rules())
-    evaluations = [evaluation(cid, "effective", "2026-06-01") for cid in library.controls]
+    evaluations = [evaluation(cid, "no_deviations", "2026-06-01") for cid in library.controls]
     records = soa_rows(library_soa_rows(library), evaluations)
     refs = [r.ref for r in records]
     assert len(refs) == len(set(refs)) == 100
     assert sum(r.startswith("iso27001:2022/A.") for r in refs) == 93
     assert sum(r.startswith("iso27017:2015/CLD.") for r in refs) == 7
     for record in records:
-        assert (record.status is None) == (record.decision != "implemented")
+        expected = {"implemented": "no_deviations", "excluded": "not_applicable"}
+        assert record.status == expected.get(record.decision)
     schema = json.loads(
         resources.files("generator.schemas").joinpath("evidence.schema.json").read_text("utf-8")
     )

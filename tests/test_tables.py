@@ -2,7 +2,16 @@ import csv
 import io
 from dataclasses import replace
 
-from generator.evidence.tables import changes_csv, safe_cell, sample_csv, write_tables
+from generator.evidence.deviations import deviation_records
+from generator.evidence.evaluate import failure_record
+from generator.evidence.registry import Failure
+from generator.evidence.tables import (
+    changes_csv,
+    deviations_csv,
+    safe_cell,
+    sample_csv,
+    write_tables,
+)
 from generator.testing import synthetic_evidence
 
 
@@ -48,3 +57,32 @@ def test_written_tables_are_the_same_bytes_as_the_texts(tmp_path):
     write_tables(model, tmp_path)
     assert (tmp_path / "changes.csv").read_bytes() == changes_csv(model).encode("utf-8")
     assert (tmp_path / "sample.csv").read_bytes() == sample_csv(model).encode("utf-8")
+    assert (tmp_path / "deviations.csv").read_bytes() == deviations_csv(model).encode("utf-8")
+
+
+def test_deviations_csv_lists_each_deviation_once_with_its_window_in_columns():
+    model = synthetic_evidence(changes=40)
+    window = {
+        "from_sha": "a" * 40,
+        "to_sha": None,
+        "from": "2026-03-11T13:47:00+00:00",
+        "to": "2026-07-01T00:00:00+00:00",
+        "hours": 2698.22,
+    }
+    failure = failure_record(Failure("=1+1", "a" * 40, window, kind="assertion_failed"), None)
+    result = replace(model.controls[0].results[0], status="deviations", failures=(failure,))
+    controls = tuple(
+        replace(c, results=(result,)) if i < 2 else c for i, c in enumerate(model.controls)
+    )
+    model = replace(model, controls=controls, deviations=deviation_records(controls))
+    rows = list(csv.DictReader(io.StringIO(deviations_csv(model))))
+    assert len(rows) == len(model.deviations) > 0
+    row = next(r for r in rows if r["kind"] == "assertion_failed")
+    assert row["id"] == failure.id and row["state"] == "open" and row["exception"] == ""
+    assert (row["window_from"], row["window_to"], row["window_hours"]) == (
+        "2026-03-11T13:47:00+00:00",
+        "2026-07-01T00:00:00+00:00",
+        "2698.22",
+    )
+    assert row["controls"] == f"{controls[0].id}; {controls[1].id}"
+    assert row["message"] == "'=1+1"  # never a formula

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from generator.cliopts import chosen_formats, config_option, period_option, progress_bars
-from generator.status import FINDINGS, Status
+from generator.gate import FAIL_ON
 
 if TYPE_CHECKING:
     from generator.config import Period
@@ -43,8 +43,10 @@ EXIT_GATE = 3
 )
 @click.option(
     "--fail-on",
-    type=click.Choice([str(s) for s in FINDINGS]),
-    help=f"Exit {EXIT_GATE} when a control is at this status or worse (for CI gates).",
+    type=click.Choice(list(FAIL_ON)),
+    help=f"Exit {EXIT_GATE} (for CI gates) on: "
+    + "; ".join(f"{choice}: {what}" for choice, what in FAIL_ON.items())
+    + ".",
 )
 @click.option(
     "--sign",
@@ -92,6 +94,7 @@ def command(
     # Imported here so `meshcomply --help` stays fast and other commands work without them.
     from generator.build import build_packs, config_sections
     from generator.config import load_config
+    from generator.gate import counts_text
     from generator.signing import load_signing_key
 
     auditor_seed = _auditor_seed(sample_seed, sample_seed_by)
@@ -111,7 +114,7 @@ def command(
         auditor_seed=auditor_seed,
     )
     for pack in summary.packs:
-        counts = ", ".join(f"{n} {status}" for status, n in pack.statuses.items() if n)
+        counts = counts_text(summary.counts(pack))
         click.echo(f"{pack.installation} {pack.period.text}: {out / pack.rel} ({counts})")
         if pack.rewritten:
             click.secho(
@@ -130,9 +133,9 @@ def command(
         click.echo(f"portal: {summary.site / 'index.html'}")
     if signing_key is not None:
         click.echo(f"signed: manifest.json of each pack by {signing_key.identity.label}")
-    worst = summary.worst_status()
-    if fail_on and worst is not None and worst.rank <= Status(fail_on).rank:
-        click.echo(f"meshcomply: --fail-on {fail_on}: findings at status '{worst}'", err=True)
+    failure = summary.gate_failure(fail_on) if fail_on else None
+    if failure:
+        click.echo(f"meshcomply: --fail-on {fail_on}: {failure}", err=True)
         raise SystemExit(EXIT_GATE)
 
 

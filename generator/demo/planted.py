@@ -154,39 +154,41 @@ def findings(spec: InstallationSpec) -> list[PlantedFinding]:
         items = [
             PlantedFinding(
                 "acme", "change-approval", "Unapproved emergency change in production",
-                "exception: production change without any approver (accepted as EXC-2026-001)",
-                commit_key=ACME_EMERGENCY,
+                "deviation (unapproved): production change without any approver (accepted as "
+                "EXC-2026-001)",
+                commit_key=ACME_EMERGENCY, kind="unapproved",
             ),
             PlantedFinding(
                 "acme", "config-assertion", "Audit logging switched off in production for a week",
-                "exception: logging.enabled is false in production from the first to the second "
-                "commit (7 days)",
+                "deviation (assertion_failed): logging.enabled is false in production from the "
+                "first to the second commit (7 days)",
                 commit_key=ACME_LOGGING_OFF, window=("2026-03-11", "2026-03-18"),
-                window_end_key=ACME_LOGGING_ON,
+                window_end_key=ACME_LOGGING_ON, kind="assertion_failed",
             ),
             PlantedFinding(
                 "acme", "change-approval", "Self-approved production change",
-                "exception: the only approver is the change's author (segregation of duties)",
-                commit_key=ACME_SELF_APPROVED,
+                "deviation (self_approved): the only approver is the change's author "
+                "(segregation of duties)",
+                commit_key=ACME_SELF_APPROVED, kind="self_approved",
             ),
             PlantedFinding(
                 "acme", "signed-changes", "Unsigned production change",
-                "exception: the promotion merge carries no signature",
-                commit_key=ACME_UNSIGNED,
+                "deviation (unsigned): the promotion merge carries no signature",
+                commit_key=ACME_UNSIGNED, kind="unsigned",
             ),
         ]  # fmt: skip
     else:
         items = [
             PlantedFinding(
                 "globex", "staging-before-production", "Release that skipped staging",
-                f"exception: {GLOBEX_SKIPPED_VERSION} reached production but never staging "
-                "(accepted as EXC-2026-002)",
-                commit_key=GLOBEX_SKIPPED,
+                f"deviation (skipped_staging): {GLOBEX_SKIPPED_VERSION} reached production but "
+                "never staging (accepted as EXC-2026-002)",
+                commit_key=GLOBEX_SKIPPED, kind="skipped_staging",
             ),
             PlantedFinding(
                 "globex", "manual", "Stale penetration test report",
-                "not_evidenced: the newest penetration test is dated 2024-09-17",
-                path=GLOBEX_STALE_DOC,
+                "deviation (stale_document): the newest penetration test is dated 2024-09-17",
+                path=GLOBEX_STALE_DOC, kind="stale_document",
             ),
         ]  # fmt: skip
     return [

@@ -114,7 +114,7 @@ class RuleContext:
 
     def source(self, name: str) -> Any | None:
         """A source's data for this installation and period; None when it has no such source
-        (missing evidence is never a pass: say ``not_evidenced``)."""
+        (missing evidence is never a pass: say ``not_tested``)."""
         return self.sources.get(name)
 
     @property
@@ -272,7 +272,7 @@ def hours_between(start: dt.datetime, end: dt.datetime) -> float:
 
 
 def unconfigured_result(context: RuleContext, environments: Iterable[str]) -> RuleResult | None:
-    """``not_evidenced`` when a mapping names an environment the installation does not have.
+    """``not_tested`` when a mapping names an environment the installation does not have.
 
     A typo such as ``prod`` for ``production`` would otherwise judge an empty population and
     pass; missing evidence is never a pass.
@@ -284,7 +284,7 @@ def unconfigured_result(context: RuleContext, environments: Iterable[str]) -> Ru
     known = environments_phrase(env.name for env in context.installation.environments) or "none"
     verb = "is" if len(missing) == 1 else "are"
     return RuleResult(
-        status=Status.NOT_EVIDENCED,
+        status=Status.NOT_TESTED,
         reason=(
             f"Environment {names} {verb} not configured for installation "
             f"{context.installation.name} (configured: {known}), so there is no evidence for it."
@@ -293,7 +293,7 @@ def unconfigured_result(context: RuleContext, environments: Iterable[str]) -> Ru
 
 
 def missing_roles_result(context: RuleContext, roles: Iterable[str]) -> RuleResult | None:
-    """``not_evidenced`` when no environment of the installation has a role the mapping names.
+    """``not_tested`` when no environment of the installation has a role the mapping names.
 
     An installation without a staging environment has no evidence that versions soaked there;
     judging an empty population would pass.
@@ -311,7 +311,7 @@ def missing_roles_result(context: RuleContext, roles: Iterable[str]) -> RuleResu
     )
     noun = "role" if len(missing) == 1 else "roles"
     return RuleResult(
-        status=Status.NOT_EVIDENCED,
+        status=Status.NOT_TESTED,
         reason=(
             f"No environment of installation {context.installation.name} has the {noun} {names} "
             f"(configured: {known}), so there is no evidence for it."
@@ -327,7 +327,7 @@ def empty_population_result(
     status: Status,
     reason: str,
 ) -> RuleResult:
-    """The verdict on an empty population: ``not_evidenced`` unless every environment is seen.
+    """The verdict on an empty population: ``not_tested`` unless every environment is seen.
 
     ``nothing`` completes "No ... in the period" (e.g. "production changes"); ``status`` and
     ``reason`` are the verdict when the environments demonstrably exist.
@@ -335,7 +335,7 @@ def empty_population_result(
     unseen = [e for e in dict.fromkeys(environments) if not context.environment_seen(e)]
     if unseen:
         return RuleResult(
-            status=Status.NOT_EVIDENCED,
+            status=Status.NOT_TESTED,
             reason=(
                 f"No {nothing} in the period, and the history shows no release or commit for "
                 f"{environments_phrase(unseen)} by the period end, so there is no evidence."

@@ -1,9 +1,11 @@
 """Judging every control of the library against one installation's history.
 
 Each evidence entry of a control runs its rule; the register of accepted exceptions is matched
-against every failure; the control's status is the weakest of its results. Roll-ups everywhere
-(control from results, Statement of Applicability row from controls) use ``weakest``:
-``not_evidenced`` < ``exception`` < ``effective``, and ``not_applicable`` only when every input is.
+against every failure (a deviation); the control's status is the weakest of its results. Roll-ups
+everywhere (control from results, Statement of Applicability row from controls) use ``weakest``:
+``deviations`` < ``not_tested`` < ``design_only`` < ``no_deviations``, and ``not_applicable``
+only when every input is. A rule's result is ``deviations`` exactly when it has failures, and
+every failure's kind is one its rule declares: anything else is a BuildError naming the rule.
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ from jsonschema import Draft202012Validator
 
 from generator.errors import BuildError, InputError, Problem
 from generator.evidence.context import ControlLike, EvidenceSpecLike, RuleContext, plural
+from generator.evidence.deviations import deviation_counts, deviation_id
 from generator.evidence.exceptions import ExceptionsRegister, exceptions_report
 from generator.evidence.model import (
+    ACCEPTED,
+    OPEN,
     ControlRecord,
     ExceptionRecord,
     FailureRecord,
@@ -27,7 +32,7 @@ from generator.evidence.model import (
 from generator.evidence.registry import Failure, RuleResult, all_rules
 from generator.status import Status, weakest
 
-NO_EVIDENCE_REASON = "No evidence is mapped to this control, so it is not evidenced."
+NO_EVIDENCE_REASON = "No evidence is mapped to this control, so it is not tested."
 
 
 def newest(dates: Iterable[str | None]) -> str | None:
@@ -58,7 +63,7 @@ class EvaluatedEvidence:
             },
             cited=tuple(result.cited),
             failures=tuple(
-                FailureRecord(failure.sha, failure.window, failure.message, accepted)
+                failure_record(failure, accepted)
                 for failure, accepted in zip(result.failures, self.accepted, strict=True)
             ),
             details=result.details,
@@ -81,6 +86,7 @@ class ControlEvaluation:
 
     def record(self) -> ControlRecord:
         """The control as evidence.json's ``controls`` lists it."""
+        results = tuple(r.record() for r in self.results)
         return ControlRecord(
             id=self.id,
             title=self.title,
@@ -91,8 +97,9 @@ class ControlEvaluation:
                 Implementation(i.ref, i.coverage, i.rationale) for i in self.implements
             ),
             status=self.status,
+            deviations=deviation_counts(f for r in results for f in r.failures),
             reason=self.reason,
-            results=tuple(r.record() for r in self.results),
+            results=results,
             last_evidence=self.last_evidence,
         )
 
@@ -108,7 +115,7 @@ def evaluate_control(
             _accepting(register, spec.kind, control.id, f, context) for f in result.failures
         )
         evaluated.append(EvaluatedEvidence(spec, result, accepted))
-    status = weakest(e.result.status for e in evaluated) if evaluated else Status.NOT_EVIDENCED
+    status = weakest(e.result.status for e in evaluated)
     return ControlEvaluation(
         id=control.id,
         title=control.title,
@@ -194,8 +201,44 @@ def _run(
     status = Status.parse(result.status) if isinstance(result, RuleResult) else None
     if status is None:
         raise BuildError(f"{where}: rule '{spec.kind}' returned no valid RuleResult")
+    _check_result(where, spec.kind, rule.deviation_kinds, status, result)
     # A plugin may give the status as its word; the model holds the enum member.
     return result if result.status is status else replace(result, status=status)
+
+
+def _check_result(where: str, kind: str, declared: Any, status: Status, result: RuleResult) -> None:
+    """The vocabulary's contract: deviations iff failures, each of a kind the rule declares."""
+    if status == Status.NOT_APPLICABLE:
+        raise BuildError(
+            f"{where}: rule '{kind}' returned not_applicable, which only the Statement of "
+            "Applicability gives (say not_tested, with the reason)"
+        )
+    if (status == Status.DEVIATIONS) != bool(result.failures):
+        raise BuildError(
+            f"{where}: rule '{kind}' returned {status} with "
+            f"{plural(len(result.failures), 'failure')} (deviations exactly when it has failures)"
+        )
+    for failure in result.failures:
+        if failure.kind not in declared:
+            known = ", ".join(sorted(declared)) or "none"
+            raise BuildError(
+                f"{where}: rule '{kind}' reported a deviation of kind '{failure.kind}', which it "
+                f"does not declare (declared: {known})"
+            )
+
+
+def failure_record(failure: Failure, exception: str | None) -> FailureRecord:
+    """A rule's failure as the model lists it: its id, and accepted by ``exception`` or open."""
+    return FailureRecord(
+        id=deviation_id(failure.kind, failure.sha, failure.items, failure.window),
+        kind=failure.kind,
+        sha=failure.sha,
+        items=tuple(failure.items),
+        window=failure.window,
+        message=failure.message,
+        state=ACCEPTED if exception else OPEN,
+        exception=exception,
+    )
 
 
 def _accepting(
@@ -207,18 +250,20 @@ def _accepting(
 
 
 def _reason(status: Status, evaluated: list[EvaluatedEvidence]) -> str:
-    """The reasons of the results that decided the status, and how many failures are accepted."""
+    """The reasons of the results that decided the status, and how many deviations are accepted."""
     if not evaluated:
         return NO_EVIDENCE_REASON
     deciding = [e for e in evaluated if e.result.status == status] or evaluated
     reason = " ".join(e.result.reason for e in deciding)
-    failures = [a for e in evaluated if e.result.status == Status.EXCEPTION for a in e.accepted]
+    failures = [a for e in evaluated for a in e.accepted]
     accepted = [a for a in failures if a is not None]
     if accepted:
         ids = ", ".join(dict.fromkeys(accepted))
         verb = "is" if len(accepted) == 1 else "are"
+        still = len(failures) - len(accepted)
+        rest = f"; {still} {'is' if still == 1 else 'are'} open." if still else "."
         reason += (
-            f" {len(accepted)} of {plural(len(failures), 'failure')} {verb} accepted in the "
-            f"exceptions register ({ids})."
+            f" {len(accepted)} of {plural(len(failures), 'deviation')} {verb} accepted in the "
+            f"exceptions register ({ids}){rest}"
         )
     return reason

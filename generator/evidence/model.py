@@ -136,12 +136,45 @@ class Implementation:
     rationale: str
 
 
+OPEN, ACCEPTED = "open", "accepted"  # a deviation's state
+
+
 @dataclass(frozen=True, slots=True)
 class FailureRecord:
+    """One deviation a rule found, as its result lists it."""
+
+    id: str  # DEV- and 12 hex digits: generator.evidence.deviations.deviation_id
+    kind: str  # a deviation kind the rule declares
     sha: str | None
+    items: tuple[str, ...]  # what it cites besides sha: more shas, document paths, event ids
     window: dict[str, Any] | None  # from_sha, to_sha, from, to, hours
     message: str
-    exception: str | None  # the register entry accepting this failure
+    state: str  # open or accepted
+    exception: str | None  # the register entry accepting this deviation
+
+
+@dataclass(frozen=True, slots=True)
+class DeviationCounts:
+    """A control's deviations, each counted once: open ones and those the register accepts."""
+
+    open: int
+    accepted: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeviationRecord:
+    """A deviation once, however many controls show it (evidence.json's ``deviations``)."""
+
+    id: str
+    kind: str
+    rule: str  # the rule that found it (the first, in control order, if several did)
+    message: str
+    sha: str | None
+    items: tuple[str, ...]
+    window: dict[str, Any] | None
+    controls: tuple[str, ...]  # the controls it shows under, sorted
+    state: str  # open unless accepted wherever it shows
+    exception: str | None  # the register entry accepting it (the first, if several)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +201,7 @@ class ControlRecord:
     responsibility: str
     implements: tuple[Implementation, ...]
     status: Status
+    deviations: DeviationCounts
     reason: str
     results: tuple[ResultRecord, ...]
     last_evidence: str | None
@@ -321,6 +355,7 @@ class EvidenceModel:
     releases: tuple[ReleaseRecord, ...]
     promotions: tuple[PromotionRecord, ...]
     controls: tuple[ControlRecord, ...]
+    deviations: tuple[DeviationRecord, ...]
     exceptions: tuple[ExceptionRecord, ...]
     soa: tuple[SoaRow, ...]
     sample: Sample
@@ -335,6 +370,7 @@ def assemble(
     cut_off: CutOffRecord,
     tool_version: str,
     controls: tuple[ControlRecord, ...],
+    deviations: tuple[DeviationRecord, ...],
     exceptions: tuple[ExceptionRecord, ...],
     soa: tuple[SoaRow, ...],
     sample: Sample,
@@ -353,6 +389,7 @@ def assemble(
         releases=history.releases,
         promotions=history.promotions,
         controls=controls,
+        deviations=deviations,
         exceptions=exceptions,
         soa=soa,
         sample=sample,

@@ -24,6 +24,7 @@ from generator.evidence.cutoff import (
     evaluated_period,
     newest_commit_date,
 )
+from generator.evidence.deviations import deviation_records
 from generator.evidence.evaluate import evaluate_library, exception_records
 from generator.evidence.exceptions import ExceptionsRegister, load_exceptions
 from generator.evidence.inputs import recorded_inputs
@@ -105,12 +106,14 @@ def make_model(
             head=history.head,
             newest_commit=newest_commit_date(c.committed_at for c in history.commits),
         )
+        controls = tuple(evaluation.record() for evaluation in evaluations)
         model = assemble(
             history_sections(history),
             period=PeriodRange(period.start.isoformat(), period.end.isoformat()),
             cut_off=cut_off,
             tool_version=__version__,
-            controls=tuple(evaluation.record() for evaluation in evaluations),
+            controls=controls,
+            deviations=deviation_records(controls),
             exceptions=exception_records(register, evaluations),
             soa=soa_rows(library_soa_rows(library), evaluations),
             sample=sample,

@@ -8,8 +8,8 @@ rule has no privilege a user's rule lacks, and adding a built-in rule is one new
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import KW_ONLY, dataclass, field
 from functools import cache
 from typing import Any
 
@@ -21,11 +21,18 @@ __all__ = ["Failure", "RegistryError", "Rule", "RuleResult", "SampleCheck", "all
 
 @dataclass(frozen=True)
 class Failure:
-    """One failing item: a change (sha) or a window of time, with what went wrong."""
+    """One deviation: a change (sha) or a window of time, with what went wrong.
+
+    ``kind`` is a deviation kind its rule declares in ``Rule.deviation_kinds``; ``items`` are
+    what the deviation cites besides ``sha`` (more shas, document paths, event ids).
+    """
 
     message: str
     sha: str | None = None
     window: dict[str, Any] | None = None  # from_sha, to_sha, from, to, hours
+    _: KW_ONLY
+    kind: str
+    items: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,9 @@ class Rule:
     evaluate: Callable[[Any, dict[str, Any]], RuleResult]
     # The test attribute of the auditor's sample, for a rule that tests each change on its own.
     sample_check: SampleCheck | None = None
+    # kind -> one sentence saying what it means: every kind the rule's failures may carry (a
+    # failure of another kind is a BuildError naming the rule); docs/auditors.md lists them.
+    deviation_kinds: Mapping[str, str] = field(default_factory=dict)
 
 
 RULES: Registry[Rule] = Registry(

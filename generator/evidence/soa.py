@@ -3,8 +3,9 @@
 ``generator.coverage.soa_rows`` decides each Annex A and ISO/IEC 27017 control (implemented,
 inherited or excluded); this adds what the period's evaluation says. An implemented row's status
 is the weakest of its implementing controls' statuses and its ``last_evidence`` the newest of
-theirs. Inherited and excluded rows have no status (null): nothing of ours operates them, so
-there is nothing of ours to judge, and a made-up status would read as a finding.
+theirs. An excluded row is ``not_applicable``, the one place that status is used. Inherited rows
+have no status (null): nothing of ours operates them, so there is nothing of ours to judge, and a
+made-up status would read as a finding.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from generator.errors import BuildError
 from generator.evidence.evaluate import ControlEvaluation, newest
 from generator.evidence.model import SoaRow
-from generator.status import weakest
+from generator.status import Status, weakest
 
 _FIELDS = (
     "ref",
@@ -55,7 +56,14 @@ def soa_rows(
                 f"{', '.join(missing)}, which {verb} not evaluated"
             )
         implementing = [by_id[cid] for cid in implemented_by]
-        judged = fields["decision"] == "implemented"
+        decision = fields["decision"]
+        status = (
+            weakest(e.status for e in implementing)
+            if decision == "implemented"
+            else Status.NOT_APPLICABLE
+            if decision == "excluded"
+            else None
+        )
         records.append(
             SoaRow(
                 ref=fields["ref"],
@@ -66,7 +74,7 @@ def soa_rows(
                 justification=fields["justification"],
                 implemented_by=tuple(implemented_by),
                 responsibility=fields["responsibility"],
-                status=weakest(e.status for e in implementing) if judged else None,
+                status=status,
                 last_evidence=newest(e.last_evidence for e in implementing),
                 refs_2013=tuple(fields["refs_2013"]),
             )

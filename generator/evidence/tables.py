@@ -1,4 +1,5 @@
-"""changes.csv and sample.csv: the populations as spreadsheets an auditor can filter and re-count.
+"""changes.csv, sample.csv and deviations.csv: the populations and the deviations as
+spreadsheets an auditor can filter and re-count.
 
 Cells come from repositories and are untrusted: a leading ``= + - @`` (or tab/CR) would run as a
 formula in a spreadsheet, so such cells are prefixed with an apostrophe (OWASP CSV injection).
@@ -31,6 +32,20 @@ CHANGE_COLUMNS = (
     "releases",
     "files",
     "subject",
+)
+DEVIATION_COLUMNS = (
+    "id",
+    "kind",
+    "rule",
+    "state",
+    "exception",
+    "sha",
+    "items",
+    "window_from",
+    "window_to",
+    "window_hours",
+    "controls",
+    "message",
 )
 SAMPLE_COLUMNS = (
     "environment",
@@ -127,6 +142,32 @@ def _sample_rows(model: EvidenceModel) -> Iterator[list[str]]:
             yield [safe_cell(v) for v in values]
 
 
+def deviations_csv(model: EvidenceModel) -> str:
+    return _csv_text(DEVIATION_COLUMNS, _deviation_rows(model))
+
+
+def _deviation_rows(model: EvidenceModel) -> Iterator[list[str]]:
+    """Each deviation once (the model's top-level list), a window as its bounds and hours."""
+    for deviation in model.deviations:
+        window = deviation.window or {}
+        values = (
+            deviation.id,
+            deviation.kind,
+            deviation.rule,
+            deviation.state,
+            deviation.exception,
+            deviation.sha,
+            "; ".join(deviation.items),
+            window.get("from"),
+            window.get("to"),
+            window.get("hours"),
+            "; ".join(deviation.controls),
+            deviation.message,
+        )
+        yield [safe_cell(v) for v in values]
+
+
 def write_tables(model: EvidenceModel, pack_dir: Path) -> None:
     _write_csv(pack_dir / "changes.csv", CHANGE_COLUMNS, _change_rows(model))
     _write_csv(pack_dir / "sample.csv", SAMPLE_COLUMNS, _sample_rows(model))
+    _write_csv(pack_dir / "deviations.csv", DEVIATION_COLUMNS, _deviation_rows(model))

@@ -24,7 +24,7 @@ from generator.evidence.context import (
 )
 from generator.evidence.registry import Failure, Rule, RuleResult, SampleCheck
 from generator.history.model import Change, utc
-from generator.rules.change_approval import approval_problem
+from generator.rules.change_approval import KIND_OF, approval_problem
 from generator.status import Status
 
 PARAMS_SCHEMA: dict[str, Any] = {
@@ -81,28 +81,32 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             context,
             [environment],
             what,
-            status=Status.NOT_APPLICABLE,
+            status=Status.NOT_TESTED,
             reason=f"No release reached {role} in the period, so the gate was not used.",
         )
     failures = []
     for point in points:
+        kind = "unapproved"
         if point.change is None:
             message = "release commit is not a change to the environment; no approval found"
         else:
             problem = approval_problem(point.change)
             message = problem[1] if problem else ""
+            kind = KIND_OF[problem[0]] if problem else kind
         if message:
-            failures.append(Failure(message=f"{point.version}: {message}", sha=point.sha))
+            failures.append(
+                Failure(message=f"{point.version}: {message}", sha=point.sha, kind=kind)
+            )
     total, failed = len(points), len(failures)
     noun = f"{role} release"
     if failures:
-        status = Status.EXCEPTION
+        status = Status.DEVIATIONS
         reason = (
             f"{failed} of {plural(total, noun)} in the period {was_were(failed)} not approved "
             "by the customer."
         )
     else:
-        status = Status.EFFECTIVE
+        status = Status.NO_DEVIATIONS
         reason = (
             f"{every(total, noun)} in the period {was_were(total)} approved by someone other "
             f"than {'its author' if total == 1 else 'their authors'}."
@@ -134,4 +138,11 @@ RULE = Rule(
         "than its authors is recorded on it (as for approval); other changes pass.",
         roles=lambda params: [params.get("role", Role.PRODUCTION.value)],
     ),
+    deviation_kinds={
+        "unapproved": (
+            "A release reached the environment without an approval (or its commit is not a "
+            "change to the environment, so no approval can be shown)."
+        ),
+        "self_approved": "The release's only approvals are by its own authors.",
+    },
 )

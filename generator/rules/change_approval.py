@@ -47,8 +47,18 @@ def self_approvers(change: Change) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+DEVIATION_KINDS = {
+    "unapproved": "The change carries no approval.",
+    "self_approved": "The change's only approvals are by its own authors.",
+    "too_few_approvers": "The change has fewer approvals than the mapping requires.",
+}
+
+
 def approval_problem(change: Change, minimum: int = 1) -> tuple[str, str] | None:
-    """(category, message) of what is wrong with a change's approval, None when it is fine."""
+    """(category, message) of what is wrong with a change's approval, None when it is fine.
+
+    The category names the count in ``details``; ``KIND_OF`` gives its deviation kind.
+    """
     if not change.approvers:
         return "no_approver", "no approver"
     if change.self_approved:
@@ -59,6 +69,11 @@ def approval_problem(change: Change, minimum: int = 1) -> tuple[str, str] | None
     return None
 
 
+KIND_OF = {
+    "no_approver": "unapproved",
+    "self_approved": "self_approved",
+    "too_few_approvers": "too_few_approvers",
+}
 _CATEGORY_WORDS = {
     "no_approver": "without an approver",
     "self_approved": "self-approved",
@@ -81,7 +96,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             context,
             environments,
             what,
-            status=Status.EFFECTIVE,
+            status=Status.NO_DEVIATIONS,
             reason=f"No {what} in the period, so none went unapproved.",
         )
     failures = []
@@ -91,18 +106,18 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         if problem:
             category, message = problem
             counts[category] += 1
-            failures.append(Failure(message=message, sha=change.commit.sha))
+            failures.append(Failure(message=message, sha=change.commit.sha, kind=KIND_OF[category]))
     total, failed = len(population), len(failures)
     by = "someone" if minimum == 1 else f"at least {minimum} people"
     if failures:
         breakdown = ", ".join(f"{n} {_CATEGORY_WORDS[c]}" for c, n in counts.items() if n)
-        status = Status.EXCEPTION
+        status = Status.DEVIATIONS
         reason = (
             f"{failed} of {plural(total, noun)} {was_were(failed)} not properly approved: "
             f"{breakdown}."
         )
     else:
-        status = Status.EFFECTIVE
+        status = Status.NO_DEVIATIONS
         reason = (
             f"{every(total, noun)} {was_were(total)} approved by {by} other than "
             f"{'its author' if total == 1 else 'their authors'}."
@@ -132,4 +147,5 @@ RULE = Rule(
         "counts it, the merge committer (git show -s --format='%cn <%ce>' SHA).",
         roles=lambda params: params["roles"],
     ),
+    deviation_kinds=DEVIATION_KINDS,
 )

@@ -184,7 +184,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     versions = [v for _, v in states if v is not None]
     if not any(v.text is not None or v.problem is not None for v in versions):
         return RuleResult(
-            status=Status.NOT_EVIDENCED,
+            status=Status.NOT_TESTED,
             reason=f"{path} does not exist at any commit in the period, so {expression} "
             "cannot be shown to hold.",
             cited=tuple(v.sha for v in versions),
@@ -203,7 +203,14 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             "to": utc_timestamp(until),
             "hours": hours_between(open_window.start, until),
         }
-        failures.append(Failure("; ".join(open_window.messages), open_window.from_sha, window))
+        failures.append(
+            Failure(
+                "; ".join(open_window.messages),
+                open_window.from_sha,
+                window,
+                kind="assertion_failed",
+            )
+        )
 
     for moment, version in states:
         problem = judge(version, params) if version else "file missing"
@@ -226,13 +233,13 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         still = (
             " and still failed at the period end" if failures[-1].window["to_sha"] is None else ""
         )
-        status = Status.EXCEPTION
+        status = Status.DEVIATIONS
         reason = (
             f"{expression} failed in {plural(len(failures), 'window')} totalling "
             f"{number(hours)} h{still} ({what} in effect during the period)."
         )
     else:
-        status = Status.EFFECTIVE
+        status = Status.NO_DEVIATIONS
         reason = f"{expression} held throughout the period ({what} in effect, all passing)."
     return RuleResult(
         status=status,
@@ -252,4 +259,10 @@ RULE = Rule(
     summary="A condition on a YAML/JSON config value holds at every commit in the period.",
     params_schema=PARAMS_SCHEMA,
     evaluate=evaluate,
+    deviation_kinds={
+        "assertion_failed": (
+            "The condition did not hold (or the file was missing) for a window of time in the "
+            "period; the window runs from the commit that broke it to the one that restored it."
+        ),
+    },
 )

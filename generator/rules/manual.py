@@ -2,9 +2,11 @@
 
 The document is read from the installation repository as of the last commit of the period, or,
 when it is not there, from the installation's evidence folder. Its date comes from YAML front
-matter (or, for a .yaml/.yml document, its top-level mapping). A missing document, a missing or
-unreadable date, a date after the period end, or one older than ``max_age_days`` at the period
-end all leave the control not evidenced: a stale document is missing evidence, not a deviation.
+matter (or, for a .yaml/.yml document, its top-level mapping). A missing document, or a missing
+or unreadable date, or a date after the period end leave the control ``not_tested``. A document
+older than ``max_age_days`` at the period end is a ``stale_document`` deviation: the control did
+not operate when due. A current document is ``design_only``: it shows the control is designed,
+and nothing here tests that it operated.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 from generator.errors import InputError
 from generator.evidence.context import RuleContext, plural
-from generator.evidence.registry import Rule, RuleResult
+from generator.evidence.registry import Failure, Rule, RuleResult
 from generator.status import Status
 from generator.yamlio import load_yaml_text
 
@@ -106,7 +108,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         if context.installation.evidence_dir is not None:
             where += " or the evidence folder"
         return RuleResult(
-            status=Status.NOT_EVIDENCED,
+            status=Status.NOT_TESTED,
             reason=f"{document} (owner: {owner}) was not found in {where}.",
             details=details,
         )
@@ -123,7 +125,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             problem = f"has '{date_key}: {raw}', which is not a date (YYYY-MM-DD)"
     if problem:
         return RuleResult(
-            status=Status.NOT_EVIDENCED,
+            status=Status.NOT_TESTED,
             reason=f"{document} (owner: {owner}) {problem}, so its age cannot be shown.",
             cited=cited,
             details=details,
@@ -131,29 +133,35 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     end = context.period.end
     age = (end - dated).days
     details.update(date=dated.isoformat(), age_days=age)
+    failures: tuple[Failure, ...] = ()
     if age < 0:
-        status = Status.NOT_EVIDENCED
+        status = Status.NOT_TESTED
         reason = f"{document} (owner: {owner}) is dated {dated}, after the period end {end}."
     elif age > maximum:
-        status = Status.NOT_EVIDENCED
+        status = Status.DEVIATIONS
         reason = (
             f"{document} (owner: {owner}) is stale: dated {dated}, {plural(age, 'day')} old at "
             f"the period end (maximum {maximum})."
         )
+        message = f"{document} dated {dated}, {plural(age, 'day')} old (maximum {maximum})"
+        # Named by the document, not by the commit it was read at: the same stale document
+        # is the same deviation in every build until it is renewed.
+        failures = (Failure(message, kind="stale_document", items=(document,)),)
     else:
-        status = Status.EFFECTIVE
+        status = Status.DESIGN_ONLY
         reason = (
             f"{document} (owner: {owner}) is dated {dated}, {plural(age, 'day')} old at the "
-            f"period end (maximum {maximum})."
+            f"period end (maximum {maximum}); it shows the control is designed, not that it "
+            "operated."
         )
-    passed = int(status == Status.EFFECTIVE)
     return RuleResult(
         status=status,
         reason=reason,
         population=1,
-        passed=passed,
-        failed=1 - passed,
+        passed=int(status == Status.DESIGN_ONLY),
+        failed=len(failures),
         cited=cited,
+        failures=failures,
         details=details,
         last_evidence=dated.isoformat(),
     )
@@ -164,4 +172,10 @@ RULE = Rule(
     summary="A document kept by hand exists and is no older than its maximum age.",
     params_schema=PARAMS_SCHEMA,
     evaluate=evaluate,
+    deviation_kinds={
+        "stale_document": (
+            "The document is older than its maximum age at the period end: the control was not "
+            "performed when due."
+        ),
+    },
 )

@@ -214,7 +214,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             context,
             context.environments_with_roles(PROMOTION_ORDER),
             "version reaching production",
-            status=Status.NOT_APPLICABLE,
+            status=Status.NOT_TESTED,
             reason="No staged version reached production in the period, so there was nothing "
             "to measure.",
         )
@@ -228,6 +228,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
                     f"{item.version}: not in production after {days} days "
                     f"(maximum {number(maximum)})",
                     sha=item.staging.sha,
+                    kind="late_promotion",
                 )
             )
         elif item.days > maximum:
@@ -237,6 +238,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
                     f"{item.version}: reached production after {days} days{via} "
                     f"(maximum {number(maximum)})",
                     sha=item.production.sha,
+                    kind="late_promotion",
                 )
             )
     total, failed = len(population), len(failures)
@@ -247,13 +249,13 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         else ""
     )
     if failures:
-        status = Status.EXCEPTION
+        status = Status.DEVIATIONS
         reason = (
             f"{failed} of {plural(total, 'version')} took more than {number(maximum)} days "
             f"from staging to production{figures}."
         )
     else:
-        status = Status.EFFECTIVE
+        status = Status.NO_DEVIATIONS
         reason = (
             f"{every(total, 'version')} reached production within {number(maximum)} days of "
             f"staging{figures}."
@@ -283,4 +285,10 @@ RULE = Rule(
     summary="Versions reach production within a maximum number of days of reaching staging.",
     params_schema=PARAMS_SCHEMA,
     evaluate=evaluate,
+    deviation_kinds={
+        "late_promotion": (
+            "A version took longer than the maximum from staging to production, or is still "
+            "not in production after it."
+        ),
+    },
 )

@@ -39,6 +39,14 @@ PARAMS_SCHEMA: dict[str, Any] = {
     },
 }
 
+DEVIATION_KINDS = {
+    "unsigned": "The change carries no commit signature.",
+    "bad_signature": "The change's signature does not verify against the configured keys.",
+    "unverified": (
+        "Verified signatures are required, and the configured keys could not check the "
+        "change's signature."
+    ),
+}
 _CATEGORY_WORDS = {
     "unsigned": "unsigned",
     "bad_signature": "not verifying",
@@ -73,7 +81,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     keys = keys_configured(context)
     if require_verified and not keys:
         return RuleResult(
-            status=Status.NOT_EVIDENCED,
+            status=Status.NOT_TESTED,
             reason=(
                 "Verified signatures are required, but installation "
                 f"{context.installation.name} configures no signing keys to verify them with."
@@ -87,7 +95,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             context,
             environments,
             what,
-            status=Status.EFFECTIVE,
+            status=Status.NO_DEVIATIONS,
             reason=f"No {what} in the period, so none went unsigned.",
         )
     failures = []
@@ -96,17 +104,17 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         problem = signature_problem(change, require_verified)
         if problem:
             counts[problem[0]] += 1
-            failures.append(Failure(message=problem[1], sha=change.commit.sha))
+            failures.append(Failure(message=problem[1], sha=change.commit.sha, kind=problem[0]))
     total, failed = len(population), len(failures)
     if failures:
         breakdown = ", ".join(f"{n} {_CATEGORY_WORDS[c]}" for c, n in counts.items() if n)
-        status = Status.EXCEPTION
+        status = Status.DEVIATIONS
         verb = "lacks" if failed == 1 else "lack"
         reason = f"{failed} of {plural(total, noun)} {verb} a valid signature: {breakdown}."
     else:
         how = "verified" if require_verified else "signed"
         checked = " (checked against the configured keys)" if keys and not require_verified else ""
-        status = Status.EFFECTIVE
+        status = Status.NO_DEVIATIONS
         reason = f"{every(total, noun)} {was_were(total)} {how}{checked}."
     return RuleResult(
         status=status,
@@ -132,4 +140,5 @@ RULE = Rule(
         "or keyring (git verify-commit SHA, with gpg.ssh.allowedSignersFile set for SSH keys).",
         roles=lambda params: params["roles"],
     ),
+    deviation_kinds=DEVIATION_KINDS,
 )

@@ -82,23 +82,27 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             context,
             [production],
             "version reaching production",
-            status=Status.NOT_APPLICABLE,
+            status=Status.NOT_TESTED,
             reason="No version reached production in the period, so there was nothing to test.",
         )
     failures, versions, cited = [], [], []
     for promotion in promotions:
         production = _production(promotion)
         hours = hours_in_staging(promotion)
+        kind = "skipped_staging"
         if promotion.staging is None:
             message = "never deployed to staging"
         elif hours is None or hours < 0:
             message = "deployed to staging only after production"
         elif hours < minimum:
+            kind = "short_staging"
             message = f"only {number(hours)} h in staging (minimum {number(minimum)} h)"
         else:
             message = ""
         if message:
-            failures.append(Failure(message=f"{promotion.version}: {message}", sha=production.sha))
+            failures.append(
+                Failure(message=f"{promotion.version}: {message}", sha=production.sha, kind=kind)
+            )
         if promotion.staging:
             cited.append(promotion.staging.sha)
         cited.append(production.sha)
@@ -117,13 +121,13 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     nouns = "versions reaching production in the period"
     soak = f" for at least {number(minimum)} h" if minimum > 0 else ""
     if failures:
-        status = Status.EXCEPTION
+        status = Status.DEVIATIONS
         reason = (
             f"{failed} of {plural(total, noun, nouns)} {was_were(failed)} not in staging{soak} "
             "first."
         )
     else:
-        status = Status.EFFECTIVE
+        status = Status.NO_DEVIATIONS
         reason = f"{every(total, noun, nouns)} {was_were(total)} in staging{soak} first."
     return RuleResult(
         status=status,
@@ -143,4 +147,11 @@ RULE = Rule(
     summary="Every version that reached production was in staging first, for a minimum time.",
     params_schema=PARAMS_SCHEMA,
     evaluate=evaluate,
+    deviation_kinds={
+        "skipped_staging": (
+            "A version reached production without reaching staging first (never, or only "
+            "after production)."
+        ),
+        "short_staging": "A version spent less than the minimum time in staging.",
+    },
 )

@@ -14,18 +14,23 @@ from collections.abc import Callable
 from typing import Any
 
 from generator.render.oscal.view import ControlView, PackView
+from generator.status import Status
 
 OSCAL_VERSION = "1.1.2"
 # Properties outside the OSCAL namespace carry this one (OSCAL requires a namespace URI for them).
 NS = "urn:meshcomply"
 _ROOT = uuid.uuid5(uuid.NAMESPACE_URL, "urn:meshcomply:oscal")
 
-# meshcomply status -> (objective state, reason token)
+# meshcomply status -> (objective state, reason token). OSCAL's objective status has only
+# satisfied and not-satisfied: "satisfied" is said only where the rules tested the period's
+# population and found no deviation; a control resting on a document alone, or not tested, is
+# not shown to be satisfied, and the status's own meaning goes into the remarks beside it.
 STATES = {
-    "effective": ("satisfied", "pass"),
-    "exception": ("not-satisfied", "other"),
-    "not_evidenced": ("not-satisfied", "fail"),
-    "not_applicable": ("not-satisfied", "other"),
+    Status.NO_DEVIATIONS: ("satisfied", "pass"),
+    Status.DEVIATIONS: ("not-satisfied", "fail"),
+    Status.DESIGN_ONLY: ("not-satisfied", "other"),
+    Status.NOT_TESTED: ("not-satisfied", "other"),
+    Status.NOT_APPLICABLE: ("not-satisfied", "other"),
 }
 
 
@@ -59,18 +64,26 @@ def assessment_results(view: PackView) -> dict[str, Any]:
             obs = _evidence_observation(scope, control, view.head_date, subject)
             observations.append(obs)
             related.append({"observation-uuid": obs["uuid"]})
-        for index, failure in enumerate(control.failures):
+        for failure in control.failures:
+            where = f" at {failure.sha[:12]}" if failure.sha else ""
             obs = {
-                "uuid": derived_uuid(*scope, control.id, "failure", str(index), failure.sha),
-                "title": f"{control.id}: deviation at {failure.sha[:12]}",
+                "uuid": derived_uuid(*scope, control.id, "deviation", failure.id),
+                "title": f"{control.id}: {failure.kind} deviation {failure.id}{where}",
                 "description": failure.message,
-                "props": [prop("control", control.id)]
+                "props": [
+                    prop("control", control.id),
+                    prop("deviation", failure.id),
+                    prop("deviation-kind", failure.kind),
+                    prop("deviation-state", failure.state),
+                ]
                 + ([prop("accepted-by-exception", failure.exception)] if failure.exception else []),
                 "methods": ["TEST"],
                 "types": ["finding"],
-                "subjects": [subject(failure.sha)],
                 "collected": view.head_date,
             }
+            shas = [sha for sha in (failure.sha, *failure.shas) if sha]
+            if shas:
+                obs["subjects"] = [subject(sha) for sha in shas]
             observations.append(obs)
             related.append({"observation-uuid": obs["uuid"]})
         findings.append(_finding(scope, control, related))
@@ -155,18 +168,26 @@ Subject = Callable[
 
 
 def _finding(scope: Scope, control: ControlView, related: list[dict[str, str]]) -> dict[str, Any]:
-    status = control.status
+    status = Status(control.status)
     state, reason = STATES[status]
     finding: dict[str, Any] = {
         "uuid": derived_uuid(*scope, control.id, "finding"),
         "title": f"{control.id}: {control.title}",
         "description": control.reason or control.title,
-        "props": [prop("status", status)]
+        "props": [
+            prop("status", status),
+            prop("deviations-open", str(control.open_deviations)),
+            prop("deviations-accepted", str(control.accepted_deviations)),
+        ]
         + [prop("iso-reference", ref.ref) for ref in control.implements],
         "target": {
             "type": "objective-id",
             "target-id": control.id,
-            "status": {"state": state, "reason": reason},
+            "status": {
+                "state": state,
+                "reason": reason,
+                "remarks": f"{status.label}: {status.meaning}",
+            },
         },
     }
     if related:

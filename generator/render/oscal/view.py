@@ -6,6 +6,7 @@ shape touches only this module; the writers work on these small records.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from generator.evidence.model import ControlRecord, EvidenceModel
@@ -20,8 +21,12 @@ class IsoRef:
 
 @dataclass(frozen=True)
 class Failure:
+    id: str
+    kind: str
     sha: str | None  # None for a failure that is a window of time
+    shas: tuple[str, ...]  # further commits it cites (items that are commit shas)
     message: str
+    state: str  # open or accepted
     exception: str | None
 
 
@@ -34,6 +39,8 @@ class ControlView:
     responsibility: str
     implements: tuple[IsoRef, ...]
     status: str
+    open_deviations: int
+    accepted_deviations: int
     reason: str
     cited: tuple[str, ...]  # every commit the verdict rests on, in first-seen order
     failures: tuple[Failure, ...]
@@ -68,6 +75,9 @@ class PackView:
     sample: SampleView | None
 
 
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
 def _unique(items: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
@@ -78,10 +88,16 @@ def _control(control: ControlRecord) -> ControlView:
     for result in control.results:
         cited.extend(result.cited)
         for failure in result.failures:
+            if any(f.id == failure.id for f in failures):
+                continue  # the same deviation found by two rules of the control: listed once
             failures.append(
                 Failure(
+                    id=failure.id,
+                    kind=failure.kind,
                     sha=failure.sha,
+                    shas=tuple(i for i in failure.items if _SHA.fullmatch(i)),
                     message=failure.message,
+                    state=failure.state,
                     exception=failure.exception,
                 )
             )
@@ -93,6 +109,8 @@ def _control(control: ControlRecord) -> ControlView:
         responsibility=control.responsibility,
         implements=tuple(IsoRef(i.ref, i.coverage, i.rationale) for i in control.implements),
         status=str(control.status),
+        open_deviations=control.deviations.open,
+        accepted_deviations=control.deviations.accepted,
         reason=control.reason,
         cited=_unique(cited),
         failures=tuple(failures),

@@ -14,14 +14,13 @@ from generator.evidence.cutoff import built_at_words
 from generator.evidence.inputs import BUILT_IN
 from generator.evidence.model import EvidenceModel, SoaRow, fields_of
 from generator.render.pdf.settings import PdfSettings
-from generator.status import FINDINGS, Status
+from generator.status import Status
 
-STATUS_LABELS = {
-    Status.EFFECTIVE: "Effective",
-    Status.EXCEPTION: "Exception",
-    Status.NOT_EVIDENCED: "Not evidenced",
-    Status.NOT_APPLICABLE: "Not applicable",
-}
+# The words of each status, as every renderer shows them (generator/status.py).
+STATUS_LABELS = {status: status.label for status in Status}
+# The statuses a control can have (not_applicable is a Statement of Applicability decision).
+CONTROL_STATUSES = tuple(s for s in Status if s != Status.NOT_APPLICABLE)
+FOLLOW_UP = (Status.DEVIATIONS, Status.NOT_TESTED)
 _STANDARD_TITLES = {
     "iso27001:2022": "ISO/IEC 27001:2022 Annex A",
     "iso27017:2015": "ISO/IEC 27017:2015 cloud services (CLD)",
@@ -117,13 +116,15 @@ def _summary(model: EvidenceModel, controls: list[dict[str, Any]]) -> dict[str, 
     statuses = Counter(c["status"] for c in controls)
     soa = model.soa
     decisions = Counter(row.decision for row in soa)
+    states = Counter(d.state for d in model.deviations)
     return {
-        "statuses": [(s, statuses.get(s, 0)) for s in Status],
+        "statuses": [(s, statuses.get(s, 0)) for s in CONTROL_STATUSES],
+        "deviations": {"open": states.get("open", 0), "accepted": states.get("accepted", 0)},
         "controls": len(controls),
         "soa_rows": len(soa),
         "applicable": sum(1 for row in soa if row.applicable),
         "decisions": sorted(decisions.items()),
-        "findings": [c for c in controls if c["status"] in FINDINGS],
+        "findings": [c for c in controls if c["status"] in FOLLOW_UP],
         "active_exceptions": sum(1 for e in model.exceptions if e.status == "active"),
         "sample_size": sum(p.size for p in model.sample.populations),
         "promotions": len(model.promotions),
@@ -171,5 +172,8 @@ def document_view(
         "releases": model.releases,
         "sample": _sample(model),
         "exceptions": model.exceptions,
+        "deviations": model.deviations,
+        "control_anchors": {c["id"]: c["anchor"] for c in controls},
+        "statuses": [(s, s.label, s.meaning) for s in Status],
         "changes_since": model.changes_since,
     }

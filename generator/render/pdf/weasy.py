@@ -21,6 +21,7 @@ ATTACHMENTS = (
     ("evidence.json", "Source", "The evidence model this document was rendered from"),
     ("changes.csv", "Data", "The whole change population"),
     ("sample.csv", "Data", "The auditor's sample with each change's rank"),
+    ("deviations.csv", "Data", "Every deviation once, with its kind and state"),
 )
 _BASE_URL = TEMPLATES.as_uri() + "/"
 

@@ -13,12 +13,15 @@ from markupsafe import Markup, escape
 from generator.evidence.model import Identity
 from generator.status import Status
 
-STATUS_TEXT = {
-    Status.EFFECTIVE: ("✔", "effective"),
-    Status.EXCEPTION: ("!", "exception"),
-    Status.NOT_EVIDENCED: ("✖", "not evidenced"),
-    Status.NOT_APPLICABLE: ("\u2013", "not applicable"),
+_ICONS = {
+    Status.NO_DEVIATIONS: "✔",
+    Status.DEVIATIONS: "!",
+    Status.DESIGN_ONLY: "◐",
+    Status.NOT_TESTED: "✖",
+    Status.NOT_APPLICABLE: "\u2013",
 }
+# icon and words of each status; the words are the status's label (generator/status.py)
+STATUS_TEXT = {status: (_ICONS[status], status.label) for status in Status}
 
 
 def status_key(status: object) -> str:
@@ -33,6 +36,11 @@ def badge(status: object) -> Markup:
         '<span class="mc-badge mc-badge--{key}">'
         '<span aria-hidden="true">{icon}</span> {text}</span>'
     ).format(key=status_key(status), icon=icon, text=text)
+
+
+def statuses() -> list[tuple[Status, str, str]]:
+    """(status, label, meaning) of every status, for legends and filters."""
+    return [(status, status.label, status.meaning) for status in Status]
 
 
 def when(text: object) -> Markup:

@@ -97,6 +97,7 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
     env.globals.update(
         link=_link,
         age_days=age_days,
+        statuses=badges.statuses(),
         timeline_charts=lambda m: timeline.charts(m.promotions, m.period, PORTAL_LOOK),
     )
     return env

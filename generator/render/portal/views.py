@@ -25,6 +25,7 @@ DOWNLOADS = (
     ("evidence.json", "Evidence model (JSON)"),
     ("changes.csv", "Change population (CSV)"),
     ("sample.csv", "Sample (CSV)"),
+    ("deviations.csv", "Deviations (CSV)"),
     ("manifest.json", "Manifest with checksums (JSON)"),
     ("manifest.json.sig", "SSH signature of the manifest"),
 )
