@@ -17,7 +17,7 @@ def judge(rule, history: History, **params):
     return rule(RuleContext(history), params)
 
 
-def test_all_changes_approved_is_effective_and_cites_every_change():
+def test_all_changes_approved_has_no_deviations_and_cites_every_change():
     changes = [
         change("c1", "2026-01-10T10:00:00+01:00"),
         change("c2", "2026-02-10T10:00:00+01:00", ("staging",), approvers=()),
@@ -82,7 +82,7 @@ def test_population_is_the_union_of_the_environments():
     assert result.reason.startswith("1 of 3 staging and production changes was not")
 
 
-def test_no_changes_in_an_environment_the_history_shows_is_effective():
+def test_no_changes_in_an_environment_the_history_shows_has_no_deviations():
     history = History(releases=[release("2025.9.0", "production", "2025-10-01T10:00:00Z")])
     result = judge(APPROVAL, history, roles=["production"])
     assert result.status == "no_deviations"
@@ -96,7 +96,7 @@ def test_no_changes_seen_through_an_earlier_commit_touching_the_paths():
     assert result.status == "no_deviations"
 
 
-def test_no_changes_and_no_trace_of_the_environment_is_not_evidenced():
+def test_no_changes_and_no_trace_of_the_environment_is_not_tested():
     elsewhere = commit("docs", "2025-05-01T10:00:00Z", files=("docs/production/readme.md",))
     later = release("2026.1.0", "production", "2026-07-01T00:00:00Z")  # after the period
     result = judge(APPROVAL, History(commits=[elsewhere], releases=[later]), roles=["production"])
@@ -206,7 +206,7 @@ def test_gate_includes_tag_releases_at_their_tagged_commit():
     )
 
 
-def test_gate_without_releases_in_the_period_is_not_applicable():
+def test_gate_without_releases_in_the_period_is_not_tested():
     before = release("2025.9.0", "production", "2025-10-01T10:00:00Z")
     changes = [change("config", "2026-02-01T10:00:00Z")]
     result = judge(GATE, History(changes=changes, releases=[before]))

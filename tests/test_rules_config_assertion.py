@@ -30,7 +30,7 @@ def window(from_sha, to_sha, start, end, hours):
     return {"from_sha": from_sha, "to_sha": to_sha, "from": start, "to": end, "hours": hours}
 
 
-def test_holding_at_every_version_is_effective():
+def test_holding_at_every_version_has_no_deviations():
     result = judge(
         [
             version("v0", "2025-11-01T10:00:00Z", 30),
@@ -207,7 +207,7 @@ def test_a_repository_younger_than_the_period_has_no_version_at_the_start():
     assert result.population == 2 and result.cited == (sha("first"),)
 
 
-def test_a_file_never_present_is_not_evidenced():
+def test_a_file_never_present_is_not_tested():
     result = judge([version("v0", "2025-11-01T10:00:00Z", text=None)])
     assert result.status == "not_tested"
     assert result.reason == (

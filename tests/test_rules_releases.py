@@ -29,7 +29,7 @@ def stag(version: str) -> str:
     return sha(f"staging {version}")
 
 
-def test_versions_soaked_long_enough_are_effective():
+def test_versions_soaked_long_enough_have_no_deviations():
     history = History(
         promotions=[
             promotion("2026.1.0", "2026-01-05T10:00:00Z", "2026-01-06T10:00:00Z"),
@@ -109,7 +109,7 @@ def test_exactly_the_minimum_passes():
     assert judge(STAGING_FIRST, history, min_hours=24.01).status == "deviations"
 
 
-def test_no_production_release_in_the_period_is_not_applicable_or_not_evidenced():
+def test_no_production_release_in_the_period_is_not_tested():
     earlier = promotion("2025.9.0", "2025-12-01T10:00:00Z", "2025-12-20T10:00:00Z")
     result = judge(STAGING_FIRST, History(promotions=[earlier]), min_hours=24)
     assert result.status == "not_tested"
@@ -240,7 +240,7 @@ def test_versions_never_staged_are_listed_not_measured():
     assert result.details["never_staged"] == ["2026.1.0"]
 
 
-def test_latency_without_production_releases_is_not_applicable():
+def test_latency_without_production_releases_is_not_tested():
     before = promotion("2025.1.0", "2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z")
     result = judge(LATENCY, History(promotions=[before]), max_days=14)
     assert result.status == "not_tested"

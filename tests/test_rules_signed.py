@@ -18,7 +18,7 @@ def judge(history: History, **params):
     return SIGNED(RuleContext(history), {"roles": ["production"], **params})
 
 
-def test_signed_changes_without_keys_are_effective():
+def test_signed_changes_without_keys_have_no_deviations():
     history = History(changes=[change("a", "2026-01-10T10:00:00Z")])
     result = judge(history)
     assert result.status == "no_deviations"
@@ -69,7 +69,7 @@ def test_require_verified_fails_signatures_the_keys_could_not_check():
     )
 
 
-def test_require_verified_without_keys_is_not_evidenced():
+def test_require_verified_without_keys_is_not_tested():
     history = History(changes=[change("good", "2026-01-10T10:00:00Z")])
     result = judge(history, require_verified=True)
     assert result.status == "not_tested"
