@@ -329,13 +329,19 @@ def test_answers_are_bounded_in_size_and_time():
     assert page.sent < len(body) / 2  # the client stopped reading at its deadline
 
 
-def test_a_period_that_has_not_ended_is_not_collected():
-    api = FakeMeshStack(events=events())
+def test_a_running_period_is_collected_up_to_now_and_one_not_begun_not_at_all():
+    july = Period(dt.date(2026, 7, 1), dt.date(2026, 7, 31))
+    api = FakeMeshStack(events=[raw_event("2026-07-01T09:00:00Z", uid="in"),
+                                raw_event("2026-07-02T06:00:00Z", uid="now")])  # fmt: skip
     with serving(api):
-        made = Collector(api.base, Credentials(CLIENT_ID, CLIENT_SECRET), now=lambda: NOW)
-        with pytest.raises(CollectError, match="has not ended"):
-            made.collect("acme", Period(dt.date(2026, 7, 1), dt.date(2026, 7, 31)))
-    assert api.served == []
+        collected = collector(api)[0].collect("acme", july)
+        assert collected.header["request"]["filters"] == {
+            "from": "2026-07-01T00:00:00Z",
+            "until": "2026-07-02T06:00:00Z",  # NOW, exclusive
+        }
+        assert [e["metadata"]["uuid"] for e in collected.events] == ["in"]
+        with pytest.raises(CollectError, match="has not begun"):
+            collector(api)[0].collect("acme", Period(dt.date(2026, 8, 1), dt.date(2026, 8, 31)))
 
 
 CONFIG = """\
@@ -416,6 +422,31 @@ def test_collecting_a_period_older_than_the_retention_warns(tmp_path: Path):
     (line,) = result.stderr.splitlines()
     assert line.startswith("acme: warning: meshStack keeps events 12 months; the export was ")
     assert (tmp_path / "exports" / "acme_2024-01-01_2024-06-30.events.json").is_file()
+
+
+def test_collecting_a_running_period_warns_and_a_build_states_the_rest_as_a_gap(tmp_path: Path):
+    from generator.sources.events import EventsConfig, read_log
+
+    (tmp_path / "acme").mkdir()
+    today = dt.datetime.now(dt.UTC).date()
+    running = Period(today - dt.timedelta(days=2), today + dt.timedelta(days=27))
+    yesterday = f"{today - dt.timedelta(days=1)}T12:00:00Z"
+    api = FakeMeshStack(events=[raw_event(yesterday, uid="y")])
+    env = {"ACME_ID": CLIENT_ID, "ACME_SECRET": CLIENT_SECRET}
+    with serving(api):
+        (tmp_path / "meshcomply.yml").write_text(CONFIG.format(url=api.base), encoding="utf-8")
+        result = invoke("collect", "events", "--installation", "acme", "--quiet",
+                        "--period", running.text, cwd=tmp_path, env=env)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"acme: warning: the period {running.text} has not ended: the events ")
+    # A build of the running period evaluates it up to its cut-off day (today).
+    evaluated = Period(running.start, today)
+    log = read_log("acme", evaluated, EventsConfig(tmp_path / "exports", api.base))
+    assert [e.uuid for e in log.events] == ["y"]
+    (gap,) = log.gaps
+    assert gap.start == log.export.collected_at.replace(microsecond=0)
+    assert gap.end == evaluated.end_utc_exclusive
 
 
 def test_collect_events_needs_an_installation_with_events(tmp_path: Path):

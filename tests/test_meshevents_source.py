@@ -16,7 +16,7 @@ from meshevents_files import ENDPOINT, OPENAPI, URL, raw_event, write
 from generator.build import config_sections
 from generator.config import Period, load_config
 from generator.errors import BuildError, InputError
-from generator.meshevents.export import read_export
+from generator.meshevents.export import read_export, utc_text
 from generator.sources import ReadRequest, all_sources, close_sources, read_sources
 from generator.sources.events import EventsConfig, months_before, provenance, read_log
 from generator.validate import load_schema
@@ -239,12 +239,8 @@ def test_an_export_larger_than_the_limit_is_refused_before_it_is_read(
     ("options", "expected"),
     [
         ({"filters": {"from": "2026-01-02T00:00:00Z", "until": "2026-07-01T00:00:00Z"}},
-         "asked for events from 2026-01-02T00:00:00Z until 2026-07-01T00:00:00Z; the period "
-         "2026-01-01..2026-06-30 needs from 2026-01-01T00:00:00Z until 2026-07-01T00:00:00Z"),
-        ({"filters": {"from": "2026-01-01T00:00:00Z", "until": "2026-06-30T00:00:00Z"}},
-         "asked for events from 2026-01-01T00:00:00Z until 2026-06-30T00:00:00Z"),
-        ({"collected_at": dt.datetime(2026, 6, 30, 12, tzinfo=dt.UTC)},
-         "collected at 2026-06-30T12:00:00Z, before the period ended"),
+         "asked for events from 2026-01-02T00:00:00Z; the period 2026-01-01..2026-06-30 starts "
+         "at 2026-01-01T00:00:00Z"),
         ({"filters": {"from": "2026-01-01T00:00:00Z", "until": "2026-07-01T00:00:00Z",
                       "title": "Policy Changed"}},
          "filtered by title: it holds part of the event log"),
@@ -253,13 +249,56 @@ def test_an_export_larger_than_the_limit_is_refused_before_it_is_read(
          "installation's installations.acme.events.url"),
     ],
 )  # fmt: skip
-def test_an_export_that_does_not_cover_the_period_stops_the_build(
+def test_an_export_that_is_not_the_installations_log_from_the_start_stops_the_build(
     tmp_path: Path, options: dict, expected: str
 ):
     write(tmp_path, PERIOD, [raw_event("2026-01-05T10:00:00Z")], **options)
     with pytest.raises(BuildError) as caught:
         read_log("acme", PERIOD, config_for(tmp_path))
     assert expected in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("options", "covered"),
+    [
+        ({"filters": {"from": "2026-01-01T00:00:00Z", "until": "2026-06-30T00:00:00Z"}},
+         dt.datetime(2026, 6, 30, tzinfo=dt.UTC)),
+        ({"collected_at": dt.datetime(2026, 6, 30, 12, tzinfo=dt.UTC)},
+         dt.datetime(2026, 6, 30, 12, tzinfo=dt.UTC)),
+    ],
+)  # fmt: skip
+def test_an_export_that_ends_before_the_period_states_the_rest_as_a_gap(
+    tmp_path: Path, options: dict, covered: dt.datetime
+):
+    write(tmp_path, PERIOD, [raw_event("2026-01-05T10:00:00Z")], **options)
+    log = read_log("acme", PERIOD, config_for(tmp_path))
+    (gap,) = log.gaps
+    assert (gap.start, gap.end) == (covered, PERIOD.end_utc_exclusive)
+    assert gap.reason.startswith(f"the export holds the events until {utc_text(covered)}")
+    assert "later events are not in it" in gap.reason
+    assert not log.complete
+
+
+def test_a_running_period_reads_the_export_of_the_period_that_contains_it(tmp_path: Path):
+    year = Period(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    collected = dt.datetime(2026, 12, 3, 6, tzinfo=dt.UTC)
+    window = {"from": "2026-01-01T00:00:00Z", "until": "2026-12-03T06:00:00Z"}
+    write(tmp_path, year, [raw_event("2026-03-05T10:00:00Z", uid="in")],
+          collected_at=collected, filters=window)  # fmt: skip
+    # A longer one containing it too: the shortest is read.
+    write(tmp_path, Period(dt.date(2025, 1, 1), dt.date(2026, 12, 31)), [], installation="acme",
+          collected_at=collected,
+          filters={"from": "2025-01-01T00:00:00Z", "until": "2026-12-03T06:00:00Z"})  # fmt: skip
+    # The pack of the running year is evaluated up to its cut-off day.
+    evaluated = Period(dt.date(2026, 1, 1), dt.date(2026, 12, 3))
+    log = read_log("acme", evaluated, config_for(tmp_path))
+    assert log.export.path.name == "acme_2026-01-01_2026-12-31.events.json"
+    assert [e.uuid for e in log.events] == ["in"]
+    (gap,) = log.gaps
+    assert (gap.start, gap.end) == (collected, evaluated.end_utc_exclusive)
+    # A period no export contains is still missing.
+    with pytest.raises(BuildError, match="nor an export of a period containing it"):
+        read_log("acme", Period(dt.date(2026, 12, 1), dt.date(2027, 1, 31)), config_for(tmp_path))
 
 
 def test_an_export_of_another_installation_is_refused(tmp_path: Path):

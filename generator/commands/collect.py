@@ -98,6 +98,13 @@ def events(
     now = dt.datetime.now(dt.UTC)
     for gap in retention_gaps(chosen_period, now, settings.retention_months):
         click.echo(f"{installation}: warning: {gap.reason}", err=True)
+    if now < chosen_period.end_utc_exclusive:
+        click.echo(
+            f"{installation}: warning: the period {chosen_period.text} has not ended: the events "
+            "until now are collected, and a build states the rest of the period as a gap; "
+            "collect again once it has ended",
+            err=True,
+        )
 
     collector = Collector(
         settings.url, credentials, limits=Limits(page_size=page_size), progress=progress

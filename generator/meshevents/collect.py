@@ -110,13 +110,13 @@ class Collector:
     def collect(self, installation: str, period: Period) -> Collected:
         """Every event of the period, page by page; CollectError when any page fails."""
         started = self.now()
-        if started < period.end_utc_exclusive:
-            raise CollectError(
-                f"the period {period.text} has not ended (it ends at "
-                f"{utc_text(period.end_utc_exclusive)}): an export collected now would miss "
-                "later events; collect it once the period has ended"
-            )
-        filters = {"from": utc_text(period.start_utc), "until": utc_text(period.end_utc_exclusive)}
+        # A period still running is asked up to now: events yet to come cannot shift the pages,
+        # and a build states the rest of the period as a gap (sources/events.py).
+        until = min(period.end_utc_exclusive, started.replace(microsecond=0))
+        if until <= period.start_utc:
+            raise CollectError(f"the period {period.text} has not begun: nothing to collect")
+        window = (period.start_utc, until)
+        filters = {"from": utc_text(period.start_utc), "until": utc_text(until)}
         endpoint = f"{self.base_url}{ENDPOINT}"
         url: str | None = (
             f"{endpoint}?{urlencode({**filters, 'page': 0, 'size': self.limits.page_size})}"
@@ -137,8 +137,8 @@ class Collector:
                 total = shape["totalElements"]
             for raw in embedded:
                 first = seen.setdefault(raw["metadata"]["uuid"], number)
-                if first != number or _outside(raw, period):
-                    raise CollectError(_changed(raw, first, number, period))
+                if first != number or _outside(raw, window):
+                    raise CollectError(_changed(raw, first, number, filters))
             events.extend(embedded)
             pages.append({"url": url, "events": len(embedded), "page": shape})
             of = f" of {shape['totalPages']}" if isinstance(shape.get("totalPages"), int) else ""
@@ -347,12 +347,12 @@ def _retry_after_seconds(value: str | None, now: dt.datetime) -> float | None:
     return max(0.0, (moment - now).total_seconds())
 
 
-def _outside(raw: dict[str, Any], period: Period) -> bool:
+def _outside(raw: dict[str, Any], window: tuple[dt.datetime, dt.datetime]) -> bool:
     moment = parse_timestamp(raw["metadata"]["createdAt"])
-    return moment is None or not period.contains(moment)
+    return moment is None or not window[0] <= moment < window[1]
 
 
-def _changed(raw: dict[str, Any], first: int, number: int, period: Period) -> str:
+def _changed(raw: dict[str, Any], first: int, number: int, filters: dict[str, str]) -> str:
     uid = repr(raw["metadata"]["uuid"][:80])
     if first != number:
         return (
@@ -360,7 +360,8 @@ def _changed(raw: dict[str, Any], first: int, number: int, period: Period) -> st
             "changed while it was read (or the server pages inconsistently); collect again"
         )
     return (
-        f"page {number} holds event {uid}, created outside {period.text}, which was not asked for"
+        f"page {number} holds event {uid}, created outside the window asked for (from "
+        f"{filters['from']} until {filters['until']})"
     )
 
 

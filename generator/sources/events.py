@@ -13,14 +13,15 @@ What rules can rely on (``log = context.source("events")``; None when the instal
   mappings, arrays as tuples; ``previous_content`` None when absent) and ``pointer`` (its place in
   the export file, ``/events/12``). Every event passed the published meshEventLog schema; its
   ``content`` is free-form (the schema says only "object"): read it defensively.
-- The export covers the period: it asked meshStack for ``[period start, period end)`` or more,
-  with no other filter, and was collected after the period ended; otherwise the build stops
-  before any rule runs. Events may lie outside the period when the export asked for more: use
-  ``log.period`` or ``log.between``.
+- The export is the installation's, from its configured meshStack, asked from the period's start
+  with no filter but time; otherwise the build stops before any rule runs. Events may lie
+  outside the period when the export asked for more: use ``log.period`` or ``log.between``.
 - ``log.gaps`` (``Gap(start, end, reason)``) are the parts of the period the export cannot speak
-  for: the events older than meshStack's retention when it was collected. ``log.complete`` is
-  False then; a rule judging a window that ``log.gaps_overlapping(start, end)`` reports must
-  say ``not_tested`` with the gap's reason for it, never that it found no deviations.
+  for: the events older than meshStack's retention when it was collected, and the end of a
+  period the export does not reach (collected before the period ended, e.g. a pack of a running
+  period up to its cut-off). ``log.complete`` is False then; a rule judging a window that
+  ``log.gaps_overlapping(start, end)`` reports must say ``not_tested`` with the gap's reason for
+  it, never that it found no deviations.
 - ``log.export`` (``ExportInfo``): the file's ``path``, ``sha256`` (the pack's inputs get the
   file through ``SOURCE.inputs``: ``("events", path)``),
   ``size``, ``url``, ``accept``, ``filters``, ``collected_at``, ``count``, ``pages``, and
@@ -41,8 +42,8 @@ from urllib.parse import urlsplit
 from generator.catalog import display_path
 from generator.config import InstallationConfig, OptionsSection, Period, SectionProblems
 from generator.errors import BuildError
-from generator.meshevents.export import Export, export_name, read_export, utc_text
-from generator.meshevents.model import EventLog, Gap
+from generator.meshevents.export import SUFFIX, Export, export_name, read_export, utc_text
+from generator.meshevents.model import EventLog, ExportInfo, Gap
 from generator.meshevents.schema import parse_timestamp
 from generator.sources import ReadRequest, Source
 
@@ -162,15 +163,21 @@ def read(request: ReadRequest) -> EventLog:
 
 def read_log(installation: str, period: Period, config: EventsConfig) -> EventLog:
     """The installation's event log for the period from its export file; BuildError or
-    InputError (located) when the file is missing, broken, or does not cover the period."""
-    path = config.export_path(installation, period)
-    shown = display_path(path)
-    if not path.is_file():
+    InputError (located) when the file is missing, broken, or not this installation's log.
+
+    The file is the one named for the period, else the one named for the shortest period that
+    contains it (a pack of a period still running evaluates it up to its cut-off day, and reads
+    the export collected for the whole period so far)."""
+    path = find_export(config, installation, period)
+    if path is None:
+        shown = display_path(config.export_path(installation, period))
         raise BuildError(
             f"installation '{installation}': no event export for {period.text}: {shown} does "
-            f"not exist (installations.{installation}.{KEY}.folder); collect it with "
+            f"not exist, nor an export of a period containing it "
+            f"(installations.{installation}.{KEY}.folder); collect it with "
             f"`meshcomply collect events --installation {installation} --period {period.text}`"
         )
+    shown = display_path(path)
     export = read_export(path, shown)
     wrong = _mismatch(export, installation, period, config)
     if wrong:
@@ -181,12 +188,32 @@ def read_log(installation: str, period: Period, config: EventsConfig) -> EventLo
         export=export.info,
         events=export.events,
         retention_months=config.retention_months,
-        gaps=retention_gaps(period, export.info.collected_at, config.retention_months),
+        gaps=(
+            *retention_gaps(period, export.info.collected_at, config.retention_months),
+            *late_gaps(period, export.info),
+        ),
     )
 
 
+def find_export(config: EventsConfig, installation: str, period: Period) -> Path | None:
+    """The export named for the period, else for the shortest period containing it."""
+    exact = config.export_path(installation, period)
+    if exact.is_file():
+        return exact
+    covering = []
+    for path in config.folder.glob(f"{installation}_*{SUFFIX}") if config.folder.is_dir() else ():
+        named = path.name[len(installation) + 1 : -len(SUFFIX)].split("_")
+        try:
+            start, end = (dt.date.fromisoformat(part) for part in named)
+        except ValueError:
+            continue  # not a name the collector writes
+        if start <= period.start and period.end <= end and path.is_file():
+            covering.append(((end - start).days, start, path))
+    return min(covering)[2] if covering else None
+
+
 def _mismatch(export: Export, installation: str, period: Period, config: EventsConfig) -> str:
-    """Why the export is not the installation's whole event log for the period, or ""."""
+    """Why the export is not the installation's event log from the period's start, or ""."""
     info = export.info
     if export.installation != installation:
         return f"the export is installation '{export.installation}''s, not '{installation}''s"
@@ -201,21 +228,30 @@ def _mismatch(export: Export, installation: str, period: Period, config: EventsC
             f"the export was filtered by {', '.join(others)}: it holds part of the event log, "
             "not all of it; collect it again with `meshcomply collect events`"
         )
-    start, until = parse_timestamp(info.filters["from"]), parse_timestamp(info.filters["until"])
-    assert start is not None and until is not None  # read_export checked them
-    if start > period.start_utc or until < period.end_utc_exclusive:
+    start = parse_timestamp(info.filters["from"])
+    assert start is not None  # read_export checked it
+    if start > period.start_utc:
         return (
-            f"the export asked for events from {utc_text(start)} until {utc_text(until)}; the "
-            f"period {period.text} needs from {utc_text(period.start_utc)} until "
-            f"{utc_text(period.end_utc_exclusive)}: collect it again for the period"
-        )
-    if info.collected_at < period.end_utc_exclusive:
-        return (
-            f"the export was collected at {utc_text(info.collected_at)}, before the period "
-            f"ended ({utc_text(period.end_utc_exclusive)}): later events are missing; collect "
-            "it again"
+            f"the export asked for events from {utc_text(start)}; the period {period.text} "
+            f"starts at {utc_text(period.start_utc)}: collect it again for the period"
         )
     return ""
+
+
+def late_gaps(period: Period, info: ExportInfo) -> tuple[Gap, ...]:
+    """The end of the period the export holds no events for: after the ``until`` it asked for,
+    or after it was collected (a period collected before it ended)."""
+    until = parse_timestamp(info.filters["until"])
+    assert until is not None  # read_export checked it
+    covered = min(until, info.collected_at)
+    if covered >= period.end_utc_exclusive:
+        return ()
+    reason = (
+        f"the export holds the events until {utc_text(covered)} (it was collected at "
+        f"{utc_text(info.collected_at)} and asked for events until {utc_text(until)}): later "
+        "events are not in it; collect it again once the period has ended"
+    )
+    return (Gap(max(covered, period.start_utc), period.end_utc_exclusive, reason),)
 
 
 def retention_gaps(period: Period, collected_at: dt.datetime, months: int) -> tuple[Gap, ...]:
