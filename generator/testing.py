@@ -18,6 +18,7 @@ from generator.evidence.deviations import deviation_counts, deviation_records
 from generator.evidence.evaluate import failure_record
 from generator.evidence.model import (
     SCHEMA_VERSION,
+    ApprovalRecord,
     ChangeRecord,
     ControlRecord,
     CutOffRecord,
@@ -146,11 +147,14 @@ def synthetic_evidence(
                 body=HOSTILE_TEXTS[(index + 3) % len(HOSTILE_TEXTS)] if hostile else "",
                 files=(FileChange("M", f"environments/{env[0]}/meshstack.yaml", None),),
                 approvers=approvers,
+                approvals=tuple(ApprovalRecord(a, "trailer") for a in approvers),
                 authors=(author,),
                 self_approved=bool(approvers) and approvers[0] == author,
                 signed=rng.random() > 0.02,
                 signature="ssh",
                 verified=None,
+                signer=None,
+                signing_key=None,
                 releases={},
             )
         )

@@ -72,11 +72,16 @@ class ModelBuilder:
                 "body": "",
                 "files": [],
                 "approvers": [person(a) for a in approvers],
+                "approvals": [
+                    {"approver": person(a), "evidence": "trailer"} for a in approvers
+                ],
                 "authors": [person(author)],
                 "self_approved": False,
                 "signed": True,
                 "signature": "ssh",
                 "verified": None,
+                "signer": None,
+                "signing_key": None,
                 "releases": dict(releases or {}),
             }
         )

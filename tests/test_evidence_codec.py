@@ -12,7 +12,13 @@ from jsonschema import Draft202012Validator
 from generator.errors import BuildError, InputError
 from generator.evidence import codec
 from generator.evidence.changes_since import compare
-from generator.evidence.model import ChangeRecord, EvidenceModel, FileChange
+from generator.evidence.model import (
+    ApprovalRecord,
+    ChangeRecord,
+    EvidenceModel,
+    FileChange,
+    Identity,
+)
 from generator.status import Status
 from generator.testing import synthetic_evidence
 from generator.validate import load_schema
@@ -28,6 +34,12 @@ def _model_with_everything() -> EvidenceModel:
         files=(FileChange("R", "environments/production/new.yaml", "old.yaml"),),
         releases={"production": "2026.1.0", "staging": "2026.1.0"},
         verified=True,
+        signer="Ann <ann@example.com>",
+        signing_key="SHA256:eosj+s8SJc5TSUR/RI7+1342aih2oi9bBMGi+rZxTik",
+        approvals=(
+            ApprovalRecord(Identity("Bob", "bob@example.com"), "signed"),
+            ApprovalRecord(Identity("Carol", ""), "merged"),
+        ),
     )
     model = replace(model, changes=(renamed, *model.changes[1:]))
     return replace(model, changes_since=compare(previous, model))
@@ -169,6 +181,16 @@ def _mutations(change: dict) -> list[dict]:
     variant(lambda c: c["files"][0].__setitem__("path", None))
     variant(lambda c: c["files"].append(["M", "x"]))
     variant(lambda c: c.__setitem__("files", []))
+    variant(lambda c: c["approvals"].append({"approver": {"name": "n", "email": "e"}}))
+    variant(lambda c: c["approvals"].append({"approver": {"name": "n"}, "evidence": "signed"}))
+    variant(lambda c: c["approvals"].append({"approver": {"name": "n", "email": "e"},
+                                             "evidence": "waved"}))  # fmt: skip
+    variant(lambda c: c["approvals"].append({"approver": {"name": "n", "email": "e"},
+                                             "evidence": "merged", "x": 1}))  # fmt: skip
+    variant(lambda c: c["approvals"].append({"approver": {"name": "n", "email": "e"},
+                                             "evidence": "merged"}))  # fmt: skip
+    variant(lambda c: c.__setitem__("signer", "ann@example.com"))
+    variant(lambda c: c.__setitem__("signing_key", ["SHA256:x"]))
     variant(lambda c: c.__setitem__("signature", "pgp"))
     variant(lambda c: c.__setitem__("verified", "yes"))
     variant(lambda c: c.__setitem__("verified", False))

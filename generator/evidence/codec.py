@@ -27,6 +27,7 @@ from generator.errors import BuildError, InputError, Problem
 from generator.evidence.jsonstream import LaidOut, iter_json
 from generator.evidence.model import (
     SCHEMA_VERSION,
+    ApprovalRecord,
     ChangeRecord,
     EvidenceModel,
     FileChange,
@@ -94,11 +95,20 @@ def _change(change: ChangeRecord) -> dict[str, Any]:
             {"status": f.status, "path": f.path, "old_path": f.old_path} for f in change.files
         ],
         "approvers": [{"name": p.name, "email": p.email} for p in change.approvers],
+        "approvals": [
+            {
+                "approver": {"name": a.approver.name, "email": a.approver.email},
+                "evidence": a.evidence,
+            }
+            for a in change.approvals
+        ],
         "authors": [{"name": p.name, "email": p.email} for p in change.authors],
         "self_approved": change.self_approved,
         "signed": change.signed,
         "signature": change.signature,
         "verified": change.verified,
+        "signer": change.signer,
+        "signing_key": change.signing_key,
         "releases": dict(change.releases),
     }
 
@@ -144,11 +154,17 @@ def _change_record(c: dict[str, Any]) -> ChangeRecord:
         c["body"],
         tuple(FileChange(f["status"], f["path"], f["old_path"]) for f in c["files"]),
         tuple(Identity(p["name"], p["email"]) for p in c["approvers"]),
+        tuple(
+            ApprovalRecord(Identity(a["approver"]["name"], a["approver"]["email"]), a["evidence"])
+            for a in c["approvals"]
+        ),
         tuple(Identity(p["name"], p["email"]) for p in c["authors"]),
         c["self_approved"],
         c["signed"],
         c["signature"],
         c["verified"],
+        c["signer"],
+        c["signing_key"],
         c["releases"],
     )
 
@@ -216,6 +232,8 @@ _CHANGE_KEYS = frozenset(f.name for f in dataclasses.fields(ChangeRecord))
 _PERSON_KEYS = frozenset(("name", "email"))
 _FILE_KEYS = frozenset(("status", "path", "old_path"))
 _SIGNATURES = frozenset(("none", "gpg", "ssh", "x509"))
+_APPROVAL_KEYS = frozenset(("approver", "evidence"))
+_EVIDENCE = frozenset(("signed", "merged", "trailer"))
 
 
 def changes_fit(changes: Any) -> bool:
@@ -242,6 +260,8 @@ def changes_fit(changes: Any) -> bool:
             and all(_file_fits(f) for f in c["files"])
             and type(c["approvers"]) is list
             and all(is_person(p) for p in c["approvers"])
+            and type(c["approvals"]) is list
+            and all(_approval_fits(a) for a in c["approvals"])
             and type(c["authors"]) is list
             and all(is_person(p) for p in c["authors"])
             and type(c["self_approved"]) is bool
@@ -249,6 +269,8 @@ def changes_fit(changes: Any) -> bool:
             and type(c["signature"]) is str
             and c["signature"] in _SIGNATURES
             and (c["verified"] is None or type(c["verified"]) is bool)
+            and (c["signer"] is None or type(c["signer"]) is str)
+            and (c["signing_key"] is None or type(c["signing_key"]) is str)
             and type(c["releases"]) is dict
             and all(type(v) is str for v in c["releases"].values())
         ):
@@ -269,6 +291,16 @@ def _person_fits(person: Any) -> bool:
         and person.keys() == _PERSON_KEYS
         and type(person["name"]) is str
         and type(person["email"]) is str
+    )
+
+
+def _approval_fits(entry: Any) -> bool:
+    return (
+        type(entry) is dict
+        and entry.keys() == _APPROVAL_KEYS
+        and _person_fits(entry["approver"])
+        and type(entry["evidence"]) is str
+        and entry["evidence"] in _EVIDENCE
     )
 
 

@@ -82,6 +82,16 @@ class EnvironmentRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class ApprovalRecord:
+    """An approver of a change and how the history evidences it: ``signed`` (a good signature
+    the configured keys bind to the approver), ``merged`` (the approver made the merge commit) or
+    ``trailer`` (an approval line written into the message)."""
+
+    approver: Identity
+    evidence: str
+
+
+@dataclass(frozen=True, slots=True)
 class ChangeRecord:
     """A member of the change population: a first-parent commit that touched an environment."""
 
@@ -96,11 +106,16 @@ class ChangeRecord:
     body: str
     files: tuple[FileChange, ...]
     approvers: tuple[Identity, ...]
+    approvals: tuple[ApprovalRecord, ...]  # the approvers, each with its evidence
     authors: tuple[Identity, ...]
     self_approved: bool
     signed: bool
     signature: str
     verified: bool | None
+    # Who the configured keys say made the good signature (allowed-signers principal, OpenPGP
+    # user id) and the key's fingerprint; None without a verified signature.
+    signer: str | None
+    signing_key: str | None
     releases: dict[str, str]  # environment -> the version this change set there, by name
 
 

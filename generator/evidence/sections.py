@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.evidence.model import (
+    ApprovalRecord,
     ChangeRecord,
     EnvironmentRecord,
     EventRecord,
@@ -19,15 +20,24 @@ from generator.evidence.model import (
     ReproduceStep,
     SourceRecord,
 )
-from generator.history.model import Change, ReleaseEvent
+from generator.history.model import Approval, Change, ReleaseEvent
 from generator.sources import git as git_source
 
+ApprovalRecords = dict[tuple[Approval, ...], tuple[ApprovalRecord, ...]]
 
-def change_record(change: Change) -> ChangeRecord:
+
+def change_record(change: Change, shared: ApprovalRecords | None = None) -> ChangeRecord:
     # The history's identities and file entries are the model's records too: no copies, which
-    # matters on long histories (88,000 changes on the 100k-commit benchmark).
+    # matters on long histories (88,000 changes on the 100k-commit benchmark). The same people
+    # approve change after change the same way: `shared` keeps one set of records for them.
     commit = change.commit
     releases = change.releases
+    approvals: tuple[ApprovalRecord, ...] = ()
+    if change.approvals:
+        known = shared if shared is not None else {}
+        approvals = known.get(change.approvals) or known.setdefault(
+            change.approvals, tuple(ApprovalRecord(*a) for a in change.approvals)
+        )
     return ChangeRecord(
         commit.sha,
         commit.parents,
@@ -40,11 +50,14 @@ def change_record(change: Change) -> ChangeRecord:
         commit.body,
         commit.files,
         change.approvers,
+        approvals,
         change.authors,
         change.self_approved,
         change.signed,
         commit.signature,
         change.verified,
+        commit.signer,
+        commit.signing_key,
         dict(sorted(releases.items())) if releases else {},
     )
 
@@ -94,6 +107,7 @@ def history_sections(
     # git's counts: `changes` may hold only some environments (read_history(environments=...)).
     populations = history.population_sizes
     start, end = period.start.isoformat(), period.end.isoformat()
+    shared: ApprovalRecords = {}
     if earlier_releases:
         chosen = [event for event in history.releases if event.date[:10] <= end]
     else:
@@ -120,7 +134,7 @@ def history_sections(
         ),
         changes=tuple(
             [
-                change_record(change)
+                change_record(change, shared)
                 for change in history.changes
                 if environment is None or environment in change.environments
             ]
