@@ -43,6 +43,10 @@ def test_second_generation_in_a_hostile_environment_is_identical(
     assert again.findings == demo.findings
 
 
+def _committer_email(repo: Path, sha: str) -> str:
+    return git(repo, "show", "-s", "--format=%ce", sha).strip()
+
+
 def _rebuild_with_git(repo: Path, sha: str, key_file: Path) -> str:
     """The sha `git commit-tree -S` gives for the same tree, parents, people, dates, message."""
     fields = git(
@@ -75,9 +79,10 @@ def test_commits_are_exactly_what_git_commit_tree_would_sign(demo: DemoResult) -
         ("globex", "change:entra-id-federation:production"),  # committed by the customer
     ]
     with ssh_keygen_signer() as signer:
-        key_file = signer.key_file
         for name, key in samples:
             repo = demo.repositories[name]
+            committer = _committer_email(repo.path, repo.shas[key])
+            key_file = signer.key_file(committer)
             assert _rebuild_with_git(repo.path, repo.shas[key], key_file) == repo.shas[key]
 
 
@@ -87,7 +92,11 @@ def test_in_process_signatures_equal_ssh_keygen_signatures() -> None:
     fast = InProcessSigner()
     with ssh_keygen_signer() as slow:
         for payload in payloads:
-            assert fast.sign(payload) == slow.sign(payload)
+            for email in ("lena.fischer@meshcloud.io", "priya.raman@globex.example"):
+                assert fast.sign(payload, email) == slow.sign(payload, email)
+        assert fast.sign(b"x", "lena.fischer@meshcloud.io") != fast.sign(
+            b"x", "jonas.weber@meshcloud.io"
+        )
 
 
 def test_generation_refuses_an_existing_example(tmp_path: Path) -> None:

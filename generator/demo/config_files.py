@@ -7,7 +7,7 @@ from pathlib import Path
 
 from generator.demo.content import scalar
 from generator.demo.evidence_docs import SHARED_DOCS, render_shared_doc
-from generator.demo.installations import InstallationSpec
+from generator.demo.installations import PIPELINE, InstallationSpec
 from generator.demo.model import PlantedFinding
 from generator.demo.planted import EXCEPTIONS
 from generator.demo.timeline import PERIOD
@@ -37,6 +37,11 @@ def _installation(spec: InstallationSpec) -> str:
         if spec.customer_merges
         else "# Acme's operators merge once approved: the committer is not an approver"
     )
+    # Globex's approvers merge and sign themselves, so production can require their signature;
+    # at Acme the customer's approval is a line the operator writes into the merge.
+    strength = "signed" if spec.customer_merges else "trailer"
+    board = f"{spec.name}-change-board"
+    members = ", ".join(f"'{_pattern(person.email)}'" for person in spec.approvers)
     return (
         f"  {spec.name}:\n"
         f"    repo: ./{repo_dir(spec)}\n"
@@ -46,19 +51,38 @@ def _installation(spec: InstallationSpec) -> str:
         '        paths: ["environments/staging/**"]\n'
         f"        release: {release('staging')}\n"
         "        approval: optional\n"
+        "        approvers: [meshcloud-operations]\n"
         "      production:\n"
         '        paths: ["environments/production/**"]\n'
         f"        release: {release('production')}\n"
         "        approval: required\n"
+        f"        approvers: [{board}]  # the customer's people, nobody else\n"
+        f"        approval_strength: {strength}\n"
         "    approvals:\n"
         "      trailers: [Approved-by, Reviewed-by]\n"
         f"      {merge_note}\n"
         f"      merge_committer: {scalar(spec.customer_merges)}\n"
+        "      groups:\n"
+        f"        {board}:\n"
+        "          side: customer\n"
+        f"          members: [{members}]\n"
+        "        meshcloud-operations:\n"
+        "          side: provider\n"
+        "          members: ['[^@]+@meshcloud\\.io']\n"
+        "      automation:\n"
+        "        # The pipeline records release management's sign-off of each release\n"
+        f"        - email: '{_pattern(PIPELINE.email)}'\n"
+        "          carries_approvals_from: meshcloud release management (release sign-off)\n"
         "    signing:\n"
         f"      allowed_signers: ./{ALLOWED_SIGNERS}\n"
         f"    exceptions: ./{exceptions_file(spec)}\n"
         f"    evidence_dir: ./{EVIDENCE_DIR}\n"
     )
+
+
+def _pattern(email: str) -> str:
+    """An RE2 pattern matching exactly this address."""
+    return email.replace(".", "\\.")
 
 
 def meshcomply_yml(specs: tuple[InstallationSpec, ...]) -> str:

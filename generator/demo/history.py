@@ -122,6 +122,7 @@ def plan_commits(spec: InstallationSpec) -> list[PlannedCommit]:
             "author": step.author,
             "committer": step.committer or step.author,
             "signed": step.signed,
+            "signing_key_of": step.signing_key_of,
             "tag": tag,
         }
         if step.branch is None:

@@ -51,6 +51,7 @@ class PlannedCommit:
     branch_commits: tuple[BranchCommit, ...] = ()
     signed: bool = True
     tag: TagPlan | None = None
+    signing_key_of: Person | None = None  # whose key signs it; default: the committer's
 
     @property
     def is_merge(self) -> bool:

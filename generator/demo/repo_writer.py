@@ -127,12 +127,15 @@ def _commit(
     committer: Person,
     moment,
     message: str,
+    key_of: Person | None = None,
 ) -> str:
+    """The commit, signed (given a signer) with the key of `key_of`, by default the committer's."""
     headers = [f"tree {tree}", *(f"parent {parent}" for parent in parents)]
     headers += [f"author {_ident(author, moment)}", f"committer {_ident(committer, moment)}"]
     payload = "\n".join(headers) + "\n\n" + message
     if signer is not None:
-        signature = signer.sign(payload.encode("utf-8")).rstrip("\n")
+        email = (key_of or committer).email
+        signature = signer.sign(payload.encode("utf-8"), email).rstrip("\n")
         headers.append("gpgsig " + signature.replace("\n", "\n "))
         payload = "\n".join(headers) + "\n\n" + message
     return store.write("commit", payload.encode("utf-8"))
@@ -179,7 +182,7 @@ def write_repository(path: Path, commits: list[PlannedCommit], signer: Signer) -
             _apply(files, planned.edits)
         head = _commit(
             store, sign, store.tree(files), parents, planned.author, planned.committer,
-            planned.when, planned.message,
+            planned.when, planned.message, planned.signing_key_of,
         )  # fmt: skip
         written.shas[planned.key] = head
         if planned.tag is not None:

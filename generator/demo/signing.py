@@ -1,10 +1,12 @@
-"""Commit signing with the demo's published throwaway ssh key (see keys/README.md).
+"""Commit signing with the demo's published throwaway ssh keys, one per person (keys/README.md).
 
 The signatures are byte-identical to what ``git commit -S`` with ``gpg.format=ssh`` makes (git
 runs ``ssh-keygen -Y sign``): an SSHSIG blob over the commit, armored. Ed25519 signatures are
 deterministic, so the same commit always gets the same signature and the demo's shas never
 change. With the ``cryptography`` package installed the signature is computed in-process (about
-0.2 ms); without it, one ``ssh-keygen`` process signs each commit (about 10 ms).
+0.2 ms); without it, one ``ssh-keygen`` process signs each commit (about 10 ms). Each person
+signs with their own key (the file named after their e-mail address), and the allowed-signers
+file lists each key for its owner alone, so a good signature names who made it.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ import shutil
 import struct
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Protocol
@@ -25,7 +29,6 @@ from typing import Protocol
 from generator.errors import BuildError
 
 NAMESPACE = "git"  # what git passes to ssh-keygen for commits and tags
-_KEY_NAME = "demo_signing_key"
 _HASH = b"sha512"  # ssh-keygen's default for SSHSIG
 
 
@@ -35,28 +38,29 @@ def _key_text(name: str) -> bytes:
     except OSError:
         raise BuildError(
             f"the demo signing key generator/demo/keys/{name} is missing from this installation "
-            "of meshcomply (package data not installed)"
+            "of meshcomply (package data not installed, or no demo key for that person)"
         ) from None
 
 
-def public_key() -> str:
-    """The demo key's public half: `ssh-ed25519 AAAA... comment`."""
-    return _key_text(f"{_KEY_NAME}.pub").decode("ascii").strip()
+@cache
+def public_key(email: str) -> str:
+    """A demo person's public key: `ssh-ed25519 AAAA... comment`."""
+    return _key_text(f"{email}.pub").decode("ascii").strip()
 
 
 def allowed_signers(principals: Iterable[str]) -> str:
-    """An allowed-signers file trusting the demo key for the given email addresses."""
-    key_type, key_data = public_key().split()[:2]
-    joined = ",".join(sorted(set(principals)))
-    return (
-        "# Trusts the PUBLIC THROWAWAY meshcomply demo key for the demo identities only.\n"
-        f'{joined} namespaces="{NAMESPACE}" {key_type} {key_data}\n'
-    )
+    """An allowed-signers file trusting each person's demo key for that person alone."""
+    lines = ["# Trusts the PUBLIC THROWAWAY meshcomply demo keys, each for its own person only."]
+    for email in sorted(set(principals)):
+        key_type, key_data = public_key(email).split()[:2]
+        lines.append(f'{email} namespaces="{NAMESPACE}" {key_type} {key_data}')
+    return "\n".join(lines) + "\n"
 
 
 class Signer(Protocol):
-    def sign(self, payload: bytes) -> str:
-        """The armored SSH signature (`-----BEGIN SSH SIGNATURE-----` ...) of payload."""
+    def sign(self, payload: bytes, email: str) -> str:
+        """The armored SSH signature (`-----BEGIN SSH SIGNATURE-----` ...) of payload, made
+        with the demo key of the person with this e-mail address."""
         ...
 
 
@@ -70,15 +74,22 @@ class InProcessSigner:
     def __init__(self) -> None:
         from cryptography.hazmat.primitives.serialization import load_ssh_private_key
 
-        self._key = load_ssh_private_key(_key_text(_KEY_NAME), None)
-        wire = base64.b64decode(public_key().split()[1])
-        self._public_blob = wire
+        self._load = load_ssh_private_key
+        self._keys: dict[str, tuple[object, bytes]] = {}
 
-    def sign(self, payload: bytes) -> str:
+    def _key(self, email: str) -> tuple[object, bytes]:
+        known = self._keys.get(email)
+        if known is None:
+            private = self._load(_key_text(email), None)
+            known = self._keys[email] = (private, base64.b64decode(public_key(email).split()[1]))
+        return known
+
+    def sign(self, payload: bytes, email: str) -> str:
+        key, public_blob = self._key(email)
         fields = _string(NAMESPACE.encode()) + _string(b"") + _string(_HASH)
         signed = b"SSHSIG" + fields + _string(hashlib.sha512(payload).digest())
-        signature = _string(b"ssh-ed25519") + _string(self._key.sign(signed))  # type: ignore[call-arg]
-        blob = b"SSHSIG" + struct.pack(">I", 1) + _string(self._public_blob) + fields
+        signature = _string(b"ssh-ed25519") + _string(key.sign(signed))  # type: ignore[attr-defined]
+        blob = b"SSHSIG" + struct.pack(">I", 1) + _string(public_blob) + fields
         text = base64.b64encode(blob + _string(signature)).decode("ascii")
         lines = [text[i : i + 70] for i in range(0, len(text), 70)]
         return (
@@ -89,13 +100,25 @@ class InProcessSigner:
 class SshKeygenSigner:
     """One `ssh-keygen -Y sign` per signature, as git itself does."""
 
-    def __init__(self, key_file: Path, ssh_keygen: str):
-        self.key_file = key_file
+    def __init__(self, folder: Path, ssh_keygen: str):
+        self.folder = folder
         self._ssh_keygen = ssh_keygen
+        self._lock = threading.Lock()  # the installations' repositories are written in threads
 
-    def sign(self, payload: bytes) -> str:
+    def key_file(self, email: str) -> Path:
+        """A private copy of the person's key: ssh-keygen refuses group-readable key files."""
+        key_file = self.folder / email
+        with self._lock:
+            if not key_file.exists():
+                fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(_key_text(email))
+        return key_file
+
+    def sign(self, payload: bytes, email: str) -> str:
+        key_file = self.key_file(email)
         result = subprocess.run(
-            [self._ssh_keygen, "-q", "-Y", "sign", "-f", str(self.key_file), "-n", NAMESPACE],
+            [self._ssh_keygen, "-q", "-Y", "sign", "-f", str(key_file), "-n", NAMESPACE],
             input=payload,
             capture_output=True,
             check=False,
@@ -108,7 +131,7 @@ class SshKeygenSigner:
 
 @contextmanager
 def ssh_keygen_signer() -> Iterator[SshKeygenSigner]:
-    """A signer using a private copy of the key: ssh-keygen refuses group-readable key files."""
+    """A signer using private copies of the keys, in a folder removed afterwards."""
     ssh_keygen = shutil.which("ssh-keygen")
     if ssh_keygen is None:
         raise BuildError(
@@ -116,11 +139,7 @@ def ssh_keygen_signer() -> Iterator[SshKeygenSigner]:
             "or with ssh-keygen (OpenSSH); neither is installed"
         )
     with tempfile.TemporaryDirectory(prefix="meshcomply-demo-key-") as folder:
-        key_file = Path(folder) / _KEY_NAME
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(_key_text(_KEY_NAME))
-        yield SshKeygenSigner(key_file, ssh_keygen)
+        yield SshKeygenSigner(Path(folder), ssh_keygen)
 
 
 @contextmanager

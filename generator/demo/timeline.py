@@ -60,6 +60,7 @@ class Step:
     approvers: tuple[Person, ...] = ()  # recorded as trailers
     trailer: str = "Approved-by"
     signed: bool = True
+    signing_key_of: Person | None = None  # whose key signs it; default: the committer's
     tag: str | None = None  # annotated tag the pipeline sets on the commit
 
 
