@@ -184,3 +184,17 @@ def test_codeowners_lines_that_cannot_be_read_are_listed_with_their_line():
         "line 4: owner '@not_an_owner!' is no @user, @org/team or e-mail address",
     )
     assert [rule.line for rule in found.rules] == [1, 5]
+
+
+def test_who_may_approve_is_said_in_words():
+    from generator.evidence.approvals import allowed_phrase
+
+    context = RuleContext(History(installation=setup(strength=Strength.SIGNED)))
+    assert allowed_phrase(context, ["staging", "production"]) == (
+        "production by customer-board (customer), evidenced as signed at least"
+    )
+    assert allowed_phrase(context, ["staging"]) == ""
+    owners = RuleContext(History(installation=setup(("codeowners",), codeowners=OWNERS)))
+    assert allowed_phrase(owners, ["production"]) == (
+        "production by the owners .github/CODEOWNERS names"
+    )

@@ -214,3 +214,29 @@ def self_approvers(change: Change) -> str:
     if not names and change.self_approved:
         names = [a.name for a in change.authors[:1]] or [change.commit.author.name]
     return ", ".join(dict.fromkeys(names))
+
+
+def allowed_phrase(context: RuleContext, environments: Iterable[str]) -> str:
+    """Who may approve each of the environments, in words ("" when anyone but the authors may):
+    ``production by acme-change-board (customer), signed``."""
+    approvals: ApprovalConfig = getattr(context.installation, "approvals", None) or (
+        ApprovalConfig()
+    )
+    parts = []
+    for env in context.installation.environments:
+        if env.name not in environments:
+            continue
+        names = tuple(getattr(env, "approvers", ()) or ())
+        strength = Strength(getattr(env, "approval_strength", Strength.TRAILER))
+        if names == (CODEOWNERS,):
+            who = f"the owners {approvals.codeowners} names"
+        elif names:
+            groups = [g for g in (approvals.group(n) for n in names) if g is not None]
+            who = ", ".join(f"{g.name} ({g.side})" for g in groups)
+        elif strength == Strength.TRAILER:
+            continue
+        else:
+            who = "anyone other than the authors"
+        evidence = "" if strength == Strength.TRAILER else f", evidenced as {strength} at least"
+        parts.append(f"{env.name} by {who}{evidence}")
+    return "; ".join(parts)
