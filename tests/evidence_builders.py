@@ -100,9 +100,10 @@ def change(
     releases: dict[str, str] | None = None,
     evidence: tuple[str, ...] | None = None,
     committer: Identity | None = None,
-    signer: str | None = None,
+    signer: str | None = "",
 ) -> Change:
-    """A change; `evidence` per approver (default: each approval is a trailer)."""
+    """A change; `evidence` per approver (default: each approval is a trailer). A verified
+    signature is the committer's unless `signer` names another (None: the keys name no one)."""
     self_approved = any(a.matches(author) for a in approvers)
     evidence = evidence or ("trailer",) * len(approvers)
     built = commit(
@@ -113,6 +114,8 @@ def change(
         signature="ssh" if signed else "none",
         verified=verified,
     )
+    if signer == "":
+        signer = (committer or author).email if verified else None
     built = built._replace(
         committer=committer or author,
         signer=signer,

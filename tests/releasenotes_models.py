@@ -72,9 +72,7 @@ class ModelBuilder:
                 "body": "",
                 "files": [],
                 "approvers": [person(a) for a in approvers],
-                "approvals": [
-                    {"approver": person(a), "evidence": "trailer"} for a in approvers
-                ],
+                "approvals": [{"approver": person(a), "evidence": "trailer"} for a in approvers],
                 "authors": [person(author)],
                 "self_approved": False,
                 "signed": True,

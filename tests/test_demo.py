@@ -36,7 +36,11 @@ PRODUCTION_FILE = "environments/production/meshstack.yaml"
 CUSTOMER_DOMAIN = {"acme": "@acme.example>", "globex": "@globex.example>"}
 # The planted production changes; test_demo_findings.py asserts what is wrong with them.
 PLANTED = {
-    "acme": {"emergency:idp-token-cache", "change:backup-retention-35d:production"},
+    "acme": {
+        "emergency:idp-token-cache",
+        "change:backup-retention-35d:production",
+        "change:replication-15m:production",  # approved by a colleague, not the customer
+    },
     "globex": set(),
 }
 UNSIGNED = {"acme": {"promote:2026.20.0"}, "globex": set()}

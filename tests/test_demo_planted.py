@@ -57,12 +57,14 @@ def changed_files(demo: DemoResult, name: str, sha: str) -> list[str]:
     return out.split()
 
 
-def test_the_planted_findings_are_the_documented_six(demo: DemoResult) -> None:
+def test_the_planted_findings_are_the_documented_ones(demo: DemoResult) -> None:
     listed = sorted((f.installation, f.rule, f.exception_id or "") for f in demo.findings)
     assert listed == [
         ("acme", "change-approval", ""),
+        ("acme", "change-approval", ""),
         ("acme", "change-approval", "EXC-2026-001"),
         ("acme", "config-assertion", ""),
+        ("acme", "signed-changes", ""),
         ("acme", "signed-changes", ""),
         ("globex", "manual", ""),
         ("globex", "staging-before-production", "EXC-2026-002"),

@@ -53,7 +53,7 @@ def test_missing_and_self_approvals_fail_per_sha_with_messages():
         "2 self-approved."
     )
     assert (result.population, result.passed, result.failed) == (4, 1, 3)
-    assert result.details["no_approver"] == 1 and result.details["self_approved"] == 2
+    assert result.details["unapproved"] == 1 and result.details["self_approved"] == 2
 
 
 def test_min_approvers_counts_people():

@@ -88,8 +88,9 @@ def test_all_verified_says_so():
         ],
     )
     assert judge(history, require_verified=True).reason == (
-        "All 2 production changes were verified."
+        "All 2 production changes were verified, each with its committer's key."
     )
     assert judge(history).reason == (
-        "All 2 production changes were signed (checked against the configured keys)."
+        "All 2 production changes were signed (checked against the configured keys, each with its "
+        "committer's key)."
     )

@@ -12,7 +12,7 @@ import datetime as dt
 
 from generator.demo.customers import ACME, GLOBEX
 from generator.demo.installations import LENA, TOBIAS, InstallationSpec
-from generator.demo.model import PlantedFinding
+from generator.demo.model import Person, PlantedFinding
 from generator.demo.timeline import Step, approver_for, direct_step, merge_step, reviewer_for
 
 ACME_EMERGENCY = "emergency:idp-token-cache"
@@ -20,6 +20,8 @@ ACME_LOGGING_OFF = "logging:off"
 ACME_LOGGING_ON = "logging:on"
 ACME_SELF_APPROVED = "change:backup-retention-35d:production"
 ACME_UNSIGNED = "promote:2026.20.0"
+ACME_NOT_ALLOWED = "change:replication-15m:production"
+ACME_FOREIGN_KEY = "promote:2026.12.0"
 GLOBEX_SKIPPED_VERSION = "2026.17.1"
 GLOBEX_SKIPPED = f"promote:{GLOBEX_SKIPPED_VERSION}"
 GLOBEX_STALE_DOC = "docs/security/penetration-test.md"
@@ -116,9 +118,10 @@ def planted_steps(spec: InstallationSpec) -> list[Step]:
 
 
 def adjust(spec: InstallationSpec, steps: list[Step]) -> list[Step]:
-    """Turn regular steps into findings: drop, unsign or self-approve them."""
+    """Turn regular steps into findings: drop, unsign, self-approve them, have someone not
+    allowed approve them or sign them with another person's key."""
     targets = {
-        "acme": {ACME_SELF_APPROVED, ACME_UNSIGNED},
+        "acme": {ACME_SELF_APPROVED, ACME_UNSIGNED, ACME_NOT_ALLOWED, ACME_FOREIGN_KEY},
         "globex": {f"stage:{GLOBEX_SKIPPED_VERSION}", GLOBEX_SKIPPED},
     }[spec.name]
     missing = targets - {step.key for step in steps}
@@ -131,6 +134,13 @@ def adjust(spec: InstallationSpec, steps: list[Step]) -> list[Step]:
             step = dataclasses.replace(step, approvers=(step.author,), committer=step.author)
         elif spec.name == "acme" and step.key == ACME_UNSIGNED:
             step = dataclasses.replace(step, signed=False)
+        elif spec.name == "acme" and step.key == ACME_NOT_ALLOWED:
+            # A meshcloud colleague, not the customer, records the production approval.
+            step = dataclasses.replace(step, approvers=(_colleague(spec, step.author),))
+        elif spec.name == "acme" and step.key == ACME_FOREIGN_KEY:
+            # The operator merges, but the signature is made with a colleague's key.
+            merger = step.committer or step.author
+            step = dataclasses.replace(step, signing_key_of=_colleague(spec, merger))
         elif spec.name == "globex" and step.key == f"stage:{GLOBEX_SKIPPED_VERSION}":
             continue  # the staging pipeline was paused: the hotfix never reached staging
         elif spec.name == "globex" and step.key == GLOBEX_SKIPPED:
@@ -145,6 +155,10 @@ def adjust(spec: InstallationSpec, steps: list[Step]) -> list[Step]:
             )
         adjusted.append(step)
     return adjusted
+
+
+def _colleague(spec: InstallationSpec, person: Person) -> Person:
+    return next(p for p in spec.operators if p != person)
 
 
 def findings(spec: InstallationSpec) -> list[PlantedFinding]:
@@ -175,6 +189,18 @@ def findings(spec: InstallationSpec) -> list[PlantedFinding]:
                 "acme", "signed-changes", "Unsigned production change",
                 "deviation (unsigned): the promotion merge carries no signature",
                 commit_key=ACME_UNSIGNED, kind="unsigned",
+            ),
+            PlantedFinding(
+                "acme", "change-approval", "Production change approved by someone not allowed",
+                "deviation (approver_not_allowed): a meshcloud colleague, not Acme's change "
+                "board, approved the production change",
+                commit_key=ACME_NOT_ALLOWED, kind="approver_not_allowed",
+            ),
+            PlantedFinding(
+                "acme", "signed-changes", "Production merge signed with another person's key",
+                "deviation (signer_mismatch): a good signature by a colleague's key, not the "
+                "committer's",
+                commit_key=ACME_FOREIGN_KEY, kind="signer_mismatch",
             ),
         ]  # fmt: skip
     else:

@@ -41,6 +41,13 @@ class ApprovalProblem:
     message: str
 
 
+def _label(env: Any) -> str:
+    """How messages name an environment: by its role (staging, production), as rules find
+    environments, so renaming one changes no verdict; an `other` one by its name."""
+    role = str(getattr(env, "role", ""))
+    return role if role in ("staging", "production") else env.name
+
+
 def person(approval: Approval) -> str:
     who = approval.approver
     return f"{who.name} <{who.email}>" if who.email else who.name
@@ -102,7 +109,7 @@ class ApprovalJudge:
                 who = ", ".join(f"{g.name} ({g.side})" for g in groups)
                 return ApprovalProblem(
                     "approver_not_allowed",
-                    f"approved by {_names(others)}, who may not approve {env.name} changes "
+                    f"approved by {_names(others)}, who may not approve {_label(env)} changes "
                     f"(approvers: {who})",
                 )
         else:
@@ -110,7 +117,7 @@ class ApprovalJudge:
         if len(allowed) < minimum:
             return ApprovalProblem(
                 "too_few_approvers",
-                f"{len(allowed)} of the approvers may approve {env.name} changes "
+                f"{len(allowed)} of the approvers may approve {_label(env)} changes "
                 f"(minimum {minimum})",
             )
         strong = [a for a in allowed if Strength(a.evidence).rank >= required.rank]
@@ -120,7 +127,7 @@ class ApprovalJudge:
                 "approval_too_weak",
                 f"approval by {_names(allowed)} evidenced as "
                 f"{' and '.join(sorted({a.evidence for a in allowed}))} only (the commit was "
-                f"made by {committer.name}); {env.name} requires {required}",
+                f"made by {committer.name}); {_label(env)} requires {required}",
             )
         return None
 
@@ -238,5 +245,5 @@ def allowed_phrase(context: RuleContext, environments: Iterable[str]) -> str:
         else:
             who = "anyone other than the authors"
         evidence = "" if strength == Strength.TRAILER else f", evidenced as {strength} at least"
-        parts.append(f"{env.name} by {who}{evidence}")
+        parts.append(f"{_label(env)} by {who}{evidence}")
     return "; ".join(parts)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.config import Role
+from generator.evidence.approvals import ApprovalJudge, allowed_phrase
 from generator.evidence.context import (
     RuleContext,
     empty_population_result,
@@ -24,7 +25,6 @@ from generator.evidence.context import (
 )
 from generator.evidence.registry import Failure, Rule, RuleResult, SampleCheck
 from generator.history.model import Change, utc
-from generator.rules.change_approval import KIND_OF, approval_problem
 from generator.status import Status
 
 PARAMS_SCHEMA: dict[str, Any] = {
@@ -84,15 +84,16 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             status=Status.NOT_TESTED,
             reason=f"No release reached {role} in the period, so the gate was not used.",
         )
+    judge = ApprovalJudge(context)
     failures = []
     for point in points:
         kind = "unapproved"
         if point.change is None:
             message = "release commit is not a change to the environment; no approval found"
         else:
-            problem = approval_problem(point.change)
-            message = problem[1] if problem else ""
-            kind = KIND_OF[problem[0]] if problem else kind
+            problem = judge.problem(point.change, [environment])
+            message = problem.message if problem else ""
+            kind = problem.kind if problem else kind
         if message:
             failures.append(
                 Failure(message=f"{point.version}: {message}", sha=point.sha, kind=kind)
@@ -107,9 +108,11 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         )
     else:
         status = Status.NO_DEVIATIONS
+        allowed = allowed_phrase(context, [environment])
         reason = (
             f"{every(total, noun)} in the period {was_were(total)} approved by someone other "
-            f"than {'its author' if total == 1 else 'their authors'}."
+            f"than {'its author' if total == 1 else 'their authors'}"
+            f"{f' ({allowed})' if allowed else ''}."
         )
     return RuleResult(
         status=status,
@@ -121,6 +124,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         failures=tuple(failures),
         details={
             "environment": environment,
+            "approvers": allowed_phrase(context, [environment]) or "anyone other than the authors",
             "releases": [{"version": p.version, "sha": p.sha} for p in points],
         },
         last_evidence=newest_date(p.date for p in points),
@@ -135,7 +139,8 @@ RULE = Rule(
     sample_check=SampleCheck(
         attribute="release approval",
         check="Where the change set a new release version in the environment, an approver other "
-        "than its authors is recorded on it (as for approval); other changes pass.",
+        "than its authors who may approve it is recorded on it, as strongly as the environment "
+        "requires (as for approval); other changes pass.",
         roles=lambda params: [params.get("role", Role.PRODUCTION.value)],
     ),
     deviation_kinds={
@@ -143,6 +148,10 @@ RULE = Rule(
             "A release reached the environment without an approval (or its commit is not a "
             "change to the environment, so no approval can be shown)."
         ),
-        "self_approved": "The release's only approvals are by its own authors.",
+        "self_approved": "One of the release's approvers is also one of its authors.",
+        "approver_not_allowed": "The release was approved only by people the environment's "
+        "configuration does not allow to approve it (approvers: groups or CODEOWNERS).",
+        "approval_too_weak": "The release's approval is evidenced more weakly than the "
+        "environment requires (approval_strength: trailer < merged < signed).",
     },
 )

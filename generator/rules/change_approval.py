@@ -1,13 +1,19 @@
-"""change-approval: every change to environments with the named roles was approved by another.
+"""change-approval: every change to environments with the named roles was approved by someone
+other than its authors, who may approve it, as strongly as its environment requires.
 
 Segregation of duties: an approval by one of the change's own authors does not count, and the
-change fails as self-approved. See docs/evidence.md for the verdict on an empty population.
+change is self-approved. Who may approve and how strong the evidence must be come from each
+environment's ``approvers`` and ``approval_strength`` in meshcomply.yml (generator/evidence/
+approvals.py). See docs/evidence.md for the verdict on an empty population.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
+from generator.approvalconfig import Strength
+from generator.evidence.approvals import APPROVAL_KINDS, ApprovalJudge, allowed_phrase
 from generator.evidence.context import (
     ROLES_PARAM,
     RuleContext,
@@ -38,47 +44,19 @@ PARAMS_SCHEMA: dict[str, Any] = {
     },
 }
 
-
-def self_approvers(change: Change) -> list[str]:
-    """Names of the approvers who are also authors of the change (reader's flag as fallback)."""
-    names = [a.name for a in change.approvers if any(a.matches(b) for b in change.authors)]
-    if not names and change.self_approved:
-        names = [a.name for a in change.authors[:1]] or [change.commit.author.name]
-    return list(dict.fromkeys(names))
-
-
-DEVIATION_KINDS = {
-    "unapproved": "The change carries no approval.",
-    "self_approved": "The change's only approvals are by its own authors.",
-    "too_few_approvers": "The change has fewer approvals than the mapping requires.",
-}
-
-
-def approval_problem(change: Change, minimum: int = 1) -> tuple[str, str] | None:
-    """(category, message) of what is wrong with a change's approval, None when it is fine.
-
-    The category names the count in ``details``; ``KIND_OF`` gives its deviation kind.
-    """
-    if not change.approvers:
-        return "no_approver", "no approver"
-    if change.self_approved:
-        return "self_approved", f"self-approved by {', '.join(self_approvers(change))}"
-    if len(change.approvers) < minimum:
-        count = plural(len(change.approvers), "approver")
-        return "too_few_approvers", f"{count} (minimum {minimum})"
-    return None
-
-
-KIND_OF = {
-    "no_approver": "unapproved",
-    "self_approved": "self_approved",
-    "too_few_approvers": "too_few_approvers",
-}
-_CATEGORY_WORDS = {
-    "no_approver": "without an approver",
+_KIND_WORDS = {
+    "unapproved": "without an approver",
     "self_approved": "self-approved",
     "too_few_approvers": "with too few approvers",
+    "approver_not_allowed": "approved only by people who may not approve them",
+    "approval_too_weak": "approved with weaker evidence than required",
 }
+
+
+def strongest_evidence(change: Change) -> str | None:
+    """The strongest evidence among the change's approvals (signed > merged > trailer)."""
+    found = [Strength(a.evidence) for a in change.approvals]
+    return max(found, key=lambda s: s.rank).value if found else None
 
 
 def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
@@ -99,18 +77,20 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             status=Status.NO_DEVIATIONS,
             reason=f"No {what} in the period, so none went unapproved.",
         )
+    judge = ApprovalJudge(context)
     failures = []
-    counts = dict.fromkeys(_CATEGORY_WORDS, 0)
+    counts = dict.fromkeys(APPROVAL_KINDS, 0)
     for change in population:
-        problem = approval_problem(change, minimum)
+        problem = judge.problem(change, environments, minimum)
         if problem:
-            category, message = problem
-            counts[category] += 1
-            failures.append(Failure(message=message, sha=change.commit.sha, kind=KIND_OF[category]))
+            counts[problem.kind] += 1
+            failures.append(Failure(problem.message, change.commit.sha, kind=problem.kind))
+    evidence = Counter(strongest_evidence(c) for c in population if c.approvals)
     total, failed = len(population), len(failures)
     by = "someone" if minimum == 1 else f"at least {minimum} people"
+    allowed = allowed_phrase(context, environments)
     if failures:
-        breakdown = ", ".join(f"{n} {_CATEGORY_WORDS[c]}" for c, n in counts.items() if n)
+        breakdown = ", ".join(f"{n} {_KIND_WORDS[k]}" for k, n in counts.items() if n)
         status = Status.DEVIATIONS
         reason = (
             f"{failed} of {plural(total, noun)} {was_were(failed)} not properly approved: "
@@ -118,9 +98,10 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         )
     else:
         status = Status.NO_DEVIATIONS
+        who = f" ({allowed})" if allowed else ""
         reason = (
             f"{every(total, noun)} {was_were(total)} approved by {by} other than "
-            f"{'its author' if total == 1 else 'their authors'}."
+            f"{'its author' if total == 1 else 'their authors'}{who}."
         )
     return RuleResult(
         status=status,
@@ -130,22 +111,32 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         failed=failed,
         cited=tuple(c.commit.sha for c in population),
         failures=tuple(failures),
-        details={"min_approvers": minimum, **counts},
+        details={
+            "min_approvers": minimum,
+            **counts,
+            "approvers": allowed or "anyone other than the authors",
+            "evidence": {s.value: evidence[s.value] for s in reversed(Strength)},
+        },
         last_evidence=newest_date(c.commit.committed_at for c in population),
     )
 
 
 RULE = Rule(
     kind="change-approval",
-    summary="Every change to the environments with the named roles was approved by a non-author.",
+    summary=(
+        "Every change to the environments with the named roles was approved by a non-author "
+        "who may approve it, as strongly as its environment requires."
+    ),
     params_schema=PARAMS_SCHEMA,
     evaluate=evaluate,
     sample_check=SampleCheck(
         attribute="approval",
         check="An approver other than the change's authors is recorded: a configured approval "
         "trailer in the message (git show -s --format=%B SHA) or, where the configuration "
-        "counts it, the merge committer (git show -s --format='%cn <%ce>' SHA).",
+        "counts it, the merge committer (git show -s --format='%cn <%ce>' SHA); where the "
+        "environment names who may approve, the approver is one of them, and the approval is "
+        "evidenced as strongly as it requires (the change's approvals in changes.csv).",
         roles=lambda params: params["roles"],
     ),
-    deviation_kinds=DEVIATION_KINDS,
+    deviation_kinds=APPROVAL_KINDS,
 )

@@ -1,9 +1,11 @@
 """signed-changes: changes to the environments with the named roles carry a commit signature.
 
 When the installation configures keys (allowed SSH signers or a GPG keyring), the history reader
-verifies signatures: a signature that does not verify always fails. With ``require_verified``,
-a signature the configured keys could not check fails too, and without any keys configured the
-rule cannot be evidenced at all.
+verifies signatures: a signature that does not verify always fails, and a good signature must be
+bound to the committer (the allowed-signers principal or the OpenPGP user id the keys name for it
+is the committer's address), else it is a signer mismatch: someone signed with another person's
+key, or a key shared by several. With ``require_verified``, a signature the configured keys could
+not check fails too, and without any keys configured the rule cannot be evidenced at all.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from generator.evidence.context import (
 )
 from generator.evidence.registry import Failure, Rule, RuleResult, SampleCheck
 from generator.history.model import Change
+from generator.history.population import signer_email
 from generator.status import Status
 
 PARAMS_SCHEMA: dict[str, Any] = {
@@ -42,6 +45,10 @@ PARAMS_SCHEMA: dict[str, Any] = {
 DEVIATION_KINDS = {
     "unsigned": "The change carries no commit signature.",
     "bad_signature": "The change's signature does not verify against the configured keys.",
+    "signer_mismatch": (
+        "The change carries a good signature, made with a key the configured keys bind to "
+        "someone other than its committer (or to no one)."
+    ),
     "unverified": (
         "Verified signatures are required, and the configured keys could not check the "
         "change's signature."
@@ -50,6 +57,7 @@ DEVIATION_KINDS = {
 _CATEGORY_WORDS = {
     "unsigned": "unsigned",
     "bad_signature": "not verifying",
+    "signer_mismatch": "signed with someone else's key",
     "unverified": "unverified",
 }
 
@@ -59,12 +67,33 @@ def keys_configured(context: RuleContext) -> bool:
     return bool(signing and (signing.allowed_signers or signing.gpg_keyring))
 
 
+def signed_by_committer(change: Change) -> bool:
+    """Whether the good signature's signer (allowed-signers principal, OpenPGP user id) is the
+    committer, by e-mail address ignoring case."""
+    commit = change.commit
+    signer = signer_email(commit.signer)
+    return bool(signer) and signer == commit.committer.email.casefold()
+
+
 def signature_problem(change: Change, require_verified: bool) -> tuple[str, str] | None:
     """(category, message) of what is wrong with a change's signature, None when it is fine."""
     if not change.signed:
         return "unsigned", "not signed"
     if change.verified is False:
         return "bad_signature", "signature does not verify against the configured keys"
+    if change.verified and not signed_by_committer(change):
+        commit = change.commit
+        committer = f"{commit.committer.name} <{commit.committer.email}>"
+        if not commit.signer:
+            return (
+                "signer_mismatch",
+                f"signed with a key the configured keys bind to no one, committed by {committer}",
+            )
+        key = f" {commit.signing_key}" if commit.signing_key else ""
+        return (
+            "signer_mismatch",
+            f"signed with the key{key} of {commit.signer}, committed by {committer}",
+        )
     if require_verified and change.verified is None:
         kind = change.commit.signature
         return "unverified", f"{kind} signature could not be checked with the configured keys"
@@ -112,10 +141,14 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         verb = "lacks" if failed == 1 else "lack"
         reason = f"{failed} of {plural(total, noun)} {verb} a valid signature: {breakdown}."
     else:
-        how = "verified" if require_verified else "signed"
-        checked = " (checked against the configured keys)" if keys and not require_verified else ""
+        if require_verified:
+            how = "verified, each with its committer's key"
+        elif keys:
+            how = "signed (checked against the configured keys, each with its committer's key)"
+        else:
+            how = "signed"
         status = Status.NO_DEVIATIONS
-        reason = f"{every(total, noun)} {was_were(total)} {how}{checked}."
+        reason = f"{every(total, noun)} {was_were(total)} {how}."
     return RuleResult(
         status=status,
         reason=reason,
