@@ -397,3 +397,29 @@ def test_an_export_interrupted_while_written_leaves_the_previous_file(
         write(tmp_path, PERIOD, [raw_event("2026-01-06T10:00:00Z")] * 2)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left
+
+
+def test_a_pack_records_the_export_among_its_inputs_and_verify_checks_it(tmp_path: Path):
+    from test_history_gitfaults import make_project
+    from test_inputs import built, run, sha256
+
+    make_project(tmp_path)
+    config = tmp_path / "meshcomply.yml"
+    config.write_text(
+        config.read_text().replace(
+            "    ref: main\n", f"    ref: main\n    events: {{folder: exports, url: '{URL}'}}\n"
+        ),
+        encoding="utf-8",
+    )
+    quarter = Period(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+    export = write(tmp_path / "exports", quarter, [raw_event("2026-02-01T10:00:00Z")])
+    pack = built(tmp_path)
+    files = json.loads((pack / "evidence.json").read_text())["inputs"]["files"]
+    (entry,) = [f for f in files if f["kind"] == "events"]
+    assert entry["path"] == f"exports/{export.name}"
+    assert (entry["sha256"], entry["bytes"]) == (sha256(export), export.stat().st_size)
+
+    export.write_bytes(export.read_bytes().replace(b"Workspace Owner", b"Workspace Admin"))
+    result = run(tmp_path, "verify", str(pack), "--inputs", ".")
+    assert result.exit_code == 1
+    assert f"{pack}: input exports/{export.name} (events): changed (sha256 " in result.stderr

@@ -38,7 +38,7 @@ from generator.evidence.sample import (
 from generator.evidence.sections import history_sections
 from generator.evidence.soa import soa_rows
 from generator.library import ControlLibrary, default_controls_dir
-from generator.sources import ReadRequest, close_sources, read_sources
+from generator.sources import ReadRequest, close_sources, read_sources, source_inputs
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,12 @@ def make_model(
             exceptions=exception_records(register, evaluations),
             soa=soa_rows(library_soa_rows(library), evaluations),
             sample=sample,
-            inputs=recorded_inputs(config, installation, library_dir or default_controls_dir()),
+            inputs=recorded_inputs(
+                config,
+                installation,
+                library_dir or default_controls_dir(),
+                extra=source_inputs(sources),  # e.g. the events source's export file
+            ),
         )
     finally:
         close_sources(sources)

@@ -90,6 +90,11 @@ def read_sources(request: ReadRequest) -> dict[str, Any]:
     return data
 
 
+def source_inputs(data: Mapping[str, Any]) -> tuple[tuple[str, Path], ...]:
+    """The files every source's data was read from, as (kind, path), for the pack's inputs."""
+    return tuple(pair for name, value in data.items() for pair in all_sources()[name].inputs(value))
+
+
 def close_sources(data: Mapping[str, Any]) -> None:
     """Close every source's data (see ``Source.close``), all of them even if one fails."""
     with ExitStack() as stack:
