@@ -35,6 +35,9 @@ APPROVAL_KINDS = {
 }
 
 
+RANKS = {strength.value: strength.rank for strength in Strength}  # evidence -> rank
+
+
 @dataclass(frozen=True)
 class ApprovalProblem:
     kind: str  # one of APPROVAL_KINDS
@@ -69,6 +72,9 @@ class ApprovalJudge:
         self.environments = {env.name: env for env in installation.environments}
         self._codeowners: tuple[list[int], list[Any]] | None = None
         self._positions: dict[str, int] | None = None
+        # Asked once per change, about the same few environments and people: remembered.
+        self._settings: dict[str, tuple[tuple[str, ...], list[Any], Strength]] = {}
+        self._members: dict[tuple[str, str], bool] = {}
 
     def problem(
         self, change: Change, environments: Iterable[str], minimum: int = 1
@@ -79,32 +85,38 @@ class ApprovalJudge:
             return ApprovalProblem("unapproved", "no approver")
         if change.self_approved:
             return ApprovalProblem("self_approved", f"self-approved by {self_approvers(change)}")
-        authors = change.authors
-        others = [a for a in change.approvals if not any(a.approver.matches(b) for b in authors)]
+        # Not self-approved: no approver is an author (the history's own test), so every
+        # approval is by someone other than the authors.
+        others = change.approvals
         if len(others) < minimum:
             count = f"{len(others)} approver{'' if len(others) == 1 else 's'}"
             return ApprovalProblem("too_few_approvers", f"{count} (minimum {minimum})")
         for name in environments:
-            env = self.environments.get(name)
-            if env is None or name not in change.environments:
+            if name not in change.environments or not self._judges(name):
                 continue
-            found = self._judge_environment(change, env, others, minimum)
+            found = self._judge_environment(change, self.environments[name], others, minimum)
             if found:
                 return found
         return None
 
+    def _judges(self, name: str) -> bool:
+        """Whether an environment says more than "anyone but the authors, any evidence"."""
+        env = self.environments.get(name)
+        if env is None:
+            return False
+        approvers, _groups, required = self._settings_of(env)
+        return bool(approvers) or required != Strength.TRAILER
+
     def _judge_environment(
-        self, change: Change, env: Any, others: list[Approval], minimum: int
+        self, change: Change, env: Any, others: Sequence[Approval], minimum: int
     ) -> ApprovalProblem | None:
-        approvers: tuple[str, ...] = tuple(getattr(env, "approvers", ()) or ())
-        required = Strength(getattr(env, "approval_strength", Strength.TRAILER))
+        approvers, groups, required = self._settings_of(env)
         if approvers == (CODEOWNERS,):
             allowed, missing = self._owners_judgement(change, others)
             if missing:
                 return ApprovalProblem("approver_not_allowed", missing)
         elif approvers:
-            groups = [g for g in (self.approvals.group(n) for n in approvers) if g is not None]
-            allowed = [a for a in others if any(g.includes(a.approver.email) for g in groups)]
+            allowed = [a for a in others if self._member(env.name, groups, a.approver.email)]
             if not allowed:
                 who = ", ".join(f"{g.name} ({g.side})" for g in groups)
                 return ApprovalProblem(
@@ -114,13 +126,13 @@ class ApprovalJudge:
                 )
         else:
             allowed = others
-        if len(allowed) < minimum:
+        if minimum > 1 and len(allowed) < minimum:
             return ApprovalProblem(
                 "too_few_approvers",
                 f"{len(allowed)} of the approvers may approve {_label(env)} changes "
                 f"(minimum {minimum})",
             )
-        strong = [a for a in allowed if Strength(a.evidence).rank >= required.rank]
+        strong = [a for a in allowed if RANKS[a.evidence] >= required.rank]
         if len(strong) < minimum:
             committer = change.commit.committer
             return ApprovalProblem(
@@ -131,9 +143,26 @@ class ApprovalJudge:
             )
         return None
 
+    def _settings_of(self, env: Any) -> tuple[tuple[str, ...], list[Any], Strength]:
+        """(approvers as written, their groups, the required strength) of an environment."""
+        known = self._settings.get(env.name)
+        if known is None:
+            approvers = tuple(getattr(env, "approvers", ()) or ())
+            groups = [g for g in (self.approvals.group(n) for n in approvers) if g is not None]
+            required = Strength(getattr(env, "approval_strength", Strength.TRAILER))
+            known = self._settings[env.name] = (approvers, groups, required)
+        return known
+
+    def _member(self, environment: str, groups: list[Any], email: str) -> bool:
+        known = self._members.get((environment, email))
+        if known is None:
+            known = any(g.includes(email) for g in groups)
+            self._members[(environment, email)] = known
+        return known
+
     def _owners_judgement(
-        self, change: Change, others: list[Approval]
-    ) -> tuple[list[Approval], str | None]:
+        self, change: Change, others: Sequence[Approval]
+    ) -> tuple[Sequence[Approval], str | None]:
         """(the approvals by owners of the change's files, what is missing); every file
         CODEOWNERS assigns needs an approval by one of its owners."""
         owners_file, where = self._codeowners_before(change.commit.sha)

@@ -13,7 +13,7 @@ from collections import Counter
 from typing import Any
 
 from generator.approvalconfig import Strength
-from generator.evidence.approvals import APPROVAL_KINDS, ApprovalJudge, allowed_phrase
+from generator.evidence.approvals import APPROVAL_KINDS, RANKS, ApprovalJudge, allowed_phrase
 from generator.evidence.context import (
     ROLES_PARAM,
     RuleContext,
@@ -55,8 +55,10 @@ _KIND_WORDS = {
 
 def strongest_evidence(change: Change) -> str | None:
     """The strongest evidence among the change's approvals (signed > merged > trailer)."""
-    found = [Strength(a.evidence) for a in change.approvals]
-    return max(found, key=lambda s: s.rank).value if found else None
+    approvals = change.approvals
+    if len(approvals) < 2:
+        return approvals[0].evidence if approvals else None
+    return max((a.evidence for a in approvals), key=RANKS.__getitem__)
 
 
 def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
