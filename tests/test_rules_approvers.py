@@ -154,3 +154,21 @@ def test_signer_mismatch_is_found_in_a_real_repository(tmp_path):
     own, other = history.changes
     assert (own.commit.signer, other.commit.signer) == ("ann@example.com", "bob@example.com")
     assert other.commit.signing_key == fingerprint
+
+
+def test_the_approval_gate_reports_release_approvals_weaker_than_required():
+    inst = board_installation(Strength.MERGED)
+    changes = [
+        change("r1", "2026-01-10T10:00:00Z", approvers=(CAROL,), evidence=("merged",),
+               releases={"production": "1.0"}),
+        change("r2", "2026-01-17T10:00:00Z", approvers=(CAROL,), releases={"production": "1.1"}),
+    ]  # fmt: skip
+    result = judge(GATE, History(installation=inst, changes=changes), role="production")
+    assert [(f.sha, f.kind) for f in result.failures] == [(sha("r2"), "approval_too_weak")]
+    assert result.failures[0].message.endswith("production requires merged")
+    assert result.details["approvers"] == (
+        "production by customer-board (customer), evidenced as merged at least"
+    )
+    assert set(GATE.deviation_kinds) == {
+        "unapproved", "self_approved", "approver_not_allowed", "approval_too_weak",
+    }  # fmt: skip
