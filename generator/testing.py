@@ -104,6 +104,7 @@ def _soa_rows(rng: random.Random, control_ids: list[str]) -> tuple[SoaRow, ...]:
                     justification=f"Synthetic justification for {entry['id']}.",
                     implemented_by=tuple(implemented),
                     responsibility=rng.choice(("provider", "customer", "shared")),
+                    coverage=rng.choice(("full", "partial")) if implemented else None,
                     status=rng.choice(_STATUSES) if implemented else None,
                     last_evidence="2026-06-20" if implemented else None,
                     refs_2013=(),
@@ -208,14 +209,24 @@ def synthetic_evidence(
             details={},
             last_evidence="2026-06-20",
         )
+        responsibility = rng.choice(("provider", "customer", "shared"))
         control_list.append(
             ControlRecord(
                 id=control_id,
                 title=f"Synthetic control {control_id}",
                 description="A control used to exercise renderers.",
                 owner="meshcloud Platform Operations",
-                responsibility=rng.choice(("provider", "customer", "shared")),
+                responsibility=responsibility,
+                customer_part=(
+                    None
+                    if responsibility == "provider"
+                    else "Approve production changes <b>deliberately</b> & on time."
+                    if hostile
+                    else "Approve production changes deliberately."
+                ),
                 implements=(Implementation("iso27001:2022/A.8.32", "full", "Synthetic."),),
+                proves="Every synthetic change carries a recorded approval.",
+                does_not_prove="That the approver read the change.",
                 status=status,
                 deviations=deviation_counts(failures),
                 reason=result.reason,

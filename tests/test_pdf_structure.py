@@ -149,3 +149,14 @@ def test_failures_show_the_accepted_exception_beside_them(rendered):
     for failure in control.results[0].failures:
         assert failure.id in flat and failure.kind in flat
     assert "Deviations 1 open, 1 accepted" in page
+
+
+def test_control_pages_say_what_the_evidence_shows_and_the_customers_part(rendered):
+    model, _, reader = rendered
+    text = squeeze(" ".join(page_texts(reader)))
+    for control in model.controls:
+        assert squeeze(f"Evidence shows {control.proves}") in text
+        assert squeeze(f"It does not show {control.does_not_prove}") in text
+        if control.customer_part:
+            assert squeeze(f"Customer's part {control.customer_part}") in text
+    assert squeeze("partial coverage") in text

@@ -278,3 +278,18 @@ def test_relative_site_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_empty_fleet_builds_a_home_page(tmp_path: Path) -> None:
     render([], tmp_path / "site", RenderOptions())
     assert "No evidence packs in this build." in (tmp_path / "site" / "index.html").read_text()
+
+
+def test_control_pages_say_what_the_evidence_shows_and_the_customers_part(site: Path) -> None:
+    acme = site / "acme" / "2026-01-01_2026-06-30"
+    model = fleet(site.parent / "again", hostile=False)[0].model
+    shown = pages(site)
+    for control in model.controls:
+        text = " ".join(
+            " ".join(shown[acme / "controls" / f"{control.id.lower()}.html"].text).split()
+        )
+        assert f"Evidence shows {control.proves}" in text
+        assert f"It does not show {control.does_not_prove}" in text
+        assert ("Customer's part" in text) == (control.customer_part is not None)
+    soa = " ".join(" ".join(shown[acme / "soa.html"].text).split())
+    assert "(full coverage)" in soa and "(partial coverage)" in soa

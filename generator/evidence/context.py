@@ -93,7 +93,10 @@ class ControlLike(Protocol):
     description: str
     owner: str
     responsibility: str
+    customer_part: str | None
     implements: Sequence[Any]  # items with ref, coverage, rationale
+    proves: str
+    does_not_prove: str
     evidence: Sequence[EvidenceSpecLike]
 
 

@@ -78,7 +78,10 @@ class ControlEvaluation:
     description: str
     owner: str
     responsibility: str
+    customer_part: str | None
     implements: tuple[Any, ...]  # items with ref, coverage, rationale
+    proves: str
+    does_not_prove: str
     status: Status
     reason: str
     results: tuple[EvaluatedEvidence, ...]
@@ -93,9 +96,12 @@ class ControlEvaluation:
             description=self.description,
             owner=self.owner,
             responsibility=self.responsibility,
+            customer_part=self.customer_part,
             implements=tuple(
                 Implementation(i.ref, i.coverage, i.rationale) for i in self.implements
             ),
+            proves=self.proves,
+            does_not_prove=self.does_not_prove,
             status=self.status,
             deviations=deviation_counts(f for r in results for f in r.failures),
             reason=self.reason,
@@ -122,7 +128,10 @@ def evaluate_control(
         description=control.description,
         owner=control.owner,
         responsibility=control.responsibility,
+        customer_part=control.customer_part,
         implements=tuple(control.implements),
+        proves=control.proves,
+        does_not_prove=control.does_not_prove,
         status=status,
         reason=_reason(status, evaluated),
         results=tuple(evaluated),

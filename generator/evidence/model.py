@@ -214,7 +214,11 @@ class ControlRecord:
     description: str
     owner: str
     responsibility: str
+    customer_part: str | None  # the customer's duties (ISO/IEC 27017 CLD.6.3.1); None: provider
     implements: tuple[Implementation, ...]
+    # What the evidence shows and what it does not: a status is read no wider than this.
+    proves: str
+    does_not_prove: str
     status: Status
     deviations: DeviationCounts
     reason: str
@@ -249,6 +253,7 @@ class SoaRow:
     justification: str
     implemented_by: tuple[str, ...]
     responsibility: str | None
+    coverage: str | None  # implemented: full if one control covers it fully, else partial
     status: Status | None  # None where nothing of ours operates the control
     last_evidence: str | None
     refs_2013: tuple[str, ...]

@@ -26,6 +26,7 @@ _FIELDS = (
     "justification",
     "implemented_by",
     "responsibility",
+    "coverage",
     "refs_2013",
 )
 
@@ -74,6 +75,7 @@ def soa_rows(
                 justification=fields["justification"],
                 implemented_by=tuple(implemented_by),
                 responsibility=fields["responsibility"],
+                coverage=fields["coverage"],
                 status=status,
                 last_evidence=newest(e.last_evidence for e in implementing),
                 refs_2013=tuple(fields["refs_2013"]),
