@@ -160,3 +160,9 @@ def test_a_change_that_does_not_fit_stops_the_file_and_every_problem_is_named(tm
     assert "$.changes[5].sha: 'not-a-sha' does not match" in message
     assert "$.changes[9].signature: 'pgp' is not one of" in message
     assert not path.exists()
+
+
+def test_the_shipped_schema_is_written_by_the_compiled_writer():
+    """A keyword added to the change schema that the writer does not check would silently send
+    every build back to the plain path's three walks: this says so instead."""
+    assert codec._change_writer() is not None
