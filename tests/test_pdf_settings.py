@@ -71,7 +71,7 @@ def test_cover_html_carries_settings_date_and_evidence_hash(tmp_path, monkeypatc
     assert "Internal &lt;b&gt;" in html and "Internal <b>" not in html
     assert "CISO Office" in html
     # The head's commit date is when the repository was read, never shown as a build time.
-    assert "<th>Read at head</th>" in html and "committed 2026-06-30 17:00 +00:00" in html
+    assert "<th>Read at head</th>" in html and "committed 2026-06-30 17:00 UTC" in html
     assert "<th>Generated at</th>" not in html
     assert "not recorded: SOURCE_DATE_EPOCH was not set" in html
     assert "cut off at the build date" not in html and 'class="warning cut-off"' not in html

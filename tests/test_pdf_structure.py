@@ -93,7 +93,7 @@ def test_cover_carries_the_facts_an_auditor_checks_first(rendered):
         "Documentversion2.3",
         "Evaluated2026-01-01to2026-06-30",
         "Builtatnotrecorded:SOURCE_DATE_EPOCHwasnotset",
-        "committed2026-06-3017:00+00:00",
+        "committed2026-06-3017:00UTC",
         model.source.repo,
         model.source.head,
         evidence_hash,

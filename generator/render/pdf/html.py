@@ -17,6 +17,7 @@ from markupsafe import Markup
 from generator.render import timeline
 from generator.render.pdf.timeline_look import PDF as PDF_LOOK
 from generator.render.pdf.view import STATUS_LABELS
+from generator.render.words import utc_text, value_text, window_text
 from generator.resources import data_dir
 
 TEMPLATES = data_dir("templates") / "pdf"
@@ -48,14 +49,15 @@ class Fragment:
 
 
 def _when(value: str | None, two_lines: bool = False) -> Markup | str:
-    """An ISO 8601 timestamp as 'YYYY-MM-DD HH:MM +hh:mm' (the offset git recorded)."""
+    """An ISO 8601 timestamp as 'YYYY-MM-DD HH:MM UTC', whatever offset git recorded: the
+    methodology says every time is UTC, so one column never mixes offsets."""
     if not value:
         return "—"
-    text = str(value)
-    if len(text) < 16 or text[10] != "T":
+    text = utc_text(value)
+    if not text.endswith(" UTC"):
         return text
-    date, clock = text[:10], f"{text[11:16]} {text[19:]}".strip()
-    return Markup("{}<br>{}").format(date, clock) if two_lines else f"{date} {clock}"
+    date, clock = text[:10], text[11:]
+    return Markup("{}<br>{}").format(date, clock) if two_lines else text
 
 
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
@@ -69,7 +71,7 @@ def _cell(value: Any) -> Markup | str:
         return f"{value:.2f}".rstrip("0").rstrip(".")
     if isinstance(value, str) and _TIMESTAMP.match(value):
         return _when(value, two_lines=True)
-    return str(value)
+    return value_text(value)
 
 
 def _hours(value: float) -> str:
@@ -88,6 +90,8 @@ def environment() -> jinja2.Environment:
     env.filters["when"] = _when
     env.filters["hours"] = _hours
     env.filters["cell"] = _cell
+    env.filters["window"] = window_text
+    env.filters["words"] = value_text
     env.globals["status_labels"] = STATUS_LABELS
     return env
 

@@ -14,6 +14,7 @@ from generator.evidence.cutoff import built_at_words
 from generator.evidence.inputs import BUILT_IN
 from generator.evidence.model import EvidenceModel, SoaRow, fields_of
 from generator.render.pdf.settings import PdfSettings
+from generator.render.words import details_view, params_text
 from generator.status import Status
 
 # The words of each status, as every renderer shows them (generator/status.py).
@@ -50,25 +51,6 @@ def _soa_groups(rows: tuple[SoaRow, ...]) -> list[dict[str, Any]]:
     ]
 
 
-def _details(details: dict[str, Any]) -> dict[str, Any]:
-    """A rule's free-form details as scalar facts and small tables (lists of flat records)."""
-    facts, tables = [], []
-    for key, value in details.items():
-        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            columns = list(dict.fromkeys(k for v in value for k in v))
-            rows = [[v.get(c) for c in columns] for v in value[:DETAIL_ROWS]]
-            tables.append(
-                {"name": key, "columns": columns, "rows": rows, "more": len(value) - len(rows)}
-            )
-        elif isinstance(value, dict):
-            facts.append((key, ", ".join(f"{k}: {v}" for k, v in value.items())))
-        elif isinstance(value, list):
-            facts.append((key, ", ".join(str(v) for v in value)))
-        else:
-            facts.append((key, value))
-    return {"facts": facts, "tables": tables}
-
-
 def _controls(model: EvidenceModel, settings: PdfSettings, taken: set[str]) -> list[dict]:
     exceptions = {e.id: e for e in model.exceptions}
     controls = []
@@ -86,7 +68,8 @@ def _controls(model: EvidenceModel, settings: PdfSettings, taken: set[str]) -> l
                     "failures": failures,
                     "cited_shown": cited[: settings.max_cited],
                     "cited_more": max(0, len(cited) - settings.max_cited),
-                    "detail_view": _details(result.details),
+                    "detail_view": details_view(result.details, DETAIL_ROWS),
+                    "params_text": params_text(result.params),
                 }
             )
         controls.append(
@@ -173,7 +156,7 @@ def document_view(
         "sample": _sample(model),
         "exceptions": model.exceptions,
         "deviations": model.deviations,
-        "control_anchors": {c["id"]: c["anchor"] for c in controls},
+        "clause_titles": {row.ref: row.title for row in model.soa},
         "statuses": [(s, s.label, s.meaning) for s in Status],
         "changes_since": model.changes_since,
     }

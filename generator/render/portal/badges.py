@@ -11,6 +11,7 @@ import datetime as dt
 from markupsafe import Markup, escape
 
 from generator.evidence.model import Identity
+from generator.render.words import utc_text
 from generator.status import Status
 
 _ICONS = {
@@ -44,17 +45,14 @@ def statuses() -> list[tuple[Status, str, str]]:
 
 
 def when(text: object) -> Markup:
-    """An ISO timestamp shown as ``YYYY-MM-DD HH:MM`` (+offset unless UTC), exact in a tooltip."""
+    """An ISO timestamp shown as ``YYYY-MM-DD HH:MM UTC`` (every time on the portal is UTC, as
+    the methodology says), the exact time git recorded, with its offset, in a tooltip."""
     full = str(text or "")
     try:
-        moment = dt.datetime.fromisoformat(full)
+        dt.datetime.fromisoformat(full)
     except ValueError:
         return escape(full)
-    shown = f"{moment:%Y-%m-%d %H:%M}"
-    offset = moment.strftime("%z")
-    if offset and offset != "+0000":
-        shown += f" {offset[:3]}:{offset[3:]}"
-    return Markup('<time datetime="{0}" title="{0}">{1}</time>').format(full, shown)
+    return Markup('<time datetime="{0}" title="{0}">{1}</time>').format(full, utc_text(full))
 
 
 def short_sha(sha: object) -> str:

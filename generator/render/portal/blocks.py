@@ -25,7 +25,7 @@ from markupsafe import Markup
 from mkdocs.plugins import BasePlugin, event_priority
 
 from generator.errors import BuildError
-from generator.render import timeline
+from generator.render import timeline, words
 from generator.render.portal import badges
 from generator.render.portal.labels import label, relative_url, slug
 from generator.render.portal.timeline_look import PORTAL as PORTAL_LOOK
@@ -93,14 +93,25 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
         person=badges.person,
         yaml_label=_yaml_label,
         anchor=_anchor,
+        window=words.window_text,
+        params=words.params_text,
+        words=words.value_text,
     )
     env.globals.update(
         link=_link,
         age_days=age_days,
         statuses=badges.statuses(),
+        details_view=words.details_view,
+        clause_title=_clause_title,
         timeline_charts=lambda m: timeline.charts(m.promotions, m.period, PORTAL_LOOK),
     )
     return env
+
+
+def _clause_title(model: Any, ref: str) -> str | None:
+    """The standard's short title of a clause reference, from the pack's Statement of
+    Applicability (None for a reference it does not list)."""
+    return next((row.title for row in model.soa if row.ref == ref), None)
 
 
 def _yaml_label(text: object) -> Markup:

@@ -1,0 +1,110 @@
+"""Values of the evidence model in words, for the PDF and the portal alike.
+
+Free-form parts of the model (a rule's ``params`` and ``details``, a deviation's ``window``) are
+shown to people as sentences and tables, never as Python or JSON: ``roles: production`` rather
+than ``roles=['production']``, a window as its two moments and its commits. Every time is shown
+in UTC. Both renderers use these functions, so they show the same words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Any
+
+_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
+SHORT_SHA = 12
+
+
+def utc_text(value: object) -> str:
+    """An ISO 8601 timestamp as ``YYYY-MM-DD HH:MM UTC``; other text as it is."""
+    text = str(value or "")
+    if not _TIMESTAMP.match(text):
+        return text
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC)
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def name_text(key: str) -> str:
+    """A field name as words: ``staging_sha`` -> ``staging sha``."""
+    return key.replace("_", " ")
+
+
+def value_text(value: Any) -> str:
+    """Any model value in words: lists joined, booleans as yes/no, nothing as a dash."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, str):
+        return utc_text(value)
+    if isinstance(value, Mapping):
+        return "; ".join(f"{name_text(str(k))}: {value_text(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(value_text(v) for v in value) or "none"
+    return str(value)
+
+
+def params_text(params: Mapping[str, Any]) -> str:
+    """A rule's parameters: ``roles: production; min approvers: 2`` (``none`` for none)."""
+    if not params:
+        return "none"
+    return "; ".join(f"{name_text(k)}: {_param(v)}" for k, v in params.items())
+
+
+def _param(value: Any) -> str:
+    # A parameter's value is the mapping file's: true stays true (a config assertion's value).
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return value_text(value)
+
+
+def window_text(window: Mapping[str, Any] | None) -> str:
+    """A deviation's window of time: its two moments (UTC), the commits at each end, its hours."""
+    if not window:
+        return ""
+    start = utc_text(window.get("from"))
+    end = utc_text(window.get("to"))
+    if "from_sha" not in window and "to_sha" not in window:
+        return f"{start} to {end} (UTC days, both included)"  # an exceptions-register window
+    opened, closed = window.get("from_sha"), window.get("to_sha")
+    text = f"from {start}"
+    if opened:
+        text += f" (commit {str(opened)[:SHORT_SHA]})"
+    text += f" to {end}"
+    text += f" (commit {str(closed)[:SHORT_SHA]})" if closed else " (still open at the period end)"
+    hours = window.get("hours")
+    if isinstance(hours, int | float):
+        text += f", {value_text(float(hours))} h"
+    return text
+
+
+def details_view(details: Mapping[str, Any], max_rows: int | None = None) -> dict[str, Any]:
+    """A rule's free-form details as facts (name, words) and tables (lists of flat records)."""
+    facts, tables = [], []
+    for key, value in details.items():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            columns = list(dict.fromkeys(k for v in value for k in v))
+            shown = value if max_rows is None else value[:max_rows]
+            rows = [[v.get(c) for c in columns] for v in shown]
+            tables.append(
+                {
+                    "name": name_text(key),
+                    "columns": [name_text(c) for c in columns],
+                    "rows": rows,
+                    "more": len(value) - len(rows),
+                }
+            )
+        else:
+            facts.append((name_text(key), value_text(value)))
+    return {"facts": facts, "tables": tables}

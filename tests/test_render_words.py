@@ -1,0 +1,69 @@
+"""generator/render/words.py: what the PDF and the portal show of free-form model values."""
+
+from __future__ import annotations
+
+from generator.render.words import (
+    details_view,
+    params_text,
+    utc_text,
+    value_text,
+    window_text,
+)
+
+
+def test_times_are_shown_in_utc_whatever_offset_git_recorded():
+    assert utc_text("2026-03-11T14:47:00+01:00") == "2026-03-11 13:47 UTC"
+    assert utc_text("2026-06-30T23:30:00-02:00") == "2026-07-01 01:30 UTC"
+    assert utc_text("2026-03-11") == "2026-03-11"  # a date stays a date
+    assert utc_text("not a time") == "not a time"
+
+
+def test_params_are_words_not_python():
+    text = params_text({"roles": ["staging", "production"], "min_approvers": 2})
+    assert text == "roles: staging, production; min approvers: 2"
+    assert params_text({"key": "logging.enabled", "op": "==", "value": True}) == (
+        "key: logging.enabled; op: ==; value: true"
+    )
+    assert params_text({}) == "none"
+    for shown in (text, params_text({"value": None})):
+        assert "[" not in shown and "'" not in shown and "None" not in shown
+
+
+def test_a_failure_window_is_its_moments_and_commits():
+    window = {
+        "from_sha": "a" * 40,
+        "to_sha": "b" * 40,
+        "from": "2026-03-11T13:47:00+00:00",
+        "to": "2026-03-18T13:03:00+00:00",
+        "hours": 167.27,
+    }
+    assert window_text(window) == (
+        f"from 2026-03-11 13:47 UTC (commit {'a' * 12}) to 2026-03-18 13:03 UTC "
+        f"(commit {'b' * 12}), 167.27 h"
+    )
+    still = {**window, "to_sha": None, "to": "2026-07-01T00:00:00+00:00"}
+    assert "(still open at the period end)" in window_text(still)
+    register = {"from": "2026-03-01", "to": "2026-03-31"}
+    assert window_text(register) == "2026-03-01 to 2026-03-31 (UTC days, both included)"
+    assert window_text(None) == ""
+
+
+def test_details_become_facts_and_tables_with_spoken_names():
+    view = details_view(
+        {
+            "min_hours": 24,
+            "keys_configured": False,
+            "distribution": {"count": 2, "median": 1.5},
+            "versions": [{"version": "1.0", "staging_sha": None}, {"version": "1.1"}],
+        },
+        max_rows=1,
+    )
+    assert view["facts"] == [
+        ("min hours", "24"),
+        ("keys configured", "no"),
+        ("distribution", "count: 2; median: 1.5"),
+    ]
+    (table,) = view["tables"]
+    assert table["name"] == "versions" and table["columns"] == ["version", "staging sha"]
+    assert table["rows"] == [["1.0", None]] and table["more"] == 1
+    assert value_text(None) == "—" and value_text([]) == "none"
