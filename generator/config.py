@@ -27,6 +27,7 @@ from generator.approvalconfig import ApprovalConfig as ApprovalConfig
 from generator.approvalconfig import Strength, check_environment_approvers, read_approvals
 from generator.errors import BuildError, InputError, Problem, raise_if
 from generator.patterns import PatternError, compile_pattern
+from generator.scopes import OutOfScope, SharedScope, path_problem, read_out_of_scope, read_shared
 from generator.validate import load_schema, schema_problems
 from generator.yamlio import Document, load_yaml
 
@@ -161,10 +162,19 @@ class InstallationConfig:
     # The installation's entry in meshcomply.yml as written (schema-valid): a source reads its
     # own keys from it (docs/sources.md).
     entry: dict[str, Any] = field(default_factory=dict, compare=False)
+    # Paths besides the environments' (generator/scopes.py): every commit is accounted for.
+    shared_scopes: tuple[SharedScope, ...] = ()
+    out_of_scope: tuple[OutOfScope, ...] = ()
 
     @property
     def is_remote(self) -> bool:
         return is_url(self.repo)
+
+    def population_paths(self, environment: EnvironmentConfig) -> tuple[str, ...]:
+        """The paths whose changes are changes to the environment: its own, then those of each
+        shared scope reaching it (in configuration order, each path once)."""
+        shared = [p for s in self.shared_scopes if environment.name in s.reaches for p in s.paths]
+        return tuple(dict.fromkeys([*environment.paths, *shared]))
 
     def environment(self, name: str) -> EnvironmentConfig | None:
         return next((e for e in self.environments if e.name == name), None)
@@ -377,7 +387,17 @@ class _Reader:
             evidence_dir=self.existing((*at, "evidence_dir"), data.get("evidence_dir"), True),
             period=self.period((*at, "period"), data.get("period")),
             entry=self.checked_entry(at, data, sections),
+            shared_scopes=read_shared(
+                data.get("shared_scopes"), list(data["environments"]), self.below(at)
+            ),
+            out_of_scope=read_out_of_scope(data.get("out_of_scope"), self.below(at)),
         )
+
+    def below(
+        self, at: tuple[str | int, ...]
+    ) -> Callable[[tuple[str | int, ...], str, bool], None]:
+        """A note function for key paths below `at` (what generator.scopes reports through)."""
+        return lambda keypath, message, key: self.note((*at, *keypath), message, key=key)
 
     def checked_entry(
         self, at: tuple[str, ...], data: dict[str, Any], sections: Sequence[OptionsSection]
@@ -443,12 +463,9 @@ class _Reader:
         if not NAME.match(name):
             self.note(at, _name_message("environment", name), key=True)
         for index, pathspec in _texts(data["paths"]):
-            if pathspec.startswith((":", "/")) or ".." in pathspec.split("/"):
-                self.note(
-                    (*at, "paths", index),
-                    f"{pathspec!r} must be relative to the repository root, "
-                    "without '..' and without pathspec magic (':' prefix)",
-                )
+            problem = path_problem(pathspec)
+            if problem:
+                self.note((*at, "paths", index), problem)
         return EnvironmentConfig(
             name=name,
             paths=tuple(data["paths"]),

@@ -21,6 +21,7 @@ from generator.config import (
 )
 from generator.errors import InputError
 from generator.history.clone import mirror_path
+from generator.scopes import OutOfScope, SharedScope
 
 FULL = """\
 period: 2026-01-01..2026-06-30
@@ -488,3 +489,88 @@ def test_messages_quote_what_was_written_not_what_yaml_made_of_it(workspace):
 def test_a_value_yaml_cannot_construct_is_a_located_problem(workspace, value):
     path = write(workspace, f"period: {value}\ninstallations: {{}}\n")
     assert any(p.startswith(f"{path}:1:9: ") for p in problems(path))
+
+
+SCOPES = """\
+installations:
+  acme:
+    repo: ./acme-config
+    ref: main
+    environments:
+      staging: {paths: ["environments/staging/**"]}
+      production: {paths: ["environments/production/**"]}
+    shared_scopes:
+      platform:
+        paths: ["landing-zones/**", "building-blocks/**"]
+        reaches: [production, staging]
+      prod-only: {paths: ["environments/production/**", "dr/**"], reaches: [production]}
+    out_of_scope:
+      docs:
+        paths: ["docs/**"]
+        justification: " Records of reviews; they configure nothing. "
+"""
+
+
+def test_shared_scopes_and_out_of_scope_paths_load_as_records(workspace):
+    installation = load_config(write(workspace, SCOPES), config_sections()).installations[0]
+    assert installation.shared_scopes == (
+        SharedScope(
+            "platform", ("landing-zones/**", "building-blocks/**"), ("production", "staging")
+        ),
+        SharedScope("prod-only", ("environments/production/**", "dr/**"), ("production",)),
+    )
+    assert installation.out_of_scope == (
+        OutOfScope("docs", ("docs/**",), "Records of reviews; they configure nothing."),
+    )
+    staging, production = installation.environments
+    # An environment's own paths first, then each shared scope reaching it, each path once.
+    assert installation.population_paths(production) == (
+        "environments/production/**",
+        "landing-zones/**",
+        "building-blocks/**",
+        "dr/**",
+    )
+    assert installation.population_paths(staging) == (
+        "environments/staging/**",
+        "landing-zones/**",
+        "building-blocks/**",
+    )
+
+
+def test_scope_problems_are_located_at_the_key_that_is_wrong(workspace):
+    path = write(
+        workspace,
+        """\
+        installations:
+          acme:
+            repo: ./acme-config
+            ref: main
+            environments:
+              production: {paths: [p]}
+            shared_scopes:
+              platform:
+                paths: ["landing-zones/**", "../up"]
+                reaches: [production, prod]
+              Bad: {paths: [x], reaches: []}
+              none: {paths: [x]}
+            out_of_scope:
+              docs: {paths: [":(top)docs"], justification: "  "}
+              other: {paths: [y]}
+        """,
+    )
+    where, base = str(path), "installations.acme"
+    assert problems(path) == [
+        f"{where}:9:37: {base}.shared_scopes.platform.paths[1]: '../up' must be relative to the "
+        "repository root, without '..' and without pathspec magic (':' prefix)",
+        f"{where}:10:31: {base}.shared_scopes.platform.reaches[1]: environment 'prod' is not "
+        "configured for this installation (configured: production)",
+        f"{where}:11:7: shared scope name 'Bad' must be lowercase letters, digits and '-', "
+        "starting with a letter or digit",
+        f"{where}:11:34: {base}.shared_scopes.Bad.reaches: [] should be non-empty",
+        f"{where}:12:13: {base}.shared_scopes.none: missing required field 'reaches'",
+        f"{where}:14:22: {base}.out_of_scope.docs.paths[0]: ':(top)docs' must be relative to the "
+        "repository root, without '..' and without pathspec magic (':' prefix)",
+        f"{where}:14:52: {base}.out_of_scope.docs.justification: must say why these paths are "
+        "out of scope",
+        f"{where}:15:14: {base}.out_of_scope.other: missing required field 'justification'",
+    ]

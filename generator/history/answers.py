@@ -27,15 +27,15 @@ Merge authors need no head: what a merge brought depends on the merge alone (see
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Container, Sequence
+from collections.abc import Container
 from typing import Any
 
-from generator.config import EnvironmentConfig, Period, SigningConfig
+from generator.config import InstallationConfig, Period, SigningConfig
 from generator.errors import BuildError
 from generator.history.cache import CachedHistory
 from generator.history.gitio import GitRunner
 from generator.history.model import Commit, Identity
-from generator.history.population import merged_authors, population_command
+from generator.history.population import merged_authors, pathspecs, population_command
 from generator.history.releases import touches
 from generator.history.signing import Verdict, verify_signatures
 
@@ -73,32 +73,45 @@ class HeadAnswers:
         return answers[key]
 
     def populations(
-        self, environments: Sequence[EnvironmentConfig], period: Period, start: int
+        self, installation: InstallationConfig, period: Period, start: int
     ) -> dict[str, list[int]]:
-        """Environment name -> the indices in the line of its population's commits.
+        """Environment name -> the indices in the line of its population's commits (those
+        touching its own paths or a shared scope reaching it)."""
+        queries = {
+            env.name: tuple(pathspecs(installation.population_paths(env)))
+            for env in installation.environments
+        }
+        return self.path_logs(queries, period, start)
+
+    def path_logs(
+        self, queries: dict[str, tuple[str, ...]], period: Period, start: int
+    ) -> dict[str, list[int]]:
+        """Name -> the indices in the line of the period's commits touching the pathspecs the
+        query gives (none: every commit of the period), ascending.
 
         Kept as indices rather than shas: a smaller cache, and changes are built by index.
         """
         commits = self.cached.commits
         boundary = commits[start - 1].sha if start > 0 else None
-        keys = {env.name: ("population", env.paths, period.text, boundary) for env in environments}
+        keys = {name: ("pathlog", specs, period.text, boundary) for name, specs in queries.items()}
         answers = self.cached.answers
-        todo: dict[Any, EnvironmentConfig] = {}
-        for env in environments:
-            if keys[env.name] not in answers:
-                todo.setdefault(keys[env.name], env)
+        todo: dict[Any, tuple[str, ...]] = {}
+        for name, specs in queries.items():
+            if keys[name] not in answers:
+                todo.setdefault(keys[name], specs)
         if todo:
             commands = [
-                population_command(env, period, self.head, self._bottom(key, boundary))
-                for key, env in todo.items()
+                population_command(specs, period, self.head, self._bottom(key, boundary))
+                for key, specs in todo.items()
             ]
             positions: dict[int, dict[str, int]] = {}
             for key, output in zip(todo, self.runner.run_many(commands), strict=True):
                 first = self.kept if key in self.stale else start
                 if first not in positions:
                     positions[first] = {commits[i].sha: i for i in range(first, len(commits))}
-                answers[key] = [*self.stale.get(key, ()), *_indices(output, positions[first])]
-        return {env.name: answers[keys[env.name]] for env in environments}
+                found = sorted(_indices(output, positions[first]))
+                answers[key] = [*self.stale.get(key, ()), *found]
+        return {name: answers[keys[name]] for name in queries}
 
     def signature_verdicts(
         self, signing: SigningConfig, fingerprint: str, period: Period, boundary: str | None

@@ -19,6 +19,7 @@ from generator.history.model import (
     Tag,
     utc,
 )
+from generator.history.reconcile import Reconciliation
 
 _SHA = re.compile(r"[0-9a-fA-F]{4,64}")
 
@@ -55,6 +56,12 @@ class InstallationHistory:
     changes_limited_to: tuple[str, ...] | None = None
     # Population size per environment as git counted it, whatever `changes` is limited to.
     population_sizes: dict[str, int] = field(default_factory=dict)
+    # Every first-parent commit of the period in exactly one group (reconcile.py); None only
+    # for histories made without the reader (tests of other parts).
+    reconciliation: Reconciliation | None = None
+    # The commits of the reconciliation's unaccounted group as changes to no environment
+    # (environments ()): outside every declared path, they are judged as in scope.
+    unplaced: list[Change] = field(default_factory=list)
     # file_versions' answers, read once per path whichever rules ask (the history is read-only).
     _file_versions: dict[str, list[FileVersion]] = field(
         default_factory=dict, init=False, repr=False, compare=False

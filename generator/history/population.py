@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
 
-from generator.config import ApprovalConfig, EnvironmentConfig, InstallationConfig, Period, Strength
+from generator.config import ApprovalConfig, InstallationConfig, Period, Strength
 from generator.history.gitio import GitRunner
 from generator.history.model import Approval, Change, Commit, Identity, ReproduceCommand
 from generator.history.trailers import CO_AUTHOR, identities, identity
@@ -31,54 +31,71 @@ def date_filters(period: Period) -> tuple[str, str]:
     return f"--since-as-filter={first}", f"--until={last}"
 
 
-def pathspecs(environment: EnvironmentConfig) -> list[str]:
-    return [f":(glob){path}" for path in environment.paths]
+def pathspecs(paths: Sequence[str]) -> list[str]:
+    """Configured paths (environments, shared scopes) as git's glob pathspecs."""
+    return [f":(glob){path}" for path in paths]
 
 
 def population_command(
-    environment: EnvironmentConfig, period: Period, head: str, boundary: str | None
+    specs: Sequence[str], period: Period, head: str, boundary: str | None
 ) -> tuple[str, ...]:
-    """git log arguments listing the environment's population (newest first, one sha a line)."""
+    """git log arguments listing the first-parent commits of the period whose change touches
+    `specs` (pathspecs; none: every commit), newest first, one sha a line."""
     walk = [head, f"^{boundary}"] if boundary else [head]
     return (
         "log", "--first-parent", "--format=%H", "--no-show-signature", *date_filters(period),
-        *walk, "--", *pathspecs(environment),
+        *walk, "--", *specs,
     )  # fmt: skip
+
+
+class ShellCommands:
+    """The plain commands an auditor pastes, for one repository, period and head."""
+
+    def __init__(self, installation: InstallationConfig, period: Period, head: str):
+        self.head = head
+        self.steps: list[ReproduceCommand] = []
+        if installation.is_remote:
+            folder = PurePosixPath(installation.repo.rstrip("/").split(":")[-1]).name
+            folder = folder.removesuffix(".git") or installation.name
+            clone = f"git clone {shlex.quote(installation.repo)} {folder}"
+            self.steps.append(ReproduceCommand("clone", clone, ""))
+        else:
+            folder = installation.repo
+        self.where = f"git -C {shlex.quote(folder)}"
+        self.since, self.until = (
+            f"{option}={shlex.quote(date)}"
+            for option, _, date in (arg.partition("=") for arg in date_filters(period))
+        )
+
+    def log(self, specs: Sequence[str]) -> str:
+        """The command listing the period's first-parent commits touching `specs` (all: none)."""
+        paths = f" -- {' '.join(shlex.quote(spec) for spec in specs)}" if specs else ""
+        return (
+            f"{self.where} log --first-parent --format=%H {self.since} {self.until} "
+            f"{self.head}{paths}"
+        )
 
 
 def reproduce_commands(
     installation: InstallationConfig, period: Period, head: str, counts: dict[str, int]
 ) -> list[ReproduceCommand]:
     """Commands an auditor pastes to re-perform each population count and the head."""
-    commands = []
-    if installation.is_remote:
-        folder = PurePosixPath(installation.repo.rstrip("/").split(":")[-1]).name
-        folder = folder.removesuffix(".git") or installation.name
-        commands.append(
-            ReproduceCommand("clone", f"git clone {shlex.quote(installation.repo)} {folder}", "")
-        )
-    else:
-        folder = installation.repo
-    where = f"git -C {shlex.quote(folder)}"
+    shell = ShellCommands(installation, period, head)
+    commands = list(shell.steps)
     commands.append(
         ReproduceCommand(
             "head",
-            f"{where} rev-parse --verify {shlex.quote(installation.ref + '^{commit}')}",
+            f"{shell.where} rev-parse --verify {shlex.quote(installation.ref + '^{commit}')}",
             head,
         )
     )
-    since, until = (
-        f"{option}={shlex.quote(date)}"
-        for option, _, date in (arg.partition("=") for arg in date_filters(period))
-    )
     for environment in installation.environments:
-        specs = " ".join(shlex.quote(spec) for spec in pathspecs(environment))
-        command = (
-            f"{where} log --first-parent --format=%H {since} {until} {head} -- {specs} | wc -l"
-        )
+        specs = pathspecs(installation.population_paths(environment))
         commands.append(
             ReproduceCommand(
-                f"population: {environment.name}", command, str(counts[environment.name])
+                f"population: {environment.name}",
+                f"{shell.log(specs)} | wc -l",
+                str(counts[environment.name]),
             )
         )
     return commands

@@ -31,6 +31,7 @@ from generator.history.population import (
     reproduce_commands,
 )
 from generator.history.rawlog import LOG_OPTIONS, parse_log
+from generator.history.reconcile import UNACCOUNTED, reconcile
 from generator.history.releases import promotions, read_releases, tagged_commits
 from generator.history.signing import is_verified
 from generator.history.tags import read_tags
@@ -89,8 +90,12 @@ def _read(
     if installation.signing.verifies:
         commits = _with_verification(installation, period, boundary, answers)
 
-    populations = answers.populations(installation.environments, period, start)
+    populations = answers.populations(installation, period, start)
     members = memberships(populations, limited)
+    reconciliation = reconcile(
+        installation, period, head, lambda asked: answers.path_logs(asked, period, start)
+    )
+    unaccounted = [i for g in reconciliation.groups if g.kind == UNACCOUNTED for i in g.indices]
     tags = read_tags(runner)
     tagged = tagged_commits(commits, tags)
     releases = read_releases(
@@ -102,9 +107,11 @@ def _read(
         cached.touching,
         tagged,
     )
-    merged = answers.merge_authors(members, start)
+    merged = answers.merge_authors(members.keys() | set(unaccounted), start)
     approvals = installation.approvals
     changes = build_changes(commits, members, approvals, merged, releases.moves)
+    outside = dict.fromkeys(unaccounted, ())
+    unplaced = build_changes(commits, outside, approvals, merged, releases.moves)
     counts = {name: len(indices) for name, indices in populations.items()}
     if cached.state() != loaded_state:
         with contextlib.suppress(OSError):  # the cache only saves time; never a reason to fail
@@ -126,6 +133,8 @@ def _read(
         period_start=start,
         changes_limited_to=limited,
         population_sizes=counts,
+        reconciliation=reconciliation,
+        unplaced=unplaced,
     )
 
 
