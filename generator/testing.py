@@ -32,6 +32,7 @@ from generator.evidence.model import (
     InputsRecord,
     PeriodRange,
     PromotionRecord,
+    ReconciliationRecord,
     ReleaseRecord,
     ReproduceStep,
     ResultRecord,
@@ -39,6 +40,7 @@ from generator.evidence.model import (
     SampleAttribute,
     SampleBand,
     SamplePopulation,
+    ScopeGroupRecord,
     SoaRow,
     SourceRecord,
     Tool,
@@ -275,6 +277,7 @@ def synthetic_evidence(
             )
             for env, count in population.items()
         ),
+        reconciliation=_reconciliation(installation, change_list),
         changes=tuple(change_list),
         releases=tuple(releases),
         promotions=tuple(promotions),
@@ -356,3 +359,26 @@ def with_deviations(data: dict[str, Any]) -> dict[str, Any]:
         )
     data["deviations"] = to_plain(deviation_records(controls))
     return data
+
+
+def _reconciliation(installation: str, changes: list[ChangeRecord]) -> ReconciliationRecord:
+    """Every synthetic commit changed an environment: the whole period in one group."""
+    where = f"git -C example/{installation}-config log --first-parent --format=%H --since=..."
+    return ReconciliationRecord(
+        commits=len(changes),
+        command=f"{where} | wc -l",
+        groups=(
+            ScopeGroupRecord(
+                kind="environments",
+                name="",
+                paths=tuple(
+                    sorted({f"environments/{e}/**" for c in changes for e in c.environments})
+                ),
+                reaches=tuple(sorted({e for c in changes for e in c.environments})),
+                justification="",
+                commits=len(changes),
+                command=f"{where} -- ':(glob)environments/**' | wc -l",
+                shas=(),
+            ),
+        ),
+    )

@@ -43,6 +43,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "generator.coverage",
             "generator.config",
             "generator.approvalconfig",
+            "generator.scopes",
             "generator.history.clone",
         ),
     ),

@@ -92,6 +92,31 @@ class ApprovalRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class ScopeGroupRecord:
+    """One group of the reconciliation (generator/history/reconcile.py has the definitions)."""
+
+    kind: str  # environments, shared, unaccounted, out_of_scope or no_change
+    name: str  # the shared scope's or out-of-scope entry's name; "" for the others
+    paths: tuple[str, ...]
+    reaches: tuple[str, ...]  # the environments a change in the group is a change to
+    justification: str  # out_of_scope: why, as configured; "" for the others
+    commits: int
+    command: str  # plain git (with sort, comm, wc) printing `commits`
+    # The group's commits, except for the environments group: those are the changes (the
+    # changes not listed under a shared group).
+    shas: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReconciliationRecord:
+    """Every first-parent commit of the period in exactly one group: commits = sum of groups."""
+
+    commits: int
+    command: str  # plain git printing `commits`
+    groups: tuple[ScopeGroupRecord, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ChangeRecord:
     """A member of the change population: a first-parent commit that touched an environment."""
 
@@ -357,6 +382,7 @@ class HistoryPart:
     period: PeriodRange
     source: SourceRecord
     environments: tuple[EnvironmentRecord, ...]
+    reconciliation: ReconciliationRecord
     changes: tuple[ChangeRecord, ...]
     releases: tuple[ReleaseRecord, ...]
     promotions: tuple[PromotionRecord, ...]
@@ -371,6 +397,7 @@ class EvidenceModel:
     source: SourceRecord
     cut_off: CutOffRecord
     environments: tuple[EnvironmentRecord, ...]
+    reconciliation: ReconciliationRecord
     changes: tuple[ChangeRecord, ...]
     releases: tuple[ReleaseRecord, ...]
     promotions: tuple[PromotionRecord, ...]
@@ -405,6 +432,7 @@ def assemble(
         source=history.source,
         cut_off=cut_off,
         environments=history.environments,
+        reconciliation=history.reconciliation,
         changes=history.changes,
         releases=history.releases,
         promotions=history.promotions,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from generator.errors import BuildError
 from generator.evidence.model import (
     ApprovalRecord,
     ChangeRecord,
@@ -16,11 +17,14 @@ from generator.evidence.model import (
     HistoryPart,
     PeriodRange,
     PromotionRecord,
+    ReconciliationRecord,
     ReleaseRecord,
     ReproduceStep,
+    ScopeGroupRecord,
     SourceRecord,
 )
 from generator.history.model import Approval, Change, ReleaseEvent
+from generator.history.reconcile import ENVIRONMENTS, counted
 from generator.sources import git as git_source
 
 ApprovalRecords = dict[tuple[Approval, ...], tuple[ApprovalRecord, ...]]
@@ -90,6 +94,34 @@ def _source_record(provenance: dict[str, Any]) -> SourceRecord:
     )
 
 
+def reconciliation_record(history: Any) -> ReconciliationRecord:
+    """The history's reconciliation as the model records it (shas for every group but the
+    environments', whose commits are the changes)."""
+    reconciliation = history.reconciliation
+    if reconciliation is None:
+        raise BuildError(f"{history.installation.name}: the history was read without reconciling")
+    commits = history.commits
+    return ReconciliationRecord(
+        commits=reconciliation.total,
+        command=counted(reconciliation.command),
+        groups=tuple(
+            ScopeGroupRecord(
+                kind=group.kind,
+                name=group.name,
+                paths=group.paths,
+                reaches=group.reaches,
+                justification=group.justification,
+                commits=len(group.indices),
+                command=counted(group.command),
+                shas=()
+                if group.kind == ENVIRONMENTS
+                else tuple(commits[i].sha for i in group.indices),
+            )
+            for group in reconciliation.groups
+        ),
+    )
+
+
 def history_sections(
     history: Any, *, environment: str | None = None, earlier_releases: bool = False
 ) -> HistoryPart:
@@ -132,6 +164,7 @@ def history_sections(
             )
             for env in installation.environments
         ),
+        reconciliation=reconciliation_record(history),
         changes=tuple(
             [
                 change_record(change, shared)

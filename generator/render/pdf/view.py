@@ -14,6 +14,7 @@ from generator.evidence.cutoff import built_at_words
 from generator.evidence.inputs import BUILT_IN
 from generator.evidence.model import EvidenceModel, SoaRow, fields_of
 from generator.render.pdf.settings import PdfSettings
+from generator.render.reconciliation import equation, groups_view
 from generator.render.words import details_view, params_text
 from generator.status import Status
 
@@ -145,6 +146,9 @@ def document_view(
         },
         "built_at_text": built_at_words(model.cut_off),
         "environments": model.environments,
+        "reconciliation": model.reconciliation,
+        "reconciliation_groups": groups_view(model.reconciliation, settings.max_cited),
+        "reconciliation_sum": equation(model.reconciliation),
         "summary": _summary(model, controls),
         "soa_groups": _soa_groups(model.soa),
         "controls": controls,

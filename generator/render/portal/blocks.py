@@ -30,6 +30,7 @@ from generator.render.portal import badges
 from generator.render.portal.labels import label, relative_url, slug
 from generator.render.portal.timeline_look import PORTAL as PORTAL_LOOK
 from generator.render.portal.views import age_days
+from generator.render.reconciliation import equation, groups_view
 
 # Bidirectional and invisible format characters can make text read differently than it is
 # stored (e.g. a right-to-left override hiding a file extension): shown as visible code points.
@@ -104,6 +105,8 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
         details_view=words.details_view,
         clause_title=_clause_title,
         timeline_charts=lambda m: timeline.charts(m.promotions, m.period, PORTAL_LOOK),
+        reconciliation_groups=lambda m: groups_view(m.reconciliation, len(m.changes) + 1),
+        reconciliation_sum=lambda m: equation(m.reconciliation),
     )
     return env
 

@@ -1,0 +1,61 @@
+"""The reconciliation's groups in words, the same in the PDF and the portal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.evidence.model import ReconciliationRecord, ScopeGroupRecord
+
+_TITLES = {
+    "environments": "Environments' own paths",
+    "shared": "Shared scope {name}",
+    "unaccounted": "Unaccounted",
+    "out_of_scope": "Out of scope: {name}",
+    "no_change": "Changed no file",
+}
+
+
+def group_title(group: ScopeGroupRecord) -> str:
+    return _TITLES.get(group.kind, group.kind).format(name=group.name)
+
+
+def group_note(group: ScopeGroupRecord) -> str:
+    """What the group holds and why, in one sentence."""
+    reaches = ", ".join(group.reaches)
+    if group.kind == "environments":
+        return f"Changes to the files of {reaches}: the changes listed in the change population."
+    if group.kind == "shared":
+        return (
+            f"Changes to paths shared by {reaches}: each is a change to every environment it "
+            "reaches, in their populations and tested with them."
+        )
+    if group.kind == "unaccounted":
+        return (
+            "Commits changing a file outside every declared path (no environment, shared scope "
+            "or out-of-scope entry covers it): a gap in the configuration, judged as in scope."
+        )
+    if group.kind == "out_of_scope":
+        return f"Declared out of scope: {group.justification}"
+    if group.kind == "no_change":
+        return "Commits whose tree equals their first parent's: they change no configuration."
+    return ""
+
+
+def equation(reconciliation: ReconciliationRecord) -> str:
+    """``80 = 70 + 2 + 0 + 8``: the period's commits as the sum of the groups."""
+    parts = " + ".join(str(group.commits) for group in reconciliation.groups)
+    return f"{reconciliation.commits} = {parts}"
+
+
+def groups_view(reconciliation: ReconciliationRecord, max_shas: int) -> list[dict[str, Any]]:
+    """Each group with its title, note, and at most `max_shas` of its commits."""
+    return [
+        {
+            "group": group,
+            "title": group_title(group),
+            "note": group_note(group),
+            "shas_shown": group.shas[:max_shas],
+            "shas_more": max(0, len(group.shas) - max_shas),
+        }
+        for group in reconciliation.groups
+    ]
