@@ -114,6 +114,8 @@ def cited_commits(model: EvidenceModel) -> list[str]:
     """Every commit the model cites as evidence, sorted and unique."""
     shas: set[str] = {model.source.head}
     shas.update(change.sha for change in model.changes)
+    for group in model.reconciliation.groups:
+        shas.update(group.shas)
     shas.update(release.sha for release in model.releases)
     for promotion in model.promotions:
         for event in (promotion.staging, promotion.production):

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from reason_checks import disagreements
 from test_demo_support import shared_demo
 
 from generator.build import build_packs, config_sections
@@ -32,6 +33,7 @@ def renamed_models(tmp_path_factory) -> dict[str, dict]:
     renamed = (
         text.replace("      staging:\n", "      stg:\n        role: staging\n")
         .replace("      production:\n", "      prod:\n        role: production\n")
+        .replace("reaches: [staging, production]", "reaches: [stg, prod]")
         .replace(": ./", f": {demo.example}/")  # the same files, from another folder
     )
     assert renamed.count("role: ") == 4 and "staging:" not in renamed
@@ -161,3 +163,32 @@ def test_evidence_json_is_laid_out_as_the_indenting_encoder_writes_it(tmp_path_f
         written = (out / pack.rel / "evidence.json").read_text(encoding="utf-8")
         model = json.loads(written)
         assert written == json.dumps(model, indent=2, ensure_ascii=False) + "\n"
+
+
+@pytest.mark.parametrize("installation", ["acme", "globex"])
+def test_every_sentence_agrees_with_its_figures(models, installation):
+    """tests/reason_checks.py on every result of every control of the demo packs."""
+    for control in models[installation]["controls"]:
+        for result in control["results"]:
+            assert disagreements(result) == [], (control["id"], result["rule"], result["reason"])
+
+
+@pytest.mark.parametrize(
+    ("installation", "groups"),
+    [
+        ("acme", {"environments": 70, "shared:platform": 2, "unaccounted": 0,
+                  "out_of_scope:evidence-documents": 8}),
+        ("globex", {"environments": 66, "shared:platform": 2, "unaccounted": 0,
+                    "out_of_scope:evidence-documents": 8}),
+    ],
+)  # fmt: skip
+def test_every_commit_of_the_period_is_accounted_for(models, installation, groups):
+    reconciliation = models[installation]["reconciliation"]
+    found = {
+        f"{g['kind']}:{g['name']}" if g["name"] else g["kind"]: g["commits"]
+        for g in reconciliation["groups"]
+    }
+    assert found == groups
+    assert reconciliation["commits"] == sum(groups.values())
+    documents = next(g for g in reconciliation["groups"] if g["kind"] == "out_of_scope")
+    assert documents["paths"] == ["docs/**"] and "configure nothing" in documents["justification"]

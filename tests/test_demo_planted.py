@@ -64,8 +64,13 @@ def test_the_planted_findings_are_the_documented_ones(demo: DemoResult) -> None:
         ("acme", "change-approval", ""),
         ("acme", "change-approval", "EXC-2026-001"),
         ("acme", "config-assertion", ""),
+        ("acme", "config-promotion", ""),
+        ("acme", "config-promotion", ""),
+        ("acme", "direct-push", ""),
+        ("acme", "direct-push", ""),
         ("acme", "signed-changes", ""),
         ("acme", "signed-changes", ""),
+        ("globex", "config-promotion", ""),
         ("globex", "manual", ""),
         ("globex", "staging-before-production", "EXC-2026-002"),
     ]
@@ -84,6 +89,54 @@ def test_unapproved_emergency_change_went_straight_to_production(demo: DemoResul
     ]
     first_parent_line = git(demo.repositories["acme"].path, "rev-list", "--first-parent", "main")
     assert planted.sha in first_parent_line.split()
+
+
+def test_landing_zone_change_was_pushed_directly_to_main(demo: DemoResult) -> None:
+    planted = finding(demo, "acme", "direct-push", "Landing zone")
+    found = commit(demo, "acme", planted.sha)
+    assert in_period(found) and found["date"].date() == dt.date(2026, 2, 25)
+    assert len(found["parents"]) == 1 and found["approved_by"] == found["reviewed_by"] == []
+    assert changed_files(demo, "acme", planted.sha) == [
+        "landing-zones/aws-production.yaml",
+        "landing-zones/aws-sandbox.yaml",
+    ]
+    # Every other platform change of the period went through a merge approved by the customer.
+    repo = demo.repositories["acme"].path
+    platform = log(demo, "acme", "--first-parent", "main", "--", "landing-zones", "building-blocks",
+                   "infrastructure")  # fmt: skip
+    others = [c for c in platform if in_period(c) and c["sha"] != planted.sha]
+    assert others and all(len(c["parents"]) == 2 and c["approved_by"] for c in others)
+    assert planted.sha in git(repo, "rev-list", "--first-parent", "main").split()
+
+
+def test_globex_production_setting_never_ran_in_staging(demo: DemoResult) -> None:
+    planted = finding(demo, "globex", "config-promotion", "skipped staging")
+    repo = demo.repositories["globex"].path
+    found = commit(demo, "globex", planted.sha)
+    assert in_period(found) and len(found["parents"]) == 2 and found["approved_by"]
+    assert changed_files(demo, "globex", planted.sha) == [
+        "environments/production/identity-broker.yaml"
+    ]
+    timeout = "timeout_minutes: 720"
+    pickaxe = ["log", "--first-parent", "--format=%H", f"-S{timeout}", "main", "--"]
+    assert git(repo, *pickaxe, "environments/production").split() == [planted.sha]
+    assert git(repo, *pickaxe, "environments/staging") == ""
+
+
+def test_emergency_and_logging_changes_reached_production_before_staging(demo: DemoResult):
+    repo = demo.repositories["acme"].path
+    emergency = finding(demo, "acme", "config-promotion", "Emergency")
+    cache = ["log", "--first-parent", "--reverse", "--format=%H", "-Stoken_cache_minutes: 30",
+             "main", "--"]  # fmt: skip
+    staged = git(repo, *cache, "environments/staging").split()
+    assert git(repo, *cache, "environments/production").split() == [emergency.sha]
+    assert (
+        staged
+        and commit(demo, "acme", staged[0])["date"] > commit(demo, "acme", emergency.sha)["date"]
+    )
+    off = finding(demo, "acme", "config-promotion", "Logging")
+    assert not any(enabled is False for _, _, enabled in logging_states(demo, "acme", STAGING_FILE))
+    assert off.sha == finding(demo, "acme", "config-assertion", "logging").window_shas[0]
 
 
 def test_self_approved_change_names_its_author_as_approver(demo: DemoResult) -> None:
@@ -120,14 +173,15 @@ def test_skipped_release_reached_production_but_never_staging(demo: DemoResult) 
     assert version in [v for _, v in version_changes(demo, "acme", STAGING_FILE)]
 
 
-def logging_states(demo: DemoResult, name: str) -> list[tuple[str, dt.datetime, object]]:
-    """(sha, date, logging.enabled) of each production file version committed in the period."""
-    history = log(demo, name, "--first-parent", "--reverse", "main", "--", PRODUCTION_FILE)
+def logging_states(
+    demo: DemoResult, name: str, path: str = PRODUCTION_FILE
+) -> list[tuple[str, dt.datetime, object]]:
+    """(sha, date, logging.enabled) of each version of the file committed in the period."""
+    history = log(demo, name, "--first-parent", "--reverse", "main", "--", path)
     commits = [c for c in history if in_period(c)]
-    texts = files_at(demo.repositories[name].path, [(c["sha"], PRODUCTION_FILE) for c in commits])
+    texts = files_at(demo.repositories[name].path, [(c["sha"], path) for c in commits])
     return [
-        (c["sha"], c["date"], setting(texts[c["sha"], PRODUCTION_FILE], "logging.enabled"))
-        for c in commits
+        (c["sha"], c["date"], setting(texts[c["sha"], path], "logging.enabled")) for c in commits
     ]
 
 

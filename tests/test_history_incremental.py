@@ -270,10 +270,9 @@ def test_another_period_after_new_commits_is_computed_in_full(tmp_path, git_call
     git_calls.clear()
     history = read_history(config, other, cache_dir=cache)
     boundary = history.commits[history.period_start - 1].sha
-    # Two populations and the reconciliation's logs: every commit, every environment's paths,
-    # every commit changing a file.
+    # Two populations and the reconciliation's one log of every commit of the period.
     path_logs = [call for call in git_calls if "--format=%H" in call]
-    assert len(path_logs) == 5 and all(f"^{boundary}" in call for call in path_logs)
+    assert len(path_logs) == 3 and all(f"^{boundary}" in call for call in path_logs)
     assert_same(history, fresh(config, other, tmp_path))
 
 
@@ -287,10 +286,9 @@ def test_a_rewritten_history_is_computed_in_full(tmp_path, git_calls):
     git_calls.clear()
     history = read_history(config, PERIOD, cache_dir=cache)
     boundary = history.commits[history.period_start - 1].sha
-    # Two populations and the reconciliation's logs: every commit, every environment's paths,
-    # every commit changing a file.
+    # Two populations and the reconciliation's one log of every commit of the period.
     path_logs = [call for call in git_calls if "--format=%H" in call]
-    assert len(path_logs) == 5 and all(f"^{boundary}" in call for call in path_logs)
+    assert len(path_logs) == 3 and all(f"^{boundary}" in call for call in path_logs)
     assert_same(history, fresh(config, PERIOD, tmp_path))
 
 

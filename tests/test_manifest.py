@@ -110,10 +110,18 @@ def test_cited_commits_cover_changes_results_failures_exceptions_sample_and_head
     ]
     data["controls"][0]["results"][0]["failures"] = [failure_json("d" * 40, "m")]
     data["controls"][0]["results"][0]["status"] = data["controls"][0]["status"] = "deviations"
+    out_of_scope = {
+        **data["reconciliation"]["groups"][0],
+        "kind": "out_of_scope",
+        "name": "docs",
+        "commits": 1,
+        "shas": ["c" * 40],
+    }
+    data["reconciliation"]["groups"].append(out_of_scope)
     model = from_json(with_deviations(data))
     cited = cited_commits(model)
     assert cited == sorted(set(cited))
-    for sha in ("d" * 40, "e" * 40, "f" * 40, model.source.head):
+    for sha in ("c" * 40, "d" * 40, "e" * 40, "f" * 40, model.source.head):
         assert sha in cited
     assert all(change.sha in cited for change in model.changes)
     assert all(p.staging.sha in cited for p in model.promotions)

@@ -162,12 +162,12 @@ def test_slow_version_fails_with_its_latency():
         ),
     )
     assert result.reason == (
-        "1 of 2 versions took more than 14 days from staging to production "
-        "(median 9.1, longest 17.2 days)."
+        "1 of 2 versions was not in production within 14 days of staging: 1 reached production "
+        "later (of the 2 versions that reached production: median 9.1, longest 17.2 days)."
     )
 
 
-def test_skipped_version_reaches_production_with_a_later_one():
+def test_a_version_production_skipped_is_listed_not_measured():
     history = History(
         promotions=[
             promotion("2026.1.0", "2026-01-01T00:00:00Z", None),  # skipped by the customer
@@ -175,16 +175,24 @@ def test_skipped_version_reaches_production_with_a_later_one():
         ]
     )
     result = judge(LATENCY, history, max_days=3)
-    assert result.failures == (
-        Failure(
-            "2026.1.0: reached production after 4 days, with 2026.1.1 (maximum 3)",
-            prod("2026.1.1"),
-            kind="late_promotion",
-        ),
+    assert result.failures == () and result.population == 1
+    assert [v["version"] for v in result.details["versions"]] == ["2026.1.1"]
+    assert result.details["versions"][0]["via"] is None
+    assert result.details["versions"][0]["days"] == 2.0
+    assert result.details["skipped"] == [
+        {
+            "version": "2026.1.0",
+            "staging_sha": stag("2026.1.0"),
+            "staging_date": "2026-01-01T00:00:00Z",
+            "superseded_by": "2026.1.1",
+            "superseded_at": "2026-01-03T00:00:00Z",
+            "in": "staging",
+            "production_with": "2026.1.1",
+        }
+    ]
+    assert result.reason.endswith(
+        " 1 version that production skipped (superseded before promotion) is listed, not measured."
     )
-    versions = {v["version"]: v for v in result.details["versions"]}
-    assert versions["2026.1.0"]["via"] == "2026.1.1"
-    assert versions["2026.1.1"]["via"] is None and versions["2026.1.1"]["days"] == 2.0
 
 
 def test_an_older_line_hotfix_is_not_brought_by_an_earlier_newer_release():

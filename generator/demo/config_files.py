@@ -75,6 +75,18 @@ def _installation(spec: InstallationSpec) -> str:
         "          carries_approvals_from: meshcloud release management (release sign-off)\n"
         "    signing:\n"
         f"      allowed_signers: ./{ALLOWED_SIGNERS}\n"
+        "    # Landing zones, building blocks and the Terraform integration serve both\n"
+        "    # environments: a change there is a change to each of them.\n"
+        "    shared_scopes:\n"
+        "      platform:\n"
+        '        paths: ["landing-zones/**", "building-blocks/**", "infrastructure/terraform/**"]\n'
+        "        reaches: [staging, production]\n"
+        "    out_of_scope:\n"
+        "      evidence-documents:\n"
+        '        paths: ["docs/**"]\n'
+        "        justification: >-\n"
+        "          Records of tests and reviews (the manual evidence the control library reads);\n"
+        "          they configure nothing that runs.\n"
         f"    exceptions: ./{exceptions_file(spec)}\n"
         f"    evidence_dir: ./{EVIDENCE_DIR}\n"
     )

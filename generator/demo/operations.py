@@ -119,19 +119,23 @@ def doc_steps(spec: InstallationSpec) -> list[Step]:
 
 
 def other_steps(spec: InstallationSpec) -> list[Step]:
+    """Platform changes (landing zones, building blocks, Terraform): they reach staging and
+    production alike, so they are merged after the customer's approval."""
     steps: list[Step] = []
     for change in spec.other_changes:
         _check_weekday(change.day)
         key = f"other:{change.file}:{change.day.isoformat()}"
         steps.append(
-            direct_step(
+            merge_step(
                 spec,
                 key,
                 change.day,
-                "16:00",
-                author=operator_for(spec, key),
+                operator_for(spec, key),
+                approver_for(spec, key),
+                slot="platform",
                 subject=change.subject,
                 other=(change.file,),
+                branch=f"platform/{change.file}-{change.day.isoformat()}",
             )
         )
     return steps

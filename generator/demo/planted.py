@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 
 from generator.demo.customers import ACME, GLOBEX
-from generator.demo.installations import LENA, TOBIAS, InstallationSpec
+from generator.demo.installations import AYLIN, LENA, TOBIAS, InstallationSpec
 from generator.demo.model import Person, PlantedFinding
 from generator.demo.timeline import Step, approver_for, direct_step, merge_step, reviewer_for
 
@@ -25,6 +25,10 @@ ACME_FOREIGN_KEY = "promote:2026.12.0"
 GLOBEX_SKIPPED_VERSION = "2026.17.1"
 GLOBEX_SKIPPED = f"promote:{GLOBEX_SKIPPED_VERSION}"
 GLOBEX_STALE_DOC = "docs/security/penetration-test.md"
+# A platform change pushed straight to main: the landing zones reach staging and production.
+ACME_DIRECT_PUSH = "other:landing-zone:2026-02-25"
+# A production setting approved and merged, but never tried in staging.
+GLOBEX_SKIPPED_CONFIG = "change:session-timeout-12h:production"
 
 EXCEPTIONS: dict[str, list[dict[str, object]]] = {
     "acme": [
@@ -63,6 +67,22 @@ EXCEPTIONS: dict[str, list[dict[str, object]]] = {
 
 def planted_steps(spec: InstallationSpec) -> list[Step]:
     """Commits that exist only to carry a finding."""
+    if spec.name == "globex":
+        session = merge_step(
+            spec,
+            GLOBEX_SKIPPED_CONFIG,
+            dt.date(2026, 4, 15),
+            AYLIN,
+            approver_for(spec, GLOBEX_SKIPPED_CONFIG),
+            subject="Extend the identity broker session timeout to 12 hours (production)",
+            body=(
+                "Globex's night shift is logged out mid-shift. The change goes to production\n"
+                "directly: the staging identity broker is the same build."
+            ),
+            settings={"production": {"broker.session_timeout_minutes": 720}},
+            branch="change/session-timeout-12h",
+        )
+        return [session]
     if spec.name != "acme":
         return []
     emergency = direct_step(
@@ -121,7 +141,13 @@ def adjust(spec: InstallationSpec, steps: list[Step]) -> list[Step]:
     """Turn regular steps into findings: drop, unsign, self-approve them, have someone not
     allowed approve them or sign them with another person's key."""
     targets = {
-        "acme": {ACME_SELF_APPROVED, ACME_UNSIGNED, ACME_NOT_ALLOWED, ACME_FOREIGN_KEY},
+        "acme": {
+            ACME_SELF_APPROVED,
+            ACME_UNSIGNED,
+            ACME_NOT_ALLOWED,
+            ACME_FOREIGN_KEY,
+            ACME_DIRECT_PUSH,
+        },
         "globex": {f"stage:{GLOBEX_SKIPPED_VERSION}", GLOBEX_SKIPPED},
     }[spec.name]
     missing = targets - {step.key for step in steps}
@@ -141,6 +167,16 @@ def adjust(spec: InstallationSpec, steps: list[Step]) -> list[Step]:
             # The operator merges, but the signature is made with a colleague's key.
             merger = step.committer or step.author
             step = dataclasses.replace(step, signing_key_of=_colleague(spec, merger))
+        elif spec.name == "acme" and step.key == ACME_DIRECT_PUSH:
+            # Pushed to main without a merge request or an approval.
+            step = dataclasses.replace(
+                step,
+                branch=None,
+                branch_when=None,
+                approvers=(),
+                committer=None,
+                body="Needed before Acme's security review tomorrow; pushed directly to main.",
+            )
         elif spec.name == "globex" and step.key == f"stage:{GLOBEX_SKIPPED_VERSION}":
             continue  # the staging pipeline was paused: the hotfix never reached staging
         elif spec.name == "globex" and step.key == GLOBEX_SKIPPED:
@@ -163,7 +199,9 @@ def _colleague(spec: InstallationSpec, person: Person) -> Person:
 
 def findings(spec: InstallationSpec) -> list[PlantedFinding]:
     """What the evidence engine must report for this installation in the audit period."""
-    accepted = {entry["commit_key"]: str(entry["id"]) for entry in EXCEPTIONS[spec.name]}
+    accepted = {
+        (entry["rule"], entry["commit_key"]): str(entry["id"]) for entry in EXCEPTIONS[spec.name]
+    }
     if spec.name == "acme":
         items = [
             PlantedFinding(
@@ -202,6 +240,36 @@ def findings(spec: InstallationSpec) -> list[PlantedFinding]:
                 "committer's",
                 commit_key=ACME_FOREIGN_KEY, kind="signer_mismatch",
             ),
+            # The emergency change is also a direct push, and it reached production before
+            # staging (the staging follow-up came two days later): not accepted by the register.
+            PlantedFinding(
+                "acme", "direct-push", "Emergency change pushed directly to main",
+                "deviation (direct_push): not a merge and without an approval (production)",
+                commit_key=ACME_EMERGENCY, kind="direct_push",
+            ),
+            PlantedFinding(
+                "acme", "config-promotion", "Emergency setting never in staging first",
+                "deviation (skipped_staging): broker.session.token_cache_minutes = 30 reached "
+                "production two days before staging",
+                commit_key=ACME_EMERGENCY, kind="skipped_staging",
+            ),
+            PlantedFinding(
+                "acme", "config-promotion", "Logging switched off in production only",
+                "deviation (skipped_staging): logging.enabled = false never ran in staging",
+                commit_key=ACME_LOGGING_OFF, kind="skipped_staging",
+            ),
+            PlantedFinding(
+                "acme", "direct-push", "Landing zone change pushed directly to main",
+                "deviation (direct_push): the shared landing zones (staging and production) "
+                "changed without a merge or an approval",
+                commit_key=ACME_DIRECT_PUSH, kind="direct_push",
+            ),
+            PlantedFinding(
+                "acme", "change-approval", "Unapproved landing zone change",
+                "deviation (unapproved): a shared-scope change is a change to staging and "
+                "production, and this one has no approver",
+                commit_key=ACME_DIRECT_PUSH, kind="unapproved",
+            ),
         ]  # fmt: skip
     else:
         items = [
@@ -216,8 +284,14 @@ def findings(spec: InstallationSpec) -> list[PlantedFinding]:
                 "deviation (stale_document): the newest penetration test is dated 2024-09-17",
                 path=GLOBEX_STALE_DOC, kind="stale_document",
             ),
+            PlantedFinding(
+                "globex", "config-promotion", "Production setting that skipped staging",
+                "deviation (skipped_staging): broker.session.timeout_minutes = 720 approved for "
+                "production, never in staging",
+                commit_key=GLOBEX_SKIPPED_CONFIG, kind="skipped_staging",
+            ),
         ]  # fmt: skip
     return [
-        dataclasses.replace(item, exception_id=accepted.get(item.commit_key or ""))
+        dataclasses.replace(item, exception_id=accepted.get((item.rule, item.commit_key or "")))
         for item in items
     ]

@@ -96,7 +96,11 @@ def jitter(key: str, clock: str, spread: int) -> str:
 
 # Local (Berlin) start of the branch and of the merge for each kind of merge. Each kind of work
 # has its own slot of the day so a branch never spans another commit on main.
-MERGE_SLOTS = {"staging": ("08:10", "09:20"), "production": ("10:30", "14:00")}
+MERGE_SLOTS = {
+    "staging": ("08:10", "09:20"),
+    "production": ("10:30", "14:00"),
+    "platform": ("15:00", "15:50"),  # landing zones, building blocks, Terraform
+}
 
 
 def merge_step(

@@ -67,7 +67,15 @@ class HistoryLike(Protocol):
     releases: Sequence[ReleaseEvent]  # first appearance per environment, whole history
     promotions: Sequence[Promotion]
 
+    # Every first-parent commit of the period in exactly one group (generator/history/
+    # reconcile.py); the unaccounted ones as changes to no environment; None without them.
+    reconciliation: Any
+    unplaced: Sequence[Change]
+    changes_limited_to: tuple[str, ...] | None
+
     def file_versions(self, path: str) -> list[FileVersion]: ...
+
+    def file_history(self, path: str) -> list[tuple[int, FileVersion]]: ...
 
     def file_at(self, path: str, sha: str) -> str | None: ...
 

@@ -66,6 +66,9 @@ class InstallationHistory:
     _file_versions: dict[str, list[FileVersion]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _file_history: dict[str, list[tuple[int, FileVersion]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def in_period(self, commit: Commit) -> bool:
         return self.period.contains(utc(commit.committed_at))
@@ -96,6 +99,37 @@ class InstallationHistory:
             known += [self._version(path, self.commits[i]) for i in self._touching.get(path, ())]
             self._file_versions[path] = known
         return list(known)
+
+    def file_history(self, path: str) -> list[tuple[int, FileVersion]]:
+        """The file after every first-parent commit up to the period end that touched it (renames
+        included), oldest first, with the commit's index in `commits`; text None where it did not
+        exist. Each path's versions are read once, whichever rules ask.
+        """
+        known = self._file_history.get(path)
+        if known is None:
+            indexes = self._touching_line.get(path, ())
+            known = [(i, self._version(path, self.commits[i])) for i in indexes]
+            self._file_history[path] = known
+        return list(known)
+
+    @cached_property
+    def _touching_line(self) -> dict[str, list[int]]:
+        """Path -> indexes in `commits` of every commit up to the period end touching it: one
+        walk of the first-parent line for every file any rule asks about."""
+        end = self.period.end_utc_exclusive
+        last = len(self.commits)
+        while last > self.period_start and utc(self.commits[last - 1].committed_at) >= end:
+            last -= 1
+        touching: dict[str, list[int]] = {}
+        for index in range(last):
+            for change in self.commits[index].files:
+                for path in (change.path, change.old_path):
+                    if path is None:
+                        continue
+                    indexes = touching.setdefault(path, [])
+                    if not indexes or indexes[-1] != index:
+                        indexes.append(index)
+        return touching
 
     @cached_property
     def _touching(self) -> dict[str, list[int]]:

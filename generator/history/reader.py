@@ -92,8 +92,11 @@ def _read(
 
     populations = answers.populations(installation, period, start)
     members = memberships(populations, limited)
+    known = {"touching": {i for i in range(start, len(commits)) if commits[i].files}}
+    if not installation.shared_scopes:
+        known["environments"] = set().union(*populations.values())
     reconciliation = reconcile(
-        installation, period, head, lambda asked: answers.path_logs(asked, period, start)
+        installation, period, head, lambda asked: answers.path_logs(asked, period, start), known
     )
     unaccounted = [i for g in reconciliation.groups if g.kind == UNACCOUNTED for i in g.indices]
     tags = read_tags(runner)

@@ -57,7 +57,7 @@ Queries = dict[str, tuple[str, ...]]
 
 
 def queries(installation: InstallationConfig) -> Queries:
-    """The path-limited logs the reconciliation is made of."""
+    """The path-limited logs the reconciliation is made of (the commands print them all)."""
     environment_paths = [p for env in installation.environments for p in env.paths]
     excluded = [f":(exclude,glob){p}" for entry in installation.out_of_scope for p in entry.paths]
     found: Queries = {
@@ -78,10 +78,21 @@ def reconcile(
     period: Period,
     head: str,
     logs: Callable[[Queries], dict[str, list[int]]],
+    known: dict[str, set[int]],
 ) -> Reconciliation:
-    """The period's commits in groups; `logs` answers ``queries(installation)``."""
+    """The period's commits in groups; `logs` answers ``queries(installation)``.
+
+    `known` may hold answers the reader has already: "all" (the period's commits),
+    "environments" (the union of the populations, when no shared scope adds to them) and
+    "touching" (the commits whose parsed change lists a file: the same diff against the first
+    parent that ``-- .`` asks git for). What is known is not asked again; "outside" equals
+    "touching" when nothing is declared out of scope.
+    """
     asked = queries(installation)
-    found = {name: set(indices) for name, indices in logs(asked).items()}
+    if not installation.out_of_scope and "touching" in known:
+        known = {**known, "outside": known["touching"]}
+    todo = {name: specs for name, specs in asked.items() if name not in known}
+    found = {**known, **{name: set(indices) for name, indices in logs(todo).items()}}
     shell = ShellCommands(installation, period, head)
     every = found["all"]
     groups: list[ScopeGroup] = []

@@ -1,10 +1,13 @@
 """patch-latency: versions reach production within ``max_days`` of reaching staging.
 
-Versions are cumulative, so a version the customer skipped reached production with the first
-later version deployed there after it was staged ("via"). The population is the staged versions
-that reached production in the period, plus those still waiting at the period end; a waiting
-version counts as a failure once it has waited longer than ``max_days``, and is listed as
-pending (outside the population) before that.
+The population is the staged versions that reached production themselves in the period, plus
+those still waiting at the period end; a waiting version counts as a failure once it has waited
+longer than ``max_days``, and is listed as pending (outside the population) before that.
+
+Versions production skipped are listed, never measured and never late: versions are cumulative,
+so one that a newer version reached production before (bringing it along) was superseded before
+promotion; the newer version is the one measured. A version still waiting at the period end is
+waiting, whatever was staged after it: production has not moved past it.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from generator.evidence.context import (
     number,
     plural,
     utc_timestamp,
+    was_were,
 )
 from generator.evidence.registry import Failure, Rule, RuleResult
 from generator.history.model import ReleaseEvent, utc
@@ -85,9 +89,15 @@ class _EarliestFrom:
                 self._tree[i] = key
             i += i & -i
 
-    def earliest(self, order: tuple[int, ...]) -> tuple[dt.datetime, int] | None:
+    def earliest(
+        self, order: tuple[int, ...], *, strict: bool = False
+    ) -> tuple[dt.datetime, int] | None:
+        """The earliest added at an order at least `order` (`strict`: greater than it)."""
         # The smallest known order >= `order` has the largest rank among those that qualify.
-        at = bisect.bisect_left(self._ranks, (order, 0))
+        if strict:
+            at = bisect.bisect_right(self._ranks, (order, len(self._ranks) + 1))
+        else:
+            at = bisect.bisect_left(self._ranks, (order, 0))
         if at == len(self._ranks):
             return None
         i, best = self._ranks[at][1], None
@@ -190,13 +200,56 @@ def _record(item: Latency) -> dict[str, Any]:
     }
 
 
+def superseded_in_staging(context: RuleContext) -> dict[str, ReleaseEvent]:
+    """Staged version -> the staging event of the first newer version staged after it (before the
+    period end), for the versions that have one: O(n log n), like ``latencies``. A skipped
+    version's record says which newer version superseded it first."""
+    end = context.period.end_utc_exclusive
+    staged = [
+        (utc(p.staging.date), _order(p.version), p.staging)
+        for p in context.history.promotions
+        if p.staging is not None and utc(p.staging.date) < end
+    ]
+    staged.sort(key=lambda item: (item[0], item[2].version))
+    index = _EarliestFrom([order for _, order, _ in staged if order is not None])
+    found: dict[str, ReleaseEvent] = {}
+    position = len(staged)
+    while position > 0:  # latest staging first; one moment at a time, so "after" is strict
+        moment, group = staged[position - 1][0], []
+        while position > 0 and staged[position - 1][0] == moment:
+            position -= 1
+            group.append(position)
+        for at in group:
+            _, order, event = staged[at]
+            earliest = index.earliest(order, strict=True) if order is not None else None
+            if earliest is not None:
+                found[event.version] = staged[earliest[1]][2]
+        for at in group:
+            order = staged[at][1]
+            if order is not None:
+                index.add(order, (staged[at][0], at))
+    return found
+
+
 def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     maximum = params["max_days"]
     missing = missing_roles_result(context, PROMOTION_ORDER)
     if missing:
         return missing
     items, never_staged = latencies(context)
-    reached = [i for i in items if i.production and context.in_period(i.production.date)]
+    newer_staged = superseded_in_staging(context)
+    reached = [
+        i for i in items if i.production and i.via is None and context.in_period(i.production.date)
+    ]
+    # Versions production skipped: a newer version reached production first (it brought them),
+    # or, still not in production, a newer version was staged after them. Listed, not judged.
+    # Versions production skipped: a newer version reached production before them (and so
+    # brought them). Listed, not judged; the newer version is the one measured.
+    skipped = [
+        i
+        for i in items
+        if i.via is not None and i.production and context.in_period(i.production.date)
+    ]
     waiting = [i for i in items if i.production is None]
     overdue = [i for i in waiting if i.days > maximum]
     pending = [i for i in waiting if i.days <= maximum]
@@ -206,6 +259,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         "distribution": distribution([i.days for i in reached]),
         "versions": [_record(i) for i in population],
         "pending": [_record(i) for i in pending],
+        "skipped": [_skipped(i, newer_staged.get(i.version)) for i in skipped],
         "never_staged": never_staged,
         "period_end": utc_timestamp(context.period.end_utc_exclusive),
     }
@@ -216,7 +270,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             "version reaching production",
             status=Status.NOT_TESTED,
             reason="No staged version reached production in the period, so there was nothing "
-            "to measure.",
+            "to measure." + _skipped_sentence(len(skipped)),
         )
         return RuleResult(status=result.status, reason=result.reason, details=details)
     failures = []
@@ -232,10 +286,9 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
                 )
             )
         elif item.days > maximum:
-            via = f", with {item.via}" if item.via else ""
             failures.append(
                 Failure(
-                    f"{item.version}: reached production after {days} days{via} "
+                    f"{item.version}: reached production after {days} days "
                     f"(maximum {number(maximum)})",
                     sha=item.production.sha,
                     kind="late_promotion",
@@ -243,23 +296,34 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             )
     total, failed = len(population), len(failures)
     spread = details["distribution"]
-    figures = (
-        f" (median {number(spread['median'])}, longest {number(spread['max'])} days)"
-        if spread["count"]
-        else ""
-    )
     if failures:
         status = Status.DEVIATIONS
+        late = sum(1 for f in failures if "reached production after" in f.message)
+        parts = []
+        if late:
+            parts.append(f"{late} reached production later")
+        if failed - late:
+            parts.append(
+                f"{failed - late} {'is' if failed - late == 1 else 'are'} still not in "
+                "production at the period end"
+            )
+        figures = (
+            f" (of the {plural(spread['count'], 'version')} that reached production: median "
+            f"{number(spread['median'])}, longest {number(spread['max'])} days)"
+            if spread["count"]
+            else ""
+        )
         reason = (
-            f"{failed} of {plural(total, 'version')} took more than {number(maximum)} days "
-            f"from staging to production{figures}."
+            f"{failed} of {plural(total, 'version')} {was_were(failed)} not in production within "
+            f"{number(maximum)} days of staging: {' and '.join(parts)}{figures}."
         )
     else:
         status = Status.NO_DEVIATIONS
         reason = (
             f"{every(total, 'version')} reached production within {number(maximum)} days of "
-            f"staging{figures}."
+            f"staging (median {number(spread['median'])}, longest {number(spread['max'])} days)."
         )
+    reason += _skipped_sentence(len(skipped))
     cited = []
     for item in population:
         cited.append(item.staging.sha)
@@ -278,6 +342,33 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             i.production.date if i.production else i.staging.date for i in population
         ),
     )
+
+
+def _skipped_sentence(count: int) -> str:
+    if not count:
+        return ""
+    verb = "is" if count == 1 else "are"
+    return (
+        f" {plural(count, 'version')} that production skipped (superseded before promotion) "
+        f"{verb} listed, not measured."
+    )
+
+
+def _skipped(item: Latency, newer: ReleaseEvent | None) -> dict[str, Any]:
+    """A version production skipped: the newer version that superseded it first (staged after
+    it, or reaching production before it) and when, and the version that then brought it to
+    production (None: none yet)."""
+    candidates = [(e, w) for e, w in ((newer, "staging"), (item.production, "production")) if e]
+    first, where = min(candidates, key=lambda c: (utc(c[0].date), c[1]))
+    return {
+        "version": item.version,
+        "staging_sha": item.staging.sha,
+        "staging_date": item.staging.date,
+        "superseded_by": first.version,
+        "superseded_at": first.date,
+        "in": where,
+        "production_with": item.via,
+    }
 
 
 RULE = Rule(

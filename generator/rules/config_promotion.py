@@ -1,0 +1,306 @@
+"""config-promotion: configuration changes reached staging before production.
+
+Beside ``staging-before-production`` (release versions), this rule follows settings. Production's
+and staging's files are paired by their path below each environment's folder (the one path of
+each environment, ``<folder>/**`` or ``<folder>``): ``environments/production/logging.yaml`` and
+``environments/staging/logging.yaml``. The population is every production file change of the
+period: a first-parent commit in production's population changing a paired file, other than one
+that changes nothing but the release version (that is the version rule's).
+
+A file that parses as a YAML or JSON mapping is compared setting by setting: each leaf value at a
+dotted key (a list is one value). Any other file is one setting, its whole content. A setting the
+production change gave value V reached staging first when staging's file had V at that key at
+some commit earlier on the first-parent line, after production's previous value of that setting
+was set (or at that moment): then V was in staging while production still ran the value it
+replaces. A removed key or file is the value "absent". Otherwise the change **skipped staging**;
+when V was in staging for less than ``min_hours`` (from the staging commit that last set it) it
+was **too short in staging**. The release version's key of each environment's release file is
+left out. Every file's versions over the first-parent line are read once and indexed by setting,
+so each check is a binary search: O(n log n) in the history.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import yaml
+
+from generator.config import PROMOTION_ORDER, Role
+from generator.evidence.context import (
+    RuleContext,
+    empty_population_result,
+    every,
+    missing_roles_result,
+    newest_date,
+    number,
+    plural,
+    was_were,
+)
+from generator.evidence.registry import Failure, Rule, RuleResult
+from generator.history.model import Change, FileVersion, utc
+from generator.status import Status
+
+SKIPPED, SHORT = "skipped_staging", "short_staging"
+ABSENT = "absent"
+WHOLE_FILE = "(whole file)"
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+PARAMS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "min_hours": {
+            "type": "number",
+            "minimum": 0,
+            "default": 0,
+            "description": "the least time a setting must have been in staging before production",
+        },
+    },
+}
+
+
+def folder(paths: tuple[str, ...] | list[str]) -> str | None:
+    """The one folder an environment's paths name (``a/b/**`` or ``a/b``), else None."""
+    if len(paths) != 1:
+        return None
+    path = paths[0].removesuffix("/**").rstrip("/")
+    if not path or any(c in path for c in "*?[]"):
+        return None
+    return path
+
+
+def version_settings(version: FileVersion, path: str) -> dict[str, str]:
+    """A version's settings; a file that could not be read as text (over 1 MiB, binary) is a
+    value of its own at each commit, so it never counts as having reached staging."""
+    if version.problem is not None:
+        return {WHOLE_FILE: f"unreadable at {version.sha[:12]} ({version.problem})"}
+    return settings(version.text, path)
+
+
+@lru_cache(maxsize=1024)  # a file's versions repeat (reverts, files copied between folders)
+def settings(text: str | None, path: str) -> dict[str, str]:
+    """Dotted key -> canonical JSON of the value, for a mapping file; else the whole content.
+
+    The caller must not change the mapping it gets (it is shared).
+    """
+    if text is None:
+        return {}
+    try:
+        data = json.loads(text) if path.endswith(".json") else yaml.load(text, Loader=_Loader)
+    except (ValueError, yaml.YAMLError):
+        data = None
+    if not isinstance(data, dict) or not data:
+        return {WHOLE_FILE: "sha256:" + hashlib.sha256(text.encode()).hexdigest()}
+    flat: dict[str, str] = {}
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        prefix, value = stack.pop()
+        if isinstance(value, dict) and value:
+            stack.extend((f"{prefix}{key}.", item) for key, item in value.items())
+        else:
+            flat[prefix[:-1]] = json.dumps(value, sort_keys=True, default=str)
+    return flat
+
+
+@dataclass
+class _Track:
+    """One file's settings along the line: for each key, the line indexes where its value
+    changed and the values from there on; for each (key, value), the indexes it was set at."""
+
+    changed_at: dict[str, list[int]] = field(default_factory=dict)
+    values: dict[str, list[str]] = field(default_factory=dict)
+    set_at: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+
+    def add(self, index: int, now: dict[str, str], before: dict[str, str]) -> list[str]:
+        """Record a version; the keys whose value it changed."""
+        changed = [k for k in now.keys() | before.keys() if now.get(k) != before.get(k)]
+        for key in sorted(changed):
+            value = now.get(key, ABSENT)
+            self.changed_at.setdefault(key, []).append(index)
+            self.values.setdefault(key, []).append(value)
+            self.set_at.setdefault((key, value), []).append(index)
+        return sorted(changed)
+
+    def value_at(self, key: str, index: int) -> tuple[str, int | None]:
+        """The key's value just after the commit at `index`, and where it was set."""
+        at = bisect.bisect_right(self.changed_at.get(key, []), index) - 1
+        if at < 0:
+            return ABSENT, None
+        return self.values[key][at], self.changed_at[key][at]
+
+    def held(self, key: str, value: str, start: int, end: int) -> int | None:
+        """Where staging last set `value` at `key`, if it held it at some moment from just after
+        `start` up to just before `end` (line indexes); None if it did not."""
+        own, since = self.value_at(key, start)
+        indexes = self.set_at.get((key, value), [])
+        at = bisect.bisect_left(indexes, end) - 1
+        if at >= 0 and indexes[at] > start:
+            return indexes[at]
+        if own == value:
+            return since if since is not None else -1
+        return None
+
+
+def _track(versions: list[tuple[int, FileVersion]], path: str) -> tuple[_Track, dict[int, list]]:
+    """The file's track, and per line index the keys that version changed with its values."""
+    track = _Track()
+    changes: dict[int, list] = {}
+    before: dict[str, str] = {}
+    for index, version in versions:
+        now = version_settings(version, path)
+        keys = track.add(index, now, before)
+        changes[index] = [(key, now.get(key, ABSENT), before.get(key, ABSENT)) for key in keys]
+        before = now
+    return track, changes
+
+
+def _release_keys(context: RuleContext, pair: tuple[str, str]) -> set[tuple[str, str]]:
+    """(relative file path, key) of the release version in either environment's folder."""
+    keys: set[tuple[str, str]] = set()
+    for env in context.installation.environments:
+        release = getattr(env, "release", None)
+        if env.role in PROMOTION_ORDER and release is not None and release.file and release.key:
+            for base in pair:
+                if release.file.startswith(base + "/"):
+                    keys.add((release.file[len(base) + 1 :], release.key))
+    return keys
+
+
+def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
+    minimum = params.get("min_hours", 0)
+    missing = missing_roles_result(context, PROMOTION_ORDER)
+    if missing:
+        return missing
+    envs = {env.role: env for env in context.installation.environments}
+    staging, production = envs[Role.STAGING], envs[Role.PRODUCTION]
+    pair = folder(list(production.paths)), folder(list(staging.paths))
+    if pair[0] is None or pair[1] is None:
+        return RuleResult(
+            status=Status.NOT_TESTED,
+            reason=f"The paths of {production.name} ({', '.join(production.paths)}) and "
+            f"{staging.name} ({', '.join(staging.paths)}) are not one folder each, so their "
+            "files cannot be paired and no setting could be followed from staging to production.",
+        )
+    prod_folder, staging_folder = pair
+    release_keys = _release_keys(context, (prod_folder, staging_folder))
+    members: list[tuple[Change, str]] = []
+    for change in context.changes_in([production.name]):
+        for entry in change.commit.files:
+            for path in dict.fromkeys(p for p in (entry.path, entry.old_path) if p):
+                if path.startswith(prod_folder + "/"):
+                    members.append((change, path[len(prod_folder) + 1 :]))
+    index_of = {c.sha: i for i, c in enumerate(context.history.commits)}
+    tracks: dict[str, tuple[_Track, dict[int, list], _Track]] = {}
+    population, failures, cited, dates = 0, [], [], []
+    for change, relative in members:
+        if relative not in tracks:
+            prod_path = f"{prod_folder}/{relative}"
+            prod_track, prod_changes = _track(context.history.file_history(prod_path), relative)
+            staging_path = f"{staging_folder}/{relative}"
+            staging_track, _ = _track(context.history.file_history(staging_path), relative)
+            tracks[relative] = (prod_track, prod_changes, staging_track)
+        prod_track, prod_changes, staging_track = tracks[relative]
+        index = index_of[change.commit.sha]
+        changed = [c for c in prod_changes.get(index, []) if (relative, c[0]) not in release_keys]
+        if not changed:
+            continue  # nothing but the release version (or no setting) changed
+        population += 1
+        cited.append(change.commit.sha)
+        dates.append(change.commit.committed_at)
+        skipped, short = [], []
+        for key, value, _old in changed:
+            previous = prod_track.changed_at[key]
+            start = previous[bisect.bisect_left(previous, index) - 1] if previous[0] < index else -1
+            set_at = staging_track.held(key, value, start, index)
+            if set_at is None:
+                skipped.append(f"{key} = {_shown(value)}")
+            elif minimum > 0:
+                staged = context.history.commits[set_at].committed_at if set_at >= 0 else None
+                hours = _hours(staged, change.commit.committed_at)
+                if hours is not None and hours < minimum:
+                    short.append(f"{key} = {_shown(value)} ({number(hours)} h)")
+        path = f"{prod_folder}/{relative}"
+        if skipped:
+            message = f"{path}: never in staging before production: {'; '.join(skipped)}"
+            if short:
+                message += f"; too short in staging: {'; '.join(short)}"
+            failures.append(Failure(message, sha=change.commit.sha, kind=SKIPPED, items=(path,)))
+        elif short:
+            message = (
+                f"{path}: in staging for less than {number(minimum)} h before production: "
+                f"{'; '.join(short)}"
+            )
+            failures.append(Failure(message, sha=change.commit.sha, kind=SHORT, items=(path,)))
+    noun = "production configuration file change"
+    if not population:
+        return empty_population_result(
+            context,
+            [production.name],
+            f"{noun}s",
+            status=Status.NO_DEVIATIONS,
+            reason=f"No {noun} in the period besides release versions, so none skipped staging.",
+        )
+    total, failed = population, len(failures)
+    soak = f" for at least {number(minimum)} h" if minimum > 0 else ""
+    if failures:
+        counts = [
+            plural(n, word, word)
+            for n, word in (
+                (sum(f.kind == SKIPPED for f in failures), "skipped staging"),
+                (sum(f.kind == SHORT for f in failures), "too short in staging"),
+            )
+            if n
+        ]
+        status = Status.DEVIATIONS
+        reason = (
+            f"{failed} of {plural(total, noun)} in the period {was_were(failed)} not in "
+            f"staging{soak} first: {', '.join(counts)}."
+        )
+    else:
+        status = Status.NO_DEVIATIONS
+        reason = f"{every(total, noun)} in the period {was_were(total)} in staging{soak} first."
+    return RuleResult(
+        status=status,
+        reason=reason,
+        population=total,
+        passed=total - failed,
+        failed=failed,
+        cited=tuple(dict.fromkeys(cited)),
+        failures=tuple(failures),
+        details={
+            "min_hours": minimum,
+            "production_folder": prod_folder,
+            "staging_folder": staging_folder,
+        },
+        last_evidence=newest_date(dates),
+    )
+
+
+def _shown(value: str) -> str:
+    return value if len(value) <= 60 else value[:57] + "..."
+
+
+def _hours(start: str | None, end: str) -> float | None:
+    if start is None:
+        return None
+    return (utc(end) - utc(start)).total_seconds() / 3600
+
+
+RULE = Rule(
+    kind="config-promotion",
+    summary="Configuration changes reached staging (with the same setting values) before "
+    "production.",
+    params_schema=PARAMS_SCHEMA,
+    evaluate=evaluate,
+    deviation_kinds={
+        SKIPPED: "A production configuration change set a value that was not in staging before "
+        "it reached production.",
+        SHORT: "A production configuration change set a value that was in staging for less than "
+        "the minimum time before it reached production.",
+    },
+)
