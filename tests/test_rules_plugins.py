@@ -27,6 +27,8 @@ BUILT_IN = (
     "approval-gate",
     "change-approval",
     "config-assertion",
+    "config-promotion",
+    "direct-push",
     "manual",
     "patch-latency",
     "signed-changes",

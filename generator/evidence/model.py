@@ -382,7 +382,6 @@ class HistoryPart:
     period: PeriodRange
     source: SourceRecord
     environments: tuple[EnvironmentRecord, ...]
-    reconciliation: ReconciliationRecord
     changes: tuple[ChangeRecord, ...]
     releases: tuple[ReleaseRecord, ...]
     promotions: tuple[PromotionRecord, ...]
@@ -413,6 +412,7 @@ class EvidenceModel:
 def assemble(
     history: HistoryPart,
     *,
+    reconciliation: ReconciliationRecord,
     period: PeriodRange,
     cut_off: CutOffRecord,
     tool_version: str,
@@ -432,7 +432,7 @@ def assemble(
         source=history.source,
         cut_off=cut_off,
         environments=history.environments,
-        reconciliation=history.reconciliation,
+        reconciliation=reconciliation,
         changes=history.changes,
         releases=history.releases,
         promotions=history.promotions,

@@ -35,7 +35,7 @@ from generator.evidence.sample import (
     seed_choice,
     table_from_config,
 )
-from generator.evidence.sections import history_sections
+from generator.evidence.sections import history_sections, reconciliation_record
 from generator.evidence.soa import soa_rows
 from generator.library import ControlLibrary, default_controls_dir
 from generator.sources import ReadRequest, close_sources, read_sources, source_inputs
@@ -109,6 +109,7 @@ def make_model(
         controls = tuple(evaluation.record() for evaluation in evaluations)
         model = assemble(
             history_sections(history),
+            reconciliation=reconciliation_record(history),
             period=PeriodRange(period.start.isoformat(), period.end.isoformat()),
             cut_off=cut_off,
             tool_version=__version__,

@@ -164,7 +164,6 @@ def history_sections(
             )
             for env in installation.environments
         ),
-        reconciliation=reconciliation_record(history),
         changes=tuple(
             [
                 change_record(change, shared)
