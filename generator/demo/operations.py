@@ -3,6 +3,7 @@ changes outside the environment folders."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from generator.demo.evidence_docs import REPOSITORY_DOCS
@@ -120,22 +121,26 @@ def doc_steps(spec: InstallationSpec) -> list[Step]:
 
 def other_steps(spec: InstallationSpec) -> list[Step]:
     """Platform changes (landing zones, building blocks, Terraform): they reach staging and
-    production alike, so they are merged after the customer's approval."""
+    production alike, so they are merged after a colleague's review (as staging needs) and the
+    customer's approval (as production needs)."""
     steps: list[Step] = []
     for change in spec.other_changes:
         _check_weekday(change.day)
         key = f"other:{change.file}:{change.day.isoformat()}"
+        author = operator_for(spec, key)
+        customer = approver_for(spec, key)
+        step = merge_step(
+            spec,
+            key,
+            change.day,
+            author,
+            customer,
+            slot="platform",
+            subject=change.subject,
+            other=(change.file,),
+            branch=f"platform/{change.file}-{change.day.isoformat()}",
+        )
         steps.append(
-            merge_step(
-                spec,
-                key,
-                change.day,
-                operator_for(spec, key),
-                approver_for(spec, key),
-                slot="platform",
-                subject=change.subject,
-                other=(change.file,),
-                branch=f"platform/{change.file}-{change.day.isoformat()}",
-            )
+            dataclasses.replace(step, approvers=(reviewer_for(spec, key, author), customer))
         )
     return steps
