@@ -62,6 +62,7 @@ def test_the_planted_findings_are_the_documented_ones(demo: DemoResult) -> None:
     assert listed == [
         ("acme", "change-approval", ""),
         ("acme", "change-approval", ""),
+        ("acme", "change-approval", ""),
         ("acme", "change-approval", "EXC-2026-001"),
         ("acme", "config-assertion", ""),
         ("acme", "config-promotion", ""),
