@@ -1,4 +1,8 @@
-"""``meshcomply build``: every selected installation's pack, then the renderers, atomically.
+"""``meshcomply build``: every selected installation's pack, then the site step, atomically.
+
+Packs are built one after the other in this process, or ``jobs`` at a time in worker processes
+(workers.py); the site step (site.py, also ``meshcomply site``) then reads the finished packs back,
+so the output is the same bytes either way.
 
 Everything is written below a staging folder inside the output folder and put in place only
 when the whole build succeeded, each folder in one atomic step (outfolder.py), so a failure or a
@@ -7,17 +11,25 @@ kill never leaves a half-written or missing pack or site.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from generator.config import Config, InstallationConfig, OptionsSection, Period
+from generator.config import (
+    Config,
+    InstallationConfig,
+    OptionsSection,
+    Period,
+    SiteConfig,
+    load_site_config,
+)
 from generator.errors import InputError, Problem
 from generator.evidence import registry
 from generator.evidence.codec import read_source, write_model
-from generator.evidence.cutoff import build_clock, source_date_epoch
+from generator.evidence.cutoff import BuildClock, build_clock, source_date_epoch
 from generator.evidence.deviations import summary_counts
 from generator.evidence.model import DeviationCounts, EvidenceModel
 from generator.evidence.pack import AuditorSeed, make_model
@@ -25,19 +37,27 @@ from generator.evidence.tables import write_tables
 from generator.gate import PackCounts, gate_failure
 from generator.library import ControlLibrary, default_controls_dir, load_library
 from generator.manifest import write_manifest
-from generator.notes_stage import read_notes, release_views, warning_lines
+from generator.notes_stage import read_notes, warning_lines
 from generator.outfolder import locked, put_in_place, staging_folder
 from generator.releasenotes.loader import NotesRead
 from generator.render.registry import (
-    PackInput,
     Renderer,
     RenderOptions,
     all_renderers,
     renderer_options,
 )
 from generator.signing import SigningKey, sign_manifest
+from generator.site import (
+    SITE_FOLDER,
+    check_installations,
+    read_packs,
+    render_site,
+    site_renderers,
+    site_request,
+)
 from generator.sources import source_options
 from generator.status import Status
+from generator.workers import Job, run_jobs
 
 JSON_FORMAT = "json"
 
@@ -87,6 +107,14 @@ class _NoProgress:
 
 def no_progress(label: str, steps: int) -> AbstractContextManager[Progress]:
     return nullcontext(_NoProgress())
+
+
+def default_jobs() -> int:
+    """How many packs a build makes at a time by default: the CPUs this process may run on."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not on Linux
+        return max(os.cpu_count() or 1, 1)
 
 
 def config_sections() -> tuple[OptionsSection, ...]:
@@ -150,6 +178,68 @@ def previous_head(out: Path, installation: str) -> str | None:
         return None  # an unreadable earlier pack only means no head to start from
 
 
+@dataclass(frozen=True)
+class _PackJob:
+    """One installation's pack, built into the staging folder (in this or a worker process)."""
+
+    config: Config
+    installation: InstallationConfig
+    period: Period
+    library: ControlLibrary
+    renderers: tuple[Renderer, ...]  # the pack renderers
+    options: RenderOptions
+    out: Path
+    staging: Path
+    previous: Path | None
+    signing_key: SigningKey | None
+    clock: BuildClock  # the build's one "now", taken before any worker starts
+    auditor_seed: AuditorSeed | None
+    library_dir: Path
+
+    @property
+    def rel(self) -> str:
+        return f"packs/{self.installation.name}/{self.period.label}"
+
+    @property
+    def steps(self) -> int:
+        return 3 + len(self.renderers)
+
+    def build(self, progress: Progress | None = None) -> BuiltPack:
+        progress = progress or _NoProgress()
+        pack_dir = self.staging / self.rel
+        pack_dir.mkdir(parents=True)
+        model = make_model(
+            self.config,
+            self.installation,
+            self.period,
+            self.library,
+            previous=self.previous,
+            previous_head=previous_head(self.out, self.installation.name),
+            progress=progress.update,
+            clock=self.clock,
+            auditor_seed=self.auditor_seed,
+            library_dir=self.library_dir,
+        )
+        write_model(model, pack_dir / "evidence.json")
+        write_tables(model, pack_dir)
+        progress.update(1)
+        for renderer in self.renderers:
+            renderer.render(model, pack_dir, self.options)
+            progress.update(1)
+        write_manifest(pack_dir)
+        if self.signing_key is not None:
+            sign_manifest(pack_dir, self.signing_key)  # last: it vouches for the manifest
+        return BuiltPack(
+            self.installation.name,
+            self.period,
+            self.rel,
+            _status_counts(model),
+            summary_counts(model.deviations),
+            rewritten=model.source.history_rewritten,
+            warnings=[*model.cut_off.notes, *model.source.warnings],
+        )
+
+
 def build_packs(
     config: Config,
     out: Path,
@@ -163,10 +253,16 @@ def build_packs(
     signing_key: SigningKey | None = None,
     wait: float = 0,
     auditor_seed: AuditorSeed | None = None,
+    jobs: int = 1,
 ) -> BuildSummary:
     """Build the selected installations' packs and the site into ``out``.
 
-    ``progress`` is told each pack's steps as they complete (the CLI draws a progress bar).
+    ``progress`` is told each pack's steps as they complete (the CLI draws a progress bar);
+    with ``jobs`` above 1, each pack as it is done.
+
+    ``jobs`` packs are built at a time, each in a worker process of its own (workers.py); the
+    site step then reads the finished packs back (site.py), as ``meshcomply site`` does, so the
+    output is the same bytes for every ``jobs``.
 
     One build at a time per output folder: a second one waits up to `wait` seconds, then stops
     with a BuildError (see outfolder.py, which also makes each folder's replacement atomic).
@@ -186,64 +282,115 @@ def build_packs(
         source_date_epoch=epoch,
         signer=signing_key.identity if signing_key else None,
     )
-    built: list[BuiltPack] = []
-    inputs: list[PackInput] = []
+    site_config = SiteConfig(config.path, config.release_notes, config.options)
+    site = site_request(site_config, renderers, notes, epoch)
+    periods = [period_for(config, installation, period) for installation in selected]
     with locked(out, wait), staging_folder(out) as staging:
-        for installation in selected:
-            inst_period = period_for(config, installation, period)
-            rel = f"packs/{installation.name}/{inst_period.label}"
-            pack_dir = staging / rel
-            pack_dir.mkdir(parents=True)
-            pack_renderers = [r for r in renderers if r.scope == "pack"]
-            with progress(installation.name, 3 + len(pack_renderers)) as bar:
-                model = make_model(
-                    config,
-                    installation,
-                    inst_period,
-                    library,
-                    previous=previous,
-                    previous_head=previous_head(out, installation.name),
-                    progress=bar.update,
-                    clock=clock,
-                    auditor_seed=auditor_seed,
-                    library_dir=library_dir,
-                )
-                write_model(model, pack_dir / "evidence.json")
-                write_tables(model, pack_dir)
-                bar.update(1)
-                for renderer in pack_renderers:
-                    renderer.render(model, pack_dir, options)
-                    bar.update(1)
-                write_manifest(pack_dir)
-                if signing_key is not None:
-                    sign_manifest(pack_dir, signing_key)  # last: it vouches for the manifest
-            source = model.source
-            built.append(
-                BuiltPack(
-                    installation.name,
-                    inst_period,
-                    rel,
-                    _status_counts(model),
-                    summary_counts(model.deviations),
-                    rewritten=source.history_rewritten,
-                    warnings=[*model.cut_off.notes, *source.warnings],
-                )
+        packs = [
+            _PackJob(
+                config,
+                installation,
+                inst_period,
+                library,
+                tuple(r for r in renderers if r.scope == "pack"),
+                options,
+                out,
+                staging,
+                previous,
+                signing_key,
+                clock,
+                auditor_seed,
+                library_dir,
             )
-            joined = release_views(model, notes.notes) if notes is not None else ()
-            inputs.append(PackInput(model, pack_dir, rel, joined))
-        site_renderers = [r for r in renderers if r.scope == "site"]
-        for renderer in site_renderers:
-            renderer.render(inputs, staging / "site", options)
-        rels = [pack.rel for pack in built] + (["site"] if site_renderers else [])
-        for renderer in renderers:
-            if renderer.root is not None:
-                rels.extend(renderer.root(inputs, staging, options))
+            for installation, inst_period in zip(selected, periods, strict=True)
+        ]
+        built = _build_all(packs, jobs, progress)
+        rels = [pack.rel for pack in built]
+        if site.produces_anything:
+            packs_read = read_packs([staging / pack.rel for pack in built], site)
+            rels += render_site(packs_read, staging, site)
         put_in_place(staging, out, rels)
-    site = out / "site" if site_renderers else None
-    return BuildSummary(out, built, site, warning_lines(notes))
+    site_dir = out / SITE_FOLDER if any(r.scope == "site" for r in site.renderers) else None
+    return BuildSummary(out, built, site_dir, warning_lines(notes))
 
 
-def _notes_first(config: Config, renderers: list[Renderer]) -> NotesRead | None:
+def _build_all(packs: list[_PackJob], jobs: int, progress: ProgressFactory) -> list[BuiltPack]:
+    """Each pack in this process one after the other, or in ``jobs`` worker processes."""
+    if jobs <= 1 or len(packs) <= 1:
+        built = []
+        for pack in packs:
+            with progress(pack.installation.name, pack.steps) as bar:
+                built.append(pack.build(bar))
+        return built
+    count = len(packs)
+    with progress(f"{count} installations, {min(jobs, count)} at a time", count) as bar:
+        work = [Job(pack.installation.name, pack.build) for pack in packs]
+        return run_jobs(work, jobs, lambda name: bar.update(1), noun="installations")
+
+
+def site_formats() -> tuple[str, ...]:
+    """The formats the site step makes: site renderers and renderers with a root hook."""
+    return tuple(r.format for r in site_renderers(list(all_renderers().values())))
+
+
+def parse_site_formats(text: str | None) -> set[str]:
+    """``meshcomply site --format``: a subset of the site formats (default: the default ones)."""
+    known = site_formats()
+    if not text:
+        return {name for name in known if name in default_formats()}
+    chosen = {part.strip() for part in text.split(",") if part.strip()}
+    unknown = sorted(chosen - set(known))
+    if unknown:
+        raise UnknownFormatError(
+            f"not a site format: {', '.join(unknown)} (site formats: {', '.join(sorted(known))})"
+        )
+    return chosen
+
+
+def site_config(path: Path) -> SiteConfig:
+    """What ``meshcomply site`` reads of meshcomply.yml (no installation, no repository)."""
+    return load_site_config(path, config_sections())
+
+
+@dataclass
+class SiteSummary:
+    written: list[str]  # below the output folder: site, oscal
+    warnings: list[str]  # the release notes', as printed
+
+
+def assemble_site(
+    pack_dirs: list[Path],
+    out: Path,
+    formats: set[str],
+    config: SiteConfig | None,
+    *,
+    installations: tuple[str, ...] = (),
+    allowed_signers: Path | None = None,
+    wait: float = 0,
+) -> SiteSummary:
+    """``meshcomply site``: the build's site step, on pack folders built elsewhere.
+
+    The packs must be one per installation: those named, else every installation of the
+    config (with no config, any). Without a config: the default look and no release notes.
+    Locked and put in place like a build's output (outfolder.py).
+    """
+    expected, source = installations, "--installation"
+    if config is not None and not installations:
+        expected, source = config.installations, config.path.name
+    config = config or SiteConfig(Path("meshcomply.yml"), None, {})
+    renderers = [r for r in all_renderers().values() if r.format in formats]
+    notes = _notes_first(config, renderers)
+    site = site_request(config, renderers, notes, source_date_epoch(), allowed_signers)
+    with locked(out, wait), staging_folder(out) as staging:
+        packs_read = read_packs(pack_dirs, site)
+        if expected:
+            check_installations(packs_read, expected, source)
+        written = render_site(packs_read, staging, site)
+        put_in_place(staging, out, written)
+    return SiteSummary(written, warning_lines(notes))
+
+
+def _notes_first(config: Config | SiteConfig, renderers: list[Renderer]) -> NotesRead | None:
     """The release notes, read and checked before any history or rendering, if shown at all."""
     if not any(renderer.shows_release_notes for renderer in renderers):
         return None

@@ -283,6 +283,31 @@ def load_config(
     return _with_clones(config, document, cache_dir) if clone else config
 
 
+@dataclass(frozen=True)
+class SiteConfig:
+    """What the portal needs of meshcomply.yml beyond the packs: `release_notes:` and the
+    renderers' sections (`portal:`)."""
+
+    path: Path
+    release_notes: Path | None
+    options: dict[str, dict[str, Any]]
+    installations: tuple[str, ...] = ()  # their names, in the file's order
+
+
+def load_site_config(path: Path, sections: Sequence[OptionsSection]) -> SiteConfig:
+    """The portal's settings from ``meshcomply.yml``, checked as ``load_config`` checks them,
+    without the installations' repositories (``meshcomply site`` runs where they are not)."""
+    document = load_yaml(path)
+    if not isinstance(document.data, dict):
+        raise InputError([document.problem((), "the file must be a mapping with installations")])
+    problems = schema_problems(document, config_schema(sections))
+    reader = _Reader(document, path.parent)
+    notes = reader.existing(("release_notes",), document.data.get("release_notes"), True)
+    options = {s.key: reader.section(s) for s in sections if not s.installation}
+    raise_if([*problems, *reader.problems])
+    return SiteConfig(path, notes, options, tuple(document.data["installations"]))
+
+
 class _Reader:
     """Turns the schema-valid document into dataclasses, noting every semantic problem."""
 

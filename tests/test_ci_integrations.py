@@ -120,6 +120,18 @@ def test_action_passes_without_gate_and_honours_installation_out_and_key(project
     assert not (project / "evidence" / "site").exists()
 
 
+def test_action_assembles_the_site_from_packs_of_other_jobs(project: Path):
+    codes, _ = run_action(project, format="json", out="matrix-acme")  # a matrix job
+    assert codes == {"config": 0, "build": 0, "gate": 0}
+    shutil.copytree(project / "matrix-acme" / "packs", project / "downloaded")
+    break_period(project)  # the assembling job checks no installation: only what site reads
+    codes, outputs = run_action(project, packs="downloaded", out="assembled")
+    assert codes == {"config": 0, "build": 0, "gate": 0}
+    assert (project / "assembled" / "site" / "index.html").is_file()
+    assert outputs["uploads"][str(project / "assembled" / "site")] == "True"
+    assert not (project / "assembled" / "packs").exists()
+
+
 def test_action_stops_at_a_broken_config(project: Path):
     break_period(project)
     codes, _ = run_action(project, format="json")
@@ -129,10 +141,27 @@ def test_action_stops_at_a_broken_config(project: Path):
 # --- GitLab CI template --------------------------------------------------------------------
 
 
-def run_gitlab_job(folder: Path, **variables: str) -> subprocess.CompletedProcess[str]:
-    """The template's job as a runner runs it: variables, before_script, script, in one shell."""
+def gitlab_job(name: str) -> dict:
+    """A job of the template with its `extends:` applied as GitLab does (hashes merged, the
+    rest replaced)."""
     template = yaml.safe_load((ROOT / "ci/gitlab/meshcomply.gitlab-ci.yml").read_text())
-    job = template[".meshcomply"]
+    job = template[name]
+    if "extends" not in job:
+        return job
+    merged = dict(gitlab_job(job["extends"]))
+    for key, value in job.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        elif key != "extends":
+            merged[key] = value
+    return merged
+
+
+def run_gitlab_job(
+    folder: Path, job_name: str = ".meshcomply", **variables: str
+) -> subprocess.CompletedProcess[str]:
+    """The template's job as a runner runs it: variables, before_script, script, in one shell."""
+    job = gitlab_job(job_name)
     env = {name: str(value) for name, value in job["variables"].items()}
     env.update({f"MESHCOMPLY_{name.upper()}": text for name, text in variables.items()})
     assert env["MESHCOMPLY_PACKAGE"] == ""  # already installed: the before_script skips pip
@@ -147,9 +176,8 @@ def run_gitlab_job(folder: Path, **variables: str) -> subprocess.CompletedProces
     )
 
 
-def gitlab_artifacts(folder: Path, out: str) -> list[Path]:
-    template = yaml.safe_load((ROOT / "ci/gitlab/meshcomply.gitlab-ci.yml").read_text())
-    paths = template[".meshcomply"]["artifacts"]["paths"]
+def gitlab_artifacts(folder: Path, out: str, job_name: str = ".meshcomply") -> list[Path]:
+    paths = gitlab_job(job_name)["artifacts"]["paths"]
     return [folder / path.replace("$MESHCOMPLY_OUT", out) for path in paths]
 
 
@@ -166,6 +194,21 @@ def test_gitlab_template_builds_and_fails_on_findings(project: Path):
     assert gated.returncode == 3
     assert "--fail-on open" in gated.stderr
     assert (project / "meshcomply-out" / PACK / "manifest.json.sig").is_file()
+
+
+def test_gitlab_site_job_assembles_the_matrix_jobs_packs(project: Path):
+    matrix = run_gitlab_job(project, format="json,pdf", installation="acme", out="gl")
+    assert matrix.returncode == 0, matrix.stderr
+    assert not (project / "gl" / "site").exists()
+    assert gitlab_job(".meshcomply-site")["artifacts"]["when"] == "always"
+    site = run_gitlab_job(project, ".meshcomply-site", out="gl", format="html,oscal")
+    assert site.returncode == 0, site.stderr
+    assert site.stdout.splitlines()[0] == "1 pack verified"
+    site_dir, oscal_dir = gitlab_artifacts(project, "gl", ".meshcomply-site")
+    assert (site_dir / "index.html").is_file() and oscal_dir.is_dir()
+    assert (
+        site_dir / "acme" / "2026-01-01_2026-03-31" / "downloads" / "evidence-pack.pdf"
+    ).is_file()
 
 
 def test_gitlab_template_stops_at_a_broken_config(project: Path):
@@ -233,3 +276,103 @@ def test_integrations_install_the_packages_the_readme_installs(path: str):
     text = (ROOT / path).read_text()
     missing = {p for p in readme_apt_packages() - {"python3-venv", "git"} if p not in text}
     assert missing == set()
+
+
+# --- the pipelines of docs/ci.md ------------------------------------------------------------
+
+
+def doc_pipelines() -> list[dict]:
+    """Every YAML block of docs/ci.md that is a pipeline (a GitHub workflow or a GitLab file)."""
+    text = (ROOT / "docs" / "ci.md").read_text()
+    blocks = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", text, re.S)]
+    return [b for b in blocks if isinstance(b, dict) and ("jobs" in b or "include" in b)]
+
+
+def command_options(words: list[str]) -> set[str] | None:
+    """The options of the meshcomply (sub)command ``words`` names; None if there is none."""
+    import click
+
+    from generator.cli import cli
+
+    command: click.Command | None = cli
+    context = click.Context(cli)
+    for word in words:
+        if not isinstance(command, click.Group):
+            break
+        command = command.get_command(context, word)
+        if command is None:
+            return None
+    return {opt for param in command.params for opt in [*param.opts, *param.secondary_opts]}
+
+
+def meshcomply_calls(script: str) -> list[tuple[list[str], set[str]]]:
+    """Each `meshcomply SUB [SUB]` a shell script runs, with the options it can pass."""
+    calls = []
+    for match in re.finditer(r"\bmeshcomply ([a-z-]+)(?: ([a-z-]+))?", script):
+        words = [w for w in match.groups() if w]
+        options = command_options(words)
+        if options is None and len(words) == 2:  # `meshcomply build "$@"`: one word
+            options, words = command_options(words[:1]), words[:1]
+        assert options is not None, f"no command meshcomply {' '.join(words)}"
+        calls.append((words, options))
+    return calls
+
+
+def check_script(script: str) -> int:
+    """Every meshcomply command of a script exists and every --option it names is one of theirs."""
+    calls = meshcomply_calls(script)
+    known = set().union(*(options for _, options in calls)) if calls else set()
+    named = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", script))
+    assert named <= known | {"--quiet"} or not calls, (named - known, script)
+    return len(calls)
+
+
+def test_action_and_template_scripts_name_commands_and_options_that_exist():
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    runs = [step["run"] for step in action["runs"]["steps"] if "run" in step]
+    assert sum(check_script(run) for run in runs) == 3  # config check, site, build
+    calls = 0
+    for name in (".meshcomply", ".meshcomply-site"):
+        for line in gitlab_job(name)["script"]:
+            calls += check_script(line)
+    assert calls == 3  # config check, build, site
+
+
+def test_the_documented_pipelines_use_the_action_and_template_as_they_are():
+    pipelines = doc_pipelines()
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    template = yaml.safe_load((ROOT / "ci/gitlab/meshcomply.gitlab-ci.yml").read_text())
+    github = [p for p in pipelines if "jobs" in p]
+    gitlab = [p for p in pipelines if "include" in p]
+    assert github and gitlab
+    for workflow in github:
+        for job in workflow["jobs"].values():
+            for step in job["steps"]:
+                if step.get("uses", "").startswith("OWNER/meshcomply@"):
+                    assert set(step.get("with", {})) <= set(action["inputs"]), step
+                if "run" in step:
+                    check_script(step["run"])
+    for pipeline in gitlab:
+        for name, job in pipeline.items():
+            if isinstance(job, dict) and "extends" in job:
+                assert job["extends"] in template, name
+                variables = gitlab_job(job["extends"])["variables"]
+                given = set(job.get("variables", {}))
+                for entry in job.get("parallel", {}).get("matrix", []):
+                    given |= set(entry)
+                assert given <= set(variables), (name, given - set(variables))
+    # The matrix split of the docs: a matrix job per installation, then one assembling the site.
+    split = next(w for w in github if "site" in w["jobs"])
+    assert split["jobs"]["site"]["needs"] == "packs"
+    assert split["jobs"]["packs"]["strategy"]["matrix"]["installation"]
+    assembling = [s for s in split["jobs"]["site"]["steps"] if "with" in s]
+    download = next(s for s in assembling if s["uses"].startswith("actions/download-artifact"))
+    site_step = next(s for s in assembling if s["uses"].startswith("OWNER/meshcomply@"))
+    assert site_step["with"]["packs"] == download["with"]["path"]
+    matrix_step = next(
+        s for s in split["jobs"]["packs"]["steps"] if s.get("uses", "").startswith("OWNER/")
+    )
+    prefix = matrix_step["with"]["artifact-name"].split("$")[0]
+    assert download["with"]["pattern"] == f"{prefix}*-packs"
+    gl = next(p for p in gitlab if any(isinstance(j, dict) and "parallel" in j for j in p.values()))
+    assert any(isinstance(j, dict) and j.get("extends") == ".meshcomply-site" for j in gl.values())

@@ -32,6 +32,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "generator.status",
             "generator.patterns",
             "generator.outfolder",
+            "generator.workers",
         ),
     ),
     # Fetching a configured repository (a URL) is part of loading the config.
@@ -69,7 +70,17 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     # The manifest's verify reads a pack's evidence model back.
     # The release-notes stage joins the notes with each pack's model (the render layer's join).
-    ("build", ("generator.build", "generator.gate", "generator.manifest", "generator.notes_stage")),
+    # The site step reads finished packs back (their manifest, their model).
+    (
+        "build",
+        (
+            "generator.build",
+            "generator.gate",
+            "generator.manifest",
+            "generator.notes_stage",
+            "generator.site",
+        ),
+    ),
     (
         "cli",
         (

@@ -75,6 +75,13 @@ EXIT_GATE = 3
     metavar="NAME",
     help="Who supplied --sample-seed (e.g. the auditor's name and firm), recorded in each pack.",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Build N installations at a time, each in a worker process of its own (default: the "
+    "number of CPUs). Each costs one installation's memory; the output is the same for every N.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def command(
     config_path: Path,
@@ -89,10 +96,11 @@ def command(
     wait: float,
     sample_seed: str | None,
     sample_seed_by: str | None,
+    jobs: int | None,
 ) -> None:
     """Build evidence packs and the portal for the configured installations."""
     # Imported here so `meshcomply --help` stays fast and other commands work without them.
-    from generator.build import build_packs, config_sections
+    from generator.build import build_packs, config_sections, default_jobs
     from generator.config import load_config
     from generator.gate import counts_text
     from generator.signing import load_signing_key
@@ -112,6 +120,7 @@ def command(
         signing_key=signing_key,
         wait=wait,
         auditor_seed=auditor_seed,
+        jobs=jobs or default_jobs(),
     )
     for pack in summary.packs:
         counts = counts_text(summary.counts(pack))

@@ -86,12 +86,14 @@ def command(out: Path, force: bool, format_text: str | None, quiet: bool) -> Non
 
 
 def _build(out: Path, config_path: Path, formats: set[str], quiet: bool) -> None:
-    from generator.build import build_packs, config_sections
+    from generator.build import build_packs, config_sections, default_jobs
     from generator.config import load_config
     from generator.gate import counts_text
 
     config = load_config(config_path, config_sections())
-    summary = build_packs(config, out, formats=formats, progress=progress_bars(quiet))
+    summary = build_packs(
+        config, out, formats=formats, progress=progress_bars(quiet), jobs=default_jobs()
+    )
     for pack in summary.packs:
         counts = counts_text(summary.counts(pack))
         click.echo(f"Evidence pack:         {out / pack.rel}/ ({counts})")

@@ -1,0 +1,148 @@
+"""Benchmark of a fleet: many installations in one ``meshcomply build``, serial and parallel.
+
+    python benchmarks/fleet.py                          # 100 installations, a year of history each
+    python benchmarks/fleet.py --installations 6        # a quick run
+    python benchmarks/fleet.py --format json,pdf,html   # every installation's PDF and the portal
+
+Makes, in a temporary folder, ``--installations`` synthetic configuration repositories (the
+build benchmark's history: one commit an hour for ``--commits`` hours, a staging version bump and
+a ``production/<version>`` tag every 50 commits; each repository with its own random seed, so
+their commits differ) and one ``meshcomply.yml`` naming them all, with the year as the period.
+Then times ``meshcomply build`` end to end, each time as a new process with a cold history cache:
+with ``--jobs 1`` and with ``--jobs`` left at its default (the number of CPUs), and prints both
+wall times, the speed-up, the cost per installation and the largest resident set of any one
+process (a worker's, with --jobs above 1; N workers hold up to N such sets at once).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CHECKOUT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import release_notes as synthetic  # noqa: E402  (the synthetic history generator)
+from build import Run, measure  # noqa: E402  (a new process's wall, CPU and peak)
+
+HOURS_A_YEAR = 365 * 24
+INSTALLATION = """\
+  {name}:
+    repo: ./repos/{name}
+    ref: main
+    environments:
+      staging:
+        paths: ["environments/staging/**"]
+        release: {{file: environments/staging/meshstack.yaml, key: meshstack.version}}
+      production:
+        paths: ["environments/production/**"]
+        release: {{tag_pattern: '^production/(?P<version>[0-9]+\\.[0-9]+\\.[0-9]+)$'}}
+        approval: required
+"""
+
+
+def make_repo(args: tuple[Path, int, int]) -> None:
+    """One installation's repository: `commits` hourly commits from seed `seed`."""
+    repo, commits, seed = args
+    versions = synthetic.note_versions(commits // synthetic.EVERY + 2)
+    stream = synthetic.commit_stream(
+        range(1, commits + 1), lambda release: versions[release], random.Random(seed)
+    )
+    env = synthetic.git_env()
+    subprocess.run(["git", "init", "-q", "--initial-branch=main", str(repo)], check=True, env=env)
+    synthetic.fast_import(repo, stream)
+
+
+def make_fleet(root: Path, count: int, commits: int) -> Path:
+    names = [f"inst{number:03d}" for number in range(count)]
+    with ProcessPoolExecutor() as pool:  # the repositories are independent: all CPUs
+        list(pool.map(make_repo, [(root / "repos" / n, commits, i) for i, n in enumerate(names)]))
+    start = synthetic.START.date()
+    end = (synthetic.START + dt.timedelta(hours=commits)).date()
+    config = root / "meshcomply.yml"
+    text = f"period: {start}..{end}\ninstallations:\n"
+    config.write_text(text + "".join(INSTALLATION.format(name=name) for name in names))
+    return config
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--installations", type=int, default=100)
+    parser.add_argument("--commits", type=int, default=HOURS_A_YEAR, help="per installation")
+    parser.add_argument("--format", default="json", help="the build's --format (default: json)")
+    parser.add_argument("--keep", type=Path, help="work in this (new) folder and keep it")
+    args = parser.parse_args()
+
+    root = args.keep or Path(tempfile.mkdtemp(prefix="meshcomply-fleet-bench-"))
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        started = time.perf_counter()
+        config = make_fleet(root, args.installations, args.commits)
+        print(
+            f"setup: {args.installations} installations of {args.commits} commits each in "
+            f"{time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
+        env = {
+            **synthetic.git_env(),
+            "MESHCOMPLY_CACHE": str(root / ".cache"),
+            "PYTHONPATH": os.pathsep.join(
+                p for p in (str(CHECKOUT), os.environ.get("PYTHONPATH")) if p
+            ),
+        }
+        command = [sys.executable, "-c", "from generator.cli import main; main()", "build"]
+        command += ["--config", str(config), "--format", args.format, "--quiet"]
+        default_jobs = len(os.sched_getaffinity(0))
+        runs: dict[str, Run] = {}
+        for label, jobs in (
+            ("--jobs 1", ["--jobs", "1"]),
+            (f"--jobs default ({default_jobs})", []),
+        ):
+            shutil.rmtree(root / ".cache", ignore_errors=True)  # cold: each build reads it all
+            out = root / f"out-{len(runs)}"
+            runs[label] = measure([*command, *jobs, "--out", str(out)], root, env)
+            run = runs[label]
+            print(
+                f"build --format {args.format} {label:<20} {run}   "
+                f"{run.wall / args.installations:6.2f} s wall and "
+                f"{run.cpu / args.installations:6.2f} s CPU per installation",
+                flush=True,
+            )
+        single, parallel = runs.values()
+        same = subprocess.run(
+            [
+                "diff",
+                "-r",
+                "-q",
+                "-x",
+                ".meshcomply.lock",
+                str(root / "out-0"),
+                str(root / "out-1"),
+            ],
+            capture_output=True,
+            text=True,
+        )
+        print(f"speed-up with {default_jobs} jobs: {single.wall / parallel.wall:.2f}x wall")
+        load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+        print(f"load average at the end (1, 5, 15 min): {load} on {os.cpu_count()} CPUs")
+        print(
+            "outputs of both builds: "
+            + ("byte-identical" if same.returncode == 0 else f"DIFFER\n{same.stdout}")
+        )
+    finally:
+        if args.keep is None:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
