@@ -157,6 +157,7 @@ class InstallationConfig:
     approvals: ApprovalConfig = field(default_factory=ApprovalConfig)
     signing: SigningConfig = field(default_factory=SigningConfig)
     exceptions: Path | None = None
+    findings: Path | None = None  # the findings register: corrective actions
     evidence_dir: Path | None = None
     period: Period | None = None
     # The installation's entry in meshcomply.yml as written (schema-valid): a source reads its
@@ -409,6 +410,7 @@ class _Reader:
             approvals=approvals,
             signing=signing,
             exceptions=self.existing((*at, "exceptions"), data.get("exceptions"), False),
+            findings=self.existing((*at, "findings"), data.get("findings"), False),
             evidence_dir=self.existing((*at, "evidence_dir"), data.get("evidence_dir"), True),
             period=self.period((*at, "period"), data.get("period")),
             entry=self.checked_entry(at, data, sections),

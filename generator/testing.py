@@ -312,6 +312,7 @@ def synthetic_evidence(
                 InputFile("config", "meshcomply.yml", hashlib.sha256(b"synthetic").hexdigest(), 9),
             ),
         ),
+        corrective_actions=(),
     )
 
 

@@ -118,6 +118,10 @@ def test_renamed_environments_give_the_same_verdicts_and_findings(
         if r["rule"] == "approval-gate"
     ]
     assert gates == ["production", "prod"]
+    # The sample's rank does not depend on environment names: renaming keeps every sample.
+    assert [p["shas"] for p in renamed["sample"]["populations"]] == [
+        p["shas"] for p in original["sample"]["populations"]
+    ]
 
 
 def test_logging_window_has_exact_boundaries(models):
@@ -192,3 +196,18 @@ def test_every_commit_of_the_period_is_accounted_for(models, installation, group
     assert reconciliation["commits"] == sum(groups.values())
     documents = next(g for g in reconciliation["groups"] if g["kind"] == "out_of_scope")
     assert documents["paths"] == ["docs/**"] and "configure nothing" in documents["justification"]
+
+
+def test_the_demo_register_covers_some_open_deviations_one_overdue(models):
+    acme, globex = models["acme"], models["globex"]
+    by_deviation = {a["deviation"]: a for a in acme["corrective_actions"]}
+    kinds = {d["id"]: d["kind"] for d in acme["deviations"] if d["state"] == "open"}
+    assert all(a["matched"] for a in acme["corrective_actions"])
+    assert sorted(kinds[d] for d in by_deviation) == ["self_approved", "unsigned"]
+    overdue = [kinds[d] for d, a in by_deviation.items() if a["overdue"]]
+    assert overdue == ["unsigned"]  # due 2026-06-15, open at the period end
+    without = sorted(kind for d, kind in kinds.items() if d not in by_deviation)
+    assert without and "assertion_failed" in without
+    assert globex["corrective_actions"] == []
+    files = {(f["kind"], f["path"]) for f in acme["inputs"]["files"]}
+    assert ("findings", "acme-findings.yml") in files

@@ -9,6 +9,7 @@ SCHEMAS = {
     "config": "config",  # meshcomply.yml
     "mapping": "control",  # a meshStack control and the ISO clauses it maps to
     "exceptions": "exceptions",  # an installation's exceptions register
+    "findings": "findings",  # an installation's findings register (corrective actions)
     "evidence": "evidence",  # a pack's evidence.json
     "applicability": "applicability",
     "catalog": "catalog",
@@ -24,9 +25,10 @@ def command(name: str) -> None:
     """Print the JSON Schema of a file meshcomply reads or writes.
 
     config: meshcomply.yml; mapping: a control file (controls/meshstack/*.yaml); exceptions:
-    an exceptions register; evidence: a pack's evidence.json; applicability, catalog and
-    crosswalk: the other files of a control library; events-export: an export file of
-    `meshcomply collect events`; meshevents: meshStack's published meshEventLog schema.
+    an exceptions register; findings: a findings register (corrective actions); evidence: a
+    pack's evidence.json; applicability, catalog and crosswalk: the other files of a control
+    library; events-export: an export file of `meshcomply collect events`; meshevents:
+    meshStack's published meshEventLog schema.
     """
     import json
 

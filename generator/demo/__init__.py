@@ -20,6 +20,8 @@ from generator.demo.config_files import (
     RELEASE_NOTES_DIR,
     exceptions_file,
     exceptions_yml,
+    findings_file,
+    findings_yml,
     meshcomply_yml,
     readme,
     repo_dir,
@@ -78,6 +80,8 @@ def generate_demo(root: Path) -> DemoResult:
     for spec in INSTALLATIONS:
         repo = repositories[spec.name]
         _write(example / exceptions_file(spec), exceptions_yml(spec, repo.shas))
+        if findings_file(spec):
+            _write(example / str(findings_file(spec)), findings_yml(spec, repo.shas))
         findings += [_locate(item, repo) for item in planted_findings(spec)]
     _write(example / "meshcomply.yml", meshcomply_yml(INSTALLATIONS))
     _write(example / ALLOWED_SIGNERS, allowed_signers(_signers(plans)))

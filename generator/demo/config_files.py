@@ -9,8 +9,9 @@ from generator.demo.content import scalar
 from generator.demo.evidence_docs import SHARED_DOCS, render_shared_doc
 from generator.demo.installations import PIPELINE, InstallationSpec
 from generator.demo.model import PlantedFinding
-from generator.demo.planted import EXCEPTIONS
+from generator.demo.planted import CORRECTIVE_ACTIONS, EXCEPTIONS
 from generator.demo.timeline import PERIOD
+from generator.evidence.deviations import deviation_id
 
 RELEASE_NOTES_DIR = "release-notes"
 EVIDENCE_DIR = "meshcloud-evidence"
@@ -88,7 +89,8 @@ def _installation(spec: InstallationSpec) -> str:
         "          Records of tests and reviews (the manual evidence the control library reads);\n"
         "          they configure nothing that runs.\n"
         f"    exceptions: ./{exceptions_file(spec)}\n"
-        f"    evidence_dir: ./{EVIDENCE_DIR}\n"
+        + (f"    findings: ./{findings_file(spec)}\n" if findings_file(spec) else "")
+        + f"    evidence_dir: ./{EVIDENCE_DIR}\n"
     )
 
 
@@ -106,6 +108,28 @@ def meshcomply_yml(specs: tuple[InstallationSpec, ...]) -> str:
         f"release_notes: ./{RELEASE_NOTES_DIR}\n"
         "installations:\n" + "".join(_installation(spec) for spec in specs)
     )
+
+
+def findings_file(spec: InstallationSpec) -> str | None:
+    """The findings register's file name, None for an installation that keeps none."""
+    return f"{spec.name}-findings.yml" if CORRECTIVE_ACTIONS[spec.name] else None
+
+
+def findings_yml(spec: InstallationSpec, shas: dict[str, str]) -> str:
+    """The corrective actions of some open deviations, each named by the id the pack gives it."""
+    lines = [
+        f"# Findings register of {spec.customer}: corrective actions for open deviations.",
+        "findings:",
+    ]
+    for entry in CORRECTIVE_ACTIONS[spec.name]:
+        deviation = deviation_id(entry["kind"], shas[entry["commit_key"]])
+        lines.append(f"  - deviation: {deviation}   # {entry['kind']}")
+        for field in ("root_cause", "action", "owner"):
+            lines.append(f"    {field}: {scalar(entry[field])}")
+        lines.append(f'    due: "{entry["due"]}"')
+        lines.append(f"    state: {entry['state']}")
+        lines.append(f"    ticket: {entry['ticket']}")
+    return "\n".join(lines) + "\n"
 
 
 def exceptions_yml(spec: InstallationSpec, shas: dict[str, str]) -> str:
@@ -145,6 +169,12 @@ def readme(specs: tuple[InstallationSpec, ...], findings: list[PlantedFinding]) 
         f"{start.isoformat()}..{end.isoformat()}",
         *(f"- `{repo_dir(spec)}/`: {spec.customer}'s configuration repository" for spec in specs),
         *(f"- `{exceptions_file(spec)}`: {spec.customer}'s exceptions register" for spec in specs),
+        *(
+            f"- `{findings_file(spec)}`: {spec.customer}'s findings register (corrective "
+            "actions for some open deviations)"
+            for spec in specs
+            if findings_file(spec)
+        ),
         f"- `{ALLOWED_SIGNERS}`: the ssh allowed-signers file for signature verification",
         f"- `{EVIDENCE_DIR}/`: meshcloud-wide manual evidence documents",
         f"- `{RELEASE_NOTES_DIR}/`: synthetic release notes of every version in the histories",

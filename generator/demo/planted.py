@@ -65,6 +65,44 @@ EXCEPTIONS: dict[str, list[dict[str, object]]] = {
 }
 
 
+# The findings register (corrective actions) of acme: some of its open deviations, not all (the
+# logging window has none, so the pack shows "no corrective action recorded" for it); one is
+# overdue at the period end. Globex keeps no findings register.
+CORRECTIVE_ACTIONS: dict[str, list[dict[str, str]]] = {
+    "acme": [
+        {
+            "commit_key": ACME_SELF_APPROVED,
+            "kind": "self_approved",
+            "root_cause": (
+                "The backup retention change was merged by its author, who also wrote the "
+                "Approved-by line; the repository did not require a second person."
+            ),
+            "action": (
+                "Branch protection on main requires an approving review by someone other than "
+                "the author; the change is reviewed again by the customer's platform lead."
+            ),
+            "owner": "meshcloud Platform Operations",
+            "due": "2026-08-31",
+            "state": "in_progress",
+            "ticket": "OPS-2291",
+        },
+        {
+            "commit_key": ACME_UNSIGNED,
+            "kind": "unsigned",
+            "root_cause": (
+                "The promotion was merged from a workstation whose git was not set up to sign."
+            ),
+            "action": "Signing is enforced by a server-side hook that rejects unsigned merges.",
+            "owner": "Tobias Krüger",
+            "due": "2026-06-15",
+            "state": "open",
+            "ticket": "OPS-2304",
+        },
+    ],
+    "globex": [],
+}
+
+
 def planted_steps(spec: InstallationSpec) -> list[Step]:
     """Commits that exist only to carry a finding."""
     if spec.name == "globex":

@@ -375,6 +375,21 @@ class InputsRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class CorrectiveActionRecord:
+    """An entry of the findings register (evidence/findings.py) and how it stands in the pack."""
+
+    deviation: str  # the deviation's id, DEV- and 12 hex digits
+    root_cause: str
+    action: str
+    owner: str
+    due: str  # ISO date: due by the end of that day
+    state: str  # open, in_progress or done
+    ticket: str | None
+    overdue: bool  # not done, and due before the build date (else the cut-off)
+    matched: bool  # the deviation is one of this pack's
+
+
+@dataclass(frozen=True, slots=True)
 class HistoryPart:
     """The history's sections of a model: what the release-note join reads, built alone."""
 
@@ -407,6 +422,7 @@ class EvidenceModel:
     sample: Sample
     changes_since: ChangesSince | None
     inputs: InputsRecord
+    corrective_actions: tuple[CorrectiveActionRecord, ...]
 
 
 def assemble(
@@ -422,6 +438,7 @@ def assemble(
     soa: tuple[SoaRow, ...],
     sample: Sample,
     inputs: InputsRecord,
+    corrective_actions: tuple[CorrectiveActionRecord, ...] = (),
     changes_since: ChangesSince | None = None,
 ) -> EvidenceModel:
     return EvidenceModel(
@@ -443,6 +460,7 @@ def assemble(
         sample=sample,
         changes_since=changes_since,
         inputs=inputs,
+        corrective_actions=corrective_actions,
     )
 
 

@@ -27,6 +27,7 @@ from generator.evidence.cutoff import (
 from generator.evidence.deviations import deviation_records
 from generator.evidence.evaluate import evaluate_library, exception_records
 from generator.evidence.exceptions import ExceptionsRegister, load_exceptions
+from generator.evidence.findings import as_of, corrective_action_records, load_findings
 from generator.evidence.inputs import recorded_inputs
 from generator.evidence.model import EvidenceModel, PeriodRange, assemble
 from generator.evidence.sample import (
@@ -65,6 +66,8 @@ def make_model(
     """The pack's model; everything is evaluated over the period up to its cut-off (cutoff.py)."""
     clock = clock or build_clock()
     evaluated = evaluated_period(period, clock)
+    # Read and checked before the repository: a bad register stops the build at once.
+    findings = load_findings(installation.findings) if installation.findings else None
     sources = read_sources(ReadRequest(installation, evaluated, previous_head=previous_head))
     history = sources["git"]
     try:
@@ -122,11 +125,20 @@ def make_model(
                 config,
                 installation,
                 library_dir or default_controls_dir(),
-                extra=source_inputs(sources),  # e.g. the events source's export file
+                extra=[
+                    *([("findings", installation.findings)] if installation.findings else []),
+                    *source_inputs(sources),  # e.g. the events source's export file
+                ],
             ),
         )
     finally:
         close_sources(sources)
+    if findings is not None:
+        cut = model.cut_off
+        actions = corrective_action_records(
+            findings, {d.id for d in model.deviations}, as_of(cut.built_at, cut.evaluated_to)
+        )
+        model = replace(model, corrective_actions=actions)
     previous_model = find_previous(previous, installation.name, period) if previous else None
     if previous_model is not None:
         model = replace(model, changes_since=compare(previous_model, model))

@@ -31,6 +31,7 @@ SECTIONS = (
     ("timeline", "Release promotion timeline", "sections/timeline.html.j2"),
     ("sample", "Auditor's sample", "sections/sample.html.j2"),
     ("exceptions", "Exceptions register", "sections/exceptions.html.j2"),
+    ("corrective-actions", "Corrective actions", "sections/corrective_actions.html.j2"),
     ("changes-since", "Changes since the previous period", "sections/changes_since.html.j2"),
     ("methodology", "Methodology", "sections/methodology.html.j2"),
 )

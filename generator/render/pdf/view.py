@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Any
 
 from generator.evidence.cutoff import built_at_words
+from generator.evidence.findings import actions_view
 from generator.evidence.inputs import BUILT_IN
 from generator.evidence.model import EvidenceModel, SoaRow, fields_of
 from generator.render.pdf.settings import PdfSettings
@@ -136,6 +137,7 @@ def document_view(
         "tool": model.tool,
         "source": model.source,
         "cut_off": model.cut_off,
+        "actions": {"view": actions_view(model)},
         "inputs": {
             "library_text": (
                 f"the library shipped with {model.tool.name} {model.tool.version}"

@@ -1,8 +1,9 @@
 """Which pages the portal has, from which template, and how the navigation lists them.
 
 Per pack: a handful of pages in the navigation (summary, SoA, controls, changes, releases, sample,
-exceptions, changes since the previous period, methodology); the per-control pages and further
-change pages are reached from their index pages, so the navigation stays short at any size.
+exceptions, corrective actions, changes since the previous period, methodology); the per-control
+pages and further change pages are reached from their index pages, so the navigation stays short
+at any size.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ PACK_PAGES = (
     ("releases.md", "pages/releases.md.j2", "Release promotions"),
     ("sample.md", "pages/sample.md.j2", "Auditor's sample"),
     ("exceptions.md", "pages/exceptions.md.j2", "Exceptions register"),
+    ("corrective-actions.md", "pages/corrective_actions.md.j2", "Corrective actions"),
     ("since.md", "pages/since.md.j2", "Since previous period"),
     ("methodology.md", "pages/methodology.md.j2", "Methodology"),
 )

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.evidence.cutoff import built_at_words
+from generator.evidence.findings import ActionsView, actions_view
 from generator.evidence.model import ChangeRecord, ControlRecord, EvidenceModel, ExceptionRecord
 from generator.releasenotes.view import ReleaseView
 from generator.render.portal.labels import slug
@@ -47,6 +48,7 @@ class PackView:
     soa_counts: dict[str, int] = field(default_factory=dict)
     release_views: tuple[ReleaseView, ...] = ()  # joined by the build, one per environment
     built_at: str = ""  # the build time in words (cutoff.built_at_words)
+    actions: ActionsView | None = None  # open deviations with their corrective actions
 
     def src(self, name: str) -> str:
         return f"{self.base}/{name}"
@@ -100,6 +102,7 @@ def make_view(
         pack_dir=pack_dir,
         downloads=_downloads(pack_dir, base),
         built_at=built_at_words(model.cut_off),
+        actions=actions_view(model),
     )
     changes = model.changes
     pages = max(1, -(-len(changes) // CHANGES_PER_PAGE))

@@ -1,0 +1,193 @@
+"""The findings register: corrective actions for open deviations (ISO/IEC 27001 clause 10.2).
+
+Beside the exceptions register (deviations someone accepted), an installation may keep a
+findings register: for a deviation the pack lists (by its id, ``DEV-`` and 12 hex digits), the
+root cause, the corrective action, its owner, when it is due and its state. The pack lists each
+entry with whether it matched a deviation of the pack and whether it is overdue; an open
+deviation without an entry shows "no corrective action recorded".
+
+An entry is overdue when it is not done and its due date is before the build date
+(``SOURCE_DATE_EPOCH``) or, without one, before the pack's cut-off: so the same inputs give the
+same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator.catalog import display_path as shown_path
+from generator.errors import InputError, Problem, raise_if
+from generator.evidence.model import CorrectiveActionRecord, DeviationRecord, EvidenceModel
+from generator.validate import load_schema, schema_problems
+from generator.yamlio import Document, load_yaml
+
+STATES = ("open", "in_progress", "done")
+DONE = "done"
+_DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+@dataclass(frozen=True)
+class CorrectiveAction:
+    deviation: str  # DEV-<12 hex>
+    root_cause: str
+    action: str
+    owner: str
+    due: dt.date
+    state: str  # open, in_progress or done
+    ticket: str | None
+    path: str
+    line: int
+
+    def overdue(self, as_of: dt.date) -> bool:
+        return self.state != DONE and self.due < as_of
+
+
+@dataclass(frozen=True)
+class FindingsRegister:
+    entries: tuple[CorrectiveAction, ...] = ()
+    path: str | None = None
+
+    def for_deviation(self, deviation: str) -> CorrectiveAction | None:
+        return next((e for e in self.entries if e.deviation == deviation), None)
+
+
+def load_findings(path: Path, display_path: str | None = None) -> FindingsRegister:
+    """Read and check an installation's findings register; InputError listing every problem.
+
+    Every problem of the file at once, located: the schema's, dates that are not calendar dates,
+    and a deviation named twice.
+    """
+    shown = display_path or shown_path(path)
+    document = load_yaml(path, shown)
+    if document.data is None:
+        raise InputError([Problem(shown, 1, 1, "the register is empty: write 'findings: []'")])
+    problems = schema_problems(document, load_schema("findings"))
+    items = document.data.get("findings") if isinstance(document.data, dict) else None
+    entries: list[CorrectiveAction] = []
+    first_line: dict[str, int] = {}
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(item, dict):
+            continue  # the schema said what it should be
+        line = document.where(("findings", i))[0]
+        deviation = item.get("deviation")
+        if isinstance(deviation, str) and deviation in first_line:
+            message = (
+                f"deviation {deviation} has a corrective action already (line "
+                f"{first_line[deviation]}): one entry per deviation"
+            )
+            problems.append(document.problem(("findings", i, "deviation"), message))
+            continue
+        if isinstance(deviation, str):
+            first_line[deviation] = line
+        entry = _entry(document, i, item, line, problems)
+        if entry is not None:
+            entries.append(entry)
+    raise_if(problems)
+    return FindingsRegister(tuple(entries), shown)
+
+
+def _entry(
+    document: Document, i: int, item: dict[str, Any], line: int, problems: list[Problem]
+) -> CorrectiveAction | None:
+    """The entry, or None when it has problems (the date's noted here, the rest by the schema)."""
+    due_text = item.get("due")
+    due = None
+    if isinstance(due_text, str) and _DATE_FORM.fullmatch(due_text):
+        try:
+            due = dt.date.fromisoformat(due_text)
+        except ValueError:
+            problems.append(
+                document.problem(("findings", i, "due"), f"{due_text} is not a calendar date")
+            )
+    texts = [item.get(key) for key in ("deviation", "root_cause", "action", "owner")]
+    if due is None or item.get("state") not in STATES:
+        return None
+    if not all(isinstance(text, str) and text.strip() for text in texts):
+        return None
+    ticket = item.get("ticket")
+    return CorrectiveAction(
+        deviation=item["deviation"],
+        root_cause=item["root_cause"].strip(),
+        action=item["action"].strip(),
+        owner=item["owner"].strip(),
+        due=due,
+        state=item["state"],
+        ticket=ticket.strip() if isinstance(ticket, str) else None,
+        path=document.path,
+        line=line,
+    )
+
+
+def corrective_action_records(
+    register: FindingsRegister, deviations: set[str], as_of: dt.date
+) -> tuple[CorrectiveActionRecord, ...]:
+    """evidence.json's ``corrective_actions``: every entry, in register order, with whether its
+    deviation is one of the pack's (``deviations``: their ids) and whether it is overdue."""
+    return tuple(
+        CorrectiveActionRecord(
+            deviation=entry.deviation,
+            root_cause=entry.root_cause,
+            action=entry.action,
+            owner=entry.owner,
+            due=entry.due.isoformat(),
+            state=entry.state,
+            ticket=entry.ticket,
+            overdue=entry.overdue(as_of),
+            matched=entry.deviation in deviations,
+        )
+        for entry in register.entries
+    )
+
+
+def as_of(built_at: str | None, evaluated_to: str) -> dt.date:
+    """The day overdue is judged on: the build date when recorded, else the cut-off."""
+    return dt.date.fromisoformat((built_at or evaluated_to)[:10])
+
+
+@dataclass(frozen=True)
+class ActionsView:
+    """What the PDF and the portal show of the findings register, from the model alone."""
+
+    open: list[tuple[DeviationRecord, CorrectiveActionRecord | None]]  # open ones, their action
+    other: list[tuple[CorrectiveActionRecord, str]]  # entries for no open deviation, and why
+    as_of: str  # the day overdue is judged on
+    as_of_basis: str  # which day that is, in words
+    overdue: int  # open deviations whose action is overdue
+    missing: int  # open deviations without a corrective action
+    by_deviation: dict[str, CorrectiveActionRecord]  # the register's entries by deviation id
+
+
+def actions_view(model: EvidenceModel) -> ActionsView:
+    """Each open deviation of the model with its corrective action (or None), in the model's
+    order, and the register's other entries: for an accepted deviation or none of this pack."""
+    by_deviation = {action.deviation: action for action in model.corrective_actions}
+    rows = [(d, by_deviation.get(d.id)) for d in model.deviations if d.state == "open"]
+    states = {d.id: d.state for d in model.deviations}
+    other = []
+    for action in model.corrective_actions:
+        state = states.get(action.deviation)
+        if state == "open":
+            continue
+        why = (
+            "its deviation is accepted in the exceptions register"
+            if state is not None
+            else "no deviation of this pack has this id"
+        )
+        other.append((action, why))
+    return ActionsView(
+        open=rows,
+        other=other,
+        as_of=as_of(model.cut_off.built_at, model.cut_off.evaluated_to).isoformat(),
+        as_of_basis=(
+            "the build date, SOURCE_DATE_EPOCH"
+            if model.cut_off.built_at
+            else "the cut-off: no build date is recorded without SOURCE_DATE_EPOCH"
+        ),
+        overdue=sum(1 for _, action in rows if action is not None and action.overdue),
+        missing=sum(1 for _, action in rows if action is None),
+        by_deviation=by_deviation,
+    )
