@@ -82,9 +82,10 @@ def test_an_unknown_option_names_the_known_ones(tmp_path: Path) -> None:
     path = write(tmp_path, "pdf:\n  colour: red\nportal:\n  colour: red\n")
     assert problems(path) == [
         f"{path}:9:3: unknown field 'colour' in pdf (allowed: author, classification, "
-        "document_version, max_change_rows, max_cited, owner, split, workers)",
-        f"{path}:11:3: unknown field 'colour' in portal (allowed: engine, logo, palette, "
-        "site_name, templates)",
+        "document_version, max_change_rows, max_cited, max_detail_rows, max_deviation_rows, "
+        "max_failure_rows, max_promotion_rows, owner, split, workers)",
+        f"{path}:11:3: unknown field 'colour' in portal (allowed: engine, logo, max_cited, "
+        "max_failure_rows, palette, site_name, templates)",
     ]
 
 
@@ -122,3 +123,19 @@ def test_two_sections_claiming_one_key_stop_the_load(tmp_path: Path) -> None:
     twice = (*config_sections(), OptionsSection("period", {"type": "object"}))
     with pytest.raises(BuildError, match="the key 'period' is claimed twice"):
         load_config(path, twice)
+
+
+def test_row_limits_are_checked_at_load_all_at_once(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "pdf:\n  max_failure_rows: 0\n  max_deviation_rows: many\n  max_detail_rows: 1.5\n"
+        "  max_promotion_rows: 0\nportal:\n  max_failure_rows: 0\n  max_cited: -1\n",
+    )
+    assert problems(path) == [
+        f"{path}:9:21: pdf.max_failure_rows: 0 is less than the minimum of 1",
+        f"{path}:10:23: pdf.max_deviation_rows must be of type integer, not text",
+        f"{path}:11:20: pdf.max_detail_rows must be of type integer, not a number ('1.5')",
+        f"{path}:12:23: pdf.max_promotion_rows: 0 is less than the minimum of 1",
+        f"{path}:14:21: portal.max_failure_rows: 0 is less than the minimum of 1",
+        f"{path}:15:14: portal.max_cited: -1 is less than the minimum of 1",
+    ]

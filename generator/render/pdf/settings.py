@@ -36,6 +36,26 @@ OPTIONS_SCHEMA: dict[str, Any] = {
             "minimum": 0,
             "description": "cited commits printed per rule result (all are in evidence.json)",
         },
+        "max_failure_rows": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "deviations printed per rule result (all are in deviations.csv)",
+        },
+        "max_deviation_rows": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "rows of the summary's deviation list (all are in deviations.csv)",
+        },
+        "max_detail_rows": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "rows of a rule's detail table printed (all are in evidence.json)",
+        },
+        "max_promotion_rows": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "rows of the promotion table printed (all are in evidence.json)",
+        },
         "split": {
             "enum": list(SPLIT_MODES),
             "description": "lay large packs out in parts by worker processes",
@@ -58,6 +78,12 @@ class PdfSettings:
     author: str = "meshcomply"
     max_change_rows: int = 500  # the rest of the population is in the attached changes.csv
     max_cited: int = 200  # cited commits printed per rule result; all of them are in evidence.json
+    # Big populations: the document keeps the first rows and says where all of them are, so its
+    # pages and rendering time stay bounded however long the history is.
+    max_failure_rows: int = 200  # per rule result; all deviations are in deviations.csv
+    max_deviation_rows: int = 500  # the summary's deviation list; all are in deviations.csv
+    max_detail_rows: int = 40  # per detail table of a rule; all rows are in evidence.json
+    max_promotion_rows: int = 500  # the promotion table; all promotions are in evidence.json
     split: str = "auto"  # render sections in worker processes: auto (large packs), always, never
     workers: int = 0  # 0: min(2, CPUs)
 
@@ -83,6 +109,10 @@ def settings_from(options: RenderOptions) -> PdfSettings:
         author=raw.get("author", defaults.author).strip(),
         max_change_rows=raw.get("max_change_rows", defaults.max_change_rows),
         max_cited=raw.get("max_cited", defaults.max_cited),
+        max_failure_rows=raw.get("max_failure_rows", defaults.max_failure_rows),
+        max_deviation_rows=raw.get("max_deviation_rows", defaults.max_deviation_rows),
+        max_detail_rows=raw.get("max_detail_rows", defaults.max_detail_rows),
+        max_promotion_rows=raw.get("max_promotion_rows", defaults.max_promotion_rows),
         split=raw.get("split", defaults.split),
         workers=raw.get("workers", defaults.workers),
     )

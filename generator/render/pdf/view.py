@@ -29,7 +29,6 @@ _STANDARD_TITLES = {
     "iso27017:2015": "ISO/IEC 27017:2015 cloud services (CLD)",
 }
 _ANCHOR_UNSAFE = re.compile(r"[^a-z0-9]+")
-DETAIL_ROWS = 40  # rows of a rule's detail table printed; all are in evidence.json
 
 
 def anchor(prefix: str, text: str, taken: set[str]) -> str:
@@ -61,16 +60,18 @@ def _controls(model: EvidenceModel, settings: PdfSettings, taken: set[str]) -> l
         for result in control.results:
             failures = [
                 {**fields_of(failure), "accepted": exceptions.get(failure.exception or "")}
-                for failure in result.failures
+                for failure in result.failures[: settings.max_failure_rows]
             ]
             cited = result.cited
             results.append(
                 {
                     **fields_of(result),
                     "failures": failures,
+                    "failures_total": len(result.failures),
+                    "failures_more": len(result.failures) - len(failures),
                     "cited_shown": cited[: settings.max_cited],
                     "cited_more": max(0, len(cited) - settings.max_cited),
-                    "detail_view": details_view(result.details, DETAIL_ROWS),
+                    "detail_view": details_view(result.details, settings.max_detail_rows),
                     "params_text": params_text(result.params),
                 }
             )
@@ -126,6 +127,8 @@ def document_view(
     controls = _controls(model, settings, taken)
     changes = model.changes
     shown = changes[: settings.max_change_rows]
+    deviations = model.deviations[: settings.max_deviation_rows]
+    promotions = model.promotions[: settings.max_promotion_rows]
     period = model.period
     return {
         "installation": model.installation,
@@ -157,11 +160,15 @@ def document_view(
         "changes_total": len(changes),
         "changes_shown": shown,
         "changes_more": len(changes) - len(shown),
-        "promotions": model.promotions,
+        "promotions": promotions,
+        "promotions_total": len(model.promotions),
+        "promotions_more": len(model.promotions) - len(promotions),
         "releases": model.releases,
         "sample": _sample(model),
         "exceptions": model.exceptions,
-        "deviations": model.deviations,
+        "deviations": deviations,
+        "deviations_total": len(model.deviations),
+        "deviations_more": len(model.deviations) - len(deviations),
         "clause_titles": {row.ref: row.title for row in model.soa},
         "statuses": [(s, s.label, s.meaning) for s in Status],
         "changes_since": model.changes_since,

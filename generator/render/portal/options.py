@@ -45,6 +45,10 @@ class PortalOptions:
     accent_hex: str | None
     templates: Path | None  # a folder whose files override templates/portal/
     engine: str = "mkdocs"  # one of ENGINES
+    # Big populations: a control page shows the first rows of each rule's deviations and cited
+    # commits and says where all of them are, so its size stays bounded at any history length.
+    max_failure_rows: int = 500
+    max_cited: int = 500
 
 
 OPTIONS_SCHEMA: dict[str, Any] = {
@@ -70,6 +74,16 @@ OPTIONS_SCHEMA: dict[str, Any] = {
             "minLength": 1,
             "description": "a folder whose files override templates/portal/ "
             "(relative to meshcomply.yml)",
+        },
+        "max_failure_rows": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "deviations shown per rule on a control page (all in deviations.csv)",
+        },
+        "max_cited": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "cited commits shown per rule on a control page (all in evidence.json)",
         },
         "engine": {
             "enum": list(ENGINES),
@@ -144,4 +158,6 @@ def parse_options(raw: dict[str, Any] | None) -> PortalOptions:
         accent_hex=accent_hex,
         templates=Path(templates) if templates else None,
         engine=raw.get("engine", "mkdocs"),
+        max_failure_rows=raw.get("max_failure_rows", PortalOptions.max_failure_rows),
+        max_cited=raw.get("max_cited", PortalOptions.max_cited),
     )

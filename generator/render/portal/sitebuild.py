@@ -184,6 +184,8 @@ def build_site(
             "accent": options.accent,
             "palette_css": bool(options.primary_hex or options.accent_hex),
             "release_notes_css": CSS_PATH if releases else None,
+            "max_failure_rows": options.max_failure_rows,
+            "max_cited": options.max_cited,
         }
         blocks = _write_docs(views, work, site, template_dirs, releases or {})
         out = work / "site"

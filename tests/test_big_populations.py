@@ -1,0 +1,130 @@
+"""Big populations: the PDF and the portal's control pages keep the first rows of each long list,
+say how many are shown and where all of them are, so their size does not grow with the history."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from test_pdf_support import page_texts, render_pack, squeeze
+
+from generator.render.pdf.settings import PdfSettings
+from generator.render.pdf.view import document_view
+from generator.render.portal import builtin_templates
+from generator.render.portal.options import parse_options
+from generator.render.portal.sitebuild import _write_docs
+from generator.render.portal.views import make_view
+from generator.testing import (
+    as_json,
+    failure_json,
+    from_json,
+    synthetic_evidence,
+    with_deviations,
+)
+
+CHANGES = 3000
+FAILURES = 1500
+
+
+def big_model(changes: int = CHANGES, failures: int = FAILURES):
+    """A model whose first control's rule cites every change and fails on ``failures`` of them."""
+    model = as_json(synthetic_evidence("big", changes=changes, controls=4))
+    control = model["controls"][0]
+    result = control["results"][0]
+    shas = [change["sha"] for change in model["changes"]]
+    result["cited"] = shas
+    result["failures"] = [failure_json(sha, "no approver") for sha in shas[:failures]]
+    control["status"] = result["status"] = "deviations"
+    return from_json(with_deviations(model))
+
+
+def test_document_view_keeps_the_first_rows_and_counts_the_rest():
+    model = big_model()
+    view = document_view(model, PdfSettings(), "2026-07-01T00:00:00+00:00", "0" * 64)
+    result = view["controls"][0]["results"][0]
+    assert len(result["failures"]) == 200 and result["failures_total"] == FAILURES
+    assert result["failures_more"] == FAILURES - 200
+    assert len(result["cited_shown"]) == 200 and result["cited_more"] == CHANGES - 200
+    assert len(view["deviations"]) == 500 and view["deviations_total"] == FAILURES
+    assert view["deviations_more"] == FAILURES - 500
+    assert len(view["changes_shown"]) == 500 and view["changes_more"] == CHANGES - 500
+    assert [f["id"] for f in result["failures"]] == [
+        f.id for f in model.controls[0].results[0].failures[:200]
+    ]
+
+
+def test_small_lists_are_not_cut():
+    model = big_model(changes=30, failures=10)
+    view = document_view(model, PdfSettings(), "2026-07-01T00:00:00+00:00", "0" * 64)
+    result = view["controls"][0]["results"][0]
+    assert len(result["failures"]) == 10 and result["failures_more"] == 0
+    assert len(view["deviations"]) == 10 and view["deviations_more"] == 0
+
+
+def test_pdf_of_a_big_population_prints_the_limits_and_says_where_the_rest_is(tmp_path: Path):
+    limits = {
+        "max_change_rows": 20,
+        "max_cited": 30,
+        "max_failure_rows": 25,
+        "max_deviation_rows": 40,
+    }
+    pdf = render_pack(tmp_path / "pack", big_model(), **limits)
+    reader = PdfReader(pdf)
+    texts = page_texts(reader)
+    text = squeeze(" ".join(texts))
+    # Every printed deviation id: 25 under the control, 40 in the summary's list.
+    assert len(re.findall(r"DEV-[0-9a-f]{12}", text)) == 25 + 40
+    for said in (
+        f"The first 25 of {FAILURES} deviations are printed; all of them are in the attached "
+        "deviations.csv and evidence.json (setting pdf.max_failure_rows)",
+        f"40 of {FAILURES} deviations are listed here; all {FAILURES} are in the attached "
+        "deviations.csv (setting pdf.max_deviation_rows)",
+        f"{CHANGES - 30} more cited commits",
+        f"{CHANGES - 20} further changes are not printed",
+    ):
+        assert squeeze(said) in text, said
+    assert len(reader.pages) < 40  # thousands of rows would take hundreds of pages
+    assert {"deviations.csv", "changes.csv", "evidence.json"} <= set(reader.attachments)
+
+
+def _control_page(tmp_path: Path, portal: dict) -> str:
+    model = big_model()
+    view = make_view(model, tmp_path, "big/2026")
+    options = parse_options(portal)
+    site = {
+        "name": "t",
+        "logo": None,
+        "primary": "indigo",
+        "accent": "indigo",
+        "palette_css": False,
+        "release_notes_css": None,
+        "max_failure_rows": options.max_failure_rows,
+        "max_cited": options.max_cited,
+    }
+    blocks = _write_docs([view], tmp_path, site, [builtin_templates()], {})
+    return "\n".join(blocks[view.control_src[model.controls[0].id]])
+
+
+def test_portal_control_page_shows_the_first_rows_and_says_where_the_rest_is(tmp_path: Path):
+    page = _control_page(tmp_path, {"max_failure_rows": 25, "max_cited": 30})
+    assert len(re.findall(r"<code>DEV-[0-9a-f]{12}</code>", page)) == 25
+    assert f"The first 25 of {FAILURES} deviations are shown" in page
+    assert f"The first 30 of {CHANGES} cited commits are shown" in page
+    cited = page.split('class="mc-shas">', 1)[1].split("</p>", 1)[0]
+    assert cited.count("<a ") == 30
+
+
+def test_portal_defaults_bound_the_control_page(tmp_path: Path):
+    page = _control_page(tmp_path, {})
+    assert len(re.findall(r"<code>DEV-[0-9a-f]{12}</code>", page)) == 500
+    assert f"The first 500 of {FAILURES} deviations are shown" in page
+
+
+@pytest.mark.parametrize("key", ["max_failure_rows", "max_cited"])
+def test_portal_limits_must_be_positive_whole_numbers(key: str):
+    from generator.errors import BuildError
+
+    with pytest.raises(BuildError, match=f"portal.{key}"):
+        parse_options({key: 0})
