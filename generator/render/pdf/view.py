@@ -117,6 +117,17 @@ def _summary(model: EvidenceModel, controls: list[dict[str, Any]]) -> dict[str, 
     }
 
 
+def _actions(model: EvidenceModel, settings: PdfSettings) -> dict[str, Any]:
+    """The corrective actions section: every open deviation the findings register speaks of, and
+    of those without an action as many as ``max_deviation_rows`` (the rest are counted)."""
+    view = actions_view(model)
+    with_action = [row for row in view.open if row[1] is not None]
+    without = [row for row in view.open if row[1] is None]
+    kept = {id(row) for row in with_action + without[: settings.max_deviation_rows]}
+    rows = [row for row in view.open if id(row) in kept]
+    return {"view": view, "open": rows, "open_more": len(view.open) - len(rows)}
+
+
 def document_view(
     model: EvidenceModel,
     settings: PdfSettings,
@@ -140,7 +151,7 @@ def document_view(
         "tool": model.tool,
         "source": model.source,
         "cut_off": model.cut_off,
-        "actions": {"view": actions_view(model)},
+        "actions": _actions(model, settings),
         "inputs": {
             "library_text": (
                 f"the library shipped with {model.tool.name} {model.tool.version}"
