@@ -263,7 +263,8 @@ def test_an_unknown_rule_kind_is_an_input_error():
     (problem,) = caught.value.problems
     assert str(problem).startswith(
         "controls/meshstack/MS-CHG-01.yaml:1:1: MS-CHG-01 evidence[1]: unknown evidence kind "
-        "'change-aproval' (known: approval-gate, change-approval,"
+        "'change-aproval' (known: access-activity, access-expiry, access-four-eyes, "
+        "access-removal, approval-gate, change-approval,"
     )
 
 

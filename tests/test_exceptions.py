@@ -109,9 +109,10 @@ def test_every_entry_problem_is_reported_at_once(tmp_path):
     )
     text = text.replace("rule: change-approval", "rule: change-aproval", 1)
     assert problems(tmp_path, text) == [
-        "exceptions.yml:3:11: unknown rule 'change-aproval' (known: approval-gate, "
-        "change-approval, config-assertion, config-promotion, direct-push, manual, patch-latency, "
-        "signed-changes, "
+        "exceptions.yml:3:11: unknown rule 'change-aproval' (known: access-activity, "
+        "access-expiry, access-four-eyes, access-removal, approval-gate, change-approval, "
+        "changes-outside-git, config-assertion, config-promotion, direct-push, manual, "
+        "patch-latency, signed-changes, "
         "staging-before-production)",
         "exceptions.yml:9:9: duplicate exception id 'EXC-1' (first defined on line 2)",
         "exceptions.yml:18:13: window ends before it starts",
@@ -271,9 +272,10 @@ exceptions:
     with pytest.raises(InputError) as caught:
         load_exceptions(path, HISTORY, "exceptions.yml", control_ids=["MS-CHG-01"])
     assert [str(p) for p in caught.value.problems] == [
-        "exceptions.yml:3:11: unknown rule 'change-aproval' (known: approval-gate, "
-        "change-approval, config-assertion, config-promotion, direct-push, manual, patch-latency, "
-        "signed-changes, "
+        "exceptions.yml:3:11: unknown rule 'change-aproval' (known: access-activity, "
+        "access-expiry, access-four-eyes, access-removal, approval-gate, change-approval, "
+        "changes-outside-git, config-assertion, config-promotion, direct-push, manual, "
+        "patch-latency, signed-changes, "
         "staging-before-production)",
         f"exceptions.yml:4:10: commit {sha('nowhere')[:12]} does not exist in "
         f"{HISTORY.installation.repo}",

@@ -24,8 +24,13 @@ from generator.evidence.registry import Failure, RegistryError
 
 DOC = Path(__file__).parents[1] / "docs" / "rules-plugins.md"
 BUILT_IN = (
+    "access-activity",
+    "access-expiry",
+    "access-four-eyes",
+    "access-removal",
     "approval-gate",
     "change-approval",
+    "changes-outside-git",
     "config-assertion",
     "config-promotion",
     "direct-push",

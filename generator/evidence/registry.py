@@ -46,6 +46,9 @@ class RuleResult:
     failures: tuple[Failure, ...] = ()
     details: dict[str, Any] = field(default_factory=dict)
     last_evidence: str | None = None  # ISO date of the newest evidence used
+    # Event rules: the uuids of the events the population is made of (one per member), for the
+    # pack's event populations and samples (docs/event-rules.md).
+    events: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,9 @@ class Rule:
     # kind -> one sentence saying what it means: every kind the rule's failures may carry (a
     # failure of another kind is a BuildError naming the rule); docs/auditors.md lists them.
     deviation_kinds: Mapping[str, str] = field(default_factory=dict)
+    # What its verdicts are tested from: "git" (the configuration history), "events" (meshStack's
+    # event log), "documents" (documents kept by hand); the SoA shows it per row.
+    reads: tuple[str, ...] = ("git",)
 
 
 RULES: Registry[Rule] = Registry(

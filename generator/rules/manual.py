@@ -178,4 +178,5 @@ RULE = Rule(
             "performed when due."
         ),
     },
+    reads=("documents",),
 )
