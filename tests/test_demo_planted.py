@@ -60,10 +60,12 @@ def changed_files(demo: DemoResult, name: str, sha: str) -> list[str]:
 def test_the_planted_findings_are_the_documented_ones(demo: DemoResult) -> None:
     listed = sorted((f.installation, f.rule, f.exception_id or "") for f in demo.findings)
     assert listed == [
+        ("acme", "access-four-eyes", ""),
         ("acme", "change-approval", ""),
         ("acme", "change-approval", ""),
         ("acme", "change-approval", ""),
         ("acme", "change-approval", "EXC-2026-001"),
+        ("acme", "changes-outside-git", ""),
         ("acme", "config-assertion", ""),
         ("acme", "config-promotion", ""),
         ("acme", "config-promotion", ""),
@@ -71,10 +73,15 @@ def test_the_planted_findings_are_the_documented_ones(demo: DemoResult) -> None:
         ("acme", "direct-push", ""),
         ("acme", "signed-changes", ""),
         ("acme", "signed-changes", ""),
+        ("globex", "access-four-eyes", ""),
+        ("globex", "access-removal", ""),
         ("globex", "config-promotion", ""),
         ("globex", "manual", ""),
         ("globex", "staging-before-production", "EXC-2026-002"),
     ]
+    # Event findings name their events (test_demo_events.py shows each from the export).
+    event_rules = ("access-four-eyes", "access-removal", "changes-outside-git")
+    assert all(bool(f.events) == (f.rule in event_rules) for f in demo.findings)
 
 
 def test_unapproved_emergency_change_went_straight_to_production(demo: DemoResult) -> None:
@@ -250,5 +257,7 @@ def test_docs_list_the_current_shas(demo: DemoResult) -> None:
         for sha in (planted.sha, *(planted.window_shas or ())):
             if sha:
                 assert f"`{sha}`" in page, planted.title
+        for uuid in planted.events:
+            assert f"`{uuid}`" in page, planted.title
     for name, repo in demo.repositories.items():
         assert f"| `{name}-config` | `{repo.head}` |" in page

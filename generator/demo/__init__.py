@@ -1,8 +1,9 @@
 """The deterministic example installations behind ``meshcomply demo``.
 
 ``generate_demo(root)`` writes ``root/example/``: two installations' configuration repositories
-with two years of history (2024-07-01..2026-06-30), ``meshcomply.yml``, exceptions registers,
-an allowed-signers file, shared evidence documents and synthetic release notes. Dates, names and
+with two years of history (2024-07-01..2026-06-30), their meshStack event log exports over the
+audit period, ``meshcomply.yml``, exceptions registers, an allowed-signers file, shared evidence
+documents and synthetic release notes. Dates, names and
 choices are fixed, so every run on every machine gives the same files and the same commit shas.
 docs/demo.md describes the content and the planted findings.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from generator.demo.config_files import (
     ALLOWED_SIGNERS,
+    EVENTS_DIR,
     EVIDENCE_DIR,
     RELEASE_NOTES_DIR,
     exceptions_file,
@@ -28,6 +30,7 @@ from generator.demo.config_files import (
     write_shared_evidence,
 )
 from generator.demo.customers import INSTALLATIONS
+from generator.demo.events import installation_events, write_events_export
 from generator.demo.history import plan_commits
 from generator.demo.model import PlannedCommit, PlantedFinding
 from generator.demo.planted import findings as planted_findings
@@ -82,6 +85,7 @@ def generate_demo(root: Path) -> DemoResult:
         _write(example / exceptions_file(spec), exceptions_yml(spec, repo.shas))
         if findings_file(spec):
             _write(example / str(findings_file(spec)), findings_yml(spec, repo.shas))
+        write_events_export(example / EVENTS_DIR, spec, installation_events(spec, plans[spec.name]))
         findings += [_locate(item, repo) for item in planted_findings(spec)]
     _write(example / "meshcomply.yml", meshcomply_yml(INSTALLATIONS))
     _write(example / ALLOWED_SIGNERS, allowed_signers(_signers(plans)))

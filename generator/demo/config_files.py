@@ -8,6 +8,7 @@ from pathlib import Path
 from generator.demo.content import scalar
 from generator.demo.evidence_docs import SHARED_DOCS, render_shared_doc
 from generator.demo.installations import PIPELINE, InstallationSpec
+from generator.demo.meshstack_users import meshstack_url
 from generator.demo.model import PlantedFinding
 from generator.demo.planted import CORRECTIVE_ACTIONS, EXCEPTIONS
 from generator.demo.timeline import PERIOD
@@ -15,6 +16,7 @@ from generator.evidence.deviations import deviation_id
 
 RELEASE_NOTES_DIR = "release-notes"
 EVIDENCE_DIR = "meshcloud-evidence"
+EVENTS_DIR = "events"
 ALLOWED_SIGNERS = "allowed_signers"
 TAG_PATTERN = r"^production/(?P<version>\d+\.\d+\.\d+)$"
 
@@ -91,6 +93,10 @@ def _installation(spec: InstallationSpec) -> str:
         f"    exceptions: ./{exceptions_file(spec)}\n"
         + (f"    findings: ./{findings_file(spec)}\n" if findings_file(spec) else "")
         + f"    evidence_dir: ./{EVIDENCE_DIR}\n"
+        "    # meshStack's event log: export files `meshcomply collect events` writes\n"
+        "    events:\n"
+        f"      folder: ./{EVENTS_DIR}\n"
+        f"      url: {meshstack_url(spec)}\n"
     )
 
 
@@ -177,18 +183,20 @@ def readme(specs: tuple[InstallationSpec, ...], findings: list[PlantedFinding]) 
         ),
         f"- `{ALLOWED_SIGNERS}`: the ssh allowed-signers file for signature verification",
         f"- `{EVIDENCE_DIR}/`: meshcloud-wide manual evidence documents",
+        f"- `{EVENTS_DIR}/`: each installation's meshStack event log over the audit period "
+        "(export files)",
         f"- `{RELEASE_NOTES_DIR}/`: synthetic release notes of every version in the histories",
         "",
         "## Planted findings in the audit period",
         "",
-        "| installation | rule | finding | commit | accepted exception |",
+        "| installation | rule | finding | commit, document or events | accepted exception |",
         "| --- | --- | --- | --- | --- |",
     ]
     for finding in findings:
-        where = finding.sha or finding.path or ""
+        where = [finding.sha or finding.path or ""] if not finding.events else finding.events
         lines.append(
-            f"| {finding.installation} | {finding.rule} | {finding.title} | `{where}` "
-            f"| {finding.exception_id or '-'} |"
+            f"| {finding.installation} | {finding.rule} | {finding.title} "
+            f"| {', '.join(f'`{item}`' for item in where)} | {finding.exception_id or '-'} |"
         )
     lines += ["", "Everything else in the period is approved, signed, staged first and current."]
     return "\n".join(lines) + "\n"

@@ -70,6 +70,7 @@ class PlantedFinding:
     window: tuple[str, str] | None = None  # ISO dates (from, to) for config windows
     window_end_key: str | None = None  # the PlannedCommit that ends the window
     path: str | None = None  # for manual documents
+    events: tuple[str, ...] = ()  # for event rules: the uuids of the events behind it
     exception_id: str | None = None  # set when the exceptions register accepts it
     kind: str = ""  # the deviation kind the rule reports (generator/status.py's vocabulary)
     # filled in once the repository exists

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 
 from generator.demo.customers import ACME, GLOBEX
+from generator.demo.events import event_uuid
 from generator.demo.installations import AYLIN, LENA, TOBIAS, InstallationSpec
 from generator.demo.model import Person, PlantedFinding
 from generator.demo.timeline import Step, approver_for, direct_step, merge_step, reviewer_for
@@ -235,6 +236,12 @@ def _colleague(spec: InstallationSpec, person: Person) -> Person:
     return next(p for p in spec.operators if p != person)
 
 
+def _uuids(installation: str, key: str, *steps: str) -> tuple[str, ...]:
+    """The uuids of the demo events behind an event finding, in the order the rule cites them."""
+    keys = [f"{key}:{step}" for step in steps] if steps else [key]
+    return tuple(event_uuid(installation, k) for k in keys)
+
+
 def findings(spec: InstallationSpec) -> list[PlantedFinding]:
     """What the evidence engine must report for this installation in the audit period."""
     accepted = {
@@ -308,6 +315,19 @@ def findings(spec: InstallationSpec) -> list[PlantedFinding]:
                 "production, and this one has no approver",
                 commit_key=ACME_DIRECT_PUSH, kind="unapproved",
             ),
+            PlantedFinding(
+                "acme", "access-four-eyes", "Privileged role approved by its own requester",
+                "deviation (self_approved_access): Marcus Webb requested Workspace Manager in "
+                "acme-data-platform for Emma Schulz and approved the request himself",
+                events=_uuids("acme", "planted:self-approved", "requested", "approved", "granted"),
+                kind="self_approved_access",
+            ),
+            PlantedFinding(
+                "acme", "changes-outside-git", "Landing zone changed in the panel",
+                "deviation (changed_outside_git): Tobias Krüger changed the aws-production "
+                "landing zone in meshStack; no commit touched landing-zones/ within 24 hours",
+                events=_uuids("acme", "planted:panel-landing-zone"), kind="changed_outside_git",
+            ),
         ]  # fmt: skip
     else:
         items = [
@@ -327,6 +347,20 @@ def findings(spec: InstallationSpec) -> list[PlantedFinding]:
                 "deviation (skipped_staging): broker.session.timeout_minutes = 720 approved for "
                 "production, never in staging",
                 commit_key=GLOBEX_SKIPPED_CONFIG, kind="skipped_staging",
+            ),
+            PlantedFinding(
+                "globex", "access-four-eyes", "Privileged role granted without a request",
+                "deviation (grant_without_request): Henrik Olsen made Felix Hartmann Workspace "
+                "Owner of globex-research directly, with no access request",
+                events=_uuids("globex", "planted:no-request", "granted"),
+                kind="grant_without_request",
+            ),
+            PlantedFinding(
+                "globex", "access-removal", "Disabled user kept a role for six weeks",
+                "deviation (access_not_removed): Anna Kowalski was disabled on 2026-04-03; her "
+                "Workspace Member role in globex-finance was removed 42 days later",
+                events=_uuids("globex", "leaver", "disabled", "granted", "removed"),
+                kind="access_not_removed",
             ),
         ]  # fmt: skip
     return [
