@@ -23,6 +23,8 @@ from generator.evidence.model import (
     ControlRecord,
     CutOffRecord,
     EnvironmentRecord,
+    EventLogSection,
+    EventPopulation,
     EventRecord,
     EvidenceModel,
     FileChange,
@@ -30,6 +32,7 @@ from generator.evidence.model import (
     Implementation,
     InputFile,
     InputsRecord,
+    MeshEventRecord,
     PeriodRange,
     PromotionRecord,
     ReconciliationRecord,
@@ -113,6 +116,41 @@ def _soa_rows(rng: random.Random, control_ids: list[str]) -> tuple[SoaRow, ...]:
                 )
             )
     return tuple(rows)
+
+
+def _event_log(installation: str, hostile: bool) -> EventLogSection:
+    """A small meshStack event log section; with ``hostile``, event text from HOSTILE_TEXTS."""
+    events = tuple(
+        MeshEventRecord(
+            uuid=f"00000000-0000-4000-8000-{index:012d}",
+            created_at=f"2026-02-{index + 1:02d}T10:00:00Z",
+            title=HOSTILE_TEXTS[index % len(HOSTILE_TEXTS)]
+            if hostile
+            else "Workspace User Role Added",
+            event_type="Added",
+            author_type="User",
+            author=HOSTILE_TEXTS[(index + 1) % len(HOSTILE_TEXTS)][:60] if hostile else "u1",
+            workspace=f"{installation}-payments",
+            description=HOSTILE_TEXTS[(index + 2) % len(HOSTILE_TEXTS)] if hostile else "Granted.",
+        )
+        for index in range(6)
+    )
+    uuids = tuple(e.uuid for e in events)
+    return EventLogSection(
+        export=f"{installation}_2026-01-01_2026-06-30.events.json",
+        sha256="0" * 64,
+        url=f"https://meshstack.{installation}.example/api/meshobjects/mesheventlogs",
+        collected_at="2026-07-01T06:00:00Z",
+        count=len(events),
+        complete=True,
+        gaps=(),
+        reproduce=f"GET https://meshstack.{installation}.example/api/meshobjects/mesheventlogs",
+        method="synthetic",
+        populations=(
+            EventPopulation("access-four-eyes", {}, ("MS-ACC-03",), 6, 3, uuids, uuids[:3]),
+        ),
+        events=events,
+    )
 
 
 def synthetic_evidence(
@@ -313,6 +351,7 @@ def synthetic_evidence(
             ),
         ),
         corrective_actions=(),
+        event_log=None,
     )
 
 

@@ -72,7 +72,8 @@ def planted(installation: str) -> set[tuple[str, str, str]]:
         if finding.installation != installation:
             continue
         assert finding.kind, f"{finding.title}: a planted finding names its deviation kind"
-        what = finding.path if finding.rule == "manual" else finding.sha
+        # An event finding is named by the first event it cites.
+        what = finding.path if finding.rule == "manual" else finding.sha or finding.events[0]
         expected.add((finding.rule, finding.kind, what))
     return expected
 
@@ -81,6 +82,34 @@ def planted(installation: str) -> set[tuple[str, str, str]]:
 def test_every_planted_finding_is_found_and_nothing_else(models, installation):
     model = models[installation]
     assert flagged(model) == planted(installation)
+
+
+def test_event_findings_cite_all_their_events_and_how_to_fetch_them(models):
+    for finding in shared_demo().findings:
+        if not finding.events:
+            continue
+        model = models[finding.installation]
+        (deviation,) = [d for d in model["deviations"] if d["kind"] == finding.kind]
+        assert tuple(deviation["items"]) == finding.events
+        assert deviation["state"] == "open" and deviation["sha"] is None
+        results = [r for c in model["controls"] for r in c["results"] if r["rule"] == finding.rule]
+        assert results and all(r["details"]["reproduce"] for r in results)
+        cited = {row["uuid"] for r in results for row in r["details"]["events"]}
+        assert set(finding.events) <= cited
+        # The pack's event log section lists them, and the populations hold the judged events.
+        listed = {e["uuid"] for e in model["event_log"]["events"]}
+        assert set(finding.events) <= listed
+        rules = {p["rule"] for p in model["event_log"]["populations"]}
+        assert finding.rule in rules
+
+
+def test_soa_rows_of_event_rules_are_tested_from_the_event_log(models):
+    for model in models.values():
+        rows = {row["ref"]: row for row in model["soa"]}
+        for ref in ("A.5.15", "A.5.16", "A.5.17", "A.5.18", "A.8.2", "A.8.5", "A.8.9", "A.8.15"):
+            assert "events" in rows[f"iso27001:2022/{ref}"]["tested_from"], ref
+        assert model["event_log"]["complete"] is True
+        assert model["event_log"]["export"].endswith("_2026-01-01_2026-06-30.events.json")
 
 
 @pytest.mark.parametrize("installation", ["acme", "globex"])

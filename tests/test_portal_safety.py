@@ -104,7 +104,7 @@ def test_markdown_sources_hold_no_model_text(tmp_path: Path) -> None:
             assert hostile[:20] not in markdown, (spec.src, hostile)
         escaped.append("".join(blocks))
         checked += 1
-    assert checked == 1 + 9 + 1 + 32
+    assert checked == 1 + 10 + 1 + 32  # home, pack pages, change page, control pages
     assert "&lt;script&gt;alert(&#39;xss&#39;)&lt;/script&gt;" in "".join(escaped)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, replace
 from importlib import resources
 
 import pytest
@@ -104,8 +105,48 @@ def test_dict_rows_and_key_order():
         "status",
         "last_evidence",
         "refs_2013",
+        "tested_from",
     ]
     assert record.refs_2013 == ("iso27001:2013/A.12.1.2",)
+
+
+@dataclass(frozen=True)
+class _Spec:
+    kind: str
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    spec: _Spec
+
+
+def test_rows_say_what_their_status_was_tested_from():
+    def judged(cid: str, *kinds: str):
+        return replace(
+            evaluation(cid, "no_deviations", "2026-05-01"),
+            results=tuple(_Evidence(_Spec(k)) for k in kinds),
+        )
+
+    evaluations = [
+        judged("MS-ACC-03", "config-assertion", "access-four-eyes"),
+        judged("MS-CFG-01", "changes-outside-git"),
+        judged("MS-DOC-01", "manual"),
+    ]
+    rows = soa_rows(
+        [
+            row("iso27001:2022/A.5.15", "implemented", ("MS-ACC-03",)),
+            row("iso27001:2022/A.8.9", "implemented", ("MS-CFG-01", "MS-DOC-01")),
+            row("iso27001:2022/A.5.1", "implemented", ("MS-DOC-01",)),
+            row("iso27001:2022/A.7.1", "inherited"),
+        ],
+        evaluations,
+    )
+    assert [r.tested_from for r in rows] == [
+        ("events", "git"),
+        ("events", "git", "documents"),
+        ("documents",),
+        (),
+    ]
 
 
 def test_a_row_naming_an_unevaluated_control_is_a_build_error():

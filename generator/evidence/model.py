@@ -282,6 +282,9 @@ class SoaRow:
     status: Status | None  # None where nothing of ours operates the control
     last_evidence: str | None
     refs_2013: tuple[str, ...]
+    # What the status was tested from, of "events" (meshStack's event log), "git" (the
+    # configuration history) and "documents" (documents kept by hand); () where not judged.
+    tested_from: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,6 +390,48 @@ class CorrectiveActionRecord:
     ticket: str | None
     overdue: bool  # not done, and due before the build date (else the cut-off)
     matched: bool  # the deviation is one of this pack's
+class MeshEventRecord:
+    """One meshStack event a rule judged or a deviation cites (the export holds all of them)."""
+
+    uuid: str
+    created_at: str  # UTC, as the export writes it
+    title: str
+    event_type: str
+    author_type: str
+    author: str
+    workspace: str | None
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class EventPopulation:
+    """The events one event rule judged (under the controls mapping it with the same params),
+    and the seeded sample an auditor re-performs the rule on."""
+
+    rule: str
+    params: dict[str, Any]
+    controls: tuple[str, ...]
+    population: int
+    size: int
+    uuids: tuple[str, ...]  # every member, by (created_at, uuid)
+    sample: tuple[str, ...]  # in rank order
+
+
+@dataclass(frozen=True, slots=True)
+class EventLogSection:
+    """meshStack's event log as the pack judged it: the export read, populations and samples."""
+
+    export: str  # the export file's name
+    sha256: str
+    url: str  # the endpoint the events were collected from
+    collected_at: str
+    count: int  # events in the export
+    complete: bool  # False: part of the period is older than the retention (gaps)
+    gaps: tuple[str, ...]
+    reproduce: str  # the API request that fetches the export's events again
+    method: str  # how the samples are drawn
+    populations: tuple[EventPopulation, ...]
+    events: tuple[MeshEventRecord, ...]  # every event in a population or a deviation
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,6 +468,7 @@ class EvidenceModel:
     changes_since: ChangesSince | None
     inputs: InputsRecord
     corrective_actions: tuple[CorrectiveActionRecord, ...]
+    event_log: EventLogSection | None  # None: the installation has no meshStack event log
 
 
 def assemble(
@@ -440,6 +486,7 @@ def assemble(
     inputs: InputsRecord,
     corrective_actions: tuple[CorrectiveActionRecord, ...] = (),
     changes_since: ChangesSince | None = None,
+    event_log: EventLogSection | None = None,
 ) -> EvidenceModel:
     return EvidenceModel(
         schema_version=SCHEMA_VERSION,
@@ -461,6 +508,7 @@ def assemble(
         changes_since=changes_since,
         inputs=inputs,
         corrective_actions=corrective_actions,
+        event_log=event_log,
     )
 
 

@@ -26,6 +26,7 @@ from generator.evidence.cutoff import (
 )
 from generator.evidence.deviations import deviation_records
 from generator.evidence.evaluate import evaluate_library, exception_records
+from generator.evidence.event_sections import event_section
 from generator.evidence.exceptions import ExceptionsRegister, load_exceptions
 from generator.evidence.findings import as_of, corrective_action_records, load_findings
 from generator.evidence.inputs import recorded_inputs
@@ -110,6 +111,9 @@ def make_model(
             newest_commit=newest_commit_date(c.committed_at for c in history.commits),
         )
         controls = tuple(evaluation.record() for evaluation in evaluations)
+        event_log = event_section(
+            sources.get("events"), evaluations, sample.seed, table_from_config(configured_table)
+        )
         model = assemble(
             history_sections(history),
             reconciliation=reconciliation_record(history),
@@ -130,6 +134,7 @@ def make_model(
                     *source_inputs(sources),  # e.g. the events source's export file
                 ],
             ),
+            event_log=event_log,
         )
     finally:
         close_sources(sources)

@@ -3,9 +3,10 @@
 ``generator.coverage.soa_rows`` decides each Annex A and ISO/IEC 27017 control (implemented,
 inherited or excluded); this adds what the period's evaluation says. An implemented row's status
 is the weakest of its implementing controls' statuses and its ``last_evidence`` the newest of
-theirs. An excluded row is ``not_applicable``, the one place that status is used. Inherited rows
-have no status (null): nothing of ours operates them, so there is nothing of ours to judge, and a
-made-up status would read as a finding.
+theirs, and ``tested_from`` says whether that status was tested from data (meshStack's event
+log, the git history) or from documents. An excluded row is ``not_applicable``, the one place
+that status is used. Inherited rows have no status (null): nothing of ours operates them, so
+there is nothing of ours to judge, and a made-up status would read as a finding.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from generator.errors import BuildError
 from generator.evidence.evaluate import ControlEvaluation, newest
 from generator.evidence.model import SoaRow
+from generator.evidence.registry import all_rules
 from generator.status import Status, weakest
 
 _FIELDS = (
@@ -35,6 +37,21 @@ def _row_fields(row: Any) -> dict[str, Any]:
     if isinstance(row, Mapping):
         return {name: row[name] for name in _FIELDS}
     return {name: getattr(row, name) for name in _FIELDS}
+
+
+BASES = ("events", "git", "documents")  # Rule.reads values, in the order a row lists them
+
+
+def tested_from(evaluations: Iterable[ControlEvaluation]) -> tuple[str, ...]:
+    """What the controls' rules tested from (their ``Rule.reads``), in ``BASES`` order."""
+    rules = all_rules()
+    found = {
+        basis
+        for evaluation in evaluations
+        for evidence in evaluation.results
+        for basis in getattr(rules.get(evidence.spec.kind), "reads", ("git",))
+    }
+    return tuple(basis for basis in BASES if basis in found)
 
 
 def soa_rows(
@@ -79,6 +96,7 @@ def soa_rows(
                 status=status,
                 last_evidence=newest(e.last_evidence for e in implementing),
                 refs_2013=tuple(fields["refs_2013"]),
+                tested_from=tested_from(implementing) if decision == "implemented" else (),
             )
         )
     return tuple(records)

@@ -1,5 +1,6 @@
-"""changes.csv, sample.csv and deviations.csv: the populations and the deviations as
-spreadsheets an auditor can filter and re-count.
+"""changes.csv, sample.csv, deviations.csv and events.csv: the populations and the deviations
+as spreadsheets an auditor can filter and re-count (events.csv: each event rule's population with
+its sample, when the pack has an event log).
 
 Cells come from repositories and are untrusted: a leading ``= + - @`` (or tab/CR) would run as a
 formula in a spreadsheet, so such cells are prefixed with an apostrophe (OWASP CSV injection).
@@ -59,6 +60,20 @@ SAMPLE_COLUMNS = (
     "author",
     "approvers",
     "subject",
+)
+
+EVENT_COLUMNS = (
+    "rule",
+    "controls",
+    "uuid",
+    "created_at",
+    "title",
+    "author_type",
+    "author",
+    "workspace",
+    "sample_position",
+    "rank",
+    "description",
 )
 
 
@@ -173,7 +188,38 @@ def _deviation_rows(model: EvidenceModel) -> Iterator[list[str]]:
         yield [safe_cell(v) for v in values]
 
 
+def _event_rows(model: EvidenceModel) -> Iterator[list[str]]:
+    """One row per member of each event population, in its order; sampled ones numbered."""
+    from generator.evidence.event_sections import rank
+
+    section = model.event_log
+    if section is None:
+        return
+    by_uuid = {event.uuid: event for event in section.events}
+    seed = model.sample.seed
+    for population in section.populations:
+        positions = {uuid: n for n, uuid in enumerate(population.sample, start=1)}
+        for uuid in population.uuids:
+            event = by_uuid[uuid]
+            values = (
+                population.rule,
+                " ".join(population.controls),
+                uuid,
+                event.created_at,
+                event.title,
+                event.author_type,
+                event.author,
+                event.workspace,
+                positions.get(uuid),
+                rank(seed, population.rule, uuid),
+                event.description,
+            )
+            yield [safe_cell(v) for v in values]
+
+
 def write_tables(model: EvidenceModel, pack_dir: Path) -> None:
     _write_csv(pack_dir / "changes.csv", CHANGE_COLUMNS, _change_rows(model))
     _write_csv(pack_dir / "sample.csv", SAMPLE_COLUMNS, _sample_rows(model))
     _write_csv(pack_dir / "deviations.csv", DEVIATION_COLUMNS, _deviation_rows(model))
+    if model.event_log is not None:
+        _write_csv(pack_dir / "events.csv", EVENT_COLUMNS, _event_rows(model))

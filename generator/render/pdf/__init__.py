@@ -43,7 +43,8 @@ def render_single(context: dict[str, Any], pack_dir: Path) -> bytes:
     env = pdf_html.environment()
     document_html = pdf_html.whole_document(env, context, pdf_html.fragments(env, context))
     document = lay_out(document_html)
-    return write_pdf(document, pack_attachments(pack_dir), context["generated_at"])
+    attachments = pack_attachments(pack_dir, with_events=context["events"] is not None)
+    return write_pdf(document, attachments, context["generated_at"])
 
 
 def use_parts(context: dict[str, Any], settings: PdfSettings) -> bool:
@@ -65,7 +66,7 @@ def render(model: EvidenceModel, pack_dir: Path, options: RenderOptions) -> None
 
     context, settings = document_context(model, pack_dir, options)
     if use_parts(context, settings):
-        attachments = pack_attachments(pack_dir)
+        attachments = pack_attachments(pack_dir, with_events=context["events"] is not None)
         workers = parts.worker_count(settings.workers)
         data = parts.render_in_parts(pdf_html.environment(), context, attachments, workers)
     else:

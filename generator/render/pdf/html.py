@@ -15,6 +15,7 @@ import jinja2
 from markupsafe import Markup
 
 from generator.render import timeline
+from generator.render.event_view import tested_from_text
 from generator.render.pdf.timeline_look import PDF as PDF_LOOK
 from generator.render.pdf.view import STATUS_LABELS
 from generator.render.words import utc_text, value_text, window_text
@@ -30,6 +31,7 @@ SECTIONS = (
     ("changes", "Change population", "sections/changes.html.j2"),
     ("timeline", "Release promotion timeline", "sections/timeline.html.j2"),
     ("sample", "Auditor's sample", "sections/sample.html.j2"),
+    ("events", "meshStack event log", "sections/events.html.j2"),
     ("exceptions", "Exceptions register", "sections/exceptions.html.j2"),
     ("corrective-actions", "Corrective actions", "sections/corrective_actions.html.j2"),
     ("changes-since", "Changes since the previous period", "sections/changes_since.html.j2"),
@@ -93,6 +95,7 @@ def environment() -> jinja2.Environment:
     env.filters["cell"] = _cell
     env.filters["window"] = window_text
     env.filters["words"] = value_text
+    env.filters["tested"] = tested_from_text
     env.globals["status_labels"] = STATUS_LABELS
     return env
 
@@ -148,6 +151,11 @@ def _section_weight(anchor: str, context: dict[str, Any]) -> int:
         return SECTION + ROW * sum(len(p["rows"]) for p in context["sample"]["populations"])
     if anchor == "controls":
         return SECTION + ROW * len(context["controls"])
+    if anchor == "events" and context["events"] is not None:
+        events = context["events"]
+        rows = len(events["deviation_events"]) + len(events["populations"])
+        rows += sum(len(p["sample_rows"]) for p in events["populations"])
+        return SECTION + ROW * rows
     return SECTION
 
 

@@ -14,6 +14,7 @@ from generator.evidence.cutoff import built_at_words
 from generator.evidence.findings import actions_view
 from generator.evidence.inputs import BUILT_IN
 from generator.evidence.model import EvidenceModel, SoaRow, fields_of
+from generator.render.event_view import event_log_view
 from generator.render.pdf.settings import PdfSettings
 from generator.render.reconciliation import equation, groups_view
 from generator.render.words import details_view, params_text
@@ -176,6 +177,7 @@ def document_view(
         "promotions_more": len(model.promotions) - len(promotions),
         "releases": model.releases,
         "sample": _sample(model),
+        "events": event_log_view(model),
         "exceptions": model.exceptions,
         "deviations": deviations,
         "deviations_total": len(model.deviations),

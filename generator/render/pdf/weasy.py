@@ -23,6 +23,8 @@ ATTACHMENTS = (
     ("sample.csv", "Data", "The auditor's sample with each change's rank"),
     ("deviations.csv", "Data", "Every deviation once, with its kind and state"),
 )
+# Written only for a pack with a meshStack event log (evidence.json's event_log).
+EVENT_ATTACHMENT = ("events.csv", "Data", "The event rules' populations, each sample ranked")
 _BASE_URL = TEMPLATES.as_uri() + "/"
 
 
@@ -45,9 +47,10 @@ class PackFile:
     description: str
 
 
-def pack_attachments(pack_dir: Path) -> list[PackFile]:
+def pack_attachments(pack_dir: Path, with_events: bool = False) -> list[PackFile]:
     files = []
-    for name, relationship, description in ATTACHMENTS:
+    wanted = (*ATTACHMENTS, EVENT_ATTACHMENT) if with_events else ATTACHMENTS
+    for name, relationship, description in wanted:
         path = pack_dir / name
         if not path.is_file():
             raise BuildError(f"{path}: missing; the PDF embeds it, so write it before rendering")

@@ -26,6 +26,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 
 from generator.errors import BuildError
 from generator.render import timeline, words
+from generator.render.event_view import tested_from_text
 from generator.render.portal import badges
 from generator.render.portal.labels import label, relative_url, slug
 from generator.render.portal.timeline_look import PORTAL as PORTAL_LOOK
@@ -97,6 +98,7 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
         window=words.window_text,
         params=words.params_text,
         words=words.value_text,
+        tested=tested_from_text,
     )
     env.globals.update(
         link=_link,

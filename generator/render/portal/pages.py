@@ -24,6 +24,7 @@ PACK_PAGES = (
     ("changes/index.md", "pages/changes.md.j2", "Change population"),
     ("releases.md", "pages/releases.md.j2", "Release promotions"),
     ("sample.md", "pages/sample.md.j2", "Auditor's sample"),
+    ("events.md", "pages/events.md.j2", "meshStack event log"),
     ("exceptions.md", "pages/exceptions.md.j2", "Exceptions register"),
     ("corrective-actions.md", "pages/corrective_actions.md.j2", "Corrective actions"),
     ("since.md", "pages/since.md.j2", "Since previous period"),

@@ -16,6 +16,7 @@ from generator.evidence.cutoff import built_at_words
 from generator.evidence.findings import ActionsView, actions_view
 from generator.evidence.model import ChangeRecord, ControlRecord, EvidenceModel, ExceptionRecord
 from generator.releasenotes.view import ReleaseView
+from generator.render.event_view import event_log_view
 from generator.render.portal.labels import slug
 from generator.status import Status
 
@@ -27,6 +28,7 @@ DOWNLOADS = (
     ("changes.csv", "Change population (CSV)"),
     ("sample.csv", "Sample (CSV)"),
     ("deviations.csv", "Deviations (CSV)"),
+    ("events.csv", "Event populations and samples (CSV)"),
     ("manifest.json", "Manifest with checksums (JSON)"),
     ("manifest.json.sig", "SSH signature of the manifest"),
 )
@@ -49,6 +51,7 @@ class PackView:
     release_views: tuple[ReleaseView, ...] = ()  # joined by the build, one per environment
     built_at: str = ""  # the build time in words (cutoff.built_at_words)
     actions: ActionsView | None = None  # open deviations with their corrective actions
+    event_log: dict[str, Any] | None = None  # render/event_view.py; None without an event log
 
     def src(self, name: str) -> str:
         return f"{self.base}/{name}"
@@ -103,6 +106,7 @@ def make_view(
         downloads=_downloads(pack_dir, base),
         built_at=built_at_words(model.cut_off),
         actions=actions_view(model),
+        event_log=event_log_view(model),
     )
     changes = model.changes
     pages = max(1, -(-len(changes) // CHANGES_PER_PAGE))
