@@ -390,6 +390,8 @@ class CorrectiveActionRecord:
     ticket: str | None
     overdue: bool  # not done, and due before the build date (else the cut-off)
     matched: bool  # the deviation is one of this pack's
+
+
 class MeshEventRecord:
     """One meshStack event a rule judged or a deviation cites (the export holds all of them)."""
 
