@@ -392,6 +392,7 @@ class CorrectiveActionRecord:
     matched: bool  # the deviation is one of this pack's
 
 
+@dataclass(frozen=True, slots=True)
 class MeshEventRecord:
     """One meshStack event a rule judged or a deviation cites (the export holds all of them)."""
 
