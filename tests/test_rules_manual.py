@@ -1,136 +1,400 @@
-"""manual: where the document is read from, its date, and staleness to the day."""
+"""manual: documents as evidence: hashed, their front matter read strictly, recurring occurrences.
+
+Every deviation kind the rule declares (stale_document, not_performed, failed_result) and every
+status it gives (no_deviations, deviations, design_only, not_tested) is produced here.
+"""
 
 from __future__ import annotations
 
+import hashlib
+
 from evidence_builders import History, commit, installation, sha
+from jsonschema import Draft202012Validator
 
 from generator.evidence.context import RuleContext
-from generator.evidence.registry import Failure, all_rules
+from generator.evidence.registry import all_rules
+from generator.history.model import FileVersion
 
-MANUAL = all_rules()["manual"].evaluate
+RULE = all_rules()["manual"]
+MANUAL = RULE.evaluate
 DOC = "docs/risk-assessment.md"
 PARAMS = {"document": DOC, "owner": "CISO", "max_age_days": 365}
 LAST = commit("last", "2026-06-20T10:00:00Z")
+BEFORE = commit("before", "2025-12-20T10:00:00Z")
 AFTER = commit("after", "2026-07-02T10:00:00Z")  # after the period: never read
 
 
-def with_front_matter(date: str, key: str = "date") -> str:
-    return f"---\ntitle: Risk assessment\n{key}: {date}\n---\n# Risk assessment\n"
+def doc(date: str, result: str | None = None, key: str = "date", extra: str = "") -> str:
+    lines = ["---", "title: Risk assessment", f"{key}: {date}"]
+    if result:
+        lines.append(f"result: {result}")
+    return "\n".join(lines) + f"\n{extra}---\n# Risk assessment\n"
 
 
-def judge(files=None, evidence_dir=None, params=PARAMS, commits=(LAST, AFTER)):
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def version(label: str, date: str, text: str | None) -> FileVersion:
+    return FileVersion(sha(label), date, text)
+
+
+def judge(versions=None, evidence_dir=None, params=PARAMS, files=None, path=DOC):
     history = History(
         installation=installation(evidence_dir=evidence_dir),
-        commits=list(commits),
+        commits=[BEFORE, LAST, AFTER],
+        versions={path: versions} if versions is not None else {},
         files=files or {},
     )
     return MANUAL(RuleContext(history), params)
 
 
-def test_a_current_document_in_the_repository_is_design_only():
-    result = judge({(DOC, LAST.sha): with_front_matter("2026-03-01")})
+def current(text: str, **kwargs):
+    """The document as in effect at the period end: changed by the period's last commit."""
+    return judge([version("before", BEFORE.committed_at, None), _last(text)], **kwargs)
+
+
+def _last(text: str) -> FileVersion:
+    return FileVersion(LAST.sha, LAST.committed_at, text)
+
+
+# --- one document in effect at the period end (max_age_days) ------------------------------------
+
+
+def test_a_current_document_without_a_result_shows_design_only_and_is_hashed():
+    text = doc("2026-03-01")
+    result = current(text)
     assert result.status == "design_only"
     assert result.reason == (
-        f"{DOC} (owner: CISO) is dated 2026-03-01, 121 days old at the period end (maximum 365); "
-        "it shows the control is designed, not that it operated."
+        f"{DOC} (owner: CISO) is dated 2026-03-01, 121 days old at the period end (maximum 365). "
+        "It shows the control is designed; it records no result, so nothing shows it operated "
+        "in the period."
     )
-    assert result.failures == ()
-    assert result.cited == (sha("last"),)
+    assert (result.population, result.passed, result.failed) == (1, 0, 0)
+    assert result.cited == (LAST.sha,)
     assert result.last_evidence == "2026-03-01"
-    assert result.details["source"] == "repository"
-    assert (result.population, result.passed, result.failed) == (1, 1, 0)
+    (read,) = result.documents
+    assert (read.path, read.source, read.commit) == (DOC, "repository", LAST.sha)
+    assert read.sha256 == digest(text) and read.size == len(text.encode())
+    assert result.details["documents"] == [
+        {
+            "document": f"{DOC}@{LAST.sha[:12]}",
+            "date": "2026-03-01",
+            "result": "none recorded",
+            "sha256": digest(text),
+        }
+    ]
 
 
-def test_staleness_to_the_day():
+def test_staleness_to_the_day_is_a_stale_document_deviation():
     # The period ends 2026-06-30: 365 days before is 2025-06-30.
-    assert judge({(DOC, LAST.sha): with_front_matter("2025-06-30")}).status == "design_only"
-    stale = judge({(DOC, LAST.sha): with_front_matter("2025-06-29")})
-    # A stale document is a control that did not operate when due: a deviation, not a gap.
+    assert current(doc("2025-06-30")).status == "design_only"
+    stale = judge([FileVersion(BEFORE.sha, BEFORE.committed_at, doc("2025-06-29"))])
     assert stale.status == "deviations"
-    assert stale.failures == (
-        Failure(
-            f"{DOC} dated 2025-06-29, 366 days old (maximum 365)",
-            kind="stale_document",
-            items=(DOC,),
-        ),
+    assert stale.reason.startswith(
+        f"{DOC} (owner: CISO) is dated 2025-06-29, 366 days old at the period end, older than "
+        "its maximum of 365 days: it is stale."
     )
-    assert stale.reason == (
-        f"{DOC} (owner: CISO) is stale: dated 2025-06-29, 366 days old at the period end "
-        "(maximum 365)."
-    )
-    assert stale.last_evidence == "2025-06-29"
+    (failure,) = stale.failures
+    where = f"{DOC}@{BEFORE.sha[:12]}"
+    assert (failure.kind, failure.sha, failure.items) == ("stale_document", BEFORE.sha, (where,))
+    assert failure.message == f"{where} is dated 2025-06-29, 366 days old (maximum 365)"
     assert (stale.population, stale.passed, stale.failed) == (1, 0, 1)
 
 
-def test_a_document_dated_after_the_period_does_not_evidence_it():
-    result = judge({(DOC, LAST.sha): with_front_matter("2026-07-01")})
+def test_a_passed_test_performed_in_the_period_is_a_test_result():
+    result = current(doc("2026-03-01", "pass"))
+    assert result.status == "no_deviations"
+    assert result.reason.endswith("The test it records was performed in the period and passed.")
+    assert (result.population, result.passed, result.failed) == (1, 1, 0)
+    findings = current(doc("2026-03-01", "pass_with_findings"))
+    assert findings.status == "no_deviations"
+    assert findings.reason.endswith("performed in the period and passed with findings.")
+
+
+def test_a_passed_test_before_the_period_shows_design_only():
+    result = judge([FileVersion(BEFORE.sha, BEFORE.committed_at, doc("2025-12-01", "pass"))])
+    assert result.status == "design_only"
+    assert "the test it records (passed) was performed before the period" in result.reason
+
+
+def test_a_failed_result_is_a_deviation():
+    result = current(doc("2026-03-01", "fail"))
+    assert result.status == "deviations"
+    (failure,) = result.failures
+    where = f"{DOC}@{LAST.sha[:12]}"
+    assert (failure.kind, failure.sha, failure.items) == ("failed_result", LAST.sha, (where,))
+    assert failure.message == f"{where}, dated 2026-03-01, records the result 'fail'"
+    assert result.reason.endswith("It failed.")
+    assert (result.population, result.passed, result.failed) == (1, 0, 1)
+
+
+def test_a_document_dated_after_the_period_is_not_tested(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / DOC).write_text(doc("2026-07-01"), encoding="utf-8")
+    result = judge(evidence_dir=tmp_path)
+    assert result.status == "not_tested"
+    assert result.reason == (
+        f"{DOC} (owner: CISO) is dated 2026-07-01, after the period end 2026-06-30."
+    )
+
+
+def test_only_versions_up_to_the_period_end_are_read():
+    # The file exists only after the period (file_versions never lists that commit).
+    result = judge([version("before", BEFORE.committed_at, None)])
     assert result.status == "not_tested"
     assert (
         result.reason
-        == f"{DOC} (owner: CISO) is dated 2026-07-01, after the period end 2026-06-30."
+        == f"{DOC} (owner: CISO) was not found in the repository by the end of the period."
     )
 
 
-def test_the_document_is_read_at_the_last_commit_of_the_period(tmp_path):
-    # Only the version after the period has the document: it must not count.
-    result = judge({(DOC, AFTER.sha): with_front_matter("2026-03-01")})
-    assert result.status == "not_tested"
-    assert result.reason == (
-        f"{DOC} (owner: CISO) was not found in the repository at the end of the period."
-    )
-
-
-def test_the_evidence_folder_is_the_fallback(tmp_path):
+def test_the_evidence_folder_is_the_fallback_and_its_bytes_are_hashed(tmp_path):
     (tmp_path / "docs").mkdir()
-    (tmp_path / DOC).write_text(with_front_matter("2026-05-02T09:00:00+02:00"), encoding="utf-8")
+    raw = "\ufeff---\r\ndate: 2026-05-02T09:00:00+02:00\r\n---\r\n".encode()
+    (tmp_path / DOC).write_bytes(raw)
     result = judge(evidence_dir=tmp_path)
     assert result.status == "design_only"
-    assert result.details["source"] == "evidence folder"
-    assert result.details["sha"] is None and result.cited == ()
-    assert result.last_evidence == "2026-05-02"
+    (read,) = result.documents
+    assert (read.source, read.commit, read.sha256) == (
+        "evidence folder",
+        None,
+        hashlib.sha256(raw).hexdigest(),
+    )
+    assert result.cited == () and result.last_evidence == "2026-05-02"
+    assert "sha" not in result.details
 
 
 def test_missing_everywhere(tmp_path):
     result = judge(evidence_dir=tmp_path)
+    assert result.status == "not_tested"
     assert result.reason == (
-        f"{DOC} (owner: CISO) was not found in the repository at the end of the period or the "
+        f"{DOC} (owner: CISO) was not found in the repository by the end of the period or the "
         "evidence folder."
     )
 
 
-def test_symlinks_out_of_the_evidence_folder_are_not_followed(tmp_path):
+def test_symlinks_out_of_the_evidence_folder_are_a_problem_not_a_document(tmp_path):
     outside = tmp_path / "outside.md"
-    outside.write_text(with_front_matter("2026-05-02"), encoding="utf-8")
+    outside.write_text(doc("2026-05-02"), encoding="utf-8")
     folder = tmp_path / "evidence"
     (folder / "docs").mkdir(parents=True)
     (folder / DOC).symlink_to(outside)
-    assert judge(evidence_dir=folder).status == "not_tested"
+    result = judge(evidence_dir=folder)
+    assert result.status == "not_tested"
+    assert result.details["problems"] == [f"{DOC}:1:1: points outside the evidence folder"]
 
 
-def test_every_way_the_date_can_be_missing():
-    cases = {
-        "# no front matter\n": "has no YAML front matter",
-        "---\ndate: 2026-01-01\n": "has unterminated YAML front matter",
-        "---\ntitle: x\n---\n": "has no 'date'",
-        "---\ndate: soon\n---\n": "has 'date: soon', which is not a date (YYYY-MM-DD)",
-        "---\ndate: [\n---\n": "has unreadable front matter (line 2: ",
-        "---\n- a list\n---\n": "has front matter that is not a mapping",
-    }
-    for text, problem in cases.items():
-        result = judge({(DOC, LAST.sha): text})
-        assert result.status == "not_tested", text
-        assert result.reason.startswith(f"{DOC} (owner: CISO) {problem}"), result.reason
-        assert result.cited == (LAST.sha,)
+def test_malformed_front_matter_is_not_tested_with_every_problem_located():
+    text = "---\ndate: soon\nresult: FAILED\nperformed_by: [1]\n---\n"
+    result = current(text)
+    where = f"{DOC}@{LAST.sha[:12]}"
+    assert result.status == "not_tested"
+    assert result.details["problems"] == [
+        f"{where}:2:7: 'date: 'soon'' is not a date (YYYY-MM-DD)",
+        f"{where}:3:9: 'result: 'FAILED'' is not one of pass, pass_with_findings, fail",
+        f"{where}:4:15: 'performed_by' must be a name or a list of names",
+    ]
+    assert result.reason.startswith(f"{DOC} (owner: CISO) cannot be read as evidence: {where}:2:7")
+    assert result.documents[0].sha256 == digest(text)  # read and hashed, just not usable
+
+
+def test_a_date_after_the_commit_that_recorded_it_is_a_located_problem():
+    result = current(doc("2026-06-25"))  # LAST is 2026-06-20
+    assert result.status == "not_tested"
+    assert result.details["problems"] == [
+        f"{DOC}@{LAST.sha[:12]}:3:1: is dated 2026-06-25, after the commit that recorded it "
+        "(2026-06-20): a document cannot record what has not happened yet"
+    ]
 
 
 def test_date_key_and_yaml_documents():
     params = {**PARAMS, "document": "evidence/review.yaml", "date_key": "reviewed_on"}
-    files = {("evidence/review.yaml", LAST.sha): "reviewed_on: 2026-06-30\nby: Jane\n"}
-    result = judge(files, params=params)
-    assert result.status == "design_only" and result.details["age_days"] == 0
+    text = "reviewed_on: 2026-06-01\nresult: pass\n"
+    result = judge([_last(text)], params=params, path="evidence/review.yaml")
+    assert result.status == "no_deviations" and result.details["age_days"] == 29
 
 
-def test_no_commit_by_the_period_end_means_no_repository_document():
-    assert judge({(DOC, AFTER.sha): with_front_matter("2026-03-01")}, commits=(AFTER,)).status == (
-        "not_tested"
+# --- recurring controls (frequency) ------------------------------------------------------------
+
+REVIEW = "docs/security/access-review.md"
+QUARTERLY = {"document": REVIEW, "owner": "Security", "frequency": "quarterly"}
+Q4 = commit("q4", "2025-12-10T16:45:00Z")
+Q1 = commit("q1", "2026-03-11T16:45:00Z")
+Q2 = commit("q2", "2026-06-17T16:45:00Z")
+
+
+def review(date: str, result: str | None = "pass") -> str:
+    return doc(date, result).replace("Risk assessment", "Access review")
+
+
+def recurring(versions, params=QUARTERLY):
+    return judge(versions, params=params, path=params.get("document", REVIEW))
+
+
+def test_every_due_quarter_needs_its_own_occurrence():
+    # The Q1 review is in git, the Q2 one is missing: the latest instance alone is not enough.
+    versions = [
+        FileVersion(Q4.sha, Q4.committed_at, review("2025-12-10")),
+        FileVersion(Q1.sha, Q1.committed_at, review("2026-03-11")),
+    ]
+    result = recurring(versions)
+    assert result.status == "deviations"
+    (failure,) = result.failures
+    assert failure.kind == "not_performed"
+    assert failure.window == {"from": "2026-04-01", "to": "2026-06-30"}
+    assert failure.message == "no occurrence dated in 2026-Q2 (2026-04-01..2026-06-30)"
+    assert failure.items == ("docs/security/access-review.md (owner: Security)",)
+    assert (result.population, result.passed, result.failed) == (2, 1, 1)
+    assert result.cited == (Q1.sha,)  # the December review evidences nothing of this period
+    assert [row["verdict"] for row in result.details["schedule"]] == ["performed", "missed"]
+    assert "none is dated in 2026-Q2: not performed" in result.reason
+    assert len(result.documents) == 2  # both read and hashed
+
+
+def test_every_quarter_performed_and_passed_is_a_test_result():
+    versions = [
+        FileVersion(Q1.sha, Q1.committed_at, review("2026-03-11")),
+        FileVersion(Q2.sha, Q2.committed_at, review("2026-06-17", "pass_with_findings")),
+    ]
+    result = recurring(versions)
+    assert result.status == "no_deviations" and result.failures == ()
+    assert (result.population, result.passed, result.failed) == (2, 2, 0)
+    assert "1 occurrence passed with findings" in result.reason
+    assert result.last_evidence == "2026-06-17"
+
+
+def test_occurrences_without_a_result_show_design_only():
+    versions = [
+        FileVersion(Q1.sha, Q1.committed_at, review("2026-03-11", None)),
+        FileVersion(Q2.sha, Q2.committed_at, review("2026-06-17", None)),
+    ]
+    result = recurring(versions)
+    assert result.status == "design_only"
+    assert "2 occurrences record no result" in result.reason
+    assert "not all record a result, so nothing shows the control operated" in result.reason
+    assert (result.population, result.passed, result.failed) == (2, 0, 0)
+
+
+def test_a_later_edit_of_the_same_occurrence_replaces_it():
+    edit = commit("q1-signed", "2026-03-20T09:00:00Z")
+    versions = [
+        FileVersion(Q1.sha, Q1.committed_at, review("2026-03-11", None)),
+        FileVersion(edit.sha, edit.committed_at, review("2026-03-11", "pass")),
+        FileVersion(Q2.sha, Q2.committed_at, review("2026-06-17")),
+    ]
+    result = recurring(versions)
+    assert result.status == "no_deviations"
+    assert result.cited == (edit.sha, Q2.sha)
+
+
+YEARLY = {
+    "document": "docs/security/penetration-test.md",
+    "owner": "Security",
+    "frequency": "yearly",
+}
+
+
+def pentest(label: str, committed: str, date: str, result: str = "pass") -> FileVersion:
+    return FileVersion(sha(label), committed, review(date, result))
+
+
+def test_a_yearly_test_before_the_period_counts_within_one_year_and_the_pack_says_so():
+    result = recurring([pentest("oct", "2025-10-23T16:45:00Z", "2025-10-23")], YEARLY)
+    assert result.status == "design_only"
+    assert result.failures == ()
+    assert (
+        "evidence dated before the period (2025-10-23) counts because it is within one year "
+        "before the period start (from 2025-01-01)"
+    ) in result.reason
+    assert "none is a test performed in the period" in result.reason
+    assert result.details["earliest_counted"] == "2025-01-01"
+
+
+def test_a_yearly_test_older_than_a_year_is_a_stale_document():
+    # The planted Globex penetration test: 651 days old at the period end.
+    old = pentest("sep", "2024-09-17T16:45:00Z", "2024-09-17")
+    result = recurring([old], YEARLY)
+    assert result.status == "deviations"
+    (failure,) = result.failures
+    where = f"docs/security/penetration-test.md@{old.sha[:12]}"
+    assert (failure.kind, failure.sha, failure.items) == ("stale_document", old.sha, (where,))
+    assert failure.message == (
+        f"the newest occurrence, {where} dated 2024-09-17, is more than one year old at the "
+        "period end"
     )
+    assert "older evidence (2024-09-17) does not count" in result.reason
+    assert (result.population, result.passed, result.failed) == (1, 0, 1)
+
+
+def test_a_failed_occurrence_in_the_period_is_a_failed_result():
+    result = recurring([pentest("mar", "2026-03-18T16:45:00Z", "2026-03-18", "fail")], YEARLY)
+    assert result.status == "deviations"
+    assert [f.kind for f in result.failures] == ["failed_result"]
+    assert "the one of 2026-03-18 records the result 'fail'" in result.reason
+
+
+def test_no_version_at_all_is_not_tested():
+    result = recurring([version("before", BEFORE.committed_at, None)], YEARLY)
+    assert result.status == "not_tested"
+
+
+def test_dated_files_matching_a_pattern_are_the_occurrences():
+    params = {
+        "documents": "docs/reviews/access-*.md",
+        "owner": "Security",
+        "frequency": "quarterly",
+    }
+    files = {
+        ("docs/reviews/access-2026-q1.md", LAST.sha): review("2026-03-11"),
+        ("docs/reviews/access-2026-q2.md", LAST.sha): review("2026-06-17"),
+        ("docs/reviews/other.md", LAST.sha): review("2026-06-01", "fail"),
+        ("docs/reviews/sub/access-x.md", LAST.sha): review("2026-06-01", "fail"),
+    }
+    history = History(installation=installation(), commits=[BEFORE, LAST, AFTER], files=files)
+    result = MANUAL(RuleContext(history), params)
+    assert result.status == "no_deviations"
+    assert [d.path for d in result.documents] == [
+        "docs/reviews/access-2026-q1.md",
+        "docs/reviews/access-2026-q2.md",
+    ]
+    history = History(
+        installation=installation(),
+        commits=[BEFORE, LAST, AFTER],
+        files=dict(list(files.items())[:1]),
+    )
+    missed = MANUAL(RuleContext(history), params)
+    assert [f.kind for f in missed.failures] == ["not_performed"]
+
+
+def test_dated_files_in_the_evidence_folder(tmp_path):
+    params = {"documents": "reviews/*.md", "owner": "Security", "frequency": "half-yearly"}
+    (tmp_path / "reviews").mkdir()
+    (tmp_path / "reviews" / "2026-h1.md").write_text(review("2026-05-02"), encoding="utf-8")
+    history = History(installation=installation(evidence_dir=tmp_path), commits=[LAST])
+    result = MANUAL(RuleContext(history), params)
+    assert result.status == "no_deviations"
+    assert result.documents[0].source == "evidence folder"
+
+
+def test_params_say_what_and_how_often_exactly_once():
+    validator = Draft202012Validator(RULE.params_schema)
+    ok = [
+        PARAMS,
+        QUARTERLY,
+        {"documents": "docs/r/*.md", "owner": "x", "frequency": "monthly"},
+    ]
+    bad = [
+        {"owner": "x", "max_age_days": 1},  # nothing to read
+        {**PARAMS, "documents": "a/*.md"},  # both
+        {**PARAMS, "frequency": "yearly"},  # both
+        {"documents": "docs/r/*.md", "owner": "x", "max_age_days": 3},  # files need a frequency
+        {"documents": "docs/*/r.md", "owner": "x", "frequency": "yearly"},  # wildcard in folder
+        {**QUARTERLY, "frequency": "weekly"},
+    ]
+    assert [list(validator.iter_errors(p)) for p in ok] == [[], [], []]
+    assert all(list(validator.iter_errors(p)) for p in bad)
+
+
+def test_the_rule_declares_the_kinds_it_produces():
+    assert set(RULE.deviation_kinds) == {"not_performed", "stale_document", "failed_result"}

@@ -13,6 +13,7 @@ from dataclasses import KW_ONLY, dataclass, field
 from functools import cache
 from typing import Any
 
+from generator.evidence.documents import DocumentVersion
 from generator.plugins import Registry, RegistryError
 from generator.status import Status
 
@@ -49,6 +50,8 @@ class RuleResult:
     # Event rules: the uuids of the events the population is made of (one per member), for the
     # pack's event populations and samples (docs/event-rules.md).
     events: tuple[str, ...] = ()
+    # The evidence documents the rule read, each version hashed (the model's `documents`).
+    documents: tuple[DocumentVersion, ...] = ()
 
 
 @dataclass(frozen=True)

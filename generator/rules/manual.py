@@ -1,182 +1,148 @@
-"""manual: a document someone keeps by hand (a risk assessment, an access review) is current.
+"""manual: a test or review recorded in a document kept by hand, judged from its front matter.
 
-The document is read from the installation repository as of the last commit of the period, or,
-when it is not there, from the installation's evidence folder. Its date comes from YAML front
-matter (or, for a .yaml/.yml document, its top-level mapping). A missing document, or a missing
-or unreadable date, or a date after the period end leave the control ``not_tested``. A document
-older than ``max_age_days`` at the period end is a ``stale_document`` deviation: the control did
-not operate when due. A current document is ``design_only``: it shows the control is designed,
-and nothing here tests that it operated.
+Documents are read from the installation repository (every version: its history is the record of
+each occurrence) or, when not there, from the installation's evidence folder; each version read
+is hashed (SHA-256 of its bytes) and its front matter parsed strictly (generator/evidence/
+documents.py). Two kinds of control:
+
+- ``max_age_days``: one document in effect at the period end, at most that old (a design, a
+  plan, a standard). Older is a ``stale_document`` deviation.
+- ``frequency`` (monthly, quarterly, half-yearly, yearly): an activity due once per calendar
+  interval; every interval ending in the period needs its own occurrence (``not_performed``
+  otherwise), the interval open at the period end needs one at most an interval old
+  (``stale_document`` otherwise), and evidence dated before the period counts only within one
+  interval before its start (generator/evidence/recurrence.py). The occurrences are the
+  document's versions with distinct dates, or the files matching ``documents`` (a pattern).
+
+A ``fail`` result of an occurrence the verdict relies on is a ``failed_result`` deviation. Without
+a deviation the result is ``no_deviations`` only when every occurrence relied on records a
+``pass`` or ``pass_with_findings`` and at least one is dated inside the period (a test performed
+in the period); otherwise it is ``design_only``: a current document shows the control is
+designed, nothing shows it operated. A document that cannot be found, read or parsed leaves the
+control ``not_tested`` with every problem located (file, commit and line).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from generator.errors import InputError
-from generator.evidence.context import RuleContext, plural
-from generator.evidence.registry import Failure, Rule, RuleResult
+from generator.evidence.context import RuleContext
+from generator.evidence.docjudge import judge_current, judge_recurring, located_problems
+from generator.evidence.docread import (
+    Read,
+    current_version,
+    folder_versions,
+    history_versions,
+    matching_versions,
+)
+from generator.evidence.documents import DocumentVersion
+from generator.evidence.recurrence import Frequency
+from generator.evidence.registry import Rule, RuleResult
 from generator.status import Status
-from generator.yamlio import load_yaml_text
 
+_PATH = r"^(?!/)(?!.*(^|/)\.\.(/|$))[^\\]+$"
 PARAMS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["document", "owner", "max_age_days"],
+    "required": ["owner"],
     "properties": {
         "document": {
             "type": "string",
-            "pattern": r"^(?!/)(?!.*(^|/)\.\.(/|$))[^\\]+$",
+            "pattern": _PATH,
             "description": "a path relative to the repository root or the evidence folder",
+        },
+        "documents": {
+            "type": "string",
+            "pattern": r"^(?!/)(?!.*(^|/)\.\.(/|$))[^\\*?\[\]]*[^\\/]*$",
+            "description": "dated files, one per occurrence: a folder and a name pattern "
+            "(wildcards * ? in the name only), e.g. docs/access-reviews/*.md",
         },
         "owner": {"type": "string", "pattern": r"\S", "description": "who keeps the document"},
         "max_age_days": {"type": "integer", "minimum": 0},
+        "frequency": {"enum": [f.value for f in Frequency]},
         "date_key": {"type": "string", "minLength": 1, "default": "date"},
     },
+    "allOf": [
+        {"oneOf": [{"required": ["document"]}, {"required": ["documents"]}]},
+        {"oneOf": [{"required": ["max_age_days"]}, {"required": ["frequency"]}]},
+    ],
+    "dependentRequired": {"documents": ["frequency"]},
 }
 
-REPOSITORY, EVIDENCE_FOLDER = "repository", "evidence folder"
-
-
-def read_document(context: RuleContext, document: str) -> tuple[str, str | None, str] | None:
-    """(text, sha it was read at or None, where from), or None when the document is nowhere."""
-    last = context.history.last_commit_in_period()
-    if last is not None:
-        text = context.history.file_at(document, last.sha)
-        if text is not None:
-            return text, last.sha, REPOSITORY
-    folder = context.installation.evidence_dir
-    if folder is None:
-        return None
-    root = folder.resolve()
-    path = (root / document).resolve()
-    # The schema forbids "..", but a symlink could still point outside the folder.
-    if not path.is_relative_to(root) or not path.is_file():
-        return None
-    try:
-        return path.read_text(encoding="utf-8"), None, EVIDENCE_FOLDER
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
-def front_matter(text: str, document: str) -> tuple[dict[str, Any] | None, str | None]:
-    """(metadata, None) or (None, why there is none)."""
-    if document.endswith((".yaml", ".yml")):
-        header, offset = text, 0
-    else:
-        lines = text.lstrip("\ufeff").splitlines()
-        if not lines or lines[0].strip() != "---":
-            return None, "has no YAML front matter"
-        closing = next(
-            (i for i, line in enumerate(lines[1:], 1) if line.strip() in ("---", "...")), None
-        )
-        if closing is None:
-            return None, "has unterminated YAML front matter"
-        header, offset = "\n".join(lines[1:closing]), 1  # below the opening ---
-    try:
-        data = load_yaml_text(header, document).data
-    except InputError as exc:
-        first = exc.problems[0]
-        line = first.line + offset
-        return None, f"has unreadable front matter (line {line}: {first.message})"
-    if not isinstance(data, dict):
-        return None, "has front matter that is not a mapping"
-    return data, None
-
-
-def document_date(value: Any) -> dt.date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        pass
-    try:
-        return dt.datetime.fromisoformat(value).date()
-    except ValueError:
-        return None
+DEVIATION_KINDS = {
+    "not_performed": (
+        "An occurrence of a recurring control due in the period has no document dated inside "
+        "its interval: the control was not performed when due."
+    ),
+    "stale_document": (
+        "The newest document is older than its maximum age (or its frequency) at the period "
+        "end: the control was not performed again when due."
+    ),
+    "failed_result": (
+        "A document the verdict relies on records the result 'fail': the test or review was "
+        "performed and failed."
+    ),
+}
 
 
 def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
-    document, owner, maximum = params["document"], params["owner"], params["max_age_days"]
-    date_key = params.get("date_key", "date")
-    details: dict[str, Any] = {"document": document, "owner": owner, "max_age_days": maximum}
-    found = read_document(context, document)
-    if found is None:
-        where = "the repository at the end of the period"
-        if context.installation.evidence_dir is not None:
-            where += " or the evidence folder"
+    owner, date_key = params["owner"], params.get("date_key", "date")
+    label = params.get("document") or params["documents"]
+    details: dict[str, Any] = {"owner": owner}
+    frequency = Frequency(params["frequency"]) if "frequency" in params else None
+    read = _read(context, params, date_key, frequency is not None)
+    subject = f"{label} (owner: {owner})"
+    problems = located_problems(read)
+    if problems:
+        shown = "; ".join(str(p) for p in problems[:5])
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
         return RuleResult(
             status=Status.NOT_TESTED,
-            reason=f"{document} (owner: {owner}) was not found in {where}.",
-            details=details,
+            reason=f"{subject} cannot be read as evidence: {shown}{more}.",
+            cited=_cited(read.versions),
+            details={**details, "problems": [str(p) for p in problems]},
+            documents=tuple(read.versions),
         )
-    text, sha, source = found
-    details.update(source=source, sha=sha)
-    cited = (sha,) if sha else ()
-    metadata, problem = front_matter(text, document)
-    if metadata is not None:
-        raw = metadata.get(date_key)
-        dated = document_date(raw)
-        if raw is None:
-            problem = f"has no '{date_key}'"
-        elif dated is None:
-            problem = f"has '{date_key}: {raw}', which is not a date (YYYY-MM-DD)"
-    if problem:
+    if not read.versions:
         return RuleResult(
-            status=Status.NOT_TESTED,
-            reason=f"{document} (owner: {owner}) {problem}, so its age cannot be shown.",
-            cited=cited,
-            details=details,
+            status=Status.NOT_TESTED, reason=_not_found(context, subject), details=details
         )
-    end = context.period.end
-    age = (end - dated).days
-    details.update(date=dated.isoformat(), age_days=age)
-    failures: tuple[Failure, ...] = ()
-    if age < 0:
-        status = Status.NOT_TESTED
-        reason = f"{document} (owner: {owner}) is dated {dated}, after the period end {end}."
-    elif age > maximum:
-        status = Status.DEVIATIONS
-        reason = (
-            f"{document} (owner: {owner}) is stale: dated {dated}, {plural(age, 'day')} old at "
-            f"the period end (maximum {maximum})."
-        )
-        message = f"{document} dated {dated}, {plural(age, 'day')} old (maximum {maximum})"
-        # Named by the document, not by the commit it was read at: the same stale document
-        # is the same deviation in every build until it is renewed.
-        failures = (Failure(message, kind="stale_document", items=(document,)),)
-    else:
-        status = Status.DESIGN_ONLY
-        reason = (
-            f"{document} (owner: {owner}) is dated {dated}, {plural(age, 'day')} old at the "
-            f"period end (maximum {maximum}); it shows the control is designed, not that it "
-            "operated."
-        )
-    return RuleResult(
-        status=status,
-        reason=reason,
-        population=1,
-        passed=int(status == Status.DESIGN_ONLY),
-        failed=len(failures),
-        cited=cited,
-        failures=failures,
-        details=details,
-        last_evidence=dated.isoformat(),
-    )
+    if frequency is None:
+        return judge_current(context, subject, read.versions[-1], params["max_age_days"])
+    return judge_recurring(context, subject, read.versions, frequency)
+
+
+def _read(context: RuleContext, params: dict[str, Any], date_key: str, recurring: bool) -> Read:
+    if "documents" in params:
+        return matching_versions(context, params["documents"], date_key)
+    document = params["document"]
+    if not recurring:
+        return current_version(context, document, date_key)
+    read = history_versions(context, document, date_key)
+    if read.versions or read.problems:
+        return read
+    return folder_versions(context, [document], date_key)  # one version: no history there
+
+
+def _not_found(context: RuleContext, subject: str) -> str:
+    where = "the repository by the end of the period"
+    if context.installation.evidence_dir is not None:
+        where += " or the evidence folder"
+    return f"{subject} was not found in {where}."
+
+
+def _cited(versions: list[DocumentVersion]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v.commit for v in versions if v.commit))
 
 
 RULE = Rule(
     kind="manual",
-    summary="A document kept by hand exists and is no older than its maximum age.",
+    summary=(
+        "A test or review recorded in a document kept by hand: current, performed when due, "
+        "and its recorded result."
+    ),
     params_schema=PARAMS_SCHEMA,
     evaluate=evaluate,
-    deviation_kinds={
-        "stale_document": (
-            "The document is older than its maximum age at the period end: the control was not "
-            "performed when due."
-        ),
-    },
+    deviation_kinds=DEVIATION_KINDS,
     reads=("documents",),
 )

@@ -1,0 +1,299 @@
+"""The ``manual`` rule's verdicts on the document versions it read (see generator/rules/manual.py).
+
+``judge_current`` judges one document in effect at the period end against a maximum age;
+``judge_recurring`` judges a recurring control's occurrences against its schedule. Both return a
+``RuleResult`` whose failures carry the deviation kinds the rule declares: ``stale_document``,
+``not_performed``, ``failed_result``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from generator.errors import Problem
+from generator.evidence.context import RuleContext, plural, utc_date
+from generator.evidence.docread import Read
+from generator.evidence.documents import (
+    FAIL,
+    PASS,
+    PASS_WITH_FINDINGS,
+    RESULT_LABELS,
+    DocumentVersion,
+    FrontMatter,
+)
+from generator.evidence.recurrence import (
+    MISSED,
+    STALE,
+    Frequency,
+    IntervalCheck,
+    Occurrence,
+    Schedule,
+    schedule,
+)
+from generator.evidence.registry import Failure, RuleResult
+from generator.status import Status
+
+PASSING = (PASS, PASS_WITH_FINDINGS)
+
+
+def located_problems(read: Read) -> list[Problem]:
+    """Every problem of the read and of each version's front matter, plus dates a version
+    cannot have: after the commit that recorded it."""
+    problems = list(read.problems)
+    for version in read.versions:
+        problems.extend(version.parsed.problems)
+        facts = version.facts
+        if facts is None or facts.date is None or version.committed_at is None:
+            continue
+        committed = dt.date.fromisoformat(utc_date(version.committed_at))
+        if facts.date > committed:
+            message = (
+                f"is dated {facts.date}, after the commit that recorded it ({committed}): "
+                "a document cannot record what has not happened yet"
+            )
+            problems.append(Problem(version.where, facts.date_line, 1, message))
+    return problems
+
+
+def _facts(version: DocumentVersion) -> FrontMatter:
+    assert version.facts is not None and version.facts.date is not None  # checked by the rule
+    return version.facts
+
+
+def _date(version: DocumentVersion) -> dt.date:
+    date = _facts(version).date
+    assert date is not None
+    return date
+
+
+def _outcome(version: DocumentVersion) -> str:
+    result = _facts(version).result
+    return RESULT_LABELS[result] if result else "records no result"
+
+
+def _failed(version: DocumentVersion) -> Failure:
+    message = f"{version.where}, dated {_date(version)}, records the result 'fail'"
+    return Failure(message, version.commit, kind="failed_result", items=(version.where,))
+
+
+def _row(version: DocumentVersion) -> dict[str, Any]:
+    facts = _facts(version)
+    return {
+        "document": version.where,
+        "date": str(facts.date),
+        "result": facts.result or "none recorded",
+        "sha256": version.sha256,
+    }
+
+
+def judge_current(
+    context: RuleContext, subject: str, version: DocumentVersion, maximum: int
+) -> RuleResult:
+    """One document in effect at the period end, at most ``maximum`` days old."""
+    start, end = context.period.start, context.period.end
+    dated, facts = _date(version), _facts(version)
+    age = (end - dated).days
+    details: dict[str, Any] = {
+        "max_age_days": maximum,
+        "age_days": age,
+        "documents": [_row(version)],
+    }
+    common: dict[str, Any] = {
+        "cited": (version.commit,) if version.commit else (),
+        "details": details,
+        "last_evidence": dated.isoformat(),
+        "documents": (version,),
+    }
+    if dated > end:
+        return RuleResult(
+            status=Status.NOT_TESTED,
+            reason=f"{subject} is dated {dated}, after the period end {end}.",
+            **common,
+        )
+    failures: list[Failure] = []
+    sentences = [f"{subject} is dated {dated}, {plural(age, 'day')} old at the period end"]
+    if age > maximum:
+        sentences[0] += f", older than its maximum of {plural(maximum, 'day')}: it is stale"
+        message = f"{version.where} is dated {dated}, {plural(age, 'day')} old (maximum {maximum})"
+        failures.append(
+            Failure(message, version.commit, kind="stale_document", items=(version.where,))
+        )
+    else:
+        sentences[0] += f" (maximum {maximum})"
+    if facts.result == FAIL:
+        failures.append(_failed(version))
+    performed_in_period = start <= dated <= end
+    if failures:
+        status = Status.DEVIATIONS
+        sentences.append(f"It {_outcome(version)}.")
+    elif facts.result in PASSING and performed_in_period:
+        status = Status.NO_DEVIATIONS
+        outcome = _outcome(version)
+        sentences.append(f"The test it records was performed in the period and {outcome}.")
+    else:
+        status = Status.DESIGN_ONLY
+        why = (
+            "it records no result"
+            if facts.result is None
+            else f"the test it records ({_outcome(version)}) was performed before the period"
+        )
+        sentences.append(
+            f"It shows the control is designed; {why}, so nothing shows it operated in the period."
+        )
+    tested = status is not Status.DESIGN_ONLY
+    return RuleResult(
+        status=status,
+        reason=". ".join(s.rstrip(".") for s in sentences) + ".",
+        population=1,
+        passed=int(status is Status.NO_DEVIATIONS),
+        failed=int(bool(failures)) if tested else 0,
+        failures=tuple(failures),
+        **common,
+    )
+
+
+def occurrences(versions: list[DocumentVersion]) -> list[Occurrence[DocumentVersion]]:
+    """One occurrence per distinct date, the latest version recording it (oldest first)."""
+    by_date: dict[dt.date, DocumentVersion] = {}
+    for version in versions:  # oldest first: a later version of the same date replaces it
+        by_date[_date(version)] = version
+    return [Occurrence(date, version) for date, version in sorted(by_date.items())]
+
+
+def judge_recurring(
+    context: RuleContext, subject: str, versions: list[DocumentVersion], frequency: Frequency
+) -> RuleResult:
+    """A control due once per calendar interval of ``frequency`` over the period."""
+    start, end = context.period.start, context.period.end
+    plan = schedule(occurrences(versions), start, end, frequency)
+    counted = [o.payload for o in plan.counted]
+    failures = [_missing(check, subject, frequency, plan) for check in plan.failing]
+    failures += [_failed(v) for v in counted if _facts(v).result == FAIL]
+    failed_checks = [c for c in plan.checks if _check_failed(c)]
+    passed_checks = [
+        c
+        for c in plan.checks
+        if c.occurrences
+        and all(_facts(o.payload).result in PASSING for o in c.occurrences)
+        and c not in failed_checks
+    ]
+    in_period = [v for v in counted if start <= _date(v) <= end]
+    if failures:
+        status = Status.DEVIATIONS
+    elif len(passed_checks) == len(plan.checks) and in_period:
+        status = Status.NO_DEVIATIONS
+    else:
+        status = Status.DESIGN_ONLY
+    reason = _recurring_reason(subject, plan, status, counted, in_period, failed_checks)
+    tested = status is not Status.DESIGN_ONLY
+    return RuleResult(
+        status=status,
+        reason=reason,
+        population=len(plan.checks),
+        passed=len(passed_checks) if tested else 0,
+        failed=len(failed_checks),
+        cited=tuple(dict.fromkeys(v.commit for v in counted if v.commit)),
+        failures=tuple(failures),
+        details={
+            "frequency": frequency.value,
+            "earliest_counted": plan.earliest.isoformat(),
+            "schedule": [_schedule_row(check) for check in plan.checks],
+            "documents": [_row(v) for v in versions],
+        },
+        last_evidence=str(max(_date(v) for v in counted)) if counted else None,
+        documents=tuple(versions),
+    )
+
+
+def _check_failed(check: IntervalCheck[DocumentVersion]) -> bool:
+    return check.verdict in (MISSED, STALE) or any(
+        _facts(o.payload).result == FAIL for o in check.occurrences
+    )
+
+
+def _missing(
+    check: IntervalCheck[DocumentVersion],
+    subject: str,
+    frequency: Frequency,
+    plan: Schedule[DocumentVersion],
+) -> Failure:
+    interval = check.interval
+    window = {"from": interval.start.isoformat(), "to": interval.end.isoformat()}
+    if check.verdict == MISSED:
+        message = f"no occurrence dated in {interval.text}"
+        return Failure(message, kind="not_performed", items=(subject,), window=window)
+    newest = check.occurrences[-1].payload if check.occurrences else None
+    older = plan.too_old[-1].payload if plan.too_old else None
+    shown = newest or older
+    if shown is None:
+        message = f"no occurrence at all within one {frequency.noun} before the period end"
+        return Failure(message, kind="stale_document", items=(subject,), window=window)
+    message = (
+        f"the newest occurrence, {shown.where} dated {_date(shown)}, is more than one "
+        f"{frequency.noun} old at the period end"
+    )
+    return Failure(message, shown.commit, kind="stale_document", items=(shown.where,))
+
+
+def _schedule_row(check: IntervalCheck[DocumentVersion]) -> dict[str, Any]:
+    latest = check.occurrences[-1].payload if check.occurrences else None
+    return {
+        "interval": check.interval.text,
+        "required": "due in the period" if check.due else "current at the period end",
+        "verdict": check.verdict,
+        "evidence": ", ".join(o.payload.where for o in check.occurrences) or "none",
+        "result": ", ".join(_outcome(o.payload) for o in check.occurrences) if latest else "",
+    }
+
+
+def _recurring_reason(
+    subject: str,
+    plan: Schedule[DocumentVersion],
+    status: Status,
+    counted: list[DocumentVersion],
+    in_period: list[DocumentVersion],
+    failed_checks: list[IntervalCheck[DocumentVersion]],
+) -> str:
+    noun = plan.frequency.noun
+    due = [c for c in plan.checks if c.due]
+    parts = [f"{subject} is due every {noun}"]
+    if due:
+        parts[0] += f": {plural(len(due), 'occurrence')} due in the period"
+    missed = [c.interval.label for c in plan.checks if c.verdict == MISSED]
+    if missed:
+        parts.append(f"none is dated in {', '.join(missed)}: not performed")
+    stale = [c for c in plan.checks if c.verdict == STALE]
+    if stale:
+        parts.append(f"at the period end the newest is older than one {noun}: stale")
+    failed = [v for v in counted if _facts(v).result == FAIL]
+    if failed:
+        dates = ", ".join(str(_date(v)) for v in failed)
+        parts.append(f"the one of {dates} records the result 'fail'")
+    findings = [v for v in counted if _facts(v).result == PASS_WITH_FINDINGS]
+    if findings:
+        parts.append(f"{plural(len(findings), 'occurrence')} passed with findings")
+    unresulted = [v for v in counted if _facts(v).result is None]
+    if unresulted:
+        verb = "records" if len(unresulted) == 1 else "record"
+        parts.append(f"{plural(len(unresulted), 'occurrence')} {verb} no result")
+    early = [v for v in counted if v not in in_period]  # counted and not after the end
+    if early:
+        dates = ", ".join(str(_date(v)) for v in early)
+        parts.append(
+            f"evidence dated before the period ({dates}) counts because it is within one {noun} "
+            f"before the period start (from {plan.earliest})"
+        )
+    if plan.too_old:
+        dates = ", ".join(str(o.date) for o in plan.too_old)
+        parts.append(f"older evidence ({dates}) does not count")
+    if status is Status.NO_DEVIATIONS:
+        parts.append(f"every occurrence relied on passed ({len(in_period)} in the period)")
+    elif status is Status.DESIGN_ONLY:
+        why = (
+            "none is a test performed in the period" if not in_period else "not all record a result"
+        )
+        parts.append(f"{why}, so nothing shows the control operated: design only")
+    elif failed_checks:
+        parts.append(f"{plural(len(failed_checks), 'requirement')} of {len(plan.checks)} failed")
+    return "; ".join(parts) + "."

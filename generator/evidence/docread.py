@@ -1,0 +1,158 @@
+"""Reading evidence documents: from the installation repository's history or the evidence folder.
+
+Every version is read as bytes, hashed (SHA-256, what ``git show <commit>:<path> | sha256sum``
+gives) and its front matter parsed. A version git or the folder cannot give as text (over 1 MiB,
+binary, not UTF-8, a symlink out of the folder) is a located problem, never an absent document.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+from dataclasses import dataclass, field
+
+from generator.errors import Problem
+from generator.evidence.context import RuleContext
+from generator.evidence.documents import (
+    EVIDENCE_FOLDER,
+    REPOSITORY,
+    DocumentVersion,
+    version_of,
+)
+from generator.history.gitio import MAX_TEXT_BYTES, OversizeError
+from generator.history.history import UnreadableFileError
+from generator.history.model import FileVersion
+
+
+@dataclass
+class Read:
+    """What a read found: versions (oldest first) and the problems that kept others out."""
+
+    versions: list[DocumentVersion] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def history_versions(context: RuleContext, path: str, date_key: str) -> Read:
+    """The document as in effect at the period start, then each version committed in the period.
+
+    Versions where the file did not exist are skipped. The one before the period is the latest
+    committed before it: an older one could only be evidence older than it.
+    """
+    read = Read()
+    for version in context.history.file_versions(path):
+        _repository_version(context, path, version, date_key, read)
+    return read
+
+
+def current_version(context: RuleContext, path: str, date_key: str) -> Read:
+    """The document in effect at the period end: the repository's, else the evidence folder's."""
+    versions = context.history.file_versions(path)
+    if versions and (versions[-1].text is not None or versions[-1].problem is not None):
+        read = Read()
+        _repository_version(context, path, versions[-1], date_key, read)
+        return read
+    return folder_versions(context, [path], date_key)
+
+
+def _repository_version(
+    context: RuleContext, path: str, version: FileVersion, date_key: str, read: Read
+) -> None:
+    where = f"{path}@{version.sha[:12]}"
+    if version.problem is not None:
+        read.problems.append(Problem(where, 1, 1, f"cannot be read: {version.problem}"))
+        return
+    if version.text is None or not version.sha:
+        return
+    try:
+        data = context.history.file_bytes_at(path, version.sha)
+    except UnreadableFileError as exc:
+        read.problems.append(Problem(where, 1, 1, f"cannot be read: {exc.reason}"))
+        return
+    if data is not None:
+        read.versions.append(
+            version_of(
+                path,
+                data,
+                source=REPOSITORY,
+                commit=version.sha,
+                committed_at=version.date,
+                date_key=date_key,
+            )
+        )
+
+
+def matching_versions(context: RuleContext, pattern: str, date_key: str) -> Read:
+    """Every file matching ``pattern`` (``folder/name-*.md``: a wildcard in the name only) at
+    the last commit of the period, else in the evidence folder; one version each."""
+    folder, name = posixpath.split(pattern)
+    last = context.history.last_commit_in_period()
+    if last is not None:
+        paths = [
+            p
+            for p in context.history.paths_at(last.sha, folder)
+            if posixpath.dirname(p) == folder and fnmatch.fnmatchcase(posixpath.basename(p), name)
+        ]
+        if paths:
+            read = Read()
+            for path in paths:
+                where = f"{path}@{last.sha[:12]}"
+                try:
+                    data = context.history.file_bytes_at(path, last.sha)
+                except UnreadableFileError as exc:
+                    read.problems.append(Problem(where, 1, 1, f"cannot be read: {exc.reason}"))
+                    continue
+                if data is not None:
+                    read.versions.append(
+                        version_of(
+                            path,
+                            data,
+                            source=REPOSITORY,
+                            commit=last.sha,
+                            committed_at=last.committed_at,
+                            date_key=date_key,
+                        )
+                    )
+            return read
+    root = context.installation.evidence_dir
+    if root is None or not (root / folder).is_dir():
+        return Read()
+    names = sorted(
+        f"{folder}/{p.name}" if folder else p.name
+        for p in (root / folder).iterdir()
+        if fnmatch.fnmatchcase(p.name, name)
+    )
+    return folder_versions(context, names, date_key)
+
+
+def folder_versions(context: RuleContext, paths: list[str], date_key: str) -> Read:
+    read = Read()
+    folder = context.installation.evidence_dir
+    if folder is None:
+        return read
+    root = folder.resolve()
+    for path in paths:
+        target = (root / path).resolve()
+        # The schema forbids "..", but a symlink could still point outside the folder.
+        if not target.is_relative_to(root):
+            read.problems.append(Problem(path, 1, 1, "points outside the evidence folder"))
+            continue
+        if not target.is_file():
+            continue
+        try:
+            size = target.stat().st_size
+            if size > MAX_TEXT_BYTES:
+                raise OversizeError(size)
+            data = target.read_bytes()
+        except OversizeError as exc:
+            read.problems.append(Problem(path, 1, 1, f"cannot be read: file is {exc}"))
+            continue
+        except OSError as exc:
+            read.problems.append(Problem(path, 1, 1, f"cannot be read: {exc.strerror}"))
+            continue
+        read.versions.append(
+            version_of(
+                path, data, source=EVIDENCE_FOLDER, commit=None, committed_at=None,
+                date_key=date_key,
+            )
+        )  # fmt: skip
+    return read
