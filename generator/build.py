@@ -226,7 +226,7 @@ class _PackJob:
         for renderer in self.renderers:
             renderer.render(model, pack_dir, self.options)
             progress.update(1)
-        write_manifest(pack_dir)
+        write_manifest(pack_dir, model.documents)
         if self.signing_key is not None:
             sign_manifest(pack_dir, self.signing_key)  # last: it vouches for the manifest
         return BuiltPack(

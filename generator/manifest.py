@@ -8,9 +8,11 @@ it and, given the installation's repository, also checks the commits the pack ci
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ from typing import Any
 from generator.errors import InputError
 from generator.evidence.codec import read_model
 from generator.evidence.inputs import BUILT_IN, CONTROLS, sha256_file
-from generator.evidence.model import EvidenceModel
+from generator.evidence.model import DocumentRecord, EvidenceModel
 from generator.library import shipped_controls_dir
 from generator.signing import SIGNATURE_NAME
 
@@ -48,9 +50,29 @@ def manifest_entries(pack_dir: Path) -> list[dict[str, Any]]:
     return entries
 
 
-def write_manifest(pack_dir: Path) -> Path:
-    """Write ``pack_dir/manifest.json`` listing every other file of the pack."""
-    manifest = {"schema_version": MANIFEST_SCHEMA_VERSION, "files": manifest_entries(pack_dir)}
+def document_entries(documents: Sequence[DocumentRecord]) -> list[dict[str, Any]]:
+    """The evidence documents the verdicts read: where each was read and its bytes' SHA-256."""
+    return [
+        {
+            "path": d.path,
+            "source": d.source,
+            "commit": d.commit,
+            "sha256": d.sha256,
+            "bytes": d.bytes,
+        }
+        for d in documents
+    ]
+
+
+def write_manifest(pack_dir: Path, documents: Sequence[DocumentRecord] = ()) -> Path:
+    """Write ``pack_dir/manifest.json`` listing every other file of the pack and, under
+    ``documents``, the evidence documents its verdicts read (files outside the pack)."""
+    manifest: dict[str, Any] = {
+        "schema_version": MANIFEST_SCHEMA_VERSION,
+        "files": manifest_entries(pack_dir),
+    }
+    if documents:
+        manifest["documents"] = document_entries(documents)
     target = pack_dir / MANIFEST_NAME
     text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     target.write_text(text, encoding="utf-8")
@@ -199,6 +221,30 @@ def check_repo(model: EvidenceModel, repo: Path) -> list[str]:
     return problems
 
 
+def check_documents(model: EvidenceModel, repo: Path) -> list[str]:
+    """Repository documents whose bytes at the recorded commit no longer have the recorded
+    SHA-256 (the same bytes ``git show <commit>:<path> | sha256sum`` hashes)."""
+    problems = []
+    for document in model.documents:
+        if document.commit is None or not _SHA.fullmatch(document.commit):
+            continue  # the evidence folder is not part of the repository
+        shown = subprocess.run(
+            ["git", "-C", str(repo), "cat-file", "blob", f"{document.commit}:{document.path}"],
+            capture_output=True,
+            check=False,
+        )
+        where = f"{document.path} at {document.commit[:12]}"
+        if shown.returncode != 0:
+            problems.append(f"missing document: {where}")
+            continue
+        actual = hashlib.sha256(shown.stdout).hexdigest()
+        if actual != document.sha256:
+            problems.append(
+                f"changed document: {where} (sha256 {actual}, evidence.json {document.sha256})"
+            )
+    return problems
+
+
 def verify_pack(pack_dir: Path, repo: Path | None = None) -> list[str]:
     """Every problem with the pack: files against the manifest and, with ``repo``, its commits."""
     problems = check_files(pack_dir)
@@ -211,7 +257,7 @@ def verify_pack(pack_dir: Path, repo: Path | None = None) -> list[str]:
     except InputError as exc:
         found = [f"evidence.json: {p.message}" for p in exc.problems]
         return [*problems, *found, "evidence.json: unreadable, cannot check commits"]
-    return problems + check_repo(model, repo)
+    return problems + check_repo(model, repo) + check_documents(model, repo)
 
 
 def verify_inputs(

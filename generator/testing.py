@@ -248,6 +248,7 @@ def synthetic_evidence(
             failures=failures,
             details={},
             last_evidence="2026-06-20",
+            documents=(),
         )
         responsibility = rng.choice(("provider", "customer", "shared"))
         control_list.append(
@@ -321,6 +322,7 @@ def synthetic_evidence(
         promotions=tuple(promotions),
         controls=tuple(control_list),
         deviations=deviation_records(control_list),
+        documents=(),
         exceptions=(),
         soa=_soa_rows(rng, control_ids),
         sample=Sample(

@@ -19,14 +19,17 @@ from jsonschema import Draft202012Validator
 from generator.errors import BuildError, InputError, Problem
 from generator.evidence.context import ControlLike, EvidenceSpecLike, RuleContext, plural
 from generator.evidence.deviations import deviation_counts, deviation_id
+from generator.evidence.documents import DocumentVersion
 from generator.evidence.exceptions import ExceptionsRegister, exceptions_report
 from generator.evidence.model import (
     ACCEPTED,
     OPEN,
     ControlRecord,
+    DocumentRecord,
     ExceptionRecord,
     FailureRecord,
     Implementation,
+    PeriodRange,
     ResultRecord,
 )
 from generator.evidence.registry import Failure, RuleResult, all_rules
@@ -68,6 +71,7 @@ class EvaluatedEvidence:
             ),
             details=result.details,
             last_evidence=result.last_evidence,
+            documents=tuple(dict.fromkeys(d.sha256 for d in result.documents)),
         )
 
 
@@ -169,6 +173,47 @@ def exception_records(
 ) -> tuple[ExceptionRecord, ...]:
     """evidence.json's ``exceptions``: every register entry, its status and what it accepted."""
     return exceptions_report(register, accepted_by_exception(evaluations))
+
+
+def document_records(evaluations: Sequence[ControlEvaluation]) -> tuple[DocumentRecord, ...]:
+    """evidence.json's ``documents``: every document version any rule read, once per source,
+    path and SHA-256 (the earliest commit it was read at), with the controls that read it."""
+    found: dict[tuple[str, str, str], DocumentVersion] = {}
+    controls: dict[tuple[str, str, str], set[str]] = {}
+    for evaluation in evaluations:
+        for evidence in evaluation.results:
+            for version in evidence.result.documents:
+                key = (version.source, version.path, version.sha256)
+                known = found.get(key)
+                if known is None or (version.committed_at or "", version.commit or "") < (
+                    known.committed_at or "",
+                    known.commit or "",
+                ):
+                    found[key] = version
+                controls.setdefault(key, set()).add(evaluation.id)
+    records = [_document_record(found[key], sorted(controls[key])) for key in found]
+    return tuple(sorted(records, key=lambda r: (r.path, r.committed_at or "", r.source, r.sha256)))
+
+
+def _document_record(version: DocumentVersion, controls: list[str]) -> DocumentRecord:
+    facts = version.facts
+    covers = facts.covers if facts else None
+    return DocumentRecord(
+        path=version.path,
+        source=version.source,
+        commit=version.commit,
+        committed_at=version.committed_at,
+        sha256=version.sha256,
+        bytes=version.size,
+        date=facts.date.isoformat() if facts and facts.date else None,
+        covers=PeriodRange(covers[0].isoformat(), covers[1].isoformat()) if covers else None,
+        result=facts.result if facts else None,
+        performed_by=facts.performed_by if facts else (),
+        approved_by=facts.approved_by if facts else (),
+        scope=facts.scope if facts else None,
+        problems=tuple(str(p) for p in version.parsed.problems),
+        controls=tuple(controls),
+    )
 
 
 def _failure_key(failure: Failure) -> str:

@@ -230,6 +230,7 @@ class ResultRecord:
     failures: tuple[FailureRecord, ...]
     details: dict[str, Any]
     last_evidence: str | None
+    documents: tuple[str, ...]  # the SHA-256 of each document version read (model.documents)
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +250,30 @@ class ControlRecord:
     reason: str
     results: tuple[ResultRecord, ...]
     last_evidence: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRecord:
+    """One version of an evidence document a rule read, once per pack, with what it records.
+
+    ``sha256`` is over the file's bytes as stored: at ``commit`` in the repository (``git show
+    <commit>:<path> | sha256sum``) or in the evidence folder (``commit`` is then None).
+    """
+
+    path: str
+    source: str  # repository or evidence folder
+    commit: str | None
+    committed_at: str | None
+    sha256: str
+    bytes: int
+    date: str | None  # when the test or review was performed (front matter)
+    covers: PeriodRange | None = field(metadata={"json": "period"})
+    result: str | None  # pass, pass_with_findings, fail; None: no result recorded
+    performed_by: tuple[str, ...]
+    approved_by: tuple[str, ...]
+    scope: str | None
+    problems: tuple[str, ...]  # why its front matter could not be read (located)
+    controls: tuple[str, ...]  # the controls whose results read it
 
 
 @dataclass(frozen=True, slots=True)
@@ -465,6 +490,7 @@ class EvidenceModel:
     promotions: tuple[PromotionRecord, ...]
     controls: tuple[ControlRecord, ...]
     deviations: tuple[DeviationRecord, ...]
+    documents: tuple[DocumentRecord, ...]
     exceptions: tuple[ExceptionRecord, ...]
     soa: tuple[SoaRow, ...]
     sample: Sample
@@ -490,6 +516,7 @@ def assemble(
     corrective_actions: tuple[CorrectiveActionRecord, ...] = (),
     changes_since: ChangesSince | None = None,
     event_log: EventLogSection | None = None,
+    documents: tuple[DocumentRecord, ...] = (),
 ) -> EvidenceModel:
     return EvidenceModel(
         schema_version=SCHEMA_VERSION,
@@ -505,6 +532,7 @@ def assemble(
         promotions=history.promotions,
         controls=controls,
         deviations=deviations,
+        documents=documents,
         exceptions=exceptions,
         soa=soa,
         sample=sample,

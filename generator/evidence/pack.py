@@ -25,7 +25,7 @@ from generator.evidence.cutoff import (
     newest_commit_date,
 )
 from generator.evidence.deviations import deviation_records
-from generator.evidence.evaluate import evaluate_library, exception_records
+from generator.evidence.evaluate import document_records, evaluate_library, exception_records
 from generator.evidence.event_sections import event_section
 from generator.evidence.exceptions import ExceptionsRegister, load_exceptions
 from generator.evidence.findings import as_of, corrective_action_records, load_findings
@@ -135,6 +135,7 @@ def make_model(
                 ],
             ),
             event_log=event_log,
+            documents=document_records(evaluations),
         )
     finally:
         close_sources(sources)
