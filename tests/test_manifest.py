@@ -125,3 +125,37 @@ def test_cited_commits_cover_changes_results_failures_exceptions_sample_and_head
         assert sha in cited
     assert all(change.sha in cited for change in model.changes)
     assert all(p.staging.sha in cited for p in model.promotions)
+
+
+def test_manifest_lists_the_evidence_documents_the_verdicts_read(tmp_path):
+    from generator.evidence.model import DocumentRecord
+
+    pack = _pack(tmp_path)
+    document = DocumentRecord(
+        path="docs/security/access-review.md",
+        source="repository",
+        commit="a" * 40,
+        committed_at="2026-03-11T16:45:00+01:00",
+        sha256="b" * 64,
+        bytes=812,
+        date="2026-03-11",
+        covers=None,
+        result="pass",
+        performed_by=("Lena Fischer",),
+        approved_by=(),
+        scope=None,
+        problems=(),
+        controls=("MS-ACC-02",),
+    )
+    manifest = json.loads(write_manifest(pack, (document,)).read_text("utf-8"))
+    assert manifest["documents"] == [
+        {
+            "path": "docs/security/access-review.md",
+            "source": "repository",
+            "commit": "a" * 40,
+            "sha256": "b" * 64,
+            "bytes": 812,
+        }
+    ]
+    assert check_files(pack) == []  # the documents are outside the pack: not its files
+    assert "documents" not in json.loads(write_manifest(pack).read_text("utf-8"))

@@ -244,11 +244,14 @@ def test_every_due_quarter_needs_its_own_occurrence():
     assert failure.kind == "not_performed"
     assert failure.window == {"from": "2026-04-01", "to": "2026-06-30"}
     assert failure.message == "no occurrence dated in 2026-Q2 (2026-04-01..2026-06-30)"
-    assert failure.items == ("docs/security/access-review.md (owner: Security)",)
+    assert failure.items == ("docs/security/access-review.md",)
     assert (result.population, result.passed, result.failed) == (2, 1, 1)
     assert result.cited == (Q1.sha,)  # the December review evidences nothing of this period
     assert [row["verdict"] for row in result.details["schedule"]] == ["performed", "missed"]
-    assert "none is dated in 2026-Q2: not performed" in result.reason
+    assert result.reason == (
+        "docs/security/access-review.md (owner: Security) is due every quarter. 2026-Q1: "
+        "2026-03-11, passed. 2026-Q2: none, not performed. 1 of 2 requirements failed."
+    )
     assert len(result.documents) == 2  # both read and hashed
 
 
@@ -260,7 +263,11 @@ def test_every_quarter_performed_and_passed_is_a_test_result():
     result = recurring(versions)
     assert result.status == "no_deviations" and result.failures == ()
     assert (result.population, result.passed, result.failed) == (2, 2, 0)
-    assert "1 occurrence passed with findings" in result.reason
+    assert result.reason == (
+        "docs/security/access-review.md (owner: Security) is due every quarter. 2026-Q1: "
+        "2026-03-11, passed. 2026-Q2: 2026-06-17, passed with findings. Every occurrence relied "
+        "on passed; 2 performed in the period."
+    )
     assert result.last_evidence == "2026-06-17"
 
 
@@ -271,8 +278,12 @@ def test_occurrences_without_a_result_show_design_only():
     ]
     result = recurring(versions)
     assert result.status == "design_only"
-    assert "2 occurrences record no result" in result.reason
-    assert "not all record a result, so nothing shows the control operated" in result.reason
+    assert result.reason == (
+        "docs/security/access-review.md (owner: Security) is due every quarter. 2026-Q1: "
+        "2026-03-11, records no result. 2026-Q2: 2026-06-17, records no result. Not every "
+        "occurrence relied on records a result, so nothing shows the control operated as "
+        "intended."
+    )
     assert (result.population, result.passed, result.failed) == (2, 0, 0)
 
 
@@ -303,11 +314,12 @@ def test_a_yearly_test_before_the_period_counts_within_one_year_and_the_pack_say
     result = recurring([pentest("oct", "2025-10-23T16:45:00Z", "2025-10-23")], YEARLY)
     assert result.status == "design_only"
     assert result.failures == ()
-    assert (
-        "evidence dated before the period (2025-10-23) counts because it is within one year "
-        "before the period start (from 2025-01-01)"
-    ) in result.reason
-    assert "none is a test performed in the period" in result.reason
+    assert result.reason == (
+        "docs/security/penetration-test.md (owner: Security) is due every year. 2026 (open at "
+        "the period end): 2025-10-23, passed. Evidence dated before the period (2025-10-23) "
+        "counts only because it is within one year before the period start (from 2025-01-01). "
+        "None was performed in the period, so nothing shows the control operated in it."
+    )
     assert result.details["earliest_counted"] == "2025-01-01"
 
 
@@ -323,7 +335,11 @@ def test_a_yearly_test_older_than_a_year_is_a_stale_document():
         f"the newest occurrence, {where} dated 2024-09-17, is more than one year old at the "
         "period end"
     )
-    assert "older evidence (2024-09-17) does not count" in result.reason
+    assert result.reason == (
+        "docs/security/penetration-test.md (owner: Security) is due every year. 2026 (open at "
+        "the period end): no occurrence within one year before the period end, stale. Older "
+        "evidence (2024-09-17) does not count. 1 of 1 requirement failed."
+    )
     assert (result.population, result.passed, result.failed) == (1, 0, 1)
 
 
@@ -331,7 +347,9 @@ def test_a_failed_occurrence_in_the_period_is_a_failed_result():
     result = recurring([pentest("mar", "2026-03-18T16:45:00Z", "2026-03-18", "fail")], YEARLY)
     assert result.status == "deviations"
     assert [f.kind for f in result.failures] == ["failed_result"]
-    assert "the one of 2026-03-18 records the result 'fail'" in result.reason
+    assert result.reason.endswith(
+        "2026 (open at the period end): 2026-03-18, failed. 1 of 1 requirement failed."
+    )
 
 
 def test_no_version_at_all_is_not_tested():
@@ -398,3 +416,42 @@ def test_params_say_what_and_how_often_exactly_once():
 
 def test_the_rule_declares_the_kinds_it_produces():
     assert set(RULE.deviation_kinds) == {"not_performed", "stale_document", "failed_result"}
+
+
+def test_the_model_lists_each_document_version_once_with_the_controls_reading_it():
+    from generator.evidence.evaluate import document_records, evaluate_library
+    from generator.library import Control, EvidenceSpec, Implementation
+
+    def control(control_id: str, params: dict) -> Control:
+        return Control(
+            id=control_id,
+            title="Access is reviewed",
+            description="Quarterly access review.",
+            owner="Security",
+            responsibility="shared",
+            implements=(Implementation("iso27001:2022/A.5.18", "full", "Reviews."),),
+            evidence=(EvidenceSpec("manual", params),),
+            path=f"controls/meshstack/{control_id}.yaml",
+        )
+
+    q1 = review("2026-03-11").replace(
+        "result: pass", "result: pass\nperiod: 2026-01-01..2026-03-31"
+    )
+    versions = [
+        FileVersion(Q4.sha, Q4.committed_at, review("2025-12-10")),
+        FileVersion(Q1.sha, Q1.committed_at, q1),
+    ]
+    history = History(commits=[Q4, Q1, LAST], versions={REVIEW: versions})
+    evaluations = evaluate_library(
+        [control("MS-ACC-02", QUARTERLY), control("MS-IAM-02", {**QUARTERLY, "owner": "CISO"})],
+        RuleContext(history),
+    )
+    records = document_records(evaluations)
+    assert [(r.commit, r.date, r.controls) for r in records] == [
+        (Q4.sha, "2025-12-10", ("MS-ACC-02", "MS-IAM-02")),
+        (Q1.sha, "2026-03-11", ("MS-ACC-02", "MS-IAM-02")),
+    ]
+    assert records[1].sha256 == digest(q1)
+    assert (records[1].covers.start, records[1].covers.end) == ("2026-01-01", "2026-03-31")
+    result = evaluations[0].results[0].record()
+    assert result.documents == (digest(review("2025-12-10")), digest(q1))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -153,3 +154,49 @@ def test_not_a_repository_and_bad_head_are_problems_not_tracebacks(tmp_path, rep
     assert result.exit_code == 1
     assert "not a git repository" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def _document(path: str, commit: str | None, sha256: str) -> dict:
+    return {
+        "path": path,
+        "source": "repository" if commit else "evidence folder",
+        "commit": commit,
+        "committed_at": None,
+        "sha256": sha256,
+        "bytes": 3,
+        "date": "2026-03-11",
+        "period": None,
+        "result": "pass",
+        "performed_by": [],
+        "approved_by": [],
+        "scope": None,
+        "problems": [],
+        "controls": ["MS-ACC-02"],
+    }
+
+
+def test_verify_rehashes_each_repository_document_at_its_commit(tmp_path, repo):
+    sha = _commit(repo, "review.md", "v1\n")
+    pack = _pack_citing(tmp_path, [sha], head=sha)
+    model = json.loads((pack / "evidence.json").read_text(encoding="utf-8"))
+    right = hashlib.sha256(b"v1\n").hexdigest()
+    model["documents"] = [
+        _document("review.md", sha, right),
+        _document("gone.md", sha, right),
+        _document("folder.md", None, "0" * 64),  # the evidence folder is not in the repository
+    ]
+    (pack / "evidence.json").write_text(json.dumps(model, indent=2), encoding="utf-8")
+    write_manifest(pack)
+    result = _verify(str(pack), "--repo", str(repo))
+    assert result.exit_code == 1
+    assert f"missing document: gone.md at {sha[:12]}" in result.output
+    assert "review.md" not in result.output.replace("gone.md", "")
+    model["documents"] = [_document("review.md", sha, "f" * 64)]
+    (pack / "evidence.json").write_text(json.dumps(model, indent=2), encoding="utf-8")
+    write_manifest(pack)
+    result = _verify(str(pack), "--repo", str(repo))
+    assert result.exit_code == 1
+    assert (
+        f"changed document: review.md at {sha[:12]} (sha256 {right}, evidence.json {'f' * 64})"
+        in (result.output)
+    )

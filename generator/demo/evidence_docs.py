@@ -1,9 +1,11 @@
 """Manual evidence documents: tests and reviews performed outside git.
 
-Each carries YAML front matter with the ``date`` the test or review was performed and its
-``owner``; the evidence engine's ``manual`` rule judges freshness from that date. Installation
-documents live in the config repository (``docs/``); meshcloud-wide ones, the same for every
-installation, in a shared evidence folder next to the repositories.
+Each carries structured YAML front matter (docs/evidence.md, "Evidence documents"): the ``date``
+the test or review was performed, the ``period`` a review covers, its ``result`` (tests and
+reviews; designs and plans have none), who performed and approved it, and its ``scope``. The
+evidence engine's ``manual`` rule judges them from that front matter. Installation documents live
+in the config repository (``docs/``), one version per occurrence; meshcloud-wide ones, the same
+for every installation, in a shared evidence folder next to the repositories.
 """
 
 from __future__ import annotations
@@ -113,26 +115,112 @@ _BODIES = {
 }
 
 
-def front_matter(title: str, day: dt.date, owner: str) -> str:
-    return f'---\ntitle: {title}\ndate: {day.isoformat()}\nowner: "{owner}"\n---\n\n'
+# key -> what the front matter records besides the date: the interval a review covers (months
+# back from the date, 0: a point in time), whether it records a result, and its scope.
+_RECORDS: dict[str, tuple[int, bool, str]] = {
+    "backup-restore-test": (0, True, "Restore of the meshStack database backup"),
+    "penetration-test": (0, True, "meshStack panel, API and identity broker"),
+    "incident-response-plan": (12, True, "Joint incident response plan, contacts and escalation"),
+    "access-review": (3, True, "VPN accounts, cluster roles, meshStack administrators, API keys"),
+    "business-continuity-test": (0, True, "Failover of meshStack to the secondary region"),
+    "event-log-review": (6, True, "Audit event forwarding, alert rules, privileged actions"),
+    "responsibility-matrix": (0, False, "Security responsibilities of the managed service"),
+    "tenant-deletion-review": (12, True, "Tenants deleted in the last twelve months"),
+    "landing-zones": (0, False, "Landing zones, their policies and owners"),
+}
+_SHARED_RECORDS: dict[str, bool] = {"docs/security/supplier-review.md": True}  # has a result
 
 
-def render_doc(doc: str, customer: str, installation: str, day: dt.date) -> str:
+def _covered(day: dt.date, months: int) -> str | None:
+    """``FIRST..LAST``: the ``months`` whole months up to the one before ``day``'s (a review
+    covers the interval just ended), None for a point in time."""
+    if months == 0:
+        return None
+    index = day.year * 12 + day.month - 1 - months
+    first = dt.date(index // 12, index % 12 + 1, 1)
+    last = dt.date(day.year, day.month, 1) - dt.timedelta(days=1)
+    return f"{first.isoformat()}..{last.isoformat()}"
+
+
+def front_matter(
+    title: str,
+    day: dt.date,
+    owner: str,
+    *,
+    period: str | None = None,
+    result: str | None = None,
+    performed_by: str | None = None,
+    approved_by: str | None = None,
+    scope: str | None = None,
+) -> str:
+    lines = ["---", f"title: {title}", f"date: {day.isoformat()}", f'owner: "{owner}"']
+    if period:
+        lines.append(f"period: {period}")
+    if result:
+        lines.append(f"result: {result}")
+    if performed_by:
+        lines.append(f'performed_by: "{performed_by}"')
+    if approved_by:
+        lines.append(f'approved_by: "{approved_by}"')
+    if scope:
+        lines.append(f'scope: "{scope}"')
+    return "\n".join([*lines, "---", "", ""])
+
+
+def render_doc(
+    doc: str,
+    customer: str,
+    installation: str,
+    day: dt.date,
+    people: tuple[str, str],
+    failure: str | None = None,
+) -> str:
+    """The document of one occurrence; ``people`` (performer, approver); ``failure``: the test
+    failed, and this says how (a planted finding)."""
     _, title, owner = REPOSITORY_DOCS[doc]
+    months, has_result, scope = _RECORDS[doc]
     key = f"{installation}:{doc}:{day.isoformat()}"
+    small = 1 + pick(key + ":small", 4)
     body = _BODIES[doc].format(
         customer=customer,
         minutes=35 + pick(key, 60),
-        small=1 + pick(key + ":small", 4),
+        small=small,
         count=20 + pick(key + ":count", 40),
     )
-    return front_matter(title, day, owner) + f"# {title} — {customer}\n\n{body}"
+    result = None
+    if has_result:
+        # Findings that were tracked (low findings, access revoked) are a pass with findings.
+        result = "pass_with_findings" if doc in ("penetration-test", "access-review") else "pass"
+    if failure is not None:
+        result = "fail"
+        body = body.split("\n\n")[0] + "\n\n" + failure
+    header = front_matter(
+        title,
+        day,
+        owner,
+        period=_covered(day, months),
+        result=result,
+        performed_by=people[0] if has_result else None,
+        approved_by=people[1] if has_result else None,
+        scope=scope,
+    )
+    return header + f"# {title} — {customer}\n\n{body}"
 
 
 def render_shared_doc(path: str) -> str:
     title, owner, day = SHARED_DOCS[path]
+    reviewed = _SHARED_RECORDS.get(path, False)
+    header = front_matter(
+        title,
+        day,
+        owner,
+        period=_covered(day, 12) if reviewed else None,
+        result="pass" if reviewed else None,
+        performed_by=owner if reviewed else None,
+        approved_by="meshcloud Management" if reviewed else None,
+        scope="meshcloud-wide",
+    )
     return (
-        front_matter(title, day, owner)
-        + f"# {title}\n\nmeshcloud-wide document, the same for every managed installation.\n"
+        header + f"# {title}\n\nmeshcloud-wide document, the same for every managed installation.\n"
         "Synthetic example evidence generated by `meshcomply demo`.\n"
     )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from generator.demo.clock import at
+from generator.demo.clock import at, choose
 from generator.demo.content import ENVIRONMENTS, environment_files, static_files
 from generator.demo.evidence_docs import REPOSITORY_DOCS, render_doc
 from generator.demo.installations import PIPELINE, InstallationSpec
 from generator.demo.model import BranchCommit, Edits, PlannedCommit, TagPlan
 from generator.demo.operations import doc_steps, initial_step, other_steps, setting_steps
-from generator.demo.planted import adjust, planted_steps
+from generator.demo.planted import FAILED_RESULTS, adjust, planted_steps
 from generator.demo.platform_files import platform_files
 from generator.demo.timeline import (
     HISTORY_END,
@@ -86,7 +86,13 @@ class _State:
         files.update(platform_files(self.spec, self.revisions))
         for doc, day in self.docs.items():
             path = REPOSITORY_DOCS[doc][0]
-            files[path] = render_doc(doc, self.spec.customer, self.spec.name, day)
+            key = f"{self.spec.name}:{doc}:{day.isoformat()}"
+            people = (
+                choose(key + ":performer", self.spec.operators).name,
+                choose(key + ":approver", self.spec.approvers).name,
+            )
+            failure = FAILED_RESULTS.get((self.spec.name, doc, day))
+            files[path] = render_doc(doc, self.spec.customer, self.spec.name, day, people, failure)
         return files
 
 

@@ -30,6 +30,20 @@ GLOBEX_STALE_DOC = "docs/security/penetration-test.md"
 ACME_DIRECT_PUSH = "other:landing-zone:2026-02-25"
 # A production setting approved and merged, but never tried in staging.
 GLOBEX_SKIPPED_CONFIG = "change:session-timeout-12h:production"
+# The Q2 2026 access review of Acme was never performed: its Q1 review is in git, Q2's is not.
+ACME_MISSED_REVIEW = ("access-review", dt.date(2026, 6, 17))
+ACME_MISSED_DOC = "docs/security/access-review.md"
+# Globex's business-continuity test of 2026-03-18 was performed and failed.
+GLOBEX_FAILED_TEST = ("business-continuity-test", dt.date(2026, 3, 18))
+GLOBEX_FAILED_DOC = "docs/security/business-continuity-test.md"
+# (installation, document, date) -> the failed test's outcome, as the document states it
+FAILED_RESULTS: dict[tuple[str, str, dt.date], str] = {
+    ("globex", *GLOBEX_FAILED_TEST): (
+        "- Recovery time: 38 hours (objective: 8 hours): RTO missed by 30 hours\n"
+        "- Cause: the secondary region's database replica was three days behind\n"
+        "- Result: failed\n"
+    ),
+}
 
 EXCEPTIONS: dict[str, list[dict[str, object]]] = {
     "acme": [
@@ -178,7 +192,8 @@ def planted_steps(spec: InstallationSpec) -> list[Step]:
 
 def adjust(spec: InstallationSpec, steps: list[Step]) -> list[Step]:
     """Turn regular steps into findings: drop, unsign, self-approve them, have someone not
-    allowed approve them or sign them with another person's key."""
+    allowed approve them or sign them with another person's key; drop a document's update."""
+    missed_review = f"doc:{ACME_MISSED_REVIEW[0]}:{ACME_MISSED_REVIEW[1].isoformat()}"
     targets = {
         "acme": {
             ACME_SELF_APPROVED,
@@ -186,6 +201,7 @@ def adjust(spec: InstallationSpec, steps: list[Step]) -> list[Step]:
             ACME_NOT_ALLOWED,
             ACME_FOREIGN_KEY,
             ACME_DIRECT_PUSH,
+            missed_review,
         },
         "globex": {f"stage:{GLOBEX_SKIPPED_VERSION}", GLOBEX_SKIPPED},
     }[spec.name]
@@ -216,6 +232,8 @@ def adjust(spec: InstallationSpec, steps: list[Step]) -> list[Step]:
                 committer=None,
                 body="Needed before Acme's security review tomorrow; pushed directly to main.",
             )
+        elif spec.name == "acme" and step.key == missed_review:
+            continue  # the Q2 access review was never performed: no document, no commit
         elif spec.name == "globex" and step.key == f"stage:{GLOBEX_SKIPPED_VERSION}":
             continue  # the staging pipeline was paused: the hotfix never reached staging
         elif spec.name == "globex" and step.key == GLOBEX_SKIPPED:
@@ -328,6 +346,12 @@ def findings(spec: InstallationSpec) -> list[PlantedFinding]:
                 "landing zone in meshStack; no commit touched landing-zones/ within 24 hours",
                 events=_uuids("acme", "planted:panel-landing-zone"), kind="changed_outside_git",
             ),
+            PlantedFinding(
+                "acme", "manual", "Missed quarterly access review",
+                "deviation (not_performed): no access review is dated in 2026-Q2 "
+                "(2026-04-01..2026-06-30); the Q1 review of 2026-03-11 is in git",
+                path=ACME_MISSED_DOC, kind="not_performed",
+            ),
         ]  # fmt: skip
     else:
         items = [
@@ -339,7 +363,8 @@ def findings(spec: InstallationSpec) -> list[PlantedFinding]:
             ),
             PlantedFinding(
                 "globex", "manual", "Stale penetration test report",
-                "deviation (stale_document): the newest penetration test is dated 2024-09-17",
+                "deviation (stale_document): the newest penetration test is dated 2024-09-17, "
+                "more than one year before the period end",
                 path=GLOBEX_STALE_DOC, kind="stale_document",
             ),
             PlantedFinding(
@@ -361,6 +386,12 @@ def findings(spec: InstallationSpec) -> list[PlantedFinding]:
                 "Workspace Member role in globex-finance was removed 42 days later",
                 events=_uuids("globex", "leaver", "disabled", "granted", "removed"),
                 kind="access_not_removed",
+            ),
+            PlantedFinding(
+                "globex", "manual", "Failed business-continuity test",
+                "deviation (failed_result): the test of 2026-03-18 records the result 'fail' "
+                "(RTO missed by 30 hours)",
+                path=GLOBEX_FAILED_DOC, kind="failed_result",
             ),
         ]  # fmt: skip
     return [

@@ -162,13 +162,18 @@ def occurrences(versions: list[DocumentVersion]) -> list[Occurrence[DocumentVers
 
 
 def judge_recurring(
-    context: RuleContext, subject: str, versions: list[DocumentVersion], frequency: Frequency
+    context: RuleContext,
+    subject: str,
+    label: str,
+    versions: list[DocumentVersion],
+    frequency: Frequency,
 ) -> RuleResult:
-    """A control due once per calendar interval of ``frequency`` over the period."""
+    """A control due once per calendar interval of ``frequency`` over the period; ``label`` is
+    the document (or pattern) a missing occurrence would be, ``subject`` it with its owner."""
     start, end = context.period.start, context.period.end
     plan = schedule(occurrences(versions), start, end, frequency)
     counted = [o.payload for o in plan.counted]
-    failures = [_missing(check, subject, frequency, plan) for check in plan.failing]
+    failures = [_missing(check, label, frequency, plan) for check in plan.failing]
     failures += [_failed(v) for v in counted if _facts(v).result == FAIL]
     failed_checks = [c for c in plan.checks if _check_failed(c)]
     passed_checks = [
@@ -214,7 +219,7 @@ def _check_failed(check: IntervalCheck[DocumentVersion]) -> bool:
 
 def _missing(
     check: IntervalCheck[DocumentVersion],
-    subject: str,
+    label: str,
     frequency: Frequency,
     plan: Schedule[DocumentVersion],
 ) -> Failure:
@@ -222,13 +227,13 @@ def _missing(
     window = {"from": interval.start.isoformat(), "to": interval.end.isoformat()}
     if check.verdict == MISSED:
         message = f"no occurrence dated in {interval.text}"
-        return Failure(message, kind="not_performed", items=(subject,), window=window)
+        return Failure(message, kind="not_performed", items=(label,), window=window)
     newest = check.occurrences[-1].payload if check.occurrences else None
     older = plan.too_old[-1].payload if plan.too_old else None
     shown = newest or older
     if shown is None:
         message = f"no occurrence at all within one {frequency.noun} before the period end"
-        return Failure(message, kind="stale_document", items=(subject,), window=window)
+        return Failure(message, kind="stale_document", items=(label,), window=window)
     message = (
         f"the newest occurrence, {shown.where} dated {_date(shown)}, is more than one "
         f"{frequency.noun} old at the period end"
@@ -256,44 +261,48 @@ def _recurring_reason(
     failed_checks: list[IntervalCheck[DocumentVersion]],
 ) -> str:
     noun = plan.frequency.noun
-    due = [c for c in plan.checks if c.due]
-    parts = [f"{subject} is due every {noun}"]
-    if due:
-        parts[0] += f": {plural(len(due), 'occurrence')} due in the period"
-    missed = [c.interval.label for c in plan.checks if c.verdict == MISSED]
-    if missed:
-        parts.append(f"none is dated in {', '.join(missed)}: not performed")
-    stale = [c for c in plan.checks if c.verdict == STALE]
-    if stale:
-        parts.append(f"at the period end the newest is older than one {noun}: stale")
-    failed = [v for v in counted if _facts(v).result == FAIL]
-    if failed:
-        dates = ", ".join(str(_date(v)) for v in failed)
-        parts.append(f"the one of {dates} records the result 'fail'")
-    findings = [v for v in counted if _facts(v).result == PASS_WITH_FINDINGS]
-    if findings:
-        parts.append(f"{plural(len(findings), 'occurrence')} passed with findings")
-    unresulted = [v for v in counted if _facts(v).result is None]
-    if unresulted:
-        verb = "records" if len(unresulted) == 1 else "record"
-        parts.append(f"{plural(len(unresulted), 'occurrence')} {verb} no result")
-    early = [v for v in counted if v not in in_period]  # counted and not after the end
+    sentences = [f"{subject} is due every {noun}"]
+    sentences += [_check_phrase(check, noun) for check in plan.checks]
+    early = [v for v in counted if v not in in_period]  # counted, not after the end: before
     if early:
         dates = ", ".join(str(_date(v)) for v in early)
-        parts.append(
-            f"evidence dated before the period ({dates}) counts because it is within one {noun} "
-            f"before the period start (from {plan.earliest})"
+        sentences.append(
+            f"Evidence dated before the period ({dates}) counts only because it is within one "
+            f"{noun} before the period start (from {plan.earliest})"
         )
     if plan.too_old:
         dates = ", ".join(str(o.date) for o in plan.too_old)
-        parts.append(f"older evidence ({dates}) does not count")
-    if status is Status.NO_DEVIATIONS:
-        parts.append(f"every occurrence relied on passed ({len(in_period)} in the period)")
-    elif status is Status.DESIGN_ONLY:
-        why = (
-            "none is a test performed in the period" if not in_period else "not all record a result"
+        sentences.append(f"Older evidence ({dates}) does not count")
+    if status is Status.DEVIATIONS:
+        sentences.append(
+            f"{len(failed_checks)} of {plural(len(plan.checks), 'requirement')} failed"
         )
-        parts.append(f"{why}, so nothing shows the control operated: design only")
-    elif failed_checks:
-        parts.append(f"{plural(len(failed_checks), 'requirement')} of {len(plan.checks)} failed")
-    return "; ".join(parts) + "."
+    elif status is Status.NO_DEVIATIONS:
+        sentences.append(
+            f"Every occurrence relied on passed; {len(in_period)} performed in the period"
+        )
+    elif not in_period:
+        sentences.append(
+            "None was performed in the period, so nothing shows the control operated in it"
+        )
+    else:
+        sentences.append(
+            "Not every occurrence relied on records a result, so nothing shows the control "
+            "operated as intended"
+        )
+    return ". ".join(sentences) + "."
+
+
+def _check_phrase(check: IntervalCheck[DocumentVersion], noun: str) -> str:
+    """``2026-Q1: 2026-03-11, passed with findings``, ``2026-Q2: none, not performed``."""
+    label = check.interval.label
+    if not check.due:
+        label += " (open at the period end)"
+    found = "; ".join(f"{_date(o.payload)}, {_outcome(o.payload)}" for o in check.occurrences)
+    if check.verdict == MISSED:
+        return f"{label}: none, not performed"
+    if check.verdict == STALE:
+        if found:
+            return f"{label}: the newest, {found}, is more than one {noun} old, stale"
+        return f"{label}: no occurrence within one {noun} before the period end, stale"
+    return f"{label}: {found}"

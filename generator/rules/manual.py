@@ -109,7 +109,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         )
     if frequency is None:
         return judge_current(context, subject, read.versions[-1], params["max_age_days"])
-    return judge_recurring(context, subject, read.versions, frequency)
+    return judge_recurring(context, subject, label, read.versions, frequency)
 
 
 def _read(context: RuleContext, params: dict[str, Any], date_key: str, recurring: bool) -> Read:
