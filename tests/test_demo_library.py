@@ -54,23 +54,59 @@ def document_date(text: str) -> dt.date:
     return dt.date.fromisoformat(str(front["date"]))
 
 
-@pytest.mark.parametrize("name", ["acme", "globex"])
-def test_manual_documents_exist_and_are_current(demo: DemoResult, name: str) -> None:
+def front(text: str) -> dict[str, Any]:
+    return yaml.safe_load(text.split("---")[1])
+
+
+def document_versions(demo: DemoResult, name: str, document: str) -> list[dict[str, Any]]:
+    """The front matter of every version of a document on main (or the evidence folder's)."""
     repo = demo.repositories[name].path
-    in_repo = set(git(repo, "ls-tree", "-r", "--name-only", "main").split())
-    stale = set()
+    shas = git(repo, "log", "--first-parent", "--format=%H", "main", "--", document).split()
+    if not shas:
+        return [front((demo.example / "meshcloud-evidence" / document).read_text("utf-8"))]
+    return [front(file_at(repo, sha, document)) for sha in shas]
+
+
+# Each interval of the demo's period that a recurring document must have a version dated in,
+# and the oldest date its newest version may have (one interval before the period end).
+DUE = {
+    "quarterly": ([("2026-01-01", "2026-03-31"), ("2026-04-01", "2026-06-30")], "2026-03-30"),
+    "half-yearly": ([("2026-01-01", "2026-06-30")], "2025-12-30"),
+    "yearly": ([], "2025-06-30"),  # the year 2026 is still open at the period end
+}
+
+
+@pytest.mark.parametrize("name", ["acme", "globex"])
+def test_manual_documents_exist_and_are_kept(demo: DemoResult, name: str) -> None:
+    """Recomputed with plain git: every due occurrence exists, the newest is no older than its
+    frequency (or maximum age) at the period end, and no result is a fail; except the planted."""
+    not_kept, failed = set(), set()
     for params in evidence("manual"):
         document = params["document"]
-        if document in in_repo:
-            text = file_at(repo, "main", document)
+        versions = document_versions(demo, name, document)
+        dates = sorted(dt.date.fromisoformat(str(v["date"])) for v in versions)
+        assert all(d <= PERIOD_END for d in dates), document
+        if "max_age_days" in params:
+            if (PERIOD_END - dates[-1]).days > params["max_age_days"]:
+                not_kept.add(document)
         else:
-            text = (demo.example / "meshcloud-evidence" / document).read_text("utf-8")
-        age = (PERIOD_END - document_date(text)).days
-        assert age >= 0, document
-        if age > params["max_age_days"]:
-            stale.add(document)
-    planted = {f.path for f in demo.findings if f.installation == name and f.rule == "manual"}
-    assert stale == planted
+            due, oldest = DUE[params["frequency"]]
+            missed = [
+                (first, last)
+                for first, last in due
+                if not any(first <= d.isoformat() <= last for d in dates)
+            ]
+            if missed or dates[-1].isoformat() < oldest:
+                not_kept.add(document)
+        if any(v.get("result") == "fail" and str(v["date"]) >= "2026-01-01" for v in versions):
+            failed.add(document)
+    kinds: dict[str, set[str]] = {}
+    for f in demo.findings:
+        if f.installation == name and f.rule == "manual":
+            kinds.setdefault(f.kind, set()).add(f.path)
+    assert not_kept == kinds.get("not_performed", set()) | kinds.get("stale_document", set())
+    assert failed == kinds.get("failed_result", set())
+    assert kinds  # every installation has a planted document finding
 
 
 @pytest.mark.parametrize("name", ["acme", "globex"])

@@ -71,11 +71,13 @@ def test_the_planted_findings_are_the_documented_ones(demo: DemoResult) -> None:
         ("acme", "config-promotion", ""),
         ("acme", "direct-push", ""),
         ("acme", "direct-push", ""),
+        ("acme", "manual", ""),
         ("acme", "signed-changes", ""),
         ("acme", "signed-changes", ""),
         ("globex", "access-four-eyes", ""),
         ("globex", "access-removal", ""),
         ("globex", "config-promotion", ""),
+        ("globex", "manual", ""),
         ("globex", "manual", ""),
         ("globex", "staging-before-production", "EXC-2026-002"),
     ]
@@ -234,6 +236,36 @@ def test_stale_penetration_test_in_globex_only(demo: DemoResult) -> None:
     assert (dt.date(2026, 6, 30) - dates["acme"]).days <= 365
     touched = git(demo.repositories["globex"].path, "log", "--format=%H", "--", planted.path)
     assert len(touched.split()) == 1  # added once, never updated
+
+
+def review_dates(demo: DemoResult, name: str, path: str) -> dict[str, dict]:
+    """Every version of a document on main, by the date its front matter records."""
+    repo = demo.repositories[name].path
+    shas = git(repo, "log", "--first-parent", "--format=%H", "main", "--", path).split()
+    versions = [yaml.safe_load(file_at(repo, sha, path).split("---")[1]) for sha in shas]
+    return {str(v["date"]): v for v in versions}
+
+
+def test_missed_q2_access_review_in_acme_only(demo: DemoResult) -> None:
+    planted = finding(demo, "acme", "manual", "access review")
+    acme = review_dates(demo, "acme", planted.path)
+    globex = review_dates(demo, "globex", planted.path)
+    assert "2026-03-11" in acme  # Q1 is in git ...
+    assert [d for d in acme if "2026-04-01" <= d <= "2026-06-30"] == []  # ... Q2 is not
+    assert [d for d in globex if "2026-04-01" <= d <= "2026-06-30"] == ["2026-04-22"]
+    assert acme["2026-03-11"]["period"] == "2025-12-12..2026-03-11"
+
+
+def test_failed_business_continuity_test_in_globex_only(demo: DemoResult) -> None:
+    planted = finding(demo, "globex", "manual", "business-continuity")
+    globex = review_dates(demo, "globex", planted.path)
+    failed = {d: v["result"] for d, v in globex.items() if v.get("result") == "fail"}
+    assert failed == {"2026-03-18": "fail"}
+    repo = demo.repositories["globex"].path
+    text = git(repo, "show", f"main:{planted.path}")
+    assert "RTO missed by 30 hours" in text and "result: fail" in text
+    acme = review_dates(demo, "acme", planted.path)
+    assert {v.get("result") for v in acme.values()} == {"pass"}
 
 
 @pytest.mark.parametrize("name", ["acme", "globex"])

@@ -132,14 +132,16 @@ _SHARED_RECORDS: dict[str, bool] = {"docs/security/supplier-review.md": True}  #
 
 
 def _covered(day: dt.date, months: int) -> str | None:
-    """``FIRST..LAST``: the ``months`` whole months up to the one before ``day``'s (a review
-    covers the interval just ended), None for a point in time."""
+    """``FIRST..LAST``: the ``months`` up to ``day`` (what a review looks back on), None for a
+    test at a point in time."""
     if months == 0:
         return None
     index = day.year * 12 + day.month - 1 - months
-    first = dt.date(index // 12, index % 12 + 1, 1)
-    last = dt.date(day.year, day.month, 1) - dt.timedelta(days=1)
-    return f"{first.isoformat()}..{last.isoformat()}"
+    start = dt.date(index // 12, index % 12 + 1, 1)
+    following = dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    last_day = (following - dt.timedelta(days=1)).day
+    first = start.replace(day=min(day.day, last_day)) + dt.timedelta(days=1)
+    return f"{first.isoformat()}..{day.isoformat()}"
 
 
 def front_matter(
