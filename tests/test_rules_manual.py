@@ -247,7 +247,7 @@ def test_every_due_quarter_needs_its_own_occurrence():
     assert failure.items == ("docs/security/access-review.md",)
     assert (result.population, result.passed, result.failed) == (2, 1, 1)
     assert result.cited == (Q1.sha,)  # the December review evidences nothing of this period
-    assert [row["verdict"] for row in result.details["schedule"]] == ["performed", "missed"]
+    assert [row["verdict"] for row in result.details["schedule"]] == ["performed", "not performed"]
     assert result.reason == (
         "docs/security/access-review.md (owner: Security) is due every quarter. 2026-Q1: "
         "2026-03-11, passed. 2026-Q2: none, not performed. 1 of 2 requirements failed."

@@ -23,7 +23,9 @@ from generator.evidence.documents import (
     FrontMatter,
 )
 from generator.evidence.recurrence import (
+    CURRENT,
     MISSED,
+    PERFORMED,
     STALE,
     Frequency,
     IntervalCheck,
@@ -241,12 +243,20 @@ def _missing(
     return Failure(message, shown.commit, kind="stale_document", items=(shown.where,))
 
 
+_VERDICT_WORDS = {
+    PERFORMED: "performed",
+    MISSED: "not performed",
+    CURRENT: "current",
+    STALE: "stale",
+}
+
+
 def _schedule_row(check: IntervalCheck[DocumentVersion]) -> dict[str, Any]:
     latest = check.occurrences[-1].payload if check.occurrences else None
     return {
         "interval": check.interval.text,
         "required": "due in the period" if check.due else "current at the period end",
-        "verdict": check.verdict,
+        "verdict": _VERDICT_WORDS[check.verdict],
         "evidence": ", ".join(o.payload.where for o in check.occurrences) or "none",
         "result": ", ".join(_outcome(o.payload) for o in check.occurrences) if latest else "",
     }
