@@ -432,6 +432,9 @@ def test_the_model_lists_each_document_version_once_with_the_controls_reading_it
             implements=(Implementation("iso27001:2022/A.5.18", "full", "Reviews."),),
             evidence=(EvidenceSpec("manual", params),),
             path=f"controls/meshstack/{control_id}.yaml",
+            proves="Each quarterly review is recorded.",
+            does_not_prove="What the review covered.",
+            customer_part="Take part in each review.",
         )
 
     q1 = review("2026-03-11").replace(
