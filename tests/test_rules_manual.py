@@ -458,3 +458,17 @@ def test_the_model_lists_each_document_version_once_with_the_controls_reading_it
     assert (records[1].covers.start, records[1].covers.end) == ("2026-01-01", "2026-03-31")
     result = evaluations[0].results[0].record()
     assert result.documents == (digest(review("2025-12-10")), digest(q1))
+
+
+def test_dated_files_are_read_in_the_tree_in_effect_at_the_period_end():
+    # No commit in the period: the files as of the last commit before it still count (and a
+    # commit after the period never does).
+    params = {"documents": "docs/pentests/*.md", "owner": "Security", "frequency": "yearly"}
+    files = {
+        ("docs/pentests/2025.md", BEFORE.sha): review("2025-11-20"),
+        ("docs/pentests/2026.md", AFTER.sha): review("2026-07-01"),
+    }
+    history = History(installation=installation(), commits=[BEFORE, AFTER], files=files)
+    result = MANUAL(RuleContext(history), params)
+    assert result.status == "design_only"
+    assert [(d.path, d.commit) for d in result.documents] == [("docs/pentests/2025.md", BEFORE.sha)]

@@ -21,7 +21,7 @@ from generator.evidence.documents import (
 )
 from generator.history.gitio import MAX_TEXT_BYTES, OversizeError
 from generator.history.history import UnreadableFileError
-from generator.history.model import FileVersion
+from generator.history.model import FileVersion, utc
 
 
 @dataclass
@@ -82,10 +82,12 @@ def _repository_version(
 
 
 def matching_versions(context: RuleContext, pattern: str, date_key: str) -> Read:
-    """Every file matching ``pattern`` (``folder/name-*.md``: a wildcard in the name only) at
-    the last commit of the period, else in the evidence folder; one version each."""
+    """Every file matching ``pattern`` (``folder/name-*.md``: a wildcard in the name only) in
+    the tree in effect at the period end, else in the evidence folder; one version each."""
     folder, name = posixpath.split(pattern)
-    last = context.history.last_commit_in_period()
+    end = context.period.end_utc_exclusive
+    # The tree in effect at the period end: its last commit, or the last one before it.
+    last = next((c for c in reversed(context.history.commits) if utc(c.committed_at) < end), None)
     if last is not None:
         paths = [
             p
