@@ -188,7 +188,7 @@ def test_a_control_takes_its_weakest_result():
 def test_not_tested_beats_design_only_and_all_deciding_reasons_are_given():
     evaluation = evaluate_control(control(STAGING, MANUAL, MANUAL), CONTEXT)
     assert evaluation.status == "not_tested"
-    reason = "missing.md (owner: CISO) was not found in the repository at the end of the period."
+    reason = "missing.md (owner: CISO) was not found in the repository by the end of the period."
     assert evaluation.reason == f"{reason} {reason}"
 
 

@@ -32,7 +32,7 @@ def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("integration")
     r = GitRepo.create(root / "acme")
     r.commit("Initial", files={STAGE: config("2025.48.0"), PROD: config("2025.48.0"),
-             REVIEW: "---\ndate: 2025-12-15\n---\n# Access review\n"},
+             REVIEW: "---\ndate: 2025-12-01\n---\n# Access review\n"},
              date="2025-12-01T10:00:00+00:00", author=BOB)  # fmt: skip
     r.commit("Stage 2026.1.0", files={STAGE: config("2026.1.0")}, author=PIPELINE,
              date="2026-01-05T08:00:00+00:00")  # fmt: skip
@@ -129,7 +129,7 @@ CONTROLS = [
     ),
     control(
         "MS-ACC-02",
-        ("manual", {"document": REVIEW, "owner": "Security", "max_age_days": 106}),
+        ("manual", {"document": REVIEW, "owner": "Security", "max_age_days": 120}),
     ),
 ]
 
@@ -166,9 +166,9 @@ def test_verdicts_on_a_real_history(built):
     assert logging.accepted == ("EXC-2026-002",)
     assert logging.result.population == 4  # at the start, promoted, broken, fixed
 
-    # 2026-03-31 is 106 days after 2025-12-15: exactly the maximum.
+    # 2026-03-31 is 120 days after 2025-12-01 (the day it was committed): exactly the maximum.
     assert evaluations["MS-ACC-02"].status == "design_only"
-    assert evaluations["MS-ACC-02"].results[0].result.details["age_days"] == 106
+    assert evaluations["MS-ACC-02"].results[0].result.details["age_days"] == 120
 
     report = to_plain(exception_records(register, list(evaluations.values())))
     assert [(r["id"], r["status"], r["matched"]) for r in report] == [
