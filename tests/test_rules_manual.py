@@ -70,7 +70,7 @@ def test_a_current_document_without_a_result_shows_design_only_and_is_hashed():
         "It shows the control is designed; it records no result, so nothing shows it operated "
         "in the period."
     )
-    assert (result.population, result.passed, result.failed) == (1, 0, 0)
+    assert (result.population, result.passed, result.failed) == (0, 0, 0)
     assert result.cited == (LAST.sha,)
     assert result.last_evidence == "2026-03-01"
     (read,) = result.documents
@@ -284,7 +284,7 @@ def test_occurrences_without_a_result_show_design_only():
         "occurrence relied on records a result, so nothing shows the control operated as "
         "intended."
     )
-    assert (result.population, result.passed, result.failed) == (2, 0, 0)
+    assert (result.population, result.passed, result.failed) == (0, 0, 0)
 
 
 def test_a_later_edit_of_the_same_occurrence_replaces_it():

@@ -143,13 +143,14 @@ def judge_current(
         sentences.append(
             f"It shows the control is designed; {why}, so nothing shows it operated in the period."
         )
-    tested = status is not Status.DESIGN_ONLY
+    # A design_only result tested nothing: its population is empty (passed + failed always is).
+    tested = int(status is not Status.DESIGN_ONLY)
     return RuleResult(
         status=status,
         reason=". ".join(s.rstrip(".") for s in sentences) + ".",
-        population=1,
+        population=tested,
         passed=int(status is Status.NO_DEVIATIONS),
-        failed=int(bool(failures)) if tested else 0,
+        failed=int(bool(failures)),
         failures=tuple(failures),
         **common,
     )
@@ -193,12 +194,14 @@ def judge_recurring(
     else:
         status = Status.DESIGN_ONLY
     reason = _recurring_reason(subject, plan, status, counted, in_period, failed_checks)
-    tested = status is not Status.DESIGN_ONLY
+    # The population is the requirements whose outcome is known (passed or failed); one whose
+    # occurrences record no result is listed in the reason and the schedule, never a pass.
+    passed = len(passed_checks) if status is not Status.DESIGN_ONLY else 0
     return RuleResult(
         status=status,
         reason=reason,
-        population=len(plan.checks),
-        passed=len(passed_checks) if tested else 0,
+        population=passed + len(failed_checks),
+        passed=passed,
         failed=len(failed_checks),
         cited=tuple(dict.fromkeys(v.commit for v in counted if v.commit)),
         failures=tuple(failures),
@@ -284,9 +287,14 @@ def _recurring_reason(
         dates = ", ".join(str(o.date) for o in plan.too_old)
         sentences.append(f"Older evidence ({dates}) does not count")
     if status is Status.DEVIATIONS:
-        sentences.append(
-            f"{len(failed_checks)} of {plural(len(plan.checks), 'requirement')} failed"
+        known = len(failed_checks) + sum(
+            1
+            for c in plan.checks
+            if c not in failed_checks
+            and c.occurrences
+            and all(_facts(o.payload).result in PASSING for o in c.occurrences)
         )
+        sentences.append(f"{len(failed_checks)} of {plural(known, 'requirement')} failed")
     elif status is Status.NO_DEVIATIONS:
         sentences.append(
             f"Every occurrence relied on passed; {len(in_period)} performed in the period"
