@@ -9,6 +9,7 @@ The text is capped as well: longer tag names and versions are skipped with a war
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import re2
@@ -38,3 +39,27 @@ def compile_pattern(pattern: str, *, case_sensitive: bool = True) -> Any:
 def shorten(text: str, limit: int = 80) -> str:
     """The start of an over-long text for a message, with its length."""
     return f"{text[:limit]}… ({len(text)} characters)" if len(text) > limit else text
+
+
+def glob_source(glob: str) -> str:
+    """A path glob as regular-expression source: ``**`` crosses folders (``**/`` also matches
+    none), ``*`` and ``?`` stay within one; everything else is literal. Shared by environment
+    paths and CODEOWNERS patterns, so both read a glob the same way."""
+    out, i = [], 0
+    while i < len(glob):
+        if glob.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif glob.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif glob[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif glob[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(glob[i]))
+            i += 1
+    return "".join(out)

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from generator.config import Role
 from generator.evidence.registry import RuleResult
 from generator.history.model import Change, Commit, FileVersion, Promotion, ReleaseEvent, utc
+from generator.patterns import glob_source
 from generator.status import Status
 
 
@@ -197,24 +198,7 @@ class RuleContext:
 
 def _glob_regex(pattern: str) -> re.Pattern[str]:
     """An environment path glob (``environments/prod/**``) as a regex: ``**`` crosses folders."""
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out))
+    return re.compile(glob_source(pattern))
 
 
 # The ``roles`` parameter of rules judging a change population (a JSON Schema): mapping files

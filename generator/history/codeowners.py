@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from generator.patterns import compile_pattern
+from generator.patterns import compile_pattern, glob_source
 
 MAX_RULES = 10_000
 MAX_LINE_CHARS = 4_096
@@ -93,23 +93,7 @@ def _regex(pattern: str) -> Any:
     body = pattern.strip("/")
     own_files_only = body.endswith("/*")
     out = [] if anchored else ["(?:.*/)?"]
-    i = 0
-    while i < len(body):
-        if body.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif body.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif body[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif body[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(body[i]))
-            i += 1
+    out.append(glob_source(body))
     if not own_files_only:
         out.append("(?:/.*)?")  # a folder names everything below it
     return compile_pattern("".join(out))
