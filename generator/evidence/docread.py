@@ -63,10 +63,17 @@ def _repository_version(
         return
     if version.text is None or not version.sha:
         return
+    _read_at(context, path, version.sha, version.date, date_key, read)
+
+
+def _read_at(
+    context: RuleContext, path: str, sha: str, committed_at: str, date_key: str, read: Read
+) -> None:
+    """The file's bytes at a commit as a document version, or a located problem, into ``read``."""
     try:
-        data = context.history.file_bytes_at(path, version.sha)
+        data = context.history.file_bytes_at(path, sha)
     except UnreadableFileError as exc:
-        read.problems.append(Problem(where, 1, 1, f"cannot be read: {exc.reason}"))
+        read.problems.append(Problem(f"{path}@{sha[:12]}", 1, 1, f"cannot be read: {exc.reason}"))
         return
     if data is not None:
         read.versions.append(
@@ -74,8 +81,8 @@ def _repository_version(
                 path,
                 data,
                 source=REPOSITORY,
-                commit=version.sha,
-                committed_at=version.date,
+                commit=sha,
+                committed_at=committed_at,
                 date_key=date_key,
             )
         )
@@ -97,23 +104,7 @@ def matching_versions(context: RuleContext, pattern: str, date_key: str) -> Read
         if paths:
             read = Read()
             for path in paths:
-                where = f"{path}@{last.sha[:12]}"
-                try:
-                    data = context.history.file_bytes_at(path, last.sha)
-                except UnreadableFileError as exc:
-                    read.problems.append(Problem(where, 1, 1, f"cannot be read: {exc.reason}"))
-                    continue
-                if data is not None:
-                    read.versions.append(
-                        version_of(
-                            path,
-                            data,
-                            source=REPOSITORY,
-                            commit=last.sha,
-                            committed_at=last.committed_at,
-                            date_key=date_key,
-                        )
-                    )
+                _read_at(context, path, last.sha, last.committed_at, date_key, read)
             return read
     root = context.installation.evidence_dir
     if root is None or not (root / folder).is_dir():
