@@ -63,3 +63,8 @@ def glob_source(glob: str) -> str:
             out.append(re.escape(glob[i]))
             i += 1
     return "".join(out)
+
+
+def glob_regex(glob: str) -> re.Pattern[str]:
+    """A path glob compiled (see `glob_source`); match it with ``fullmatch`` against a path."""
+    return re.compile(glob_source(glob))

@@ -11,7 +11,6 @@ boundaries, so a commit at 23:30+02:00 on the last day of the period is inside i
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -21,7 +20,7 @@ from typing import Any, Protocol
 from generator.config import Role
 from generator.evidence.registry import RuleResult
 from generator.history.model import Change, Commit, FileVersion, Promotion, ReleaseEvent, utc
-from generator.patterns import glob_source
+from generator.patterns import glob_regex
 from generator.status import Status
 
 
@@ -173,7 +172,7 @@ class RuleContext:
         if self.changes_in([environment]):
             return True
         patterns = [
-            _glob_regex(p)
+            glob_regex(p)
             for env in self.installation.environments
             if env.name == environment
             for p in env.paths
@@ -194,11 +193,6 @@ class RuleContext:
     def commit_date(self, sha: str) -> str | None:
         """The committer timestamp of a first-parent commit, None for an unknown sha."""
         return self._commit_dates.get(sha)
-
-
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """An environment path glob (``environments/prod/**``) as a regex: ``**`` crosses folders."""
-    return re.compile(glob_source(pattern))
 
 
 # The ``roles`` parameter of rules judging a change population (a JSON Schema): mapping files

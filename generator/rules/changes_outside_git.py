@@ -17,9 +17,10 @@ import datetime as dt
 from typing import Any
 
 from generator.evidence import eventlog as ev
-from generator.evidence.context import RuleContext, _glob_regex, every, number, plural, was_were
+from generator.evidence.context import RuleContext, every, number, plural, was_were
 from generator.evidence.registry import Failure, Rule, RuleResult
 from generator.history.model import utc
+from generator.patterns import glob_regex
 from generator.status import Status
 
 PARAMS_SCHEMA: dict[str, Any] = {
@@ -65,7 +66,7 @@ class CommitIndex:
     """
 
     def __init__(self, commits: list[tuple[dt.datetime, Any]], globs: list[str]) -> None:
-        patterns = [_glob_regex(g) for g in globs]
+        patterns = [glob_regex(g) for g in globs]
         touching = sorted(
             (moment, c.sha)
             for moment, c in commits
