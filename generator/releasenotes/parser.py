@@ -12,11 +12,11 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from generator.releasenotes.model import AUDIENCES, ReleaseNote, Ticket
+from generator.releasenotes.model import ReleaseNote, Ticket
+from generator.releasenotes.ticketfields import TicketMetadata, fields_of, quote
 from generator.releasenotes.versions import normalize_version
 
 MAX_BYTES = 2 * 1024 * 1024  # the largest real note is under 10 kB; anything this big is not a note
@@ -53,23 +53,10 @@ _PERIOD = re.compile(
     rf"\s*{_DATE}\s*(?:to|until|-|\u2013)\s*{_DATE}[.\s]*",
     re.IGNORECASE,
 )
-# "**Audience:** X<br>" today, "**Audience:** X" and "*Audience:* X" in older notes, and more
-# fields beside the audience ("**Audience:** Partner<br>**Component:** panel", 2019-2022) or on
-# lines of their own ("*Target:* chore", 2018). The name is short and bounded: linear on any line.
-_FIELD = re.compile(
-    r"([*_]{0,2})([A-Za-z][A-Za-z0-9 /-]{0,39}?)(?:[*_]{1,2}\s*:|\s*:[*_]{0,2})(.*)"
-)
-_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_KNOWN_FIELDS = {"audience": "audience", "audiences": "audience", "component": "component"}
-_LINE_BREAKS = ("<br>", "<br/>", "<br />", "\\")
 _TITLE_VERSION = re.compile(r"(?<![\w.])v?[0-9]+\.[0-9]+\.[0-9]+(?!\.?[0-9])")
 _FILE_DATE = re.compile(_DATE + r"(?![0-9])")
 _FRONT_MATTER_FIELD = re.compile(r"([A-Za-z_][\w-]*)\s*:(.*)")
 
-# Case and a plural "s" drift ("Customers" in 2018); anything else is reported, not guessed.
-_AUDIENCE_SPELLINGS = {
-    spelling: name for name in AUDIENCES for spelling in (name.casefold(), name.casefold() + "s")
-}
 _SUBSECTIONS = {"description": "description", "how to use": "how_to_use"}
 _MARKS = frozenset("#`~<")  # first characters (after whitespace) of the lines _scan looks at
 
@@ -203,9 +190,9 @@ def _front_matter(doc: _Doc) -> tuple[dict[str, tuple[str, int]], int, bool]:
             continue
         match = _FRONT_MATTER_FIELD.fullmatch(line)
         if match is None:
-            problems.append((index, f"unreadable front-matter line {_quote(line)}", "ignored"))
+            problems.append((index, f"unreadable front-matter line {quote(line)}", "ignored"))
         elif match[1].lower() in fields:
-            message = f"duplicate front-matter key {_quote(match[1])}"
+            message = f"duplicate front-matter key {quote(match[1])}"
             problems.append((index, message, "the first one is used"))
         else:
             fields[match[1].lower()] = (match[2].strip().strip("'\""), index)
@@ -225,7 +212,7 @@ def _version(
     title, index = fields["title"]
     match = _TITLE_VERSION.search(title)
     if match is None:
-        doc.report(index, f"no version (N.N.N) in title {_quote(title)}")
+        doc.report(index, f"no version (N.N.N) in title {quote(title)}")
         return None, title, index + 1
     return normalize_version(match[0]), title, index + 1
 
@@ -239,7 +226,7 @@ def _date(doc: _Doc, fields: dict[str, tuple[str, int]], file_name: str) -> str 
         date = _iso_date(value[:10])
         if date is None:
             action = "the file name's date is used" if named else "the note has no date"
-            doc.warn(index, f"invalid date {_quote(value)} in front matter", action)
+            doc.warn(index, f"invalid date {quote(value)} in front matter", action)
             return named
         return date
     return named
@@ -290,16 +277,6 @@ def _heading_text(text: str) -> str:
     return text.strip()
 
 
-def _without_line_break(value: str) -> str:
-    # endswith, not a "(<br>)*$" regex, which backtracks quadratically on long lines.
-    value = value.strip()
-    lowered = value.lower()
-    for mark in _LINE_BREAKS:
-        if lowered.endswith(mark):
-            return value[: len(value) - len(mark)].strip()
-    return value
-
-
 def _section_name(text: str) -> str:
     return " ".join(text.rstrip(":").split()).casefold()
 
@@ -316,7 +293,7 @@ def _summary(doc: _Doc, start: int, end: int) -> tuple[str, str | None, str | No
         period = _iso_date(match[1]), _iso_date(match[2])
         message = None
         if None in period:
-            message = f"invalid date in release period {_quote(line.strip())}"
+            message = f"invalid date in release period {quote(line.strip())}"
         elif period[0] > period[1]:  # type: ignore[operator]  # both are dates here
             message = "release period ends before it starts"
         if message is not None:
@@ -361,7 +338,7 @@ def _ticket(doc: _Doc, start: int, end: int, headings: list[int]) -> Ticket | No
         doc.warn(start, "ticket heading has no title", "its text is left out")
         return None
     lines = doc.lines
-    meta = _Metadata(doc, title)
+    meta = TicketMetadata(doc.warn, title)
     parts: dict[str, list[str]] = {"description": [], "how_to_use": []}
     # Metadata only counts before the first sub-heading. Fields other than the audience and the
     # component count only in the block of field lines right below the heading, up to its last
@@ -369,7 +346,7 @@ def _ticket(doc: _Doc, start: int, end: int, headings: list[int]) -> Ticket | No
     metadata_end = headings[0] if headings else end
     in_code = doc.in_code
     found = [
-        (index, _fields_of(lines[index]) if lines[index] and index not in in_code else None)
+        (index, fields_of(lines[index]) if lines[index] and index not in in_code else None)
         for index in range(start + 1, metadata_end)
     ]
     block = start + 1
@@ -395,7 +372,7 @@ def _ticket(doc: _Doc, start: int, end: int, headings: list[int]) -> Ticket | No
             parts[part].append(lines[heading])
         parts[part] += lines[heading + 1 : text_end]
     if not meta.has_audience:
-        doc.warn(start, f"ticket {_quote(title)} has no audience", "shown to every audience")
+        doc.warn(start, f"ticket {quote(title)} has no audience", "shown to every audience")
     how_to_use = "\n".join(parts["how_to_use"]).strip("\n")
     # Positional: keyword arguments make a frozen dataclass noticeably slower to build.
     return Ticket(
@@ -407,112 +384,3 @@ def _ticket(doc: _Doc, start: int, end: int, headings: list[int]) -> Ticket | No
         start + 1,
         tuple(meta.fields),
     )
-
-
-# (known field or None, name as written, value) per field of a metadata line.
-_Fields = tuple[tuple[str | None, str, str], ...]
-
-
-def _fields_of(line: str) -> _Fields | None:
-    """The fields of a metadata line, split at its `<br>`s; None if the line starts otherwise.
-
-    A segment after a `<br>` that is not a field comes back as (None, "", text).
-    """
-    if ":" not in line:
-        return None  # most lines of a description: no regex
-    # The same audience lines recur on every ticket of every note; long lines are not kept.
-    return _cached_fields(line) if len(line) <= 200 else _read_fields(line)
-
-
-@lru_cache(maxsize=1024)
-def _cached_fields(line: str) -> _Fields | None:
-    return _read_fields(line)
-
-
-def _read_fields(line: str) -> _Fields | None:
-    found: list[tuple[str | None, str, str]] = []
-    for segment in _BREAK.split(line.strip()):
-        segment = segment.strip()
-        if not segment:
-            continue  # the trailing "<br>" of "**Audience:** User<br>"
-        match = _FIELD.fullmatch(segment)
-        name = match[2].strip() if match else ""
-        kind = _KNOWN_FIELDS.get(name.casefold())
-        # Unknown names only as emphasised fields: a plain "Note: ..." is text.
-        if match is None or (kind is None and not match[1]):
-            if not found:
-                return None
-            found.append((None, "", segment))
-            continue
-        found.append((kind, name, _without_line_break(match[3])))
-    return tuple(found) or None
-
-
-class _Metadata:
-    """What a ticket's field lines say: audiences, components and other fields."""
-
-    __slots__ = ("components", "doc", "fields", "has_audience", "known", "others", "title")
-
-    def __init__(self, doc: _Doc, title: str):
-        self.doc, self.title = doc, title
-        self.known: frozenset[str] = frozenset()
-        self.others: list[str] = []  # audiences outside AUDIENCES, as written
-        self.components: list[str] = []
-        self.fields: list[tuple[str, str]] = []
-        self.has_audience = False
-
-    def read(self, index: int, fields: _Fields, description: list[str]) -> None:
-        for kind, name, value in fields:
-            if kind == "audience":
-                self.audience(index, value)
-            elif kind == "component":
-                self.components += [value] if value else []
-            elif name:
-                self.fields.append((name, value))
-            else:
-                message = f"text {_quote(value)} after a <br> is not a field"
-                self.doc.warn(index, message, "kept in the description")
-                description.append(value)
-
-    def audience(self, index: int, value: str) -> None:
-        found, unknown = _read_audiences(value)
-        self.known |= found
-        self.has_audience = self.has_audience or bool(found or unknown)
-        for item in unknown:
-            if item.casefold() not in (other.casefold() for other in self.others):
-                self.others.append(item)
-            message = f"unknown audience {_quote(item)} in ticket {_quote(self.title)}"
-            expected = ", ".join(AUDIENCES)
-            self.doc.warn(index, f"{message} (expected {expected})", "shown to every audience")
-
-    def audiences(self) -> tuple[str, ...]:
-        if not self.has_audience:
-            return AUDIENCES
-        known = _in_order(self.known)
-        return (*known, *self.others) if self.others else known
-
-
-@lru_cache(maxsize=256)  # a few spellings recur on every ticket of every note
-def _read_audiences(value: str) -> tuple[frozenset[str], tuple[str, ...]]:
-    """(the audiences named in an audience line, the items that name none, as written)."""
-    found: set[str] = set()
-    unknown: list[str] = []
-    for item in value.split(","):
-        spelling = " ".join(item.split()).casefold()
-        if not spelling:
-            continue  # "User, , Partner" or a trailing comma
-        if spelling in _AUDIENCE_SPELLINGS:
-            found.add(_AUDIENCE_SPELLINGS[spelling])
-        else:
-            unknown.append(" ".join(item.split()))
-    return frozenset(found), tuple(unknown)
-
-
-@lru_cache(maxsize=16)  # one entry per subset of AUDIENCES
-def _in_order(audiences: frozenset[str]) -> tuple[str, ...]:
-    return tuple(name for name in AUDIENCES if name in audiences)
-
-
-def _quote(text: str) -> str:
-    # Messages quote untrusted text: repr() escapes control characters, the cut keeps them short.
-    return repr(text if len(text) <= 80 else text[:77] + "...")
