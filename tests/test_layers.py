@@ -64,6 +64,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "generator.render",
             "generator.releasenotes.join",
+            "generator.releasenotes.timeline",
             "generator.releasenotes.render",
             "generator.releasenotes.atom",
         ),

@@ -10,14 +10,21 @@ or formats text.
 
 from __future__ import annotations
 
-import datetime as dt
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Iterable
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from generator.releasenotes.model import AUDIENCES, ReleaseNote, Ticket
+from generator.releasenotes.timeline import (
+    PRODUCTION,
+    STAGING,
+    RolloutEvent,
+    Timeline,
+    VersionIndex,
+    after,
+    order_key,
+    utc_time,
+)
 from generator.releasenotes.versions import version_key
 
 if TYPE_CHECKING:
@@ -26,7 +33,6 @@ if TYPE_CHECKING:
         EvidenceModel,
         HistoryPart,
         Identity,
-        PromotionRecord,
     )
 from generator.releasenotes.view import (
     ConfigChange,
@@ -52,10 +58,6 @@ __all__ = [
     "release_view",
 ]
 
-# The promotion records of the evidence model name these two roles; the environment records
-# say which environment has which role.
-STAGING, PRODUCTION = "staging", "production"
-
 
 def release_view(
     model: EvidenceModel | HistoryPart,
@@ -77,7 +79,7 @@ def release_view(
     selected = _audiences(audiences, notes)
     since_key = None if since is None else version_key(since)[:4]  # ValueError if not N.N.N
     period_from, period_to = model.period.start, model.period.end
-    timeline = _Timeline(model, period_to)
+    timeline = Timeline(model, period_to)
     notes_by_version = {note.version: note for note in notes}
     joiner = _Joiner(
         timeline, notes_by_version, selected, model.changes, environment, roles[environment]
@@ -87,7 +89,7 @@ def release_view(
     in_period = [
         (index, event)
         for index, event in enumerate(events)
-        if period_from <= event.date[:10] <= period_to and _after(event.version, since_key)
+        if period_from <= event.date[:10] <= period_to and after(event.version, since_key)
     ]
     versions = [
         joiner.entry(
@@ -136,121 +138,10 @@ def note_audiences(notes: list[ReleaseNote]) -> list[str]:
     return sorted(named - set(AUDIENCES), key=lambda a: (a.casefold(), a))
 
 
-@lru_cache(maxsize=1 << 16)  # a few thousand versions, each asked about many times
-def _key(version: str) -> tuple[int, ...] | None:
-    """The version's order key, None for what a release file held that is not N.N.N."""
-    try:
-        return version_key(version)[:4]
-    except ValueError:
-        return None
-
-
-def _ordered_key(version: str) -> tuple[int, ...]:
-    key = _key(version)
-    if key is None:
-        raise ValueError(f"not a meshStack version (expected N.N.N): {version!r}")
-    return key
-
-
-def _after(version: str, since_key: tuple[int, ...] | None) -> bool:
-    # A version that cannot be ordered is not "after" anything.
-    if since_key is None:
-        return True
-    key = _key(version)
-    return key is not None and key > since_key
-
-
-def _utc(timestamp: str) -> dt.datetime:
-    moment = dt.datetime.fromisoformat(timestamp)
-    if moment.tzinfo is None:  # a bare date or naive time: read as UTC rather than local time
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC)
-
-
-@dataclass(frozen=True)
-class _Event:
-    version: str
-    environment: str
-    date: str
-    sha: str
-
-    def rollout(self) -> Rollout:
-        return Rollout(self.environment, self.date, self.sha)
-
-
-class _Timeline:
-    """Every known first appearance of a version per environment, from releases and promotions.
-
-    Events before the period are used when the model has them (they tell which version ran
-    before the period's first rollout); events after the period's end are ignored, so the view
-    shows the state at the period's end: a version promoted later is still upcoming in it.
-    """
-
-    def __init__(self, model: EvidenceModel | HistoryPart, period_to: str):
-        self.period_to = period_to
-        self.first: dict[tuple[str, str], _Event] = {}
-        self.promotions: dict[str, PromotionRecord] = {}
-        # role -> the name of the environment with it
-        self.names = {env.role: env.name for env in model.environments}
-        for release in model.releases:
-            self._add(release.version, release.environment, release.date, release.sha)
-        for promotion in model.promotions:
-            self.promotions[promotion.version] = promotion
-            for role, event in ((STAGING, promotion.staging), (PRODUCTION, promotion.production)):
-                if event is not None:
-                    self._add(promotion.version, self.names[role], event.date, event.sha)
-
-    def _add(self, version: str, environment: str, date: str, sha: str) -> None:
-        if date[:10] > self.period_to:
-            return
-        candidate = _Event(version, environment, date, sha)
-        known = self.first.get((version, environment))
-        if known is None or _utc(candidate.date) < _utc(known.date):
-            self.first[(version, environment)] = candidate
-
-    def event(self, version: str, environment: str) -> _Event | None:
-        return self.first.get((version, environment))
-
-    def events(self, environment: str) -> list[_Event]:
-        """The environment's rollouts in time order (version order breaks equal times)."""
-        chosen = [e for (_, env), e in self.first.items() if env == environment]
-        return sorted(chosen, key=lambda e: (_utc(e.date), _key(e.version) or (), e.sha))
-
-    def role_event(self, version: str, role: str) -> _Event | None:
-        """The version's rollout to the staging or the production environment."""
-        name = self.names.get(role)
-        return None if name is None else self.event(version, name)
-
-    def role_events(self, role: str) -> list[_Event]:
-        name = self.names.get(role)
-        return [] if name is None else self.events(name)
-
-
-class VersionIndex:
-    """``versions_between`` for many queries: the versions sorted once, each query a bisection.
-
-    A rollout-heavy history asks once per rollout; scanning every note each time would make a
-    history of thousands of releases quadratic.
-    """
-
-    def __init__(self, versions: Iterable[str]):
-        picked: dict[tuple[int, ...], str] = {}
-        for version in versions:
-            picked.setdefault(version_key(version)[:4], version)
-        self.keys = sorted(picked)
-        self.versions = [picked[key] for key in self.keys]
-
-    def between(self, old: str, new: str) -> list[str]:
-        """Same answer as ``versions_between(versions, old, new)``."""
-        low = bisect_right(self.keys, _ordered_key(old))
-        high = bisect_right(self.keys, _ordered_key(new))
-        return self.versions[low:high]
-
-
 class _Joiner:
     def __init__(
         self,
-        timeline: _Timeline,
+        timeline: Timeline,
         notes: dict[str, ReleaseNote],
         audiences: tuple[str, ...],
         changes: Iterable[ChangeRecord],
@@ -275,7 +166,7 @@ class _Joiner:
         # sorted by time (stable) so that each release window is one bisection.
         rollout_shas = {e.sha for e in timeline.events(environment)}
         timed = sorted(
-            ((_utc(c.committed_at), index, c) for index, c in enumerate(mine)
+            ((utc_time(c.committed_at), index, c) for index, c in enumerate(mine)
              if c.sha not in rollout_shas),
             key=lambda item: item[:2],
         )  # fmt: skip
@@ -286,13 +177,13 @@ class _Joiner:
         self,
         version: str,
         *,
-        rollout: _Event | None,
+        rollout: RolloutEvent | None,
         previous: str | None,
         window_end: str | None,
     ) -> VersionEntry:
         staging = self.timeline.role_event(version, STAGING)
         production = self.timeline.role_event(version, PRODUCTION)
-        old, new = _key(previous) if previous else None, _key(version)
+        old, new = order_key(previous) if previous else None, order_key(version)
         rollback = old is not None and new is not None and old > new
         included: list[str] = []
         if old is not None and new is not None and not rollback:
@@ -318,19 +209,21 @@ class _Joiner:
 
     def upcoming(self, since_key: tuple[int, ...] | None) -> list[VersionEntry]:
         """Staged versions newer than anything in production, newest first."""
-        produced = [e.version for e in self.timeline.role_events(PRODUCTION) if _key(e.version)]
-        current = max(produced, key=_key) if produced else None
-        floor = _key(current) if current else None
+        produced = [
+            e.version for e in self.timeline.role_events(PRODUCTION) if order_key(e.version)
+        ]
+        current = max(produced, key=order_key) if produced else None
+        floor = order_key(current) if current else None
         # Only versions that can be ordered: "upcoming" means newer than production's.
         waiting = [
             e
             for e in self.timeline.role_events(STAGING)
             if self.timeline.role_event(e.version, PRODUCTION) is None
-            and _key(e.version) is not None
-            and (floor is None or _key(e.version) > floor)
-            and _after(e.version, since_key)
+            and order_key(e.version) is not None
+            and (floor is None or order_key(e.version) > floor)
+            and after(e.version, since_key)
         ]
-        waiting.sort(key=lambda e: _key(e.version))
+        waiting.sort(key=lambda e: order_key(e.version))
         entries = []
         previous = current
         for event in waiting:
@@ -392,14 +285,14 @@ class _Joiner:
         return self.first_selected[audiences]
 
     def staging_hours(
-        self, version: str, staging: _Event | None, production: _Event | None
+        self, version: str, staging: RolloutEvent | None, production: RolloutEvent | None
     ) -> float | None:
         if staging is None or production is None:
             return None  # e.g. promoted only after the period's end
         promotion = self.timeline.promotions.get(version)
         if promotion is not None and promotion.staging_hours is not None:
             return float(promotion.staging_hours)
-        return (_utc(production.date) - _utc(staging.date)).total_seconds() / 3600
+        return (utc_time(production.date) - utc_time(staging.date)).total_seconds() / 3600
 
     def approvers(self, version: str) -> tuple[Person, ...]:
         """Production: the promotion's approvers; otherwise those of the change that set it."""
@@ -416,12 +309,12 @@ class _Joiner:
             unique.setdefault(key, Person(person.name, person.email))
         return tuple(unique.values())
 
-    def window(self, rollout: _Event, window_end: str | None) -> tuple[ConfigChange, ...]:
+    def window(self, rollout: RolloutEvent, window_end: str | None) -> tuple[ConfigChange, ...]:
         """Changes to the environment from this rollout until the next one (exclusive)."""
-        low = bisect_left(self.change_times, _utc(rollout.date))
+        low = bisect_left(self.change_times, utc_time(rollout.date))
         high = len(self.changes)
         if window_end is not None:
-            high = bisect_left(self.change_times, _utc(window_end))
+            high = bisect_left(self.change_times, utc_time(window_end))
         person, people = self.person, self.people
         return tuple(
             ConfigChange(
