@@ -40,7 +40,7 @@ class Strength(StrEnum):
 
     ``trailer``: an approval line in the message, written by whoever made the commit;
     ``merged``: the approver made the merge commit themselves; ``signed``: the approver signed
-    the commit, with a key the configured keys bind to them.
+    the commit, or a release tag of it, with a key the configured keys bind to them.
     """
 
     TRAILER = "trailer"

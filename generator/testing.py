@@ -188,7 +188,7 @@ def synthetic_evidence(
                 body=HOSTILE_TEXTS[(index + 3) % len(HOSTILE_TEXTS)] if hostile else "",
                 files=(FileChange("M", f"environments/{env[0]}/meshstack.yaml", None),),
                 approvers=approvers,
-                approvals=tuple(ApprovalRecord(a, "trailer") for a in approvers),
+                approvals=tuple(ApprovalRecord(a, "trailer", None) for a in approvers),
                 authors=(author,),
                 self_approved=bool(approvers) and approvers[0] == author,
                 signed=rng.random() > 0.02,

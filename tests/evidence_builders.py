@@ -23,6 +23,7 @@ from generator.history.model import (
     Identity,
     Promotion,
     ReleaseEvent,
+    Tag,
     utc,
 )
 
@@ -161,6 +162,7 @@ class History:
     changes: list[Change] = field(default_factory=list)
     releases: list[ReleaseEvent] = field(default_factory=list)
     promotions: list[Promotion] = field(default_factory=list)
+    tags: list[Tag] = field(default_factory=list)
     versions: dict[str, list[FileVersion]] = field(default_factory=dict)
     files: dict[tuple[str, str], str] = field(default_factory=dict)
     extra_commits: set[str] = field(default_factory=set)  # exist, but not first-parent

@@ -292,8 +292,9 @@ class GitRepo:
         message: str | None = None,
         tagger: str = DEFAULT_AUTHOR,
         date: str | None = None,
+        sign: SshKey | GpgKey | None = None,
     ) -> None:
-        """A lightweight tag, or an annotated one when `message` is given."""
+        """A lightweight tag, or an annotated one when `message` is given (signed with `sign`)."""
         if message is None:
             self.git("tag", name, target)
             return
@@ -304,7 +305,9 @@ class GitRepo:
             "GIT_COMMITTER_EMAIL": t_email,
             "GIT_COMMITTER_DATE": stamp,
         }
-        self.git("tag", "--no-sign", "-a", name, target, "-m", message, env=env)
+        config, _flags, signing_env = _signing(sign)
+        how = ["-s"] if sign is not None else ["--no-sign", "-a"]
+        self.git(*config, "tag", *how, name, target, "-m", message, env={**env, **signing_env})
 
     def reset_hard(self, ref: str) -> None:
         """Move the current branch (rewriting history in tests of rewritten history)."""

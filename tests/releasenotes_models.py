@@ -72,7 +72,9 @@ class ModelBuilder:
                 "body": "",
                 "files": [],
                 "approvers": [person(a) for a in approvers],
-                "approvals": [{"approver": person(a), "evidence": "trailer"} for a in approvers],
+                "approvals": [
+                    {"approver": person(a), "evidence": "trailer", "tag": None} for a in approvers
+                ],
                 "authors": [person(author)],
                 "self_approved": False,
                 "signed": True,

@@ -37,8 +37,8 @@ def _model_with_everything() -> EvidenceModel:
         signer="Ann <ann@example.com>",
         signing_key="SHA256:eosj+s8SJc5TSUR/RI7+1342aih2oi9bBMGi+rZxTik",
         approvals=(
-            ApprovalRecord(Identity("Bob", "bob@example.com"), "signed"),
-            ApprovalRecord(Identity("Carol", ""), "merged"),
+            ApprovalRecord(Identity("Bob", "bob@example.com"), "signed", "production/1.2.0"),
+            ApprovalRecord(Identity("Carol", ""), "merged", None),
         ),
     )
     model = replace(model, changes=(renamed, *model.changes[1:]))
@@ -189,6 +189,10 @@ def _mutations(change: dict) -> list[dict]:
                                              "evidence": "merged", "x": 1}))  # fmt: skip
     variant(lambda c: c["approvals"].append({"approver": {"name": "n", "email": "e"},
                                              "evidence": "merged"}))  # fmt: skip
+    variant(lambda c: c["approvals"].append({"approver": {"name": "n", "email": "e"},
+                                             "evidence": "signed", "tag": "v1"}))  # fmt: skip
+    variant(lambda c: c["approvals"].append({"approver": {"name": "n", "email": "e"},
+                                             "evidence": "signed", "tag": 1}))  # fmt: skip
     variant(lambda c: c.__setitem__("signer", "ann@example.com"))
     variant(lambda c: c.__setitem__("signing_key", ["SHA256:x"]))
     variant(lambda c: c.__setitem__("signature", "pgp"))

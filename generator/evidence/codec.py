@@ -99,6 +99,7 @@ def _change(change: ChangeRecord) -> dict[str, Any]:
             {
                 "approver": {"name": a.approver.name, "email": a.approver.email},
                 "evidence": a.evidence,
+                "tag": a.tag,
             }
             for a in change.approvals
         ],
@@ -155,7 +156,9 @@ def _change_record(c: dict[str, Any]) -> ChangeRecord:
         tuple(FileChange(f["status"], f["path"], f["old_path"]) for f in c["files"]),
         tuple(Identity(p["name"], p["email"]) for p in c["approvers"]),
         tuple(
-            ApprovalRecord(Identity(a["approver"]["name"], a["approver"]["email"]), a["evidence"])
+            ApprovalRecord(
+                Identity(a["approver"]["name"], a["approver"]["email"]), a["evidence"], a["tag"]
+            )
             for a in c["approvals"]
         ),
         tuple(Identity(p["name"], p["email"]) for p in c["authors"]),
@@ -232,7 +235,7 @@ _CHANGE_KEYS = frozenset(f.name for f in dataclasses.fields(ChangeRecord))
 _PERSON_KEYS = frozenset(("name", "email"))
 _FILE_KEYS = frozenset(("status", "path", "old_path"))
 _SIGNATURES = frozenset(("none", "gpg", "ssh", "x509"))
-_APPROVAL_KEYS = frozenset(("approver", "evidence"))
+_APPROVAL_KEYS = frozenset(("approver", "evidence", "tag"))
 _EVIDENCE = frozenset(("signed", "merged", "trailer"))
 
 
@@ -301,6 +304,7 @@ def _approval_fits(entry: Any) -> bool:
         and _person_fits(entry["approver"])
         and type(entry["evidence"]) is str
         and entry["evidence"] in _EVIDENCE
+        and (entry["tag"] is None or type(entry["tag"]) is str)
     )
 
 

@@ -19,7 +19,15 @@ from typing import Any, Protocol
 
 from generator.config import Role
 from generator.evidence.registry import RuleResult
-from generator.history.model import Change, Commit, FileVersion, Promotion, ReleaseEvent, utc
+from generator.history.model import (
+    Change,
+    Commit,
+    FileVersion,
+    Promotion,
+    ReleaseEvent,
+    Tag,
+    utc,
+)
 from generator.patterns import glob_regex
 from generator.status import Status
 
@@ -66,6 +74,7 @@ class HistoryLike(Protocol):
     changes: Sequence[Change]  # the population in the period, oldest first
     releases: Sequence[ReleaseEvent]  # first appearance per environment, whole history
     promotions: Sequence[Promotion]
+    tags: Sequence[Tag]  # release tags of the period's changes verified, given keys
 
     # Every first-parent commit of the period in exactly one group (generator/history/
     # reconcile.py); the unaccounted ones as changes to no environment; None without them.

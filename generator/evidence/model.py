@@ -84,11 +84,13 @@ class EnvironmentRecord:
 @dataclass(frozen=True, slots=True)
 class ApprovalRecord:
     """An approver of a change and how the history evidences it: ``signed`` (a good signature
-    the configured keys bind to the approver), ``merged`` (the approver made the merge commit) or
-    ``trailer`` (an approval line written into the message)."""
+    the configured keys bind to the approver, on the commit or on a release tag of it),
+    ``merged`` (the approver made the merge commit) or ``trailer`` (an approval line written
+    into the message)."""
 
     approver: Identity
     evidence: str
+    tag: str | None  # the signed release tag evidencing it; None: the commit itself
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from generator.evidence.model import ChangeRecord, EvidenceModel, Identity
+from generator.evidence.model import ApprovalRecord, ChangeRecord, EvidenceModel, Identity
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -90,6 +90,11 @@ def _people(people: Iterable[Identity]) -> str:
     return "; ".join(f"{p.name} <{p.email}>" for p in people)
 
 
+def _evidence(approval: ApprovalRecord) -> str:
+    """An approval's evidence, with the release tag that carries a signed one: "signed (tag X)"."""
+    return f"{approval.evidence} (tag {approval.tag})" if approval.tag else approval.evidence
+
+
 def change_row(change: ChangeRecord) -> list[str]:
     values = (
         change.sha,
@@ -100,7 +105,7 @@ def change_row(change: ChangeRecord) -> list[str]:
         change.committer.name,
         change.committer.email,
         _people(change.approvers),
-        "; ".join(a.evidence for a in change.approvals),
+        "; ".join(_evidence(a) for a in change.approvals),
         change.self_approved,
         change.signed,
         change.verified,

@@ -76,14 +76,24 @@ class Tag:
     tagger: Identity | None
     tagged_at: str | None
     message: str = ""
+    oid: str = ""  # the tag object's id (annotated tags; "" for lightweight ones)
+    # Its signature (none, gpg, ssh, x509) and, for a release tag of a change in the period with
+    # keys configured, the verdict (history/tagsigning.py): verified, who the keys say signed
+    # and the key's fingerprint (None where not verified or not good).
+    signature: str = "none"
+    verified: bool | None = None
+    signer: str | None = None
+    signing_key: str | None = None
 
 
 class Approval(NamedTuple):
     """One approver of a change and how the history evidences it (``Strength``'s values):
-    ``signed`` (they signed the commit), ``merged`` (they made the merge), ``trailer``."""
+    ``signed`` (they signed the commit, or a release tag of it), ``merged`` (they made the
+    merge), ``trailer``."""
 
     approver: Identity
     evidence: str
+    tag: str | None = None  # the signed release tag evidencing the approval; None: the commit
 
 
 class Change(NamedTuple):

@@ -16,7 +16,7 @@ from typing import Any
 
 from generator.config import ApprovalConfig, InstallationConfig, Period, Strength
 from generator.history.gitio import GitRunner
-from generator.history.model import Approval, Change, Commit, Identity, ReproduceCommand
+from generator.history.model import Approval, Change, Commit, Identity, ReproduceCommand, Tag
 from generator.history.trailers import CO_AUTHOR, identities, identity
 
 
@@ -236,8 +236,12 @@ def build_changes(
     approvals: ApprovalConfig,
     merged: dict[str, tuple[Identity, ...]],
     moves: dict[str, dict[str, str]],
+    tagged: dict[str, tuple[Tag, ...]] | None = None,
 ) -> list[Change]:
-    """Changes for the commits at the indices in `members` (-> environments), oldest first."""
+    """Changes for the commits at the indices in `members` (-> environments), oldest first.
+
+    `tagged` holds the verified release tags of commits (by sha), whose signatures can evidence
+    approvals (``with_tag_approvals``)."""
     changes: list[Change] = []
     append = changes.append
     # A commit that is not a merge gets approvers, authors and self-approval from its trailer
@@ -260,6 +264,10 @@ def build_changes(
                 known = facts[key] = (approvers, authors, _self_approved(approvers, authors))
             approvers, authors, self_approved = known
         move = moves.get(commit.sha)
+        approved = approvals_of(commit, approvers) if approvers else ()
+        tags = tagged.get(commit.sha) if tagged else None
+        if tags:
+            approvers, approved = with_tag_approvals(approvers, approved, authors, tags, approvals)
         append(
             Change(
                 commit,
@@ -270,10 +278,50 @@ def build_changes(
                 commit.signature != "none",
                 commit.signature_verified,
                 dict(move) if move else {},
-                approvals_of(commit, approvers) if approvers else (),
+                approved,
             )
         )
     return changes
+
+
+def with_tag_approvals(
+    approvers: tuple[Identity, ...],
+    approved: tuple[Approval, ...],
+    authors: tuple[Identity, ...],
+    tags: Sequence[Tag],
+    approvals: ApprovalConfig,
+) -> tuple[tuple[Identity, ...], tuple[Approval, ...]]:
+    """The approvers and approvals of a change with its signed release tags counted: a tag
+    whose good signature the configured keys bind to its tagger is the tagger's `signed`
+    approval of the commit it points to (an approver already named gets the stronger
+    evidence), unless the tagger is a system or one of the change's authors: a person's own
+    tag of their own change approves nothing."""
+    people, result = list(approvers), list(approved)
+    for tag in sorted(tags, key=lambda t: t.name):
+        tagger = tag.tagger
+        if (
+            tagger is None
+            or not signed_by_tagger(tag)
+            or not approvals.is_person(tagger.email)
+            or any(tagger.matches(author) for author in authors)
+        ):
+            continue
+        for index, approval in enumerate(result):
+            if approval.approver.matches(tagger):
+                if approval.evidence != Strength.SIGNED:
+                    result[index] = Approval(approval.approver, Strength.SIGNED.value, tag.name)
+                break
+        else:
+            people.append(tagger)
+            result.append(Approval(tagger, Strength.SIGNED.value, tag.name))
+    return tuple(people), tuple(result)
+
+
+def signed_by_tagger(tag: Tag) -> bool:
+    """Whether a tag's good signature is bound to its tagger: the signer's address (principal,
+    OpenPGP user id) is the tagger's, ignoring case."""
+    signer = signer_email(tag.signer)
+    return bool(tag.verified and signer and tag.tagger and signer == tag.tagger.email.casefold())
 
 
 def _self_approved(approvers: tuple[Identity, ...], authors: tuple[Identity, ...]) -> bool:

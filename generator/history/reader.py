@@ -3,9 +3,10 @@
 The work is a handful of git processes whatever the history's size: one raw ``git log`` of the
 first-parent line, one ``for-each-ref`` for tags, one path-limited ``git log`` per environment
 over the period, one ``git log`` of the period's merged branches when the population has merges,
-one ``%G?`` log when keys are configured, and one ``cat-file --batch-command`` process for every
-file content. With the cache of an older head on the same first-parent line, the logs walk only
-the new commits (answers.py). Definitions: docs/history.md.
+one ``%G?`` log when keys are configured (and a verifier per signed release tag of a change in
+the period: tagsigning.py), and one ``cat-file --batch-command`` process for every file content.
+With the cache of an older head on the same first-parent line, the logs walk only the new
+commits (answers.py). Definitions: docs/history.md.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from generator.history.cache import CachedHistory, HistoryCache
 from generator.history.gitio import GitRunner
 from generator.history.gitproc import REPAIR_HINT
 from generator.history.history import InstallationHistory
-from generator.history.model import Commit, Identity, Promotion, ReleaseEvent, utc
+from generator.history.model import Commit, Identity, Promotion, ReleaseEvent, Tag, utc
 from generator.history.population import (
     approvers_of,
     build_changes,
@@ -35,6 +36,7 @@ from generator.history.reconcile import UNACCOUNTED, reconcile
 from generator.history.releases import promotions, read_releases, tagged_commits
 from generator.history.signing import is_verified
 from generator.history.tags import read_tags
+from generator.history.tagsigning import release_tags, verify_tags
 from generator.memory import gc_paused
 
 MIN_GIT = (2, 37)
@@ -100,6 +102,11 @@ def _read(
     )
     unaccounted = [i for g in reconciliation.groups if g.kind == UNACCOUNTED for i in g.indices]
     tags = read_tags(runner)
+    signed_tags: dict[str, tuple[Tag, ...]] = {}
+    if installation.signing.verifies:
+        tags, signed_tags = _verified_release_tags(
+            runner, installation, tags, {commits[i].sha for i in [*members, *unaccounted]}
+        )
     tagged = tagged_commits(commits, tags)
     releases = read_releases(
         installation.environments,
@@ -112,9 +119,9 @@ def _read(
     )
     merged = answers.merge_authors(members.keys() | set(unaccounted), start)
     approvals = installation.approvals
-    changes = build_changes(commits, members, approvals, merged, releases.moves)
+    changes = build_changes(commits, members, approvals, merged, releases.moves, signed_tags)
     outside = dict.fromkeys(unaccounted, ())
-    unplaced = build_changes(commits, outside, approvals, merged, releases.moves)
+    unplaced = build_changes(commits, outside, approvals, merged, releases.moves, signed_tags)
     counts = {name: len(indices) for name, indices in populations.items()}
     if cached.state() != loaded_state:
         with contextlib.suppress(OSError):  # the cache only saves time; never a reason to fail
@@ -139,6 +146,22 @@ def _read(
         reconciliation=reconciliation,
         unplaced=unplaced,
     )
+
+
+def _verified_release_tags(
+    runner: GitRunner, installation: InstallationConfig, tags: list[Tag], shas: set[str]
+) -> tuple[list[Tag], dict[str, tuple[Tag, ...]]]:
+    """The tags with the release tags of the period's changes verified, and those of them
+    that are signed, by the sha they point to."""
+    wanted = release_tags(installation.environments, tags, shas)
+    if not wanted:
+        return tags, {}
+    checked = {t.name: t for t in verify_tags(runner, installation.signing, wanted)}
+    by_sha: dict[str, tuple[Tag, ...]] = {}
+    for tag in checked.values():
+        if tag.verified:
+            by_sha[tag.sha] = (*by_sha.get(tag.sha, ()), tag)
+    return [checked.get(tag.name, tag) for tag in tags], by_sha
 
 
 def _promotions(

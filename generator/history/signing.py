@@ -39,7 +39,7 @@ def verify_signatures(
     if signing.allowed_signers is not None:
         options = ["-c", f"gpg.ssh.allowedSignersFile={signing.allowed_signers}"]
     walk = [head, f"^{boundary}"] if boundary else [head]
-    with _gnupg_home(signing.gpg_keyring) as env:
+    with gnupg_home(signing.gpg_keyring) as env:
         tokens = runner.stream(
             *options, "log", "-z", "--first-parent", "--format=%H%x1f%G?%x1f%GF%x1f%GS",
             "--no-show-signature", *date_filters(period), *walk, env=env,
@@ -58,7 +58,7 @@ def is_verified(signature: str, letter: str | None) -> bool:
 
 
 @contextmanager
-def _gnupg_home(keyring: Path | None) -> Iterator[dict[str, str]]:
+def gnupg_home(keyring: Path | None) -> Iterator[dict[str, str]]:
     if keyring is None:
         yield {}
         return

@@ -46,6 +46,6 @@ def read_tags(runner: GitRunner) -> list[Tag]:
             continue
         tagger = Identity(t_name, t_email.strip("<>")) if t_name or t_email else None
         tags.append(
-            Tag(name, peeled, True, tagger, t_date or None, message.rstrip("\n")),
+            Tag(name, peeled, True, tagger, t_date or None, message.rstrip("\n"), oid=target),
         )
     return sorted(tags, key=lambda tag: tag.name)

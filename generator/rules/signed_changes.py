@@ -24,8 +24,8 @@ from generator.evidence.context import (
     was_were,
 )
 from generator.evidence.registry import Failure, Rule, RuleResult, SampleCheck
-from generator.history.model import Change
-from generator.history.population import signer_email
+from generator.history.model import Change, Tag
+from generator.history.population import signed_by_tagger, signer_email
 from generator.status import Status
 
 PARAMS_SCHEMA: dict[str, Any] = {
@@ -46,8 +46,8 @@ DEVIATION_KINDS = {
     "unsigned": "The change carries no commit signature.",
     "bad_signature": "The change's signature does not verify against the configured keys.",
     "signer_mismatch": (
-        "The change carries a good signature, made with a key the configured keys bind to "
-        "someone other than its committer (or to no one)."
+        "The change (or a release tag pointing to it) carries a good signature, made with a key "
+        "the configured keys bind to someone other than its committer (tagger), or to no one."
     ),
     "unverified": (
         "Verified signatures are required, and the configured keys could not check the "
@@ -100,6 +100,27 @@ def signature_problem(change: Change, require_verified: bool) -> tuple[str, str]
     return None
 
 
+def tags_by_commit(context: RuleContext) -> dict[str, list[Tag]]:
+    """The verified release tags (history/tagsigning.py) by the commit they point to."""
+    found: dict[str, list[Tag]] = {}
+    for tag in context.history.tags:
+        if tag.verified:
+            found.setdefault(tag.sha, []).append(tag)
+    return found
+
+
+def tag_mismatch(tag: Tag) -> tuple[str, str] | None:
+    """(the tag's ref, message) when a release tag's good signature is not its tagger's."""
+    if signed_by_tagger(tag):
+        return None
+    tagger = f"{tag.tagger.name} <{tag.tagger.email}>" if tag.tagger else "no tagger"
+    ref, what = f"refs/tags/{tag.name}", f"release tag {tag.name}"
+    if not tag.signer:
+        return ref, f"{what} signed with a key bound to no one, tagged by {tagger}"
+    key = f" {tag.signing_key}" if tag.signing_key else ""
+    return ref, f"{what} signed with the key{key} of {tag.signer}, tagged by {tagger}"
+
+
 def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     roles = params["roles"]
     require_verified = params.get("require_verified", False)
@@ -129,14 +150,25 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         )
     failures = []
     counts = dict.fromkeys(_CATEGORY_WORDS, 0)
+    tags = tags_by_commit(context)
+    failed_changes = 0
+    tag_mismatches = 0
     for change in population:
+        sha = change.commit.sha
         problem = signature_problem(change, require_verified)
         if problem:
             counts[problem[0]] += 1
-            failures.append(Failure(message=problem[1], sha=change.commit.sha, kind=problem[0]))
-    total, failed = len(population), len(failures)
+            failures.append(Failure(message=problem[1], sha=sha, kind=problem[0]))
+        mismatched = [tag_mismatch(tag) for tag in tags.get(sha, ()) if tag_mismatch(tag)]
+        tag_mismatches += len(mismatched)
+        failures += [Failure(m, sha, kind="signer_mismatch", items=(ref,)) for ref, m in mismatched]
+        failed_changes += bool(problem or mismatched)
+    total, failed = len(population), failed_changes
     if failures:
         breakdown = ", ".join(f"{n} {_CATEGORY_WORDS[c]}" for c, n in counts.items() if n)
+        if tag_mismatches:
+            tagged = f"{plural(tag_mismatches, 'release tag')} signed with someone else's key"
+            breakdown = f"{breakdown}, {tagged}" if breakdown else tagged
         status = Status.DEVIATIONS
         verb = "lacks" if failed == 1 else "lack"
         reason = f"{failed} of {plural(total, noun)} {verb} a valid signature: {breakdown}."
@@ -157,7 +189,12 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         failed=failed,
         cited=tuple(c.commit.sha for c in population),
         failures=tuple(failures),
-        details={"require_verified": require_verified, "keys_configured": keys, **counts},
+        details={
+            "require_verified": require_verified,
+            "keys_configured": keys,
+            **counts,
+            **({"tag_signer_mismatch": tag_mismatches} if tag_mismatches else {}),
+        },
         last_evidence=newest_date(c.commit.committed_at for c in population),
     )
 
