@@ -10,6 +10,8 @@ from gitrepo import GitRepo
 from generator.config import EnvironmentConfig, InstallationConfig, Period
 from generator.errors import BuildError
 from generator.history import read_history
+from generator.history.history import UnreadableFileError
+from generator.history.model import FileVersion, utc
 
 PERIOD = Period.parse("2026-01-01..2026-03-31")
 LOGGING = "environments/production/logging.yaml"
@@ -90,7 +92,9 @@ def test_file_versions_are_read_once_per_path_whichever_rule_asks(built, monkeyp
     first = history.file_versions(LOGGING)
     first.clear()  # a caller's copy: changing it changes nothing in the history
     reads = []
-    monkeypatch.setattr(history, "file_at", lambda *args: reads.append(args))
+    blobs = history.runner.blobs()
+    read_many = blobs.read_many
+    monkeypatch.setattr(blobs, "read_many", lambda names: reads.extend(names) or read_many(names))
     again = history.file_versions(LOGGING)
     assert [v.text for v in again] == [
         "enabled: true\n",
@@ -123,3 +127,81 @@ def test_file_bytes_at_gives_the_stored_bytes_and_paths_at_lists_a_folder(tmp_pa
     assert history.paths_at(first, "nowhere") == []
     with pytest.raises(BuildError, match="is not a commit sha"):
         history.paths_at("--output=x", "docs")
+
+
+def test_versions_read_in_bulk_are_what_file_at_reads_one_by_one(tmp_path):
+    """file_versions and file_history read every version in one pipelined batch, contents once
+    per blob; the answer is the one-at-a-time file_at's, problems and warnings included."""
+    repo = GitRepo.create(tmp_path / "acme")
+    path = "environments/production/app.yaml"
+    contents: list[str | bytes | None] = [
+        "a: 1\n",
+        "a: 2\n",
+        b"\xef\xbb\xbfa: 1\n",  # the first text again behind a byte order mark
+        b"bin\0ary\n",
+        None,  # deleted
+        "a: 1\n",  # a revert: the same blob as the first version
+        b"x" * (1024 * 1024 + 1),  # over the limit
+        "a: 2\n",
+    ]
+    repo.commit("Before", files={path: "a: 0\n"}, date="2025-12-01T10:00:00+00:00")
+    for day, content in enumerate(contents, start=1):
+        date = f"2026-01-{day:02d}T10:00:00+00:00"
+        repo.commit(f"Version {day}", files={path: content}, date=date)
+    history = read_history(installation(repo.path), PERIOD, cache_dir=tmp_path / "cache")
+    plain = PlainHistory(installation(repo.path), PERIOD, cache_dir=tmp_path / "cache")
+    try:
+        assert history.file_versions(path) == plain.file_versions(path)
+        assert history.file_history(path) == plain.file_history(path)
+        assert history.warnings == plain.warnings
+        texts = [v.text for v in history.file_versions(path)]
+        assert texts == ["a: 0\n", "a: 1\n", "a: 2\n", "a: 1\n", None, None, "a: 1\n", None,
+                         "a: 2\n"]  # fmt: skip
+        assert texts[1] is texts[6]  # one blob, read and decoded once
+        problems = [v.problem for v in history.file_versions(path)]
+        assert problems[4] == "file is binary"
+        assert problems[7] == "file is 1048577 bytes, over the 1024 KiB limit"
+        assert [w.split(": ", 1)[1] for w in history.warnings] == [
+            "file is binary; its settings are not read",
+            "file is 1048577 bytes, over the 1024 KiB limit; its settings are not read",
+        ]
+    finally:
+        history.close()
+        plain.history.close()
+
+
+class PlainHistory:
+    """The versions as file_at reads them, one question to git per version."""
+
+    def __init__(self, installation: InstallationConfig, period: Period, cache_dir: Path):
+        self.history = read_history(installation, period, cache_dir=cache_dir)
+        self.warnings: list[str] = []
+
+    def version(self, path: str, index: int) -> FileVersion:
+        commit = self.history.commits[index]
+        try:
+            text = self.history.file_at(path, commit.sha)
+        except UnreadableFileError as exc:
+            warning = f"{path} at {commit.sha[:12]}: {exc.reason}; its settings are not read"
+            if warning not in self.warnings:
+                self.warnings.append(warning)
+            return FileVersion(commit.sha, commit.committed_at, None, exc.reason)
+        return FileVersion(commit.sha, commit.committed_at, text)
+
+    def file_versions(self, path: str) -> list[FileVersion]:
+        start = self.history.period_start
+        indexes = [i for i in range(start, len(self.history.commits)) if self.touches(i, path)]
+        indexes = [i for i in indexes if self.history.in_period(self.history.commits[i])]
+        return [self.version(path, i) for i in [start - 1, *indexes]]
+
+    def file_history(self, path: str) -> list[tuple[int, FileVersion]]:
+        end = PERIOD.end_utc_exclusive
+        indexes = [
+            i
+            for i, commit in enumerate(self.history.commits)
+            if utc(commit.committed_at) < end and self.touches(i, path)
+        ]
+        return [(i, self.version(path, i)) for i in indexes]
+
+    def touches(self, index: int, path: str) -> bool:
+        return any(path in (f.path, f.old_path) for f in self.history.commits[index].files)

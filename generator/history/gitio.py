@@ -40,7 +40,7 @@ _FIXED_CONFIG = (
     "-c", "diff.renames=true",
     "-c", "color.ui=false",
 )  # fmt: skip
-_FOUND = re.compile(rb"[0-9a-f]{40}(?:[0-9a-f]{24})? (\S+) ([0-9]+)\n")
+_FOUND = re.compile(rb"([0-9a-f]{40}(?:[0-9a-f]{24})?) (\S+) ([0-9]+)\n")
 
 
 class OversizeError(Exception):
@@ -152,9 +152,11 @@ class GitRunner:
 
 
 class BlobReader:
-    """One ``git cat-file --batch-command`` process answering object questions in turn.
+    """One ``git cat-file --batch-command --buffer`` process answering object questions.
 
-    ``info`` comes before ``contents`` so an oversized blob is never transferred at all. For
+    ``info`` comes before ``contents`` so an oversized blob is never transferred at all. Every
+    batch of questions ends with ``flush``: git then writes its answers in large blocks rather
+    than one write per answer, which matters when a rule reads a hundred thousand versions. For
     ``<commit>:<path>`` git answers "missing" both when the path is not in the commit's tree and
     when the tree names an object the repository lacks; the trees along the path tell the two
     apart (``_absent``), so only the first is ever an absent file.
@@ -162,7 +164,7 @@ class BlobReader:
 
     def __init__(self, runner: GitRunner):
         self.runner = runner
-        self.process = runner.process(("cat-file", "--batch-command"), stdin=True)
+        self.process = runner.process(("cat-file", "--batch-command", "--buffer"), stdin=True)
         self._broken = False  # a write found git gone; the reads say why
 
     def _ask(self, command: str, name: str) -> bytes:
@@ -178,7 +180,7 @@ class BlobReader:
     def _send(self, lines: list[str]) -> None:
         stdin = self.process.proc.stdin
         try:
-            stdin.write("".join(f"{line}\n" for line in lines).encode())
+            stdin.write("".join(f"{line}\n" for line in [*lines, "flush"]).encode())
             stdin.flush()
         except (OSError, ValueError):  # git ended (a broken pipe): its stderr says why
             self._broken = True
@@ -210,30 +212,39 @@ class BlobReader:
         self.runner.fail(("cat-file",), message, f" reading {_needed(name)}")
 
     def read_many(self, names: list[str], limit: int = MAX_TEXT_BYTES) -> dict[str, Blob]:
-        """Like `read` for many objects, pipelined: two round trips instead of two per object."""
+        """Like `read` for many objects, pipelined: two round trips instead of two per object.
+
+        Contents are asked for by object id, once per distinct object: versions that are the same
+        blob (a revert, a file copied between folders) are transferred once and share one bytes
+        object in the answer.
+        """
         self._check(names)
         writer = self._send_in_background([f"info {name}" for name in names])
-        sizes: dict[str, tuple[str, int] | None] = {}
+        found: dict[str, tuple[str, str, int] | None] = {}
         for name in names:
-            sizes[name] = _header(self._readline(name))
+            found[name] = _answer(self._readline(name))
         writer.join()
         result: dict[str, Blob] = {}
-        wanted = []
-        for name, info in sizes.items():
+        wanted: dict[str, str] = {}  # object id -> the first name that led to it
+        for name, info in found.items():
             if info is None:
                 result[name] = self._absent(name)
-            elif info[1] > limit:
-                result[name] = OversizeError(info[1])
+            elif info[2] > limit:
+                result[name] = OversizeError(info[2])
             else:
-                wanted.append(name)
-        writer = self._send_in_background([f"contents {name}" for name in wanted])
-        answers = []
-        for name in wanted:
+                wanted.setdefault(info[0], name)
+        writer = self._send_in_background([f"contents {oid}" for oid in wanted])
+        contents: dict[str, tuple[str, int, bytes] | None] = {}
+        for oid, name in wanted.items():
             header = _header(self._readline(name))
-            answers.append((name, header, self._content(header[1], name) if header else b""))
+            contents[oid] = (*header, self._content(header[1], name)) if header else None
         writer.join()
-        for name, header, data in answers:
-            result[name] = (header[0], data) if header else self._absent(name)
+        for name, info in found.items():
+            if info is None or info[2] > limit:
+                continue
+            content = contents[info[0]]
+            # None: the object vanished between the two questions (gc); as `read` tells.
+            result[name] = (content[0], content[2]) if content else self._absent(name)
         return result
 
     def info(self, name: str) -> tuple[str, int] | None:
@@ -304,7 +315,15 @@ def _header(line: bytes) -> tuple[str, int] | None:
     """(type, size) from an answer "<oid> <type> <size>"; None for "<name> missing" (and for
     "ambiguous", which a name can be too)."""
     match = _FOUND.fullmatch(line)
-    return (match.group(1).decode(), int(match.group(2))) if match else None
+    return (match.group(2).decode(), int(match.group(3))) if match else None
+
+
+def _answer(line: bytes) -> tuple[str, str, int] | None:
+    """(object id, type, size) from an answer line, None as for `_header`."""
+    match = _FOUND.fullmatch(line)
+    if match is None:
+        return None
+    return match.group(1).decode(), match.group(2).decode(), int(match.group(3))
 
 
 def _tree_entry(data: bytes, name: bytes, oid_bytes: int) -> tuple[bytes, str] | None:

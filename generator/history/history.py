@@ -8,7 +8,7 @@ from functools import cached_property
 
 from generator.config import InstallationConfig, Period
 from generator.errors import BuildError
-from generator.history.gitio import GitRunner, OversizeError
+from generator.history.gitio import Blob, GitRunner, OversizeError
 from generator.history.model import (
     Change,
     Commit,
@@ -92,11 +92,12 @@ class InstallationHistory:
         """
         known = self._file_versions.get(path)
         if known is None:
+            indexes = list(self._touching.get(path, ()))
             if self.period_start > 0:
-                known = [self._version(path, self.commits[self.period_start - 1])]
+                known = self._versions(path, [self.period_start - 1, *indexes])
             else:
                 known = [FileVersion("", self.period.start_utc.isoformat(), None)]
-            known += [self._version(path, self.commits[i]) for i in self._touching.get(path, ())]
+                known += self._versions(path, indexes)
             self._file_versions[path] = known
         return list(known)
 
@@ -107,8 +108,8 @@ class InstallationHistory:
         """
         known = self._file_history.get(path)
         if known is None:
-            indexes = self._touching_line.get(path, ())
-            known = [(i, self._version(path, self.commits[i])) for i in indexes]
+            indexes = self._touching_line.get(path, [])
+            known = list(zip(indexes, self._versions(path, indexes), strict=True))
             self._file_history[path] = known
         return list(known)
 
@@ -149,16 +150,28 @@ class InstallationHistory:
                         indexes.append(index)
         return touching
 
-    def _version(self, path: str, commit: Commit) -> FileVersion:
-        """The file at a commit; one that cannot be read as text is a version with a problem,
-        named once in the warnings (a visible gap, never a guessed content)."""
-        try:
-            return FileVersion(commit.sha, commit.committed_at, self.file_at(path, commit.sha))
-        except UnreadableFileError as exc:
-            warning = f"{path} at {commit.sha[:12]}: {exc.reason}; its settings are not read"
-            if warning not in self.warnings:
-                self.warnings.append(warning)
-            return FileVersion(commit.sha, commit.committed_at, None, exc.reason)
+    def _versions(self, path: str, indexes: list[int]) -> list[FileVersion]:
+        """The file at the commits at `indexes`, read in one pipelined batch (`file_at` answers
+        each the same way). One that cannot be read as text is a version with a problem, named
+        once in the warnings (a visible gap, never a guessed content). Versions that are the
+        same blob share one text."""
+        commits = [self.commits[i] for i in indexes]
+        if not commits:
+            return []
+        found = self._runner().blobs().read_many([f"{c.sha}:{path}" for c in commits])
+        texts: dict[bytes, str] = {}
+        versions = []
+        for commit in commits:
+            try:
+                text = self._text(path, commit.sha, found[f"{commit.sha}:{path}"], texts)
+            except UnreadableFileError as exc:
+                warning = f"{path} at {commit.sha[:12]}: {exc.reason}; its settings are not read"
+                if warning not in self.warnings:
+                    self.warnings.append(warning)
+                versions.append(FileVersion(commit.sha, commit.committed_at, None, exc.reason))
+            else:
+                versions.append(FileVersion(commit.sha, commit.committed_at, text))
+        return versions
 
     def file_at(self, path: str, sha: str) -> str | None:
         """A file's text as of a commit; None if it did not exist there (or is not a file).
@@ -169,14 +182,25 @@ class InstallationHistory:
         if not _SHA.fullmatch(sha):
             raise BuildError(f"{self._label()}: {sha!r} is not a commit sha")
         try:
-            found = self._runner().blobs().read(f"{sha}:{path}")
+            found: Blob = self._runner().blobs().read(f"{sha}:{path}")
         except OversizeError as exc:
-            raise UnreadableFileError(self._label(), path, sha, f"file is {exc}") from None
+            found = exc
+        return self._text(path, sha, found, {})
+
+    def _text(self, path: str, sha: str, found: Blob, texts: dict[bytes, str]) -> str | None:
+        """The text of what reading `path` at `sha` gave (see `file_at`); `texts` keeps the
+        texts decoded so far by content."""
+        if isinstance(found, OversizeError):
+            raise UnreadableFileError(self._label(), path, sha, f"file is {found}")
         if found is None or found[0] != "blob":
             return None
-        if b"\0" in found[1][:8192]:
+        data = found[1]
+        if b"\0" in data[:8192]:
             raise UnreadableFileError(self._label(), path, sha, "file is binary")
-        return found[1].decode("utf-8-sig", "replace")
+        text = texts.get(data)
+        if text is None:
+            text = texts[data] = data.decode("utf-8-sig", "replace")
+        return text
 
     def file_bytes_at(self, path: str, sha: str) -> bytes | None:
         """A file's bytes as of a commit, exactly as stored (what a SHA-256 of it is taken
