@@ -42,8 +42,10 @@ def test_a_period_beyond_the_newest_commit_is_evaluated_to_its_end_with_a_note()
     (note,) = cut.notes
     assert note.startswith(
         "The period ends on 2026-06-30, after the newest commit of main "
-        "(2026-06-25T12:01:00+00:00, head abababababab)"
+        "(2026-06-25 12:01 UTC, head abababababab)"
     )
+    # Written in words and UTC like every time a person reads (the commit was at 14:01 +02:00).
+    assert "T12:01" not in note and "+00:00" not in note and "14:01" not in note
 
 
 def test_a_period_beyond_the_build_date_is_cut_at_the_build_date():

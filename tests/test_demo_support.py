@@ -37,6 +37,20 @@ def shared_demo() -> DemoResult:
     return generate_demo(root)
 
 
+@functools.cache
+def shared_build() -> tuple[Path, list[Path]]:
+    """The demo built once per session as a person reads it (evidence.json, PDF, portal): the
+    output folder and each pack's folder."""
+    from generator.build import build_packs, config_sections
+    from generator.config import load_config
+
+    out = Path(tempfile.mkdtemp(prefix="meshcomply-test-demo-build-"))
+    atexit.register(shutil.rmtree, out, True)
+    config = load_config(shared_demo().config, config_sections())
+    summary = build_packs(config, out, formats={"json", "pdf", "html"})
+    return out, [out / pack.rel for pack in summary.packs]
+
+
 def git_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env.update(GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_SYSTEM=os.devnull, LC_ALL="C")

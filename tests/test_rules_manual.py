@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 from evidence_builders import History, commit, installation, sha
 from jsonschema import Draft202012Validator
 
 from generator.evidence.context import RuleContext
+from generator.evidence.documents import Result, result_label
 from generator.evidence.registry import all_rules
 from generator.history.model import FileVersion
 
@@ -110,6 +112,20 @@ def test_a_passed_test_performed_in_the_period_is_a_test_result():
     findings = current(doc("2026-03-01", "pass_with_findings"))
     assert findings.status == "no_deviations"
     assert findings.reason.endswith("performed in the period and passed with findings.")
+    # The documents table a person reads gives the result in words, never the front matter's.
+    assert [row["result"] for row in findings.details["documents"]] == ["passed with findings"]
+    assert findings.documents[0].facts.result == "pass_with_findings"  # evidence.json's word
+
+
+def test_each_result_has_its_words_defined_once():
+    assert {r.value: r.label for r in Result} == {
+        "pass": "passed",
+        "pass_with_findings": "passed with findings",
+        "fail": "failed",
+    }
+    assert result_label("fail") == "failed" and result_label(None) == "none recorded"
+    with pytest.raises(ValueError):
+        result_label("FAILED")
 
 
 def test_a_passed_test_before_the_period_shows_design_only():
@@ -124,7 +140,7 @@ def test_a_failed_result_is_a_deviation():
     (failure,) = result.failures
     where = f"{DOC}@{LAST.sha[:12]}"
     assert (failure.kind, failure.sha, failure.items) == ("failed_result", LAST.sha, (where,))
-    assert failure.message == f"{where}, dated 2026-03-01, records the result 'fail'"
+    assert failure.message == f"{where}, dated 2026-03-01, records a failed result"
     assert result.reason.endswith("It failed.")
     assert (result.population, result.passed, result.failed) == (1, 0, 1)
 

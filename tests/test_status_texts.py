@@ -10,11 +10,9 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from test_demo_support import shared_demo
+from test_demo_support import shared_build
 from test_pdf_support import page_texts, squeeze
 
-from generator.build import build_packs, config_sections
-from generator.config import load_config
 from generator.status import Status
 
 LABELS = sorted((s.label for s in Status), key=len, reverse=True)  # longest match first
@@ -27,13 +25,8 @@ _ROW = re.compile(
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> tuple[Path, list[Path]]:
-    out = tmp_path_factory.mktemp("status-texts")
-    demo = shared_demo()
-    summary = build_packs(
-        load_config(demo.config, config_sections()), out, formats={"json", "pdf", "html"}
-    )
-    return out, [out / pack.rel for pack in summary.packs]
+def built() -> tuple[Path, list[Path]]:
+    return shared_build()
 
 
 def pdf_statuses(reader: PdfReader, ids: list[str]) -> dict[str, str]:

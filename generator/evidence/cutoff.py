@@ -84,7 +84,7 @@ def cut_off_record(
     if newest_day is not None and newest_day < period.end:
         notes.append(
             f"The period ends on {period.end}, after the newest commit of {ref} "
-            f"({utc(newest_commit).isoformat()}, head {head[:12]}): the pack shows the "
+            f"({utc_words(utc(newest_commit))}, head {head[:12]}): the pack shows the "
             "repository as read at that head; a change made later, or not fetched before the "
             "build, is not in it."
         )
@@ -114,11 +114,16 @@ def cut_off_record(
     )
 
 
+def utc_words(moment: dt.datetime) -> str:
+    """A moment as every time a person reads is written: ``2026-06-25 12:01 UTC``."""
+    return f"{moment.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
+
+
 def built_at_words(cut_off: CutOffRecord) -> str:
     """The build time as a person reads it, saying why there is none (PDF and portal)."""
     built_at = cut_off.built_at
     if built_at is not None:
-        return f"{built_at[:10]} {built_at[11:16]} UTC (SOURCE_DATE_EPOCH)"
+        return f"{utc_words(dt.datetime.fromisoformat(built_at))} (SOURCE_DATE_EPOCH)"
     return (
         "not recorded: SOURCE_DATE_EPOCH was not set, so the pack does not depend on when it "
         "was built"

@@ -18,9 +18,9 @@ from generator.evidence.documents import (
     FAIL,
     PASS,
     PASS_WITH_FINDINGS,
-    RESULT_LABELS,
     DocumentVersion,
     FrontMatter,
+    result_label,
 )
 from generator.evidence.recurrence import (
     CURRENT,
@@ -71,11 +71,11 @@ def _date(version: DocumentVersion) -> dt.date:
 
 def _outcome(version: DocumentVersion) -> str:
     result = _facts(version).result
-    return RESULT_LABELS[result] if result else "records no result"
+    return result_label(result) if result else "records no result"
 
 
 def _failed(version: DocumentVersion) -> Failure:
-    message = f"{version.where}, dated {_date(version)}, records the result 'fail'"
+    message = f"{version.where}, dated {_date(version)}, records a failed result"
     return Failure(message, version.commit, kind="failed_result", items=(version.where,))
 
 
@@ -84,7 +84,7 @@ def _row(version: DocumentVersion) -> dict[str, Any]:
     return {
         "document": version.where,
         "date": str(facts.date),
-        "result": facts.result or "none recorded",
+        "result": result_label(facts.result),
         "sha256": version.sha256,
     }
 

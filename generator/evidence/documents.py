@@ -23,15 +23,42 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from generator.errors import InputError, Problem
 from generator.yamlio import Document, load_yaml_text
 
-PASS, PASS_WITH_FINDINGS, FAIL = "pass", "pass_with_findings", "fail"
-RESULTS = (PASS, PASS_WITH_FINDINGS, FAIL)
-# The words a person reads for each result.
-RESULT_LABELS = {PASS: "passed", PASS_WITH_FINDINGS: "passed with findings", FAIL: "failed"}
+
+class Result(StrEnum):
+    """A document's recorded outcome, written in its front matter and in evidence.json as the
+    member's word; ``label`` is the words a person reads for it (PDF, portal, reasons), taken
+    from here and nowhere else."""
+
+    PASS = "pass"
+    PASS_WITH_FINDINGS = "pass_with_findings"
+    FAIL = "fail"
+
+    @property
+    def label(self) -> str:
+        return _RESULT_LABELS[self]
+
+
+_RESULT_LABELS = {
+    Result.PASS: "passed",
+    Result.PASS_WITH_FINDINGS: "passed with findings",
+    Result.FAIL: "failed",
+}
+PASS, PASS_WITH_FINDINGS, FAIL = Result.PASS, Result.PASS_WITH_FINDINGS, Result.FAIL
+RESULTS = tuple(Result)
+NO_RESULT = "none recorded"  # the words for a document that records no result
+
+
+def result_label(result: str | None) -> str:
+    """The words a person reads for a recorded result (a member or its word), or for none."""
+    return Result(result).label if result is not None else NO_RESULT
+
+
 MAX_TEXT = 200  # characters kept of a name or scope: a pack quotes, it does not copy documents
 
 
@@ -41,7 +68,7 @@ class FrontMatter:
 
     date: dt.date | None
     covers: tuple[dt.date, dt.date] | None  # the period covered, inclusive
-    result: str | None  # one of RESULTS
+    result: Result | None
     performed_by: tuple[str, ...]
     approved_by: tuple[str, ...]
     scope: str | None
@@ -167,7 +194,7 @@ class _Reader:
             return None
         return first, last
 
-    def result(self, key: str) -> str | None:
+    def result(self, key: str) -> Result | None:
         if key not in self.data:
             return None
         value = self.data[key]
@@ -175,7 +202,7 @@ class _Reader:
             allowed = ", ".join(RESULTS)
             self._problem(key, f"'{key}: {self._written(key)}' is not one of {allowed}")
             return None
-        return str(value)
+        return Result(value)
 
     def names(self, key: str) -> tuple[str, ...]:
         if key not in self.data:

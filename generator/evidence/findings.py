@@ -27,6 +27,9 @@ from generator.yamlio import Document, load_yaml
 
 STATES = ("open", "in_progress", "done")
 DONE = "done"
+# The words a person reads for each state of a corrective action (PDF, portal).
+STATE_LABELS = {"open": "open", "in_progress": "in progress", "done": "done"}
+NO_ACTION = "no corrective action recorded"  # an open deviation without a register entry
 _DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 

@@ -79,8 +79,8 @@ DEVIATION_KINDS = {
         "end: the control was not performed again when due."
     ),
     "failed_result": (
-        "A document the verdict relies on records the result 'fail': the test or review was "
-        "performed and failed."
+        "A document the verdict relies on records a failed result (result: fail): the test or "
+        "review was performed and failed."
     ),
 }
 

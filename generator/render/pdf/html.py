@@ -14,6 +14,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from generator.evidence.findings import NO_ACTION, STATE_LABELS
 from generator.render import timeline
 from generator.render.event_view import tested_from_text
 from generator.render.pdf.timeline_look import PDF as PDF_LOOK
@@ -96,7 +97,9 @@ def environment() -> jinja2.Environment:
     env.filters["window"] = window_text
     env.filters["words"] = value_text
     env.filters["tested"] = tested_from_text
+    env.filters["action_state"] = STATE_LABELS.__getitem__
     env.globals["status_labels"] = STATUS_LABELS
+    env.globals["no_action"] = NO_ACTION
     return env
 
 

@@ -55,12 +55,17 @@ def _soa_groups(rows: tuple[SoaRow, ...]) -> list[dict[str, Any]]:
 
 def _controls(model: EvidenceModel, settings: PdfSettings, taken: set[str]) -> list[dict]:
     exceptions = {e.id: e for e in model.exceptions}
+    actions = {a.deviation: a for a in model.corrective_actions}
     controls = []
     for control in model.controls:
         results = []
         for result in control.results:
             failures = [
-                {**fields_of(failure), "accepted": exceptions.get(failure.exception or "")}
+                {
+                    **fields_of(failure),
+                    "accepted": exceptions.get(failure.exception or ""),
+                    "action": None if failure.exception else actions.get(failure.id),
+                }
                 for failure in result.failures[: settings.max_failure_rows]
             ]
             cited = result.cited

@@ -25,6 +25,7 @@ from markupsafe import Markup
 from mkdocs.plugins import BasePlugin, event_priority
 
 from generator.errors import BuildError
+from generator.evidence.findings import NO_ACTION, STATE_LABELS
 from generator.render import timeline, words
 from generator.render.event_view import tested_from_text
 from generator.render.portal import badges
@@ -99,8 +100,10 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
         params=words.params_text,
         words=words.value_text,
         tested=tested_from_text,
+        action_state=STATE_LABELS.__getitem__,
     )
     env.globals.update(
+        no_action=NO_ACTION,
         link=_link,
         age_days=age_days,
         statuses=badges.statuses(),

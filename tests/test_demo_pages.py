@@ -1,0 +1,123 @@
+"""What a person reads in the demo's PDF and portal (issue #13, on the page): words, not the
+model's raw values; times in UTC; each open deviation with its corrective action where it shows."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+from test_demo_support import shared_build
+from test_pdf_support import outline, page_texts, squeeze
+
+from generator.evidence.documents import Result
+from generator.evidence.findings import NO_ACTION, STATE_LABELS
+
+
+@pytest.fixture(scope="module")
+def built() -> tuple[Path, list[Path]]:
+    return shared_build()
+
+
+def _model(pack: Path) -> dict[str, Any]:
+    return json.loads((pack / "evidence.json").read_text(encoding="utf-8"))
+
+
+def _site_pack(out: Path, pack: Path) -> Path:
+    installation, period = pack.parts[-2:]
+    return out / "site" / installation / period
+
+
+def _html_text(page: Path) -> str:
+    text = page.read_text(encoding="utf-8")
+    return html.unescape(re.sub(r"<[^>]+>", " ", text))
+
+
+def _control_texts(reader: PdfReader, ids: set[str]) -> dict[str, str]:
+    """Each control's PDF pages as one text: from its bookmark to the next bookmark's page."""
+    marks = [(page, title) for _, title, page in outline(reader)]
+    texts = page_texts(reader)
+    found = {}
+    for (page, title), (following, _) in zip(marks, [*marks[1:], (len(texts), "")], strict=True):
+        control_id = title.split(" ", 1)[0]
+        if control_id in ids:
+            found[control_id] = " ".join(texts[page : max(following, page + 1)])
+    return found
+
+
+def test_the_cover_states_the_cut_off_in_utc_words(built):
+    _, packs = built
+    for pack in packs:
+        model = _model(pack)
+        (note,) = model["cut_off"]["notes"]  # the demo's period ends after its newest commit
+        cover = page_texts(PdfReader(pack / "evidence-pack.pdf"))[0]
+        assert squeeze(note) in squeeze(cover)
+        newest = model["cut_off"]["newest_commit"]  # ISO 8601, as git wrote it
+        assert newest not in cover and not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", cover)
+        words = re.search(r"newest commit of main \((\d{4}-\d\d-\d\d \d\d:\d\d UTC),", note)
+        assert words, note
+
+
+def test_document_results_are_shown_in_words_never_as_the_model_writes_them(built):
+    out, packs = built
+    labels_seen = set()
+    for pack in packs:
+        pdf = " ".join(page_texts(PdfReader(pack / "evidence-pack.pdf")))
+        pages = [p for p in _site_pack(out, pack).rglob("*.html") if "downloads" not in p.parts]
+        portal = " ".join(_html_text(p) for p in pages)
+        for text in (pdf, portal):
+            assert "pass_with_findings" not in text
+            assert not re.search(r"records the result '(pass|fail)", text)
+        results = {d["result"] for d in _model(pack)["documents"] if d.get("result")}
+        for result in results:
+            label = Result(result).label
+            assert squeeze(label) in squeeze(pdf) and label in portal, result
+            labels_seen.add(label)
+    # The demo records every kind of result: all three labels were looked for.
+    assert labels_seen == {r.label for r in Result}
+
+
+def _action_words(action: dict[str, Any] | None) -> list[str]:
+    if action is None:
+        return [NO_ACTION]
+    return [
+        action["action"],
+        action["root_cause"],
+        action["owner"],
+        f"{action['due']} · {STATE_LABELS[action['state']]}",
+    ]
+
+
+def test_control_pages_show_each_open_deviation_with_its_corrective_action(built):
+    out, packs = built
+    shown = {"with": 0, "without": 0}
+    for pack in packs:
+        model = _model(pack)
+        actions = {a["deviation"]: a for a in model["corrective_actions"]}
+        ids = {c["id"] for c in model["controls"]}
+        pdf = _control_texts(PdfReader(pack / "evidence-pack.pdf"), ids)
+        site = _site_pack(out, pack)
+        for control in model["controls"]:
+            portal_page = site / "controls" / f"{control['id'].lower()}.html"
+            portal = re.sub(r"\s+", " ", _html_text(portal_page))
+            on_page = squeeze(pdf[control["id"]])
+            without = 0
+            for result in control["results"]:
+                for failure in result["failures"]:
+                    if failure["exception"]:
+                        continue  # accepted in the exceptions register: no action is asked
+                    action = actions.get(failure["id"])
+                    shown["with" if action else "without"] += 1
+                    without += action is None
+                    for words in _action_words(action):
+                        assert squeeze(words) in on_page, (control["id"], words)
+                        assert re.sub(r"\s+", " ", words) in portal, (control["id"], words)
+            # Once per open deviation without an action, and never for any other.
+            assert on_page.count(squeeze(NO_ACTION)) == without, control["id"]
+            assert portal.count(NO_ACTION) == without, control["id"]
+    # The demo has open deviations with a corrective action and ones without.
+    assert shown["with"] and shown["without"], shown
