@@ -52,11 +52,12 @@ CONFIG = synthetic.CONFIG.replace("release_notes: ./notes\n", "")
 _MEASURE = """\
 import json, resource, subprocess, sys, time
 started = time.perf_counter()
-code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).returncode
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 wall = time.perf_counter() - started
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"code": code, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
-                  "peak_mb": usage.ru_maxrss / 1024}))
+print(json.dumps({"code": done.returncode, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+                  "peak_mb": usage.ru_maxrss / 1024,
+                  "stderr": done.stderr[-2000:].decode(errors="replace")}))
 """
 
 
@@ -70,18 +71,25 @@ class Run:
         return f"{self.wall:7.2f} s wall {self.cpu:7.2f} s CPU {self.peak_mb:7.0f} MB peak"
 
 
+def measured_command(command: list[str]) -> list[str]:
+    """`command` run by the measuring wrapper; its output is read by `measured_run`."""
+    return [sys.executable, "-c", _MEASURE, *command]
+
+
 def measure(command: list[str], cwd: Path, env: dict[str, str]) -> Run:
     result = subprocess.run(
-        [sys.executable, "-c", _MEASURE, *command],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
+        measured_command(command), cwd=cwd, env=env, capture_output=True, text=True, check=True
     )
-    figures = json.loads(result.stdout)
+    return measured_run(command, result.stdout)
+
+
+def measured_run(command: list[str], output: str) -> Run:
+    """The figures the measuring wrapper printed for `command`; a failed build stops here."""
+    figures = json.loads(output)
     if figures["code"] not in (0, 3):  # 3: --fail-on findings, still a finished build
-        raise SystemExit(f"{' '.join(command)} failed with exit code {figures['code']}")
+        raise SystemExit(
+            f"{' '.join(command)} failed with exit code {figures['code']}:\n{figures['stderr']}"
+        )
     return Run(figures["wall"], figures["cpu"], figures["peak_mb"])
 
 

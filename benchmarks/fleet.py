@@ -11,7 +11,11 @@ their commits differ) and one ``meshcomply.yml`` naming them all, with the year 
 Then times ``meshcomply build`` end to end, each time as a new process with a cold history cache:
 with ``--jobs 1`` and with ``--jobs`` left at its default (the number of CPUs), and prints both
 wall times, the speed-up, the cost per installation and the largest resident set of any one
-process (a worker's, with --jobs above 1; N workers hold up to N such sets at once).
+process (a worker's, with --jobs above 1; N workers hold up to N such sets at once). While each
+build runs, its process tree is polled (/proc, five times a second) for the number of worker
+processes alive at once (``--jobs`` default must show as many as CPUs) and the largest sum of
+their resident sets, what the machine must hold. The load average is printed before and after:
+the machine may be shared, and the speed-up measured in the same run is what to read.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -33,7 +38,7 @@ CHECKOUT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import release_notes as synthetic  # noqa: E402  (the synthetic history generator)
-from build import Run, measure  # noqa: E402  (a new process's wall, CPU and peak)
+from build import Run, measured_command, measured_run  # noqa: E402  (wall, CPU and peak)
 
 HOURS_A_YEAR = 365 * 24
 INSTALLATION = """\
@@ -61,6 +66,64 @@ def make_repo(args: tuple[Path, int, int]) -> None:
     env = synthetic.git_env()
     subprocess.run(["git", "init", "-q", "--initial-branch=main", str(repo)], check=True, env=env)
     synthetic.fast_import(repo, stream)
+
+
+@dataclass
+class Tree:
+    """What polling a build's process tree saw: workers at once and resident memory."""
+
+    workers: int = 0  # the most `meshcomply:NAME` worker processes alive at the same time
+    rss_mb: float = 0.0  # the largest sum of the resident sets of all the build's processes
+
+
+def descendants(root: int) -> list[int]:
+    """The processes below `root`, from /proc (Linux)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:  # ended meanwhile
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        below = children.get(todo.pop(), [])
+        found.extend(below)
+        todo.extend(below)
+    return found
+
+
+def poll(pid: int, seen: Tree) -> None:
+    page_mb = os.sysconf("SC_PAGE_SIZE") / 2**20
+    workers, rss = 0, 0.0
+    for child in descendants(pid):
+        try:
+            comm = Path(f"/proc/{child}/comm").read_text().strip()
+            rss += int(Path(f"/proc/{child}/statm").read_text().split()[1]) * page_mb
+        except OSError:
+            continue
+        workers += comm.startswith("meshcomply:")
+    seen.workers = max(seen.workers, workers)
+    seen.rss_mb = max(seen.rss_mb, rss)
+
+
+def measure_tree(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[Run, Tree]:
+    """`command` as a new process, its figures, and its process tree polled 5 times a second."""
+    seen = Tree()
+    with subprocess.Popen(
+        measured_command(command), cwd=cwd, env=env, stdout=subprocess.PIPE, text=True
+    ) as wrapper:
+        while wrapper.poll() is None:
+            poll(wrapper.pid, seen)
+            time.sleep(0.2)
+        output = wrapper.stdout.read() if wrapper.stdout else ""
+    return measured_run(command, output), seen
+
+
+def load_text() -> str:
+    return ", ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 def make_fleet(root: Path, count: int, commits: int) -> Path:
@@ -103,22 +166,28 @@ def main() -> None:
         command = [sys.executable, "-c", "from generator.cli import main; main()", "build"]
         command += ["--config", str(config), "--format", args.format, "--quiet"]
         default_jobs = len(os.sched_getaffinity(0))
-        runs: dict[str, Run] = {}
+        print(f"load average at the start (1, 5, 15 min): {load_text()} on {default_jobs} CPUs")
+        runs: dict[str, tuple[Run, Tree]] = {}
         for label, jobs in (
             ("--jobs 1", ["--jobs", "1"]),
             (f"--jobs default ({default_jobs})", []),
         ):
             shutil.rmtree(root / ".cache", ignore_errors=True)  # cold: each build reads it all
             out = root / f"out-{len(runs)}"
-            runs[label] = measure([*command, *jobs, "--out", str(out)], root, env)
-            run = runs[label]
+            runs[label] = measure_tree([*command, *jobs, "--out", str(out)], root, env)
+            run, tree = runs[label]
             print(
                 f"build --format {args.format} {label:<20} {run}   "
                 f"{run.wall / args.installations:6.2f} s wall and "
-                f"{run.cpu / args.installations:6.2f} s CPU per installation",
+                f"{run.cpu / args.installations:6.2f} s CPU per installation; "
+                f"{tree.workers} workers at once, {tree.rss_mb:.0f} MB resident in all",
                 flush=True,
             )
-        single, parallel = runs.values()
+        (single, _), (parallel, tree) = runs.values()
+        print(
+            f"--jobs default: {tree.workers} workers at once on {default_jobs} CPUs: "
+            + ("as expected" if tree.workers == min(default_jobs, args.installations) else "WRONG")
+        )
         same = subprocess.run(
             [
                 "diff",
@@ -133,8 +202,7 @@ def main() -> None:
             text=True,
         )
         print(f"speed-up with {default_jobs} jobs: {single.wall / parallel.wall:.2f}x wall")
-        load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-        print(f"load average at the end (1, 5, 15 min): {load} on {os.cpu_count()} CPUs")
+        print(f"load average at the end (1, 5, 15 min): {load_text()} on {default_jobs} CPUs")
         print(
             "outputs of both builds: "
             + ("byte-identical" if same.returncode == 0 else f"DIFFER\n{same.stdout}")

@@ -247,7 +247,10 @@ exec {git} "$@"
 """
 
 
-def _start_gated_build(project: Path) -> tuple[subprocess.Popen[str], Path, Path]:
+def _start_gated_build(
+    project: Path, jobs: tuple[str, ...] = ("--jobs", "3"), cpus: set[int] | None = None
+) -> tuple[subprocess.Popen[str], Path, Path]:
+    """The build with `jobs` (on `cpus`, default: this process's), once its workers all wait."""
     shims, marks, gate = project / "shims", project / "marks", project / "gate"
     shims.mkdir()
     marks.mkdir()
@@ -255,7 +258,7 @@ def _start_gated_build(project: Path) -> tuple[subprocess.Popen[str], Path, Path
     (shims / "git").chmod(0o755)
     env = {**os.environ, "PATH": f"{shims}{os.pathsep}{os.environ['PATH']}"}
     env.update(MARKS=str(marks), GATE=str(gate))
-    command = ["build", "--format", "json", "--jobs", "3", "--quiet", "--out", "out"]
+    command = ["build", "--format", "json", *jobs, "--quiet", "--out", "out"]
     build = subprocess.Popen(
         [sys.executable, "-c", "from generator.cli import main; main()", *command],
         cwd=project,
@@ -263,10 +266,23 @@ def _start_gated_build(project: Path) -> tuple[subprocess.Popen[str], Path, Path
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=None if cpus is None else lambda: os.sched_setaffinity(0, cpus),
     )
-    # Each of the three workers is inside its build, waiting for its first git.
-    _wait_for(lambda: len(_workers(build.pid)) == 3 and len(list(marks.iterdir())) >= 3)
+    # Each of the workers is inside its build, waiting for its first git (with one job at a
+    # time, the build process builds the installations itself, without workers).
+    running = _workers_expected(jobs, cpus)
+    _wait_for(
+        lambda: (
+            len(_workers(build.pid)) == running and len(list(marks.iterdir())) >= max(running, 1)
+        )
+    )
     return build, marks, gate
+
+
+def _workers_expected(jobs: tuple[str, ...], cpus: set[int] | None) -> int:
+    """Workers of a build of the three installations at once: one job at a time needs none."""
+    at_a_time = int(jobs[1]) if jobs else len(cpus or os.sched_getaffinity(0))
+    return 0 if at_a_time == 1 else min(3, at_a_time)
 
 
 def _workers(pid: int) -> dict[str, int]:
@@ -309,6 +325,20 @@ def test_a_worker_killed_is_a_failure_naming_its_installation(tmp_path: Path):
         "see the kernel log, and lower --jobs)",
     ]
     assert sorted(p.name for p in (project / "out").iterdir()) == [".meshcomply.lock"]
+
+
+@pytest.mark.parametrize("cpus", ["one", "all"])
+def test_jobs_default_is_the_number_of_cpus_the_build_may_use(tmp_path: Path, cpus: str):
+    allowed = os.sched_getaffinity(0)
+    given = {min(allowed)} if cpus == "one" else allowed  # "one": as a container's cpuset
+    project = make_fleet(tmp_path / "p")
+    build, _, gate = _start_gated_build(project, jobs=(), cpus=given)
+    time.sleep(1.0)  # time enough for a worker more to start, were one allowed
+    assert len(_workers(build.pid)) == (0 if len(given) == 1 else min(3, len(given)))
+    gate.touch()
+    _, stderr = build.communicate(timeout=300)
+    assert build.returncode == 0, stderr
+    assert sorted(p.name for p in (project / "out" / "packs").iterdir()) == list(NAMES)
 
 
 def test_jobs_must_be_positive(tmp_path: Path):
