@@ -15,7 +15,7 @@ from generator.errors import BuildError, InputError
 from generator.evidence import evaluate as evaluate_module
 from generator.evidence.codec import to_plain
 from generator.evidence.context import RuleContext
-from generator.evidence.deviations import deviation_records, summary_counts
+from generator.evidence.deviations import canonical, deviation_records, summary_counts
 from generator.evidence.evaluate import (
     evaluate_control,
     evaluate_library,
@@ -351,3 +351,13 @@ def test_a_deviation_accepted_wherever_it_shows_is_accepted_once():
     accepted = [d for d in listed if d.state == "accepted"]
     assert [(d.kind, d.exception) for d in accepted] == [("unapproved", "EXC-1")]
     assert summary_counts(listed) == DeviationCounts(open=1, accepted=1)
+
+
+def test_a_deviation_ids_text_is_the_documented_canonical_json():
+    """docs/auditors.md: keys sorted, no spaces, non-ASCII kept as it is."""
+    window = {"to": "2026-01-02T00:00:00Z", "from": "2026-01-01T00:00:00Z", "hours": 24}
+    text = canonical("assertion_failed", "a" * 40, ("environments/prod/übung.yaml",), window)
+    identity = {"kind": "assertion_failed", "sha": "a" * 40,
+                "items": ["environments/prod/übung.yaml"], "window": window}  # fmt: skip
+    assert text == json.dumps(identity, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert text.startswith('{"items":["environments/prod/übung.yaml"],"kind":"assertion_failed"')

@@ -23,11 +23,14 @@ from generator.evidence.model import (
     FailureRecord,
 )
 
+# json.dumps(..., sort_keys=True, separators=(",", ":"), ensure_ascii=False), without a new
+# encoder for each of a big population's deviations.
+_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
 
 def canonical(kind: str, sha: str | None, items: Iterable[str], window: Any) -> str:
     """The text a deviation id is the hash of."""
-    identity = {"kind": kind, "sha": sha, "items": list(items), "window": window}
-    return json.dumps(identity, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _encode({"kind": kind, "sha": sha, "items": list(items), "window": window})
 
 
 def deviation_id(

@@ -49,6 +49,8 @@ SKIPPED, SHORT = "skipped_staging", "short_staging"
 ABSENT = "absent"
 WHOLE_FILE = "(whole file)"
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# json.dumps(value, sort_keys=True, default=str), without a new encoder for every value.
+_canonical = json.JSONEncoder(sort_keys=True, default=str).encode
 
 PARAMS_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -103,7 +105,7 @@ def settings(text: str | None, path: str) -> dict[str, str]:
         if isinstance(value, dict) and value:
             stack.extend((f"{prefix}{key}.", item) for key, item in value.items())
         else:
-            flat[prefix[:-1]] = json.dumps(value, sort_keys=True, default=str)
+            flat[prefix[:-1]] = _canonical(value)
     return flat
 
 
@@ -118,13 +120,13 @@ class _Track:
 
     def add(self, index: int, now: dict[str, str], before: dict[str, str]) -> list[str]:
         """Record a version; the keys whose value it changed."""
-        changed = [k for k in now.keys() | before.keys() if now.get(k) != before.get(k)]
-        for key in sorted(changed):
+        changed = sorted(k for k in now.keys() | before.keys() if now.get(k) != before.get(k))
+        for key in changed:
             value = now.get(key, ABSENT)
             self.changed_at.setdefault(key, []).append(index)
             self.values.setdefault(key, []).append(value)
             self.set_at.setdefault((key, value), []).append(index)
-        return sorted(changed)
+        return changed
 
     def value_at(self, key: str, index: int) -> tuple[str, int | None]:
         """The key's value just after the commit at `index`, and where it was set."""
