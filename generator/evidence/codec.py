@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import BuildError, InputError, Problem
-from generator.evidence.jsonstream import LaidOut, iter_json
+from generator.evidence.jsonstream import Written, iter_json
 from generator.evidence.model import (
     SCHEMA_VERSION,
     ApprovalRecord,
@@ -34,7 +34,7 @@ from generator.evidence.model import (
     Identity,
     SourceRecord,
 )
-from generator.evidence.schematext import Misfit, Unsupported, record_encoder
+from generator.evidence.schematext import Misfit, Unsupported, list_pieces, record_encoder
 from generator.status import Status
 
 SCHEMA_NAME = "evidence"
@@ -340,45 +340,83 @@ def dumps(model: EvidenceModel) -> str:
 
 
 def model_pieces(model: EvidenceModel) -> Iterator[str]:
-    """evidence.json's text in pieces; SchemaViolation (at the first piece, or at the change
+    """evidence.json's text in pieces; SchemaViolation (at the first piece, or at the record
     that does not fit) if the model does not fit its schema.
 
-    Everything but the change records is checked first, as plain JSON values; the change records
-    are checked while they are laid out (``schematext``), never held as values or as one string.
+    The sections the compiled writer understands (``schematext``: every list growing with the
+    history) are checked while they are laid out, never held as values or as one string; the
+    rest is checked first, as plain JSON values, and laid out by ``jsonstream``.
     """
-    writer = _change_writer()
-    if writer is None:  # a schema the compiled check does not understand: the plain path
-        yield from iter_json(checked_plain(model))
-        yield "\n"
-        return
-    try:
-        data = checked_plain(dataclasses.replace(model, changes=()))
-    except SchemaViolation:
-        checked_plain(model)  # every violation at once, the change records' too
-        raise
-    data["changes"] = LaidOut(_change_texts(model, writer))
+    writers = _section_writers()
+    data: dict[str, Any] = {}
+    for key, name in _keys(EvidenceModel):
+        value = getattr(model, name)
+        data[key] = (
+            Written(_section_text(key, writers[key], value, model))
+            if key in writers
+            else to_plain(value)
+        )
+    problems = _rest_problems(data, frozenset(writers))
+    if problems:
+        checked_plain(model)  # every violation at once, the written sections' too
+        raise SchemaViolation(problems)
     yield from iter_json(data)
     yield "\n"
 
 
-def _change_texts(model: EvidenceModel, writer: Callable[[Any], str]) -> Iterator[str]:
-    for change in model.changes:
-        try:
-            yield writer(change)
-        except Misfit:
-            checked_plain(model)  # words every violation
-            raise SchemaViolation([("$.changes", "a change record does not fit")]) from None
+def _section_text(
+    key: str, writer: Callable[[Any], Iterator[str]], value: Any, model: EvidenceModel
+) -> Iterator[str]:
+    try:
+        yield from writer(value)
+    except Misfit:
+        checked_plain(model)  # words every violation
+        raise SchemaViolation([(f"$.{key}", "does not fit the evidence schema")]) from None
 
 
 @cache
-def _change_writer() -> Callable[[Any], str] | None:
+def _section_writers() -> dict[str, Callable[[Any], Iterator[str]]]:
+    """The top-level sections written by the compiled writer (the others take the plain path):
+    a list in pieces, one per member, anything else as one piece."""
     from generator.validate import load_schema
 
     schema = load_schema(SCHEMA_NAME)
-    try:  # the records are members of the top-level "changes" list: depth 2
-        return record_encoder(schema["properties"]["changes"]["items"], schema["$defs"], 2)
-    except Unsupported:
-        return None
+    defs = schema["$defs"]
+    writers: dict[str, Callable[[Any], Iterator[str]]] = {}
+    for key, section in schema["properties"].items():
+        try:
+            writers[key] = list_pieces(section, defs, 1, to_plain)
+            continue
+        except Unsupported:
+            pass
+        try:
+            encode = record_encoder(section, defs, 1, to_plain)
+        except Unsupported:
+            continue
+        writers[key] = lambda value, encode=encode: iter((encode(value),))
+    return writers
+
+
+def _rest_problems(data: dict[str, Any], written: frozenset[str]) -> list[tuple[str, str]]:
+    """The schema's violations by the sections not ``written`` (their check is the writer's)."""
+    import fastjsonschema
+
+    try:
+        _rest_check(written)(data)
+        return []
+    except fastjsonschema.JsonSchemaValueException as exc:
+        return [(json_path(exc.path[1:]), exc.message)]
+
+
+@cache
+def _rest_check(written: frozenset[str]) -> Callable[[Any], Any]:
+    import fastjsonschema
+
+    from generator.validate import load_schema
+
+    schema = load_schema(SCHEMA_NAME)
+    properties = {key: {} if key in written else sub for key, sub in schema["properties"].items()}
+    return fastjsonschema.compile(copy.deepcopy({**schema, "properties": properties}))
 
 
 def write_model(model: EvidenceModel, path: Path) -> None:

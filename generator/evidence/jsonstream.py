@@ -45,13 +45,13 @@ _string = json.encoder.c_encode_basestring or json.encoder.py_encode_basestring 
 
 
 @dataclass(frozen=True)
-class LaidOut:
-    """A list directly below the top whose members are already text, laid out at depth 2.
+class Written:
+    """A member of the top-level mapping already laid out as text at depth 1, in pieces.
 
-    For records written by ``schematext`` while they are checked; read once, as they come.
+    For sections written by ``schematext`` while they are checked; read once, as they come.
     """
 
-    members: Iterable[str]
+    pieces: Iterable[str]
 
 
 def iter_json(value: Any) -> Iterator[str]:
@@ -75,8 +75,8 @@ def iter_json(value: Any) -> Iterator[str]:
 
 def _members(value: Any, depth: int = 1) -> Iterator[str]:
     # A list directly below the top, one piece per member; anything else is one piece.
-    if isinstance(value, LaidOut):
-        yield from _laid_out(value.members, depth)
+    if isinstance(value, Written):
+        yield from value.pieces
         return
     if not isinstance(value, list | tuple) or not value or _all_scalars(value):
         yield _encode(value, depth)
@@ -87,15 +87,6 @@ def _members(value: Any, depth: int = 1) -> Iterator[str]:
         yield separator + inner + _encode(member, depth + 1)
         separator = ","
     yield "\n" + INDENT * depth + "]"
-
-
-def _laid_out(members: Iterable[str], depth: int) -> Iterator[str]:
-    inner = "\n" + INDENT * (depth + 1)
-    separator = "["
-    for text in members:
-        yield separator + inner + text
-        separator = ","
-    yield "[]" if separator == "[" else "\n" + INDENT * depth + "]"
 
 
 def _all_scalars(members: Any) -> bool:

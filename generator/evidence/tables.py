@@ -86,6 +86,15 @@ def safe_cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
+def safe_row(values: Iterable[Any]) -> list[str]:
+    """safe_cell of each value; text (most cells) checked inline, without a call per cell: on
+    the 100k-commit benchmark the tables have 2.8 million cells."""
+    return [
+        ("'" + v if v.startswith(_FORMULA_STARTS) else v) if type(v) is str else safe_cell(v)
+        for v in values
+    ]
+
+
 def _people(people: Iterable[Identity]) -> str:
     return "; ".join(f"{p.name} <{p.email}>" for p in people)
 
@@ -115,7 +124,7 @@ def change_row(change: ChangeRecord) -> list[str]:
         len(change.files),
         change.subject,
     )
-    return [safe_cell(v) for v in values]
+    return safe_row(values)
 
 
 def _csv_text(header: tuple[str, ...], rows: Iterable[list[str]]) -> str:
@@ -165,7 +174,7 @@ def _sample_rows(model: EvidenceModel) -> Iterator[list[str]]:
                 _people(change.approvers),
                 change.subject,
             )
-            yield [safe_cell(v) for v in values]
+            yield safe_row(values)
 
 
 def deviations_csv(model: EvidenceModel) -> str:
@@ -190,7 +199,7 @@ def _deviation_rows(model: EvidenceModel) -> Iterator[list[str]]:
             "; ".join(deviation.controls),
             deviation.message,
         )
-        yield [safe_cell(v) for v in values]
+        yield safe_row(values)
 
 
 def _event_rows(model: EvidenceModel) -> Iterator[list[str]]:
@@ -219,7 +228,7 @@ def _event_rows(model: EvidenceModel) -> Iterator[list[str]]:
                 rank(seed, population.rule, uuid),
                 event.description,
             )
-            yield [safe_cell(v) for v in values]
+            yield safe_row(values)
 
 
 def write_tables(model: EvidenceModel, pack_dir: Path) -> None:
