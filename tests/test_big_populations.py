@@ -4,18 +4,20 @@ say how many are shown and where all of them are, so their size does not grow wi
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 from test_pdf_support import page_texts, render_pack, squeeze
 
+from generator.evidence.model import CorrectiveActionRecord
 from generator.render.pdf.settings import PdfSettings
 from generator.render.pdf.view import document_view
 from generator.render.portal import builtin_templates
 from generator.render.portal.options import parse_options
 from generator.render.portal.sitebuild import _write_docs
-from generator.render.portal.views import make_view
+from generator.render.portal.views import PackView, make_view
 from generator.testing import (
     as_json,
     failure_json,
@@ -92,8 +94,8 @@ def test_pdf_of_a_big_population_prints_the_limits_and_says_where_the_rest_is(tm
     assert {"deviations.csv", "changes.csv", "evidence.json"} <= set(reader.attachments)
 
 
-def _control_page(tmp_path: Path, portal: dict) -> str:
-    model = big_model()
+def _portal_pages(tmp_path: Path, portal: dict, model=None) -> tuple[dict[str, str], PackView]:
+    model = model or big_model()
     view = make_view(model, tmp_path, "big/2026")
     options = parse_options(portal)
     site = {
@@ -105,9 +107,15 @@ def _control_page(tmp_path: Path, portal: dict) -> str:
         "release_notes_css": None,
         "max_failure_rows": options.max_failure_rows,
         "max_cited": options.max_cited,
+        "max_deviation_rows": options.max_deviation_rows,
     }
     blocks = _write_docs([view], tmp_path, site, [builtin_templates()], {})
-    return "\n".join(blocks[view.control_src[model.controls[0].id]])
+    return {src: "\n".join(parts) for src, parts in blocks.items()}, view
+
+
+def _control_page(tmp_path: Path, portal: dict) -> str:
+    pages, view = _portal_pages(tmp_path, portal)
+    return pages[view.control_src[view.model.controls[0].id]]
 
 
 def test_portal_control_page_shows_the_first_rows_and_says_where_the_rest_is(tmp_path: Path):
@@ -125,7 +133,42 @@ def test_portal_defaults_bound_the_control_page(tmp_path: Path):
     assert f"The first 500 of {FAILURES} deviations are shown" in page
 
 
-@pytest.mark.parametrize("key", ["max_failure_rows", "max_cited"])
+def _rows(page: str, anchor: str) -> list[str]:
+    return re.findall(rf'<tr id="{anchor}-(dev-[0-9a-f]{{12}})"', page)
+
+
+def test_portal_summary_and_corrective_actions_keep_the_first_deviations(tmp_path: Path):
+    model = big_model()
+    acted_on = model.deviations[-1].id  # far beyond the limit: listed for its action
+    action = CorrectiveActionRecord(acted_on, "cause", "act", "Ann", "2026-09-30", "open", None,
+                                    False, True)  # fmt: skip
+    model = replace(model, corrective_actions=(action,))
+    pages, view = _portal_pages(tmp_path, {"max_deviation_rows": 40}, model)
+    summary, actions = pages[view.src("index.md")], pages[view.src("corrective-actions.md")]
+    ids = [d.id.lower() for d in model.deviations]
+    assert _rows(summary, "dev") == ids[:40]
+    assert f"The first 40 of {FAILURES} deviations are shown" in summary
+    assert _rows(actions, "ca") == [*ids[:40], acted_on.lower()]
+    assert f"Of the {FAILURES - 1} open deviations without a corrective action the first 40" in (
+        actions
+    )
+    for page in (summary, actions):
+        assert "deviations.csv" in page and "portal.max_deviation_rows" in page
+
+
+def test_portal_defaults_bound_the_summary_and_small_lists_are_whole(tmp_path: Path):
+    pages, view = _portal_pages(tmp_path, {})
+    assert len(_rows(pages[view.src("index.md")], "dev")) == 500
+    assert len(_rows(pages[view.src("corrective-actions.md")], "ca")) == 500
+    small = big_model(changes=60, failures=30)
+    pages, view = _portal_pages(tmp_path / "small", {"max_deviation_rows": 30}, small)
+    summary, actions = pages[view.src("index.md")], pages[view.src("corrective-actions.md")]
+    assert len(_rows(summary, "dev")) == len(small.deviations) == 30
+    assert len(_rows(actions, "ca")) == 30
+    assert "are shown" not in summary and "the first 30" not in actions
+
+
+@pytest.mark.parametrize("key", ["max_failure_rows", "max_cited", "max_deviation_rows"])
 def test_portal_limits_must_be_positive_whole_numbers(key: str):
     from generator.errors import BuildError
 

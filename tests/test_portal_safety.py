@@ -96,7 +96,7 @@ def test_markdown_sources_hold_no_model_text(tmp_path: Path) -> None:
     packs = [write_pack(tmp_path, synthetic_evidence("acme", changes=60, hostile=True))]
     env = make_environment([builtin_templates()])
     site = {"name": "x", "logo": None, "primary": "indigo", "accent": "indigo"}
-    site |= {"max_failure_rows": 500, "max_cited": 500}  # the portal options' defaults
+    site |= {"max_failure_rows": 500, "max_cited": 500, "max_deviation_rows": 500}  # defaults
     checked, escaped = 0, []
     for spec in page_specs(pack_views(packs), site):
         markdown, blocks = render_page(env, spec.template, spec.src, spec.context)

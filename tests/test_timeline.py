@@ -289,7 +289,7 @@ def test_portal_page_embeds_the_chart(tmp_path: Path) -> None:
     packs = [write_pack(tmp_path, model), write_pack(tmp_path, empty)]
     env = make_environment([builtin_templates()])
     site = {"name": "x", "logo": None, "primary": "indigo", "accent": "indigo"}
-    site |= {"max_failure_rows": 500, "max_cited": 500}  # the portal options' defaults
+    site |= {"max_failure_rows": 500, "max_cited": 500, "max_deviation_rows": 500}  # defaults
     pages = {}
     for spec in page_specs(pack_views(packs), site):
         if spec.template.endswith("releases.md.j2"):

@@ -49,6 +49,9 @@ class PortalOptions:
     # commits and says where all of them are, so its size stays bounded at any history length.
     max_failure_rows: int = 500
     max_cited: int = 500
+    # The summary's deviation list, and the open deviations without a corrective action on the
+    # corrective actions page (all of them are in deviations.csv).
+    max_deviation_rows: int = 500
 
 
 OPTIONS_SCHEMA: dict[str, Any] = {
@@ -84,6 +87,12 @@ OPTIONS_SCHEMA: dict[str, Any] = {
             "type": "integer",
             "minimum": 1,
             "description": "cited commits shown per rule on a control page (all in evidence.json)",
+        },
+        "max_deviation_rows": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "deviations listed on the summary page, and open deviations without "
+            "a corrective action on the corrective actions page (all in deviations.csv)",
         },
         "engine": {
             "enum": list(ENGINES),
@@ -160,4 +169,5 @@ def parse_options(raw: dict[str, Any] | None) -> PortalOptions:
         engine=raw.get("engine", "mkdocs"),
         max_failure_rows=raw.get("max_failure_rows", PortalOptions.max_failure_rows),
         max_cited=raw.get("max_cited", PortalOptions.max_cited),
+        max_deviation_rows=raw.get("max_deviation_rows", PortalOptions.max_deviation_rows),
     )

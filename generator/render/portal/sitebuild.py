@@ -186,6 +186,7 @@ def build_site(
             "release_notes_css": CSS_PATH if releases else None,
             "max_failure_rows": options.max_failure_rows,
             "max_cited": options.max_cited,
+            "max_deviation_rows": options.max_deviation_rows,
         }
         blocks = _write_docs(views, work, site, template_dirs, releases or {})
         out = work / "site"
