@@ -85,7 +85,7 @@ def test_an_unknown_option_names_the_known_ones(tmp_path: Path) -> None:
         "document_version, max_change_rows, max_cited, max_detail_rows, max_deviation_rows, "
         "max_failure_rows, max_promotion_rows, owner, split, workers)",
         f"{path}:11:3: unknown field 'colour' in portal (allowed: engine, logo, max_cited, "
-        "max_failure_rows, palette, site_name, templates)",
+        "max_deviation_rows, max_failure_rows, palette, site_name, templates)",
     ]
 
 
