@@ -121,3 +121,27 @@ def test_control_pages_show_each_open_deviation_with_its_corrective_action(built
             assert portal.count(NO_ACTION) == without, control["id"]
     # The demo has open deviations with a corrective action and ones without.
     assert shown["with"] and shown["without"], shown
+
+
+def _section_text(reader: PdfReader, title: str) -> str:
+    """The text of a top-level section's pages (from its bookmark to the next one's page)."""
+    marks = [(page, name) for level, name, page in outline(reader) if level == 1]
+    texts = page_texts(reader)
+    start = next(page for page, name in marks if name == title)
+    end = min((page for page, _ in marks if page > start), default=len(texts))
+    return "\n".join(texts[start:end])
+
+
+def test_references_never_break_inside_themselves_in_the_pdf_soa(built):
+    _, packs = built
+    for pack in packs:
+        rows = _model(pack)["soa"]
+        text = _section_text(PdfReader(pack / "evidence-pack.pdf"), "Statement of Applicability")
+        listed: dict[str, int] = {}
+        for row in rows:
+            for ref in row["refs_2013"]:
+                listed[ref.split("/", 1)[-1]] = listed.get(ref.split("/", 1)[-1], 0) + 1
+        assert len(listed) > 50  # the demo's SoA lists most 2013 controls
+        for ref, times in listed.items():
+            whole = re.findall(rf"(?<![\w.]){re.escape(ref)}(?![\w])", text)
+            assert len(whole) >= times, (ref, times, len(whole))

@@ -30,6 +30,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "generator.plugins",
             "generator.signing",
             "generator.status",
+            "generator.timewords",
             "generator.patterns",
             "generator.outfolder",
             "generator.workers",

@@ -154,6 +154,29 @@ def test_every_control_says_what_its_evidence_proves_and_what_it_does_not(
         assert (control.customer_part is not None) == (control.responsibility != "provider")
 
 
+def test_document_controls_say_what_the_document_verdict_tests(library: ControlLibrary) -> None:
+    """A document control's sentences follow what the manual rule tests: every occurrence due
+    with its recorded result (a recurring control), or the version in effect at the period end
+    and its age; never only that "a current document is kept" (issue #13)."""
+    checked = 0
+    for control in library.controls.values():
+        for spec in control.evidence:
+            if spec.kind != "manual":
+                continue
+            checked += 1
+            assert "is kept in the repository" not in control.proves, control.id
+            if "frequency" in spec.params:
+                assert "due in the period" in control.proves, control.id
+                assert "result it records" in control.proves, control.id
+                assert "missing" in control.proves and "fail" in control.proves, control.id
+            else:
+                assert "in effect at the period end" in control.proves, control.id
+                assert "older is a deviation" in control.proves, control.id
+                # a description tests nothing: the control stays design only
+                assert "not a test" in control.does_not_prove, control.id
+    assert checked >= 20
+
+
 def test_clauses_of_the_isms_itself_are_not_claimed_by_installation_controls(
     library: ControlLibrary,
 ) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from generator.render.words import (
     details_view,
     params_text,
@@ -9,6 +11,7 @@ from generator.render.words import (
     value_text,
     window_text,
 )
+from generator.timewords import utc_words
 
 
 def test_times_are_shown_in_utc_whatever_offset_git_recorded():
@@ -16,6 +19,12 @@ def test_times_are_shown_in_utc_whatever_offset_git_recorded():
     assert utc_text("2026-06-30T23:30:00-02:00") == "2026-07-01 01:30 UTC"
     assert utc_text("2026-03-11") == "2026-03-11"  # a date stays a date
     assert utc_text("not a time") == "not a time"
+
+
+def test_moments_in_words_are_utc_to_the_minute():
+    plus_two = dt.timezone(dt.timedelta(hours=2))
+    assert utc_words(dt.datetime(2026, 6, 25, 14, 1, 59, tzinfo=plus_two)) == "2026-06-25 12:01 UTC"
+    assert utc_words(dt.datetime(2026, 1, 1, 0, 30, tzinfo=dt.UTC)) == "2026-01-01 00:30 UTC"
 
 
 def test_params_are_words_not_python():

@@ -22,6 +22,7 @@ from generator.config import Period
 from generator.errors import BuildError
 from generator.evidence.model import CutOffRecord
 from generator.history.model import utc
+from generator.timewords import utc_words
 
 
 @dataclass(frozen=True)
@@ -112,11 +113,6 @@ def cut_off_record(
         newest_commit=newest_commit,
         notes=tuple(notes),
     )
-
-
-def utc_words(moment: dt.datetime) -> str:
-    """A moment as every time a person reads is written: ``2026-06-25 12:01 UTC``."""
-    return f"{moment.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def built_at_words(cut_off: CutOffRecord) -> str:

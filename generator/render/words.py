@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from generator.timewords import utc_words
+
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
 SHORT_SHA = 12
 
@@ -26,9 +28,7 @@ def utc_text(value: object) -> str:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
         return text
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.UTC)
-    return f"{moment:%Y-%m-%d %H:%M} UTC"
+    return utc_words(moment)
 
 
 def name_text(key: str) -> str:

@@ -46,6 +46,7 @@ from generator.meshevents.export import SUFFIX, Export, export_name, read_export
 from generator.meshevents.model import EventLog, ExportInfo, Gap
 from generator.meshevents.schema import parse_timestamp
 from generator.sources import ReadRequest, Source
+from generator.timewords import utc_words
 
 KEY = "events"
 DEFAULT_RETENTION_MONTHS = 12  # meshStack keeps events 12 months unless agreed otherwise
@@ -247,8 +248,8 @@ def late_gaps(period: Period, info: ExportInfo) -> tuple[Gap, ...]:
     if covered >= period.end_utc_exclusive:
         return ()
     reason = (
-        f"the export holds the events until {utc_text(covered)} (it was collected at "
-        f"{utc_text(info.collected_at)} and asked for events until {utc_text(until)}): later "
+        f"the export holds the events until {utc_words(covered)} (it was collected at "
+        f"{utc_words(info.collected_at)} and asked for events until {utc_words(until)}): later "
         "events are not in it; collect it again once the period has ended"
     )
     return (Gap(max(covered, period.start_utc), period.end_utc_exclusive, reason),)
@@ -263,7 +264,7 @@ def retention_gaps(period: Period, collected_at: dt.datetime, months: int) -> tu
     end = min(kept_since, period.end_utc_exclusive)
     reason = (
         f"meshStack keeps events {months} months; the export was collected on "
-        f"{collected_at.date().isoformat()}, so events before {utc_text(kept_since)} may have "
+        f"{collected_at.date().isoformat()}, so events before {utc_words(kept_since)} may have "
         "been deleted before it was collected: the export cannot show them"
     )
     return (Gap(period.start_utc, end, reason),)
