@@ -10,7 +10,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from generator.errors import BuildError, InputError
-from generator.evidence import codec
+from generator.evidence import codec, schemacheck
 from generator.evidence.changes_since import compare
 from generator.evidence.model import (
     ApprovalRecord,
@@ -142,6 +142,29 @@ def test_the_fast_check_agrees_with_jsonschema():
     ]
 
 
+def test_the_fast_check_reads_the_schema_with_its_references_inlined():
+    schema = load_schema("evidence")
+    flat = schemacheck.inlined(schema)
+    assert '"$ref"' not in json.dumps(flat) and "$defs" not in flat
+    deviation = flat["properties"]["deviations"]["items"]["properties"]
+    assert deviation["id"] == schema["$defs"]["deviation_id"]
+    beside = {"$defs": {"d": {"type": "string"}}, "items": {"$ref": "#/$defs/d", "minLength": 2}}
+    assert schemacheck.inlined(beside)["items"] == {"allOf": [{"type": "string"}, {"minLength": 2}]}
+    noted = {"$defs": {"d": {"type": "string"}}, "items": {"$ref": "#/$defs/d", "title": "t"}}
+    assert schemacheck.inlined(noted)["items"] == {"type": "string"}
+    looping = {"$defs": {"d": {"items": {"$ref": "#/$defs/d"}}}, "items": {"$ref": "#/$defs/d"}}
+    with pytest.raises(ValueError, match="refers to itself"):
+        schemacheck.inlined(looping)
+    # Still every violation found: a deviation's id, kind and state are such references.
+    data = codec.to_plain(_model_with_everything())
+    data["deviations"][0]["id"] = "DEV-1"
+    data["deviations"][0]["state"] = "closed"
+    assert schemacheck.schema_problems(data) == [
+        ("$.deviations[0].id", "'DEV-1' does not match '^DEV-[0-9a-f]{12}$'"),
+        ("$.deviations[0].state", "'closed' is not one of ['open', 'accepted']"),
+    ]
+
+
 def _mutations(change: dict) -> list[dict]:
     """The change record broken (or edge-cased) in every way its schema speaks of."""
     import copy
@@ -212,11 +235,11 @@ def test_the_change_records_check_agrees_with_jsonschema_on_every_violation():
     (change,) = [codec.to_plain(c) for c in _model_with_everything().changes[:1]]
     variants = _mutations(change)
     assert len(variants) > 80
-    verdicts = [(validator.is_valid(v), codec.changes_fit([v])) for v in [change, *variants]]
+    verdicts = [(validator.is_valid(v), schemacheck.changes_fit([v])) for v in [change, *variants]]
     assert all(schema_says == check_says for schema_says, check_says in verdicts)
     assert verdicts[0] == (True, True)
     assert sum(not valid for valid, _ in verdicts) > 70  # most variants really are violations
-    assert codec.changes_fit([]) and not codec.changes_fit([change, "x"])
+    assert schemacheck.changes_fit([]) and not schemacheck.changes_fit([change, "x"])
 
 
 def test_the_source_section_alone_is_read_and_checked(tmp_path: Path):

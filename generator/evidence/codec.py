@@ -5,17 +5,15 @@ schema and writes them; reading parses, checks and builds the typed model back. 
 not fit the schema is refused either way with every violation named by its JSON path: written,
 it is a bug to report; read, it is a bad or foreign file.
 
-The schema is checked with fastjsonschema (compiled once per process; on the 100k-commit
-benchmark's model it takes a fraction of jsonschema's time); only when that finds a violation is
-jsonschema asked for all of them, worded and located.
+Written, the sections are checked while they are laid out (``schematext``); read, and for what
+the writer does not check, ``schemacheck`` asks fastjsonschema; only when a check finds a
+violation is jsonschema asked for all of them, worded and located.
 """
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import json
-import re
 import types
 import typing
 from collections.abc import Callable, Iterator
@@ -34,10 +32,9 @@ from generator.evidence.model import (
     Identity,
     SourceRecord,
 )
+from generator.evidence.schemacheck import SCHEMA_NAME, json_path, rest_problems, schema_problems
 from generator.evidence.schematext import Misfit, Unsupported, list_pieces, record_encoder
 from generator.status import Status
-
-SCHEMA_NAME = "evidence"
 
 
 class SchemaViolation(ValueError):
@@ -188,140 +185,6 @@ def from_plain(data: dict[str, Any], record: type[Any] = EvidenceModel) -> Any:
     return _decoder(record)(data)
 
 
-# --- schema -----------------------------------------------------------------------------------
-
-
-@cache
-def _fast_check() -> Callable[[Any], Any]:
-    """The schema compiled by fastjsonschema, change records left to ``changes_fit``."""
-    import fastjsonschema
-
-    from generator.validate import load_schema
-
-    schema = load_schema(SCHEMA_NAME)
-    properties = {**schema["properties"], "changes": {"type": "array"}}
-    without_changes = {**schema, "properties": properties}
-    # fastjsonschema rewrites the $refs of the schema it is given in place: it gets its own copy,
-    # so the shared (cached) schema stays as shipped for everything else that reads it.
-    return fastjsonschema.compile(copy.deepcopy(without_changes))
-
-
-def schema_problems(data: Any) -> list[tuple[str, str]]:
-    """Every violation of evidence.schema.json as (JSON path, message); none: []."""
-    import fastjsonschema
-
-    try:
-        _fast_check()(data)
-        if changes_fit(data["changes"]):
-            return []
-    except fastjsonschema.JsonSchemaValueException:
-        pass
-    from jsonschema import Draft202012Validator
-
-    from generator.validate import load_schema
-
-    validator = Draft202012Validator(load_schema(SCHEMA_NAME))
-    found = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
-    return [(json_path(e.absolute_path), e.message) for e in found] or [
-        ("$", "does not match the evidence schema")
-    ]
-
-
-# The change records are most of a long history's model (88,000 on the 100k-commit benchmark):
-# checked by fastjsonschema they cost three times json.dumps of the whole model. This check says
-# the same for them, written out (tests/test_evidence_codec.py compares its verdicts with
-# jsonschema's on every kind of violation); only a yes/no: jsonschema words what is wrong.
-_CHANGE_KEYS = frozenset(f.name for f in dataclasses.fields(ChangeRecord))
-_PERSON_KEYS = frozenset(("name", "email"))
-_FILE_KEYS = frozenset(("status", "path", "old_path"))
-_SIGNATURES = frozenset(("none", "gpg", "ssh", "x509"))
-_APPROVAL_KEYS = frozenset(("approver", "evidence", "tag"))
-_EVIDENCE = frozenset(("signed", "merged", "trailer"))
-
-
-def changes_fit(changes: Any) -> bool:
-    """Whether every change record fits the schema's ``changes`` items."""
-    sha, is_person = _sha_pattern().search, _person_fits
-    for c in changes:
-        if not (
-            type(c) is dict
-            and c.keys() == _CHANGE_KEYS
-            and type(c["sha"]) is str
-            and sha(c["sha"])
-            and type(c["parents"]) is list
-            and all(type(p) is str and sha(p) for p in c["parents"])
-            and type(c["environments"]) is list
-            and c["environments"]
-            and all(type(e) is str for e in c["environments"])
-            and is_person(c["author"])
-            and is_person(c["committer"])
-            and type(c["authored_at"]) is str
-            and type(c["committed_at"]) is str
-            and type(c["subject"]) is str
-            and type(c["body"]) is str
-            and type(c["files"]) is list
-            and all(_file_fits(f) for f in c["files"])
-            and type(c["approvers"]) is list
-            and all(is_person(p) for p in c["approvers"])
-            and type(c["approvals"]) is list
-            and all(_approval_fits(a) for a in c["approvals"])
-            and type(c["authors"]) is list
-            and all(is_person(p) for p in c["authors"])
-            and type(c["self_approved"]) is bool
-            and type(c["signed"]) is bool
-            and type(c["signature"]) is str
-            and c["signature"] in _SIGNATURES
-            and (c["verified"] is None or type(c["verified"]) is bool)
-            and (c["signer"] is None or type(c["signer"]) is str)
-            and (c["signing_key"] is None or type(c["signing_key"]) is str)
-            and type(c["releases"]) is dict
-            and all(type(v) is str for v in c["releases"].values())
-        ):
-            return False
-    return True
-
-
-@cache
-def _sha_pattern() -> re.Pattern[str]:
-    from generator.validate import load_schema
-
-    return re.compile(load_schema(SCHEMA_NAME)["$defs"]["sha"]["pattern"])
-
-
-def _person_fits(person: Any) -> bool:
-    return (
-        type(person) is dict
-        and person.keys() == _PERSON_KEYS
-        and type(person["name"]) is str
-        and type(person["email"]) is str
-    )
-
-
-def _approval_fits(entry: Any) -> bool:
-    return (
-        type(entry) is dict
-        and entry.keys() == _APPROVAL_KEYS
-        and _person_fits(entry["approver"])
-        and type(entry["evidence"]) is str
-        and entry["evidence"] in _EVIDENCE
-        and (entry["tag"] is None or type(entry["tag"]) is str)
-    )
-
-
-def _file_fits(entry: Any) -> bool:
-    return (
-        type(entry) is dict
-        and entry.keys() == _FILE_KEYS
-        and type(entry["status"]) is str
-        and type(entry["path"]) is str
-        and (entry["old_path"] is None or type(entry["old_path"]) is str)
-    )
-
-
-def json_path(parts: Any) -> str:
-    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
-
-
 # --- files ------------------------------------------------------------------------------------
 
 
@@ -356,7 +219,7 @@ def model_pieces(model: EvidenceModel) -> Iterator[str]:
             if key in writers
             else to_plain(value)
         )
-    problems = _rest_problems(data, frozenset(writers))
+    problems = rest_problems(data, frozenset(writers))
     if problems:
         checked_plain(model)  # every violation at once, the written sections' too
         raise SchemaViolation(problems)
@@ -395,28 +258,6 @@ def _section_writers() -> dict[str, Callable[[Any], Iterator[str]]]:
             continue
         writers[key] = lambda value, encode=encode: iter((encode(value),))
     return writers
-
-
-def _rest_problems(data: dict[str, Any], written: frozenset[str]) -> list[tuple[str, str]]:
-    """The schema's violations by the sections not ``written`` (their check is the writer's)."""
-    import fastjsonschema
-
-    try:
-        _rest_check(written)(data)
-        return []
-    except fastjsonschema.JsonSchemaValueException as exc:
-        return [(json_path(exc.path[1:]), exc.message)]
-
-
-@cache
-def _rest_check(written: frozenset[str]) -> Callable[[Any], Any]:
-    import fastjsonschema
-
-    from generator.validate import load_schema
-
-    schema = load_schema(SCHEMA_NAME)
-    properties = {key: {} if key in written else sub for key, sub in schema["properties"].items()}
-    return fastjsonschema.compile(copy.deepcopy({**schema, "properties": properties}))
 
 
 def write_model(model: EvidenceModel, path: Path) -> None:
