@@ -189,3 +189,34 @@ def test_answers_extend_when_the_head_moves_on(repo, tmp_path) -> None:
     extended = read_history(moved, PERIOD, cache_dir=tmp_path / "cache")
     fresh = read_history(config, PERIOD, cache_dir=tmp_path / "fresh")
     assert groups_of(extended) == groups_of(fresh)
+
+
+def test_the_periods_commits_are_those_gits_date_filters_keep(tmp_path) -> None:
+    """The reader takes the period's commits from the line's dates: the same commits as the
+    printed ``git log`` with its date filters, at offsets around both ends and behind skewed
+    clocks."""
+    r = GitRepo.create(tmp_path / "acme")
+    dates = [
+        "2025-12-30T10:00:00+00:00",  # before the period: the boundary
+        "2026-01-01T00:30:00+01:00",  # 2025-12-31 23:30 UTC: outside
+        "2025-12-31T23:30:00-01:00",  # 2026-01-01 00:30 UTC: inside
+        "2026-02-01T10:00:00+00:00",
+        "2025-11-01T10:00:00+00:00",  # a clock running behind: outside
+        "2026-04-05T10:00:00+00:00",  # a clock running ahead: outside
+        "2026-03-31T23:30:00-01:00",  # 2026-04-01 00:30 UTC: outside
+        "2026-04-01T00:30:00+01:00",  # 2026-03-31 23:30 UTC: inside
+        "2026-03-31T23:59:59+00:00",  # the last second: inside
+        "2026-04-01T00:00:00+00:00",  # the first second after: outside
+    ]
+    for number, date in enumerate(dates):
+        r.commit(f"Commit {number}", files={f"{PROD}/a.yaml": f"a: {number}\n"}, date=date)
+    history = read_history(installation(r.path), PERIOD, cache_dir=tmp_path / "cache")
+    reconciliation = history.reconciliation
+    listed = subprocess.run(["bash", "-c", reconciliation.command], capture_output=True,
+                            env=clean_env(), check=True, text=True).stdout.split()  # fmt: skip
+    grouped = [i for group in reconciliation.groups for i in group.indices]
+    assert sorted(history.commits[i].sha for i in grouped) == sorted(listed)
+    assert subjects(history, sorted(grouped)) == [
+        "Commit 2", "Commit 3", "Commit 7", "Commit 8",
+    ]  # fmt: skip
+    assert reconciliation.total == 4

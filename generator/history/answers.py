@@ -191,3 +191,24 @@ def first_index_in_period(commits: list[Commit], period: Period, begin: int = 0)
         if date[:10] > surely_before and parse(date) >= start:
             return index
     return len(commits)
+
+
+def indices_in_period(commits: list[Commit], period: Period, begin: int) -> set[int]:
+    """Indices from `begin` of the commits git's date filters (``date_filters``: committer date
+    from 00:00:00 UTC of the first day to 23:59:59 UTC of the last, both included) keep: what the
+    period's unfiltered ``git log`` lists when its walk starts after `begin` - 1.
+
+    A commit's ISO date is its committer timestamp in its own offset, under a day from UTC: a
+    local date more than a day inside the period's dates is inside it whatever the offset, so
+    only commits dated near either end are converted (a clock running behind included).
+    """
+    inside_from = (period.start + dt.timedelta(days=2)).isoformat()
+    inside_to = (period.end - dt.timedelta(days=1)).isoformat()
+    start, end = period.start_utc, period.end_utc_exclusive
+    parse = dt.datetime.fromisoformat  # aware datetimes compare across offsets: no conversion
+    found = set()
+    for index in range(begin, len(commits)):
+        date = commits[index].committed_at
+        if inside_from <= date[:10] < inside_to or start <= parse(date) < end:
+            found.add(index)
+    return found

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from generator.config import PROMOTION_ORDER, ApprovalConfig, InstallationConfig, Period
 from generator.errors import BuildError
-from generator.history.answers import HeadAnswers, extend_indices
+from generator.history.answers import HeadAnswers, extend_indices, indices_in_period
 from generator.history.cache import CachedHistory, HistoryCache
 from generator.history.gitio import GitRunner
 from generator.history.gitproc import REPAIR_HINT
@@ -94,7 +94,10 @@ def _read(
 
     populations = answers.populations(installation, period, start)
     members = memberships(populations, limited)
-    known = {"touching": {i for i in range(start, len(commits)) if commits[i].files}}
+    known = {
+        "all": indices_in_period(commits, period, start),
+        "touching": {i for i in range(start, len(commits)) if commits[i].files},
+    }
     if not installation.shared_scopes:
         known["environments"] = set().union(*populations.values())
     reconciliation = reconcile(
