@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from itertools import repeat
-from operator import attrgetter
+from operator import add, attrgetter, call
 from typing import Any
 
 from generator.evidence.jsonstream import INDENT, _encode, _flat
@@ -139,6 +139,8 @@ class _Compiler:
             (kind,) = [k for k in kinds if k != "null"]
             return _or_null(self.compile({**schema, "type": kind}, depth))
         if kinds == "string":
+            if "pattern" not in schema and "minLength" not in schema:
+                return _any_text
             return _text(schema.get("pattern"), schema.get("minLength", 0))
         if kinds == "boolean":
             return _boolean
@@ -229,6 +231,8 @@ class _Compiler:
             other = self.compile(extra, depth + 1)
         indent, close = "\n" + INDENT * (depth + 1), "\n" + INDENT * depth + "}"
         separator = "," + indent
+        # Every member plain text (a person: name and email): checked and escaped in C loops.
+        texts = other is None and all(e is _any_text for e in members.values())
 
         @cache
         def layout(cls: type) -> tuple[Callable[[Any], Any], tuple[str, ...], tuple[Encoder, ...]]:
@@ -251,10 +255,10 @@ class _Compiler:
             get, prefixes, encoders = layout(type(value))
             if not prefixes:
                 return "{}"
-            return (
-                "".join([p + e(v) for p, e, v in zip(prefixes, encoders, get(value), strict=True)])
-                + close
-            )
+            values = get(value)
+            if texts and all(map(isinstance, values, repeat(str))):
+                return "".join(map(add, prefixes, map(_string, values))) + close
+            return "".join(map(add, prefixes, map(call, encoders, values))) + close
 
         def written_dict(value: dict[Any, Any]) -> str:
             if not required <= value.keys():
@@ -306,6 +310,12 @@ def _text(pattern: str | None, shortest: int) -> Encoder:
         return _string(value)
 
     return encode
+
+
+def _any_text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise Misfit
+    return _string(value)
 
 
 def _boolean(value: Any) -> str:
