@@ -342,6 +342,7 @@ def synthetic_evidence(
                         SampleAttribute("approval", "An approver is recorded.", ("MS-CHG-01",)),
                     ),
                     shas=tuple(c.sha for c in change_list[:sample_size]),
+                    tested="synthetic: every change tested for approval",
                 ),
             ),
         ),

@@ -2,6 +2,7 @@ import hashlib
 import json
 import os
 import subprocess
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -9,6 +10,8 @@ from test_history_gitfaults import make_project
 
 from generator.cli import cli
 from generator.evidence.codec import to_plain
+from generator.evidence.model import SampleAttribute
+from generator.evidence.registry import RuleResult
 from generator.evidence.sample import (
     DEFAULT_TABLE,
     SizeBand,
@@ -19,8 +22,10 @@ from generator.evidence.sample import (
     sample_size,
     seed_choice,
     table_from_config,
+    untested_attributes,
 )
 from generator.library import Control, EvidenceSpec
+from generator.status import Status
 
 SHAS = [hashlib.sha1(str(i).encode()).hexdigest() for i in range(120)]
 
@@ -66,9 +71,18 @@ def test_an_auditor_can_redraw_with_sha256sum():
     assert redrawn.stdout.split() == draw(seed, SHAS, 10)
 
 
+APPROVAL = SampleAttribute("approval", "An approver is recorded.", ("MS-A",))
+SIGNATURE = SampleAttribute("signature", "A good signature.", ("MS-B",))
+
+
 def test_samples_section_records_seed_method_table_and_their_basis():
     seed = seed_choice("acme", "2026-01-01..2026-06-30")
-    section = to_plain(draw_samples(seed, {"staging": SHAS[:5], "production": SHAS}, DEFAULT_TABLE))
+    attributes = {"staging": (APPROVAL,), "production": (APPROVAL,)}
+    section = to_plain(
+        draw_samples(
+            seed, {"staging": SHAS[:5], "production": SHAS}, DEFAULT_TABLE, attributes=attributes
+        )
+    )
     assert section["seed"] == "acme:2026-01-01..2026-06-30"
     assert section["seed_by"] is None
     assert "predictable, and chosen by the audited party" in section["seed_basis"]
@@ -80,8 +94,68 @@ def test_samples_section_records_seed_method_table_and_their_basis():
     ]
     assert section["table"][-1] == {"max": None, "size": 60}
     assert section["table_basis"].startswith("meshcomply's default table")
-    configured = draw_samples(seed, {"p": SHAS}, DEFAULT_TABLE, configured_table=True)
+    configured = draw_samples(
+        seed, {"p": SHAS}, DEFAULT_TABLE, configured_table=True, attributes={"p": (APPROVAL,)}
+    )
     assert configured.table_basis.startswith("The table set in meshcomply.yml")
+
+
+def test_the_rules_test_every_change_and_the_sample_is_drawn_only_to_re_perform_by_hand():
+    seed = seed_choice("acme", "P")
+    sample = draw_samples(
+        seed,
+        {"production": SHAS, "staging": SHAS[:4], "docs": SHAS[:30], "empty": []},
+        DEFAULT_TABLE,
+        attributes={"production": (APPROVAL, SIGNATURE), "staging": (APPROVAL,)},
+        untested={"production": {"signature"}},
+    )
+    by_name = {p.environment: p for p in sample.populations}
+    production, staging, docs, empty = (by_name[n] for n in ("production", "staging", "docs",
+                                                              "empty"))  # fmt: skip
+    # Tested as a whole by the rules, sampled to re-perform by hand.
+    assert (production.size, production.whole, len(production.shas)) == (25, False, 25)
+    assert production.tested == (
+        "meshcomply tested each of the 120 changes for approval: those verdicts rest on the "
+        "whole population, not on a sample. Signature was not tested (see the controls' "
+        "results). The auditor re-performs the tests by hand on the 25 sampled changes."
+    )
+    # No larger than its sample size: the sample is the population.
+    assert (staging.size, staging.whole, staging.shas) == (
+        4,
+        True,
+        tuple(draw("acme:P", SHAS[:4], 4)),
+    )
+    assert staging.tested.endswith(
+        "the auditor re-performs the tests on every change (the sample is the population)."
+    )
+    # No control tests these changes one by one: nothing to re-perform by hand, no sample.
+    assert (docs.size, docs.whole, docs.shas, docs.attributes) == (0, False, (), ())
+    assert docs.tested == (
+        "No control tests these 30 changes one by one: there is nothing to re-perform by hand "
+        "on them, so no sample is drawn."
+    )
+    assert (empty.size, empty.whole, empty.tested) == (
+        0, False, "The population is empty: nothing to test or sample."
+    )  # fmt: skip
+    assert "never on a sample" in sample.method
+
+
+def evaluation(kind: str, params: dict, status: Status) -> SimpleNamespace:
+    evidence = SimpleNamespace(
+        spec=EvidenceSpec(kind, params), result=RuleResult(status=status, reason="")
+    )
+    return SimpleNamespace(id="MS-X", results=(evidence,))
+
+
+def test_an_attribute_whose_rule_did_not_run_is_untested_for_the_roles_it_covers():
+    roles = {"stg": "staging", "prod": "production"}
+    evaluations = [
+        evaluation("change-approval", {"roles": ["staging", "production"]}, Status.DEVIATIONS),
+        evaluation("signed-changes", {"roles": ["production"]}, Status.NOT_TESTED),
+        evaluation("approval-gate", {}, Status.NO_DEVIATIONS),
+        evaluation("config-assertion", {"file": "x", "assert": []}, Status.NOT_TESTED),
+    ]
+    assert untested_attributes(evaluations, roles) == {"prod": {"signature"}}
 
 
 def test_the_seed_says_who_chose_it():

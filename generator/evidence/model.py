@@ -334,9 +334,12 @@ class SamplePopulation:
     environment: str
     population: int
     size: int
-    whole: bool  # the population is no larger than its sample size: taken whole, nothing drawn
+    whole: bool  # the population is no larger than its sample size: the sample is the population
     attributes: tuple[SampleAttribute, ...]
     shas: tuple[str, ...]
+    # In words: which attributes meshcomply tested on every change, and what the sample is for
+    # (none is drawn where no control tests the changes one by one).
+    tested: str
 
 
 @dataclass(frozen=True, slots=True)

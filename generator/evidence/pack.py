@@ -36,6 +36,7 @@ from generator.evidence.sample import (
     draw_samples,
     seed_choice,
     table_from_config,
+    untested_attributes,
 )
 from generator.evidence.sections import history_sections, reconciliation_record
 from generator.evidence.soa import soa_rows
@@ -92,6 +93,7 @@ def make_model(
             for env in installation.environments
         }
         configured_table = config.sample.get("table")
+        roles = {env.name: str(env.role) for env in installation.environments}
         sample = draw_samples(
             seed_choice(
                 installation.name,
@@ -103,10 +105,8 @@ def make_model(
             populations,
             table_from_config(configured_table),
             configured_table=bool(configured_table),
-            attributes=attributes_by_environment(
-                library.controls.values(),
-                {env.name: str(env.role) for env in installation.environments},
-            ),
+            attributes=attributes_by_environment(library.controls.values(), roles),
+            untested=untested_attributes(evaluations, roles),
         )
         cut_off = cut_off_record(
             period,

@@ -22,6 +22,7 @@ from typing import Any
 from generator.evidence.model import Sample, SampleAttribute, SampleBand, SamplePopulation
 from generator.evidence.registry import all_rules
 from generator.library import Control
+from generator.status import Status
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,15 @@ DEFAULT_TABLE: tuple[SizeBand, ...] = (
 )
 
 METHOD = (
-    "Each change is ranked by the SHA-256 of '<seed>:<commit sha>' (hex, ascending); the first N "
-    "ranked changes of a population form its sample, N taken from the size table by population "
-    "size. A population no larger than its sample size is taken whole: no sample is drawn."
+    "The rules that test changes one by one judge every change of their populations: their "
+    "verdicts rest on the whole population, never on a sample. The sample is the auditor's, to "
+    "re-perform those per-change tests by hand. Each change is ranked by the SHA-256 of "
+    "'<seed>:<commit sha>' (hex, ascending); the first N ranked changes of a population form its "
+    "sample, N taken from the size table by population size. A population no larger than its "
+    "sample size is re-performed whole (the sample is the population); a population no control "
+    "tests change by change has nothing to re-perform by hand, and no sample."
 )
+_TESTED = frozenset((Status.NO_DEVIATIONS, Status.DEVIATIONS))
 
 DEFAULT_TABLE_BASIS = (
     "meshcomply's default table: populations of up to 10 changes are taken whole, larger ones "
@@ -154,6 +160,65 @@ def attributes_by_environment(
     }
 
 
+def untested_attributes(evaluations: Iterable[Any], roles: dict[str, str]) -> dict[str, set[str]]:
+    """Per environment (name -> role), the test attributes some control's rule did not test
+    (its result is neither no_deviations nor deviations: the rule could not run, or the control
+    is excluded), so not every change was judged for them."""
+    rules = all_rules()
+    found: dict[str, set[str]] = defaultdict(set)
+    for evaluation in evaluations:
+        for evidence in evaluation.results:
+            rule = rules.get(evidence.spec.kind)
+            check = rule.sample_check if rule is not None else None
+            if check is None or evidence.result.status in _TESTED:
+                continue
+            tested = set(check.roles(evidence.spec.params))
+            for environment, role in roles.items():
+                if role in tested:
+                    found[environment].add(check.attribute)
+    return found
+
+
+def tested_words(
+    population: int, size: int, attributes: Sequence[SampleAttribute], untested: set[str]
+) -> str:
+    """What was tested on the whole population and what the sample is for, in words."""
+    if population == 0:
+        return "The population is empty: nothing to test or sample."
+    noun = "change" if population == 1 else "changes"
+    if not attributes:
+        return (
+            f"No control tests these {population} {noun} one by one: there is nothing to "
+            "re-perform by hand on them, so no sample is drawn."
+        )
+    names = [a.name for a in attributes if a.name not in untested]
+    missing = [a.name for a in attributes if a.name in untested]
+    parts = []
+    if names:
+        every = "the" if population == 1 else f"each of the {population}"
+        parts.append(
+            f"meshcomply tested {every} {noun} for {_listed(names)}: those verdicts rest on "
+            "the whole population, not on a sample."
+        )
+    if missing:
+        parts.append(
+            f"{_listed(missing).capitalize()} {'was' if len(missing) == 1 else 'were'} not "
+            "tested (see the controls' results)."
+        )
+    if size == population:
+        parts.append(
+            "The population is no larger than its sample size: the auditor re-performs the "
+            "tests on every change (the sample is the population)."
+        )
+    else:
+        parts.append(f"The auditor re-performs the tests by hand on the {size} sampled {noun}.")
+    return " ".join(parts)
+
+
+def _listed(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def draw_samples(
     seed: SeedChoice,
     populations: dict[str, Sequence[str]],
@@ -161,20 +226,25 @@ def draw_samples(
     *,
     configured_table: bool = False,
     attributes: dict[str, tuple[SampleAttribute, ...]] | None = None,
+    untested: dict[str, set[str]] | None = None,
 ) -> Sample:
-    """The ``sample`` section of the evidence model, one entry per environment population."""
+    """The ``sample`` section of the evidence model, one entry per environment population: a
+    sample only where some control tests the population's changes one by one."""
     attributes = attributes or {}
+    untested = untested or {}
     entries = []
     for environment, shas in sorted(populations.items()):
-        size = sample_size(len(shas), table)
+        checks = attributes.get(environment, ())
+        size = sample_size(len(shas), table) if checks else 0
         entries.append(
             SamplePopulation(
                 environment=environment,
                 population=len(shas),
                 size=size,
-                whole=size == len(shas),
-                attributes=attributes.get(environment, ()),
-                shas=tuple(draw(seed.seed, shas, size)),
+                whole=bool(shas) and size == len(shas),
+                attributes=checks,
+                shas=tuple(draw(seed.seed, shas, size)) if size else (),
+                tested=tested_words(len(shas), size, checks, untested.get(environment, set())),
             )
         )
     return Sample(
