@@ -147,10 +147,9 @@ def cited_commits(model: EvidenceModel) -> list[str]:
         for result in control.results:
             shas.update(result.cited)
             shas.update(f.sha for f in result.failures if f.sha)
-    for exception in model.exceptions:
+    for exception in model.exceptions:  # what each accepted are deviations, cited above
         if exception.sha:
             shas.add(exception.sha)
-        shas.update(exception.matched)
     for population in model.sample.populations:
         shas.update(population.shas)
     return sorted(shas)

@@ -27,10 +27,12 @@ def test_status_mapping_decision_and_exception_changes_are_reported():
     current["exceptions"] = [
         {
             "id": "EXC-9",
-            "rule": "change-approval",
+            "rules": ["change-approval"],
             "control": None,
             "sha": None,
             "window": None,
+            "deviation": None,
+            "event": None,
             "justification": "j",
             "accepted_by": "a",
             "ticket": "T-9",

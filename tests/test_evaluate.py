@@ -15,7 +15,12 @@ from generator.errors import BuildError, InputError
 from generator.evidence import evaluate as evaluate_module
 from generator.evidence.codec import to_plain
 from generator.evidence.context import RuleContext
-from generator.evidence.deviations import canonical, deviation_records, summary_counts
+from generator.evidence.deviations import (
+    canonical,
+    deviation_id,
+    deviation_records,
+    summary_counts,
+)
 from generator.evidence.evaluate import (
     evaluate_control,
     evaluate_library,
@@ -62,10 +67,12 @@ def control(*evidence: EvidenceSpec, control_id: str = "MS-CHG-01") -> Control:
 def entry(exception_id: str, failing_sha: str, **changes) -> RegisteredException:
     fields = {
         "id": exception_id,
-        "rule": "change-approval",
+        "rules": ("change-approval",),
         "control": None,
         "sha": failing_sha,
         "window": None,
+        "deviation": None,
+        "event": None,
         "justification": "Emergency fix.",
         "accepted_by": "Jane Doe (CISO)",
         "ticket": "SEC-1",
@@ -227,7 +234,7 @@ def test_exceptions_only_apply_to_their_control_and_rule():
         (
             entry("OTHER", sha("unapproved"), control="MS-CHG-02"),
             entry("MINE", sha("self"), control="MS-CHG-01"),
-            entry("SIGNING", sha("unapproved"), rule="signed-changes"),
+            entry("SIGNING", sha("unapproved"), rules=("signed-changes",)),
         )
     )
     evaluations = evaluate_library(
@@ -238,8 +245,8 @@ def test_exceptions_only_apply_to_their_control_and_rule():
     assert evaluations[1].results[0].accepted == ("OTHER", None)
     report = to_plain(exception_records(register, evaluations))
     assert [(r["id"], r["status"], r["matched"]) for r in report] == [
-        ("MINE", "active", [sha("self")]),
-        ("OTHER", "active", [sha("unapproved")]),
+        ("MINE", "active", [deviation_id("self_approved", sha("self"))]),
+        ("OTHER", "active", [deviation_id("unapproved", sha("unapproved"))]),
         ("SIGNING", "unused", []),
     ]
 
@@ -249,6 +256,50 @@ def test_an_expired_exception_accepts_nothing():
     evaluations = evaluate_library([control(APPROVAL)], CONTEXT, register)
     assert evaluations[0].results[0].accepted == (None, None)
     assert exception_records(register, evaluations)[0].status == "expired"
+
+
+UUID = "c2a54d56-c8cc-4062-ae6a-a179b58e41ac"
+
+
+def test_an_entry_names_a_deviation_by_its_id_or_an_event_it_cites(monkeypatch):
+    failure = Failure("approved by its requester", kind="late", items=(UUID, "other-uuid"))
+    odd = _plugin(monkeypatch, RuleResult(Status.DEVIATIONS, "Bad.", failures=(failure,)))
+    ident = deviation_id("late", None, (UUID, "other-uuid"), None)
+    for scope in ({"deviation": ident}, {"event": UUID}):
+        register = ExceptionsRegister((entry("EXC-1", None, rules=("odd-rule",), **scope),))
+        evaluations = evaluate_library([odd], CONTEXT, register)
+        assert evaluations[0].results[0].accepted == ("EXC-1",), scope
+        assert to_plain(exception_records(register, evaluations))[0]["matched"] != []
+
+
+@pytest.mark.parametrize(
+    ("scope", "rules", "message"),
+    [
+        ({"deviation": "DEV-000000000000"}, ("odd-rule",),
+         "exceptions.yml:4:16: exception EXC-1: unknown deviation DEV-000000000000: no deviation "
+         "of this pack has that id (the pack's deviations list their ids and the events they "
+         "cite)"),
+        ({"event": "00000000-0000-0000-0000-000000000000"}, ("odd-rule",),
+         "exceptions.yml:4:16: exception EXC-1: unknown event 00000000-0000-0000-0000-000000000000:"
+         " no deviation of this pack cites it (the pack's deviations list their ids and the "
+         "events they cite)"),
+        ({"event": UUID}, ("change-approval",),
+         f"exceptions.yml:4:16: exception EXC-1: event {UUID} is a deviation of odd-rule, a rule "
+         "the entry does not list (change-approval)"),
+    ],
+)  # fmt: skip
+def test_an_unknown_deviation_id_or_event_is_an_input_error_at_its_line(
+    monkeypatch, scope, rules, message
+):
+    failure = Failure("approved by its requester", kind="late", items=(UUID,))
+    odd = _plugin(monkeypatch, RuleResult(Status.DEVIATIONS, "Bad.", failures=(failure,)))
+    register = ExceptionsRegister((entry("EXC-1", None, rules=rules, at=(4, 16), **scope),))
+    with pytest.raises(InputError) as caught:
+        evaluate_library([odd], CONTEXT, register)
+    assert [str(p) for p in caught.value.problems] == [message]
+    # An expired entry accepts nothing and is not checked.
+    expired = ExceptionsRegister((entry("EXC-1", None, rules=rules, status="expired", **scope),))
+    assert evaluate_library([odd], CONTEXT, expired)[0].results[0].accepted == (None,)
 
 
 def test_exceptions_for_unknown_controls_are_input_errors():

@@ -10,6 +10,7 @@ from gitrepo import GitRepo
 from generator.config import EnvironmentConfig, InstallationConfig, Period, ReleaseSource
 from generator.evidence.codec import to_plain
 from generator.evidence.context import RuleContext
+from generator.evidence.deviations import deviation_id
 from generator.evidence.evaluate import evaluate_library, exception_records
 from generator.evidence.exceptions import load_exceptions
 from generator.history import read_history
@@ -170,12 +171,19 @@ def test_verdicts_on_a_real_history(built):
     assert evaluations["MS-ACC-02"].status == "design_only"
     assert evaluations["MS-ACC-02"].results[0].result.details["age_days"] == 120
 
+    # What an entry matched: the deviation ids of the failures it accepted.
+    (unapproved,) = approval.result.failures
+    assert unapproved.sha == shas["hotfix"]
     report = to_plain(exception_records(register, list(evaluations.values())))
     assert [(r["id"], r["status"], r["matched"]) for r in report] == [
         ("EXC-2025-009", "expired", []),
-        ("EXC-2026-001", "active", [shas["hotfix"]]),
-        ("EXC-2026-002", "active", [shas["hotfix"]]),
+        ("EXC-2026-001", "active", [failure_id(unapproved)]),
+        ("EXC-2026-002", "active", [failure_id(failure)]),
     ]
+
+
+def failure_id(failure) -> str:
+    return deviation_id(failure.kind, failure.sha, failure.items, failure.window)
 
 
 def test_an_exception_citing_a_missing_commit_is_an_input_error(built, tmp_path: Path):

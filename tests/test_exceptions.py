@@ -59,10 +59,12 @@ def test_a_valid_register_resolves_short_shas_and_marks_expiry(tmp_path):
     assert third.sha == C2.sha and third.status == "expired"
     assert first.record() == {
         "id": "EXC-1",
-        "rule": "change-approval",
+        "rules": ("change-approval",),
         "control": None,
         "sha": C1.sha,
         "window": None,
+        "deviation": None,
+        "event": None,
         "justification": "Emergency fix during an outage, reviewed afterwards.",
         "accepted_by": "Jane Doe (CISO, Acme)",
         "ticket": "SEC-1234",
@@ -117,7 +119,8 @@ def test_every_entry_problem_is_reported_at_once(tmp_path):
         "exceptions.yml:9:9: duplicate exception id 'EXC-1' (first defined on line 2)",
         "exceptions.yml:18:13: window ends before it starts",
         "exceptions.yml:22:14: 2026-02-30 is not a calendar date",
-        "exceptions.yml:23:5: give either 'sha' or 'window' (the deviation it accepts)",
+        "exceptions.yml:23:5: give one of 'sha', 'window', 'deviation' or 'event' (the deviations "
+        "it accepts)",
     ]
 
 
@@ -149,7 +152,10 @@ exceptions:
 
 def test_neither_sha_nor_window(tmp_path):
     found = problems(tmp_path, register_text(("EXC-1", "control: MS-CHG-01", "2026-12-31")))
-    assert found == ["exceptions.yml:2:5: give either 'sha' or 'window' (the deviation it accepts)"]
+    assert found == [
+        "exceptions.yml:2:5: give one of 'sha', 'window', 'deviation' or 'event' (the deviations "
+        "it accepts)"
+    ]
 
 
 def test_an_empty_register_file_says_what_to_write(tmp_path):
@@ -285,7 +291,79 @@ exceptions:
         "('12'); put it in quotes to keep it as text",
         "exceptions.yml:8:14: 2026-02-30 is not a calendar date",
         "exceptions.yml:9:5: unknown field 'note' in exceptions[0] (allowed: accepted_by, "
-        "control, expires, id, justification, rule, sha, ticket, window)",
+        "control, deviation, event, expires, id, justification, rule, sha, ticket, window)",
         "exceptions.yml:10:5: exceptions[1]: missing required field 'ticket'",
         "exceptions.yml:12:14: exception EXC-2: unknown control 'MS-NOPE-01'",
     ]
+
+
+def test_one_entry_can_accept_a_commits_deviations_under_several_rules(tmp_path):
+    text = register_text(("EMERGENCY", f"sha: {C1.sha}", "2026-12-31")).replace(
+        "rule: change-approval", "rule: [change-approval, direct-push, config-promotion]"
+    )
+    register = load(tmp_path, text)
+    (entry,) = register.entries
+    assert entry.rules == ("change-approval", "direct-push", "config-promotion")
+    for rule, kind in [("change-approval", "unapproved"), ("direct-push", "direct_push"),
+                       ("config-promotion", "skipped_staging")]:  # fmt: skip
+        failure = Failure("x", C1.sha, kind=kind)
+        assert register.accepting(rule, "MS-CHG-02", failure, None).id == "EMERGENCY"
+    # A rule the entry does not list stays open.
+    unsigned = Failure("not signed", C1.sha, kind="unsigned")
+    assert register.accepting("signed-changes", "MS-CHG-04", unsigned, None) is None
+    assert to_plain(exceptions_report(register, {"EMERGENCY": [C1.sha]})[0])["rules"] == [
+        "change-approval", "direct-push", "config-promotion",
+    ]  # fmt: skip
+
+
+def test_an_unknown_rule_in_a_list_is_reported_at_its_item(tmp_path):
+    text = register_text(("EXC-1", f"sha: {C1.sha}", "2026-12-31")).replace(
+        "rule: change-approval", "rule:\n      - change-approval\n      - direct-pusj"
+    )
+    found = problems(tmp_path, text)
+    assert len(found) == 1
+    assert found[0].startswith("exceptions.yml:5:9: unknown rule 'direct-pusj' (known: ")
+    empty = register_text(("EXC-1", f"sha: {C1.sha}", "2026-12-31")).replace(
+        "rule: change-approval", "rule: []"
+    )
+    assert problems(tmp_path, empty)[0].startswith("exceptions.yml:3:")
+
+
+def test_an_entry_can_name_a_deviation_id_or_an_event_uuid(tmp_path):
+    uuid = "C2A54D56-C8CC-4062-AE6A-A179B58E41AC"
+    register = load(
+        tmp_path,
+        register_text(
+            ("BY-ID", "deviation: DEV-0123456789ab", "2026-12-31"),
+            ("BY-EVENT", f"event: {uuid}", "2026-12-31"),
+        ),
+    )
+    by_id, by_event = register.entries
+    assert (by_id.deviation, by_id.event, by_id.sha, by_id.at) == ("DEV-0123456789ab", None,
+                                                                   None, (4, 16))  # fmt: skip
+    assert (by_event.event, by_event.at) == (uuid.lower(), (11, 12))
+    record = by_event.record()
+    assert (record["deviation"], record["event"]) == (None, uuid.lower())
+    cited = Failure("approved by its requester", kind="self_approved_access", items=(uuid.lower(),))
+    assert register.accepting("change-approval", "MS-ACC-03", cited, None).id == "BY-EVENT"
+
+
+def test_a_malformed_deviation_id_or_two_scopes_are_located(tmp_path):
+    found = problems(
+        tmp_path,
+        register_text(
+            ("EXC-1", "deviation: DEV-12", "2026-12-31"),
+            (
+                "EXC-2",
+                f"sha: {C1.sha}\n    event: 1b36fc84-93ce-4bc9-ac95-53b34ecd772a",
+                "2026-12-31",
+            ),
+        ),
+    )
+    assert found[0].startswith(
+        "exceptions.yml:4:16: exceptions[0].deviation: 'DEV-12' is not valid"
+    )
+    assert found[1] == (
+        "exceptions.yml:9:5: give one of 'sha', 'window', 'deviation' or 'event' (the "
+        "deviations it accepts)"
+    )

@@ -96,16 +96,18 @@ def test_cited_commits_cover_changes_results_failures_exceptions_sample_and_head
     data["exceptions"] = [
         {
             "id": "EXC-1",
-            "rule": "change-approval",
+            "rules": ["change-approval"],
             "control": None,
             "sha": "e" * 40,
             "window": None,
+            "deviation": None,
+            "event": None,
             "justification": "j",
             "accepted_by": "a",
             "ticket": "T-1",
             "expires": "2026-12-31",
             "status": "active",
-            "matched": ["f" * 40],
+            "matched": ["DEV-0123456789ab"],  # deviation ids, not commits
         }
     ]
     data["controls"][0]["results"][0]["failures"] = [failure_json("d" * 40, "m")]
@@ -121,8 +123,9 @@ def test_cited_commits_cover_changes_results_failures_exceptions_sample_and_head
     model = from_json(with_deviations(data))
     cited = cited_commits(model)
     assert cited == sorted(set(cited))
-    for sha in ("c" * 40, "d" * 40, "e" * 40, "f" * 40, model.source.head):
+    for sha in ("c" * 40, "d" * 40, "e" * 40, model.source.head):
         assert sha in cited
+    assert "DEV-0123456789ab" not in cited
     assert all(change.sha in cited for change in model.changes)
     assert all(p.staging.sha in cited for p in model.promotions)
 

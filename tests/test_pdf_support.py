@@ -46,10 +46,12 @@ def small_model_json(*, hostile: bool = False, changes: int = 12) -> dict[str, A
     model["exceptions"] = [
         {
             "id": "EXC-2026-001",
-            "rule": "change-approval",
+            "rules": ["change-approval"],
             "control": control["id"],
             "sha": sha,
             "window": None,
+            "deviation": None,
+            "event": None,
             "justification": "Emergency fix during incident INC-42, reviewed afterwards.",
             "accepted_by": "Dana Approver",
             "ticket": "CAB-7",

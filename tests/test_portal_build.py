@@ -220,10 +220,12 @@ def test_history_warnings_and_rule_wide_exceptions(tmp_path: Path) -> None:
     model["exceptions"] = [
         {
             "id": "EXC-2026-001",
-            "rule": "change-approval",
+            "rules": ["change-approval"],
             "control": None,  # applies to every control evaluated with the rule
             "sha": None,
             "window": {"from": "2026-01-01", "to": "2026-01-31"},
+            "deviation": None,
+            "event": None,
             "justification": "Migration month.",
             "accepted_by": "CISO",
             "ticket": "SEC-1",

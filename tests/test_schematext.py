@@ -227,8 +227,9 @@ def rich_model() -> EvidenceModel:
     )  # fmt: skip
     undated = replace(document, commit=None, date=None, covers=None, result=None, problems=("x",))
     exception = ExceptionRecord(
-        "EX-1", "late", None, None, window, "why", "Ann", "T-1", "2026-12-31", "active", ("DEV-1",)
-    )
+        "EX-1", ("late", "other"), None, None, window, None, None, "why", "Ann", "T-1",
+        "2026-12-31", "active", ("DEV-1",),
+    )  # fmt: skip
     action = CorrectiveActionRecord(
         "DEV-0123456789ab", "cause", "act", "Ann", "2026-09-30", "open", None, False, True
     )
@@ -237,7 +238,12 @@ def rich_model() -> EvidenceModel:
         controls=controls,
         deviations=deviation_records(controls),
         documents=(document, undated),
-        exceptions=(exception, replace(exception, window=None, control="MS-CHG-01")),
+        exceptions=(
+            exception,
+            replace(exception, window=None, control="MS-CHG-01"),
+            replace(exception, window=None, deviation="DEV-0123456789ab"),
+            replace(exception, window=None, event="c2a54d56-c8cc-4062-ae6a-a179b58e41ac"),
+        ),
         corrective_actions=(action,),
         event_log=_event_log("acme", hostile=True),
         promotions=(

@@ -145,7 +145,9 @@ def exceptions_yml(spec: InstallationSpec, shas: dict[str, str]) -> str:
     ]
     for entry in EXCEPTIONS[spec.name]:
         lines.append(f"  - id: {entry['id']}")
-        lines.append(f"    rule: {entry['rule']}")
+        rule = entry["rule"]
+        written = f"[{', '.join(map(str, rule))}]" if isinstance(rule, list) else rule
+        lines.append(f"    rule: {written}")
         if "control" in entry:
             lines.append(f"    control: {entry['control']}")
         lines.append(f"    sha: {shas[str(entry['commit_key'])]}")

@@ -49,13 +49,17 @@ EXCEPTIONS: dict[str, list[dict[str, object]]] = {
     "acme": [
         {
             "id": "EXC-2026-001",
-            "rule": "change-approval",
-            # No `control`: the failure shows in every control using change-approval on
-            # production (MS-CHG-01 and MS-CHG-02), and the acceptance covers all of them.
+            # One decision for the emergency change, so one entry for every deviation it
+            # causes: no approval, pushed directly to main, in production before staging. No
+            # `control`: the failures show in every control using these rules (MS-CHG-01,
+            # MS-CHG-02, MS-CHG-03), and the acceptance covers all of them.
+            "rule": ["change-approval", "direct-push", "config-promotion"],
             "commit_key": ACME_EMERGENCY,
             "justification": (
                 "Emergency change during incident INC-2417 (customer IdP rate-limiting token "
-                "refreshes); approved retroactively in the change advisory board of 2026-02-17."
+                "refreshes), pushed directly to main and applied in production before staging "
+                "under the emergency procedure; approved retroactively in the change advisory "
+                "board of 2026-02-17, staging followed on 2026-02-16."
             ),
             "accepted_by": ACME.exception_approver,
             "ticket": "SEC-1234",
@@ -250,6 +254,12 @@ def adjust(spec: InstallationSpec, steps: list[Step]) -> list[Step]:
     return adjusted
 
 
+def _rules(entry: dict[str, object]) -> list[str]:
+    """The rule kinds a register entry accepts (`rule` is one kind or a list of them)."""
+    rule = entry["rule"]
+    return [str(kind) for kind in rule] if isinstance(rule, list) else [str(rule)]
+
+
 def _colleague(spec: InstallationSpec, person: Person) -> Person:
     return next(p for p in spec.operators if p != person)
 
@@ -263,7 +273,9 @@ def _uuids(installation: str, key: str, *steps: str) -> tuple[str, ...]:
 def findings(spec: InstallationSpec) -> list[PlantedFinding]:
     """What the evidence engine must report for this installation in the audit period."""
     accepted = {
-        (entry["rule"], entry["commit_key"]): str(entry["id"]) for entry in EXCEPTIONS[spec.name]
+        (rule, entry["commit_key"]): str(entry["id"])
+        for entry in EXCEPTIONS[spec.name]
+        for rule in _rules(entry)
     }
     if spec.name == "acme":
         items = [
@@ -304,16 +316,18 @@ def findings(spec: InstallationSpec) -> list[PlantedFinding]:
                 commit_key=ACME_FOREIGN_KEY, kind="signer_mismatch",
             ),
             # The emergency change is also a direct push, and it reached production before
-            # staging (the staging follow-up came two days later): not accepted by the register.
+            # staging (the staging follow-up came two days later): the same register entry
+            # accepts these deviations too.
             PlantedFinding(
                 "acme", "direct-push", "Emergency change pushed directly to main",
-                "deviation (direct_push): not a merge and without an approval (production)",
+                "deviation (direct_push): not a merge and without an approval (production; "
+                "accepted as EXC-2026-001)",
                 commit_key=ACME_EMERGENCY, kind="direct_push",
             ),
             PlantedFinding(
                 "acme", "config-promotion", "Emergency setting never in staging first",
                 "deviation (skipped_staging): broker.session.token_cache_minutes = 30 reached "
-                "production two days before staging",
+                "production two days before staging (accepted as EXC-2026-001)",
                 commit_key=ACME_EMERGENCY, kind="skipped_staging",
             ),
             PlantedFinding(

@@ -152,11 +152,18 @@ def evaluate_library(
     ordered = sorted(controls, key=lambda c: c.id)
     register = register or ExceptionsRegister()
     register.check_controls(c.id for c in ordered)
-    return [evaluate_control(c, context, register) for c in ordered]
+    evaluations = [evaluate_control(c, context, register) for c in ordered]
+    register.check_references(
+        (evidence.spec.kind, deviation_id(f.kind, f.sha, f.items, f.window), tuple(f.items))
+        for evaluation in evaluations
+        for evidence in evaluation.results
+        for f in evidence.result.failures
+    )
+    return evaluations
 
 
 def accepted_by_exception(evaluations: Sequence[ControlEvaluation]) -> dict[str, list[str]]:
-    """Exception id -> the failures it accepted: shas, or ``from..to`` for a window without one."""
+    """Exception id -> the failures it accepted, by deviation id."""
     accepted: dict[str, list[str]] = {}
     for evaluation in evaluations:
         for evidence in evaluation.results:
@@ -217,10 +224,9 @@ def _document_record(version: DocumentVersion, controls: list[str]) -> DocumentR
 
 
 def _failure_key(failure: Failure) -> str:
-    if failure.sha:
-        return failure.sha
-    window = failure.window or {}
-    return f"{window.get('from')}..{window.get('to')}"
+    """A failure as an exception's ``matched`` lists it: its deviation id (commit and window
+    failures alike, and event deviations, which have neither)."""
+    return deviation_id(failure.kind, failure.sha, failure.items, failure.window)
 
 
 def _location(control: ControlLike) -> str:

@@ -1,10 +1,14 @@
 """The exceptions register: deviations someone accountable accepted, per installation.
 
-An entry accepts failures of one rule kind (optionally of one control) at one commit or within a
-window of whole UTC days. An accepted failure stays a failure: its result and control keep the
-status ``exception``, and the pack shows the entry next to it. Entries whose expiry date is
-before the period end are listed as ``expired`` and accept nothing; active entries that match no
-failure are listed as ``unused``, so a register cannot quietly accumulate stale acceptances.
+An entry accepts failures of one rule kind, or of each rule kind it lists (optionally of one
+control), at one commit, within a window of whole UTC days, as one deviation named by its id
+(``DEV-`` and 12 hex digits, stable across packs) or as the deviations citing one event (by its
+uuid): event deviations have no commit. An emergency change that is an unapproved change, a direct
+push and a configuration change that skipped staging is one decision, and one entry can say it
+accepts all three. An accepted failure stays a failure: its result and control keep the status
+``exception``, and the pack shows the entry next to it. Entries whose expiry date is before the
+period end are listed as ``expired`` and accept nothing; active entries that match no failure are
+listed as ``unused``, so a register cannot quietly accumulate stale acceptances.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 from generator.catalog import display_path as shown_path
 from generator.errors import InputError, Problem, raise_if
 from generator.evidence.context import HistoryLike
+from generator.evidence.deviations import deviation_id
 from generator.evidence.model import ExceptionRecord
 from generator.evidence.registry import Failure, all_rules
 from generator.history.model import utc
@@ -31,10 +36,12 @@ ACTIVE, EXPIRED, UNUSED = "active", "expired", "unused"
 @dataclass(frozen=True)
 class RegisteredException:
     id: str
-    rule: str
+    rules: tuple[str, ...]  # the rule kinds whose failures it accepts
     control: str | None
     sha: str | None  # the full sha
     window: tuple[dt.date, dt.date] | None  # inclusive UTC days
+    deviation: str | None  # a deviation id, DEV- and 12 hex digits
+    event: str | None  # an event uuid a deviation cites
     justification: str
     accepted_by: str
     ticket: str
@@ -42,6 +49,7 @@ class RegisteredException:
     status: str  # active | expired, as of the period end
     path: str
     line: int
+    at: tuple[int, int] = (1, 1)  # where the deviation or event is written (line, column)
 
     def _window_bounds(self) -> tuple[dt.datetime, dt.datetime]:
         assert self.window is not None
@@ -51,12 +59,17 @@ class RegisteredException:
 
     def covers(self, rule: str, control: str, failure: Failure, commit_date: str | None) -> bool:
         """Whether this (active) entry accepts a failure of a rule of a control."""
-        if self.status != ACTIVE or self.rule != rule:
+        if self.status != ACTIVE or rule not in self.rules:
             return False
         if self.control is not None and self.control != control:
             return False
         if self.sha is not None:
             return failure.sha == self.sha
+        if self.deviation is not None:
+            ident = deviation_id(failure.kind, failure.sha, failure.items, failure.window)
+            return ident == self.deviation
+        if self.event is not None:
+            return self.event in failure.items
         start, end = self._window_bounds()
         if failure.window:
             failed_from, failed_to = utc(failure.window["from"]), utc(failure.window["to"])
@@ -74,10 +87,12 @@ class RegisteredException:
             window = {"from": self.window[0].isoformat(), "to": self.window[1].isoformat()}
         return {
             "id": self.id,
-            "rule": self.rule,
+            "rules": self.rules,
             "control": self.control,
             "sha": self.sha,
             "window": window,
+            "deviation": self.deviation,
+            "event": self.event,
             "justification": self.justification,
             "accepted_by": self.accepted_by,
             "ticket": self.ticket,
@@ -97,6 +112,42 @@ class ExceptionsRegister:
         return next(
             (e for e in self.entries if e.covers(rule, control, failure, commit_date)), None
         )
+
+    def check_references(self, found: Iterable[tuple[str, str, tuple[str, ...]]]) -> None:
+        """InputError, at the file and line, for an active entry naming a deviation id or an
+        event no deviation of this pack has (or only a deviation of a rule it does not list).
+        `found` gives each failure of the pack as (rule, deviation id, the items it cites)."""
+        rules_of: dict[str, set[str]] = {}
+        for rule, ident, items in found:
+            rules_of.setdefault(ident, set()).add(rule)
+            for item in items:
+                rules_of.setdefault(item, set()).add(rule)
+        problems = []
+        for entry in self.entries:
+            named = entry.deviation or entry.event
+            if entry.status != ACTIVE or named is None:
+                continue
+            what = f"deviation {named}" if entry.deviation else f"event {named}"
+            rules = rules_of.get(named)
+            if rules is None:
+                cited = (
+                    "no deviation of this pack has that id"
+                    if entry.deviation
+                    else ("no deviation of this pack cites it")
+                )
+                message = (
+                    f"exception {entry.id}: unknown {what}: {cited} (the pack's deviations list "
+                    "their ids and the events they cite)"
+                )
+            elif rules.isdisjoint(entry.rules):
+                message = (
+                    f"exception {entry.id}: {what} is a deviation of {', '.join(sorted(rules))}, "
+                    f"a rule the entry does not list ({', '.join(entry.rules)})"
+                )
+            else:
+                continue
+            problems.append(Problem(entry.path, *entry.at, message))
+        raise_if(problems)
 
     def check_controls(self, control_ids: Iterable[str]) -> None:
         """InputError for entries naming a control the library does not have."""
@@ -160,6 +211,7 @@ def load_exceptions(
     return ExceptionsRegister(tuple(entries), shown)
 
 
+_SCOPES = ("sha", "window", "deviation", "event")
 _DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SHA_FORM = re.compile(r"[0-9a-fA-F]{7,40}")
 
@@ -189,12 +241,19 @@ def _entry(
     before = len(problems)
     rules = all_rules()
     rule = item.get("rule")
-    if isinstance(rule, str) and rule and rule not in rules:
-        known = ", ".join(rules)
-        problems.append(document.problem((*at, "rule"), f"unknown rule '{rule}' (known: {known})"))
-    if ("sha" in item) == ("window" in item):
+    written = [((*at, "rule"), rule)] if isinstance(rule, str) else []
+    if isinstance(rule, list):
+        written = [((*at, "rule", n), kind) for n, kind in enumerate(rule)]
+    for where, kind in written:
+        if isinstance(kind, str) and kind and kind not in rules:
+            known = ", ".join(rules)
+            problems.append(document.problem(where, f"unknown rule '{kind}' (known: {known})"))
+    if sum(key in item for key in _SCOPES) != 1:
         problems.append(
-            document.problem(at, "give either 'sha' or 'window' (the deviation it accepts)")
+            document.problem(
+                at,
+                "give one of 'sha', 'window', 'deviation' or 'event' (the deviations it accepts)",
+            )
         )
     sha = None
     given_sha = item.get("sha")
@@ -208,20 +267,23 @@ def _entry(
         if first and last and last < first:
             problems.append(document.problem((*at, "window"), "window ends before it starts"))
         window = (first, last) if first and last else None
+    deviation = item.get("deviation") if isinstance(item.get("deviation"), str) else None
+    event = item.get("event") if isinstance(item.get("event"), str) else None
     expires = _date(document, (*at, "expires"), item.get("expires"), problems)
     texts = [item.get(key) for key in ("id", "justification", "accepted_by", "ticket")]
-    if len(problems) > before or expires is None or (sha is None and window is None):
+    if len(problems) > before or expires is None or (sha, window, deviation, event) == (None,) * 4:
         return None
-    if not all(isinstance(text, str) and text.strip() for text in texts) or not isinstance(
-        rule, str
-    ):
+    kinds = tuple(kind for _, kind in written if isinstance(kind, str) and kind)
+    if not all(isinstance(text, str) and text.strip() for text in texts) or not kinds:
         return None  # the schema reported it
     return RegisteredException(
         id=item["id"],
-        rule=rule,
+        rules=kinds,
         control=item.get("control") if isinstance(item.get("control"), str) else None,
         sha=sha,
         window=window,
+        deviation=deviation,
+        event=event.lower() if event else None,
         justification=item["justification"].strip(),
         accepted_by=item["accepted_by"].strip(),
         ticket=item["ticket"].strip(),
@@ -229,6 +291,7 @@ def _entry(
         status=ACTIVE if expires >= history.period.end else EXPIRED,
         path=document.path,
         line=line,
+        at=document.where((*at, "deviation" if deviation else "event")),
     )
 
 
@@ -268,8 +331,8 @@ def exceptions_report(
 ) -> tuple[ExceptionRecord, ...]:
     """evidence.json's ``exceptions``: every entry with its status and what it matched.
 
-    ``accepted`` maps an entry id to the failures it accepted (shas, or window bounds for
-    failures without a sha), as ``generator.evidence.evaluate.accepted_by_exception`` gives.
+    ``accepted`` maps an entry id to the failures it accepted (their deviation ids), as
+    ``generator.evidence.evaluate.accepted_by_exception`` gives.
     """
     report = []
     for entry in register.entries:

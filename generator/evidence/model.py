@@ -283,10 +283,12 @@ class ExceptionRecord:
     """An entry of the exceptions register, its status in the period and what it accepted."""
 
     id: str
-    rule: str
+    rules: tuple[str, ...]  # the rule kinds whose failures it accepts
     control: str | None
     sha: str | None
     window: dict[str, Any] | None
+    deviation: str | None  # the deviation id it names, DEV-...
+    event: str | None  # the event uuid it names
     justification: str
     accepted_by: str
     ticket: str

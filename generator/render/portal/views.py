@@ -14,7 +14,13 @@ from typing import Any
 
 from generator.evidence.cutoff import built_at_words
 from generator.evidence.findings import ActionsView, actions_view
-from generator.evidence.model import ChangeRecord, ControlRecord, EvidenceModel, ExceptionRecord
+from generator.evidence.model import (
+    ChangeRecord,
+    ControlRecord,
+    DeviationRecord,
+    EvidenceModel,
+    ExceptionRecord,
+)
 from generator.releasenotes.view import ReleaseView
 from generator.render.event_view import event_log_view
 from generator.render.portal.labels import slug
@@ -59,13 +65,17 @@ class PackView:
     def change(self, sha: str) -> ChangeRecord | None:
         return self.changes_by_sha.get(sha)
 
+    def deviation(self, ident: str) -> DeviationRecord | None:
+        """A deviation of the pack by its id (an exception's ``matched`` names them so)."""
+        return next((d for d in self.model.deviations if d.id == ident), None)
+
     def exceptions_for(self, control: ControlRecord) -> list[ExceptionRecord]:
         """Exceptions of this control, and rule-wide ones (no control) of its rules."""
         rules = {result.rule for result in control.results}
         return [
             e
             for e in self.model.exceptions
-            if e.control == control.id or (e.control is None and e.rule in rules)
+            if e.control == control.id or (e.control is None and not rules.isdisjoint(e.rules))
         ]
 
     def change_link(self, sha: str) -> str | None:
