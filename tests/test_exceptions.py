@@ -327,6 +327,12 @@ def test_an_unknown_rule_in_a_list_is_reported_at_its_item(tmp_path):
         "rule: change-approval", "rule: []"
     )
     assert problems(tmp_path, empty)[0].startswith("exceptions.yml:3:")
+    twice = register_text(("EXC-1", f"sha: {C1.sha}", "2026-12-31")).replace(
+        "rule: change-approval", "rule: [change-approval, change-approval]"
+    )
+    assert problems(tmp_path, twice) == [
+        "exceptions.yml:3:29: rule 'change-approval' is listed twice"
+    ]
 
 
 def test_an_entry_can_name_a_deviation_id_or_an_event_uuid(tmp_path):
