@@ -145,3 +145,16 @@ def test_references_never_break_inside_themselves_in_the_pdf_soa(built):
         for ref, times in listed.items():
             whole = re.findall(rf"(?<![\w.]){re.escape(ref)}(?![\w])", text)
             assert len(whole) >= times, (ref, times, len(whole))
+
+
+def test_deviation_kinds_break_only_after_an_underscore_in_the_pdf(built):
+    _, packs = built
+    for pack in packs:
+        kinds = {d["kind"] for d in _model(pack)["deviations"]}
+        reader = PdfReader(pack / "evidence-pack.pdf")
+        text = _section_text(reader, "Executive summary")
+        for kind in kinds:
+            assert squeeze(kind) in squeeze(text), kind
+            for cut in range(1, len(kind)):
+                if kind[cut - 1] != "_":  # a break after an underscore is the allowed one
+                    assert f"{kind[:cut]}\n{kind[cut:]}" not in text, kind

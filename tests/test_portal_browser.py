@@ -257,3 +257,48 @@ def test_search_works_offline_and_shows_hostile_text_as_text(browser_and_site) -
     assert browser.evaluate("document.querySelectorAll('.md-search-result img').length") == 0
     assert browser.dialogs == []
     assert browser.outside == []
+
+
+# How far each table of the page reaches past the page's text column, or scrolls sideways in
+# the box that holds it (0 when it fits).
+_OVERFLOW = """(() => {
+  const column = document.querySelector('.md-content__inner');
+  const right = column.getBoundingClientRect().right;
+  return [...column.querySelectorAll('table')].map(table => {
+    let box = table, scrolled = 0;
+    while (box && box !== column) {
+      const overflow = getComputedStyle(box).overflowX;
+      if (overflow === 'auto' || overflow === 'scroll') {
+        scrolled = Math.max(scrolled, box.scrollWidth - box.clientWidth);
+      }
+      box = box.parentElement;
+    }
+    return Math.max(scrolled, Math.round(table.getBoundingClientRect().right - right));
+  });
+})()"""
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "acme/2026-01-01_2026-06-30/changes/index.html",
+        "acme/2026-01-01_2026-06-30/controls/ms-chg-01.html",
+        "acme/2026-01-01_2026-06-30/index.html",
+        "acme/2026-01-01_2026-06-30/soa.html",
+        "acme/2026-01-01_2026-06-30/corrective-actions.html",
+    ],
+)
+def test_tables_fit_a_1280_pixel_window(browser_and_site, page) -> None:
+    """The change table, the SoA, the deviations of a control and of the summary are read
+    without scrolling sideways in a common laptop window (the change table needed 2000 px)."""
+    browser, site = browser_and_site
+    browser.send(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 1280, "height": 1600, "deviceScaleFactor": 1, "mobile": False},
+    )
+    try:
+        browser.open(site / page)
+        overflow = browser.evaluate(_OVERFLOW)
+    finally:
+        browser.send("Emulation.clearDeviceMetricsOverride")
+    assert overflow and max(overflow) <= 1, overflow

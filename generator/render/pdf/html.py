@@ -78,6 +78,12 @@ def _cell(value: Any) -> Markup | str:
     return value_text(value)
 
 
+def _kind(value: str) -> Markup:
+    """A deviation kind (``approver_not_allowed``) that a narrow column breaks after an
+    underscore, never inside a word."""
+    return Markup("_<wbr>").join(Markup.escape(part) for part in str(value).split("_"))
+
+
 def _hours(value: float) -> str:
     return f"{value:.1f} h" if value < 48 else f"{value / 24:.1f} d"
 
@@ -93,6 +99,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["when"] = _when
     env.filters["hours"] = _hours
+    env.filters["kind"] = _kind
     env.filters["cell"] = _cell
     env.filters["window"] = window_text
     env.filters["words"] = value_text

@@ -59,6 +59,18 @@ def short_sha(sha: object) -> str:
     return str(sha or "")[:12]
 
 
+def person_lines(identity: Identity | None) -> Markup:
+    """The name, the email below it in small muted text that breaks anywhere: for narrow table
+    cells, where ``name <email>`` on one line widened the table beyond the page."""
+    if identity is None:
+        return Markup("")
+    if not identity.email:
+        return escape(identity.name)
+    return Markup('{name}<div class="mc-small mc-muted mc-email">{email}</div>').format(
+        name=identity.name, email=identity.email
+    )
+
+
 def person(identity: Identity | None) -> Markup:
     """``name <email>`` as text, the email in a tooltip-free muted span."""
     if identity is None:

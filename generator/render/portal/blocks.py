@@ -94,6 +94,7 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
         short=badges.short_sha,
         when=badges.when,
         person=badges.person,
+        person_lines=badges.person_lines,
         yaml_label=_yaml_label,
         anchor=_anchor,
         window=words.window_text,
