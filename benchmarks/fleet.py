@@ -76,8 +76,8 @@ class Tree:
     rss_mb: float = 0.0  # the largest sum of the resident sets of all the build's processes
 
 
-def descendants(root: int) -> list[int]:
-    """The processes below `root`, from /proc (Linux)."""
+def descendants(root: int) -> list[tuple[int, int]]:
+    """The processes below `root` with their parents, from /proc (Linux)."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -89,22 +89,26 @@ def descendants(root: int) -> list[int]:
             children.setdefault(parent, []).append(int(entry.name))
     found, todo = [], [root]
     while todo:
-        below = children.get(todo.pop(), [])
-        found.extend(below)
+        parent = todo.pop()
+        below = children.get(parent, [])
+        found.extend((pid, parent) for pid in below)
         todo.extend(below)
     return found
 
 
 def poll(pid: int, seen: Tree) -> None:
     page_mb = os.sysconf("SC_PAGE_SIZE") / 2**20
+    tree = descendants(pid)
+    build = [child for child, parent in tree if parent == pid]  # the wrapper's only child
     workers, rss = 0, 0.0
-    for child in descendants(pid):
+    for child, parent in tree:
         try:
             comm = Path(f"/proc/{child}/comm").read_text().strip()
             rss += int(Path(f"/proc/{child}/statm").read_text().split()[1]) * page_mb
         except OSError:
             continue
-        workers += comm.startswith("meshcomply:")
+        # A worker's child between fork and exec (its git) still bears the worker's name.
+        workers += comm.startswith("meshcomply:") and parent in build
     seen.workers = max(seen.workers, workers)
     seen.rss_mb = max(seen.rss_mb, rss)
 
@@ -179,8 +183,10 @@ def main() -> None:
             print(
                 f"build --format {args.format} {label:<20} {run}   "
                 f"{run.wall / args.installations:6.2f} s wall and "
-                f"{run.cpu / args.installations:6.2f} s CPU per installation; "
-                f"{tree.workers} workers at once, {tree.rss_mb:.0f} MB resident in all",
+                f"{run.cpu / args.installations:6.2f} s CPU per installation "
+                f"({run.cpu / run.wall:.2f} CPUs busy on average); "
+                f"{tree.workers} workers at once, {tree.rss_mb:.0f} MB resident in all; "
+                f"load average after it {load_text()}",
                 flush=True,
             )
         (single, _), (parallel, tree) = runs.values()
