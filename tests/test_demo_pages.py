@@ -158,3 +158,17 @@ def test_deviation_kinds_break_only_after_an_underscore_in_the_pdf(built):
             for cut in range(1, len(kind)):
                 if kind[cut - 1] != "_":  # a break after an underscore is the allowed one
                     assert f"{kind[:cut]}\n{kind[cut:]}" not in text, kind
+
+
+def test_emails_break_only_before_the_at_sign_in_the_pdf_change_population(built):
+    _, packs = built
+    for pack in packs:
+        model = _model(pack)
+        emails = {c["author"]["email"] for c in model["changes"]}
+        text = _section_text(PdfReader(pack / "evidence-pack.pdf"), "Change population")
+        assert emails
+        for email in emails:
+            at = email.index("@")
+            for cut in range(1, len(email)):
+                if cut != at:  # the break before the @ is the one allowed
+                    assert f"{email[:cut]}\n{email[cut:]}" not in text, email

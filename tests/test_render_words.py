@@ -68,11 +68,11 @@ def test_details_become_facts_and_tables_with_spoken_names():
         max_rows=1,
     )
     assert view["facts"] == [
-        ("min hours", "24"),
-        ("keys configured", "no"),
-        ("distribution", "count: 2; median: 1.5"),
+        ("Min hours", "24"),
+        ("Keys configured", "no"),
+        ("Distribution", "count: 2; median: 1.5"),
     ]
     (table,) = view["tables"]
-    assert table["name"] == "versions" and table["columns"] == ["version", "staging sha"]
+    assert table["name"] == "Versions" and table["columns"] == ["Version", "Staging sha"]
     assert table["rows"] == [["1.0", None]] and table["more"] == 1
     assert value_text(None) == "—" and value_text([]) == "none"

@@ -36,6 +36,13 @@ def name_text(key: str) -> str:
     return key.replace("_", " ")
 
 
+def label_text(key: str) -> str:
+    """A field name as a label or header: ``earliest_counted`` -> ``Earliest counted``, like
+    every other label of the PDF and the portal."""
+    words = name_text(key)
+    return words[:1].upper() + words[1:]
+
+
 def value_text(value: Any) -> str:
     """Any model value in words: lists joined, booleans as yes/no, nothing as a dash."""
     if value is None:
@@ -99,12 +106,12 @@ def details_view(details: Mapping[str, Any], max_rows: int | None = None) -> dic
             rows = [[v.get(c) for c in columns] for v in shown]
             tables.append(
                 {
-                    "name": name_text(key),
-                    "columns": [name_text(c) for c in columns],
+                    "name": label_text(key),
+                    "columns": [label_text(c) for c in columns],
                     "rows": rows,
                     "more": len(value) - len(rows),
                 }
             )
         else:
-            facts.append((name_text(key), value_text(value)))
+            facts.append((label_text(key), value_text(value)))
     return {"facts": facts, "tables": tables}

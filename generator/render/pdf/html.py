@@ -84,6 +84,15 @@ def _kind(value: str) -> Markup:
     return Markup("_<wbr>").join(Markup.escape(part) for part in str(value).split("_"))
 
 
+def _email(value: str | None) -> Markup:
+    """An email address that a narrow column breaks before its ``@`` first, and inside a part
+    only when a part alone is wider than the column."""
+    local, at, domain = str(value or "").rpartition("@")
+    if not at:
+        return Markup.escape(domain)
+    return Markup("{}<wbr>@{}").format(local, domain)
+
+
 def _hours(value: float) -> str:
     return f"{value:.1f} h" if value < 48 else f"{value / 24:.1f} d"
 
@@ -100,6 +109,7 @@ def environment() -> jinja2.Environment:
     env.filters["when"] = _when
     env.filters["hours"] = _hours
     env.filters["kind"] = _kind
+    env.filters["email"] = _email
     env.filters["cell"] = _cell
     env.filters["window"] = window_text
     env.filters["words"] = value_text
