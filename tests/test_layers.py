@@ -44,6 +44,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "generator.library",
             "generator.coverage",
             "generator.config",
+            "generator.configmodel",
             "generator.approvalconfig",
             "generator.scopes",
             "generator.history.clone",
