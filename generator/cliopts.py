@@ -3,6 +3,7 @@ module is a command)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -60,7 +61,7 @@ def progress_bars(quiet: bool) -> ProgressFactory:
     """A progress bar per pack on stderr, unless ``--quiet`` or stderr is not a terminal."""
     from generator.build import no_progress
 
-    stderr = click.get_text_stream("stderr")
+    stderr = sys.stderr  # click.get_text_stream is deprecated since Click 8.5
     if quiet or not stderr.isatty():
         return no_progress
 
