@@ -199,3 +199,26 @@ def test_the_signature_starts_at_the_last_armour_line():
     assert payload == body and kind == "ssh"
     assert signature.startswith(b"-----BEGIN SSH SIGNATURE-----")
     assert split_signed(b"object x\ntype commit\ntag t\n\nno signature\n") is None
+
+
+def test_a_tag_signed_after_the_period_approved_nothing_in_it(tmp_path):
+    # Tags are read as the repository is now: Bob's signed release tag of a January change,
+    # made in April, is no approval in a period that ended in March; the same tag made in
+    # March is.
+    bob = ssh_key(tmp_path / "keys", "bob", principal="bob@customer.example")
+    signing = SigningConfig(allowed_signers=bob.allowed_signers)
+    repo = GitRepo.create(tmp_path / "acme")
+    for day, (subject, tagged) in enumerate(
+        [
+            ("Tagged in time", "2026-03-31T23:00:00+00:00"),
+            ("Tagged late", "2026-04-01T00:00:00+00:00"),
+        ],
+        start=10,
+    ):
+        repo.commit(subject, files={f"{PROD}/a.yaml": f"a: {day}\n"}, author=ANN,
+                    date=f"2026-01-{day}T10:00:00+00:00")  # fmt: skip
+        repo.tag(f"production/1.{day}.0", message="Release", tagger=BOB, date=tagged, sign=bob)
+    history = read_history(installation(repo, signing), PERIOD, cache_dir=tmp_path / "cache")
+    changes = {c.commit.subject: c for c in history.changes}
+    assert changes["Tagged in time"].approvals == (Approval(BOB_ID, "signed", "production/1.10.0"),)
+    assert changes["Tagged late"].approvals == ()

@@ -108,7 +108,7 @@ def _read(
     signed_tags: dict[str, tuple[Tag, ...]] = {}
     if installation.signing.verifies:
         tags, signed_tags = _verified_release_tags(
-            runner, installation, tags, {commits[i].sha for i in [*members, *unaccounted]}
+            runner, installation, tags, {commits[i].sha for i in [*members, *unaccounted]}, period
         )
     tagged = tagged_commits(commits, tags)
     releases = read_releases(
@@ -152,19 +152,28 @@ def _read(
 
 
 def _verified_release_tags(
-    runner: GitRunner, installation: InstallationConfig, tags: list[Tag], shas: set[str]
+    runner: GitRunner,
+    installation: InstallationConfig,
+    tags: list[Tag],
+    shas: set[str],
+    period: Period,
 ) -> tuple[list[Tag], dict[str, tuple[Tag, ...]]]:
     """The tags with the release tags of the period's changes verified, and those of them
-    that are signed, by the sha they point to."""
+    that are signed and dated before the period's end, by the sha they point to: a tag made
+    after the period (tags are read as the repository is now) approved nothing in it."""
     wanted = release_tags(installation.environments, tags, shas)
     if not wanted:
         return tags, {}
     checked = {t.name: t for t in verify_tags(runner, installation.signing, wanted)}
     by_sha: dict[str, tuple[Tag, ...]] = {}
     for tag in checked.values():
-        if tag.verified:
+        if tag.verified and _tagged_within(tag, period):
             by_sha[tag.sha] = (*by_sha.get(tag.sha, ()), tag)
     return [checked.get(tag.name, tag) for tag in tags], by_sha
+
+
+def _tagged_within(tag: Tag, period: Period) -> bool:
+    return tag.tagged_at is not None and utc(tag.tagged_at) < period.end_utc_exclusive
 
 
 def _promotions(
