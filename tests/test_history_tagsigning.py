@@ -222,3 +222,12 @@ def test_a_tag_signed_after_the_period_approved_nothing_in_it(tmp_path):
     changes = {c.commit.subject: c for c in history.changes}
     assert changes["Tagged in time"].approvals == (Approval(BOB_ID, "signed", "production/1.10.0"),)
     assert changes["Tagged late"].approvals == ()
+
+
+def test_a_change_failing_by_its_release_tag_alone_is_not_said_to_lack_a_signature(setup):
+    # Every change here has an unsigned commit, so each lacks a signature; the one whose tag
+    # Carol's key signed fails twice. The sentence names the test, not a missing signature.
+    history, _changes = read(setup)
+    signed = all_rules()["signed-changes"].evaluate(RuleContext(history), {"roles": ["production"]})
+    assert "the signature test:" in signed.reason
+    assert "a valid signature" not in signed.reason

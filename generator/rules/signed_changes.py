@@ -159,7 +159,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         if problem:
             counts[problem[0]] += 1
             failures.append(Failure(message=problem[1], sha=sha, kind=problem[0]))
-        mismatched = [tag_mismatch(tag) for tag in tags.get(sha, ()) if tag_mismatch(tag)]
+        mismatched = [found for tag in tags.get(sha, ()) if (found := tag_mismatch(tag))]
         tag_mismatches += len(mismatched)
         failures += [Failure(m, sha, kind="signer_mismatch", items=(ref,)) for ref, m in mismatched]
         failed_changes += bool(problem or mismatched)
@@ -170,8 +170,14 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             tagged = f"{plural(tag_mismatches, 'release tag')} signed with someone else's key"
             breakdown = f"{breakdown}, {tagged}" if breakdown else tagged
         status = Status.DEVIATIONS
-        verb = "lacks" if failed == 1 else "lack"
-        reason = f"{failed} of {plural(total, noun)} {verb} a valid signature: {breakdown}."
+        # A change whose own signature is good can fail by its release tag alone: then the
+        # sentence must not say it lacks a valid signature.
+        if tag_mismatches:
+            verb = "fails" if failed == 1 else "fail"
+            reason = f"{failed} of {plural(total, noun)} {verb} the signature test: {breakdown}."
+        else:
+            verb = "lacks" if failed == 1 else "lack"
+            reason = f"{failed} of {plural(total, noun)} {verb} a valid signature: {breakdown}."
     else:
         if require_verified:
             how = "verified, each with its committer's key"
