@@ -231,3 +231,21 @@ def test_a_change_failing_by_its_release_tag_alone_is_not_said_to_lack_a_signatu
     signed = all_rules()["signed-changes"].evaluate(RuleContext(history), {"roles": ["production"]})
     assert "the signature test:" in signed.reason
     assert "a valid signature" not in signed.reason
+
+
+def test_a_trailer_naming_the_tagger_by_name_alone_is_not_made_signed_by_the_tag():
+    from generator.history.model import Tag
+    from generator.history.population import with_tag_approvals
+
+    by_name = Identity("Bob Board", "")
+    tag = Tag("production/1.0.0", "0" * 40, True, BOB_ID, "2026-01-10T10:00:00+00:00",
+              signature="ssh", verified=True, signer="bob@customer.example")  # fmt: skip
+    approvers, approvals = with_tag_approvals(
+        (by_name,), (Approval(by_name, "trailer"),), (ANN_ID,), [tag], ApprovalConfig()
+    )
+    # The key is bound to bob@customer.example: that address signed, the bare name did not.
+    assert approvals == (
+        Approval(by_name, "trailer"),
+        Approval(BOB_ID, "signed", "production/1.0.0"),
+    )
+    assert approvers == (by_name, BOB_ID)

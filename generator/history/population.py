@@ -307,7 +307,10 @@ def with_tag_approvals(
         ):
             continue
         for index, approval in enumerate(result):
-            if approval.approver.matches(tagger):
+            # By address only: the key is bound to the tagger's address, so a trailer naming
+            # someone by name alone is not upgraded by it (as approvals_of treats signers).
+            named = approval.approver.email
+            if named and named.casefold() == tagger.email.casefold():
                 if approval.evidence != Strength.SIGNED:
                     result[index] = Approval(approval.approver, Strength.SIGNED.value, tag.name)
                 break
