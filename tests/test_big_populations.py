@@ -156,6 +156,20 @@ def test_portal_summary_and_corrective_actions_keep_the_first_deviations(tmp_pat
         assert "deviations.csv" in page and "portal.max_deviation_rows" in page
 
 
+def test_portal_links_to_corrective_actions_only_where_the_page_lists_the_deviation(
+    tmp_path: Path,
+):
+    pages, view = _portal_pages(tmp_path, {"max_deviation_rows": 40, "max_failure_rows": 60})
+    listed = set(_rows(pages[view.src("corrective-actions.md")], "ca"))
+    linked = set()
+    for page in pages.values():
+        linked |= set(re.findall(r'corrective-actions[^"#]*#ca-(dev-[0-9a-f]{12})"', page))
+    assert linked and linked <= listed
+    # A control page's deviation past the actions page's limit still says it has no action.
+    control = next(p for name, p in pages.items() if "/controls/" in name and "dev-" in p)
+    assert control.count("no corrective action recorded") == 60
+
+
 def test_portal_defaults_bound_the_summary_and_small_lists_are_whole(tmp_path: Path):
     pages, view = _portal_pages(tmp_path, {})
     assert len(_rows(pages[view.src("index.md")], "dev")) == 500

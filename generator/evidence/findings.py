@@ -163,6 +163,20 @@ class ActionsView:
     missing: int  # open deviations without a corrective action
     by_deviation: dict[str, CorrectiveActionRecord]  # the register's entries by deviation id
 
+    def listed(self, limit: int) -> list[tuple[DeviationRecord, CorrectiveActionRecord | None]]:
+        """The open deviations a corrective actions list shows, in order: every one with an
+        action (the register is written by hand) and the first `limit` without one; a long
+        history's thousands more are only in deviations.csv."""
+        without = 0
+        rows = []
+        for deviation, action in self.open:
+            if action is None:
+                without += 1
+                if without > limit:
+                    continue
+            rows.append((deviation, action))
+        return rows
+
 
 def actions_view(model: EvidenceModel) -> ActionsView:
     """Each open deviation of the model with its corrective action (or None), in the model's

@@ -127,10 +127,7 @@ def _actions(model: EvidenceModel, settings: PdfSettings) -> dict[str, Any]:
     """The corrective actions section: every open deviation the findings register speaks of, and
     of those without an action as many as ``max_deviation_rows`` (the rest are counted)."""
     view = actions_view(model)
-    with_action = [row for row in view.open if row[1] is not None]
-    without = [row for row in view.open if row[1] is None]
-    kept = {id(row) for row in with_action + without[: settings.max_deviation_rows]}
-    rows = [row for row in view.open if id(row) in kept]
+    rows = view.listed(settings.max_deviation_rows)
     return {"view": view, "open": rows, "open_more": len(view.open) - len(rows)}
 
 

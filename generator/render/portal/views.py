@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from generator.evidence.findings import ActionsView, actions_view
 from generator.evidence.model import (
     ChangeRecord,
     ControlRecord,
+    CorrectiveActionRecord,
     DeviationRecord,
     EvidenceModel,
     ExceptionRecord,
@@ -58,6 +60,7 @@ class PackView:
     built_at: str = ""  # the build time in words (cutoff.built_at_words)
     actions: ActionsView | None = None  # open deviations with their corrective actions
     event_log: dict[str, Any] | None = None  # render/event_view.py; None without an event log
+    _listed_ids: dict[int, set[str]] = field(default_factory=dict, repr=False)  # limit -> ids
 
     def src(self, name: str) -> str:
         return f"{self.base}/{name}"
@@ -65,9 +68,25 @@ class PackView:
     def change(self, sha: str) -> ChangeRecord | None:
         return self.changes_by_sha.get(sha)
 
+    @cached_property
+    def _deviations_by_id(self) -> dict[str, DeviationRecord]:
+        return {d.id: d for d in self.model.deviations}
+
     def deviation(self, ident: str) -> DeviationRecord | None:
         """A deviation of the pack by its id (an exception's ``matched`` names them so)."""
-        return next((d for d in self.model.deviations if d.id == ident), None)
+        return self._deviations_by_id.get(ident)
+
+    def actions_listed(
+        self, limit: int
+    ) -> list[tuple[DeviationRecord, CorrectiveActionRecord | None]]:
+        """The rows of the corrective actions page (``ActionsView.listed``)."""
+        return self.actions.listed(limit) if self.actions else []
+
+    def action_anchor(self, ident: str, limit: int) -> bool:
+        """Whether the corrective actions page lists this deviation (has its anchor)."""
+        if limit not in self._listed_ids:
+            self._listed_ids[limit] = {d.id for d, _ in self.actions_listed(limit)}
+        return ident in self._listed_ids[limit]
 
     def exceptions_for(self, control: ControlRecord) -> list[ExceptionRecord]:
         """Exceptions of this control, and rule-wide ones (no control) of its rules."""
