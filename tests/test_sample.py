@@ -243,3 +243,14 @@ def test_a_seed_without_who_supplied_it_is_a_usage_error(tmp_path, args, message
     assert result.exit_code == 2
     assert message in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_an_attribute_is_tested_when_one_of_the_controls_applying_it_ran():
+    # Two controls apply the signature check to production; one was excluded (not tested), the
+    # other's rule judged every change: the attribute was tested.
+    roles = {"prod": "production"}
+    evaluations = [
+        evaluation("signed-changes", {"roles": ["production"]}, Status.NOT_TESTED),
+        evaluation("signed-changes", {"roles": ["production"]}, Status.NO_DEVIATIONS),
+    ]
+    assert untested_attributes(evaluations, roles) == {}

@@ -161,22 +161,25 @@ def attributes_by_environment(
 
 
 def untested_attributes(evaluations: Iterable[Any], roles: dict[str, str]) -> dict[str, set[str]]:
-    """Per environment (name -> role), the test attributes some control's rule did not test
-    (its result is neither no_deviations nor deviations: the rule could not run, or the control
-    is excluded), so not every change was judged for them."""
+    """Per environment (name -> role), the test attributes no control's rule tested (each
+    result applying it is neither no_deviations nor deviations: the rule could not run, or the
+    control is excluded), so no change was judged for them. An attribute several controls apply
+    is tested when one of their rules ran."""
     rules = all_rules()
-    found: dict[str, set[str]] = defaultdict(set)
+    applied: dict[str, set[str]] = defaultdict(set)
+    tested: dict[str, set[str]] = defaultdict(set)
     for evaluation in evaluations:
         for evidence in evaluation.results:
             rule = rules.get(evidence.spec.kind)
             check = rule.sample_check if rule is not None else None
-            if check is None or evidence.result.status in _TESTED:
+            if check is None:
                 continue
-            tested = set(check.roles(evidence.spec.params))
+            ran = evidence.result.status in _TESTED
+            covered = set(check.roles(evidence.spec.params))
             for environment, role in roles.items():
-                if role in tested:
-                    found[environment].add(check.attribute)
-    return found
+                if role in covered:
+                    (tested if ran else applied)[environment].add(check.attribute)
+    return {env: names - tested[env] for env, names in applied.items() if names - tested[env]}
 
 
 def tested_words(
