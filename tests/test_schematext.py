@@ -380,3 +380,14 @@ def test_a_deviation_that_does_not_fit_stops_the_file_and_every_problem_is_named
     assert "$.deviations[0].id: 'DEV-1' does not match" in message
     assert f"$.deviations[{len(deviations) - 1}].controls: [] should be non-empty" in message
     assert not path.exists()
+
+
+@pytest.mark.parametrize(
+    "items", [{"type": "string"}, {"type": "string", "pattern": "^a"}, {"enum": ["a", "b"]}]
+)
+def test_a_unique_list_holding_a_list_or_mapping_is_a_misfit_not_a_crash(items: dict):
+    encode = record_encoder({"type": "array", "uniqueItems": True, "items": items}, {}, 1)
+    assert encode(["a", "ab"] if "pattern" in items else ["a", "b"])
+    for bad in (["a", ["a"]], [{"a": 1}, "a"], ["a", "a"]):
+        with pytest.raises(Misfit):
+            encode(bad)

@@ -19,9 +19,9 @@ from functools import cache
 from typing import Any
 
 from generator.evidence.model import ChangeRecord
+from generator.evidence.schematext import NOTE_KEYWORDS
 
 SCHEMA_NAME = "evidence"
-_NOTES = frozenset(("description", "title", "$comment"))
 
 
 def inlined(schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -44,7 +44,7 @@ def inlined(schema: Mapping[str, Any]) -> dict[str, Any]:
         target = walk(defs[name], seen | {name})
         beside = {key: walk(value, seen) for key, value in node.items() if key != "$ref"}
         # Keywords beside a $ref apply as well as the definition (2020-12): both, not a merge.
-        return {"allOf": [target, beside]} if set(beside) - _NOTES else target
+        return {"allOf": [target, beside]} if set(beside) - NOTE_KEYWORDS else target
 
     return walk(dict(schema), frozenset())
 

@@ -36,8 +36,9 @@ Encoder = Callable[[Any], str]
 Pieces = Callable[[Any], Iterator[str]]
 
 _string = json.encoder.c_encode_basestring or json.encoder.py_encode_basestring  # type: ignore[attr-defined]
-_NOTES = frozenset(("description", "title", "$comment"))
-_UNDERSTOOD = _NOTES | {
+# Keywords that only annotate a schema: they constrain nothing.
+NOTE_KEYWORDS = frozenset(("description", "title", "$comment"))
+_UNDERSTOOD = NOTE_KEYWORDS | {
     "type",
     "pattern",
     "minLength",
@@ -86,7 +87,7 @@ def list_pieces(
 ) -> Pieces:
     """A function giving a list's text at ``depth`` in pieces, one per member (a long list is
     never one string); Misfit, raised while iterating, for a list or member not fitting."""
-    if schema.get("type") != "array" or set(schema) - _NOTES - {"type", "items", "minItems"}:
+    if schema.get("type") != "array" or set(schema) - NOTE_KEYWORDS - {"type", "items", "minItems"}:
         raise Unsupported("a list section other than type, items and minItems")
     item = _Compiler(defs, plain).compile(schema.get("items", {}), depth + 1)
     least = schema.get("minItems", 0)
@@ -115,7 +116,7 @@ class _Compiler:
     def resolve(self, schema: Mapping[str, Any]) -> Mapping[str, Any]:
         if "$ref" not in schema:
             return schema
-        if set(schema) - _NOTES - {"$ref"}:
+        if set(schema) - NOTE_KEYWORDS - {"$ref"}:
             raise Unsupported("$ref beside other keywords")
         prefix, ref = "#/$defs/", schema["$ref"]
         if not ref.startswith(prefix) or ref[len(prefix) :] not in self.defs:
@@ -152,13 +153,13 @@ class _Compiler:
             "properties" in schema or isinstance(schema.get("additionalProperties"), Mapping)
         ):
             return self.record(schema, depth)
-        if kinds in ("object", None) and not set(schema) - _NOTES - {"type"}:
+        if kinds in ("object", None) and not set(schema) - NOTE_KEYWORDS - {"type"}:
             return self.anything(kinds, depth)
         raise Unsupported(f"type {kinds}")
 
     def nullable(self, schema: Mapping[str, Any], alternatives: Any, depth: int) -> Encoder:
         # anyOf/oneOf of one schema and {"type": "null"}: what a nullable record or $ref says.
-        if set(schema) - _NOTES - {"anyOf", "oneOf"} or not isinstance(alternatives, list):
+        if set(schema) - NOTE_KEYWORDS - {"anyOf", "oneOf"} or not isinstance(alternatives, list):
             raise Unsupported("anyOf/oneOf beside other keywords")
         others = [a for a in alternatives if a != {"type": "null"}]
         if len(alternatives) != 2 or len(others) != 1:
@@ -196,7 +197,7 @@ class _Compiler:
         unique = schema.get("uniqueItems", False)
         if unique and items.get("type") != "string" and "enum" not in items:
             raise Unsupported("uniqueItems of other than text")
-        if set(items) - _NOTES - {"type", "pattern"} or items.get("type") != "string":
+        if set(items) - NOTE_KEYWORDS - {"type", "pattern"} or items.get("type") != "string":
             texts = None
         else:  # a list of text (shas, say): checked in C loops, laid out by the C encoder
             texts = re.compile(items["pattern"]).search if "pattern" in items else _true
@@ -208,13 +209,17 @@ class _Compiler:
                 raise Misfit
             if not value:
                 return "[]"
-            if unique and len(set(value)) != len(value):
-                raise Misfit
+            # Uniqueness after the members' types: a list or mapping member cannot be hashed.
             if texts is not None:
                 if not all(map(isinstance, value, repeat(str))) or not all(map(texts, value)):
                     raise Misfit
+                if unique and len(set(value)) != len(value):
+                    raise Misfit
                 return _flat(value, depth)
-            return open_ + separator.join([item(v) for v in value]) + close
+            pieces = [item(v) for v in value]
+            if unique and len(set(pieces)) != len(pieces):  # equal values encode equally
+                raise Misfit
+            return open_ + separator.join(pieces) + close
 
         return encode
 
@@ -286,7 +291,8 @@ def _or_null(inner: Encoder) -> Encoder:
 
 def _enum(schema: Mapping[str, Any]) -> Encoder:
     allowed = schema["enum"]
-    if set(schema) - _NOTES - {"enum"} or not all(type(v) is str or v is None for v in allowed):
+    texts = all(type(v) is str or v is None for v in allowed)
+    if set(schema) - NOTE_KEYWORDS - {"enum"} or not texts:
         raise Unsupported("enum of other than text and null")
     members = frozenset(v for v in allowed if v is not None)
     nullable = None in allowed
@@ -331,7 +337,7 @@ def _number(whole: bool, minimum: float | None) -> Encoder:
     def encode(value: Any) -> str:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise Misfit
-        if whole and type(value) is not int and not (isinstance(value, int) or value.is_integer()):
+        if whole and not isinstance(value, int) and not value.is_integer():
             raise Misfit
         if minimum is not None and value < minimum:
             raise Misfit
