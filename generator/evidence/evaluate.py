@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator
 
 from generator.errors import BuildError, InputError, Problem
 from generator.evidence.context import ControlLike, EvidenceSpecLike, RuleContext, plural
-from generator.evidence.deviations import deviation_counts, deviation_id
+from generator.evidence.deviations import deviation_counts
 from generator.evidence.documents import DocumentVersion
 from generator.evidence.exceptions import ExceptionsRegister, exceptions_report
 from generator.evidence.model import (
@@ -154,7 +154,7 @@ def evaluate_library(
     register.check_controls(c.id for c in ordered)
     evaluations = [evaluate_control(c, context, register) for c in ordered]
     register.check_references(
-        (evidence.spec.kind, deviation_id(f.kind, f.sha, f.items, f.window), tuple(f.items))
+        (evidence.spec.kind, f.id, tuple(f.items))
         for evaluation in evaluations
         for evidence in evaluation.results
         for f in evidence.result.failures
@@ -226,7 +226,7 @@ def _document_record(version: DocumentVersion, controls: list[str]) -> DocumentR
 def _failure_key(failure: Failure) -> str:
     """A failure as an exception's ``matched`` lists it: its deviation id (commit and window
     failures alike, and event deviations, which have neither)."""
-    return deviation_id(failure.kind, failure.sha, failure.items, failure.window)
+    return failure.id
 
 
 def _location(control: ControlLike) -> str:
@@ -290,7 +290,7 @@ def _check_result(where: str, kind: str, declared: Any, status: Status, result: 
 def failure_record(failure: Failure, exception: str | None) -> FailureRecord:
     """A rule's failure as the model lists it: its id, and accepted by ``exception`` or open."""
     return FailureRecord(
-        id=deviation_id(failure.kind, failure.sha, failure.items, failure.window),
+        id=failure.id,
         kind=failure.kind,
         sha=failure.sha,
         items=tuple(failure.items),

@@ -23,7 +23,6 @@ from typing import Any
 from generator.catalog import display_path as shown_path
 from generator.errors import InputError, Problem, raise_if
 from generator.evidence.context import HistoryLike
-from generator.evidence.deviations import deviation_id
 from generator.evidence.model import ExceptionRecord
 from generator.evidence.registry import Failure, all_rules
 from generator.history.model import utc
@@ -66,8 +65,7 @@ class RegisteredException:
         if self.sha is not None:
             return failure.sha == self.sha
         if self.deviation is not None:
-            ident = deviation_id(failure.kind, failure.sha, failure.items, failure.window)
-            return ident == self.deviation
+            return failure.id == self.deviation
         if self.event is not None:
             return self.event in failure.items
         start, end = self._window_bounds()
@@ -117,6 +115,8 @@ class ExceptionsRegister:
         """InputError, at the file and line, for an active entry naming a deviation id or an
         event no deviation of this pack has (or only a deviation of a rule it does not list).
         `found` gives each failure of the pack as (rule, deviation id, the items it cites)."""
+        if not any(e.status == ACTIVE and (e.deviation or e.event) for e in self.entries):
+            return  # nothing names a deviation or an event: no ids to compute
         rules_of: dict[str, set[str]] = {}
         for rule, ident, items in found:
             rules_of.setdefault(ident, set()).add(rule)

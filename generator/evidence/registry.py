@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import KW_ONLY, dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
+from generator.evidence.deviations import deviation_id
 from generator.evidence.documents import DocumentVersion
 from generator.plugins import Registry, RegistryError
 from generator.status import Status
@@ -34,6 +35,12 @@ class Failure:
     _: KW_ONLY
     kind: str
     items: tuple[str, ...] = ()
+
+    @cached_property
+    def id(self) -> str:
+        """Its deviation id (``deviations.deviation_id``), computed once: the exceptions
+        register, the model's records and the summary each ask for it."""
+        return deviation_id(self.kind, self.sha, self.items, self.window)
 
 
 @dataclass(frozen=True)
