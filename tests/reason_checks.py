@@ -36,6 +36,9 @@ def _plain(result: Any) -> dict[str, Any]:
     }
 
 
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+
+
 def _count(pattern: str, text: str) -> int | None:
     found = re.search(pattern, text)
     return int(found.group(1)) if found else None
@@ -44,7 +47,9 @@ def _count(pattern: str, text: str) -> int | None:
 def disagreements(result: Any) -> list[str]:
     """What the reason says that its figures contradict (empty: they agree)."""
     result = _plain(result)
-    reason, details = result["reason"], result.get("details") or {}
+    details = result.get("details") or {}
+    # Counts of a thousand and more are written 24,896: the figures are read without the commas.
+    reason = _THOUSANDS.sub("", result["reason"])
     figures = result["figures"]
     failed, population = figures["failed"], figures["population"]
     failures = result["failures"]

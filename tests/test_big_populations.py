@@ -80,14 +80,14 @@ def test_pdf_of_a_big_population_prints_the_limits_and_says_where_the_rest_is(tm
     # without a corrective action in that section.
     assert len(re.findall(r"DEV-[0-9a-f]{12}", text)) == 25 + 40 + 40
     for said in (
-        f"The first 25 of {FAILURES} deviations are printed; all of them are in the attached "
+        f"The first 25 of {FAILURES:,} deviations are printed; all of them are in the attached "
         "deviations.csv and evidence.json (setting pdf.max_failure_rows)",
-        f"40 of {FAILURES} deviations are listed here; all {FAILURES} are in the attached "
+        f"40 of {FAILURES:,} deviations are listed here; all {FAILURES:,} are in the attached "
         "deviations.csv (setting pdf.max_deviation_rows)",
-        f"{CHANGES - 30} more cited commits",
-        f"{FAILURES - 40} further open deviations without a corrective action are not printed; "
+        f"{CHANGES - 30:,} more cited commits",
+        f"{FAILURES - 40:,} further open deviations without a corrective action are not printed; "
         "all are in the attached deviations.csv (setting pdf.max_deviation_rows)",
-        f"{CHANGES - 20} further changes are not printed",
+        f"{CHANGES - 20:,} further changes are not printed",
     ):
         assert squeeze(said) in text, said
     assert len(reader.pages) < 40  # thousands of rows would take hundreds of pages
@@ -121,8 +121,8 @@ def _control_page(tmp_path: Path, portal: dict) -> str:
 def test_portal_control_page_shows_the_first_rows_and_says_where_the_rest_is(tmp_path: Path):
     page = _control_page(tmp_path, {"max_failure_rows": 25, "max_cited": 30})
     assert len(re.findall(r"<code>DEV-[0-9a-f]{12}</code>", page)) == 25
-    assert f"The first 25 of {FAILURES} deviations are shown" in page
-    assert f"The first 30 of {CHANGES} cited commits are shown" in page
+    assert f"The first 25 of {FAILURES:,} deviations are shown" in page
+    assert f"The first 30 of {CHANGES:,} cited commits are shown" in page
     cited = page.split('class="mc-shas">', 1)[1].split("</p>", 1)[0]
     assert cited.count("<a ") == 30
 
@@ -130,7 +130,7 @@ def test_portal_control_page_shows_the_first_rows_and_says_where_the_rest_is(tmp
 def test_portal_defaults_bound_the_control_page(tmp_path: Path):
     page = _control_page(tmp_path, {})
     assert len(re.findall(r"<code>DEV-[0-9a-f]{12}</code>", page)) == 500
-    assert f"The first 500 of {FAILURES} deviations are shown" in page
+    assert f"The first 500 of {FAILURES:,} deviations are shown" in page
 
 
 def _rows(page: str, anchor: str) -> list[str]:
@@ -147,9 +147,9 @@ def test_portal_summary_and_corrective_actions_keep_the_first_deviations(tmp_pat
     summary, actions = pages[view.src("index.md")], pages[view.src("corrective-actions.md")]
     ids = [d.id.lower() for d in model.deviations]
     assert _rows(summary, "dev") == ids[:40]
-    assert f"The first 40 of {FAILURES} deviations are shown" in summary
+    assert f"The first 40 of {FAILURES:,} deviations are shown" in summary
     assert _rows(actions, "ca") == [*ids[:40], acted_on.lower()]
-    assert f"Of the {FAILURES - 1} open deviations without a corrective action the first 40" in (
+    assert f"Of the {FAILURES - 1:,} open deviations without a corrective action the first 40" in (
         actions
     )
     for page in (summary, actions):

@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "generator.signing",
             "generator.status",
             "generator.timewords",
+            "generator.numberwords",
             "generator.patterns",
             "generator.outfolder",
             "generator.workers",

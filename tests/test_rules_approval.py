@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from evidence_builders import ANN, BOB, CAROL, History, change, commit, installation, release, sha
+from reason_checks import disagreements
 
 from generator.evidence.context import RuleContext
 from generator.evidence.registry import Failure, all_rules
@@ -219,3 +220,21 @@ def test_gate_without_releases_in_the_period_is_not_tested():
 def test_gate_for_an_unconfigured_environment_is_not_evidenced():
     history = History(installation=installation(("staging",)))
     assert judge(GATE, history).status == "not_tested"
+
+
+def test_long_populations_are_counted_with_thousands_separators():
+    changes = [
+        change(f"c{i}", f"2026-01-{1 + i % 28:02d}T10:00:00Z", author=ANN, approvers=(ANN,))
+        if i < 1_100
+        else change(f"c{i}", f"2026-01-{1 + i % 28:02d}T10:00:00Z")
+        for i in range(1_250)
+    ]
+    result = judge(APPROVAL, History(changes=changes), roles=["production"])
+    assert result.reason == (
+        "1,100 of 1,250 production changes were not properly approved: 1,100 self-approved."
+    )
+    assert not disagreements(result)
+    approved = [change(f"ok{i}", "2026-02-01T10:00:00Z") for i in range(1_200)]
+    passing = judge(APPROVAL, History(changes=approved), roles=["production"])
+    assert passing.reason.startswith("All 1,200 production changes were approved")
+    assert not disagreements(passing)

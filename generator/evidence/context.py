@@ -28,6 +28,8 @@ from generator.history.model import (
     Tag,
     utc,
 )
+from generator.numberwords import count_text as count_text  # re-exported for rules
+from generator.numberwords import number as number
 from generator.patterns import glob_regex
 from generator.status import Status
 
@@ -215,20 +217,26 @@ ROLES_PARAM: dict[str, Any] = {
 }
 
 
-# Wording and figure helpers shared by the rule modules (and available to plugin rules).
+# Wording and figure helpers shared by the rule modules (and available to plugin rules; they
+# import count_text and number from here too).
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """``1 change``, ``2 changes``."""
+    """``1 change``, ``2 changes``, ``24,896 changes``."""
     word = singular if count == 1 else (plural_form or f"{singular}s")
-    return f"{count} {word}"
+    return f"{count_text(count)} {word}"
+
+
+def part_of(part: int, total: int, singular: str, plural_form: str | None = None) -> str:
+    """``24,896 of 100,000 changes``: how many of a population a sentence is about."""
+    return f"{count_text(part)} of {plural(total, singular, plural_form)}"
 
 
 def every(count: int, singular: str, plural_form: str | None = None) -> str:
     """``All 3 changes``, ``The 1 change``: the start of a sentence about a whole population."""
     if count == 1:
         return f"The 1 {singular}"
-    return f"All {count} {plural_form or f'{singular}s'}"
+    return f"All {count_text(count)} {plural_form or f'{singular}s'}"
 
 
 def was_were(count: int) -> str:
@@ -241,12 +249,6 @@ def environments_phrase(environments: Iterable[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return f"{', '.join(names[:-1])} and {names[-1]}"
-
-
-def number(value: float) -> str:
-    """A figure for a sentence: at most one decimal, no trailing ``.0`` (``3.5``, ``24``)."""
-    rounded = round(float(value), 1)
-    return f"{rounded:g}" if abs(rounded) < 1e15 else str(rounded)
 
 
 def utc_date(timestamp: str) -> str:

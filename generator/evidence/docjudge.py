@@ -12,7 +12,13 @@ import datetime as dt
 from typing import Any
 
 from generator.errors import Problem
-from generator.evidence.context import RuleContext, plural, utc_date
+from generator.evidence.context import (
+    RuleContext,
+    count_text,
+    part_of,
+    plural,
+    utc_date,
+)
 from generator.evidence.docread import Read
 from generator.evidence.documents import (
     FAIL,
@@ -294,10 +300,11 @@ def _recurring_reason(
             and c.occurrences
             and all(_facts(o.payload).result in PASSING for o in c.occurrences)
         )
-        sentences.append(f"{len(failed_checks)} of {plural(known, 'requirement')} failed")
+        sentences.append(f"{part_of(len(failed_checks), known, 'requirement')} failed")
     elif status is Status.NO_DEVIATIONS:
         sentences.append(
-            f"Every occurrence relied on passed; {len(in_period)} performed in the period"
+            f"Every occurrence relied on passed; {count_text(len(in_period))} performed in the "
+            "period"
         )
     elif not in_period:
         sentences.append(

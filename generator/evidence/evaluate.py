@@ -17,7 +17,13 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from generator.errors import BuildError, InputError, Problem
-from generator.evidence.context import ControlLike, EvidenceSpecLike, RuleContext, plural
+from generator.evidence.context import (
+    ControlLike,
+    EvidenceSpecLike,
+    RuleContext,
+    part_of,
+    plural,
+)
 from generator.evidence.deviations import deviation_counts
 from generator.evidence.documents import DocumentVersion
 from generator.evidence.exceptions import ExceptionsRegister, exceptions_report
@@ -323,7 +329,7 @@ def _reason(status: Status, evaluated: list[EvaluatedEvidence]) -> str:
         still = len(failures) - len(accepted)
         rest = f"; {still} {'is' if still == 1 else 'are'} open." if still else "."
         reason += (
-            f" {len(accepted)} of {plural(len(failures), 'deviation')} {verb} accepted in the "
+            f" {part_of(len(accepted), len(failures), 'deviation')} {verb} accepted in the "
             f"exceptions register ({ids}){rest}"
         )
     return reason

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from generator.evidence.context import count_text
 from generator.evidence.model import Sample, SampleAttribute, SampleBand, SamplePopulation
 from generator.evidence.registry import all_rules
 from generator.library import Control
@@ -191,14 +192,14 @@ def tested_words(
     noun = "change" if population == 1 else "changes"
     if not attributes:
         return (
-            f"No control tests these {population} {noun} one by one: there is nothing to "
-            "re-perform by hand on them, so no sample is drawn."
+            f"No control tests these {count_text(population)} {noun} one by one: there is nothing "
+            "to re-perform by hand on them, so no sample is drawn."
         )
     names = [a.name for a in attributes if a.name not in untested]
     missing = [a.name for a in attributes if a.name in untested]
     parts = []
     if names:
-        every = "the" if population == 1 else f"each of the {population}"
+        every = "the" if population == 1 else f"each of the {count_text(population)}"
         parts.append(
             f"meshcomply tested {every} {noun} for {_listed(names)}: those verdicts rest on "
             "the whole population, not on a sample."

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.evidence.model import ReconciliationRecord, ScopeGroupRecord
+from generator.numberwords import count_text
 
 _TITLES = {
     "environments": "Environments' own paths",
@@ -42,9 +43,9 @@ def group_note(group: ScopeGroupRecord) -> str:
 
 
 def equation(reconciliation: ReconciliationRecord) -> str:
-    """``80 = 70 + 2 + 0 + 8``: the period's commits as the sum of the groups."""
-    parts = " + ".join(str(group.commits) for group in reconciliation.groups)
-    return f"{reconciliation.commits} = {parts}"
+    """``1,080 = 1,070 + 2 + 0 + 8``: the period's commits as the sum of the groups."""
+    parts = " + ".join(count_text(group.commits) for group in reconciliation.groups)
+    return f"{count_text(reconciliation.commits)} = {parts}"
 
 
 def groups_view(reconciliation: ReconciliationRecord, max_shas: int) -> list[dict[str, Any]]:

@@ -26,6 +26,7 @@ from typing import Any
 from markupsafe import Markup
 
 from generator.evidence.model import EventRecord, PeriodRange, PromotionRecord
+from generator.numberwords import count_text
 
 _DAY = dt.timedelta(days=1)
 _X = Callable[[dt.datetime], float]  # a moment's x coordinate
@@ -305,9 +306,12 @@ def _chart(look: Look, scale: Scale | None, rows: Sequence[Row], first: int, tot
 
     legend, legend_height = _legend(look, rows_end + size * 0.6)
     height = rows_end + size * 0.6 + legend_height
-    shown = f"{total} versions"
+    shown = f"{count_text(total)} versions"
     if len(rows) < total:
-        shown = f"versions {first + 1} to {first + len(rows)} of {total}"
+        shown = (
+            f"versions {count_text(first + 1)} to {count_text(first + len(rows))} "
+            f"of {count_text(total)}"
+        )
     size_attrs = f'width="{_n(look.width)}" height="{_n(height)}"'
     attrs = (
         f'xmlns="http://www.w3.org/2000/svg" {size_attrs} viewBox="0 0 {_n(look.width)} '

@@ -12,7 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from generator.evidence import eventlog as ev
-from generator.evidence.context import RuleContext, every, plural, was_were
+from generator.evidence.context import (
+    RuleContext,
+    count_text,
+    every,
+    part_of,
+    plural,
+    was_were,
+)
 from generator.evidence.registry import Failure, Rule, RuleResult
 from generator.rules.access_four_eyes import PRIVILEGED_DEFAULT
 from generator.status import Status
@@ -117,17 +124,17 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     last = ev.newest_event_date(population)
     if failures:
         reason = (
-            f"{failed} of {plural(total, noun, nouns)} {was_were(failed)} given without an "
+            f"{part_of(failed, total, noun, nouns)} {was_were(failed)} given without an "
             "expiration date."
         )
         if unknown:
-            reason += f" For {len(unknown)} more, the event content does not say."
+            reason += f" For {count_text(len(unknown))} more, the event content does not say."
         status = Status.DEVIATIONS
     elif unknown:
         return RuleResult(
             status=Status.NOT_TESTED,
             reason=(
-                f"For {len(unknown)} of {plural(total, noun, nouns)} the event content has no "
+                f"For {part_of(len(unknown), total, noun, nouns)} the event content has no "
                 f"{EXPIRY}, so whether they expire cannot be told from the event log."
             ),
             population=total,

@@ -14,7 +14,13 @@ from collections import deque
 from typing import Any
 
 from generator.evidence import eventlog as ev
-from generator.evidence.context import RuleContext, every, plural, was_were
+from generator.evidence.context import (
+    RuleContext,
+    every,
+    part_of,
+    plural,
+    was_were,
+)
 from generator.evidence.registry import Failure, Rule, RuleResult
 from generator.status import Status
 
@@ -115,7 +121,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             else "",
         ]
         reason = (
-            f"{failed} of {plural(total, 'role grant')} {was_were(failed)} not approved by a "
+            f"{part_of(failed, total, 'role grant')} {was_were(failed)} not approved by a "
             f"second person: {', '.join(p for p in parts if p)}."
         )
         status = Status.DEVIATIONS

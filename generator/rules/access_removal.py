@@ -14,7 +14,14 @@ import datetime as dt
 from typing import Any
 
 from generator.evidence import eventlog as ev
-from generator.evidence.context import RuleContext, every, number, plural, was_were
+from generator.evidence.context import (
+    RuleContext,
+    every,
+    number,
+    part_of,
+    plural,
+    was_were,
+)
 from generator.evidence.registry import Failure, Rule, RuleResult
 from generator.status import Status
 
@@ -153,7 +160,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     if failures:
         status = Status.DEVIATIONS
         reason = (
-            f"{failed} of {plural(population, noun, plural_noun)} {was_were(failed)} not removed "
+            f"{part_of(failed, population, noun, plural_noun)} {was_were(failed)} not removed "
             f"within {number(max_days)} days."
         )
     else:

@@ -20,7 +20,7 @@ from generator.evidence.context import (
     every,
     missing_roles_result,
     newest_date,
-    plural,
+    part_of,
     was_were,
 )
 from generator.evidence.registry import Failure, Rule, RuleResult, SampleCheck
@@ -103,7 +103,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     if failures:
         status = Status.DEVIATIONS
         reason = (
-            f"{failed} of {plural(total, noun)} in the period {was_were(failed)} not approved "
+            f"{part_of(failed, total, noun)} in the period {was_were(failed)} not approved "
             "by the customer."
         )
     else:

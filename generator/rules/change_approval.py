@@ -17,12 +17,13 @@ from generator.evidence.approvals import APPROVAL_KINDS, RANKS, ApprovalJudge, a
 from generator.evidence.context import (
     ROLES_PARAM,
     RuleContext,
+    count_text,
     empty_population_result,
     environments_phrase,
     every,
     missing_roles_result,
     newest_date,
-    plural,
+    part_of,
     was_were,
 )
 from generator.evidence.registry import Failure, Rule, RuleResult, SampleCheck
@@ -92,11 +93,10 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     by = "someone" if minimum == 1 else f"at least {minimum} people"
     allowed = allowed_phrase(context, environments)
     if failures:
-        breakdown = ", ".join(f"{n} {_KIND_WORDS[k]}" for k, n in counts.items() if n)
+        breakdown = ", ".join(f"{count_text(n)} {_KIND_WORDS[k]}" for k, n in counts.items() if n)
         status = Status.DEVIATIONS
         reason = (
-            f"{failed} of {plural(total, noun)} {was_were(failed)} not properly approved: "
-            f"{breakdown}."
+            f"{part_of(failed, total, noun)} {was_were(failed)} not properly approved: {breakdown}."
         )
     else:
         status = Status.NO_DEVIATIONS

@@ -17,7 +17,13 @@ import datetime as dt
 from typing import Any
 
 from generator.evidence import eventlog as ev
-from generator.evidence.context import RuleContext, every, number, plural, was_were
+from generator.evidence.context import (
+    RuleContext,
+    every,
+    number,
+    part_of,
+    was_were,
+)
 from generator.evidence.registry import Failure, Rule, RuleResult
 from generator.history.model import utc
 from generator.patterns import glob_regex
@@ -156,7 +162,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     if failures:
         status = Status.DEVIATIONS
         reason = (
-            f"{failed} of {plural(total, noun, nouns)} {was_were(failed)} made without a "
+            f"{part_of(failed, total, noun, nouns)} {was_were(failed)} made without a "
             f"matching git change within {number(hours)} hours."
         )
     else:

@@ -38,6 +38,7 @@ from generator.evidence.context import (
     missing_roles_result,
     newest_date,
     number,
+    part_of,
     plural,
     was_were,
 )
@@ -260,7 +261,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         ]
         status = Status.DEVIATIONS
         reason = (
-            f"{failed} of {plural(total, noun)} in the period {was_were(failed)} not in "
+            f"{part_of(failed, total, noun)} in the period {was_were(failed)} not in "
             f"staging{soak} first: {', '.join(counts)}."
         )
     else:

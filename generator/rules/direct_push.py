@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.evidence.context import RuleContext, every, newest_date, plural, was_were
+from generator.evidence.context import (
+    RuleContext,
+    every,
+    newest_date,
+    part_of,
+    plural,
+    was_were,
+)
 from generator.evidence.registry import Failure, Rule, RuleResult
 from generator.history.model import Change
 from generator.status import Status
@@ -78,7 +85,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     if failures:
         status = Status.DEVIATIONS
         reason = (
-            f"{failed} of {plural(total, noun)} in the period{outside} {was_were(failed)} "
+            f"{part_of(failed, total, noun)} in the period{outside} {was_were(failed)} "
             f"pushed directly to {ref}: not a merge and without an approval."
         )
     else:

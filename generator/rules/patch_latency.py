@@ -27,6 +27,7 @@ from generator.evidence.context import (
     missing_roles_result,
     newest_date,
     number,
+    part_of,
     plural,
     utc_timestamp,
     was_were,
@@ -314,7 +315,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             else ""
         )
         reason = (
-            f"{failed} of {plural(total, 'version')} {was_were(failed)} not in production within "
+            f"{part_of(failed, total, 'version')} {was_were(failed)} not in production within "
             f"{number(maximum)} days of staging: {' and '.join(parts)}{figures}."
         )
     else:

@@ -15,11 +15,13 @@ from typing import Any
 from generator.evidence.context import (
     ROLES_PARAM,
     RuleContext,
+    count_text,
     empty_population_result,
     environments_phrase,
     every,
     missing_roles_result,
     newest_date,
+    part_of,
     plural,
     was_were,
 )
@@ -165,7 +167,9 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         failed_changes += bool(problem or mismatched)
     total, failed = len(population), failed_changes
     if failures:
-        breakdown = ", ".join(f"{n} {_CATEGORY_WORDS[c]}" for c, n in counts.items() if n)
+        breakdown = ", ".join(
+            f"{count_text(n)} {_CATEGORY_WORDS[c]}" for c, n in counts.items() if n
+        )
         if tag_mismatches:
             tagged = f"{plural(tag_mismatches, 'release tag')} signed with someone else's key"
             breakdown = f"{breakdown}, {tagged}" if breakdown else tagged
@@ -174,10 +178,10 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         # sentence must not say it lacks a valid signature.
         if tag_mismatches:
             verb = "fails" if failed == 1 else "fail"
-            reason = f"{failed} of {plural(total, noun)} {verb} the signature test: {breakdown}."
+            reason = f"{part_of(failed, total, noun)} {verb} the signature test: {breakdown}."
         else:
             verb = "lacks" if failed == 1 else "lack"
-            reason = f"{failed} of {plural(total, noun)} {verb} a valid signature: {breakdown}."
+            reason = f"{part_of(failed, total, noun)} {verb} a valid signature: {breakdown}."
     else:
         if require_verified:
             how = "verified, each with its committer's key"

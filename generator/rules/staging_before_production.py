@@ -18,7 +18,7 @@ from generator.evidence.context import (
     missing_roles_result,
     newest_date,
     number,
-    plural,
+    part_of,
     was_were,
 )
 from generator.evidence.registry import Failure, Rule, RuleResult
@@ -123,8 +123,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     if failures:
         status = Status.DEVIATIONS
         reason = (
-            f"{failed} of {plural(total, noun, nouns)} {was_were(failed)} not in staging{soak} "
-            "first."
+            f"{part_of(failed, total, noun, nouns)} {was_were(failed)} not in staging{soak} first."
         )
     else:
         status = Status.NO_DEVIATIONS

@@ -15,6 +15,7 @@ import jinja2
 from markupsafe import Markup
 
 from generator.evidence.findings import NO_ACTION, STATE_LABELS
+from generator.numberwords import count_text
 from generator.render import timeline
 from generator.render.event_view import tested_from_text
 from generator.render.pdf.timeline_look import PDF as PDF_LOOK
@@ -106,6 +107,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
+    env.filters["count"] = count_text
     env.filters["when"] = _when
     env.filters["hours"] = _hours
     env.filters["kind"] = _kind

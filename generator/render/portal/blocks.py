@@ -26,6 +26,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 
 from generator.errors import BuildError
 from generator.evidence.findings import NO_ACTION, STATE_LABELS
+from generator.numberwords import count_text
 from generator.render import timeline, words
 from generator.render.event_view import tested_from_text
 from generator.render.portal import badges
@@ -88,6 +89,7 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
     )
     env.filters.update(
         block=_block_filter,
+        count=count_text,
         label=label,
         multiline=_multiline,
         badge=badges.badge,
