@@ -127,13 +127,14 @@ def unusual_commits() -> list[Commit]:
         trailers=(("Approved-by", "Bob <bob@example.com>"),),
         files=(FileChange("R", "new.yaml", "old.yaml"),), signature="ssh",
         signature_verified=True, signer="bob@example.com", signing_key="SHA256:bob",
+        blobs=("a" * 40,),
     )  # fmt: skip
     second = Commit(
         sha="2" * 40, parents=("1" * 40, "3" * 40), author=BOB,
         authored_at="2026-01-02T10:00:00+00:00", committer=ANN,
         committed_at="2026-01-02T12:00:00+00:00", subject="Merge", body="", trailers=(),
         files=(FileChange("A", "x.yaml"),), signature="gpg", signature_verified=False,
-        signer="Ann <ann@example.com>", signing_key="0123ABCD",
+        signer="Ann <ann@example.com>", signing_key="0123ABCD", blobs=(None,),
     )  # fmt: skip
     return [first, second]
 
@@ -221,6 +222,25 @@ def test_a_cache_of_another_format_is_ignored(repo, tmp_path):
     state = HistoryCache(repo.path, folder)
     write_pickle(state.file, {"format": 1, "history": state.load()})
     assert HistoryCache(repo.path, folder).load().commits == []
+
+
+def test_a_cache_from_before_blob_ids_is_read_again(repo, tmp_path):
+    # Format 5 kept commits without the blob id of each file entry: such a cache (whatever fields
+    # it names) is never read into commits without blobs; the history is read from git again.
+    folder = tmp_path / "cache"
+    first = read_history(installation(repo.path), PERIOD, cache_dir=folder)
+    store = HistoryCache(repo.path, folder)
+    state = read_pickle(store.file)
+    for fields in (cache.FIELDS, cache.FIELDS[:-1]):
+        write_pickle(store.file, {**state, "format": (5, fields)})
+        assert HistoryCache(repo.path, folder).load().commits == []
+    again = read_history(installation(repo.path), PERIOD, cache_dir=folder)
+    assert again.commits == first.commits
+    for commit in again.commits:
+        assert len(commit.blobs) == len(commit.files)
+        for change, blob in zip(commit.files, commit.blobs, strict=True):
+            shown = repo.git("rev-parse", f"{commit.sha}:{change.path}").strip() if blob else None
+            assert blob == shown, (commit.sha, change)
 
 
 def test_a_warm_read_writes_no_cache(repo, tmp_path, monkeypatch):

@@ -88,13 +88,13 @@ def test_last_commit_in_period_ignores_later_commits(built):
 
 
 def test_file_versions_are_read_once_per_path_whichever_rule_asks(built, monkeypatch):
-    _repo, history, _side = built
+    repo, history, _side = built
     first = history.file_versions(LOGGING)
     first.clear()  # a caller's copy: changing it changes nothing in the history
     reads = []
     blobs = history.runner.blobs()
-    read_many = blobs.read_many
-    monkeypatch.setattr(blobs, "read_many", lambda names: reads.extend(names) or read_many(names))
+    read_blobs = blobs.read_blobs
+    monkeypatch.setattr(blobs, "read_blobs", lambda ids: reads.extend(ids) or read_blobs(ids))
     again = history.file_versions(LOGGING)
     assert [v.text for v in again] == [
         "enabled: true\n",
@@ -105,7 +105,9 @@ def test_file_versions_are_read_once_per_path_whichever_rule_asks(built, monkeyp
     assert reads == []  # answered from the per-path index, git is not asked again
     moved = history.file_versions("old/logging.yaml")  # a new path: read where it was touched
     assert [subject(history, v.sha) for v in moved] == ["Initial", "Moved away"]
-    assert len(reads) == 2
+    # by blob id, and only where there is a file: at "Initial" there is none to read
+    assert moved[0].text is None and moved[1].text == "enabled: false\n"
+    assert reads == [repo.git("rev-parse", f"{moved[1].sha}:old/logging.yaml").strip()]
 
 
 def test_file_bytes_at_gives_the_stored_bytes_and_paths_at_lists_a_folder(tmp_path):
@@ -165,6 +167,68 @@ def test_versions_read_in_bulk_are_what_file_at_reads_one_by_one(tmp_path):
             "file is binary; its settings are not read",
             "file is 1048577 bytes, over the 1024 KiB limit; its settings are not read",
         ]
+    finally:
+        history.close()
+        plain.history.close()
+
+
+def test_versions_by_blob_id_are_what_each_commit_path_gives(tmp_path):
+    """Versions come by the blob id git log --raw gave each change, never by resolving
+    <commit>:<path>; on renames both ways, a rename undone (the same blob again), deletions, a
+    merge, a binary file, one over the size limit, and paths turning into a symlink, a folder
+    and a submodule, every version equals what file_at reads at that commit."""
+    repo = GitRepo.create(tmp_path / "acme")
+    prod = "environments/production"
+    app, moved, link, folder, sub = (f"{prod}/{name}.yaml" for name in
+                                     ("app", "moved", "link", "folder", "sub"))  # fmt: skip
+    paths = [app, moved, f"{prod}/elsewhere.yaml", link, folder, f"{folder}/inner.yaml", sub]
+    days = iter(range(1, 40))
+
+    def commit(message: str, **changes) -> str:
+        return repo.commit(message, date=f"2026-01-{next(days):02d}T10:00:00+00:00", **changes)
+
+    def stage(mode: str, oid: str, path: str) -> None:  # a symlink or submodule, index only
+        repo.git("rm", "--quiet", "--cached", "--ignore-unmatch", "--", path)
+        repo.git("update-index", "--add", "--cacheinfo", f"{mode},{oid},{path}")
+
+    repo.commit("Before", files={app: "a: 0\n", moved: "m: 1\n", link: "l: 1\n",
+                                 folder: "f: 1\n", sub: "s: 1\n"},
+                date="2025-12-01T10:00:00+00:00")  # fmt: skip
+    commit("Binary", files={app: b"bin\0ary\n"})
+    commit("Too large", files={app: b"x" * (1024 * 1024 + 1)})
+    commit("Renamed", renames={moved: f"{prod}/elsewhere.yaml"})
+    commit("Renamed back", renames={f"{prod}/elsewhere.yaml": moved})  # the same blob again
+    commit("Deleted", files={app: None})
+    commit("Revert", files={app: "a: 0\n"})
+    stage("120000", repo.git("hash-object", "-w", "--stdin", input=b"target.yaml").strip(), link)
+    commit("A symlink")
+    commit("A file again", files={link: "l: 2\n"})
+    commit("A folder", files={folder: None, f"{folder}/inner.yaml": "i: 1\n"})
+    stage("160000", repo.head(), sub)
+    commit("A submodule")
+    repo.branch("side")
+    commit("Side", files={app: "a: side\n"})
+    repo.checkout("main")
+    repo.merge("side", date="2026-01-20T10:00:00+00:00")
+    repo.git("rm", "--quiet", "--cached", "--", sub)
+    commit("Submodule gone")
+    history = read_history(installation(repo.path), PERIOD, cache_dir=tmp_path / "cache")
+    plain = PlainHistory(installation(repo.path), PERIOD, cache_dir=tmp_path / "cache")
+    try:
+        asked: list[list[str]] = []
+        blobs = history.runner.blobs()
+        read_blobs = blobs.read_blobs
+        blobs.read_blobs = lambda ids: asked.append(list(ids)) or read_blobs(ids)
+        for path in paths:
+            assert history.file_versions(path) == plain.file_versions(path), path
+            assert history.file_history(path) == plain.file_history(path), path
+        assert history.warnings == plain.warnings and len(history.warnings) == 2
+        assert all(len(ids) == len(set(ids)) for ids in asked)  # a blob once, however many use it
+        texts = [v.text for v in history.file_versions(moved)]
+        assert texts == ["m: 1\n", None, "m: 1\n"]
+        assert [v.text for v in history.file_versions(link)] == ["l: 1\n", "target.yaml", "l: 2\n"]
+        assert [v.text for v in history.file_versions(sub)] == ["s: 1\n", None, None]
+        assert history.file_versions(folder)[-1].text is None
     finally:
         history.close()
         plain.history.close()

@@ -123,6 +123,25 @@ def test_file_at_tells_an_absent_path_from_a_missing_object(tmp_path):
         history.close()
 
 
+def test_a_missing_blob_of_a_file_version_is_an_error_naming_it_never_an_absent_file(tmp_path):
+    # Versions are read by the blob id the log gave: one the repository lacks is an error
+    # naming the object, the path and the first commit that holds it.
+    repo, shas = make_project(tmp_path)
+    config = load_config(tmp_path / "meshcomply.yml", config_sections())
+    history = read_history(config.installations[0], config.period, cache_dir=tmp_path / "cache")
+    blob = repo.git("rev-parse", f"{shas[4]}:{PROD}").strip()
+    remove_object(repo.path, blob)
+    try:
+        with pytest.raises(BuildError) as missing:
+            history.file_history(PROD)
+        assert str(missing.value).startswith(
+            f"acme (./acme): object {blob} is missing from the repository ({PROD} at commit "
+            f"{shas[4]}); "
+        )
+    finally:
+        history.close()
+
+
 def test_a_deleted_commit_object_gives_gits_own_message(tmp_path):
     repo, shas = make_project(tmp_path)
     remove_object(repo.path, shas[3])

@@ -29,7 +29,7 @@ from generator.cachefiles import (
 )
 from generator.history.model import Commit, Identity
 
-FORMAT = 5
+FORMAT = 6  # 6: Commit.blobs, the blob id of each file entry (git log --raw)
 # A row holds a Commit's fields in this order. The names are part of the stored format, so a cache
 # written for other fields (one added with a default included) is ignored, never read into
 # records missing a value.

@@ -247,6 +247,36 @@ class BlobReader:
             result[name] = (content[0], content[2]) if content else self._absent(name)
         return result
 
+    def read_blobs(self, needed: dict[str, str], limit: int = MAX_TEXT_BYTES) -> dict[str, Blob]:
+        """(type, content) of each object id in `needed`, OversizeError over `limit` bytes;
+        pipelined like `read_many`, but by id, so git resolves no path. `needed` says what each
+        id is needed for ("<path> at commit <sha>"): an object the repository lacks is a
+        BuildError naming it, never an absent file (the caller only asks for ids a tree names).
+        """
+        oids = list(needed)
+        self._check(oids)
+        writer = self._send_in_background([f"info {oid}" for oid in oids])
+        sizes = [_header(self._readline(oid)) for oid in oids]
+        writer.join()
+        result: dict[str, Blob] = {}
+        wanted = []
+        for oid, info in zip(oids, sizes, strict=True):
+            if info is None:
+                self.missing(oid, needed[oid])
+            if info[1] > limit:
+                result[oid] = OversizeError(info[1])
+            else:
+                wanted.append(oid)
+        writer = self._send_in_background([f"contents {oid}" for oid in wanted])
+        for oid in wanted:
+            header = _header(self._readline(oid))
+            if header is None:  # gone between the two questions (gc): lacking all the same
+                writer.join()
+                self.missing(oid, needed[oid])
+            result[oid] = (header[0], self._content(header[1], oid))
+        writer.join()
+        return result
+
     def info(self, name: str) -> tuple[str, int] | None:
         """(type, size) of an object ("<sha>" or "<sha>:<path>"), None if git has none by that
         name (for "<sha>:<path>", see `read`)."""

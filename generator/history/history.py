@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -151,19 +152,24 @@ class InstallationHistory:
         return touching
 
     def _versions(self, path: str, indexes: list[int]) -> list[FileVersion]:
-        """The file at the commits at `indexes`, read in one pipelined batch (`file_at` answers
-        each the same way). One that cannot be read as text is a version with a problem, named
-        once in the warnings (a visible gap, never a guessed content). Versions that are the
-        same blob share one text."""
-        commits = [self.commits[i] for i in indexes]
-        if not commits:
+        """The file at the commits at `indexes`, read by blob id in one pipelined batch, each
+        distinct blob once (`file_at` answers each the same way). One that cannot be read as
+        text is a version with a problem, named once in the warnings (a visible gap, never a
+        guessed content). Versions that are the same blob share one text."""
+        if not indexes:
             return []
-        found = self._runner().blobs().read_many([f"{c.sha}:{path}" for c in commits])
+        blobs = [self._blob_at(path, index) for index in indexes]
+        needed: dict[str, str] = {}
+        for index, blob in zip(indexes, blobs, strict=True):
+            if blob is not None and blob not in needed:
+                needed[blob] = f"{path} at commit {self.commits[index].sha}"
+        found = self._runner().blobs().read_blobs(needed) if needed else {}
         texts: dict[bytes, str] = {}
         versions = []
-        for commit in commits:
+        for index, blob in zip(indexes, blobs, strict=True):
+            commit = self.commits[index]
             try:
-                text = self._text(path, commit.sha, found[f"{commit.sha}:{path}"], texts)
+                text = self._text(path, commit.sha, found[blob] if blob else None, texts)
             except UnreadableFileError as exc:
                 warning = f"{path} at {commit.sha[:12]}: {exc.reason}; its settings are not read"
                 if warning not in self.warnings:
@@ -172,6 +178,23 @@ class InstallationHistory:
             else:
                 versions.append(FileVersion(commit.sha, commit.committed_at, text))
         return versions
+
+    def _blob_at(self, path: str, index: int) -> str | None:
+        """The blob `path` holds after the commit at `index` (None: no file there).
+
+        The line starts at a root commit and each commit's changes are against its first parent,
+        so the last commit up to `index` that touched `path` decides: the blob its change left
+        there, or none when it deleted the file or renamed it away.
+        """
+        touching = self._touching_line.get(path, [])
+        at = bisect.bisect_right(touching, index) - 1
+        if at < 0:
+            return None
+        commit = self.commits[touching[at]]
+        for change, blob in zip(commit.files, commit.blobs, strict=True):
+            if change.path == path:
+                return blob
+        return None
 
     def file_at(self, path: str, sha: str) -> str | None:
         """A file's text as of a commit; None if it did not exist there (or is not a file).
@@ -190,13 +213,12 @@ class InstallationHistory:
     def _text(self, path: str, sha: str, found: Blob, texts: dict[bytes, str]) -> str | None:
         """The text of what reading `path` at `sha` gave (see `file_at`); `texts` keeps the
         texts decoded so far by content."""
-        if isinstance(found, OversizeError):
-            raise UnreadableFileError(self._label(), path, sha, f"file is {found}")
-        if found is None or found[0] != "blob":
+        problem = unreadable(found)
+        if problem is not None:
+            raise UnreadableFileError(self._label(), path, sha, problem)
+        if found is None or isinstance(found, OversizeError) or found[0] != "blob":
             return None
         data = found[1]
-        if b"\0" in data[:8192]:
-            raise UnreadableFileError(self._label(), path, sha, "file is binary")
         text = texts.get(data)
         if text is None:
             text = texts[data] = data.decode("utf-8-sig", "replace")
@@ -247,3 +269,13 @@ class InstallationHistory:
 
     def _label(self) -> str:
         return f"{self.installation.name} ({self.installation.repo})"
+
+
+def unreadable(found: Blob) -> str | None:
+    """Why what reading a file gave cannot be read as text (over 1 MiB, binary); None if it
+    can, or if there is no file."""
+    if isinstance(found, OversizeError):
+        return f"file is {found}"
+    if found is not None and found[0] == "blob" and b"\0" in found[1][:8192]:
+        return "file is binary"
+    return None

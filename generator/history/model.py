@@ -62,6 +62,9 @@ class Commit(NamedTuple):
     # OpenPGP user id) and the key's fingerprint; None where not verified or not good.
     signer: str | None = None
     signing_key: str | None = None
+    # For each entry of `files`, the blob its (new) path holds after the commit; None where it
+    # holds no file (deleted, a submodule). () for a commit not read from git's log (tests).
+    blobs: tuple[str | None, ...] = ()
 
     @property
     def is_merge(self) -> bool:
