@@ -11,11 +11,11 @@ meshcomply.yml is loaded, also by commands that make no PDF.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Any
 
+from generator.evidence.inputs import sha256_file
 from generator.evidence.model import EvidenceModel
 from generator.render.pdf.settings import OPTIONS, PdfSettings, generated_at, settings_from
 from generator.render.pdf.view import document_view
@@ -30,7 +30,7 @@ def document_context(
     from generator.render.pdf import html as pdf_html
 
     settings = settings_from(options)
-    evidence = hashlib.sha256((pack_dir / "evidence.json").read_bytes()).hexdigest()
+    evidence = sha256_file(pack_dir / "evidence.json")  # in blocks: it can be hundreds of MB
     view = document_view(model, settings, generated_at(model, options), evidence)
     view["signer"] = options.signer  # known before the signature, which is made after the manifest
     return pdf_html.template_context(view), settings
