@@ -11,12 +11,18 @@ byte of repository text, and Jinja's autoescape makes it text in the HTML.
 tables: thousands of rows). It is put in place only after the search plugin has read the page,
 which also spares the search plugin from parsing it. Such a block may sit inside an indexed
 block, not inside another unindexed one.
+
+The blocks wait in files of the portal's work folder (``BlockStore``), one per page, read back
+only while that page is converted: a long history's change tables are most of the site's HTML
+(92 MB on the 100k-commit benchmark, twice that as Python text), and MkDocs keeps every page's
+content until its build ends, so a page's unindexed blocks leave it once the page is written.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -151,15 +157,40 @@ def fill_placeholders(html: str, blocks: list[str], src: str) -> str:
     return html
 
 
+class BlockStore:
+    """Each page's blocks in a file of its own below ``folder``, read back for that page."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self._files: dict[str, Path] = {}  # page source -> its blocks' file
+
+    def put(self, src: str, blocks: list[str]) -> None:
+        if not self._files:
+            self._folder.mkdir(parents=True, exist_ok=True)
+        path = self._folder / f"{len(self._files):06d}.json"
+        path.write_text(json.dumps(blocks, ensure_ascii=False), encoding="utf-8")
+        self._files[src] = path
+
+    def get(self, src: str) -> list[str]:
+        path = self._files.get(src)
+        return json.loads(path.read_text(encoding="utf-8")) if path is not None else []
+
+    def items(self) -> Iterator[tuple[str, list[str]]]:
+        """Every page's blocks, by page source."""
+        for src in sorted(self._files):
+            yield src, self.get(src)
+
+
 class BlockInjector(BasePlugin):
     """Puts each page's HTML blocks in place of their placeholders after Markdown conversion."""
 
-    def __init__(self, blocks: dict[str, list[str]]) -> None:
+    def __init__(self, blocks: BlockStore) -> None:
         super().__init__()
         self._blocks = blocks
+        self._unfilled: tuple[Any, str] | None = None  # the page being written, before late
 
     def _fill(self, pattern: re.Pattern[str], html: str, page: Any) -> str:
-        blocks = self._blocks.get(page.file.src_uri, [])
+        blocks = self._blocks.get(page.file.src_uri)
         # One pass: block HTML is inserted, never rescanned for placeholders.
         return pattern.sub(lambda m: blocks[int(m.group(1))], html)
 
@@ -168,7 +199,17 @@ class BlockInjector(BasePlugin):
 
     @event_priority(-100)  # after the search plugin has indexed the page
     def on_page_context(self, context: Any, /, *, page: Any, config: Any, nav: Any) -> Any:
-        page.content = self._fill(_LATE_RE, page.content, page)
+        unfilled = page.content
+        if _LATE_RE.search(unfilled):
+            self._unfilled = (page, unfilled)
+            page.content = self._fill(_LATE_RE, unfilled, page)
         if "<div data-mc-block=" in page.content:  # an unindexed block nested in another
             raise BuildError(f"portal: {page.file.src_uri}: a block placeholder was left unfilled")
         return context
+
+    def on_post_page(self, output: str, /, *, page: Any, config: Any) -> str:
+        # The page's HTML is in `output`, written next: MkDocs need not keep its late blocks.
+        if self._unfilled is not None and self._unfilled[0] is page:
+            page.content = self._unfilled[1]
+        self._unfilled = None
+        return output

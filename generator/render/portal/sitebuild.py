@@ -22,7 +22,12 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError
 
 from generator.errors import BuildError
-from generator.render.portal.blocks import BlockInjector, make_environment, render_page
+from generator.render.portal.blocks import (
+    BlockInjector,
+    BlockStore,
+    make_environment,
+    render_page,
+)
 from generator.render.portal.options import PortalOptions
 from generator.render.portal.pages import navigation, page_specs
 from generator.render.portal.release_pages import CSS_PATH, ReleasePage
@@ -123,24 +128,24 @@ def _write_docs(
     site: dict[str, Any],
     template_dirs: list[Path],
     releases: dict[str, list[ReleasePage]],
-) -> dict[str, list[str]]:
+) -> BlockStore:
     env = make_environment(template_dirs)
     docs = work / "docs"
     _write_release_files(docs, releases)
-    blocks: dict[str, list[str]] = {}
+    blocks = BlockStore(work / "blocks")  # beside docs/: not a page of the site
     for spec in page_specs(views, site, releases):
         markdown, page_blocks = render_page(env, spec.template, spec.src, spec.context)
         path = docs / spec.src
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(markdown, encoding="utf-8")
-        blocks[spec.src] = page_blocks
+        blocks.put(spec.src, page_blocks)
     nav = navigation(views, releases)
     config = env.get_template("mkdocs.yml.j2").render(site=site, nav=nav)
     (work / "mkdocs.yml").write_text(config, encoding="utf-8")
     return blocks
 
 
-def _run_mkdocs(work: Path, out: Path, blocks: dict[str, list[str]], epoch: int) -> None:
+def _run_mkdocs(work: Path, out: Path, blocks: BlockStore, epoch: int) -> None:
     with _mkdocs_quiet() as log, _source_date_epoch(epoch):
         try:
             config = load_config(str(work / "mkdocs.yml"), site_dir=str(out), strict=True)

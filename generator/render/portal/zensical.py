@@ -15,13 +15,13 @@ import sys
 from pathlib import Path
 
 from generator.errors import BuildError
-from generator.render.portal.blocks import fill_placeholders
+from generator.render.portal.blocks import BlockStore, fill_placeholders
 
 _TIMEOUT = 1800  # seconds; the largest portals take minutes with MkDocs too
 INSTALL_HINT = "pip install 'meshcomply[zensical]'"
 
 
-def build_with_zensical(work: Path, out: Path, blocks: dict[str, list[str]], epoch: int) -> None:
+def build_with_zensical(work: Path, out: Path, blocks: BlockStore, epoch: int) -> None:
     """``zensical build`` of ``work/mkdocs.yml`` into ``out`` (its site_dir), blocks put in."""
     command = [sys.executable, "-m", "zensical", "build", "--strict", "--config-file"]
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch)}
@@ -45,7 +45,7 @@ def build_with_zensical(work: Path, out: Path, blocks: dict[str, list[str]], epo
         raise BuildError(f"portal: Zensical build failed: {details}")
     if out.resolve() != (work / "site").resolve() or not (out / "index.html").is_file():
         raise BuildError("portal: Zensical wrote no site (expected site/index.html)")
-    for src, page_blocks in sorted(blocks.items()):
+    for src, page_blocks in blocks.items():
         page = out / f"{src.removesuffix('.md')}.html"
         try:
             html = page.read_text(encoding="utf-8")
