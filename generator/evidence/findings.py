@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -151,11 +152,33 @@ def as_of(built_at: str | None, evaluated_to: str) -> dt.date:
     return dt.date.fromisoformat((built_at or evaluated_to)[:10])
 
 
+class OpenDeviations:
+    """The model's open deviations, each with its corrective action (or None), in the model's
+    order: counted once, gone through again when shown, never all held (a long history has tens
+    of thousands, which the site step leaves in evidence.json: evidence/streamread.py)."""
+
+    def __init__(
+        self,
+        deviations: Iterable[DeviationRecord],
+        by_deviation: dict[str, CorrectiveActionRecord],
+        count: int,
+    ) -> None:
+        self._deviations, self._by_deviation, self._count = deviations, by_deviation, count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[tuple[DeviationRecord, CorrectiveActionRecord | None]]:
+        for deviation in self._deviations:
+            if deviation.state == "open":
+                yield deviation, self._by_deviation.get(deviation.id)
+
+
 @dataclass(frozen=True)
 class ActionsView:
     """What the PDF and the portal show of the findings register, from the model alone."""
 
-    open: list[tuple[DeviationRecord, CorrectiveActionRecord | None]]  # open ones, their action
+    open: OpenDeviations  # open ones, their action
     other: list[tuple[CorrectiveActionRecord, str]]  # entries for no open deviation, and why
     as_of: str  # the day overdue is judged on
     as_of_basis: str  # which day that is, in words
@@ -182,8 +205,16 @@ def actions_view(model: EvidenceModel) -> ActionsView:
     """Each open deviation of the model with its corrective action (or None), in the model's
     order, and the register's other entries: for an accepted deviation or none of this pack."""
     by_deviation = {action.deviation: action for action in model.corrective_actions}
-    rows = [(d, by_deviation.get(d.id)) for d in model.deviations if d.state == "open"]
-    states = {d.id: d.state for d in model.deviations}
+    count = overdue = missing = 0
+    states: dict[str, str] = {}  # of the deviations the register names
+    for deviation in model.deviations:
+        action = by_deviation.get(deviation.id)
+        if action is not None:
+            states[deviation.id] = deviation.state
+        if deviation.state == "open":
+            count += 1
+            missing += action is None
+            overdue += action is not None and action.overdue
     other = []
     for action in model.corrective_actions:
         state = states.get(action.deviation)
@@ -196,7 +227,7 @@ def actions_view(model: EvidenceModel) -> ActionsView:
         )
         other.append((action, why))
     return ActionsView(
-        open=rows,
+        open=OpenDeviations(model.deviations, by_deviation, count),
         other=other,
         as_of=as_of(model.cut_off.built_at, model.cut_off.evaluated_to).isoformat(),
         as_of_basis=(
@@ -204,7 +235,7 @@ def actions_view(model: EvidenceModel) -> ActionsView:
             if model.cut_off.built_at
             else "the cut-off: no build date is recorded without SOURCE_DATE_EPOCH"
         ),
-        overdue=sum(1 for _, action in rows if action is not None and action.overdue),
-        missing=sum(1 for _, action in rows if action is None),
+        overdue=overdue,
+        missing=missing,
         by_deviation=by_deviation,
     )

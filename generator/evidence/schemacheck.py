@@ -59,6 +59,11 @@ def _fast_check() -> Callable[[Any], Any]:
     return _compiled({**schema, "properties": properties})
 
 
+def compiled(schema: Mapping[str, Any]) -> Callable[[Any], Any]:
+    """``schema`` (its ``$ref``s to its ``$defs`` inlined) compiled by fastjsonschema."""
+    return _compiled(schema)
+
+
 def _compiled(schema: Mapping[str, Any]) -> Callable[[Any], Any]:
     import fastjsonschema
 

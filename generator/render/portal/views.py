@@ -51,8 +51,9 @@ class PackView:
     pack_dir: Path
     downloads: list[dict[str, str]] = field(default_factory=list)
     change_pages: list[str] = field(default_factory=list)  # Markdown sources, page 1 first
-    change_page_of: dict[str, str] = field(default_factory=dict)  # sha -> Markdown source
-    changes_by_sha: dict[str, ChangeRecord] = field(default_factory=dict)
+    # sha -> its place in model.changes: a change's page, and the change read when shown (the
+    # site step leaves a long history's changes in evidence.json: evidence/streamread.py)
+    change_index: dict[str, int] = field(default_factory=dict)
     control_src: dict[str, str] = field(default_factory=dict)  # control id -> Markdown source
     control_counts: dict[str, int] = field(default_factory=dict)
     soa_counts: dict[str, int] = field(default_factory=dict)
@@ -66,15 +67,20 @@ class PackView:
         return f"{self.base}/{name}"
 
     def change(self, sha: str) -> ChangeRecord | None:
-        return self.changes_by_sha.get(sha)
+        index = self.change_index.get(sha)
+        return None if index is None else self.model.changes[index]
 
     @cached_property
-    def _deviations_by_id(self) -> dict[str, DeviationRecord]:
-        return {d.id: d for d in self.model.deviations}
+    def _deviation_index(self) -> dict[str, int]:
+        index: dict[str, int] = {}
+        for place, deviation in enumerate(self.model.deviations):
+            index[deviation.id] = place
+        return index
 
     def deviation(self, ident: str) -> DeviationRecord | None:
         """A deviation of the pack by its id (an exception's ``matched`` names them so)."""
-        return self._deviations_by_id.get(ident)
+        index = self._deviation_index.get(ident)
+        return None if index is None else self.model.deviations[index]
 
     def actions_listed(
         self, limit: int
@@ -98,8 +104,10 @@ class PackView:
         ]
 
     def change_link(self, sha: str) -> str | None:
-        page = self.change_page_of.get(sha)
-        return f"{page}#c-{sha}" if page else None
+        index = self.change_index.get(sha)
+        if index is None:
+            return None
+        return f"{self.change_pages[index // CHANGES_PER_PAGE]}#c-{sha}"
 
 
 def period_slug(model: EvidenceModel) -> str:
@@ -144,8 +152,7 @@ def make_view(
         for n in range(1, pages + 1)
     ]
     for index, change in enumerate(changes):
-        view.change_page_of[change.sha] = view.change_pages[index // CHANGES_PER_PAGE]
-        view.changes_by_sha[change.sha] = change
+        view.change_index[change.sha] = index
     taken: set[str] = set()
     for control in model.controls:
         name = slug(control.id)

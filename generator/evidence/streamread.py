@@ -1,0 +1,435 @@
+"""evidence.json read with its long lists left in the file: the site step's reader.
+
+``codec.read_model`` parses the whole file into JSON values and builds every record: on the
+100k-commit benchmark (a 238 MB file) that held about 800 MB for as long as the portal was
+built, though the portal pages its change tables and shows the first rows of the rest. This
+reader goes through the file once, in blocks, and checks it as ``read_model`` does (the
+schema version, the schema, every violation located by its JSON path), but keeps the members of
+the lists that grow with the history (``STREAMED``: the changes, the deviations, each result's
+failures and cited commits) only as their byte ranges in the file. The model it returns is the
+same typed ``EvidenceModel``, with those lists as ``StoredList``: a read-only sequence that
+decodes its members from the file when they are asked for (length, index, slice, iteration),
+so what a renderer holds is what it shows. ``tests/test_streamread.py`` compares the models and
+the portal's pages with ``read_model``'s.
+
+The lists are found by their place in the document, whatever its layout: the file is scanned
+as JSON (objects and arrays on the way to a streamed list are walked key by key, every other
+value is parsed whole with ``json``), so a pack rewritten by another tool reads the same.
+"""
+
+from __future__ import annotations
+
+import codecs
+import dataclasses
+import json
+import os
+from array import array
+from collections.abc import Callable, Iterator, Sequence
+from functools import cache
+from json.decoder import scanstring
+from pathlib import Path
+from typing import Any, TypeVar, overload
+
+from generator.errors import BuildError, InputError, Problem
+from generator.evidence.codec import from_plain
+from generator.evidence.model import SCHEMA_VERSION, ChangeRecord, DeviationRecord, FailureRecord
+from generator.evidence.schemacheck import SCHEMA_NAME, changes_fit, compiled, inlined, json_path
+
+T = TypeVar("T")
+ANY = None  # in a STREAMED path: any index of a list
+# The lists kept in the file, by their path in the document, with their members' record type.
+STREAMED: tuple[tuple[tuple[str | None, ...], type | None], ...] = (
+    (("changes",), ChangeRecord),
+    (("deviations",), DeviationRecord),
+    (("controls", ANY, "results", ANY, "failures"), FailureRecord),
+    (("controls", ANY, "results", ANY, "cited"), None),  # shas: strings as they are
+)
+_BLOCK = 1 << 20
+_CHUNK = 2000  # members decoded at a time while a StoredList is iterated
+_WS = " \t\n\r"
+
+
+class _PackFile:
+    """The file a StoredList reads, refused if it changed after it was checked."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.stamp = _stamp(path)
+
+    def read(self, start: int, end: int) -> bytes:
+        try:
+            with self.path.open("rb") as stream:
+                if _stamp(self.path) != self.stamp:
+                    raise BuildError(f"{self.path}: changed after it was verified")
+                stream.seek(start)
+                return stream.read(end - start)
+        except OSError as exc:
+            raise BuildError(f"{self.path}: cannot read: {exc.strerror}") from None
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    status = os.stat(path)
+    return status.st_size, status.st_mtime_ns
+
+
+class StoredList(Sequence[T]):
+    """A list of a checked evidence.json, its members decoded from the file when asked for."""
+
+    __slots__ = ("_decode", "_ends", "_file", "_starts")
+
+    def __init__(
+        self, file: _PackFile, starts: array, ends: array, decode: Callable[[Any], T]
+    ) -> None:
+        self._file, self._starts, self._ends, self._decode = file, starts, ends, decode
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[T, ...]: ...
+    def __getitem__(self, index: int | slice) -> T | tuple[T, ...]:
+        if isinstance(index, slice):
+            first, stop, step = index.indices(len(self))
+            if step != 1:
+                return tuple(self[i] for i in range(first, stop, step))
+            return tuple(self._members(first, stop))
+        position = range(len(self))[index]  # IndexError as a tuple's
+        return self._members(position, position + 1)[0]
+
+    def __iter__(self) -> Iterator[T]:
+        for first in range(0, len(self), _CHUNK):
+            yield from self._members(first, min(first + _CHUNK, len(self)))
+
+    def _members(self, first: int, stop: int) -> list[T]:
+        if first >= stop:
+            return []
+        base = self._starts[first]
+        data = self._file.read(base, self._ends[stop - 1])
+        starts, ends, decode = self._starts, self._ends, self._decode
+        return [
+            decode(json.loads(data[starts[i] - base : ends[i] - base])) for i in range(first, stop)
+        ]
+
+    def __repr__(self) -> str:
+        return f"<StoredList of {len(self)} in {self._file.path}>"
+
+
+class _Syntax(ValueError):
+    """Not valid JSON at a byte of the file (and inside which streamed member, if any)."""
+
+
+class _Scanner:
+    """The file's text in blocks, with the byte offset of any position read so far."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self.text, self.pos, self.eof = "", 0, False
+        self._mark_char, self._mark_byte = 0, 0  # text[0:mark_char] is mark_byte bytes long
+
+    def more(self) -> bool:
+        """Read the next block; False at the end of the file."""
+        if self.eof:
+            return False
+        block = self._stream.read(_BLOCK)
+        self.eof = not block
+        keep = self.pos
+        offset = self.byte(keep)
+        self.text = self.text[keep:] + self._decoder.decode(block, final=self.eof)
+        self.pos, self._mark_char, self._mark_byte = 0, 0, offset
+        return True
+
+    def byte(self, index: int) -> int:
+        """The byte offset in the file of ``text[index]`` (asked in increasing order)."""
+        self._mark_byte += len(self.text[self._mark_char : index].encode("utf-8"))
+        self._mark_char = index
+        return self._mark_byte
+
+    def peek(self) -> str:
+        while True:
+            text, pos = self.text, self.pos
+            while pos < len(text) and text[pos] in _WS:
+                pos += 1
+            self.pos = pos
+            if pos < len(text) or not self.more():
+                return text[pos] if pos < len(text) else ""
+
+    def take(self, expected: str) -> None:
+        if self.peek() != expected:
+            self.fail(f"expected {expected!r}")
+        self.pos += 1
+
+    def value(self) -> Any:
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(self.text, self.pos)
+            except json.JSONDecodeError as exc:
+                if self.more():
+                    continue
+                self.pos = exc.pos
+                self.fail(exc.msg)
+            if end < len(self.text) or not self.more():  # a number may go on in the next block
+                self.pos = end
+                return value
+
+    def key(self) -> str:
+        if self.peek() != '"':
+            self.fail("expected a key in double quotes")
+        while True:
+            try:
+                key, end = scanstring(self.text, self.pos + 1)
+            except json.JSONDecodeError as exc:
+                if self.more():
+                    continue
+                self.pos = exc.pos
+                self.fail(exc.msg)
+            self.pos = end
+            return key
+
+    def fail(self, message: str) -> None:
+        raise _Syntax(f"{message} (byte {self.byte(min(self.pos, len(self.text)))})")
+
+
+_DECODER = json.JSONDecoder()
+
+
+@dataclasses.dataclass
+class _Found:
+    """What the scan found: the skeleton (streamed lists as []), their members' byte ranges,
+    and the problems of the members checked so far."""
+
+    streamed: dict[tuple[str | int, ...], tuple[array, array, type | None]]
+    problems: list[tuple[str, str]]
+
+
+def _matches(pattern: tuple[str | None, ...], path: tuple[str | int, ...]) -> bool:
+    return all(
+        p == q or (p is ANY and isinstance(q, int)) for p, q in zip(pattern, path, strict=True)
+    )
+
+
+def _pattern(path: tuple[str | int, ...]) -> tuple[tuple[str | None, ...], type | None] | None:
+    for pattern, record in STREAMED:
+        if len(pattern) == len(path) and _matches(pattern, path):
+            return pattern, record
+    return None
+
+
+def _on_the_way(path: tuple[str | int, ...]) -> bool:
+    return any(
+        len(pattern) > len(path) and _matches(pattern[: len(path)], path) for pattern, _ in STREAMED
+    )
+
+
+def _node(scan: _Scanner, path: tuple[str | int, ...], found: _Found) -> Any:
+    start = scan.peek()
+    streamed = _pattern(path)
+    if streamed is not None and start == "[":
+        _members(scan, path, streamed[0], streamed[1], found)
+        return []
+    if _on_the_way(path) and start == "{":
+        scan.pos += 1
+        members: dict[str, Any] = {}
+        if scan.peek() == "}":
+            scan.pos += 1
+            return members
+        while True:
+            key = scan.key()
+            if key in members:
+                scan.fail(f"the key {key!r} appears twice")
+            scan.take(":")
+            members[key] = _node(scan, (*path, key), found)
+            if scan.peek() == ",":
+                scan.pos += 1
+                continue
+            scan.take("}")
+            return members
+    if _on_the_way(path) and start == "[":
+        scan.pos += 1
+        items: list[Any] = []
+        if scan.peek() == "]":
+            scan.pos += 1
+            return items
+        while True:
+            items.append(_node(scan, (*path, len(items)), found))
+            if scan.peek() == ",":
+                scan.pos += 1
+                continue
+            scan.take("]")
+            return items
+    return scan.value()
+
+
+def _members(
+    scan: _Scanner,
+    path: tuple[str | int, ...],
+    pattern: tuple[str | None, ...],
+    record: type | None,
+    found: _Found,
+) -> None:
+    starts, ends = array("Q"), array("Q")
+    fits = _member_check(pattern)
+    scan.take("[")
+    if scan.peek() == "]":
+        scan.pos += 1
+    else:
+        while True:
+            scan.peek()
+            starts.append(scan.byte(scan.pos))
+            try:
+                member = scan.value()
+            except _Syntax as exc:
+                raise _Syntax(f"{exc} in {json_path((*path, len(ends)))}") from None
+            ends.append(scan.byte(scan.pos))
+            if not fits(member):
+                found.problems += _member_problems(pattern, member, (*path, len(ends) - 1))
+            if scan.peek() == ",":
+                scan.pos += 1
+                continue
+            scan.take("]")
+            break
+    found.streamed[path] = (starts, ends, record)
+
+
+def _at(schema: Any, pattern: tuple[str | None, ...]) -> Any:
+    """The schema of the list at ``pattern`` (the way there has no $ref)."""
+    for step in pattern:
+        schema = schema["items"] if step is ANY else schema["properties"][step]
+    return schema
+
+
+@cache
+def _items_schema(pattern: tuple[str | None, ...]) -> dict[str, Any]:
+    """The schema of a streamed list's members, with the schema's $defs (for jsonschema)."""
+    from generator.validate import load_schema
+
+    schema = load_schema(SCHEMA_NAME)
+    return {"$defs": schema["$defs"], **_at(schema, pattern)["items"]}
+
+
+@cache
+def _member_check(pattern: tuple[str | None, ...]) -> Callable[[Any], bool]:
+    if pattern == ("changes",):
+        return lambda member: changes_fit([member])  # the change records' written-out check
+    import fastjsonschema
+
+    from generator.validate import load_schema
+
+    check = compiled(_at(inlined(load_schema(SCHEMA_NAME)), pattern)["items"])
+
+    def fits(member: Any) -> bool:
+        try:
+            check(member)
+        except fastjsonschema.JsonSchemaValueException:
+            return False
+        return True
+
+    return fits
+
+
+def _member_problems(
+    pattern: tuple[str | None, ...], member: Any, path: tuple[str | int, ...]
+) -> list[tuple[str, str]]:
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(_items_schema(pattern))
+    found = sorted(validator.iter_errors(member), key=lambda e: list(map(str, e.absolute_path)))
+    return [(json_path((*path, *e.absolute_path)), e.message) for e in found] or [
+        (json_path(path), "does not match the evidence schema")
+    ]
+
+
+@cache
+def _skeleton_check() -> Callable[[Any], Any]:
+    """The schema with each streamed list's members left to their own check."""
+    from generator.validate import load_schema
+
+    schema = json.loads(json.dumps(load_schema(SCHEMA_NAME)))  # a copy to edit
+    for pattern, _ in STREAMED:
+        del _at(schema, pattern)["items"]
+    return compiled(schema)
+
+
+def _skeleton_problems(data: Any) -> list[tuple[str, str]]:
+    import fastjsonschema
+
+    try:
+        _skeleton_check()(data)
+        return []
+    except fastjsonschema.JsonSchemaValueException:
+        pass
+    from jsonschema import Draft202012Validator
+
+    from generator.validate import load_schema
+
+    validator = Draft202012Validator(load_schema(SCHEMA_NAME))
+    found = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    return [(json_path(e.absolute_path), e.message) for e in found] or [
+        ("$", "does not match the evidence schema")
+    ]
+
+
+def _scan(path: Path) -> tuple[Any, _Found]:
+    found = _Found({}, [])
+    where = str(path)
+    try:
+        with path.open("rb") as stream:
+            scan = _Scanner(stream)
+            data = _node(scan, (), found)
+            if scan.peek() != "":
+                scan.fail("extra data after the document")
+    except OSError as exc:
+        raise InputError([Problem(where, 1, 1, f"cannot read: {exc.strerror}")]) from None
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(where, 1, 1, f"cannot read: {exc}")]) from None
+    except _Syntax as exc:
+        raise InputError([Problem(where, 1, 1, f"not valid JSON: {exc}")]) from None
+    return data, found
+
+
+def read_stored_model(path: Path) -> Any:
+    """evidence.json as the typed model, its long lists left in the file (``StoredList``);
+    checked as ``codec.read_model`` checks it, every problem an InputError naming the file."""
+    where = str(path)
+    data, found = _scan(path)
+    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+        version = data.get("schema_version") if isinstance(data, dict) else None
+        message = f"unsupported schema_version {version!r} (this meshcomply reads {SCHEMA_VERSION})"
+        raise InputError([Problem(where, 1, 1, message)])
+    problems = sorted(_skeleton_problems(data) + found.problems)
+    if problems:
+        raise InputError(Problem(where, 1, 1, f"{at}: {message}") for at, message in problems)
+    file = _PackFile(path)
+    lists = {
+        place: StoredList(file, starts, ends, _record_decoder(record))
+        for place, (starts, ends, record) in found.streamed.items()
+    }
+    model = from_plain(data)
+    return _with_lists(model, (), lists)
+
+
+def _record_decoder(record: type | None) -> Callable[[Any], Any]:
+    if record is None:
+        return _same
+    return lambda value: from_plain(value, record)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _with_lists(record: Any, path: tuple[str | int, ...], lists: dict) -> Any:
+    """``record`` (a model, a control, a result) with the stored lists below it put in."""
+    changes: dict[str, Any] = {}
+    for field in dataclasses.fields(record):
+        place = (*path, field.name)
+        if place in lists:
+            changes[field.name] = lists[place]
+        elif _on_the_way(place):
+            value = getattr(record, field.name)
+            changes[field.name] = tuple(
+                _with_lists(item, (*place, index), lists) for index, item in enumerate(value)
+            )
+    return dataclasses.replace(record, **changes) if changes else record

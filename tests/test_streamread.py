@@ -1,0 +1,176 @@
+"""The site step's reader (evidence/streamread.py): the same model and the same portal as
+``read_model``, checked as strictly, with the long lists left in the file."""
+
+from __future__ import annotations
+
+import dataclasses
+import filecmp
+import gc
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import cli
+from generator.errors import InputError
+from generator.evidence import streamread
+from generator.evidence.codec import read_model, write_model
+from generator.evidence.model import ChangeRecord, DeviationRecord
+from generator.evidence.streamread import StoredList, read_stored_model
+from generator.manifest import write_manifest
+from generator.render.portal import render as render_portal
+from generator.render.registry import PackInput, RenderOptions
+from generator.testing import as_json, failure_json, from_json, synthetic_evidence, with_deviations
+
+CHANGES = 1200  # three change pages in the portal
+FAILURES = 700
+
+
+def big_model(changes: int = CHANGES, failures: int = FAILURES):
+    model = as_json(synthetic_evidence("big", changes=changes, controls=4, hostile=True))
+    result = model["controls"][0]["results"][0]
+    shas = [change["sha"] for change in model["changes"]]
+    result["cited"] = shas
+    result["failures"] = [failure_json(sha, f"no approver ({sha[:4]})") for sha in shas[:failures]]
+    model["controls"][0]["status"] = result["status"] = "deviations"
+    return from_json(with_deviations(model))
+
+
+def _plain(value):
+    """A model as nested tuples, whatever holds its lists."""
+    if isinstance(value, StoredList | tuple | list):
+        return tuple(_plain(item) for item in value)
+    if dataclasses.is_dataclass(value):
+        return tuple((f.name, _plain(getattr(value, f.name))) for f in dataclasses.fields(value))
+    return value
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("pack")
+    write_model(big_model(), folder / "evidence.json")
+    return folder
+
+
+def test_the_stored_model_is_read_models(pack: Path):
+    stored = read_stored_model(pack / "evidence.json")
+    assert isinstance(stored.changes, StoredList) and len(stored.changes) == CHANGES
+    assert isinstance(stored.deviations, StoredList) and len(stored.deviations) == FAILURES
+    result = stored.controls[0].results[0]
+    assert isinstance(result.failures, StoredList) and isinstance(result.cited, StoredList)
+    assert _plain(stored) == _plain(read_model(pack / "evidence.json"))
+
+
+def test_a_stored_list_reads_like_a_tuple(pack: Path, monkeypatch):
+    monkeypatch.setattr(streamread, "_CHUNK", 7)  # iteration in many reads
+    stored = read_stored_model(pack / "evidence.json").changes
+    plain = read_model(pack / "evidence.json").changes
+    assert list(stored) == list(plain)
+    for part in (slice(0, 10), slice(495, 505), slice(1190, 2000), slice(5, 5), slice(-3, None)):
+        assert stored[part] == plain[part]
+    assert stored[::250] == plain[::250]
+    assert stored[0] == plain[0] and stored[-1] == plain[-1] and stored[613] == plain[613]
+    with pytest.raises(IndexError):
+        stored[CHANGES]
+
+
+def test_reading_holds_no_record_of_the_long_lists(pack: Path):
+    def alive(kind: type) -> int:
+        gc.collect()
+        return sum(1 for item in gc.get_objects() if type(item) is kind)
+
+    before = alive(ChangeRecord), alive(DeviationRecord)
+    model = read_stored_model(pack / "evidence.json")
+    assert (alive(ChangeRecord), alive(DeviationRecord)) == before
+    assert len(model.changes[500:1000]) == 500  # one page, read when shown, then let go
+    assert (alive(ChangeRecord), alive(DeviationRecord)) == before
+    plain = read_model(pack / "evidence.json")
+    assert alive(ChangeRecord) == before[0] + CHANGES  # what the plain reader holds
+    del plain
+
+
+def test_the_portal_from_the_stored_model_is_the_plain_ones(pack: Path, tmp_path: Path):
+    options = RenderOptions(pdf={}, portal={}, release_notes=None, source_date_epoch=1750000000)
+    sites = {}
+    for name, reader in (("plain", read_model), ("stored", read_stored_model)):
+        model = reader(pack / "evidence.json")
+        render_portal([PackInput(model, pack, "packs/big/p", ())], tmp_path / name, options)
+        sites[name] = tmp_path / name
+    pages = sorted(p.relative_to(sites["plain"]) for p in sites["plain"].rglob("*.html"))
+    assert len([p for p in pages if "changes" in p.parts]) == 3
+    compared = filecmp.cmpfiles(sites["plain"], sites["stored"], [str(p) for p in pages])
+    assert compared[1:] == ([], [])
+
+
+def _broken_pack(tmp_path: Path, edit) -> Path:
+    """A pack whose evidence.json ``edit`` changed and whose manifest says so (it verifies)."""
+    folder = tmp_path / "pack"
+    folder.mkdir()
+    write_model(big_model(changes=300, failures=20), folder / "evidence.json")
+    data = json.loads((folder / "evidence.json").read_text(encoding="utf-8"))
+    text = edit(data)
+    (folder / "evidence.json").write_text(text, encoding="utf-8")
+    write_manifest(folder)
+    return folder
+
+
+def test_a_bad_record_in_the_middle_is_named_by_file_and_path(tmp_path: Path):
+    def edit(data):
+        data["changes"][150]["author"] = {"name": "x"}
+        data["deviations"][7]["state"] = "lost"
+        return json.dumps(data, indent=2)
+
+    folder = _broken_pack(tmp_path, edit)
+    with pytest.raises(InputError) as caught:
+        read_stored_model(folder / "evidence.json")
+    lines = [str(problem) for problem in caught.value.problems]
+    where = f"{folder / 'evidence.json'}:1:1: "
+    assert any(line.startswith(where + "$.changes[150].author: 'email'") for line in lines)
+    assert any(line.startswith(where + "$.deviations[7].state: 'lost'") for line in lines)
+
+    out = tmp_path / "out"
+    done = CliRunner().invoke(cli, ["site", str(folder), "--no-config", "--out", str(out)])
+    assert done.exit_code == 1
+    assert f"{folder}: evidence.json: $.changes[150].author: 'email' is a required" in done.output
+    assert "Traceback" not in done.output
+    assert sorted(p.name for p in out.iterdir()) == [".meshcomply.lock"]  # nothing written
+
+
+def test_broken_json_in_the_middle_names_the_record(tmp_path: Path):
+    def edit(data):
+        text = json.dumps(data, indent=2)
+        sha = data["changes"][150]["sha"]
+        return text.replace(f'"sha": "{sha}",', f'"sha": "{sha}" "oops",', 1)
+
+    folder = _broken_pack(tmp_path, edit)
+    with pytest.raises(InputError) as caught:
+        read_stored_model(folder / "evidence.json")
+    (problem,) = caught.value.problems
+    assert problem.path == str(folder / "evidence.json")
+    assert problem.message.startswith("not valid JSON: Expecting ',' delimiter (byte ")
+    assert problem.message.endswith(" in $.changes[150]")
+
+
+def test_a_changed_file_is_refused_when_read_again(pack: Path, tmp_path: Path):
+    from generator.errors import BuildError
+
+    copy = tmp_path / "evidence.json"
+    copy.write_bytes((pack / "evidence.json").read_bytes())
+    model = read_stored_model(copy)
+    copy.write_bytes(copy.read_bytes().replace(b'"subject": "', b'"subject": "X', 1) + b"  ")
+    with pytest.raises(BuildError, match="changed after it was verified"):
+        model.changes[0:3]
+
+
+def test_other_errors_as_read_model_words_them(tmp_path: Path):
+    path = tmp_path / "evidence.json"
+    path.write_text('{"schema_version": 2, "changes": []}', encoding="utf-8")
+    with pytest.raises(InputError, match="unsupported schema_version 2"):
+        read_stored_model(path)
+    path.write_text('{"schema_version": 3, "changes": [] } x', encoding="utf-8")
+    with pytest.raises(InputError, match="not valid JSON: extra data after the document"):
+        read_stored_model(path)
+    path.write_bytes(b'{"schema_version": 3, "installation": "\xff"}')
+    with pytest.raises(InputError, match="cannot read"):
+        read_stored_model(path)
