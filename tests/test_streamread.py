@@ -62,6 +62,19 @@ def test_the_stored_model_is_read_models(pack: Path):
     assert _plain(stored) == _plain(read_model(pack / "evidence.json"))
 
 
+def test_blocks_cut_anywhere_read_the_same(tmp_path: Path, monkeypatch):
+    # Blocks of 97 bytes cut keys, strings, numbers and multi-byte characters (the hostile
+    # model's texts) everywhere; compact and indented layouts alike.
+    model = big_model(changes=60, failures=20)
+    write_model(model, tmp_path / "evidence.json")
+    compact = tmp_path / "compact.json"
+    data = json.loads((tmp_path / "evidence.json").read_text(encoding="utf-8"))
+    compact.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), "utf-8")
+    monkeypatch.setattr(streamread, "_BLOCK", 97)
+    for path in (tmp_path / "evidence.json", compact):
+        assert _plain(read_stored_model(path)) == _plain(read_model(path)), path.name
+
+
 def test_a_stored_list_reads_like_a_tuple(pack: Path, monkeypatch):
     monkeypatch.setattr(streamread, "_CHUNK", 7)  # iteration in many reads
     stored = read_stored_model(pack / "evidence.json").changes
