@@ -23,6 +23,7 @@ import codecs
 import dataclasses
 import json
 import os
+import re
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache
@@ -46,7 +47,7 @@ STREAMED: tuple[tuple[tuple[str | None, ...], type | None], ...] = (
 )
 _BLOCK = 1 << 20
 _CHUNK = 2000  # members decoded at a time while a StoredList is iterated
-_WS = " \t\n\r"
+_SPACE = re.compile(r"[ \t\n\r]*")
 
 
 class _PackFile:
@@ -148,13 +149,11 @@ class _Scanner:
         return self._mark_byte
 
     def peek(self) -> str:
+        """The next character after whitespace ("" at the end of the file)."""
         while True:
-            text, pos = self.text, self.pos
-            while pos < len(text) and text[pos] in _WS:
-                pos += 1
-            self.pos = pos
-            if pos < len(text) or not self.more():
-                return text[pos] if pos < len(text) else ""
+            self.pos = _SPACE.match(self.text, self.pos).end()  # type: ignore[union-attr]
+            if self.pos < len(self.text) or not self.more():
+                return self.text[self.pos] if self.pos < len(self.text) else ""
 
     def take(self, expected: str) -> None:
         if self.peek() != expected:
