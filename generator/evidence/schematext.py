@@ -8,6 +8,14 @@ most of a build's writing time. Here a section's schema is compiled once into on
 keyword set, which checks a typed record's values while it writes them, in the layout of
 ``json.dumps(indent=2, ensure_ascii=False)``.
 
+Each compiled function takes many values at once (a batch) and gives each one's text: a list of
+records is checked and written column by column (every change's sha, then every change's
+parents, ...), so a check or an escape is one C loop over a column (``schemaleaves``) rather than
+a Python call per value, and a record's text is the join of its keys and its fields' texts. The
+members of a batch's lists are one batch too, regrouped by the lists' lengths; a record of text
+fields only (a person) is written once per distinct value. A misfit anywhere in a batch is a
+misfit of the batch: the caller does not need to know which member, the plain path words it.
+
 Only the keywords the evidence schema uses are understood (``type``, ``pattern``, ``minLength``,
 ``enum``, ``minimum``, ``items``, ``minItems``, ``uniqueItems`` of text, ``properties``,
 ``required``, ``additionalProperties``, ``$ref``, and ``anyOf``/``oneOf`` of a schema and null);
@@ -15,27 +23,35 @@ a schema with any other keyword is ``Unsupported`` and the caller takes the plai
 section. A value that does not fit raises ``Misfit`` without saying why: the caller asks the plain
 path to word every violation. Free-form objects (``{"type": "object"}``: a rule's params and
 details, a deviation's window) are laid out by ``jsonstream`` as the plain path does.
-``tests/test_schematext.py`` compares both paths, bytes and verdicts.
+``tests/test_schematext.py`` compares both paths, bytes and verdicts;
+``tests/test_schematext_batches.py`` a misfit among many fitting values, for every shortcut.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import math
-import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cache
-from itertools import repeat
-from operator import add, attrgetter, call
+from itertools import chain, islice, repeat
+from operator import attrgetter
 from typing import Any
 
-from generator.evidence.jsonstream import INDENT, _encode, _flat
+from generator.evidence.jsonstream import INDENT, _encode, _string
+from generator.evidence.schemaleaves import (
+    TEXT_LIKE,
+    TEXT_OR_NULL,
+    Batch,
+    Misfit,
+    booleans,
+    enum_of_text,
+    number,
+    or_null,
+    text,
+)
 
 Encoder = Callable[[Any], str]
 Pieces = Callable[[Any], Iterator[str]]
 
-_string = json.encoder.c_encode_basestring or json.encoder.py_encode_basestring  # type: ignore[attr-defined]
 # Keywords that only annotate a schema: they constrain nothing.
 NOTE_KEYWORDS = frozenset(("description", "title", "$comment"))
 _UNDERSTOOD = NOTE_KEYWORDS | {
@@ -52,14 +68,19 @@ _UNDERSTOOD = NOTE_KEYWORDS | {
     "additionalProperties",
 }
 _SEQUENCES = (tuple, list)
+_SEQUENCE_TYPES = frozenset(_SEQUENCES)
+_join = "".join
+# A long list is written in chunks of members, each one batch whose text (and columns) is held
+# at once: about this many characters, so a chunk of small records (changes) is hundreds of them;
+# a list of at most SHORT members (the controls) is written member by member.
+CHUNK_TEXT = 1 << 20
+SHORT = 64
+# Members of lists (a result's failures) checked and written per call: bounds the columns held.
+BATCH = 4096
 
 
 class Unsupported(ValueError):
     """The schema uses a keyword this writer does not check."""
-
-
-class Misfit(ValueError):
-    """A value does not fit the schema (the plain path says how)."""
 
 
 def _same(value: Any) -> Any:
@@ -76,7 +97,8 @@ def record_encoder(
 
     ``plain`` turns a record inside a free-form object into JSON values (``codec.to_plain``).
     """
-    return _Compiler(defs, plain).compile(schema, depth)
+    many = _Compiler(defs, plain).compile(schema, depth)
+    return lambda value: many((value,))[0]
 
 
 def list_pieces(
@@ -85,13 +107,15 @@ def list_pieces(
     depth: int,
     plain: Callable[[Any], Any] = _same,
 ) -> Pieces:
-    """A function giving a list's text at ``depth`` in pieces, one per member (a long list is
-    never one string); Misfit, raised while iterating, for a list or member not fitting."""
+    """A function giving a list's text at ``depth`` in pieces of about CHUNK_TEXT characters (a
+    long list is never one string); Misfit, raised while iterating, for a list or member not
+    fitting."""
     if schema.get("type") != "array" or set(schema) - NOTE_KEYWORDS - {"type", "items", "minItems"}:
         raise Unsupported("a list section other than type, items and minItems")
-    item = _Compiler(defs, plain).compile(schema.get("items", {}), depth + 1)
+    items = _Compiler(defs, plain).compile(schema.get("items", {}), depth + 1)
     least = schema.get("minItems", 0)
     inner, close = "\n" + INDENT * (depth + 1), "\n" + INDENT * depth + "]"
+    separator = "," + inner
 
     def pieces(value: Any) -> Iterator[str]:
         if not isinstance(value, _SEQUENCES) or len(value) < least:
@@ -99,10 +123,19 @@ def list_pieces(
         if not value:
             yield "[]"
             return
-        separator = "["
-        for member in value:
-            yield separator + inner + item(member)
-            separator = ","
+        opening, start, size = "[" + inner, 0, 1
+        while start < len(value):
+            texts = items(value[start : start + size])
+            text = texts[0] if len(texts) == 1 else separator.join(texts)
+            del texts  # the text alone is held while it is written
+            yield opening
+            yield text
+            start += size
+            # A short list's members one by one (a control with all its failures is big); a
+            # long one's from one on, growing at most fourfold towards CHUNK_TEXT characters.
+            if len(value) > SHORT:
+                size = max(1, min(size * 4, size * CHUNK_TEXT // len(text)))
+            opening = separator
         yield close
 
     return pieces
@@ -110,6 +143,10 @@ def list_pieces(
 
 @dataclasses.dataclass(frozen=True)
 class _Compiler:
+    """Compiles a schema into a Batch: a record's fields are checked and written column by
+    column (every change's sha, then every change's parents, ...), so a check or an escape is
+    one C loop over a column rather than a Python call per value."""
+
     defs: Mapping[str, Any]
     plain: Callable[[Any], Any]
 
@@ -123,7 +160,7 @@ class _Compiler:
             raise Unsupported(f"reference {ref}")
         return self.resolve(self.defs[ref[len(prefix) :]])
 
-    def compile(self, schema: Mapping[str, Any], depth: int) -> Encoder:
+    def compile(self, schema: Mapping[str, Any], depth: int) -> Batch:
         schema = self.resolve(schema)
         alternatives = schema.get("anyOf", schema.get("oneOf"))
         if alternatives is not None:
@@ -132,21 +169,24 @@ class _Compiler:
         if unknown:
             raise Unsupported(", ".join(sorted(unknown)))
         if "enum" in schema:
-            return _enum(schema)
+            allowed = schema["enum"]
+            if set(schema) - NOTE_KEYWORDS - {"enum"} or not all(
+                type(v) is str or v is None for v in allowed
+            ):
+                raise Unsupported("enum of other than text and null")
+            return enum_of_text(allowed)
         kinds = schema.get("type")
         if isinstance(kinds, list):
             if len(kinds) != 2 or "null" not in kinds:
                 raise Unsupported(f"type {kinds}")
             (kind,) = [k for k in kinds if k != "null"]
-            return _or_null(self.compile({**schema, "type": kind}, depth))
+            return or_null(self.compile({**schema, "type": kind}, depth))
         if kinds == "string":
-            if "pattern" not in schema and "minLength" not in schema:
-                return _any_text
-            return _text(schema.get("pattern"), schema.get("minLength", 0))
+            return text(schema.get("pattern"), schema.get("minLength", 0))
         if kinds == "boolean":
-            return _boolean
+            return booleans
         if kinds in ("integer", "number"):
-            return _number(kinds == "integer", schema.get("minimum"))
+            return number(kinds == "integer", schema.get("minimum"))
         if kinds == "array":
             return self.array(schema, depth)
         if kinds == "object" and (
@@ -157,7 +197,7 @@ class _Compiler:
             return self.anything(kinds, depth)
         raise Unsupported(f"type {kinds}")
 
-    def nullable(self, schema: Mapping[str, Any], alternatives: Any, depth: int) -> Encoder:
+    def nullable(self, schema: Mapping[str, Any], alternatives: Any, depth: int) -> Batch:
         # anyOf/oneOf of one schema and {"type": "null"}: what a nullable record or $ref says.
         if set(schema) - NOTE_KEYWORDS - {"anyOf", "oneOf"} or not isinstance(alternatives, list):
             raise Unsupported("anyOf/oneOf beside other keywords")
@@ -167,14 +207,14 @@ class _Compiler:
         inner = self.compile(others[0], depth)
         if "oneOf" in schema:
             try:
-                inner(None)
+                inner((None,))
             except Misfit:
                 pass
             else:  # null would fit both: oneOf refuses it
                 raise Unsupported("oneOf whose schema allows null")
-        return _or_null(inner)
+        return or_null(inner)
 
-    def anything(self, kind: str | None, depth: int) -> Encoder:
+    def anything(self, kind: str | None, depth: int) -> Batch:
         # A free-form value, laid out as the plain path does; a record in it made plain first.
         plain = self.plain
 
@@ -188,42 +228,51 @@ class _Compiler:
             except TypeError:  # a record inside: its JSON values
                 return _encode(plain(value), depth)
 
-        return encode
+        return lambda values: list(map(encode, values))
 
-    def array(self, schema: Mapping[str, Any], depth: int) -> Encoder:
+    def array(self, schema: Mapping[str, Any], depth: int) -> Batch:
         items = self.resolve(schema.get("items", {}))
         item = self.compile(items, depth + 1)
         least = schema.get("minItems", 0)
         unique = schema.get("uniqueItems", False)
         if unique and items.get("type") != "string" and "enum" not in items:
             raise Unsupported("uniqueItems of other than text")
-        if set(items) - NOTE_KEYWORDS - {"type", "pattern"} or items.get("type") != "string":
-            texts = None
-        else:  # a list of text (shas, say): checked in C loops, laid out by the C encoder
-            texts = re.compile(items["pattern"]).search if "pattern" in items else _true
         open_, close = "[\n" + INDENT * (depth + 1), "\n" + INDENT * depth + "]"
         separator = ",\n" + INDENT * (depth + 1)
+        empty = {open_ + close: "[]"}
 
-        def encode(value: Any) -> str:
-            if type(value) not in _SEQUENCES or len(value) < least:
+        def many(values: Sequence[Any]) -> list[str]:
+            # The members of all the lists are one batch, then regrouped by the lists' lengths.
+            if not _SEQUENCE_TYPES.issuperset(map(type, values)):
                 raise Misfit
-            if not value:
-                return "[]"
-            # Uniqueness after the members' types: a list or mapping member cannot be hashed.
-            if texts is not None:
-                if not all(map(isinstance, value, repeat(str))) or not all(map(texts, value)):
-                    raise Misfit
-                if unique and len(set(value)) != len(value):
-                    raise Misfit
-                return _flat(value, depth)
-            pieces = [item(v) for v in value]
-            if unique and len(set(pieces)) != len(pieces):  # equal values encode equally
+            lengths = list(map(len, values))
+            if least and min(lengths, default=least) < least:
                 raise Misfit
-            return open_ + separator.join(pieces) + close
+            if sum(lengths) > BATCH:  # list by list, so that not all their columns are held
+                return list(map(one_by_one, values))
+            texts = iter(item(list(chain.from_iterable(values))))
+            if not unique:
+                # islice(texts, n) per list, each joined before the next is taken: C loops only.
+                joined = map(separator.join, map(islice, repeat(texts), lengths))
+                written = list(map(_join, zip(repeat(open_), joined, repeat(close))))
+                # An empty list came out as open_ + close (no member's text is empty): "[]".
+                return list(map(empty.get, written, written)) if 0 in lengths else written
+            # Equal values encode equally; checked on the texts, so a list member (which cannot
+            # be hashed) was refused by the members' check first.
+            lists = [list(islice(texts, n)) for n in lengths]
+            if any(len(set(texts)) != len(texts) for texts in lists):
+                raise Misfit
+            return [open_ + separator.join(texts) + close if texts else "[]" for texts in lists]
 
-        return encode
+        def one_by_one(value: Sequence[Any]) -> str:
+            texts = list(chain.from_iterable(map(item, _batches(value))))
+            if unique and len(set(texts)) != len(texts):
+                raise Misfit
+            return _join((open_, separator.join(texts), close)) if texts else "[]"
 
-    def record(self, schema: Mapping[str, Any], depth: int) -> Encoder:
+        return many
+
+    def record(self, schema: Mapping[str, Any], depth: int) -> Batch:
         properties = schema.get("properties", {})
         required = frozenset(schema.get("required", ()))
         extra = schema.get("additionalProperties", True)
@@ -236,11 +285,9 @@ class _Compiler:
             other = self.compile(extra, depth + 1)
         indent, close = "\n" + INDENT * (depth + 1), "\n" + INDENT * depth + "}"
         separator = "," + indent
-        # Every member plain text (a person: name and email): checked and escaped in C loops.
-        texts = other is None and all(e is _any_text for e in members.values())
 
         @cache
-        def layout(cls: type) -> tuple[Callable[[Any], Any], tuple[str, ...], tuple[Encoder, ...]]:
+        def layout(cls: type) -> tuple[Callable[[Any], Any], tuple[str, ...], Any, bool]:
             # A record type fits when its JSON keys do (field order, all present); else Misfit.
             if not dataclasses.is_dataclass(cls):
                 raise Misfit
@@ -252,18 +299,38 @@ class _Compiler:
                              for i, (key, _) in enumerate(keys))  # fmt: skip
             names = [name for _, name in keys]
             get = attrgetter(*names) if len(names) > 1 else lambda v: (getattr(v, names[0]),)
-            return get, prefixes, encoders
+            return get, prefixes, encoders, all(e in TEXT_LIKE for e in encoders)
 
-        def encode(value: Any) -> str:
-            if isinstance(value, dict):
-                return written_dict(value)
-            get, prefixes, encoders = layout(type(value))
-            if not prefixes:
-                return "{}"
-            values = get(value)
-            if texts and all(map(isinstance, values, repeat(str))):
-                return "".join(map(add, prefixes, map(_string, values))) + close
-            return "".join(map(add, prefixes, map(call, encoders, values))) + close
+        def many(values: Sequence[Any]) -> list[str]:
+            kinds = set(map(type, values))
+            if len(kinds) != 1:  # records of several types (or none): each type on its own
+                return [many((value,))[0] for value in values]
+            (kind,) = kinds
+            if kind is dict:
+                return list(map(written_dict, values))
+            get, prefixes, encoders, text_like = layout(kind)
+            if not encoders:
+                return ["{}"] * len(values)
+            rows = list(map(get, values))
+            if text_like and len(rows) > 1:
+                # Fields of text or null only (a person): equal rows are equal texts, each
+                # distinct one written once (a history has few people and many records).
+                if not all(map(isinstance, chain.from_iterable(rows), repeat(TEXT_OR_NULL))):
+                    raise Misfit
+                distinct = list(dict.fromkeys(rows))
+                if len(distinct) < len(rows):
+                    written = dict(zip(distinct, fields(distinct, prefixes, encoders), strict=True))
+                    return list(map(written.__getitem__, rows))
+            return fields(rows, prefixes, encoders)
+
+        def fields(rows: list[Any], prefixes: tuple[str, ...], encoders: Any) -> list[str]:
+            # Column by column; a record's text is the join of its first key, its first field's
+            # text, its second key, ...
+            pieces: list[Iterable[str]] = []
+            columns = zip(*rows, strict=True)
+            for prefix, encode, column in zip(prefixes, encoders, columns, strict=True):
+                pieces += (repeat(prefix), encode(column))
+            return list(map(_join, zip(*pieces, repeat(close))))
 
         def written_dict(value: dict[Any, Any]) -> str:
             if not required <= value.keys():
@@ -275,76 +342,11 @@ class _Compiler:
                 encode = members.get(key, other) if type(key) is str else None
                 if encode is None:  # json would write a key that is not text as text: refused
                     raise Misfit
-                parts.append(_string(key) + ": " + encode(member))
+                parts.append(_string(key) + ": " + encode((member,))[0])
             return "{" + indent + separator.join(parts) + close
 
-        return encode
+        return many
 
 
-def _true(_: Any) -> bool:
-    return True
-
-
-def _or_null(inner: Encoder) -> Encoder:
-    return lambda value: "null" if value is None else inner(value)
-
-
-def _enum(schema: Mapping[str, Any]) -> Encoder:
-    allowed = schema["enum"]
-    texts = all(type(v) is str or v is None for v in allowed)
-    if set(schema) - NOTE_KEYWORDS - {"enum"} or not texts:
-        raise Unsupported("enum of other than text and null")
-    members = frozenset(v for v in allowed if v is not None)
-    nullable = None in allowed
-
-    def encode(value: Any) -> str:
-        if isinstance(value, str) and value in members:
-            return _string(value)
-        if value is None and nullable:
-            return "null"
-        raise Misfit
-
-    return encode
-
-
-def _text(pattern: str | None, shortest: int) -> Encoder:
-    search = re.compile(pattern).search if pattern else None
-
-    def encode(value: Any) -> str:
-        if not isinstance(value, str) or (search and not search(value)) or len(value) < shortest:
-            raise Misfit
-        return _string(value)
-
-    return encode
-
-
-def _any_text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise Misfit
-    return _string(value)
-
-
-def _boolean(value: Any) -> str:
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    raise Misfit
-
-
-def _number(whole: bool, minimum: float | None) -> Encoder:
-    # As jsonschema: a bool is no number; an integer is an int or a float without a fraction.
-    def encode(value: Any) -> str:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise Misfit
-        if whole and not isinstance(value, int) and not value.is_integer():
-            raise Misfit
-        if minimum is not None and value < minimum:
-            raise Misfit
-        if type(value) is int:
-            return int.__repr__(value)
-        if isinstance(value, float) and math.isfinite(value):
-            return float.__repr__(value)
-        return _encode(value, 0)
-
-    return encode
+def _batches(members: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    return (members[start : start + BATCH] for start in range(0, len(members), BATCH))
