@@ -9,6 +9,7 @@ from generator.evidence.tables import (
     changes_csv,
     deviations_csv,
     safe_cell,
+    safe_row,
     sample_csv,
     write_tables,
 )
@@ -86,3 +87,15 @@ def test_deviations_csv_lists_each_deviation_once_with_its_window_in_columns():
     )
     assert row["controls"] == f"{controls[0].id}; {controls[1].id}"
     assert row["message"] == "'=1+1"  # never a formula
+
+
+def test_a_row_is_each_value_made_safe_as_safe_cell_makes_it():
+    """safe_row checks text, null and true/false inline: the same cells as safe_cell's."""
+
+    class Text(str):
+        pass
+
+    values = ["=1", "plain", "", "-x", "\tx", None, True, False, 0, 1, -3, 2.5, -0.5, Text("@a")]
+    assert safe_row(values) == [safe_cell(v) for v in values]
+    assert safe_row(values)[:7] == ["'=1", "plain", "", "'-x", "'\tx", "", "true"]
+    assert safe_row([1, 0, -3]) == ["1", "0", "'-3"]  # a count is no true/false, a sign a formula

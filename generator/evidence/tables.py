@@ -86,17 +86,25 @@ def safe_cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
+_FIXED_CELLS = {None: "", True: "true", False: "false"}
+_FIXED_TYPES = (bool, type(None))
+
+
 def safe_row(values: Iterable[Any]) -> list[str]:
-    """safe_cell of each value; text (most cells) checked inline, without a call per cell: on
-    the 100k-commit benchmark the tables have 2.8 million cells."""
+    """safe_cell of each value; text (most cells), null and true/false checked inline, without
+    a call per cell: on the 100k-commit benchmark the tables have 2.8 million cells."""
     return [
-        ("'" + v if v.startswith(_FORMULA_STARTS) else v) if type(v) is str else safe_cell(v)
+        ("'" + v if v.startswith(_FORMULA_STARTS) else v)
+        if type(v) is str
+        else _FIXED_CELLS[v]
+        if type(v) in _FIXED_TYPES
+        else safe_cell(v)
         for v in values
     ]
 
 
 def _people(people: Iterable[Identity]) -> str:
-    return "; ".join(f"{p.name} <{p.email}>" for p in people)
+    return "; ".join([f"{p.name} <{p.email}>" for p in people])
 
 
 def _evidence(approval: ApprovalRecord) -> str:
@@ -113,14 +121,16 @@ def change_row(change: ChangeRecord) -> list[str]:
         change.author.email,
         change.committer.name,
         change.committer.email,
-        _people(change.approvers),
-        "; ".join(_evidence(a) for a in change.approvals),
+        _people(change.approvers) if change.approvers else "",
+        "; ".join([_evidence(a) for a in change.approvals]),
         change.self_approved,
         change.signed,
         change.verified,
         change.signer,
         change.signing_key,
-        ";".join(f"{env}={version}" for env, version in change.releases.items()),
+        ";".join([f"{env}={version}" for env, version in change.releases.items()])
+        if change.releases
+        else "",
         len(change.files),
         change.subject,
     )
