@@ -33,6 +33,7 @@ from generator.evidence.cutoff import BuildClock, build_clock, source_date_epoch
 from generator.evidence.deviations import summary_counts
 from generator.evidence.model import DeviationCounts, EvidenceModel
 from generator.evidence.pack import AuditorSeed, make_model
+from generator.evidence.streamread import read_stored_model
 from generator.evidence.tables import write_tables
 from generator.gate import PackCounts, gate_failure
 from generator.library import ControlLibrary, default_controls_dir, load_library
@@ -223,13 +224,7 @@ class _PackJob:
         write_model(model, pack_dir / "evidence.json")
         write_tables(model, pack_dir)
         progress.update(1)
-        for renderer in self.renderers:
-            renderer.render(model, pack_dir, self.options)
-            progress.update(1)
-        write_manifest(pack_dir, model.documents)
-        if self.signing_key is not None:
-            sign_manifest(pack_dir, self.signing_key)  # last: it vouches for the manifest
-        return BuiltPack(
+        built = BuiltPack(
             self.installation.name,
             self.period,
             self.rel,
@@ -238,6 +233,27 @@ class _PackJob:
             rewritten=model.source.history_rewritten,
             warnings=[*model.cut_off.notes, *model.source.warnings],
         )
+        documents = model.documents
+        del model  # the pack renderers read the pack as written (_render_pack)
+        _render_pack(self.renderers, pack_dir, self.options, progress)
+        write_manifest(pack_dir, documents)
+        if self.signing_key is not None:
+            sign_manifest(pack_dir, self.signing_key)  # last: it vouches for the manifest
+        return built
+
+
+def _render_pack(
+    renderers: tuple[Renderer, ...], pack_dir: Path, options: RenderOptions, progress: Progress
+) -> None:
+    """The pack renderers (the PDF) on evidence.json as written, its long lists read when shown
+    (evidence/streamread.py), as the site step reads it: the model built in memory (about 300 MB
+    on the 100k-commit history) is let go before the PDF's own memory is taken."""
+    if not renderers:
+        return
+    model = read_stored_model(pack_dir / "evidence.json")
+    for renderer in renderers:
+        renderer.render(model, pack_dir, options)
+        progress.update(1)
 
 
 def build_packs(

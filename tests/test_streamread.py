@@ -116,6 +116,24 @@ def test_the_portal_from_the_stored_model_is_the_plain_ones(pack: Path, tmp_path
     assert compared[1:] == ([], [])
 
 
+def test_the_pdf_from_the_stored_model_is_the_plain_ones(tmp_path: Path):
+    from generator.evidence.tables import write_tables
+    from generator.render.pdf import PDF_NAME
+    from generator.render.pdf import render as render_pdf
+
+    model = big_model(changes=300, failures=120)
+    options = RenderOptions(pdf={}, portal={}, release_notes=None, source_date_epoch=1750000000)
+    made = {}
+    for name, reader in (("plain", read_model), ("stored", read_stored_model)):
+        folder = tmp_path / name
+        folder.mkdir()
+        write_model(model, folder / "evidence.json")
+        write_tables(model, folder)
+        render_pdf(reader(folder / "evidence.json"), folder, options)
+        made[name] = (folder / PDF_NAME).read_bytes()
+    assert made["plain"] == made["stored"]
+
+
 def _broken_pack(tmp_path: Path, edit) -> Path:
     """A pack whose evidence.json ``edit`` changed and whose manifest says so (it verifies)."""
     folder = tmp_path / "pack"

@@ -92,7 +92,8 @@ def _controls(model: EvidenceModel, settings: PdfSettings, taken: set[str]) -> l
 
 
 def _sample(model: EvidenceModel) -> dict[str, Any]:
-    by_sha = {c.sha: c for c in model.changes}
+    wanted = {sha for population in model.sample.populations for sha in population.shas}
+    by_sha = {c.sha: c for c in model.changes if c.sha in wanted}  # not every change: the sample's
     sample = fields_of(model.sample)
     sample["populations"] = [
         {
