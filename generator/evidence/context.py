@@ -23,11 +23,13 @@ from generator.history.model import (
     Change,
     Commit,
     FileVersion,
+    ParsedVersion,
     Promotion,
     ReleaseEvent,
     Tag,
     utc,
 )
+from generator.history.parsedcache import BlobParser
 from generator.numberwords import count_text as count_text  # re-exported for rules
 from generator.numberwords import number as number
 from generator.patterns import glob_regex
@@ -87,6 +89,8 @@ class HistoryLike(Protocol):
     def file_versions(self, path: str) -> list[FileVersion]: ...
 
     def file_history(self, path: str) -> list[tuple[int, FileVersion]]: ...
+
+    def parsed_history(self, path: str, parser: BlobParser) -> list[tuple[int, ParsedVersion]]: ...
 
     def file_at(self, path: str, sha: str) -> str | None: ...
 

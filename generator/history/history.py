@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import contextlib
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -14,12 +15,14 @@ from generator.history.model import (
     Change,
     Commit,
     FileVersion,
+    ParsedVersion,
     Promotion,
     ReleaseEvent,
     ReproduceCommand,
     Tag,
     utc,
 )
+from generator.history.parsedcache import BlobParser, Parsed, ParsedCache
 from generator.history.reconcile import Reconciliation
 
 _SHA = re.compile(r"[0-9a-fA-F]{4,64}")
@@ -70,6 +73,11 @@ class InstallationHistory:
     _file_history: dict[str, list[tuple[int, FileVersion]]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    # What parsers made of blobs, kept between builds (parsedcache.py); None: for this run only.
+    parsed_cache: ParsedCache | None = field(default=None, repr=False, compare=False)
+    _parsed_here: dict[str, dict[str, Parsed]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def in_period(self, commit: Commit) -> bool:
         return self.period.contains(utc(commit.committed_at))
@@ -113,6 +121,37 @@ class InstallationHistory:
             known = list(zip(indexes, self._versions(path, indexes), strict=True))
             self._file_history[path] = known
         return list(known)
+
+    def parsed_history(self, path: str, parser: BlobParser) -> list[tuple[int, ParsedVersion]]:
+        """`file_history`'s versions as `parser` makes them of their text (value None where
+        the file did not exist or could not be read, the problem then said, and warned of, as
+        `file_history` does). Each blob is parsed once, and what was parsed is kept between
+        builds: only blobs no earlier build parsed are read from git at all."""
+        cache = self.parsed_cache
+        known = cache.known(parser) if cache else self._parsed_here.setdefault(parser.name, {})
+        indexes = self._touching_line.get(path, [])
+        blobs = [self._left(path, index) for index in indexes]
+        needed: dict[str, str] = {}
+        for index, blob in zip(indexes, blobs, strict=True):
+            if blob is not None and blob not in known and blob not in needed:
+                needed[blob] = f"{path} at commit {self.commits[index].sha}"
+        if needed:
+            for blob, found in self._runner().blobs().read_blobs(needed).items():
+                parsed = _parsed(found, parser)
+                if cache:
+                    cache.add(parser, blob, parsed)
+                else:
+                    known[blob] = parsed
+        versions = []
+        for index, blob in zip(indexes, blobs, strict=True):
+            commit = self.commits[index]
+            problem, value = known[blob] if blob is not None else (None, None)
+            if problem is not None:
+                warning = f"{path} at {commit.sha[:12]}: {problem}; its settings are not read"
+                if warning not in self.warnings:
+                    self.warnings.append(warning)
+            versions.append((index, ParsedVersion(commit.sha, commit.committed_at, value, problem)))
+        return versions
 
     @cached_property
     def _touching_line(self) -> dict[str, list[int]]:
@@ -183,14 +222,16 @@ class InstallationHistory:
         """The blob `path` holds after the commit at `index` (None: no file there).
 
         The line starts at a root commit and each commit's changes are against its first parent,
-        so the last commit up to `index` that touched `path` decides: the blob its change left
-        there, or none when it deleted the file or renamed it away.
+        so the last commit up to `index` that touched `path` decides (see `_left`).
         """
         touching = self._touching_line.get(path, [])
         at = bisect.bisect_right(touching, index) - 1
-        if at < 0:
-            return None
-        commit = self.commits[touching[at]]
+        return self._left(path, touching[at]) if at >= 0 else None
+
+    def _left(self, path: str, index: int) -> str | None:
+        """The blob the change of the commit at `index` left at `path`, which it touched: None
+        when it deleted the file or renamed it away."""
+        commit = self.commits[index]
         for change, blob in zip(commit.files, commit.blobs, strict=True):
             if change.path == path:
                 return blob
@@ -258,7 +299,11 @@ class InstallationHistory:
         return None
 
     def close(self) -> None:
-        """End the git process that answers file questions (also ended when garbage-collected)."""
+        """Keep what was parsed for the next build, and end the git process that answers file
+        questions (also ended when garbage-collected)."""
+        if self.parsed_cache is not None:
+            with contextlib.suppress(OSError):  # the cache only saves time
+                self.parsed_cache.save()
         if self.runner is not None:
             self.runner.close()
 
@@ -279,3 +324,13 @@ def unreadable(found: Blob) -> str | None:
     if found is not None and found[0] == "blob" and b"\0" in found[1][:8192]:
         return "file is binary"
     return None
+
+
+def _parsed(found: Blob, parser: BlobParser) -> Parsed:
+    """What `parser` makes of a blob read by id: (problem, None) when it is no text."""
+    problem = unreadable(found)
+    if problem is not None:
+        return problem, None
+    if found is None or isinstance(found, OversizeError) or found[0] != "blob":
+        return None, None
+    return None, parser.parse(found[1].decode("utf-8-sig", "replace"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 def utc(timestamp: str) -> dt.datetime:
@@ -157,3 +157,12 @@ class FileVersion:
     text: str | None
     # Why the file there could not be read as text (over 1 MiB, binary); text is then None.
     problem: str | None = None
+
+
+class ParsedVersion(NamedTuple):
+    """One file version as a parser made it of its text (history.parsed_history)."""
+
+    sha: str
+    date: str
+    value: Any  # the parser's value; None where the file did not exist or could not be read
+    problem: str | None = None  # why it could not be read as text (over 1 MiB, binary)

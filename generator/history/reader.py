@@ -25,6 +25,7 @@ from generator.history.gitio import GitRunner
 from generator.history.gitproc import REPAIR_HINT
 from generator.history.history import InstallationHistory
 from generator.history.model import Commit, Identity, Promotion, ReleaseEvent, Tag, utc
+from generator.history.parsedcache import ParsedCache
 from generator.history.population import (
     approvers_of,
     build_changes,
@@ -148,6 +149,7 @@ def _read(
         population_sizes=counts,
         reconciliation=reconciliation,
         unplaced=unplaced,
+        parsed_cache=ParsedCache(installation.repo_path, cache_dir),
     )
 
 

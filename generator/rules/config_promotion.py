@@ -25,7 +25,7 @@ import bisect
 import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import partial
 from typing import Any
 
 import yaml
@@ -43,7 +43,8 @@ from generator.evidence.context import (
     was_were,
 )
 from generator.evidence.registry import Failure, Rule, RuleResult
-from generator.history.model import Change, FileVersion, utc
+from generator.history.model import Change, ParsedVersion, utc
+from generator.history.parsedcache import BlobParser
 from generator.status import Status
 
 SKIPPED, SHORT = "skipped_staging", "short_staging"
@@ -77,24 +78,21 @@ def folder(paths: tuple[str, ...] | list[str]) -> str | None:
     return path
 
 
-def version_settings(version: FileVersion, path: str) -> dict[str, str]:
+def version_settings(version: ParsedVersion) -> dict[str, str]:
     """A version's settings; a file that could not be read as text (over 1 MiB, binary) is a
     value of its own at each commit, so it never counts as having reached staging."""
     if version.problem is not None:
         return {WHOLE_FILE: f"unreadable at {version.sha[:12]} ({version.problem})"}
-    return settings(version.text, path)
+    return {} if version.value is None else version.value
 
 
-@lru_cache(maxsize=1024)  # a file's versions repeat (reverts, files copied between folders)
-def settings(text: str | None, path: str) -> dict[str, str]:
+def settings(text: str, is_json: bool) -> dict[str, str]:
     """Dotted key -> canonical JSON of the value, for a mapping file; else the whole content.
 
-    The caller must not change the mapping it gets (it is shared).
+    The caller must not change the mapping it gets (it is shared, and cached between builds).
     """
-    if text is None:
-        return {}
     try:
-        data = json.loads(text) if path.endswith(".json") else yaml.load(text, Loader=_Loader)
+        data = json.loads(text) if is_json else yaml.load(text, Loader=_Loader)
     except (ValueError, yaml.YAMLError):
         data = None
     if not isinstance(data, dict) or not data:
@@ -108,6 +106,22 @@ def settings(text: str | None, path: str) -> dict[str, str]:
         else:
             flat[prefix[:-1]] = _canonical(value)
     return flat
+
+
+# How file versions are read, by JSON or YAML: kept per blob between builds (the history's
+# parsed-files cache), so a build parses only the versions no earlier build has seen.
+_PARSERS = {
+    is_json: BlobParser(
+        f"config-promotion.settings.{'json' if is_json else 'yaml'}",
+        partial(settings, is_json=is_json),
+    )
+    for is_json in (False, True)
+}
+
+
+def settings_parser(path: str) -> BlobParser:
+    """The parser of a file's settings, by its name (``.json``: JSON, else YAML)."""
+    return _PARSERS[path.endswith(".json")]
 
 
 @dataclass
@@ -149,13 +163,13 @@ class _Track:
         return None
 
 
-def _track(versions: list[tuple[int, FileVersion]], path: str) -> tuple[_Track, dict[int, list]]:
+def _track(versions: list[tuple[int, ParsedVersion]]) -> tuple[_Track, dict[int, list]]:
     """The file's track, and per line index the keys that version changed with its values."""
     track = _Track()
     changes: dict[int, list] = {}
     before: dict[str, str] = {}
     for index, version in versions:
-        now = version_settings(version, path)
+        now = version_settings(version)
         keys = track.add(index, now, before)
         changes[index] = [(key, now.get(key, ABSENT), before.get(key, ABSENT)) for key in keys]
         before = now
@@ -202,10 +216,12 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     population, failures, cited, dates = 0, [], [], []
     for change, relative in members:
         if relative not in tracks:
-            prod_path = f"{prod_folder}/{relative}"
-            prod_track, prod_changes = _track(context.history.file_history(prod_path), relative)
-            staging_path = f"{staging_folder}/{relative}"
-            staging_track, _ = _track(context.history.file_history(staging_path), relative)
+            parser = settings_parser(relative)
+            history = context.history
+            prod_versions = history.parsed_history(f"{prod_folder}/{relative}", parser)
+            prod_track, prod_changes = _track(prod_versions)
+            staging_versions = history.parsed_history(f"{staging_folder}/{relative}", parser)
+            staging_track, _ = _track(staging_versions)
             tracks[relative] = (prod_track, prod_changes, staging_track)
         prod_track, prod_changes, staging_track = tracks[relative]
         index = index_of[change.commit.sha]

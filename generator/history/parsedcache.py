@@ -1,0 +1,195 @@
+"""What parsers made of file versions, kept per blob between builds (``$MESHCOMPLY_CACHE/parsed/``).
+
+A blob's content never changes, so what a parser makes of it never does either, as long as the
+parser is the same: entries are keyed by (parser name, blob id), and the whole cache by the code
+that parsed them. That key is ``cachefiles.code_version()`` (a digest of every source file of the
+package), PyYAML's version and whether its C loader is used, and Python's version: a change to a
+parser, to anything it calls, or to the libraries under it gives another key, with no list of
+functions to keep up to date and no format number to remember to bump; the price is one full
+re-parse after an upgrade. Without the package's sources there is nothing to tell code versions
+apart by, and nothing is kept.
+
+On disk, per repository (blob ids are only meaningful within one): an index ``<digest>.pickle``
+naming chunk files ``<digest>-<random>.parsed`` with each one's entry count and SHA-256. Chunks
+are never changed: a build that parsed new blobs (after new commits) writes those in a new chunk
+and a new index; after MAX_CHUNKS chunks everything is written as one chunk again. Nothing read
+is trusted: a chunk is used only when its bytes have the SHA-256 its index names and unpickle
+into plain data (no class is ever loaded). An index or chunk that is
+damaged, truncated or missing is ignored with a warning, its entries parsed again and written
+anew; an index of another key (other code) is ignored silently and replaced. Concurrent builds of
+one repository each write their own chunk; the index written last wins, and the other chunk is
+removed a day later (``cachefiles.remove_unused_chunks``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import pickle
+import secrets
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import yaml
+
+from generator.cachefiles import (
+    code_version,
+    default_cache_dir,
+    read_pickle,
+    remove_unused_chunks,
+    write_pickle,
+)
+
+FORMAT = 1
+MAX_CHUNKS = 16  # then everything is one chunk again: many small files load slower
+_log = logging.getLogger(__name__)
+
+# What a parser made of a blob: (problem, value). problem: why the blob is no text (over the
+# size limit, binary), value then None; else value is the parser's result (None: not a file).
+Parsed = tuple[str | None, Any]
+
+
+@dataclass(frozen=True)
+class BlobParser:
+    """A way of reading a file version, named for the cache: `parse` turns its text into a
+    value of plain data (dicts, lists, tuples, strings, bytes, numbers, None: no class, which a
+    cached chunk may not hold), never None itself; callers must not change it."""
+
+    name: str
+    parse: Callable[[str], Any]
+
+
+class Chunk(NamedTuple):
+    name: str  # file name in the folder
+    count: int  # entries in it
+    sha256: str  # of the pickled entries it holds
+
+
+Entries = dict[str, dict[str, Parsed]]  # parser name -> blob id -> Parsed
+
+
+class ParsedCache:
+    """One repository's parsed blobs: loaded on first use, saved by `save` when it grew."""
+
+    def __init__(self, repo_path: Path, cache_dir: Path | None = None):
+        digest = hashlib.sha256(str(repo_path.resolve()).encode("utf-8", "surrogateescape"))
+        self.folder = (cache_dir or default_cache_dir()) / "parsed"
+        self.digest = digest.hexdigest()[:24]
+        self.file = self.folder / f"{self.digest}.pickle"
+        self.entries: Entries | None = None  # None until loaded
+        self.new: Entries = {}
+        self.chunks: list[Chunk] = []  # the chunks read and trusted
+        self.replaced: set[str] = set()  # chunk files not to keep
+
+    def known(self, parser: BlobParser) -> dict[str, Parsed]:
+        """Blob id -> Parsed for what is known of `parser`'s results (add with `add`)."""
+        if self.entries is None:
+            self.entries = self._load()
+        return self.entries.setdefault(parser.name, {})
+
+    def add(self, parser: BlobParser, blob: str, parsed: Parsed) -> None:
+        self.known(parser)[blob] = parsed
+        self.new.setdefault(parser.name, {})[blob] = parsed
+
+    def save(self) -> None:
+        """Write what was parsed since loading: in a new chunk, or everything in one."""
+        if not self.new or self.entries is None or not _key()[1]:
+            return
+        if len(self.chunks) >= MAX_CHUNKS:
+            chunks = [self._write_chunk(self.entries)]
+        else:
+            chunks = [*self.chunks, self._write_chunk(self.new)]
+        write_pickle(self.file, {"key": _key(), "chunks": chunks})
+        used = {chunk.name for chunk in chunks}
+        replaced = self.replaced | {chunk.name for chunk in self.chunks}
+        remove_unused_chunks(self.folder, f"{self.digest}-*.parsed", used, replaced)
+        self.chunks, self.new, self.replaced = chunks, {}, set()
+
+    def _load(self) -> Entries:
+        if not _key()[1] or not self.file.exists():
+            return {}
+        index = read_pickle(self.file)
+        chunks = index.get("chunks") if isinstance(index, dict) else None
+        if not isinstance(chunks, list) or not all(type(chunk) is Chunk for chunk in chunks):
+            self._warn(self.file, "cannot be read")
+            return {}
+        if index.get("key") != _key():  # written by other code: quietly parsed anew
+            self.replaced = {chunk.name for chunk in chunks}
+            return {}
+        entries: Entries = {}
+        for chunk in chunks:
+            part = self._read_chunk(chunk)
+            if part is None:
+                self.replaced.add(chunk.name)
+                continue
+            self.chunks.append(chunk)
+            for name, parsed in part.items():
+                entries.setdefault(name, {}).update(parsed)
+        return entries
+
+    def _read_chunk(self, chunk: Chunk) -> Entries | None:
+        file = self.folder / chunk.name
+        data = read_pickle(file)
+        if not isinstance(data, bytes) or hashlib.sha256(data).hexdigest() != chunk.sha256:
+            self._warn(file, "is missing or damaged" if data is None else "is damaged")
+            return None
+        try:
+            part = _PlainUnpickler(io.BytesIO(data)).load()
+        except Exception as exc:  # any failure: the chunk is not used
+            self._warn(file, f"cannot be read ({type(exc).__name__})")
+            return None
+        if not _well_formed(part, chunk.count):
+            self._warn(file, "does not hold what its index says")
+            return None
+        return part
+
+    def _write_chunk(self, entries: Entries) -> Chunk:
+        name = f"{self.digest}-{secrets.token_hex(8)}.parsed"
+        data = pickle.dumps(entries, protocol=5)
+        write_pickle(self.folder / name, data)
+        count = sum(len(parsed) for parsed in entries.values())
+        return Chunk(name, count, hashlib.sha256(data).hexdigest())
+
+    def _warn(self, file: Path, what: str) -> None:
+        _log.warning(
+            "warning: the parsed-files cache %s %s; it is ignored, and what it held is parsed "
+            "again and cached anew",
+            file,
+            what,
+        )
+
+
+def _key() -> tuple[Any, ...]:
+    """What the entries depend on besides the blobs: this code, the YAML and JSON libraries."""
+    return (
+        FORMAT,
+        code_version(),
+        yaml.__version__,
+        bool(getattr(yaml, "__with_libyaml__", False)),
+        sys.version_info[:2],
+    )
+
+
+def _well_formed(part: object, count: int) -> bool:
+    if not isinstance(part, dict):
+        return False
+    total = 0
+    for name, parsed in part.items():
+        if not isinstance(name, str) or not isinstance(parsed, dict):
+            return False
+        for blob, entry in parsed.items():
+            if not isinstance(blob, str) or not isinstance(entry, tuple) or len(entry) != 2:
+                return False
+        total += len(parsed)
+    return total == count
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Loads plain data only: a tampered chunk cannot make it import or call anything."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"{module}.{name} is not plain data")

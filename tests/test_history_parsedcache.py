@@ -1,0 +1,219 @@
+"""Parsed file versions kept per blob between builds (history/parsedcache.py)."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from pathlib import Path
+
+import pytest
+from gitrepo import GitRepo
+
+from generator.cachefiles import read_pickle, write_pickle
+from generator.config import EnvironmentConfig, InstallationConfig, Period
+from generator.history import parsedcache, read_history
+from generator.history.parsedcache import BlobParser, ParsedCache
+from generator.rules.config_promotion import settings_parser
+
+PERIOD = Period.parse("2026-01-01..2026-03-31")
+APP = "environments/production/app.yaml"
+
+
+def installation(path: Path) -> InstallationConfig:
+    env = EnvironmentConfig("production", ("environments/production/**",), None, "required")
+    return InstallationConfig("acme", "./acme", path, "main", (env,))
+
+
+@pytest.fixture
+def repo(tmp_path) -> GitRepo:
+    r = GitRepo.create(tmp_path / "acme")
+    r.commit("Before", files={APP: "a: 0\n"}, date="2025-12-01T10:00:00+00:00")
+    contents: list[str | bytes | None] = [
+        "a: 1\nb: {c: 2}\n",
+        b"bin\0ary\n",
+        None,  # deleted
+        "a: 1\nb: {c: 2}\n",  # a revert: the first version's blob again
+        b"x" * (1024 * 1024 + 1),  # over the limit
+        "not: [a mapping\n",
+    ]
+    for day, content in enumerate(contents, start=1):
+        r.commit(f"Version {day}", files={APP: content}, date=f"2026-01-{day:02d}T10:00:00+00:00")
+    return r
+
+
+class Counting:
+    """A parser that counts the texts it is given."""
+
+    def __init__(self, name: str = "test.lines"):
+        self.texts: list[str] = []
+        self.parser = BlobParser(name, self.parse)
+
+    def parse(self, text: str) -> list[str]:
+        self.texts.append(text)
+        return text.splitlines()
+
+
+def read(repo: GitRepo, folder: Path):
+    return read_history(installation(repo.path), PERIOD, cache_dir=folder)
+
+
+def parsed_values(history, parser: BlobParser):
+    return [(i, v.sha, v.value, v.problem) for i, v in history.parsed_history(APP, parser)]
+
+
+def test_parsed_versions_are_the_parsed_file_versions(repo, tmp_path):
+    history = read(repo, tmp_path / "cache")
+    other = read(repo, tmp_path / "other")
+    counting = Counting()
+    try:
+        parsed = history.parsed_history(APP, counting.parser)
+        plain = other.file_history(APP)
+        assert [(i, v.sha, v.date) for i, v in parsed] == [(i, v.sha, v.date) for i, v in plain]
+        assert [v.problem for _, v in parsed] == [v.problem for _, v in plain]
+        assert [v.value for _, v in parsed] == [
+            None if v.text is None else v.text.splitlines() for _, v in plain
+        ]
+        assert history.warnings == other.warnings and len(history.warnings) == 2
+        assert len(counting.texts) == 3  # a 0, a 1 (twice: one blob), the broken mapping
+        # config-promotion's settings are what its parser makes of file_history's texts
+        yaml_parser = settings_parser(APP)
+        values = [v.value for _, v in history.parsed_history(APP, yaml_parser)]
+        texts = [v.text for _, v in plain]
+        assert values == [None if t is None else yaml_parser.parse(t) for t in texts]
+        assert values[1] == {"a": "1", "b.c": "2"}
+    finally:
+        history.close()
+        other.close()
+
+
+def test_a_warm_build_parses_and_reads_only_blobs_it_has_not_seen(repo, tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    first, counting = read(repo, folder), Counting()
+    expected = parsed_values(first, counting.parser)
+    first.close()  # saves what was parsed
+    assert len(counting.texts) == 3
+
+    asked: list[list[str]] = []
+    warm = read(repo, folder)
+    blobs = warm.runner.blobs()
+    read_blobs = blobs.read_blobs
+    monkeypatch.setattr(blobs, "read_blobs", lambda ids: asked.append(list(ids)) or read_blobs(ids))
+    assert parsed_values(warm, counting.parser) == expected
+    assert warm.warnings == [w for w in first.warnings]  # problems come from the cache too
+    assert asked == [] and len(counting.texts) == 3  # no git, no parsing
+    warm.close()
+
+    repo.commit("New", files={APP: "a: 9\n"}, date="2026-01-20T10:00:00+00:00")
+    later = read(repo, folder)
+    values = parsed_values(later, counting.parser)
+    assert values[:-1] == expected and values[-1][2] == ["a: 9"]
+    assert counting.texts[3:] == ["a: 9\n"]  # only the new blob
+    later.close()
+    assert len(list((folder / "parsed").glob("*.parsed"))) == 2  # the new entry in a new chunk
+
+
+def test_each_parser_has_its_own_entries_and_other_code_parses_anew(repo, tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    history, one, two = read(repo, folder), Counting("one"), Counting("two")
+    parsed_values(history, one.parser)
+    parsed_values(history, two.parser)
+    assert len(one.texts) == len(two.texts) == 3
+    history.close()
+    # Another version of the code (any source file of the package, a parser or what it calls)
+    # is another cache key: nothing it stored is used.
+    monkeypatch.setattr(parsedcache, "code_version", lambda: "9.9:other")
+    again = read(repo, folder)
+    parsed_values(again, one.parser)
+    assert len(one.texts) == 6
+    again.close()
+    monkeypatch.setattr(parsedcache, "FORMAT", parsedcache.FORMAT + 1)  # so is another format
+    third = read(repo, folder)
+    parsed_values(third, one.parser)
+    assert len(one.texts) == 9
+    third.close()
+    assert len(list((folder / "parsed").glob("*.parsed"))) == 1  # the other keys' chunks removed
+
+
+def test_without_the_package_sources_nothing_is_kept(repo, tmp_path, monkeypatch):
+    monkeypatch.setattr(parsedcache, "code_version", lambda: "")
+    history, counting = read(repo, tmp_path / "cache"), Counting()
+    parsed_values(history, counting.parser)
+    history.close()
+    assert not (tmp_path / "cache" / "parsed").exists()
+
+
+def damage_truncate(chunk: Path) -> None:
+    chunk.write_bytes(chunk.read_bytes()[:-20])
+
+
+def damage_flip(chunk: Path) -> None:
+    data = bytearray(chunk.read_bytes())
+    data[len(data) // 2] ^= 0x01  # still a loadable pickle, with another byte in it
+    chunk.write_bytes(bytes(data))
+
+
+def damage_delete(chunk: Path) -> None:
+    chunk.unlink()
+
+
+@pytest.mark.parametrize("damage", [damage_truncate, damage_flip, damage_delete])
+def test_a_damaged_chunk_is_ignored_with_a_warning_and_rebuilt(repo, tmp_path, caplog, damage):
+    folder = tmp_path / "cache"
+    history, counting = read(repo, folder), Counting()
+    expected = parsed_values(history, counting.parser)
+    history.close()
+    (chunk,) = (folder / "parsed").glob("*.parsed")
+    damage(chunk)
+    with caplog.at_level(logging.WARNING, logger=parsedcache.__name__):
+        again = read(repo, folder)
+        assert parsed_values(again, counting.parser) == expected
+    assert len(counting.texts) == 6  # parsed again, never read from the damaged file
+    (warning,) = [r.getMessage() for r in caplog.records]
+    assert warning.startswith(f"warning: the parsed-files cache {chunk} ")
+    assert "it is ignored" in warning
+    again.close()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger=parsedcache.__name__):
+        third = read(repo, folder)
+        assert parsed_values(third, counting.parser) == expected
+    assert len(counting.texts) == 6 and caplog.records == []  # rebuilt: trusted again
+    assert [p.name for p in (folder / "parsed").glob("*.parsed")] != [chunk.name]
+    third.close()
+
+
+def test_a_damaged_index_is_ignored_with_a_warning(repo, tmp_path, caplog):
+    folder = tmp_path / "cache"
+    history, counting = read(repo, folder), Counting()
+    expected = parsed_values(history, counting.parser)
+    history.close()
+    index = ParsedCache(repo.path, folder).file
+    index.write_bytes(index.read_bytes()[:10])
+    with caplog.at_level(logging.WARNING, logger=parsedcache.__name__):
+        again = read(repo, folder)
+        assert parsed_values(again, counting.parser) == expected
+    assert len(counting.texts) == 6
+    assert [r.getMessage().split(" cannot")[0] for r in caplog.records] == [
+        f"warning: the parsed-files cache {index}"
+    ]
+    again.close()
+
+
+def test_a_chunk_is_never_loaded_into_anything_but_plain_data(repo, tmp_path, caplog):
+    # A chunk whose SHA-256 the index names (so not damaged, but written by someone else) that
+    # would make pickle call a function is refused, not run.
+    folder = tmp_path / "cache"
+    history, counting = read(repo, folder), Counting()
+    expected = parsed_values(history, counting.parser)
+    history.close()
+    cache = ParsedCache(repo.path, folder)
+    index = read_pickle(cache.file)
+    (chunk,) = index["chunks"]
+    payload = pickle.dumps({"test.lines": {"x": (None, Path("/"))}})
+    write_pickle(cache.folder / chunk.name, payload)
+    forged = chunk._replace(sha256=parsedcache.hashlib.sha256(payload).hexdigest(), count=1)
+    write_pickle(cache.file, {**index, "chunks": [forged]})
+    with caplog.at_level(logging.WARNING, logger=parsedcache.__name__):
+        again = read(repo, folder)
+        assert parsed_values(again, counting.parser) == expected
+    assert "cannot be read (UnpicklingError)" in caplog.records[0].getMessage()
+    again.close()
