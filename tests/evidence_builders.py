@@ -21,11 +21,13 @@ from generator.history.model import (
     FileChange,
     FileVersion,
     Identity,
+    ParsedVersion,
     Promotion,
     ReleaseEvent,
     Tag,
     utc,
 )
+from generator.history.parsedcache import BlobParser
 
 ANN = Identity("Ann Author", "ann@example.com")
 BOB = Identity("Bob Approver", "bob@example.com")
@@ -174,6 +176,15 @@ class History:
 
     def file_versions(self, path: str) -> list[FileVersion]:
         return list(self.versions.get(path, []))
+
+    def parsed_versions(self, path: str, parser: BlobParser) -> list[ParsedVersion]:
+        versions = self.file_versions(path)
+        return [
+            ParsedVersion(
+                v.sha, v.date, None if v.text is None else parser.parse(v.text), v.problem
+            )
+            for v in versions
+        ]
 
     def file_at(self, path: str, sha: str) -> str | None:
         return self.files.get((path, sha))

@@ -11,8 +11,11 @@ from gitrepo import GitRepo
 
 from generator.cachefiles import read_pickle, write_pickle
 from generator.config import EnvironmentConfig, InstallationConfig, Period
+from generator.evidence.context import RuleContext
+from generator.evidence.registry import all_rules
 from generator.history import parsedcache, read_history
 from generator.history.parsedcache import BlobParser, ParsedCache
+from generator.rules.config_assertion import parser_for
 from generator.rules.config_promotion import settings_parser
 
 PERIOD = Period.parse("2026-01-01..2026-03-31")
@@ -217,3 +220,29 @@ def test_a_chunk_is_never_loaded_into_anything_but_plain_data(repo, tmp_path, ca
         assert parsed_values(again, counting.parser) == expected
     assert "cannot be read (UnpicklingError)" in caplog.records[0].getMessage()
     again.close()
+
+
+def test_config_assertion_reads_its_own_way_and_the_same_warm_or_cold(tmp_path):
+    # meshcomply.yml's strict loader (a repeated key is a located problem) for config-assertion,
+    # libyaml's (the last value wins) for config-promotion's settings: kept apart in the cache.
+    repo = GitRepo.create(tmp_path / "acme")
+    repo.commit("Before", files={APP: "a: 1\n"}, date="2025-12-01T10:00:00+00:00")
+    repo.commit("Twice", files={APP: "a: 1\na: 2\n"}, date="2026-01-02T10:00:00+00:00")
+    repo.commit("Once", files={APP: "a: 3\n"}, date="2026-01-03T10:00:00+00:00")
+    params = {"file": APP, "key": "a", "op": "==", "value": 1}
+    rule = all_rules()["config-assertion"].evaluate
+    results = []
+    for _build in ("cold", "warm"):
+        history = read(repo, tmp_path / "cache")
+        strict = [v.value for v in history.parsed_versions(APP, parser_for(APP))]
+        twice = ("YAML", 2, "duplicate key 'a' (first defined on line 1)")
+        assert strict == [({"a": 1}, None), (None, twice), ({"a": 3}, None)]
+        settings = [v.value for _, v in history.parsed_history(APP, settings_parser(APP))]
+        assert settings == [{"a": "1"}, {"a": "2"}, {"a": "3"}]
+        results.append(rule(RuleContext(history), params))
+        history.close()
+    assert results[0] == results[1]
+    assert [f.message for f in results[0].failures] == [
+        f"not valid YAML at {repo.rev('HEAD~1')[:12]} (line 2: duplicate key 'a' (first defined "
+        "on line 1)); a is 3"
+    ]

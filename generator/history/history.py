@@ -127,10 +127,28 @@ class InstallationHistory:
         the file did not exist or could not be read, the problem then said, and warned of, as
         `file_history` does). Each blob is parsed once, and what was parsed is kept between
         builds: only blobs no earlier build parsed are read from git at all."""
-        cache = self.parsed_cache
-        known = cache.known(parser) if cache else self._parsed_here.setdefault(parser.name, {})
         indexes = self._touching_line.get(path, [])
         blobs = [self._left(path, index) for index in indexes]
+        return list(zip(indexes, self._parsed(path, indexes, blobs, parser), strict=True))
+
+    def parsed_versions(self, path: str, parser: BlobParser) -> list[ParsedVersion]:
+        """`file_versions` as `parser` makes them of their text, as `parsed_history` does."""
+        indexes = list(self._touching.get(path, ()))
+        if self.period_start > 0:
+            indexes.insert(0, self.period_start - 1)
+            first = []
+        else:
+            first = [ParsedVersion("", self.period.start_utc.isoformat(), None)]
+        blobs = [self._blob_at(path, index) for index in indexes]
+        return first + self._parsed(path, indexes, blobs, parser)
+
+    def _parsed(
+        self, path: str, indexes: list[int], blobs: list[str | None], parser: BlobParser
+    ) -> list[ParsedVersion]:
+        """The versions with `blobs` at the commits at `indexes`, parsed by `parser`: from
+        the parsed-files cache, or read by blob id (each distinct one once) and parsed."""
+        cache = self.parsed_cache
+        known = cache.known(parser) if cache else self._parsed_here.setdefault(parser.name, {})
         needed: dict[str, str] = {}
         for index, blob in zip(indexes, blobs, strict=True):
             if blob is not None and blob not in known and blob not in needed:
@@ -150,7 +168,7 @@ class InstallationHistory:
                 warning = f"{path} at {commit.sha[:12]}: {problem}; its settings are not read"
                 if warning not in self.warnings:
                     self.warnings.append(warning)
-            versions.append((index, ParsedVersion(commit.sha, commit.committed_at, value, problem)))
+            versions.append(ParsedVersion(commit.sha, commit.committed_at, value, problem))
         return versions
 
     @cached_property

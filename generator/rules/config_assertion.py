@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import partial
 from typing import Any
 
 from generator.errors import InputError
@@ -26,7 +26,8 @@ from generator.evidence.context import (
     utc_timestamp,
 )
 from generator.evidence.registry import Failure, Rule, RuleResult
-from generator.history.model import FileVersion, utc
+from generator.history.model import ParsedVersion, utc
+from generator.history.parsedcache import BlobParser
 from generator.status import Status
 from generator.yamlio import load_yaml_text
 
@@ -114,19 +115,14 @@ def compare(actual: Any, op: str, expected: Any) -> bool | None:
     }[op]
 
 
-def parse(path: str, version: FileVersion) -> tuple[Any, str | None]:
-    """(data, None) or (None, why it does not parse), by the file's extension."""
-    assert version.text is not None
-    data, problem = _parse_text(path.endswith(".json"), version.text)
-    if problem is None:
-        return data, None
-    kind, line, message = problem
-    return None, f"not valid {kind} at {version.sha[:12]} (line {line}: {message})"
+def parse_text(text: str, is_json: bool) -> tuple[Any, tuple[str, int, str] | None]:
+    """(data, None), or (None, (kind, line, message)) when the text does not parse.
 
-
-@lru_cache(maxsize=256)
-def _parse_text(is_json: bool, text: str) -> tuple[Any, tuple[str, int, str] | None]:
-    # Every assertion on a file walks the same versions: parse each distinct text once.
+    YAML is read as meshcomply.yml is (generator.yamlio: a repeated key, an alias bomb or a
+    syntax error is a located problem), not as config-promotion reads settings (libyaml's safe
+    loader, where a repeated key's last value wins): the two disagree on such files, so each
+    keeps its own parser, and its own entries in the parsed-files cache.
+    """
     if is_json:
         try:
             return json.loads(text), None
@@ -139,15 +135,31 @@ def _parse_text(is_json: bool, text: str) -> tuple[Any, tuple[str, int, str] | N
         return None, ("YAML", first.line, first.message)
 
 
-def judge(version: FileVersion, params: dict[str, Any]) -> str | None:
+# Every assertion on a file judges the same versions: each blob is parsed once per build, and
+# kept between builds (the history's parsed-files cache).
+_PARSERS = {
+    is_json: BlobParser(
+        f"config-assertion.{'json' if is_json else 'yaml'}", partial(parse_text, is_json=is_json)
+    )
+    for is_json in (False, True)
+}
+
+
+def parser_for(path: str) -> BlobParser:
+    """How the file's versions are read, by its extension (``.json``: JSON, else YAML)."""
+    return _PARSERS[path.endswith(".json")]
+
+
+def judge(version: ParsedVersion, params: dict[str, Any]) -> str | None:
     """Why the version fails the assertion, None when it holds."""
     if version.problem is not None:  # there, but not readable as text: nothing can be shown
         return f"{version.problem} at {version.sha[:12]}"
-    if version.text is None:
+    if version.value is None:
         return "file missing"
-    data, unparseable = parse(params["file"], version)
-    if unparseable:
-        return unparseable
+    data, unparseable = version.value
+    if unparseable is not None:
+        kind, line, message = unparseable
+        return f"not valid {kind} at {version.sha[:12]} (line {line}: {message})"
     key, op, expected = params["key"], params["op"], params["value"]
     actual = lookup(data, key)
     if actual is _MISSING:
@@ -165,12 +177,13 @@ class _Window:
     messages: list[str] = field(default_factory=list)
 
 
-def _states(context: RuleContext, path: str) -> list[tuple[dt.datetime, FileVersion | None]]:
+def _states(context: RuleContext, path: str) -> list[tuple[dt.datetime, ParsedVersion | None]]:
     """(moment, version) in effect from that moment; None: no commit had the file at the start."""
     start, end = context.period.start_utc, context.period.end_utc_exclusive
     # The reader stands in an empty sha for "no commit before the period": that is our None.
-    versions = [v for v in context.history.file_versions(path) if v.sha and utc(v.date) < end]
-    states: list[tuple[dt.datetime, FileVersion | None]] = []
+    parsed = context.history.parsed_versions(path, parser_for(path))
+    versions = [v for v in parsed if v.sha and utc(v.date) < end]
+    states: list[tuple[dt.datetime, ParsedVersion | None]] = []
     if not versions or utc(versions[0].date) >= start:
         states.append((start, None))
     states.extend((max(utc(v.date), start), v) for v in versions)
@@ -182,7 +195,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     expression = f"{params['key']} {params['op']} {describe_value(params['value'])}"
     states = _states(context, path)
     versions = [v for _, v in states if v is not None]
-    if not any(v.text is not None or v.problem is not None for v in versions):
+    if not any(v.value is not None or v.problem is not None for v in versions):
         return RuleResult(
             status=Status.NOT_TESTED,
             reason=f"{path} does not exist at any commit in the period, so {expression} "
