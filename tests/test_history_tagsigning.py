@@ -23,6 +23,7 @@ from generator.evidence.registry import all_rules
 from generator.history import read_history
 from generator.history.model import Approval, Identity
 from generator.history.tagsigning import split_signed
+from generator.patterns import MAX_VERSION_CHARS
 
 PERIOD = Period.parse("2026-01-01..2026-03-31")
 PROD = "environments/production"
@@ -249,3 +250,25 @@ def test_a_trailer_naming_the_tagger_by_name_alone_is_not_made_signed_by_the_tag
         Approval(BOB_ID, "signed", "production/1.0.0"),
     )
     assert approvers == (by_name, BOB_ID)
+
+
+def test_a_tag_with_an_over_long_version_is_neither_a_release_nor_verified(tmp_path):
+    # The pattern matches, but a version over MAX_VERSION_CHARS is no version: the tag is not
+    # read as a release, so its signature is not checked either (no verifier runs on it).
+    bob = ssh_key(tmp_path / "keys", "bob", principal="bob@customer.example")
+    signing = SigningConfig(allowed_signers=bob.allowed_signers)
+    repo = GitRepo.create(tmp_path / "acme")
+    long_version = "1.0." + "0" * MAX_VERSION_CHARS
+    for day, version in ((10, "1.0.0"), (11, long_version)):
+        date = f"2026-01-{day}T10:00:00+00:00"
+        repo.commit(f"Change {day}", files={f"{PROD}/a.yaml": f"a: {day}\n"}, author=ANN,
+                    date=date)  # fmt: skip
+        repo.tag(f"production/{version}", message="Release", tagger=BOB, date=date, sign=bob)
+    history = read_history(installation(repo, signing), PERIOD, cache_dir=tmp_path / "cache")
+    tags = {t.name: t for t in history.tags}
+    assert tags["production/1.0.0"].verified is True
+    assert tags[f"production/{long_version}"].verified is None
+    assert [event.version for event in history.releases] == ["1.0.0"]
+    assert any(f"version over {MAX_VERSION_CHARS} characters" in w for w in history.warnings)
+    changes = {c.commit.subject: c for c in history.changes}
+    assert changes["Change 11"].approvals == ()

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import yaml
 
@@ -171,19 +172,12 @@ def _from_tags(
     compiled = compile_pattern(pattern)  # RE2: linear in the tag name (config checked it)
     first: dict[str, ReleaseEvent] = {}
     for tag in tags:
-        if len(tag.name) > MAX_TAG_CHARS:
-            _warn(
-                releases, f"tag {shorten(tag.name)}: name over {MAX_TAG_CHARS} characters; not read"
-            )
+        written, problem = release_tag_version(tag.name, compiled)
+        if problem is not None:
+            _warn(releases, problem)
+        if written is None:
             continue
-        match = compiled.fullmatch(tag.name)
-        if match is None or not match.group("version"):
-            continue
-        if len(match.group("version")) > MAX_VERSION_CHARS:
-            _warn(releases, f"tag {shorten(tag.name)}: version over {MAX_VERSION_CHARS} "
-                  "characters; not read")  # fmt: skip
-            continue
-        version = normalize(match.group("version"))
+        version = normalize(written)
         date = (
             tag.tagged_at if tag.annotated and tag.tagged_at else commit_date(tag.sha, dates, blobs)
         )
@@ -194,6 +188,22 @@ def _from_tags(
             first[version] = event
         releases.moves.setdefault(tag.sha, {})[env] = version
     releases.events.extend(first.values())
+
+
+def release_tag_version(name: str, compiled: Any) -> FileValue:
+    """The version a tag name gives under a release tag pattern (compiled with
+    `compile_pattern`), as written, or why it gives none: (None, None) when the pattern does
+    not name a version in it, (None, problem) when its name or version is over the limits. The
+    one test of what a release tag is, for reading releases and for choosing the tags whose
+    signatures are verified."""
+    if len(name) > MAX_TAG_CHARS:
+        return None, f"tag {shorten(name)}: name over {MAX_TAG_CHARS} characters; not read"
+    match = compiled.fullmatch(name)
+    if match is None or not match.group("version"):
+        return None, None
+    if len(match.group("version")) > MAX_VERSION_CHARS:
+        return None, f"tag {shorten(name)}: version over {MAX_VERSION_CHARS} characters; not read"
+    return match.group("version"), None
 
 
 def commit_date(sha: str, dates: dict[str, str], blobs: BlobReader) -> str | None:

@@ -33,14 +33,14 @@ from collections.abc import Container, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from generator.config import EnvironmentConfig, SigningConfig
 from generator.errors import BuildError
 from generator.history.gitio import GitRunner, OversizeError
 from generator.history.model import Tag
+from generator.history.releases import release_tag_version
 from generator.history.signing import MAX_SIGNER_CHARS, gnupg_home
-from generator.patterns import MAX_TAG_CHARS, compile_pattern
+from generator.patterns import compile_pattern
 
 # The armour lines git recognises (gpg-interface.c), by signature kind.
 _ARMOURS = (
@@ -197,11 +197,5 @@ def release_tags(
         for tag in tags
         if tag.annotated
         and tag.sha in shas
-        and len(tag.name) <= MAX_TAG_CHARS
-        and any(_names_version(pattern, tag.name) for pattern in patterns)
+        and any(release_tag_version(tag.name, pattern)[0] is not None for pattern in patterns)
     ]
-
-
-def _names_version(pattern: Any, name: str) -> bool:
-    match = pattern.fullmatch(name)
-    return match is not None and bool(match.group("version"))
