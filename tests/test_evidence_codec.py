@@ -242,6 +242,26 @@ def test_the_change_records_check_agrees_with_jsonschema_on_every_violation():
     assert schemacheck.changes_fit([]) and not schemacheck.changes_fit([change, "x"])
 
 
+def test_the_change_records_check_is_compiled_from_the_schema():
+    # No copy of the schema in the code: a field the schema adds is required by the check.
+    schema = load_schema("evidence")
+    changes = schema["properties"]["changes"]
+    (change,) = [codec.to_plain(c) for c in _model_with_everything().changes[:1]]
+    items = changes["items"]
+    ticket = {"type": "string", "minLength": 2}
+    grown = {**items, "required": [*items["required"], "ticket"],
+             "properties": {**items["properties"], "ticket": ticket}}  # fmt: skip
+    check = schemacheck.value_check({**changes, "items": grown}, schema["$defs"])
+    assert schemacheck.changes_fit([change]) and not check([change])
+    assert not check([{**change, "ticket": "T"}]) and check([{**change, "ticket": "T-1"}])
+    assert schemacheck.value_check({"anyOf": [{"type": "null"}, {"$ref": "#/$defs/sha"}]},
+                                   schema["$defs"])(None)  # fmt: skip
+    for unknown in ({"type": "string", "format": "date"}, {"type": "integer"},
+                    {"$ref": "#/$defs/nowhere"}, {"type": "object", "properties": {}}):  # fmt: skip
+        with pytest.raises(schemacheck.Unsupported):
+            schemacheck.value_check(unknown, schema["$defs"])
+
+
 def test_the_source_section_alone_is_read_and_checked(tmp_path: Path):
     model = synthetic_evidence(changes=3)
     path = tmp_path / "evidence.json"

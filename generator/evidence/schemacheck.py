@@ -5,8 +5,8 @@ whether the values fit: the code it generates for a ``$ref`` calls a function wh
 (the JSON path, for a message) is formatted from ``locals()`` of a function with thousands of
 names, once per referenced value, which on the 100k-commit benchmark's 90,230 deviations took 7.6
 of the 7.9 s the check cost; inlined, the check takes 0.5 s. The change records, most of a long
-history's model, are checked by ``changes_fit``, written out. Only when a check finds a violation
-is jsonschema asked for all of them, worded and located.
+history's model, are checked by ``changes_fit``, compiled from the schema to one expression. Only
+when a check finds a violation is jsonschema asked for all of them, worded and located.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
-from generator.evidence.model import ChangeRecord
-from generator.evidence.schematext import NOTE_KEYWORDS
+from generator.evidence.schematext import NOTE_KEYWORDS, Unsupported
 
 SCHEMA_NAME = "evidence"
 
@@ -93,95 +92,126 @@ def schema_problems(data: Any) -> list[tuple[str, str]]:
     ]
 
 
-# The change records are most of a long history's model (88,000 on the 100k-commit benchmark):
-# checked by fastjsonschema they cost three times json.dumps of the whole model. This check says
-# the same for them, written out (tests/test_evidence_codec.py compares its verdicts with
-# jsonschema's on every kind of violation); only a yes/no: jsonschema words what is wrong.
-_CHANGE_KEYS = frozenset(f.name for f in dataclasses.fields(ChangeRecord))
-_PERSON_KEYS = frozenset(("name", "email"))
-_FILE_KEYS = frozenset(("status", "path", "old_path"))
-_SIGNATURES = frozenset(("none", "gpg", "ssh", "x509"))
-_APPROVAL_KEYS = frozenset(("approver", "evidence", "tag"))
-_EVIDENCE = frozenset(("signed", "merged", "trailer"))
+# The change records are most of a long history's model (100,000 on the 100k-commit benchmark):
+# checked by fastjsonschema they cost three times json.dumps of the whole model, checked by
+# schematext's compiled writer (which lays out text as it checks) four times this check. Here
+# their schema is written out as one Python expression of type, key-set and pattern tests
+# (``type(v) is str and ...``), compiled once: the test a hand-written check would make, without
+# a second copy of the schema. Only a yes/no: jsonschema words what is wrong
+# (tests/test_evidence_codec.py compares the verdicts with jsonschema's on every kind of
+# violation).
+_TYPES = {"string": "str", "boolean": "bool", "array": "list", "object": "dict"}
+_KEYWORDS = {  # what value_check understands, by type
+    "string": {"type", "pattern", "minLength"},
+    "boolean": {"type"},
+    "array": {"type", "items", "minItems"},
+    "object": {"type", "properties", "required", "additionalProperties"},
+}
 
 
 def changes_fit(changes: Any) -> bool:
     """Whether every change record fits the schema's ``changes`` items."""
-    sha, is_person = _sha_pattern().search, _person_fits
-    for c in changes:
-        if not (
-            type(c) is dict
-            and c.keys() == _CHANGE_KEYS
-            and type(c["sha"]) is str
-            and sha(c["sha"])
-            and type(c["parents"]) is list
-            and all(type(p) is str and sha(p) for p in c["parents"])
-            and type(c["environments"]) is list
-            and c["environments"]
-            and all(type(e) is str for e in c["environments"])
-            and is_person(c["author"])
-            and is_person(c["committer"])
-            and type(c["authored_at"]) is str
-            and type(c["committed_at"]) is str
-            and type(c["subject"]) is str
-            and type(c["body"]) is str
-            and type(c["files"]) is list
-            and all(_file_fits(f) for f in c["files"])
-            and type(c["approvers"]) is list
-            and all(is_person(p) for p in c["approvers"])
-            and type(c["approvals"]) is list
-            and all(_approval_fits(a) for a in c["approvals"])
-            and type(c["authors"]) is list
-            and all(is_person(p) for p in c["authors"])
-            and type(c["self_approved"]) is bool
-            and type(c["signed"]) is bool
-            and type(c["signature"]) is str
-            and c["signature"] in _SIGNATURES
-            and (c["verified"] is None or type(c["verified"]) is bool)
-            and (c["signer"] is None or type(c["signer"]) is str)
-            and (c["signing_key"] is None or type(c["signing_key"]) is str)
-            and type(c["releases"]) is dict
-            and all(type(v) is str for v in c["releases"].values())
-        ):
-            return False
-    return True
+    return _changes_check()(changes)
 
 
 @cache
-def _sha_pattern() -> re.Pattern[str]:
+def _changes_check() -> Callable[[Any], bool]:
     from generator.validate import load_schema
 
-    return re.compile(load_schema(SCHEMA_NAME)["$defs"]["sha"]["pattern"])
+    schema = load_schema(SCHEMA_NAME)
+    return value_check(schema["properties"]["changes"], schema["$defs"])
 
 
-def _person_fits(person: Any) -> bool:
-    return (
-        type(person) is dict
-        and person.keys() == _PERSON_KEYS
-        and type(person["name"]) is str
-        and type(person["email"]) is str
-    )
+def value_check(schema: Mapping[str, Any], defs: Mapping[str, Any]) -> Callable[[Any], bool]:
+    """A function saying whether a JSON value fits `schema` (``$ref``s into `defs`); Unsupported
+    for a keyword other than ``type``, ``pattern``, ``minLength``, ``enum`` of text and null,
+    ``items``, ``minItems``, ``properties`` with all of them ``required`` and no
+    ``additionalProperties``, ``additionalProperties`` alone, ``anyOf`` of a schema and null."""
+    expression = _Expression(defs)
+    source = f"def check(v0):\n    return {expression.of(schema, 'v0', 0)}\n"
+    namespace = dict(expression.constants)
+    exec(compile(source, f"<{SCHEMA_NAME} schema check>", "exec"), namespace)
+    return namespace["check"]
 
 
-def _approval_fits(entry: Any) -> bool:
-    return (
-        type(entry) is dict
-        and entry.keys() == _APPROVAL_KEYS
-        and _person_fits(entry["approver"])
-        and type(entry["evidence"]) is str
-        and entry["evidence"] in _EVIDENCE
-        and (entry["tag"] is None or type(entry["tag"]) is str)
-    )
+@dataclasses.dataclass
+class _Expression:
+    """A schema as a Python expression testing a value; regexes and key sets as constants.
+    Only key names (as literals) and the names made here go into the source text."""
 
+    defs: Mapping[str, Any]
+    constants: dict[str, Any] = dataclasses.field(default_factory=dict)
 
-def _file_fits(entry: Any) -> bool:
-    return (
-        type(entry) is dict
-        and entry.keys() == _FILE_KEYS
-        and type(entry["status"]) is str
-        and type(entry["path"]) is str
-        and (entry["old_path"] is None or type(entry["old_path"]) is str)
-    )
+    def constant(self, value: Any) -> str:
+        name = f"_c{len(self.constants)}"
+        self.constants[name] = value
+        return name
+
+    def resolve(self, schema: Mapping[str, Any]) -> Mapping[str, Any]:
+        prefix, seen = "#/$defs/", set()
+        while "$ref" in schema:
+            ref = schema["$ref"]
+            if set(schema) - NOTE_KEYWORDS - {"$ref"}:
+                raise Unsupported("$ref beside other keywords")
+            if not isinstance(ref, str) or ref.removeprefix(prefix) not in self.defs or ref in seen:
+                raise Unsupported(f"reference {ref}")
+            seen.add(ref)
+            schema = self.defs[ref.removeprefix(prefix)]
+        return schema
+
+    def of(self, schema: Mapping[str, Any], value: str, depth: int) -> str:
+        schema = self.resolve(schema)
+        keys = set(schema) - NOTE_KEYWORDS
+        if "anyOf" in schema:
+            alternatives = schema["anyOf"]
+            others = [a for a in alternatives if a != {"type": "null"}]
+            if keys != {"anyOf"} or len(alternatives) != 2 or len(others) != 1:
+                raise Unsupported("anyOf other than a schema or null")
+            return f"({value} is None or {self.of(others[0], value, depth)})"
+        if "enum" in schema:
+            allowed = schema["enum"]
+            if keys != {"enum"} or not all(type(v) is str or v is None for v in allowed):
+                raise Unsupported("enum of other than text and null")
+            members = self.constant(frozenset(allowed))
+            return f"((type({value}) is str or {value} is None) and {value} in {members})"
+        kind = schema.get("type")
+        if isinstance(kind, list):
+            if len(kind) != 2 or "null" not in kind:
+                raise Unsupported(f"type {kind}")
+            (other,) = [k for k in kind if k != "null"]
+            return f"({value} is None or {self.of({**schema, 'type': other}, value, depth)})"
+        if kind not in _TYPES:
+            raise Unsupported(f"type {kind}")
+        tests = [f"type({value}) is {_TYPES[kind]}"]
+        if not keys <= _KEYWORDS[kind]:
+            raise Unsupported(f"{kind} with {', '.join(sorted(keys - _KEYWORDS[kind]))}")
+        if "minLength" in schema:
+            tests.append(f"len({value}) >= {int(schema['minLength'])}")
+        if "pattern" in schema:
+            search = self.constant(re.compile(schema["pattern"]).search)
+            tests.append(f"{search}({value}) is not None")
+        if schema.get("minItems", 0):
+            tests.append(f"len({value}) >= {int(schema['minItems'])}")
+        if "items" in schema:
+            item = f"v{depth + 1}"
+            tests.append(f"all({self.of(schema['items'], item, depth + 1)} for {item} in {value})")
+        if kind == "object" and keys != {"type"}:
+            tests.extend(self.record(schema, value, depth))
+        return "(" + " and ".join(tests) + ")"
+
+    def record(self, schema: Mapping[str, Any], value: str, depth: int) -> list[str]:
+        properties = schema.get("properties", {})
+        required = set(schema.get("required", ()))
+        extra = schema.get("additionalProperties", True)
+        if extra is False and required == properties.keys():  # a closed record
+            keys = self.constant(frozenset(properties))
+            return [f"{value}.keys() == {keys}"] + [
+                self.of(sub, f"{value}[{key!r}]", depth) for key, sub in properties.items()
+            ]
+        if not properties and not required and isinstance(extra, Mapping):  # a map
+            item = f"v{depth + 1}"
+            return [f"all({self.of(extra, item, depth + 1)} for {item} in {value}.values())"]
+        raise Unsupported("an object other than a closed record or a map")
 
 
 def json_path(parts: Any) -> str:
