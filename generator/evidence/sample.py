@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from generator.evidence.context import count_text
 from generator.evidence.model import Sample, SampleAttribute, SampleBand, SamplePopulation
-from generator.evidence.registry import all_rules
-from generator.library import Control
+from generator.evidence.registry import SampleCheck, all_rules
+from generator.library import Control, EvidenceSpec
 from generator.status import Status
 
 
@@ -139,20 +139,13 @@ def attributes_by_environment(
     One attribute per rule check, with the controls whose evidence applies it to that
     environment's role, in control order.
     """
-    rules = all_rules()
     found: dict[str, dict[tuple[str, str], list[str]]] = defaultdict(dict)
     for control in sorted(controls, key=lambda c: c.id):
         for spec in control.evidence:
-            rule = rules.get(spec.kind)
-            check = rule.sample_check if rule is not None else None
-            if check is None:
-                continue
-            tested = set(check.roles(spec.params))
-            for environment, role in roles.items():
-                if role in tested:
-                    ids = found[environment].setdefault((check.attribute, check.check), [])
-                    if control.id not in ids:
-                        ids.append(control.id)
+            for environment, check in _sample_checks(spec, roles):
+                ids = found[environment].setdefault((check.attribute, check.check), [])
+                if control.id not in ids:
+                    ids.append(control.id)
     return {
         environment: tuple(
             SampleAttribute(name, check, tuple(ids)) for (name, check), ids in checks.items()
@@ -161,25 +154,31 @@ def attributes_by_environment(
     }
 
 
+def _sample_checks(spec: EvidenceSpec, roles: dict[str, str]) -> Iterator[tuple[str, SampleCheck]]:
+    """The environments (of `roles`, name -> role) whose changes the rule of `spec` tests change
+    by change, each with that rule's sample check; none for a rule that tests no change."""
+    rule = all_rules().get(spec.kind)
+    check = rule.sample_check if rule is not None else None
+    if check is None:
+        return
+    tested = set(check.roles(spec.params))
+    for environment, role in roles.items():
+        if role in tested:
+            yield environment, check
+
+
 def untested_attributes(evaluations: Iterable[Any], roles: dict[str, str]) -> dict[str, set[str]]:
     """Per environment (name -> role), the test attributes no control's rule tested (each
     result applying it is neither no_deviations nor deviations: the rule could not run, or the
     control is excluded), so no change was judged for them. An attribute several controls apply
     is tested when one of their rules ran."""
-    rules = all_rules()
     applied: dict[str, set[str]] = defaultdict(set)
     tested: dict[str, set[str]] = defaultdict(set)
     for evaluation in evaluations:
         for evidence in evaluation.results:
-            rule = rules.get(evidence.spec.kind)
-            check = rule.sample_check if rule is not None else None
-            if check is None:
-                continue
             ran = evidence.result.status in _TESTED
-            covered = set(check.roles(evidence.spec.params))
-            for environment, role in roles.items():
-                if role in covered:
-                    (tested if ran else applied)[environment].add(check.attribute)
+            for environment, check in _sample_checks(evidence.spec, roles):
+                (tested if ran else applied)[environment].add(check.attribute)
     return {env: names - tested[env] for env, names in applied.items() if names - tested[env]}
 
 
