@@ -81,8 +81,32 @@ def _describe(document: Document, error: ValidationError) -> list[Problem]:
         hint = error.schema.get("description") or f"must match {error.validator_value}"
         written = document.written(path, error.instance)
         return [document.problem(path, f"{name}: {written} is not valid ({hint})")]
+    if error.validator == "uniqueItems" and isinstance(error.instance, list):
+        repeats = _repeats(error.instance)
+        if repeats:  # at each repeat, as a person finds it
+            return [
+                document.problem(
+                    (*path, n),
+                    f"{name}: {document.written((*path, n), error.instance[n])} is listed twice "
+                    f"(first on line {document.where((*path, first))[0]})",
+                )
+                for n, first in repeats
+            ]
     if error.validator in ("oneOf", "anyOf") and error.context:
         # Report the branch that got furthest: it is usually the one the user meant.
         best = max(error.context, key=lambda e: (len(e.absolute_path), -len(e.message)))
         return _describe(document, best)
     return [document.problem(path, f"{name}: {error.message}")]
+
+
+def _repeats(items: list[Any]) -> list[tuple[int, int]]:
+    """(index, index of its first occurrence) of every item equal to an earlier one; a bool is
+    no number here, as for the schema's uniqueItems."""
+    found = []
+    for n, item in enumerate(items):
+        first = next(
+            (i for i in range(n) if items[i] == item and type(items[i]) is type(item)), None
+        )
+        if first is not None:
+            found.append((n, first))
+    return found

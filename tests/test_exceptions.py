@@ -330,8 +330,18 @@ def test_an_unknown_rule_in_a_list_is_reported_at_its_item(tmp_path):
     twice = register_text(("EXC-1", f"sha: {C1.sha}", "2026-12-31")).replace(
         "rule: change-approval", "rule: [change-approval, change-approval]"
     )
+    # The schema's uniqueItems, reported at the repeat (line and column as the file has them).
     assert problems(tmp_path, twice) == [
-        "exceptions.yml:3:29: rule 'change-approval' is listed twice"
+        "exceptions.yml:3:29: exceptions[0].rule: 'change-approval' is listed twice "
+        "(first on line 3)"
+    ]
+    listed = register_text(("EXC-1", f"sha: {C1.sha}", "2026-12-31")).replace(
+        "rule: change-approval",
+        "rule:\n      - change-approval\n      - direct-push\n      - change-approval",
+    )
+    assert problems(tmp_path, listed) == [
+        "exceptions.yml:6:9: exceptions[0].rule: 'change-approval' is listed twice "
+        "(first on line 4)"
     ]
 
 

@@ -244,15 +244,10 @@ def _entry(
     written = [((*at, "rule"), rule)] if isinstance(rule, str) else []
     if isinstance(rule, list):
         written = [((*at, "rule", n), kind) for n, kind in enumerate(rule)]
-    seen: set[str] = set()
-    for where, kind in written:
+    for where, kind in written:  # a repeated one is the schema's (uniqueItems)
         if isinstance(kind, str) and kind and kind not in rules:
             known = ", ".join(rules)
             problems.append(document.problem(where, f"unknown rule '{kind}' (known: {known})"))
-        elif isinstance(kind, str) and kind in seen:
-            problems.append(document.problem(where, f"rule '{kind}' is listed twice"))
-        if isinstance(kind, str):
-            seen.add(kind)
     if sum(key in item for key in _SCOPES) != 1:
         problems.append(
             document.problem(
