@@ -11,7 +11,7 @@ from generator.render.words import (
     value_text,
     window_text,
 )
-from generator.timewords import utc_words
+from generator.timewords import utc, utc_words
 
 
 def test_times_are_shown_in_utc_whatever_offset_git_recorded():
@@ -25,6 +25,28 @@ def test_moments_in_words_are_utc_to_the_minute():
     plus_two = dt.timezone(dt.timedelta(hours=2))
     assert utc_words(dt.datetime(2026, 6, 25, 14, 1, 59, tzinfo=plus_two)) == "2026-06-25 12:01 UTC"
     assert utc_words(dt.datetime(2026, 1, 1, 0, 30, tzinfo=dt.UTC)) == "2026-01-01 00:30 UTC"
+
+
+def test_one_reading_of_timestamps_for_every_layer(monkeypatch):
+    import time
+
+    from generator.history import model
+    from generator.render import timeline
+
+    # A timestamp without an offset is UTC on any machine, never its local time (the history's
+    # reader took it as local time, the release-note and render timelines as UTC).
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert model.utc is utc
+        assert utc("2026-01-01T10:00:00") == dt.datetime(2026, 1, 1, 10, tzinfo=dt.UTC)
+        assert utc("2026-01-01") == dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+        assert utc("2026-01-01T10:00:00+01:00") == dt.datetime(2026, 1, 1, 9, tzinfo=dt.UTC)
+        assert timeline._moment("2026-01-01T10:00:00") == utc("2026-01-01T10:00:00")
+        assert timeline._moment("not a time") is None and timeline._moment(None) is None
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_params_are_words_not_python():

@@ -6,14 +6,10 @@ recorded (``2026-03-02T10:15:00+01:00``) so nothing is lost; ``utc()`` turns one
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-
-def utc(timestamp: str) -> dt.datetime:
-    """An ISO 8601 timestamp with offset as an aware UTC datetime."""
-    return dt.datetime.fromisoformat(timestamp).astimezone(dt.UTC)
+from generator.timewords import utc as utc  # one reading of timestamps for every layer
 
 
 @dataclass(frozen=True, order=True)

@@ -23,9 +23,9 @@ from generator.releasenotes.timeline import (
     VersionIndex,
     after,
     order_key,
-    utc_time,
 )
 from generator.releasenotes.versions import version_key
+from generator.timewords import utc
 
 if TYPE_CHECKING:
     from generator.evidence.model import (
@@ -166,7 +166,7 @@ class _Joiner:
         # sorted by time (stable) so that each release window is one bisection.
         rollout_shas = {e.sha for e in timeline.events(environment)}
         timed = sorted(
-            ((utc_time(c.committed_at), index, c) for index, c in enumerate(mine)
+            ((utc(c.committed_at), index, c) for index, c in enumerate(mine)
              if c.sha not in rollout_shas),
             key=lambda item: item[:2],
         )  # fmt: skip
@@ -292,7 +292,7 @@ class _Joiner:
         promotion = self.timeline.promotions.get(version)
         if promotion is not None and promotion.staging_hours is not None:
             return float(promotion.staging_hours)
-        return (utc_time(production.date) - utc_time(staging.date)).total_seconds() / 3600
+        return (utc(production.date) - utc(staging.date)).total_seconds() / 3600
 
     def approvers(self, version: str) -> tuple[Person, ...]:
         """Production: the promotion's approvers; otherwise those of the change that set it."""
@@ -311,10 +311,10 @@ class _Joiner:
 
     def window(self, rollout: RolloutEvent, window_end: str | None) -> tuple[ConfigChange, ...]:
         """Changes to the environment from this rollout until the next one (exclusive)."""
-        low = bisect_left(self.change_times, utc_time(rollout.date))
+        low = bisect_left(self.change_times, utc(rollout.date))
         high = len(self.changes)
         if window_end is not None:
-            high = bisect_left(self.change_times, utc_time(window_end))
+            high = bisect_left(self.change_times, utc(window_end))
         person, people = self.person, self.people
         return tuple(
             ConfigChange(

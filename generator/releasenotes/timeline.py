@@ -6,7 +6,6 @@ answers come from the evidence model's releases and promotions, indexed once her
 
 from __future__ import annotations
 
-import datetime as dt
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from generator.releasenotes.versions import version_key
 from generator.releasenotes.view import Rollout
+from generator.timewords import utc
 
 if TYPE_CHECKING:
     from generator.evidence.model import EvidenceModel, HistoryPart, PromotionRecord
@@ -46,13 +46,6 @@ def after(version: str, since_key: tuple[int, ...] | None) -> bool:
         return True
     key = order_key(version)
     return key is not None and key > since_key
-
-
-def utc_time(timestamp: str) -> dt.datetime:
-    moment = dt.datetime.fromisoformat(timestamp)
-    if moment.tzinfo is None:  # a bare date or naive time: read as UTC rather than local time
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -93,7 +86,7 @@ class Timeline:
             return
         candidate = RolloutEvent(version, environment, date, sha)
         known = self.first.get((version, environment))
-        if known is None or utc_time(candidate.date) < utc_time(known.date):
+        if known is None or utc(candidate.date) < utc(known.date):
             self.first[(version, environment)] = candidate
 
     def event(self, version: str, environment: str) -> RolloutEvent | None:
@@ -102,7 +95,7 @@ class Timeline:
     def events(self, environment: str) -> list[RolloutEvent]:
         """The environment's rollouts in time order (version order breaks equal times)."""
         chosen = [e for (_, env), e in self.first.items() if env == environment]
-        return sorted(chosen, key=lambda e: (utc_time(e.date), order_key(e.version) or (), e.sha))
+        return sorted(chosen, key=lambda e: (utc(e.date), order_key(e.version) or (), e.sha))
 
     def role_event(self, version: str, role: str) -> RolloutEvent | None:
         """The version's rollout to the staging or the production environment."""

@@ -27,6 +27,7 @@ from markupsafe import Markup
 
 from generator.evidence.model import EventRecord, PeriodRange, PromotionRecord
 from generator.numberwords import count_text
+from generator.timewords import utc
 
 _DAY = dt.timedelta(days=1)
 _X = Callable[[dt.datetime], float]  # a moment's x coordinate
@@ -91,11 +92,9 @@ def _moment(text: Any) -> dt.datetime | None:
     if not isinstance(text, str) or not text:
         return None
     try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
+        return utc(text)
+    except ValueError:  # shown as unreadable, not a reason to fail the page
         return None
-    # evidence.json dates carry git's offset; a bare one is read as UTC, like the period.
-    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
 
 
 def _day(text: Any) -> dt.datetime | None:
