@@ -107,6 +107,7 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
         anchor=_anchor,
         window=words.window_text,
         params=words.params_text,
+        field_label=words.label_text,
         words=words.value_text,
         tested=tested_from_text,
         action_state=STATE_LABELS.__getitem__,
