@@ -165,6 +165,7 @@ class History:
     releases: list[ReleaseEvent] = field(default_factory=list)
     promotions: list[Promotion] = field(default_factory=list)
     tags: list[Tag] = field(default_factory=list)
+    signed_tags: dict[str, tuple[Tag, ...]] = field(default_factory=dict)
     versions: dict[str, list[FileVersion]] = field(default_factory=dict)
     files: dict[tuple[str, str], str] = field(default_factory=dict)
     extra_commits: set[str] = field(default_factory=set)  # exist, but not first-parent

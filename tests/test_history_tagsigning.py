@@ -272,3 +272,29 @@ def test_a_tag_with_an_over_long_version_is_neither_a_release_nor_verified(tmp_p
     assert any(f"version over {MAX_VERSION_CHARS} characters" in w for w in history.warnings)
     changes = {c.commit.subject: c for c in history.changes}
     assert changes["Change 11"].approvals == ()
+
+
+def test_a_tag_signed_with_another_key_after_the_period_is_no_deviation_in_it(tmp_path):
+    # signed-changes judges the tags the reader chose (history.signed_tags): Carol's key on
+    # Bob's tag is a mismatch when tagged in the period, nothing when tagged after its end.
+    keys = tmp_path / "keys"
+    bob = ssh_key(keys, "bob", principal="bob@customer.example")
+    carol = ssh_key(keys, "carol", principal="carol@customer.example")
+    allowed = keys / "allowed_signers"
+    allowed.write_text(bob.allowed_signers.read_text() + carol.allowed_signers.read_text())
+    repo = GitRepo.create(tmp_path / "acme")
+    for day, (subject, tagged) in enumerate(
+        [("Tagged in time", "2026-03-31T23:00:00+00:00"), ("Tagged late", "2026-04-01T00:00:00Z")],
+        start=10,
+    ):
+        repo.commit(subject, files={f"{PROD}/a.yaml": f"a: {day}\n"}, author=ANN,
+                    date=f"2026-01-{day}T10:00:00+00:00")  # fmt: skip
+        repo.tag(f"production/1.{day}.0", message="Release", tagger=BOB, date=tagged, sign=carol)
+    signing = SigningConfig(allowed_signers=allowed)
+    history = read_history(installation(repo, signing), PERIOD, cache_dir=tmp_path / "cache")
+    by_subject = {c.commit.sha: c.commit.subject for c in history.changes}
+    assert all(t.verified for t in history.tags)  # both good signatures, of Carol's key
+    signed = all_rules()["signed-changes"].evaluate(RuleContext(history), {"roles": ["production"]})
+    mismatches = [(by_subject[f.sha], f.items) for f in signed.failures if f.items]
+    assert mismatches == [("Tagged in time", ("refs/tags/production/1.10.0",))]
+    assert signed.details["tag_signer_mismatch"] == 1

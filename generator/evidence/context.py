@@ -84,6 +84,7 @@ class HistoryLike(Protocol):
     # reconcile.py); the unaccounted ones as changes to no environment; None without them.
     reconciliation: Any
     unplaced: Sequence[Change]
+    signed_tags: Mapping[str, tuple[Tag, ...]]  # verified release tags dated in time, by sha
     changes_limited_to: tuple[str, ...] | None
 
     def file_versions(self, path: str) -> list[FileVersion]: ...

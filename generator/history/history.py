@@ -66,6 +66,9 @@ class InstallationHistory:
     # The commits of the reconciliation's unaccounted group as changes to no environment
     # (environments ()): outside every declared path, they are judged as in scope.
     unplaced: list[Change] = field(default_factory=list)
+    # The verified release tags dated before the period's end, by the commit they point to (the
+    # reader's choice, tagsigning.py): what counts as a change's signed approval or mismatch.
+    signed_tags: dict[str, tuple[Tag, ...]] = field(default_factory=dict)
     # file_versions' answers, read once per path whichever rules ask (the history is read-only).
     _file_versions: dict[str, list[FileVersion]] = field(
         default_factory=dict, init=False, repr=False, compare=False

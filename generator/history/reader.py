@@ -150,6 +150,7 @@ def _read(
         reconciliation=reconciliation,
         unplaced=unplaced,
         parsed_cache=ParsedCache(installation.repo_path, cache_dir),
+        signed_tags=signed_tags,
     )
 
 

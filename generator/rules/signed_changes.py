@@ -102,15 +102,6 @@ def signature_problem(change: Change, require_verified: bool) -> tuple[str, str]
     return None
 
 
-def tags_by_commit(context: RuleContext) -> dict[str, list[Tag]]:
-    """The verified release tags (history/tagsigning.py) by the commit they point to."""
-    found: dict[str, list[Tag]] = {}
-    for tag in context.history.tags:
-        if tag.verified:
-            found.setdefault(tag.sha, []).append(tag)
-    return found
-
-
 def tag_mismatch(tag: Tag) -> tuple[str, str] | None:
     """(the tag's ref, message) when a release tag's good signature is not its tagger's."""
     if signed_by_tagger(tag):
@@ -152,7 +143,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         )
     failures = []
     counts = dict.fromkeys(_CATEGORY_WORDS, 0)
-    tags = tags_by_commit(context)
+    tags = context.history.signed_tags  # the reader's: verified, dated before the period's end
     failed_changes = 0
     tag_mismatches = 0
     for change in population:
