@@ -7,8 +7,15 @@ from pathlib import Path
 import pytest
 from gitrepo import GitRepo, gpg_key, ssh_key
 
-from generator.config import EnvironmentConfig, InstallationConfig, Period, SigningConfig
+from generator.config import (
+    EnvironmentConfig,
+    InstallationConfig,
+    Period,
+    ReleaseSource,
+    SigningConfig,
+)
 from generator.history import read_history
+from generator.history.signing import gpg_user_id
 
 PERIOD = Period.parse("2026-01-01..2026-03-31")
 PROD = "environments/production"
@@ -90,3 +97,30 @@ def test_gpg_signatures_are_verified_against_the_configured_keyring(tmp_path):
         ("Trusted gpg", "gpg", True, True),
         ("Other gpg", "gpg", True, False),
     ]
+
+
+def test_a_gpg_user_id_is_shown_as_the_key_has_it(tmp_path):
+    # gpg's status lines (and so git's %GS) write '%' and control characters as %XX; a colon,
+    # which only gpg's --with-colons listings escape, arrives as it is.
+    uid = "Ann: Author (ops%team) <ann@example.com>"
+    key = gpg_key(tmp_path / "ann", uid)
+    try:
+        repo = GitRepo.create(tmp_path / "acme")
+        repo.commit("Signed", files={f"{PROD}/a.yaml": "a: 1\n"}, author=ANN, sign=key,
+                    date="2026-01-10T10:00:00+00:00")  # fmt: skip
+        repo.tag("production/1.0.0", message="Release", tagger=ANN,
+                 date="2026-01-10T10:00:00+00:00", sign=key)  # fmt: skip
+    finally:
+        key.stop_agent()
+    raw = repo.git("log", "-1", "--format=%GS", env={"GNUPGHOME": str(key.home)})
+    assert raw.strip() == "Ann: Author (ops%25team) <ann@example.com>"  # as git gives it
+    tags = ReleaseSource(tag_pattern=r"production/(?P<version>.+)")
+    env = EnvironmentConfig("production", (f"{PROD}/**",), tags, "required")
+    signing = SigningConfig(gpg_keyring=key.public)
+    config = InstallationConfig("acme", "./acme", repo.path, "main", (env,), signing=signing)
+    history = read_history(config, PERIOD, cache_dir=tmp_path / "c")
+    (change,) = history.changes
+    assert change.verified and change.commit.signer == uid
+    (tag,) = history.tags
+    assert tag.verified and tag.signer == uid
+    assert gpg_user_id("a%0Ab%25c %zz%") == "a\nb%c %zz%"

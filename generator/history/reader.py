@@ -35,7 +35,7 @@ from generator.history.population import (
 from generator.history.rawlog import LOG_OPTIONS, parse_log
 from generator.history.reconcile import UNACCOUNTED, reconcile
 from generator.history.releases import promotions, read_releases, tagged_commits
-from generator.history.signing import is_verified
+from generator.history.signing import gpg_user_id, is_verified
 from generator.history.tags import read_tags
 from generator.history.tagsigning import release_tags, verify_tags
 from generator.memory import gc_paused
@@ -311,6 +311,8 @@ def _with_verification(
 def _verified(commit: Commit, verdict: tuple[str, str, str]) -> Commit:
     letter, signer, key = verdict
     good = is_verified(commit.signature, letter)
+    if commit.signature == "gpg":  # git gives gpg's status text as it is: %XX-escaped
+        signer = gpg_user_id(signer)
     return commit._replace(
         signature_verified=good,
         signer=(signer or None) if good else None,

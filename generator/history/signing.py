@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import unquote
 
 from generator.config import Period, SigningConfig
 from generator.errors import BuildError
@@ -51,6 +52,13 @@ def verify_signatures(
             if sha:
                 verdicts[sha] = (letter, signer.strip()[:MAX_SIGNER_CHARS], key.strip())
     return verdicts
+
+
+def gpg_user_id(text: str) -> str:
+    """An OpenPGP user id as gpg's status lines give it (GOODSIG, and so git's ``%GS``), read
+    back: gpg writes '%', control characters and DEL as ``%XX`` (doc/DETAILS: "%XX escaped"),
+    so ``Bob (ops%team)`` arrives as ``Bob (ops%25team)``. The bytes are UTF-8."""
+    return unquote(text, errors="replace") if "%" in text else text
 
 
 def is_verified(signature: str, letter: str | None) -> bool:

@@ -39,7 +39,7 @@ from generator.errors import BuildError
 from generator.history.gitio import GitRunner, OversizeError
 from generator.history.model import Tag
 from generator.history.releases import release_tag_version
-from generator.history.signing import MAX_SIGNER_CHARS, gnupg_home
+from generator.history.signing import MAX_SIGNER_CHARS, gnupg_home, gpg_user_id
 from generator.patterns import compile_pattern
 
 # The armour lines git recognises (gpg-interface.c), by signature kind.
@@ -165,7 +165,7 @@ def _verify_gpg(payload: bytes, path: Path, env: dict[str, str]) -> TagVerdict:
     exclusive = [fields for fields in status if fields[0] in _EXCLUSIVE]
     if len(exclusive) != 1 or exclusive[0][0] != "GOODSIG":
         return False, "", ""
-    signer = " ".join(exclusive[0][2:])
+    signer = gpg_user_id(" ".join(exclusive[0][2:]))
     key = next((fields[1] for fields in status if fields[0] == "VALIDSIG" and len(fields) > 1), "")
     return bool(key), signer, key
 
