@@ -31,9 +31,9 @@ from generator.demo.config_files import (
 )
 from generator.demo.customers import INSTALLATIONS
 from generator.demo.events import installation_events, write_events_export
+from generator.demo.expected import findings as planted_findings
 from generator.demo.history import plan_commits
 from generator.demo.model import PlannedCommit, PlantedFinding
-from generator.demo.planted import findings as planted_findings
 from generator.demo.release_notes import write_release_notes
 from generator.demo.repo_writer import WrittenRepository, write_repository
 from generator.demo.signing import allowed_signers, demo_signer
