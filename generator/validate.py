@@ -102,11 +102,12 @@ def _describe(document: Document, error: ValidationError) -> list[Problem]:
 def _repeats(items: list[Any]) -> list[tuple[int, int]]:
     """(index, index of its first occurrence) of every item equal to an earlier one; a bool is
     no number here, as for the schema's uniqueItems."""
+    first: dict[tuple[str, str], int] = {}
     found = []
     for n, item in enumerate(items):
-        first = next(
-            (i for i in range(n) if items[i] == item and type(items[i]) is type(item)), None
-        )
-        if first is not None:
-            found.append((n, first))
+        key = (type(item).__name__, json.dumps(item, sort_keys=True, default=str))
+        if key in first:
+            found.append((n, first[key]))
+        else:
+            first[key] = n
     return found
