@@ -22,7 +22,7 @@ from test_schematext import SCHEMA, VALIDATOR, _broken, _generic_plain, _variant
 from generator.evidence import codec
 from generator.evidence.jsonstream import _encode
 from generator.evidence.model import ChangeRecord, Identity
-from generator.evidence.schematext import Misfit, list_pieces, record_encoder
+from generator.evidence.schematext import BATCH, Misfit, list_pieces, record_encoder
 from generator.testing import synthetic_evidence
 
 CHANGES = list_pieces(SCHEMA["properties"]["changes"], SCHEMA["$defs"], 1)
@@ -185,3 +185,19 @@ def test_records_of_several_types_in_one_list_are_each_checked_by_their_type():
     wrong_type = [model.changes[0], model.changes[1].author, model.changes[2]]
     assert written(CHANGES(wrong_type)) is None
     assert written(CHANGES([*model.changes, ChangeRecord])) is None  # a type, not a record
+
+
+@pytest.mark.parametrize("unique", [False, True])
+def test_lists_of_more_members_than_a_batch_are_written_list_by_list_as_the_plain_path(unique):
+    """Past BATCH members in all, the lists are written one by one, each in batches: empty
+    lists among them stay "[]", and a misfit or a repeat in any batch is caught."""
+    inner = {"type": "array", "items": {"$ref": "#/$defs/sha"}, "uniqueItems": unique}
+    encode = record_encoder({"type": "array", "items": inner}, SCHEMA["$defs"], 2)
+    big = [f"{n:040x}" for n in range(BATCH * 2 + 5)]
+    lists = [[], big, [], big[:3], []]
+    assert encode(lists) == _encode(lists, 2)
+    with pytest.raises(Misfit):
+        encode([[], [*big[: BATCH + 1], "not-a-sha", *big[BATCH + 1 :]], []])
+    if unique:
+        with pytest.raises(Misfit):
+            encode([[], [*big, big[BATCH + 3]]])

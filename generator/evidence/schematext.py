@@ -265,10 +265,16 @@ class _Compiler:
             return [open_ + separator.join(texts) + close if texts else "[]" for texts in lists]
 
         def one_by_one(value: Sequence[Any]) -> str:
-            texts = list(chain.from_iterable(map(item, _batches(value))))
-            if unique and len(set(texts)) != len(texts):
-                raise Misfit
-            return _join((open_, separator.join(texts), close)) if texts else "[]"
+            if not value:
+                return "[]"
+            if unique:
+                texts = list(chain.from_iterable(map(item, _batches(value))))
+                if len(set(texts)) != len(texts):
+                    raise Misfit
+                return _join((open_, separator.join(texts), close))
+            # Each batch joined at once: its members' texts are not all held until the end.
+            parts = [separator.join(item(batch)) for batch in _batches(value)]
+            return _join((open_, separator.join(parts), close))
 
         return many
 
