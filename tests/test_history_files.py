@@ -10,8 +10,9 @@ from gitrepo import GitRepo
 from generator.config import EnvironmentConfig, InstallationConfig, Period
 from generator.errors import BuildError
 from generator.history import read_history
-from generator.history.history import UnreadableFileError
+from generator.history.history import AMBIGUOUS_NAME, UnreadableFileError
 from generator.history.model import FileVersion, utc
+from generator.history.parsedcache import BlobParser
 
 PERIOD = Period.parse("2026-01-01..2026-03-31")
 LOGGING = "environments/production/logging.yaml"
@@ -232,6 +233,55 @@ def test_versions_by_blob_id_are_what_each_commit_path_gives(tmp_path):
     finally:
         history.close()
         plain.history.close()
+
+
+def test_files_named_in_bytes_that_are_not_utf8_are_visible_gaps_never_each_others(tmp_path):
+    """Two names differing only in bytes that are not UTF-8 both read as the same text with
+    U+FFFD: every version of it is a problem, warned of, never the other file's content and
+    never "absent"; a name that is valid UTF-8, ASCII or not, reads as before."""
+    repo = GitRepo.create(tmp_path / "acme")
+    prod = "environments/production"
+    ff, fe = (f"{prod}/a{chr(0xDC00 + byte)}.yaml" for byte in (0xFF, 0xFE))  # surrogateescape
+    size = f"{prod}/größe.yaml"
+    repo.commit("Before", files={ff: "ff: 0\n", fe: "fe: 0\n", size: "größe: 0\n"},
+                date="2025-12-01T10:00:00+00:00")  # fmt: skip
+    fe_1 = repo.commit("Fe", files={fe: "fe: 1\n", size: "größe: 1\n"},
+                       date="2026-01-05T10:00:00+00:00")  # fmt: skip
+    ff_2 = repo.commit("Ff", files={ff: "ff: 2\n"}, date="2026-01-06T10:00:00+00:00")
+    history = read_history(installation(repo.path), PERIOD, cache_dir=tmp_path / "cache")
+    try:
+        decoded = f"{prod}/a\ufffd.yaml"
+        assert [c.path for c in history.commits[-1].files] == [decoded]
+        parser = BlobParser("lines", str.splitlines)
+        versions = history.file_versions(decoded)
+        both = [history.file_history(decoded), history.parsed_history(decoded, parser)]
+        assert [v.sha for v in versions] == [history.commits[0].sha, fe_1, ff_2]
+        every = versions + [v for _, v in both[0]] + [v for _, v in both[1]]
+        assert len(every) == 9
+        assert all(v.problem == AMBIGUOUS_NAME for v in every)
+        assert all(getattr(v, "text", None) is None and getattr(v, "value", None) is None
+                   for v in every)  # fmt: skip
+        assert history.parsed_versions(decoded, parser)[1:] == [
+            (v.sha, v.date, None, AMBIGUOUS_NAME) for v in versions[1:]
+        ]
+        for sha in (fe_1, ff_2):
+            with pytest.raises(UnreadableFileError, match="not valid UTF-8"):
+                history.file_at(decoded, sha)
+            with pytest.raises(UnreadableFileError, match="not valid UTF-8"):
+                history.file_bytes_at(decoded, sha)
+        assert history.warnings == [
+            f"{decoded} at {v.sha[:12]}: {AMBIGUOUS_NAME}; its settings are not read"
+            for v in versions
+        ]
+        assert [v.text for v in history.file_versions(size)] == ["größe: 0\n", "größe: 1\n"]
+        assert [v.text for _, v in history.file_history(size)] == ["größe: 0\n", "größe: 1\n"]
+        assert history.file_at(size, fe_1) == "größe: 1\n"
+        assert [v.value for v in history.parsed_versions(size, parser)] == [
+            ["größe: 0"],
+            ["größe: 1"],
+        ]
+    finally:
+        history.close()
 
 
 class PlainHistory:

@@ -232,3 +232,27 @@ def test_environments_that_are_not_one_folder_each_are_not_tested(settings, tmp_
     result = run("config-promotion", history)
     assert result.status == Status.NOT_TESTED and result.failures == ()
     assert "cannot be paired" in result.reason
+
+
+def test_settings_of_a_file_whose_name_is_not_utf8_are_a_visible_gap(tmp_path) -> None:
+    """Two files whose names differ only in bytes that are not UTF-8 share one name as read:
+    neither is judged with the other's settings, the change is shown as unreadable."""
+    r = GitRepo.create(tmp_path / "acme")
+    ff, fe = "a\udcff.yaml", "a\udcfe.yaml"  # the bytes 0xff and 0xfe (surrogateescape)
+    r.commit("Initial", files={f"{env}/{name}": f"{key}: 1\n" for env in (PROD, STAGING)
+                               for name, key in ((ff, "ff"), (fe, "fe"))},
+             date="2025-12-01T10:00:00Z")  # fmt: skip
+    r.commit("Staging ff=2", files={f"{STAGING}/{ff}": "ff: 2\n"}, date="2026-01-05T10:00:00Z")
+    change = r.commit("Production ff=2 after 72 h", files={f"{PROD}/{ff}": "ff: 2\n"},
+                      date="2026-01-08T10:00:00Z")  # fmt: skip
+    history = read_history(installation(r.path), PERIOD, cache_dir=tmp_path / "cache")
+    result = run("config-promotion", history, min_hours=24)
+    assert [(f.sha, f.kind, f.items) for f in result.failures] == [
+        (change, "skipped_staging", (f"{PROD}/a\ufffd.yaml",))
+    ]
+    assert f"(whole file) = unreadable at {change[:12]} (its name is not valid UTF-8" in (
+        result.failures[0].message
+    )
+    assert f"{PROD}/a\ufffd.yaml at {change[:12]}: its name is not valid UTF-8, so git's " in (
+        "\n".join(history.warnings)
+    )

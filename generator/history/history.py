@@ -7,6 +7,7 @@ import contextlib
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeVar
 
 from generator.config import InstallationConfig, Period
 from generator.errors import BuildError
@@ -26,6 +27,22 @@ from generator.history.parsedcache import BlobParser, Parsed, ParsedCache
 from generator.history.reconcile import Reconciliation
 
 _SHA = re.compile(r"[0-9a-fA-F]{4,64}")
+_Version = TypeVar("_Version", FileVersion, ParsedVersion)
+
+# git keeps a path as bytes, and `git log --raw` names one that is not UTF-8 with U+FFFD in place
+# of each bad byte (rawlog.py): two files differing only there share one name here, and
+# `<sha>:<name>` finds neither. Such a name is never read, each of its versions is a visible gap.
+# A valid UTF-8 name really holding U+FFFD is treated alike: from the decoded name alone the two
+# cannot be told apart, and a gap is the conservative answer.
+AMBIGUOUS_NAME = (
+    "its name is not valid UTF-8, so git's entries for it cannot be told apart from another file's"
+)
+
+
+def name_problem(path: str) -> str | None:
+    """Why no version of `path` can be read whatever git holds (see AMBIGUOUS_NAME); None if
+    it can be."""
+    return AMBIGUOUS_NAME if "\ufffd" in path else None
 
 
 class UnreadableFileError(BuildError):
@@ -150,6 +167,8 @@ class InstallationHistory:
     ) -> list[ParsedVersion]:
         """The versions with `blobs` at the commits at `indexes`, parsed by `parser`: from
         the parsed-files cache, or read by blob id (each distinct one once) and parsed."""
+        if (unnamed := name_problem(path)) is not None:
+            return [self._gap(path, index, unnamed, ParsedVersion) for index in indexes]
         cache = self.parsed_cache
         known = cache.known(parser) if cache else self._parsed_here.setdefault(parser.name, {})
         needed: dict[str, str] = {}
@@ -168,9 +187,7 @@ class InstallationHistory:
             commit = self.commits[index]
             problem, value = known[blob] if blob is not None else (None, None)
             if problem is not None:
-                warning = f"{path} at {commit.sha[:12]}: {problem}; its settings are not read"
-                if warning not in self.warnings:
-                    self.warnings.append(warning)
+                self._warn(path, commit.sha, problem)
             versions.append(ParsedVersion(commit.sha, commit.committed_at, value, problem))
         return versions
 
@@ -218,6 +235,8 @@ class InstallationHistory:
         guessed content). Versions that are the same blob share one text."""
         if not indexes:
             return []
+        if (unnamed := name_problem(path)) is not None:
+            return [self._gap(path, index, unnamed, FileVersion) for index in indexes]
         blobs = [self._blob_at(path, index) for index in indexes]
         needed: dict[str, str] = {}
         for index, blob in zip(indexes, blobs, strict=True):
@@ -231,13 +250,22 @@ class InstallationHistory:
             try:
                 text = self._text(path, commit.sha, found[blob] if blob else None, texts)
             except UnreadableFileError as exc:
-                warning = f"{path} at {commit.sha[:12]}: {exc.reason}; its settings are not read"
-                if warning not in self.warnings:
-                    self.warnings.append(warning)
-                versions.append(FileVersion(commit.sha, commit.committed_at, None, exc.reason))
+                versions.append(self._gap(path, index, exc.reason, FileVersion))
             else:
                 versions.append(FileVersion(commit.sha, commit.committed_at, text))
         return versions
+
+    def _gap(self, path: str, index: int, problem: str, kind: type[_Version]) -> _Version:
+        """The version of `path` at the commit at `index` that could not be read for `problem`,
+        named once in the warnings."""
+        commit = self.commits[index]
+        self._warn(path, commit.sha, problem)
+        return kind(commit.sha, commit.committed_at, None, problem)
+
+    def _warn(self, path: str, sha: str, problem: str) -> None:
+        warning = f"{path} at {sha[:12]}: {problem}; its settings are not read"
+        if warning not in self.warnings:
+            self.warnings.append(warning)
 
     def _blob_at(self, path: str, index: int) -> str | None:
         """The blob `path` holds after the commit at `index` (None: no file there).
@@ -262,10 +290,13 @@ class InstallationHistory:
         """A file's text as of a commit; None if it did not exist there (or is not a file).
 
         UnreadableFileError for a file over 1 MiB or a binary one: configuration is text, and
-        reading a huge binary as text would only hide that something unexpected is there.
+        reading a huge binary as text would only hide that something unexpected is there; and
+        for a name that is not valid UTF-8 (see AMBIGUOUS_NAME).
         """
         if not _SHA.fullmatch(sha):
             raise BuildError(f"{self._label()}: {sha!r} is not a commit sha")
+        if (unnamed := name_problem(path)) is not None:
+            raise UnreadableFileError(self._label(), path, sha, unnamed)
         try:
             found: Blob = self._runner().blobs().read(f"{sha}:{path}")
         except OversizeError as exc:
@@ -288,9 +319,12 @@ class InstallationHistory:
 
     def file_bytes_at(self, path: str, sha: str) -> bytes | None:
         """A file's bytes as of a commit, exactly as stored (what a SHA-256 of it is taken
-        over); None if it did not exist there. UnreadableFileError over 1 MiB."""
+        over); None if it did not exist there. UnreadableFileError over 1 MiB, or for a name
+        that is not valid UTF-8 (see AMBIGUOUS_NAME)."""
         if not _SHA.fullmatch(sha):
             raise BuildError(f"{self._label()}: {sha!r} is not a commit sha")
+        if (unnamed := name_problem(path)) is not None:
+            raise UnreadableFileError(self._label(), path, sha, unnamed)
         try:
             found = self._runner().blobs().read(f"{sha}:{path}")
         except OversizeError as exc:
