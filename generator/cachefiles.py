@@ -12,8 +12,10 @@ import os
 import pickle
 import tempfile
 import time
+from collections.abc import Callable, Collection
 from functools import cache
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import generator
 
@@ -55,22 +57,59 @@ def code_version() -> str:
     return f"{generator.__version__}:{digest.hexdigest()}"
 
 
-def read_pickle(file: Path) -> object | None:
-    """The object stored in `file`, None when it is missing or cannot be read."""
+def read_pickle(file: Path, records: Collection[type] = ()) -> object | None:
+    """The object stored in `file`, None when it is missing or cannot be read.
+
+    Only plain data and the `records` types (the caller's own classes, built from their fields)
+    are loaded: a cache folder may be restored from elsewhere (a CI cache, a copied home), and a
+    tampered file must not make the build import or call anything. Any failure to load, however
+    the bytes are damaged, is a missing cache, never an error: caches only save time.
+    """
     try:
         with file.open("rb") as handle:
-            return pickle.load(handle)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError):
+            return _RecordUnpickler(handle, records).load()
+    except Exception:  # damaged bytes raise ValueError, OverflowError, MemoryError, ...
         return None
+
+
+def read_bytes(file: Path) -> bytes | None:
+    """A cache file's bytes, None when it is missing or cannot be read."""
+    try:
+        return file.read_bytes()
+    except OSError:
+        return None
+
+
+def write_bytes(file: Path, data: bytes) -> None:
+    """Write atomically: a crash leaves the previous file, never half a file."""
+    _write_atomically(file, lambda out: out.write(data))
+
+
+class _RecordUnpickler(pickle.Unpickler):
+    """Loads plain data and instances of the given classes, nothing else (no import, no call)."""
+
+    def __init__(self, handle: BinaryIO, records: Collection[type]):
+        super().__init__(handle)
+        self.records = {(cls.__module__, cls.__qualname__): cls for cls in records}
+
+    def find_class(self, module: str, name: str) -> Any:
+        found = self.records.get((module, name))
+        if found is None:
+            raise pickle.UnpicklingError(f"{module}.{name} is not a record this cache holds")
+        return found
 
 
 def write_pickle(file: Path, stored: object) -> None:
     """Write atomically: a crash leaves the previous file, never half a file."""
+    _write_atomically(file, lambda out: pickle.dump(stored, out, protocol=5))
+
+
+def _write_atomically(file: Path, write: Callable[[BinaryIO], object]) -> None:
     file.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=file.parent, suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:
-            pickle.dump(stored, out, protocol=5)
+            write(out)
         os.replace(temp, file)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

@@ -160,14 +160,14 @@ def test_a_cache_written_for_other_commit_fields_is_ignored(tmp_path):
     stored = unusual_commits()
     store = HistoryCache(tmp_path / "repo", tmp_path / "cache")
     store.save(CachedHistory(head=stored[-1].sha, commits=stored))
-    state = read_pickle(store.file)
+    state = read_pickle(store.file, cache.INDEX_RECORDS)
     write_pickle(store.file, {**state, "format": (cache.FORMAT, cache.FIELDS[:-1])})
     assert HistoryCache(tmp_path / "repo", tmp_path / "cache").load().commits == []
     # Rows one field short under the right format (a damaged file) are refused as well.
     write_pickle(store.file, state)
     assert HistoryCache(tmp_path / "repo", tmp_path / "cache").load().commits == stored
     chunk = store.folder / state["history"].chunks[0].name
-    write_pickle(chunk, [row[:-1] for row in read_pickle(chunk)])
+    write_pickle(chunk, [row[:-1] for row in read_pickle(chunk, cache.ROW_RECORDS)])
     assert HistoryCache(tmp_path / "repo", tmp_path / "cache").load().commits == []
 
 
@@ -230,7 +230,7 @@ def test_a_cache_from_before_blob_ids_is_read_again(repo, tmp_path):
     folder = tmp_path / "cache"
     first = read_history(installation(repo.path), PERIOD, cache_dir=folder)
     store = HistoryCache(repo.path, folder)
-    state = read_pickle(store.file)
+    state = read_pickle(store.file, cache.INDEX_RECORDS)
     for fields in (cache.FIELDS, cache.FIELDS[:-1]):
         write_pickle(store.file, {**state, "format": (5, fields)})
         assert HistoryCache(repo.path, folder).load().commits == []

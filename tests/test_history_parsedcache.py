@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from gitrepo import GitRepo
 
-from generator.cachefiles import read_pickle, write_pickle
+from generator.cachefiles import read_pickle, write_bytes, write_pickle
 from generator.config import EnvironmentConfig, InstallationConfig, Period
 from generator.evidence.context import RuleContext
 from generator.evidence.registry import all_rules
@@ -209,10 +209,10 @@ def test_a_chunk_is_never_loaded_into_anything_but_plain_data(repo, tmp_path, ca
     expected = parsed_values(history, counting.parser)
     history.close()
     cache = ParsedCache(repo.path, folder)
-    index = read_pickle(cache.file)
+    index = read_pickle(cache.file, (parsedcache.Chunk,))
     (chunk,) = index["chunks"]
     payload = pickle.dumps({"test.lines": {"x": (None, Path("/"))}})
-    write_pickle(cache.folder / chunk.name, payload)
+    write_bytes(cache.folder / chunk.name, payload)
     forged = chunk._replace(sha256=parsedcache.hashlib.sha256(payload).hexdigest(), count=1)
     write_pickle(cache.file, {**index, "chunks": [forged]})
     with caplog.at_level(logging.WARNING, logger=parsedcache.__name__):

@@ -27,7 +27,7 @@ from generator.cachefiles import (
     remove_unused_chunks,
     write_pickle,
 )
-from generator.history.model import Commit, Identity
+from generator.history.model import Commit, FileChange, Identity
 
 FORMAT = 6  # 6: Commit.blobs, the blob id of each file entry (git log --raw)
 # A row holds a Commit's fields in this order. The names are part of the stored format, so a cache
@@ -37,6 +37,8 @@ FIELDS = Commit._fields
 MAX_CHUNKS = 32  # then the line is written as one chunk again: many small files load slower
 
 Row = tuple[Any, ...]
+# The classes a row holds besides plain data: only these are loaded from a cache file.
+ROW_RECORDS = (Identity, FileChange)
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,10 @@ class CachedHistory:
         self.commits = []  # filled from the chunks by HistoryCache.load
 
 
+# The classes the index file holds besides plain data (its merge authors are Identity records).
+INDEX_RECORDS = (CachedHistory, Chunk, *ROW_RECORDS)
+
+
 class HistoryCache:
     def __init__(self, repo_path: Path, cache_dir: Path | None = None):
         digest = hashlib.sha256(str(repo_path.resolve()).encode("utf-8")).hexdigest()[:24]
@@ -86,7 +92,7 @@ class HistoryCache:
         self.file = self.folder / f"{digest}.pickle"
 
     def load(self) -> CachedHistory:
-        stored = read_pickle(self.file)
+        stored = read_pickle(self.file, INDEX_RECORDS)
         if not isinstance(stored, dict) or stored.get("format") != (FORMAT, FIELDS):
             return CachedHistory()
         cached = stored.get("history")
@@ -94,7 +100,7 @@ class HistoryCache:
             return CachedHistory()
         rows: list[Row] = []
         for chunk in cached.chunks:
-            part = read_pickle(self.folder / chunk.name)
+            part = read_pickle(self.folder / chunk.name, ROW_RECORDS)
             if not isinstance(part, list) or len(part) != chunk.count or part[-1][0] != chunk.last:
                 return CachedHistory()
             if rows and part[0][1][:1] != (rows[-1][0],):  # each chunk continues the line

@@ -39,12 +39,14 @@ import yaml
 from generator.cachefiles import (
     code_version,
     default_cache_dir,
+    read_bytes,
     read_pickle,
     remove_unused_chunks,
+    write_bytes,
     write_pickle,
 )
 
-FORMAT = 1
+FORMAT = 2  # 2: a chunk file holds the pickled entries themselves, not them pickled again
 MAX_CHUNKS = 16  # then everything is one chunk again: many small files load slower
 _log = logging.getLogger(__name__)
 
@@ -112,7 +114,7 @@ class ParsedCache:
     def _load(self) -> Entries:
         if not _key()[1] or not self.file.exists():
             return {}
-        index = read_pickle(self.file)
+        index = read_pickle(self.file, (Chunk,))
         chunks = index.get("chunks") if isinstance(index, dict) else None
         if not isinstance(chunks, list) or not all(type(chunk) is Chunk for chunk in chunks):
             self._warn(self.file, "cannot be read")
@@ -133,8 +135,8 @@ class ParsedCache:
 
     def _read_chunk(self, chunk: Chunk) -> Entries | None:
         file = self.folder / chunk.name
-        data = read_pickle(file)
-        if not isinstance(data, bytes) or hashlib.sha256(data).hexdigest() != chunk.sha256:
+        data = read_bytes(file)
+        if data is None or hashlib.sha256(data).hexdigest() != chunk.sha256:
             self._warn(file, "is missing or damaged" if data is None else "is damaged")
             return None
         try:
@@ -150,7 +152,7 @@ class ParsedCache:
     def _write_chunk(self, entries: Entries) -> Chunk:
         name = f"{self.digest}-{secrets.token_hex(8)}.parsed"
         data = pickle.dumps(entries, protocol=5)
-        write_pickle(self.folder / name, data)
+        write_bytes(self.folder / name, data)
         count = sum(len(parsed) for parsed in entries.values())
         return Chunk(name, count, hashlib.sha256(data).hexdigest())
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from generator.cachefiles import read_pickle, remove_unused_chunks, write_pickle
-from generator.releasenotes.model import ReleaseNote
+from generator.releasenotes.model import ReleaseNote, Ticket
 
 CACHE_FORMAT = 5
 MAX_CHUNKS = 16  # then everything is one chunk again: a merge costs a full write, done rarely
@@ -56,6 +56,7 @@ class ChunkedCache:
     """
 
     suffix = ".chunk"
+    records: tuple[type, ...] = ()  # the classes a chunk's entries hold, besides plain data
 
     def __init__(self, folder: Path, name: str, key: str):
         self.folder = folder
@@ -68,7 +69,7 @@ class ChunkedCache:
 
     def load(self) -> dict[Any, Any]:
         """The entries of all chunks, a later chunk's overriding an earlier one's."""
-        index = read_pickle(self.file)
+        index = read_pickle(self.file, (Chunk,))
         if not isinstance(index, dict):
             return {}
         names = index.get("chunks")
@@ -110,7 +111,7 @@ class ChunkedCache:
         self.chunks, self.stored, self.replaced = chunks, sum(c.count for c in chunks), set()
 
     def _read_chunk(self, chunk: Chunk) -> dict[Any, Any] | None:
-        stored = read_pickle(self.folder / chunk.name)
+        stored = read_pickle(self.folder / chunk.name, self.records)
         # Checked against the index: a chunk for another key, or not the one named.
         if not isinstance(stored, tuple) or len(stored) != 2:
             return None
@@ -129,6 +130,7 @@ class NoteCache(ChunkedCache):
     """The cache of one notes folder, for parser code with digest `code`."""
 
     suffix = ".notes"
+    records = (ReleaseNote, Ticket)
 
     def __init__(self, folder: Path, cache_dir: Path, code: str):
         digest = hashlib.sha256(str(folder.resolve()).encode("utf-8", "surrogateescape"))

@@ -55,6 +55,7 @@ TicketTexts = tuple[str | None, ...]  # the texts a kind of forms is made from: 
 
 class TextsCache(ChunkedCache):
     suffix = ".texts"
+    records = (HtmlForms, MarkdownForms)
 
 
 class RenderedTexts(Generic[Forms]):

@@ -1,0 +1,50 @@
+"""Cache files: a damaged or forged one is a missing cache, and loading one never runs code."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import random
+from pathlib import Path
+
+from generator.cachefiles import read_pickle, write_pickle
+from generator.history import cache
+from generator.history.model import FileChange, Identity
+
+
+class _Calls:
+    """Pickles into a call of `os.system`: what a forged cache file would hold."""
+
+    def __reduce__(self):
+        return (os.system, ("touch ran-from-a-cache-file",))
+
+
+def test_a_forged_cache_file_never_imports_or_calls_anything(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    forged = tmp_path / "index.pickle"
+    forged.write_bytes(pickle.dumps({"format": 1, "history": _Calls()}))
+    assert read_pickle(forged, cache.INDEX_RECORDS) is None
+    assert not (tmp_path / "ran-from-a-cache-file").exists()
+    # Even a class of this package is refused when the caller did not name it.
+    write_pickle(forged, {"who": Identity("Ann", "ann@example.com")})
+    assert read_pickle(forged) is None
+    assert read_pickle(forged, (Identity,)) == {"who": Identity("Ann", "ann@example.com")}
+
+
+def test_damaged_bytes_are_a_missing_cache_however_they_are_damaged(tmp_path: Path):
+    # Flipped bytes make pickle raise ValueError, OverflowError, MemoryError or
+    # UnicodeDecodeError besides UnpicklingError: every one must read as "no cache".
+    stored = [("a" * 40, (Identity("Ann", "ann@example.com"),), (FileChange("M", "x.yaml", None),))]
+    file = tmp_path / "rows.pickle"
+    write_pickle(file, stored * 50)
+    good = file.read_bytes()
+    assert read_pickle(file, cache.ROW_RECORDS) == stored * 50
+    rng = random.Random(7)
+    for _ in range(2000):
+        damaged = bytearray(good)
+        for _flip in range(rng.randint(1, 3)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        file.write_bytes(bytes(damaged))
+        read_pickle(file, cache.ROW_RECORDS)  # returns something or None; never raises
+    file.write_bytes(good[: len(good) // 2])
+    assert read_pickle(file, cache.ROW_RECORDS) is None
