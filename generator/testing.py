@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
-from typing import Any
 
 import yaml
 
@@ -356,52 +355,6 @@ def synthetic_evidence(
         corrective_actions=(),
         event_log=None,
     )
-
-
-def as_json(model: EvidenceModel) -> dict[str, Any]:
-    """The model's JSON values (as evidence.json holds them), for a test to plant values in."""
-    from generator.evidence.codec import to_plain
-
-    return to_plain(model)
-
-
-def from_json(data: dict[str, Any]) -> EvidenceModel:
-    """The typed model of JSON values, schema-checked as reading evidence.json is."""
-    import json
-
-    from generator.evidence.codec import loads
-
-    return loads(json.dumps(data), "<test model>")
-
-
-def failure_json(
-    sha: str | None,
-    message: str,
-    *,
-    kind: str = "unapproved",
-    exception: str | None = None,
-    window: dict[str, Any] | None = None,
-    items: tuple[str, ...] = (),
-) -> dict[str, Any]:
-    """A failure as evidence.json lists it (its id computed), for a test to plant in a model."""
-    from generator.evidence.codec import to_plain
-
-    failure = Failure(message, sha, window, kind=kind, items=items)
-    return to_plain(failure_record(failure, exception))
-
-
-def with_deviations(data: dict[str, Any]) -> dict[str, Any]:
-    """JSON values whose deviation counts and top-level list follow their controls' failures,
-    after a test planted failures in them."""
-    from generator.evidence.codec import from_plain, to_plain
-
-    controls = [from_plain(c, ControlRecord) for c in data["controls"]]
-    for plain, control in zip(data["controls"], controls, strict=True):
-        plain["deviations"] = to_plain(
-            deviation_counts(f for r in control.results for f in r.failures)
-        )
-    data["deviations"] = to_plain(deviation_records(controls))
-    return data
 
 
 def _reconciliation(installation: str, changes: list[ChangeRecord]) -> ReconciliationRecord:

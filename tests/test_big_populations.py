@@ -18,13 +18,8 @@ from generator.render.portal import builtin_templates
 from generator.render.portal.options import parse_options
 from generator.render.portal.sitebuild import _write_docs
 from generator.render.portal.views import PackView, make_view
-from generator.testing import (
-    as_json,
-    failure_json,
-    from_json,
-    synthetic_evidence,
-    with_deviations,
-)
+from generator.testing import synthetic_evidence
+from generator.testing_json import as_json, failure_json, from_json, with_deviations
 
 CHANGES = 3000
 FAILURES = 1500

@@ -6,7 +6,8 @@ import pytest
 from generator.errors import InputError
 from generator.evidence.changes_since import compare, load_previous
 from generator.evidence.codec import to_plain
-from generator.testing import as_json, from_json, synthetic_evidence
+from generator.testing import synthetic_evidence
+from generator.testing_json import as_json, from_json
 
 
 def test_status_mapping_decision_and_exception_changes_are_reported():

@@ -93,6 +93,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "generator.commands",
             "generator.demo",
             "generator.testing",
+            "generator.testing_json",
         ),
     ),
 )

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from generator.manifest import check_files, cited_commits, verify_pack, write_manifest
-from generator.testing import as_json, failure_json, from_json, synthetic_evidence, with_deviations
+from generator.testing import synthetic_evidence
+from generator.testing_json import as_json, failure_json, from_json, with_deviations
 
 
 def _pack(tmp_path: Path) -> Path:

@@ -18,7 +18,8 @@ from generator.render.pdf import html as pdf_html
 from generator.render.pdf import partlayout, weasy
 from generator.render.pdf.fetcher import BundledAssetFetcher, RefusedFetch
 from generator.render.registry import RenderOptions
-from generator.testing import HOSTILE_TEXTS, from_json
+from generator.testing import HOSTILE_TEXTS
+from generator.testing_json import from_json
 
 TEMPLATES = pdf_html.TEMPLATES
 

@@ -18,13 +18,8 @@ from generator.evidence.model import EvidenceModel
 from generator.evidence.tables import write_tables
 from generator.render.pdf import PDF_NAME, render
 from generator.render.registry import RenderOptions
-from generator.testing import (
-    as_json,
-    failure_json,
-    from_json,
-    synthetic_evidence,
-    with_deviations,
-)
+from generator.testing import synthetic_evidence
+from generator.testing_json import as_json, failure_json, from_json, with_deviations
 
 
 def small_model(*, hostile: bool = False, changes: int = 12) -> EvidenceModel:

@@ -14,7 +14,8 @@ from generator.evidence.changes_since import compare
 from generator.render.portal import RENDERER, render
 from generator.render.portal.views import CHANGES_PER_PAGE
 from generator.render.registry import RenderOptions, all_renderers
-from generator.testing import as_json, from_json, synthetic_evidence
+from generator.testing import synthetic_evidence
+from generator.testing_json import as_json, from_json
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,8 @@ from generator.evidence.streamread import StoredList, read_stored_model
 from generator.manifest import write_manifest
 from generator.render.portal import render as render_portal
 from generator.render.registry import PackInput, RenderOptions
-from generator.testing import as_json, failure_json, from_json, synthetic_evidence, with_deviations
+from generator.testing import synthetic_evidence
+from generator.testing_json import as_json, failure_json, from_json, with_deviations
 
 CHANGES = 1200  # three change pages in the portal
 FAILURES = 700

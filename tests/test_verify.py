@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 from generator.cli import cli
 from generator.manifest import write_manifest
-from generator.testing import as_json, synthetic_evidence
+from generator.testing import synthetic_evidence
+from generator.testing_json import as_json
 
 _GIT_ENV = {
     "GIT_AUTHOR_NAME": "Ada Operator",
