@@ -109,6 +109,13 @@ def _read_manifest(pack_dir: Path) -> tuple[dict[str, dict[str, Any]], list[str]
     return entries, problems
 
 
+def recorded_sha256(pack_dir: Path, rel: str) -> str | None:
+    """The sha256 the manifest records for ``rel`` (None if it records none): what a reader
+    of a verified pack compares the bytes it reads with."""
+    entry = _read_manifest(pack_dir)[0].get(rel)
+    return entry["sha256"] if entry is not None else None
+
+
 def check_files(pack_dir: Path) -> list[str]:
     """Problems between the manifest and the files: added, removed or changed."""
     recorded, problems = _read_manifest(pack_dir)

@@ -20,7 +20,7 @@ from pathlib import Path
 from generator.config import SiteConfig
 from generator.errors import BuildError, InputError
 from generator.evidence.streamread import read_stored_model
-from generator.manifest import check_files
+from generator.manifest import check_files, recorded_sha256
 from generator.notes_stage import release_views
 from generator.releasenotes.loader import NotesRead
 from generator.render.registry import PackInput, Renderer, RenderOptions
@@ -86,7 +86,9 @@ def read_packs(pack_dirs: list[Path], request: SiteRequest) -> list[PackInput]:
             problems += check_signature(pack_dir, request.allowed_signers)[0]
         if not problems:
             try:
-                model = read_stored_model(pack_dir / "evidence.json")
+                # the bytes read must be the ones just verified: the file may change meanwhile
+                verified = recorded_sha256(pack_dir, "evidence.json")
+                model = read_stored_model(pack_dir / "evidence.json", verified)
             except InputError as exc:
                 problems = [f"evidence.json: {p.message}" for p in exc.problems]
         if problems:

@@ -7,13 +7,17 @@ import dataclasses
 import filecmp
 import gc
 import json
+import os
+import re
+import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from generator import site
 from generator.cli import cli
-from generator.errors import InputError
+from generator.errors import BuildError, InputError
 from generator.evidence import streamread
 from generator.evidence.codec import read_model, write_model
 from generator.evidence.model import ChangeRecord, DeviationRecord
@@ -185,8 +189,6 @@ def test_broken_json_in_the_middle_names_the_record(tmp_path: Path):
 
 
 def test_a_changed_file_is_refused_when_read_again(pack: Path, tmp_path: Path):
-    from generator.errors import BuildError
-
     copy = tmp_path / "evidence.json"
     copy.write_bytes((pack / "evidence.json").read_bytes())
     model = read_stored_model(copy)
@@ -206,3 +208,91 @@ def test_other_errors_as_read_model_words_them(tmp_path: Path):
     path.write_bytes(b'{"schema_version": 3, "installation": "\xff"}')
     with pytest.raises(InputError, match="cannot read"):
         read_stored_model(path)
+
+
+def _same_size_rewrite(path: Path) -> None:
+    """Another process rewrites the first change's subject in place, same size, and puts the
+    modification time back (as ``cp -p`` or ``rsync -t`` do)."""
+    status = path.stat()
+    data = path.read_bytes()
+    at = data.index(b'"subject": "') + len(b'"subject": "')
+    path.write_bytes(data[:at] + b"FORGED" + data[at + 6 :])
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert path.stat().st_size == status.st_size
+
+
+def test_a_same_size_rewrite_with_the_mtime_put_back_is_refused(pack: Path, tmp_path: Path):
+    copy = tmp_path / "evidence.json"
+    copy.write_bytes((pack / "evidence.json").read_bytes())
+    model = read_stored_model(copy)
+    time.sleep(0.05)  # a later clock tick than the copy's writing: ctimes move in coarse ticks
+    _same_size_rewrite(copy)
+    with pytest.raises(BuildError, match=f"{copy}: changed after it was verified"):
+        model.changes[0]
+
+
+def test_a_same_size_rewrite_during_the_scan_is_refused(pack: Path, tmp_path: Path, monkeypatch):
+    copy = tmp_path / "evidence.json"
+    copy.write_bytes((pack / "evidence.json").read_bytes())
+    time.sleep(0.05)
+    blocks = []
+    next_block = streamread._PackFile.next_block
+
+    def rewritten_after_the_first_block(file, size):
+        if len(blocks) == 1:
+            _same_size_rewrite(copy)
+        blocks.append(next_block(file, size))
+        return blocks[-1]
+
+    monkeypatch.setattr(streamread, "_BLOCK", 4096)
+    monkeypatch.setattr(streamread._PackFile, "next_block", rewritten_after_the_first_block)
+    with pytest.raises(InputError) as caught:
+        read_stored_model(copy)
+    assert [str(p) for p in caught.value.problems] == [f"{copy}:1:1: changed while it was read"]
+
+
+def test_the_site_reads_the_bytes_its_manifest_verified(pack: Path, tmp_path: Path, monkeypatch):
+    # Changed between the manifest's check and the read (same size, same mtime, in the same
+    # clock tick even): the bytes read are not the ones verified, whatever the file's stamp.
+    folder = tmp_path / "pack"
+    folder.mkdir()
+    (folder / "evidence.json").write_bytes((pack / "evidence.json").read_bytes())
+    write_manifest(folder)
+    check_files = site.check_files
+
+    def verified_then_rewritten(pack_dir: Path) -> list[str]:
+        problems = check_files(pack_dir)
+        _same_size_rewrite(pack_dir / "evidence.json")
+        return problems
+
+    monkeypatch.setattr(site, "check_files", verified_then_rewritten)
+    out = tmp_path / "out"
+    done = CliRunner().invoke(cli, ["site", str(folder), "--no-config", "--out", str(out)])
+    assert done.exit_code == 1, done.output
+    assert f"{folder}: evidence.json: changed since it was verified (sha256 " in done.output
+    assert "Traceback" not in done.output
+    assert sorted(p.name for p in out.iterdir()) == [".meshcomply.lock"]
+
+
+def test_a_member_that_cannot_be_read_is_an_error_naming_file_and_path(
+    pack: Path, tmp_path: Path, monkeypatch
+):
+    # A change the fingerprint cannot see (e.g. within one clock tick of the last write)
+    # leaves members that are not the checked ones: an error, never a traceback.
+    folder = tmp_path / "pack"
+    folder.mkdir()
+    (folder / "evidence.json").write_bytes((pack / "evidence.json").read_bytes())
+    write_manifest(folder)
+    read = streamread._PackFile.read
+    monkeypatch.setattr(streamread._PackFile, "read", lambda f, s, e: b"}" + read(f, s, e)[1:])
+    model = read_stored_model(folder / "evidence.json")
+    with pytest.raises(BuildError, match=r"evidence.json: \$.changes\[5\]: cannot be read: "):
+        model.changes[5]
+    out = tmp_path / "out"
+    done = CliRunner().invoke(cli, ["site", str(folder), "--no-config", "--out", str(out)])
+    assert done.exit_code == 1
+    assert re.search(
+        rf"{re.escape(str(folder))}/evidence.json: \$.\w+\[0\]: cannot be read: ", done.output
+    )
+    assert "Traceback" not in done.output
+    assert sorted(p.name for p in out.iterdir()) == [".meshcomply.lock"]  # nothing written

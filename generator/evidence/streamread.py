@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
+import hashlib
 import json
 import os
 import re
+import weakref
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache
@@ -51,37 +53,68 @@ _SPACE = re.compile(r"[ \t\n\r]*")
 
 
 class _PackFile:
-    """The file a StoredList reads, refused if it changed after it was checked."""
+    """evidence.json opened once: scanned and checked through this handle, then read by the
+    StoredLists through it, refused if it changed since it was opened.
+
+    The fingerprint is taken by ``fstat`` before the first byte is read and compared after the
+    scan and around every later read: size and mtime alone let a same-size rewrite with the
+    mtime put back (``cp -p``, ``rsync -t``) through, but no one can set the ctime, and the
+    inode and device tell a file put in its place. ``digest`` is the sha256 of the bytes
+    scanned, for a caller that verified the file against its manifest."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.stamp = _stamp(path)
+        self._fd = os.open(path, os.O_RDONLY)
+        self.close = weakref.finalize(self, os.close, self._fd)
+        self.stamp = self._stamp()
+        self.digest = hashlib.sha256()
+
+    def _stamp(self) -> tuple[int, ...]:
+        status = os.fstat(self._fd)
+        return (
+            status.st_size,
+            status.st_mtime_ns,
+            status.st_ctime_ns,
+            status.st_ino,
+            status.st_dev,
+        )
+
+    def unchanged(self) -> bool:
+        return self._stamp() == self.stamp
+
+    def next_block(self, size: int) -> bytes:
+        """The scan's next block (hashed as it goes)."""
+        block = os.read(self._fd, size)
+        self.digest.update(block)
+        return block
 
     def read(self, start: int, end: int) -> bytes:
         try:
-            with self.path.open("rb") as stream:
-                if _stamp(self.path) != self.stamp:
-                    raise BuildError(f"{self.path}: changed after it was verified")
-                stream.seek(start)
-                return stream.read(end - start)
+            changed = not self.unchanged()
+            data = b"" if changed else os.pread(self._fd, end - start, start)
+            changed = changed or len(data) != end - start or not self.unchanged()
         except OSError as exc:
             raise BuildError(f"{self.path}: cannot read: {exc.strerror}") from None
-
-
-def _stamp(path: Path) -> tuple[int, int]:
-    status = os.stat(path)
-    return status.st_size, status.st_mtime_ns
+        if changed:
+            raise BuildError(f"{self.path}: changed after it was verified")
+        return data
 
 
 class StoredList(Sequence[T]):
     """A list of a checked evidence.json, its members decoded from the file when asked for."""
 
-    __slots__ = ("_decode", "_ends", "_file", "_starts")
+    __slots__ = ("_decode", "_ends", "_file", "_place", "_starts")
 
     def __init__(
-        self, file: _PackFile, starts: array, ends: array, decode: Callable[[Any], T]
+        self,
+        file: _PackFile,
+        place: tuple[str | int, ...],
+        starts: array,
+        ends: array,
+        decode: Callable[[Any], T],
     ) -> None:
-        self._file, self._starts, self._ends, self._decode = file, starts, ends, decode
+        self._file, self._place, self._decode = file, place, decode
+        self._starts, self._ends = starts, ends
 
     def __len__(self) -> int:
         return len(self._starts)
@@ -109,9 +142,15 @@ class StoredList(Sequence[T]):
         base = self._starts[first]
         data = self._file.read(base, self._ends[stop - 1])
         starts, ends, decode = self._starts, self._ends, self._decode
-        return [
-            decode(json.loads(data[starts[i] - base : ends[i] - base])) for i in range(first, stop)
-        ]
+        members = []
+        for i in range(first, stop):
+            try:
+                members.append(decode(json.loads(data[starts[i] - base : ends[i] - base])))
+            except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+                # Checked bytes always decode: this is a file changed behind the fingerprint.
+                where = json_path((*self._place, i))
+                raise BuildError(f"{self._file.path}: {where}: cannot be read: {exc}") from None
+        return members
 
     def __repr__(self) -> str:
         return f"<StoredList of {len(self)} in {self._file.path}>"
@@ -124,8 +163,8 @@ class _Syntax(ValueError):
 class _Scanner:
     """The file's text in blocks, with the byte offset of any position read so far."""
 
-    def __init__(self, stream: Any) -> None:
-        self._stream = stream
+    def __init__(self, read: Callable[[int], bytes]) -> None:
+        self._read = read
         self._decoder = codecs.getincrementaldecoder("utf-8")()
         self.text, self.pos, self.eof = "", 0, False
         self._mark_char, self._mark_byte = 0, 0  # text[0:mark_char] is mark_byte bytes long
@@ -134,7 +173,7 @@ class _Scanner:
         """Read the next block; False at the end of the file."""
         if self.eof:
             return False
-        block = self._stream.read(_BLOCK)
+        block = self._read(_BLOCK)
         self.eof = not block
         keep = self.pos
         offset = self.byte(keep)
@@ -370,15 +409,14 @@ def _skeleton_problems(data: Any) -> list[tuple[str, str]]:
     ]
 
 
-def _scan(path: Path) -> tuple[Any, _Found]:
+def _scan(file: _PackFile) -> tuple[Any, _Found]:
     found = _Found({}, [])
-    where = str(path)
+    where = str(file.path)
     try:
-        with path.open("rb") as stream:
-            scan = _Scanner(stream)
-            data = _node(scan, (), found)
-            if scan.peek() != "":
-                scan.fail("extra data after the document")
+        scan = _Scanner(file.next_block)
+        data = _node(scan, (), found)
+        if scan.peek() != "":
+            scan.fail("extra data after the document")
     except OSError as exc:
         raise InputError([Problem(where, 1, 1, f"cannot read: {exc.strerror}")]) from None
     except UnicodeDecodeError as exc:
@@ -388,11 +426,32 @@ def _scan(path: Path) -> tuple[Any, _Found]:
     return data, found
 
 
-def read_stored_model(path: Path) -> Any:
+def read_stored_model(path: Path, sha256: str | None = None) -> Any:
     """evidence.json as the typed model, its long lists left in the file (``StoredList``);
-    checked as ``codec.read_model`` checks it, every problem an InputError naming the file."""
-    where = str(path)
-    data, found = _scan(path)
+    checked as ``codec.read_model`` checks it, every problem an InputError naming the file.
+    ``sha256``: the file's checksum in a manifest the caller verified; the bytes read must be
+    those (the file may have changed between the verification and this read)."""
+    try:
+        file = _PackFile(path)
+    except OSError as exc:
+        raise InputError([Problem(str(path), 1, 1, f"cannot read: {exc.strerror}")]) from None
+    try:
+        return _checked_model(file, sha256)
+    except BaseException:
+        file.close()
+        raise
+
+
+def _checked_model(file: _PackFile, sha256: str | None) -> Any:
+    where = str(file.path)
+    data, found = _scan(file)
+    if not file.unchanged():
+        raise InputError([Problem(where, 1, 1, "changed while it was read")])
+    if sha256 is not None and file.digest.hexdigest() != sha256:
+        message = (
+            f"changed since it was verified (sha256 {file.digest.hexdigest()}, manifest {sha256})"
+        )
+        raise InputError([Problem(where, 1, 1, message)])
     if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
         version = data.get("schema_version") if isinstance(data, dict) else None
         message = f"unsupported schema_version {version!r} (this meshcomply reads {SCHEMA_VERSION})"
@@ -400,9 +459,8 @@ def read_stored_model(path: Path) -> Any:
     problems = sorted(_skeleton_problems(data) + found.problems)
     if problems:
         raise InputError(Problem(where, 1, 1, f"{at}: {message}") for at, message in problems)
-    file = _PackFile(path)
     lists = {
-        place: StoredList(file, starts, ends, _record_decoder(record))
+        place: StoredList(file, place, starts, ends, _record_decoder(record))
         for place, (starts, ends, record) in found.streamed.items()
     }
     model = from_plain(data)
