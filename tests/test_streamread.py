@@ -296,3 +296,51 @@ def test_a_member_that_cannot_be_read_is_an_error_naming_file_and_path(
     )
     assert "Traceback" not in done.output
     assert sorted(p.name for p in out.iterdir()) == [".meshcomply.lock"]  # nothing written
+
+
+def test_broken_json_is_reported_without_reading_the_rest(pack: Path, tmp_path: Path, monkeypatch):
+    path = tmp_path / "evidence.json"
+    data = (pack / "evidence.json").read_bytes()
+    broken = data.index(b'"parents": [') + len(b'"parents": [')
+    path.write_bytes(data[:broken] + b"," + data[broken:])
+    read: list[int] = []
+    next_block = streamread._PackFile.next_block
+
+    def counted(file, size):
+        read.append(len(block := next_block(file, size)))
+        return block
+
+    monkeypatch.setattr(streamread, "_BLOCK", 1000)
+    monkeypatch.setattr(streamread._PackFile, "next_block", counted)
+    with pytest.raises(InputError, match=r"not valid JSON: Expecting value .* in \$.changes\[0\]"):
+        read_stored_model(path)
+    assert sum(read) < broken + 2000 < len(data) / 10  # not the rest of the file
+
+
+@pytest.mark.parametrize("number", [b"3.0", b"3e0", b"3.0E+0", b"30e-1"])
+def test_a_number_cut_by_a_block_reads_as_read_model_does(tmp_path: Path, monkeypatch, number):
+    path = tmp_path / "evidence.json"
+    data = json.dumps(as_json(synthetic_evidence("x", changes=3, controls=2))).encode()
+    path.write_bytes(data.replace(b'"schema_version": 3', b'"schema_version": ' + number, 1))
+    plain = _plain(read_model(path))
+    for block in range(1, 40):  # the block ends after "3", "3.", "3e", "3.0E+" ...
+        monkeypatch.setattr(streamread, "_BLOCK", block)
+        assert _plain(read_stored_model(path)) == plain, block
+
+
+def test_a_repeated_key_reads_its_last_value_as_read_model_does(tmp_path: Path):
+    # json (so read_model) keeps a repeated key's last value; the streamed reader does too,
+    # forgetting the lists and problems it found under the earlier one.
+    data = json.dumps(as_json(big_model(changes=30, failures=5))).encode()
+    path = tmp_path / "evidence.json"
+    for old, new in (
+        (b'"changes": [', b'"changes": [1, {"sha": 2}], "changes": ['),
+        (b'"installation": ', b'"installation": "other", "installation": '),
+        (b'"cited": [', b'"cited": ["x", "y", "z"], "cited": ['),
+        (b'"controls": [', b'"controls": [{"results": [{"failures": [7]}]}], "controls": ['),
+    ):
+        path.write_bytes(data.replace(old, new, 1))
+        assert _plain(read_stored_model(path)) == _plain(read_model(path)), new
+    path.write_bytes(data.replace(b'"changes": [', b'"changes": [], "changes": [1], "x": [', 1))
+    with pytest.raises(InputError, match=r"\$.changes\[0\]: 1 is not of type 'object'"):
+        read_stored_model(path)

@@ -50,6 +50,8 @@ STREAMED: tuple[tuple[tuple[str | None, ...], type | None], ...] = (
 _BLOCK = 1 << 20
 _CHUNK = 2000  # members decoded at a time while a StoredList is iterated
 _SPACE = re.compile(r"[ \t\n\r]*")
+_NUMBER_GOES_ON = re.compile(r"[0-9.eE+-]*\Z")  # what may follow "3" to the end of a block
+_NEAR_END = 16  # characters: a decode error this close to a block's end may be a cut token
 
 
 class _PackFile:
@@ -204,13 +206,22 @@ class _Scanner:
             try:
                 value, end = _DECODER.raw_decode(self.text, self.pos)
             except json.JSONDecodeError as exc:
-                if self.more():
+                if self._cut(exc) and self.more():
                     continue
                 self.pos = exc.pos
                 self.fail(exc.msg)
-            if end < len(self.text) or not self.more():  # a number may go on in the next block
+            # "3", "3." or "3e" at the end of the block: the number may go on in the next one
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            if not (number and _NUMBER_GOES_ON.match(self.text, end)) or not self.more():
                 self.pos = end
                 return value
+
+    def _cut(self, error: json.JSONDecodeError) -> bool:
+        """Whether the error may be a token cut by the block's end (else it is reported at
+        once, not after reading the rest of the file)."""
+        return (
+            error.msg.startswith("Unterminated string") or error.pos >= len(self.text) - _NEAR_END
+        )
 
     def key(self) -> str:
         if self.peek() != '"':
@@ -219,7 +230,7 @@ class _Scanner:
             try:
                 key, end = scanstring(self.text, self.pos + 1)
             except json.JSONDecodeError as exc:
-                if self.more():
+                if self._cut(exc) and self.more():
                     continue
                 self.pos = exc.pos
                 self.fail(exc.msg)
@@ -235,11 +246,18 @@ _DECODER = json.JSONDecoder()
 
 @dataclasses.dataclass
 class _Found:
-    """What the scan found: the skeleton (streamed lists as []), their members' byte ranges,
-    and the problems of the members checked so far."""
+    """What the scan found: the streamed lists' members' byte ranges and the problems of their
+    members, by the list's path."""
 
     streamed: dict[tuple[str | int, ...], tuple[array, array, type | None]]
-    problems: list[tuple[str, str]]
+    problems: dict[tuple[str | int, ...], list[tuple[str, str]]]
+
+    def forget(self, below: tuple[str | int, ...]) -> None:
+        """Drop what was found below a key that appears again: as ``json`` (and so
+        ``codec.read_model``) does, the last value of a repeated key is the one read."""
+        for place in [place for place in self.streamed if place[: len(below)] == below]:
+            del self.streamed[place]
+            self.problems.pop(place, None)
 
 
 def _matches(pattern: tuple[str | None, ...], path: tuple[str | int, ...]) -> bool:
@@ -276,7 +294,7 @@ def _node(scan: _Scanner, path: tuple[str | int, ...], found: _Found) -> Any:
         while True:
             key = scan.key()
             if key in members:
-                scan.fail(f"the key {key!r} appears twice")
+                found.forget((*path, key))
             scan.take(":")
             members[key] = _node(scan, (*path, key), found)
             if scan.peek() == ",":
@@ -308,6 +326,7 @@ def _members(
     found: _Found,
 ) -> None:
     starts, ends = array("Q"), array("Q")
+    problems: list[tuple[str, str]] = []
     fits = _member_check(pattern)
     scan.take("[")
     if scan.peek() == "]":
@@ -322,13 +341,14 @@ def _members(
                 raise _Syntax(f"{exc} in {json_path((*path, len(ends)))}") from None
             ends.append(scan.byte(scan.pos))
             if not fits(member):
-                found.problems += _member_problems(pattern, member, (*path, len(ends) - 1))
+                problems += _member_problems(pattern, member, (*path, len(ends) - 1))
             if scan.peek() == ",":
                 scan.pos += 1
                 continue
             scan.take("]")
             break
     found.streamed[path] = (starts, ends, record)
+    found.problems[path] = problems
 
 
 def _at(schema: Any, pattern: tuple[str | None, ...]) -> Any:
@@ -410,7 +430,7 @@ def _skeleton_problems(data: Any) -> list[tuple[str, str]]:
 
 
 def _scan(file: _PackFile) -> tuple[Any, _Found]:
-    found = _Found({}, [])
+    found = _Found({}, {})
     where = str(file.path)
     try:
         scan = _Scanner(file.next_block)
@@ -456,7 +476,8 @@ def _checked_model(file: _PackFile, sha256: str | None) -> Any:
         version = data.get("schema_version") if isinstance(data, dict) else None
         message = f"unsupported schema_version {version!r} (this meshcomply reads {SCHEMA_VERSION})"
         raise InputError([Problem(where, 1, 1, message)])
-    problems = sorted(_skeleton_problems(data) + found.problems)
+    members = [problem for found_here in found.problems.values() for problem in found_here]
+    problems = sorted(_skeleton_problems(data) + members)
     if problems:
         raise InputError(Problem(where, 1, 1, f"{at}: {message}") for at, message in problems)
     lists = {
