@@ -344,3 +344,18 @@ def test_a_repeated_key_reads_its_last_value_as_read_model_does(tmp_path: Path):
     path.write_bytes(data.replace(b'"changes": [', b'"changes": [], "changes": [1], "x": [', 1))
     with pytest.raises(InputError, match=r"\$.changes\[0\]: 1 is not of type 'object'"):
         read_stored_model(path)
+
+
+def test_a_streamed_list_with_list_level_keywords_is_not_checked_silently(monkeypatch):
+    # Held as [] in the skeleton, a streamed list would pass minItems & co. unchecked.
+    from generator import validate
+
+    schema = json.loads(json.dumps(validate.load_schema("evidence")))
+    schema["properties"]["changes"]["minItems"] = 1
+    monkeypatch.setattr(validate, "load_schema", lambda name: schema)
+    streamread._skeleton_check.cache_clear()
+    try:
+        with pytest.raises(AssertionError, match=r"\('changes',\).*'minItems'"):
+            streamread._skeleton_check()
+    finally:
+        streamread._skeleton_check.cache_clear()

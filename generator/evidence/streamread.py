@@ -19,22 +19,20 @@ value is parsed whole with ``json``), so a pack rewritten by another tool reads 
 
 from __future__ import annotations
 
-import codecs
 import dataclasses
 import hashlib
 import json
 import os
-import re
 import weakref
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache
-from json.decoder import scanstring
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
 from generator.errors import BuildError, InputError, Problem
 from generator.evidence.codec import from_plain
+from generator.evidence.jsonscan import Scanner, Syntax, node
 from generator.evidence.model import SCHEMA_VERSION, ChangeRecord, DeviationRecord, FailureRecord
 from generator.evidence.schemacheck import SCHEMA_NAME, changes_fit, compiled, inlined, json_path
 
@@ -49,9 +47,6 @@ STREAMED: tuple[tuple[tuple[str | None, ...], type | None], ...] = (
 )
 _BLOCK = 1 << 20
 _CHUNK = 2000  # members decoded at a time while a StoredList is iterated
-_SPACE = re.compile(r"[ \t\n\r]*")
-_NUMBER_GOES_ON = re.compile(r"[0-9.eE+-]*\Z")  # what may follow "3" to the end of a block
-_NEAR_END = 16  # characters: a decode error this close to a block's end may be a cut token
 
 
 class _PackFile:
@@ -158,106 +153,43 @@ class StoredList(Sequence[T]):
         return f"<StoredList of {len(self)} in {self._file.path}>"
 
 
-class _Syntax(ValueError):
-    """Not valid JSON at a byte of the file (and inside which streamed member, if any)."""
-
-
-class _Scanner:
-    """The file's text in blocks, with the byte offset of any position read so far."""
-
-    def __init__(self, read: Callable[[int], bytes]) -> None:
-        self._read = read
-        self._decoder = codecs.getincrementaldecoder("utf-8")()
-        self.text, self.pos, self.eof = "", 0, False
-        self._mark_char, self._mark_byte = 0, 0  # text[0:mark_char] is mark_byte bytes long
-
-    def more(self) -> bool:
-        """Read the next block; False at the end of the file."""
-        if self.eof:
-            return False
-        block = self._read(_BLOCK)
-        self.eof = not block
-        keep = self.pos
-        offset = self.byte(keep)
-        self.text = self.text[keep:] + self._decoder.decode(block, final=self.eof)
-        self.pos, self._mark_char, self._mark_byte = 0, 0, offset
-        return True
-
-    def byte(self, index: int) -> int:
-        """The byte offset in the file of ``text[index]`` (asked in increasing order)."""
-        self._mark_byte += len(self.text[self._mark_char : index].encode("utf-8"))
-        self._mark_char = index
-        return self._mark_byte
-
-    def peek(self) -> str:
-        """The next character after whitespace ("" at the end of the file)."""
-        while True:
-            self.pos = _SPACE.match(self.text, self.pos).end()  # type: ignore[union-attr]
-            if self.pos < len(self.text) or not self.more():
-                return self.text[self.pos] if self.pos < len(self.text) else ""
-
-    def take(self, expected: str) -> None:
-        if self.peek() != expected:
-            self.fail(f"expected {expected!r}")
-        self.pos += 1
-
-    def value(self) -> Any:
-        while True:
-            try:
-                value, end = _DECODER.raw_decode(self.text, self.pos)
-            except json.JSONDecodeError as exc:
-                if self._cut(exc) and self.more():
-                    continue
-                self.pos = exc.pos
-                self.fail(exc.msg)
-            # "3", "3." or "3e" at the end of the block: the number may go on in the next one
-            number = isinstance(value, int | float) and not isinstance(value, bool)
-            if not (number and _NUMBER_GOES_ON.match(self.text, end)) or not self.more():
-                self.pos = end
-                return value
-
-    def _cut(self, error: json.JSONDecodeError) -> bool:
-        """Whether the error may be a token cut by the block's end (else it is reported at
-        once, not after reading the rest of the file)."""
-        return (
-            error.msg.startswith("Unterminated string") or error.pos >= len(self.text) - _NEAR_END
-        )
-
-    def key(self) -> str:
-        if self.peek() != '"':
-            self.fail("expected a key in double quotes")
-        while True:
-            try:
-                key, end = scanstring(self.text, self.pos + 1)
-            except json.JSONDecodeError as exc:
-                if self._cut(exc) and self.more():
-                    continue
-                self.pos = exc.pos
-                self.fail(exc.msg)
-            self.pos = end
-            return key
-
-    def fail(self, message: str) -> None:
-        raise _Syntax(f"{message} (byte {self.byte(min(self.pos, len(self.text)))})")
-
-
-_DECODER = json.JSONDecoder()
-
-
 @dataclasses.dataclass
 class _Found:
-    """What the scan found: the streamed lists' members' byte ranges and the problems of their
-    members, by the list's path."""
+    """What the scan found (the ``jsonscan.Visitor``): the streamed lists' members' byte ranges
+    and the problems of their members, by the list's path."""
 
     streamed: dict[tuple[str | int, ...], tuple[array, array, type | None]]
     problems: dict[tuple[str | int, ...], list[tuple[str, str]]]
 
-    def forget(self, below: tuple[str | int, ...]) -> None:
-        """Drop what was found below a key that appears again: as ``json`` (and so
-        ``codec.read_model``) does, the last value of a repeated key is the one read."""
-        for place in [place for place in self.streamed if place[: len(below)] == below]:
-            del self.streamed[place]
-            self.problems.pop(place, None)
+    def on_the_way(self, path: tuple[str | int, ...]) -> bool:
+        return _on_the_way(path)
+
+    def kept(
+        self, path: tuple[str | int, ...]
+    ) -> Callable[[tuple[str | int, ...], Any], None] | None:
+        streamed = _pattern(path)
+        if streamed is None:
+            return None
+        pattern = streamed[0]
+        fits, problems = _member_check(pattern), self.problems.setdefault(path, [])
+
+        def take(at: tuple[str | int, ...], member: Any) -> None:
+            if not fits(member):
+                problems.extend(_member_problems(pattern, member, at))
+
+        return take
+
+    def kept_array(self, path: tuple[str | int, ...], starts: array, ends: array) -> None:
+        pattern = _pattern(path)
+        assert pattern is not None  # kept() said so
+        self.streamed[path] = (starts, ends, pattern[1])
+
+    def repeated(self, below: tuple[str | int, ...]) -> None:
+        """As ``json`` (and so ``codec.read_model``) does, the last value of a repeated key is
+        the one read: what was found below the earlier one is dropped."""
+        for place in [place for place in self.problems if place[: len(below)] == below]:
+            self.streamed.pop(place, None)
+            del self.problems[place]
 
 
 def _matches(pattern: tuple[str | None, ...], path: tuple[str | int, ...]) -> bool:
@@ -277,78 +209,6 @@ def _on_the_way(path: tuple[str | int, ...]) -> bool:
     return any(
         len(pattern) > len(path) and _matches(pattern[: len(path)], path) for pattern, _ in STREAMED
     )
-
-
-def _node(scan: _Scanner, path: tuple[str | int, ...], found: _Found) -> Any:
-    start = scan.peek()
-    streamed = _pattern(path)
-    if streamed is not None and start == "[":
-        _members(scan, path, streamed[0], streamed[1], found)
-        return []
-    if _on_the_way(path) and start == "{":
-        scan.pos += 1
-        members: dict[str, Any] = {}
-        if scan.peek() == "}":
-            scan.pos += 1
-            return members
-        while True:
-            key = scan.key()
-            if key in members:
-                found.forget((*path, key))
-            scan.take(":")
-            members[key] = _node(scan, (*path, key), found)
-            if scan.peek() == ",":
-                scan.pos += 1
-                continue
-            scan.take("}")
-            return members
-    if _on_the_way(path) and start == "[":
-        scan.pos += 1
-        items: list[Any] = []
-        if scan.peek() == "]":
-            scan.pos += 1
-            return items
-        while True:
-            items.append(_node(scan, (*path, len(items)), found))
-            if scan.peek() == ",":
-                scan.pos += 1
-                continue
-            scan.take("]")
-            return items
-    return scan.value()
-
-
-def _members(
-    scan: _Scanner,
-    path: tuple[str | int, ...],
-    pattern: tuple[str | None, ...],
-    record: type | None,
-    found: _Found,
-) -> None:
-    starts, ends = array("Q"), array("Q")
-    problems: list[tuple[str, str]] = []
-    fits = _member_check(pattern)
-    scan.take("[")
-    if scan.peek() == "]":
-        scan.pos += 1
-    else:
-        while True:
-            scan.peek()
-            starts.append(scan.byte(scan.pos))
-            try:
-                member = scan.value()
-            except _Syntax as exc:
-                raise _Syntax(f"{exc} in {json_path((*path, len(ends)))}") from None
-            ends.append(scan.byte(scan.pos))
-            if not fits(member):
-                problems += _member_problems(pattern, member, (*path, len(ends) - 1))
-            if scan.peek() == ",":
-                scan.pos += 1
-                continue
-            scan.take("]")
-            break
-    found.streamed[path] = (starts, ends, record)
-    found.problems[path] = problems
 
 
 def _at(schema: Any, pattern: tuple[str | None, ...]) -> Any:
@@ -406,7 +266,14 @@ def _skeleton_check() -> Callable[[Any], Any]:
 
     schema = json.loads(json.dumps(load_schema(SCHEMA_NAME)))  # a copy to edit
     for pattern, _ in STREAMED:
-        del _at(schema, pattern)["items"]
+        listed = _at(schema, pattern)
+        # The skeleton holds these lists as [], so a list-level keyword (minItems,
+        # uniqueItems, contains...) would be checked against [] and pass: a schema that gains
+        # one must be checked here too before it is accepted.
+        extra = set(listed) - {"type", "items", "description", "title", "$comment"}
+        if listed.get("type") != "array" or extra:
+            raise AssertionError(f"{pattern}: the streamed check cannot apply {sorted(extra)}")
+        del listed["items"]
     return compiled(schema)
 
 
@@ -433,16 +300,17 @@ def _scan(file: _PackFile) -> tuple[Any, _Found]:
     found = _Found({}, {})
     where = str(file.path)
     try:
-        scan = _Scanner(file.next_block)
-        data = _node(scan, (), found)
+        scan = Scanner(file.next_block, _BLOCK)
+        data = node(scan, (), found)
         if scan.peek() != "":
             scan.fail("extra data after the document")
     except OSError as exc:
         raise InputError([Problem(where, 1, 1, f"cannot read: {exc.strerror}")]) from None
     except UnicodeDecodeError as exc:
         raise InputError([Problem(where, 1, 1, f"cannot read: {exc}")]) from None
-    except _Syntax as exc:
-        raise InputError([Problem(where, 1, 1, f"not valid JSON: {exc}")]) from None
+    except Syntax as exc:
+        inside = f" in {json_path(exc.where)}" if exc.where is not None else ""
+        raise InputError([Problem(where, 1, 1, f"not valid JSON: {exc}{inside}")]) from None
     return data, found
 
 
