@@ -81,6 +81,12 @@ def schema_problems(data: Any) -> list[tuple[str, str]]:
             return []
     except fastjsonschema.JsonSchemaValueException:
         pass
+    return worded_problems(data)
+
+
+def worded_problems(data: Any) -> list[tuple[str, str]]:
+    """Every violation of evidence.schema.json in `data`, worded by jsonschema (slow: only
+    called once a fast check has said there is one; none found is still one, at ``$``)."""
     from jsonschema import Draft202012Validator
 
     from generator.validate import load_schema

@@ -34,7 +34,14 @@ from generator.errors import BuildError, InputError, Problem
 from generator.evidence.codec import from_plain
 from generator.evidence.jsonscan import Scanner, Syntax, node
 from generator.evidence.model import SCHEMA_VERSION, ChangeRecord, DeviationRecord, FailureRecord
-from generator.evidence.schemacheck import SCHEMA_NAME, changes_fit, compiled, inlined, json_path
+from generator.evidence.schemacheck import (
+    SCHEMA_NAME,
+    changes_fit,
+    compiled,
+    inlined,
+    json_path,
+    worded_problems,
+)
 
 T = TypeVar("T")
 ANY = None  # in a STREAMED path: any index of a list
@@ -285,15 +292,7 @@ def _skeleton_problems(data: Any) -> list[tuple[str, str]]:
         return []
     except fastjsonschema.JsonSchemaValueException:
         pass
-    from jsonschema import Draft202012Validator
-
-    from generator.validate import load_schema
-
-    validator = Draft202012Validator(load_schema(SCHEMA_NAME))
-    found = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
-    return [(json_path(e.absolute_path), e.message) for e in found] or [
-        ("$", "does not match the evidence schema")
-    ]
+    return worded_problems(data)
 
 
 def _scan(file: _PackFile) -> tuple[Any, _Found]:
