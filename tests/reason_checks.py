@@ -90,7 +90,7 @@ def disagreements(result: Any) -> list[str]:
         else:
             for word, key, text in (("median", "median", shown.group(1)),
                                     ("longest", "max", shown.group(2))):  # fmt: skip
-                if text != number(spread[key]):
+                if text != number(spread[key]).replace(",", ""):  # read without commas
                     problems.append(f"{word}: the reason says {text}, the figures {spread[key]}")
         expect("versions that reached production", _count(r"of the (\d+) versions? that", reason),
                spread["count"])  # fmt: skip

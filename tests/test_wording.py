@@ -35,3 +35,19 @@ def test_counts_separate_thousands():
     assert part_of(1, 1, "entry", "entries") == "1 of 1 entry"
     assert every(1, "change") == "The 1 change"
     assert every(3_508, "release") == "All 3,508 releases"
+
+
+def test_the_reason_checks_read_figures_written_with_separators():
+    from reason_checks import disagreements
+
+    spread = {"count": 5, "median": 1_250.5, "max": 2_000}
+    result = {
+        "reason": "All 5 versions reached production within 3,000 days of staging "
+        "(median 1,250.5, longest 2,000 days).",
+        "figures": {"population": 5, "passed": 5, "failed": 0},
+        "failures": [],
+        "details": {"distribution": spread, "max_days": 3_000},
+    }
+    assert disagreements(result) == []
+    wrong = {**result, "reason": result["reason"].replace("1,250.5", "1,205.5")}
+    assert disagreements(wrong) == ["median: the reason says 1205.5, the figures 1250.5"]
