@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from generator.errors import InputError, Problem
+from generator.textcheck import holds_surrogate
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 # An alias bomb multiplies nodes; real configuration files have a few thousand at most.
@@ -111,6 +112,9 @@ class _Builder:
             return None
         if isinstance(value, dt.date | dt.datetime):
             return node.value
+        if isinstance(value, str) and holds_surrogate(value):
+            self._report(node, _SURROGATE)
+            return None
         return value
 
     def _mapping(self, node: yaml.MappingNode, keypath: KeyPath) -> dict[Any, Any]:
@@ -123,6 +127,9 @@ class _Builder:
                 self._report(key_node, "mapping keys must be plain text")
                 continue
             key = key_node.value
+            if holds_surrogate(key):
+                self._report(key_node, _SURROGATE)
+                continue
             if key in result:
                 first = self.key_positions[(*keypath, key)][0]
                 self._report(key_node, f"duplicate key '{key}' (first defined on line {first})")
@@ -130,6 +137,12 @@ class _Builder:
             self.key_positions[(*keypath, key)] = self._mark(key_node)
             result[key] = self.build(value_node, (*keypath, key))
         return result
+
+
+_SURROGATE = (
+    "an escape here gives half of a character (a lone surrogate such as \\ud800), which is not "
+    "text; write a character outside the basic plane as \\U0001F600 or as itself"
+)
 
 
 class _TooLarge(Exception):

@@ -32,6 +32,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "generator.status",
             "generator.timewords",
             "generator.numberwords",
+            "generator.textcheck",
             "generator.patterns",
             "generator.outfolder",
             "generator.workers",

@@ -473,3 +473,15 @@ def test_the_same_meshstack_with_its_default_port_written_out_is_the_same_origin
     assert _origin(urlsplit("https://acme.example")) != _origin(
         urlsplit("https://acme.example:8443")
     )
+
+
+def test_a_page_with_an_escaped_lone_surrogate_stops_the_collection():
+    body = json.dumps(
+        {"_embedded": {"meshEventLogs": [{"spec": {"title": "\ud800"}}]}}
+    ).encode()  # json.dumps writes it as the escape \ud800
+    api = FakeMeshStack(events=events(), faults={"page 1": [Fault(200, body=body)]})
+    with (
+        serving(api),
+        pytest.raises(CollectError, match=r"page 2 \(.*\) holds \\ud800 at line 1: half of a"),
+    ):
+        collector(api)[0].collect("acme", PERIOD)

@@ -425,3 +425,26 @@ def test_a_pack_records_the_export_among_its_inputs_and_verify_checks_it(tmp_pat
     result = run(tmp_path, "verify", str(pack), "--inputs", ".")
     assert result.exit_code == 1
     assert f"{pack}: input exports/{export.name} (events): changed (sha256 " in result.stderr
+
+
+def test_an_escaped_lone_surrogate_in_an_export_is_refused_at_its_line(tmp_path: Path):
+    # json reads "\ud800" into a string no UTF-8 can hold: writing the pack would fail half-way.
+    odd = raw_event("2026-01-06T10:00:00Z", uid="e2")
+    path = write(tmp_path, PERIOD, [raw_event("2026-01-05T10:00:00Z", uid="e1"), odd])
+    lines = path.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if '"uuid":"e2"' in line)
+    lines[at] = lines[at].replace('"title":"', '"title":"\\ud800', 1)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_log("acme", PERIOD, config_for(tmp_path))
+    (problem,) = caught.value.problems
+    column = lines[at].index("\\ud800") + 1
+    assert str(problem) == (
+        f"{path}:{at + 1}:{column}: \\ud800 escapes half of a character (a lone surrogate): "
+        "not text"
+    )
+    # A pair is one character, read as such.
+    lines[at] = lines[at].replace("\\ud800", "\\ud83d\\ude00", 1)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (titled,) = [e for e in read_log("acme", PERIOD, config_for(tmp_path)).events if "😀" in str(e)]
+    assert titled

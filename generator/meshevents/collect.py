@@ -39,6 +39,7 @@ from generator.meshevents.schema import (
     page_problems,
     parse_timestamp,
 )
+from generator.textcheck import lone_surrogate_escape
 
 RETRIED = (429, 500, 502, 503, 504)
 _SHOWN_PROBLEMS = 20  # of a broken page; the rest are counted
@@ -212,6 +213,14 @@ class Collector:
             raise CollectError(
                 f"page {number} ({url}) is not JSON{where}: nothing written"
             ) from None
+        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+        lone = lone_surrogate_escape(text)
+        if lone is not None:
+            line = text.count("\n", 0, lone) + 1
+            raise CollectError(
+                f"page {number} ({url}) holds {text[lone : lone + 6]} at line {line}: half of a "
+                "character (a lone surrogate), which is not text: nothing written"
+            )
         problems = page_problems(page)
         if not problems:
             # An empty page may leave out _embedded (page_problems accepted that).

@@ -34,6 +34,7 @@ from generator.meshevents.schema import (
     parse_timestamp,
     typed_event,
 )
+from generator.textcheck import lone_surrogate_escape
 from generator.validate import load_schema
 
 FORMAT = "meshcomply-events-export"
@@ -209,6 +210,14 @@ def _parse(data: bytes, where: str) -> tuple[str, dict[str, Any]]:
         raise InputError([Problem(where, exc.lineno, exc.colno, f"not JSON: {exc.msg}")]) from None
     except _DuplicateKey as exc:
         raise InputError([Problem(where, 1, 1, str(exc))]) from None
+    lone = lone_surrogate_escape(text)
+    if lone is not None:
+        line = text.count("\n", 0, lone) + 1
+        col = lone - (text.rfind("\n", 0, lone) + 1) + 1
+        message = (
+            f"{text[lone : lone + 6]} escapes half of a character (a lone surrogate): not text"
+        )
+        raise InputError([Problem(where, line, col, message)])
     if not isinstance(document, dict):
         raise InputError([Problem(where, 1, 1, "an export is a JSON object")])
     return text, document
