@@ -123,4 +123,5 @@ def test_a_gpg_user_id_is_shown_as_the_key_has_it(tmp_path):
     assert change.verified and change.commit.signer == uid
     (tag,) = history.tags
     assert tag.verified and tag.signer == uid
-    assert gpg_user_id("a%0Ab%25c %zz%") == "a\nb%c %zz%"
+    # A control character gpg escaped stays out of the text (it would reach a CSV cell raw).
+    assert gpg_user_id("a%0Ab%25c %zz%%1B%00") == "a\ufffdb%c %zz%\ufffd\ufffd"

@@ -298,3 +298,34 @@ def test_a_tag_signed_with_another_key_after_the_period_is_no_deviation_in_it(tm
     mismatches = [(by_subject[f.sha], f.items) for f in signed.failures if f.items]
     assert mismatches == [("Tagged in time", ("refs/tags/production/1.10.0",))]
     assert signed.details["tag_signer_mismatch"] == 1
+
+
+def test_a_signed_release_tag_without_a_date_is_no_approval_and_a_warning(monkeypatch):
+    # An annotated tag may have no tagger header (old tags, `git hash-object --literally`): when
+    # it was made cannot be told, so it is neither an approval in the period nor judged, and the
+    # pack says so instead of dropping it quietly.
+    from generator.config import Period as PeriodRange
+    from generator.history import reader
+    from generator.history.model import Tag
+
+    undated = Tag("production/1.0.0", "a" * 40, True, None, None, "m", oid="b" * 40)
+    dated = Tag("production/1.0.1", "c" * 40, True, None, "2026-01-10T10:00:00+00:00", "m")
+    monkeypatch.setattr(reader, "release_tags", lambda envs, tags, shas: tags)
+    monkeypatch.setattr(
+        reader,
+        "verify_tags",
+        lambda runner, signing, tags: [
+            Tag(**{**t.__dict__, "verified": True, "signer": "Ann"}) for t in tags
+        ],
+    )
+    installation = type("Installation", (), {"environments": (), "signing": None})()
+    period = PeriodRange.parse("2026-01-01..2026-03-31")
+    tags, by_sha, warnings = reader._verified_release_tags(
+        None, installation, [undated, dated], set(), period
+    )
+    assert [t.verified for t in tags] == [True, True]  # both verified, only the dated one counts
+    assert set(by_sha) == {"c" * 40}
+    assert warnings == [
+        "release tag production/1.0.0 is signed but has no tagger date, so when it was made "
+        "cannot be told: it counts as no approval and its signature is not judged"
+    ]

@@ -107,8 +107,9 @@ def _read(
     unaccounted = [i for g in reconciliation.groups if g.kind == UNACCOUNTED for i in g.indices]
     tags = read_tags(runner)
     signed_tags: dict[str, tuple[Tag, ...]] = {}
+    tag_warnings: list[str] = []
     if installation.signing.verifies:
-        tags, signed_tags = _verified_release_tags(
+        tags, signed_tags, tag_warnings = _verified_release_tags(
             runner, installation, tags, {commits[i].sha for i in [*members, *unaccounted]}, period
         )
     tagged = tagged_commits(commits, tags)
@@ -142,7 +143,7 @@ def _read(
         promotions=_promotions(installation, period, commits, tagged, releases.events),
         reproduce=reproduce_commands(installation, period, head, counts),
         rewritten=_rewritten(runner, previous_head, head),
-        warnings=list(releases.warnings),
+        warnings=[*releases.warnings, *tag_warnings],
         runner=runner,
         period_start=start,
         changes_limited_to=limited,
@@ -160,23 +161,29 @@ def _verified_release_tags(
     tags: list[Tag],
     shas: set[str],
     period: Period,
-) -> tuple[list[Tag], dict[str, tuple[Tag, ...]]]:
-    """The tags with the release tags of the period's changes verified, and those of them
-    that are signed and dated before the period's end, by the sha they point to: a tag made
-    after the period (tags are read as the repository is now) approved nothing in it."""
+) -> tuple[list[Tag], dict[str, tuple[Tag, ...]], list[str]]:
+    """The tags with the release tags of the period's changes verified; those of them that are
+    signed and dated before the period's end, by the sha they point to (a tag made after the
+    period, as tags are read as the repository is now, approved nothing in it); and a warning
+    for each signed one without a tagger date, which is neither an approval nor judged, since
+    when it was made cannot be told."""
     wanted = release_tags(installation.environments, tags, shas)
     if not wanted:
-        return tags, {}
+        return tags, {}, []
     checked = {t.name: t for t in verify_tags(runner, installation.signing, wanted)}
     by_sha: dict[str, tuple[Tag, ...]] = {}
+    warnings = []
     for tag in checked.values():
-        if tag.verified and _tagged_within(tag, period):
+        if not tag.verified:
+            continue
+        if tag.tagged_at is None:
+            warnings.append(
+                f"release tag {tag.name} is signed but has no tagger date, so when it was made "
+                "cannot be told: it counts as no approval and its signature is not judged"
+            )
+        elif utc(tag.tagged_at) < period.end_utc_exclusive:
             by_sha[tag.sha] = (*by_sha.get(tag.sha, ()), tag)
-    return [checked.get(tag.name, tag) for tag in tags], by_sha
-
-
-def _tagged_within(tag: Tag, period: Period) -> bool:
-    return tag.tagged_at is not None and utc(tag.tagged_at) < period.end_utc_exclusive
+    return [checked.get(tag.name, tag) for tag in tags], by_sha, sorted(warnings)
 
 
 def _promotions(

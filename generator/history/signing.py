@@ -10,6 +10,7 @@ fingerprint (``%GF``), which bind a signature to a person.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -54,11 +55,18 @@ def verify_signatures(
     return verdicts
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def gpg_user_id(text: str) -> str:
     """An OpenPGP user id as gpg's status lines give it (GOODSIG, and so git's ``%GS``), read
     back: gpg writes '%', control characters and DEL as ``%XX`` (doc/DETAILS: "%XX escaped"),
-    so ``Bob (ops%team)`` arrives as ``Bob (ops%25team)``. The bytes are UTF-8."""
-    return unquote(text, errors="replace") if "%" in text else text
+    so ``Bob (ops%team)`` arrives as ``Bob (ops%25team)``. The bytes are UTF-8. Control
+    characters gpg escaped stay out (a NUL or ESC would reach a CSV cell or a terminal): each
+    reads as U+FFFD."""
+    if "%" not in text:
+        return text
+    return _CONTROL.sub("\ufffd", unquote(text, errors="replace"))
 
 
 def is_verified(signature: str, letter: str | None) -> bool:

@@ -25,7 +25,6 @@ BuildError, never a tag taken as unsigned.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import subprocess
 import tempfile
@@ -41,6 +40,7 @@ from generator.history.model import Tag
 from generator.history.releases import release_tag_version
 from generator.history.signing import MAX_SIGNER_CHARS, gnupg_home, gpg_user_id
 from generator.patterns import compile_pattern
+from generator.timewords import utc
 
 # The armour lines git recognises (gpg-interface.c), by signature kind.
 _ARMOURS = (
@@ -136,7 +136,7 @@ def _verify(
 def _verify_ssh(allowed: Path, tag: Tag, payload: bytes, path: Path) -> TagVerdict:
     when = []
     if tag.tagged_at:  # git passes the payload's date, in UTC digits
-        moment = dt.datetime.fromisoformat(tag.tagged_at).astimezone(dt.UTC)
+        moment = utc(tag.tagged_at)
         when = [f"-Overify-time={moment.strftime('%Y%m%d%H%M%S')}"]
     found = _run(["ssh-keygen", "-Y", "find-principals", "-f", str(allowed), "-s", str(path),
                   *when], b"")  # fmt: skip

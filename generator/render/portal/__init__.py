@@ -12,7 +12,6 @@ commands that build no site.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 from generator.evidence.model import EvidenceModel
@@ -21,6 +20,7 @@ from generator.render.portal.options import OPTIONS, parse_options
 from generator.render.portal.views import PackView, make_view, period_slug
 from generator.render.registry import PackInput, Renderer, RenderOptions
 from generator.resources import data_dir
+from generator.timewords import utc
 
 
 def builtin_templates() -> Path:
@@ -33,11 +33,9 @@ def newest_head_epoch(models: list[EvidenceModel]) -> int:
     for model in models:
         text = model.source.head_date
         try:
-            moment = dt.datetime.fromisoformat(str(text))
+            moment = utc(str(text))
         except ValueError:
             continue
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=dt.UTC)
         newest = max(newest, int(moment.timestamp()))
     return newest
 
