@@ -115,6 +115,19 @@ def test_a_warm_build_parses_and_reads_only_blobs_it_has_not_seen(repo, tmp_path
     assert len(list((folder / "parsed").glob("*.parsed"))) == 2  # the new entry in a new chunk
 
 
+def test_blob_ids_are_every_version_a_build_parsed_or_found_no_text(repo, tmp_path):
+    """What benchmarks/build.py reads to time the least a cold build must parse."""
+    folder = tmp_path / "cache"
+    history = read(repo, folder)
+    parsed_values(history, Counting().parser)
+    history.close()
+    log = repo.git("log", "--format=", "--raw", "--no-abbrev", "--", APP).split()
+    versions = {field for field in log[3::6] if set(field) != {"0"}}  # the new blob ids
+    assert len(versions) == 5  # a 0, a 1 (twice), binary, oversize, broken; deleted: none
+    assert ParsedCache(repo.path, folder).blob_ids() == versions
+    assert ParsedCache(repo.path, tmp_path / "empty").blob_ids() == set()
+
+
 def test_each_parser_has_its_own_entries_and_other_code_parses_anew(repo, tmp_path, monkeypatch):
     folder = tmp_path / "cache"
     history, one, two = read(repo, folder), Counting("one"), Counting("two")

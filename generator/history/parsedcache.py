@@ -93,6 +93,12 @@ class ParsedCache:
             self.entries = self._load()
         return self.entries.setdefault(parser.name, {})
 
+    def blob_ids(self) -> set[str]:
+        """Every blob id some parser's result is known for (what builds have parsed)."""
+        if self.entries is None:
+            self.entries = self._load()
+        return {blob for parsed in self.entries.values() for blob in parsed}
+
     def add(self, parser: BlobParser, blob: str, parsed: Parsed) -> None:
         self.known(parser)[blob] = parsed
         self.new.setdefault(parser.name, {})[blob] = parsed
