@@ -112,6 +112,8 @@ def disagreements(result: Any) -> list[str]:
            kinds.count("skipped_staging"))  # fmt: skip
     expect("too short in staging", _count(r"(\d+) too short in staging", reason),
            kinds.count("short_staging"))  # fmt: skip
+    expect("not compared", _count(r"(\d+) not compared \(a file version", reason),
+           kinds.count("unreadable_version"))  # fmt: skip
     expect("unsigned", _count(r"(\d+) unsigned\b", reason), kinds.count("unsigned"))
     if isinstance(details, dict) and "unaccounted" in details:
         expect("outside every declared path", _count(r"(\d+) of them outside", reason),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from gitrepo import GitRepo
+from reason_checks import disagreements
 
 from generator.config import EnvironmentConfig, InstallationConfig, Period, ReleaseSource
 from generator.evidence.context import RuleContext
@@ -248,11 +249,89 @@ def test_settings_of_a_file_whose_name_is_not_utf8_are_a_visible_gap(tmp_path) -
     history = read_history(installation(r.path), PERIOD, cache_dir=tmp_path / "cache")
     result = run("config-promotion", history, min_hours=24)
     assert [(f.sha, f.kind, f.items) for f in result.failures] == [
-        (change, "skipped_staging", (f"{PROD}/a\ufffd.yaml",))
+        (change, "unreadable_version", (f"{PROD}/a\ufffd.yaml",))
     ]
-    assert f"(whole file) = unreadable at {change[:12]} (its name is not valid UTF-8" in (
-        result.failures[0].message
+    assert result.failures[0].message.startswith(
+        f"{PROD}/a\ufffd.yaml: not compared with staging, a version could not be read: "
+        f"{PROD}/a\ufffd.yaml at {change[:12]} (its name is not valid UTF-8"
     )
     assert f"{PROD}/a\ufffd.yaml at {change[:12]}: its name is not valid UTF-8, so git's " in (
         "\n".join(history.warnings)
     )
+
+
+@pytest.fixture(scope="module")
+def unreadable(tmp_path_factory) -> GitRepo:
+    """One file per case: s.yaml unreadable in staging, p.yaml in production, h.yaml held in
+    staging around an unreadable version, o.yaml unreadable before the window that matters,
+    t.yaml a short stay after an unreadable staging version."""
+    r = GitRepo.create(tmp_path_factory.mktemp("unreadable") / "acme")
+    binary = b"k: 2\n\0"
+    names = ("s", "p", "h", "o", "t")
+    r.commit("Initial", files={f"{env}/{n}.yaml": "k: 1\n" for env in (PROD, STAGING)
+                               for n in names}, date="2025-12-01T10:00:00Z")  # fmt: skip
+    r.commit("Staging o binary", files={f"{STAGING}/o.yaml": binary}, date="2025-12-05T10:00:00Z")
+    r.commit("Staging o=1", files={f"{STAGING}/o.yaml": "k: 1\n"}, date="2025-12-10T10:00:00Z")
+    r.commit("Production o=4", files={f"{PROD}/o.yaml": "k: 4\n"}, date="2025-12-20T10:00:00Z")
+    r.commit("Staging t binary", files={f"{STAGING}/t.yaml": binary}, date="2026-01-03T10:00:00Z")
+    r.commit("Staging s binary, h=2", files={f"{STAGING}/s.yaml": binary,
+             f"{STAGING}/h.yaml": "k: 2\n"}, date="2026-01-05T10:00:00Z")  # fmt: skip
+    r.commit("Staging h binary", files={f"{STAGING}/h.yaml": binary}, date="2026-01-06T10:00:00Z")
+    r.commit("Staging t=2", files={f"{STAGING}/t.yaml": "k: 2\n"}, date="2026-01-07T09:00:00Z")
+    r.commit("Production t=2 after 3 h", files={f"{PROD}/t.yaml": "k: 2\n"},
+             date="2026-01-07T12:00:00Z")  # fmt: skip
+    r.commit("Production s=2, h=2, o=5", files={f"{PROD}/{n}.yaml": f"k: {v}\n" for n, v in
+             (("s", 2), ("h", 2), ("o", 5))}, date="2026-01-08T10:00:00Z")  # fmt: skip
+    r.commit("Production p binary", files={f"{PROD}/p.yaml": binary}, date="2026-01-09T10:00:00Z")
+    r.commit("Production p=1 again", files={f"{PROD}/p.yaml": "k: 1\n"},
+             date="2026-01-10T10:00:00Z")  # fmt: skip
+    r.commit("Production p=3", files={f"{PROD}/p.yaml": "k: 3\n"}, date="2026-01-11T10:00:00Z")
+    return r
+
+
+def test_a_version_that_could_not_be_read_is_never_claimed_to_have_skipped_staging(
+    unreadable, tmp_path
+) -> None:
+    """Where the answer rests on a binary version (production's or staging's), the change is an
+    unreadable version naming it, never skipped or short staging; a value staging is shown to
+    have held still passes, and an unreadable version outside the window changes nothing."""
+    history = read_history(installation(unreadable.path), PERIOD, cache_dir=tmp_path)
+    result = run("config-promotion", history, min_hours=24)
+    sha = {c.subject: c.sha for c in history.commits}
+    found = {(f.items[0].removeprefix(f"{PROD}/"), f.sha): (f.kind, f.message)
+             for f in result.failures}  # fmt: skip
+    assert found == {
+        ("t.yaml", sha["Production t=2 after 3 h"]): (
+            "unreadable_version",
+            f"{PROD}/t.yaml: not compared with staging, a version could not be read: "
+            f"{STAGING}/t.yaml at {sha['Staging t binary'][:12]} (file is binary)",
+        ),
+        ("s.yaml", sha["Production s=2, h=2, o=5"]): (
+            "unreadable_version",
+            f"{PROD}/s.yaml: not compared with staging, a version could not be read: "
+            f"{STAGING}/s.yaml at {sha['Staging s binary, h=2'][:12]} (file is binary)",
+        ),
+        ("o.yaml", sha["Production s=2, h=2, o=5"]): (
+            "skipped_staging",
+            f"{PROD}/o.yaml: never in staging before production: k = 5",
+        ),
+        ("p.yaml", sha["Production p binary"]): (
+            "unreadable_version",
+            f"{PROD}/p.yaml: not compared with staging, a version could not be read: "
+            f"{PROD}/p.yaml at {sha['Production p binary'][:12]} (file is binary)",
+        ),
+        ("p.yaml", sha["Production p=3"]): (
+            "skipped_staging",
+            f"{PROD}/p.yaml: never in staging before production: k = 3",
+        ),
+    }
+    # h.yaml was shown in staging for 72 h; p.yaml's return to the value staging kept passes.
+    assert (result.status, result.population, result.failed) == (Status.DEVIATIONS, 7, 5)
+    assert result.reason == (
+        "5 of 7 production configuration file changes in the period were not shown to have been "
+        "in staging for at least 24 h first: 2 skipped staging, 3 not compared (a file version "
+        "could not be read)."
+    )
+    assert disagreements(result) == []
+    warnings = "\n".join(history.warnings)
+    assert f"{STAGING}/s.yaml at {sha['Staging s binary, h=2'][:12]}: file is binary" in warnings

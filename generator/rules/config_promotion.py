@@ -14,9 +14,11 @@ some commit earlier on the first-parent line, after production's previous value 
 was set (or at that moment): then V was in staging while production still ran the value it
 replaces. A removed key or file is the value "absent". Otherwise the change **skipped staging**;
 when V was in staging for less than ``min_hours`` (from the staging commit that last set it) it
-was **too short in staging**. The release version's key of each environment's release file is
-left out. Every file's versions over the first-parent line are read once and indexed by setting,
-so each check is a binary search: O(n log n) in the history.
+was **too short in staging**. Where that answer rests on a file version that could not be read
+(binary, over the size bound, a name that is not UTF-8), nothing is claimed of the setting: the
+change is an **unreadable version**, naming the version. The release version's key of each
+environment's release file is left out. Every file's versions over the first-parent line are
+read once and indexed by setting, so each check is a binary search: O(n log n) in the history.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ from generator.history.model import Change, ParsedVersion, utc
 from generator.history.parsedcache import BlobParser
 from generator.status import Status
 
-SKIPPED, SHORT = "skipped_staging", "short_staging"
+SKIPPED, SHORT, UNREADABLE = "skipped_staging", "short_staging", "unreadable_version"
 ABSENT = "absent"
 WHOLE_FILE = "(whole file)"
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -76,14 +78,6 @@ def folder(paths: tuple[str, ...] | list[str]) -> str | None:
     if not path or any(c in path for c in "*?[]"):
         return None
     return path
-
-
-def version_settings(version: ParsedVersion) -> dict[str, str]:
-    """A version's settings; a file that could not be read as text (over 1 MiB, binary) is a
-    value of its own at each commit, so it never counts as having reached staging."""
-    if version.problem is not None:
-        return {WHOLE_FILE: f"unreadable at {version.sha[:12]} ({version.problem})"}
-    return {} if version.value is None else version.value
 
 
 def settings(text: str, is_json: bool) -> dict[str, str]:
@@ -127,11 +121,15 @@ def settings_parser(path: str) -> BlobParser:
 @dataclass
 class _Track:
     """One file's settings along the line: for each key, the line indexes where its value
-    changed and the values from there on; for each (key, value), the indexes it was set at."""
+    changed and the values from there on; for each (key, value), the indexes it was set at;
+    the indexes of all its versions, and of those that could not be read (with why)."""
 
     changed_at: dict[str, list[int]] = field(default_factory=dict)
     values: dict[str, list[str]] = field(default_factory=dict)
     set_at: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    versions: list[int] = field(default_factory=list)
+    unreadable: list[int] = field(default_factory=list)
+    why: dict[int, str] = field(default_factory=dict)
 
     def add(self, index: int, now: dict[str, str], before: dict[str, str]) -> list[str]:
         """Record a version; the keys whose value it changed."""
@@ -150,26 +148,55 @@ class _Track:
             return ABSENT, None
         return self.values[key][at], self.changed_at[key][at]
 
+    def in_effect(self, index: int) -> int | None:
+        """The line index of the version in effect just after the commit at `index`."""
+        at = bisect.bisect_right(self.versions, index) - 1
+        return self.versions[at] if at >= 0 else None
+
+    def unread(self, start: int, end: int) -> list[int]:
+        """The unreadable versions made from `start` up to just before `end` (line indexes)."""
+        lo, hi = (
+            bisect.bisect_left(self.unreadable, start),
+            bisect.bisect_left(self.unreadable, end),
+        )
+        return self.unreadable[lo:hi]
+
+    def unread_around(self, start: int, end: int) -> list[int]:
+        """The unreadable versions in effect at some moment from just after `start` up to just
+        before `end`."""
+        effect = self.in_effect(start)
+        return self.unread(start + 1 if effect is None else effect, end)
+
     def held(self, key: str, value: str, start: int, end: int) -> int | None:
         """Where staging last set `value` at `key`, if it held it at some moment from just after
-        `start` up to just before `end` (line indexes); None if it did not."""
+        `start` up to just before `end` (line indexes); None if that was not shown."""
         own, since = self.value_at(key, start)
         indexes = self.set_at.get((key, value), [])
         at = bisect.bisect_left(indexes, end) - 1
         if at >= 0 and indexes[at] > start:
             return indexes[at]
-        if own == value:
+        effect = self.in_effect(start)
+        if own == value and (effect is None or effect not in self.why):
             return since if since is not None else -1
         return None
 
 
-def _track(versions: list[tuple[int, ParsedVersion]]) -> tuple[_Track, dict[int, list]]:
+def _track(path: str, versions: list[tuple[int, ParsedVersion]]) -> tuple[_Track, dict[int, list]]:
     """The file's track, and per line index the keys that version changed with its values."""
     track = _Track()
     changes: dict[int, list] = {}
     before: dict[str, str] = {}
     for index, version in versions:
-        now = version_settings(version)
+        track.versions.append(index)
+        if version.problem is not None:
+            # Nothing is known of its settings: each gets a value of this version alone, so no
+            # value is taken to have held, or not, while it was in effect.
+            track.unreadable.append(index)
+            track.why[index] = f"{path} at {version.sha[:12]} ({version.problem})"
+            unknown = f"unreadable at {version.sha[:12]} ({version.problem})"
+            now = dict.fromkeys([*before, WHOLE_FILE], unknown)
+        else:
+            now = {} if version.value is None else version.value
         keys = track.add(index, now, before)
         changes[index] = [(key, now.get(key, ABSENT), before.get(key, ABSENT)) for key in keys]
         before = now
@@ -215,46 +242,23 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     tracks: dict[str, tuple[_Track, dict[int, list], _Track]] = {}
     population, failures, cited, dates = 0, [], [], []
     for change, relative in members:
+        path, staging_path = f"{prod_folder}/{relative}", f"{staging_folder}/{relative}"
         if relative not in tracks:
-            parser = settings_parser(relative)
-            history = context.history
-            prod_versions = history.parsed_history(f"{prod_folder}/{relative}", parser)
-            prod_track, prod_changes = _track(prod_versions)
-            staging_versions = history.parsed_history(f"{staging_folder}/{relative}", parser)
-            staging_track, _ = _track(staging_versions)
+            parser, history = settings_parser(relative), context.history
+            prod_track, prod_changes = _track(path, history.parsed_history(path, parser))
+            staging_track, _ = _track(staging_path, history.parsed_history(staging_path, parser))
             tracks[relative] = (prod_track, prod_changes, staging_track)
-        prod_track, prod_changes, staging_track = tracks[relative]
         index = index_of[change.commit.sha]
-        changed = [c for c in prod_changes.get(index, []) if (relative, c[0]) not in release_keys]
+        changes = tracks[relative][1].get(index, [])
+        changed = [c for c in changes if (relative, c[0]) not in release_keys]
         if not changed:
             continue  # nothing but the release version (or no setting) changed
         population += 1
         cited.append(change.commit.sha)
         dates.append(change.commit.committed_at)
-        skipped, short = [], []
-        for key, value, _old in changed:
-            previous = prod_track.changed_at[key]
-            start = previous[bisect.bisect_left(previous, index) - 1] if previous[0] < index else -1
-            set_at = staging_track.held(key, value, start, index)
-            if set_at is None:
-                skipped.append(f"{key} = {_shown(value)}")
-            elif minimum > 0:
-                staged = context.history.commits[set_at].committed_at if set_at >= 0 else None
-                hours = _hours(staged, change.commit.committed_at)
-                if hours is not None and hours < minimum:
-                    short.append(f"{key} = {_shown(value)} ({number(hours)} h)")
-        path = f"{prod_folder}/{relative}"
-        if skipped:
-            message = f"{path}: never in staging before production: {'; '.join(skipped)}"
-            if short:
-                message += f"; too short in staging: {'; '.join(short)}"
-            failures.append(Failure(message, sha=change.commit.sha, kind=SKIPPED, items=(path,)))
-        elif short:
-            message = (
-                f"{path}: in staging for less than {number(minimum)} h before production: "
-                f"{'; '.join(short)}"
-            )
-            failures.append(Failure(message, sha=change.commit.sha, kind=SHORT, items=(path,)))
+        failure = _judged(context, change, index, path, changed, tracks[relative], minimum)
+        if failure is not None:
+            failures.append(failure)
     noun = "production configuration file change"
     if not population:
         return empty_population_result(
@@ -267,17 +271,20 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     total, failed = population, len(failures)
     soak = f" for at least {number(minimum)} h" if minimum > 0 else ""
     if failures:
+        unread = sum(f.kind == UNREADABLE for f in failures)
         counts = [
             plural(n, word, word)
             for n, word in (
                 (sum(f.kind == SKIPPED for f in failures), "skipped staging"),
                 (sum(f.kind == SHORT for f in failures), "too short in staging"),
+                (unread, "not compared (a file version could not be read)"),
             )
             if n
         ]
         status = Status.DEVIATIONS
+        shown = "not shown to have been" if unread else "not"
         reason = (
-            f"{part_of(failed, total, noun)} in the period {was_were(failed)} not in "
+            f"{part_of(failed, total, noun)} in the period {was_were(failed)} {shown} in "
             f"staging{soak} first: {', '.join(counts)}."
         )
     else:
@@ -298,6 +305,66 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         },
         last_evidence=newest_date(dates),
     )
+
+
+def _judged(
+    context: RuleContext,
+    change: Change,
+    index: int,
+    path: str,
+    changed: list[tuple[str, str, str]],
+    tracks: tuple[_Track, dict[int, list], _Track],
+    minimum: float,
+) -> Failure | None:
+    """The deviation of one production change (at line `index`) to one file (`path`), if any:
+    the settings it changed that were never, or too short, in staging. A setting whose answer
+    rests on a version that could not be read is not judged: the change names that version."""
+    prod, _, staging = tracks
+    skipped, short, unread = [], [], []
+    if index in prod.why:  # what the change set is not known
+        unread.append(prod.why[index])
+        changed = []
+    for key, value, _old in changed:
+        previous = prod.changed_at[key]
+        start = previous[bisect.bisect_left(previous, index) - 1] if previous[0] < index else -1
+        set_at = staging.held(key, value, start, index)
+        if set_at is None:
+            # Production's previous value, or staging's at some moment between, is not known.
+            unknown = [prod.why[i] for i in prod.unread(start, index)]
+            unknown += [staging.why[i] for i in staging.unread_around(start, index)]
+            if unknown:
+                unread.extend(unknown)
+            else:
+                skipped.append(f"{key} = {_shown(value)}")
+        elif minimum > 0:
+            staged = context.history.commits[set_at].committed_at if set_at >= 0 else None
+            hours = _hours(staged, change.commit.committed_at)
+            if hours is not None and hours < minimum:
+                # Staging may have had the value before, in a version that could not be read.
+                earlier = staging.in_effect(set_at - 1) if set_at > 0 else None
+                if earlier is not None and earlier in staging.why:
+                    unread.append(staging.why[earlier])
+                else:
+                    short.append(f"{key} = {_shown(value)} ({number(hours)} h)")
+    parts = []
+    if skipped:
+        parts.append(f"never in staging before production: {'; '.join(skipped)}")
+    if short:
+        what = (
+            "too short in staging"
+            if skipped
+            else (f"in staging for less than {number(minimum)} h before production")
+        )
+        parts.append(f"{what}: {'; '.join(short)}")
+    if unread:
+        parts.append(
+            f"not compared with staging, a version could not be read: "
+            f"{'; '.join(dict.fromkeys(unread))}"
+        )
+    if not parts:
+        return None
+    kind = SKIPPED if skipped else SHORT if short else UNREADABLE
+    return Failure(f"{path}: {'; '.join(parts)}", sha=change.commit.sha, kind=kind, items=(path,))
 
 
 def _shown(value: str) -> str:
@@ -321,5 +388,9 @@ RULE = Rule(
         "it reached production.",
         SHORT: "A production configuration change set a value that was in staging for less than "
         "the minimum time before it reached production.",
+        UNREADABLE: "A production configuration change could not be compared with staging: a "
+        "version of the file it rests on (production's or staging's) could not be read as text "
+        "(binary, over the size limit, or a name that is not UTF-8). Nothing is claimed of its "
+        "settings; the message names the version.",
     },
 )
