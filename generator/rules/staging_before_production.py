@@ -3,15 +3,19 @@
 The population is the versions that first reached production in the period. A version whose
 production deployment came before (or without) its staging deployment fails, as does one that
 spent less than ``min_hours`` in staging. Staging and production are the environments with those
-roles.
+roles. Where staging's release file could not be read at a commit before the version's staging
+(or production) deployment, the version may have been in staging then: nothing is claimed of it,
+it is an **unreadable version** naming the versions of the file not read.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from generator.config import PROMOTION_ORDER, Role
 from generator.evidence.context import (
+    EnvironmentLike,
     RuleContext,
     empty_population_result,
     every,
@@ -23,7 +27,12 @@ from generator.evidence.context import (
 )
 from generator.evidence.registry import Failure, Rule, RuleResult
 from generator.history.model import Promotion, ReleaseEvent, utc
+from generator.history.parsedcache import BlobParser
+from generator.history.releases import file_value
 from generator.status import Status
+
+SKIPPED, SHORT, UNREADABLE = "skipped_staging", "short_staging", "unreadable_version"
+_SHOWN_GAPS = 3  # unreadable versions named in a message; the rest are counted
 
 PARAMS_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -70,6 +79,41 @@ def hours_in_staging(promotion: Promotion) -> float | None:
     return delta.total_seconds() / 3600
 
 
+def _release_value(text: str, path: str, key: str) -> tuple[str | None, str | None]:
+    """The version a release file's text names at `key`, or why none could be read (as the
+    history reader reads it: releases.file_value)."""
+    return file_value(("blob", text.encode("utf-8")), path, key)
+
+
+def staging_gaps(context: RuleContext, staging: EnvironmentLike) -> list[tuple[str, str]]:
+    """(date, what) of each version of staging's release file that could not be read (oldest
+    first): a version deployed to staging then is not known. Tag-based releases have none."""
+    source = getattr(staging, "release", None)
+    if source is None or source.tag_pattern is not None or not source.file or not source.key:
+        return []
+    kind = "json" if source.file.endswith(".json") else "yaml"
+    parser = BlobParser(
+        f"staging-before-production.release.{kind}.{source.key}",
+        partial(_release_value, path=source.file, key=source.key),
+    )
+    gaps = []
+    for _index, version in context.history.parsed_history(source.file, parser):
+        problem = version.problem or (version.value[1] if version.value else None)
+        if problem is not None:
+            gaps.append((version.date, f"{source.file} at {version.sha[:12]} ({problem})"))
+    return gaps
+
+
+def _unread_before(gaps: list[tuple[str, str]], moment: str) -> str | None:
+    """The unreadable versions made before `moment`, in words (the newest few), or None."""
+    before = [what for date, what in gaps if utc(date) < utc(moment)]
+    if not before:
+        return None
+    shown = "; ".join(before[-_SHOWN_GAPS:])
+    more = len(before) - _SHOWN_GAPS
+    return shown + (f"; and {more} earlier" if more > 0 else "")
+
+
 def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     minimum = params["min_hours"]
     missing = missing_roles_result(context, PROMOTION_ORDER)
@@ -85,20 +129,29 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             status=Status.NOT_TESTED,
             reason="No version reached production in the period, so there was nothing to test.",
         )
+    staging_env = next(e for e in context.installation.environments if e.role == Role.STAGING)
+    gaps: list[tuple[str, str]] | None = None  # read only when a version fails
     failures, versions, cited = [], [], []
     for promotion in promotions:
         production = _production(promotion)
         hours = hours_in_staging(promotion)
-        kind = "skipped_staging"
+        kind = SKIPPED
         if promotion.staging is None:
             message = "never deployed to staging"
         elif hours is None or hours < 0:
             message = "deployed to staging only after production"
         elif hours < minimum:
-            kind = "short_staging"
+            kind = SHORT
             message = f"only {number(hours)} h in staging (minimum {number(minimum)} h)"
         else:
             message = ""
+        if message:
+            gaps = staging_gaps(context, staging_env) if gaps is None else gaps
+            first = promotion.staging if kind == SHORT and promotion.staging else production
+            unread = _unread_before(gaps, first.date)
+            if unread is not None:
+                kind = UNREADABLE
+                message = f"not compared with staging, its release file could not be read: {unread}"
         if message:
             failures.append(
                 Failure(message=f"{promotion.version}: {message}", sha=production.sha, kind=kind)
@@ -122,9 +175,15 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     soak = f" for at least {number(minimum)} h" if minimum > 0 else ""
     if failures:
         status = Status.DEVIATIONS
+        unread = sum(f.kind == UNREADABLE for f in failures)
+        shown = "not shown to have been" if unread else "not"
         reason = (
-            f"{part_of(failed, total, noun, nouns)} {was_were(failed)} not in staging{soak} first."
+            f"{part_of(failed, total, noun, nouns)} {was_were(failed)} {shown} in staging{soak} "
+            "first"
         )
+        if unread:
+            reason += f" ({unread} not compared: a release file version could not be read)"
+        reason += "."
     else:
         status = Status.NO_DEVIATIONS
         reason = f"{every(total, noun, nouns)} {was_were(total)} in staging{soak} first."
@@ -147,10 +206,14 @@ RULE = Rule(
     params_schema=PARAMS_SCHEMA,
     evaluate=evaluate,
     deviation_kinds={
-        "skipped_staging": (
+        SKIPPED: (
             "A version reached production without reaching staging first (never, or only "
             "after production)."
         ),
-        "short_staging": "A version spent less than the minimum time in staging.",
+        SHORT: "A version spent less than the minimum time in staging.",
+        UNREADABLE: "A version could not be compared with staging: staging's release file "
+        "could not be read at a commit before the version's staging (or production) deployment, "
+        "so the version may have been in staging then. Nothing is claimed of it; the message "
+        "names the versions of the file not read.",
     },
 )
