@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import InputError
-from generator.evidence.codec import read_model
 from generator.evidence.inputs import BUILT_IN, CONTROLS, sha256_file
 from generator.evidence.model import DocumentRecord, EvidenceModel
+from generator.evidence.streamread import read_stored_model
 from generator.library import shipped_controls_dir
 from generator.signing import SIGNATURE_NAME
 
 MANIFEST_NAME = "manifest.json"
+EVIDENCE_NAME = "evidence.json"
 MANIFEST_SCHEMA_VERSION = 1
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
@@ -252,32 +253,59 @@ def check_documents(model: EvidenceModel, repo: Path) -> list[str]:
 
 
 def verify_pack(pack_dir: Path, repo: Path | None = None) -> list[str]:
-    """Every problem with the pack: files against the manifest and, with ``repo``, its commits."""
+    """Every problem with the pack: files against the manifest, evidence.json read as every
+    reader reads it and, with ``repo``, its commits."""
+    return verify(pack_dir, repo).problems
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What ``meshcomply verify`` found: every problem, and each input compared (ok or not)."""
+
+    problems: list[str]
+    inputs: list[InputCheck]
+
+
+def verify(
+    pack_dir: Path,
+    repo: Path | None = None,
+    inputs: Path | None = None,
+    controls: Path | None = None,
+) -> Verification:
+    """The pack's files against its manifest; evidence.json read once, as the site step reads
+    it (its long lists left in the file, so memory does not grow with the history), checked
+    against its schema and for text no UTF-8 can hold; then, with ``repo``, its commits and
+    documents, with ``inputs``, each recorded input (``check_inputs``)."""
     problems = check_files(pack_dir)
-    if repo is None:
-        return problems
+    # The bytes read must be the ones just verified, when they were: the file may change.
+    verified = recorded_sha256(pack_dir, EVIDENCE_NAME) if not problems else None
     try:
-        # Schema-checked like every read of evidence.json: commits are looked up only in a
-        # model that fits the contract, and each violation is named by its JSON path.
-        model = read_model(pack_dir / "evidence.json")
+        model = read_stored_model(pack_dir / EVIDENCE_NAME, verified)
     except InputError as exc:
-        found = [f"evidence.json: {p.message}" for p in exc.problems]
-        return [*problems, *found, "evidence.json: unreadable, cannot check commits"]
-    return problems + check_repo(model, repo) + check_documents(model, repo)
+        problems += pack_file_problems(exc, EVIDENCE_NAME)
+        problems += [
+            f"{EVIDENCE_NAME}: unreadable, cannot check {what}"
+            for what, asked in (("commits", repo), ("inputs", inputs))
+            if asked is not None
+        ]
+        return Verification(problems, [])
+    if repo is not None:
+        problems += check_repo(model, repo) + check_documents(model, repo)
+    checks = check_inputs(model, inputs, controls) if inputs is not None else []
+    problems += [check.line for check in checks if check.result != "ok"]
+    return Verification(problems, checks)
 
 
-def verify_inputs(
-    pack_dir: Path, inputs: Path, controls: Path | None = None
-) -> tuple[list[InputCheck], list[str]]:
-    """Each recorded input's check against the files below ``inputs``, and the problems: the
-    inputs missing or changed, or why evidence.json could not be read."""
-    try:
-        model = read_model(pack_dir / "evidence.json")
-    except InputError as exc:
-        found = [f"evidence.json: {p.message}" for p in exc.problems]
-        return [], [*found, "evidence.json: unreadable, cannot check inputs"]
-    checks = check_inputs(model, inputs, controls)
-    return checks, [check.line for check in checks if check.result != "ok"]
+def pack_file_problems(error: InputError, name: str) -> list[str]:
+    """A pack file's problems as lines naming the file (``evidence.json:LINE:COL: ...``; the
+    place is left out where it is the file's start, which says nothing: a schema problem's
+    JSON path is in its message)."""
+    return [
+        f"{name}:{p.line}:{p.col}: {p.message}"
+        if (p.line, p.col) != (1, 1)
+        else f"{name}: {p.message}"
+        for p in error.problems
+    ]
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 from generator.config import SiteConfig
 from generator.errors import BuildError, InputError
 from generator.evidence.streamread import read_stored_model
-from generator.manifest import check_files, recorded_sha256
+from generator.manifest import check_files, pack_file_problems, recorded_sha256
 from generator.notes_stage import release_views
 from generator.releasenotes.loader import NotesRead
 from generator.render.registry import PackInput, Renderer, RenderOptions
@@ -90,7 +90,7 @@ def read_packs(pack_dirs: list[Path], request: SiteRequest) -> list[PackInput]:
                 verified = recorded_sha256(pack_dir, "evidence.json")
                 model = read_stored_model(pack_dir / "evidence.json", verified)
             except InputError as exc:
-                problems = [f"evidence.json: {p.message}" for p in exc.problems]
+                problems = pack_file_problems(exc, "evidence.json")
         if problems:
             failed[pack_dir] = problems
             continue

@@ -24,15 +24,17 @@ def holds_surrogate(text: str) -> bool:
     return False
 
 
-def lone_surrogate_escape(json_text: str) -> int | None:
+def lone_surrogate_escape(json_text: str, start: int = 0, end: int | None = None) -> int | None:
     """The offset of the first ``\\uXXXX`` escape in JSON text that decodes to a lone surrogate
     (a high one not followed at once by a low one, or a low one alone); None if there is none.
-    A pair (``\\ud83d\\ude00``) is one character and fine."""
-    if _SURROGATE_ESCAPE.search(json_text) is None:
+    A pair (``\\ud83d\\ude00``) is one character and fine. ``start``..``end``: where to look,
+    a stretch starting outside a string or at its quote (one JSON value, a key)."""
+    end = len(json_text) if end is None else end
+    if _SURROGATE_ESCAPE.search(json_text, start, end) is None:
         return None
     pending: tuple[int, int] | None = None  # a high half's (start, end), waiting for its low half
     # Escapes are read left to right, so "\\\\ud800" (a backslash, then text) is not one.
-    for match in _ESCAPE.finditer(json_text):
+    for match in _ESCAPE.finditer(json_text, start, end):
         code = int(match.group(1), 16) if match.group(1) else None
         if pending is not None:
             if code is not None and 0xDC00 <= code <= 0xDFFF and match.start() == pending[1]:
@@ -45,3 +47,14 @@ def lone_surrogate_escape(json_text: str) -> int | None:
             return match.start()
         pending = (match.start(), match.end())
     return pending[0] if pending is not None else None
+
+
+def half_character(escape: str) -> str:
+    """The problem of a lone surrogate's escape (``\\ud800``), as every JSON reader words it."""
+    return f"{escape} escapes half of a character (a lone surrogate): not text"
+
+
+def line_and_column(text: str, offset: int) -> tuple[int, int]:
+    """The 1-based line and column of ``text[offset]``."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + 1, offset - line_start + 1

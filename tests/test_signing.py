@@ -84,7 +84,11 @@ def test_tampered_pack_with_a_recomputed_manifest_fails(project: Path, alice: Pa
     pack = project / "out" / PACK
     signers = allowed_signers(project, "alice@example.com", alice)
     evidence = pack / "evidence.json"
-    evidence.write_text(evidence.read_text().replace('"exception"', '"no_deviations"'))
+    text = evidence.read_text()
+    # A forgery that still fits the schema: a control's deviations made to vanish.
+    forged = text.replace('"status": "deviations"', '"status": "no_deviations"', 1)
+    assert forged != text
+    evidence.write_text(forged)
     write_manifest(pack)  # the tamperer fixes the checksums, but cannot sign
     assert verify(str(pack)).exit_code == 0  # the files match the new manifest...
     result = verify(str(pack), "--allowed-signers", str(signers))

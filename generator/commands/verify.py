@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from generator.manifest import MANIFEST_NAME, verify_inputs, verify_pack
+from generator.manifest import MANIFEST_NAME, verify
 from generator.signing import SIGNATURE_NAME, check_signature
 
 
@@ -52,21 +52,21 @@ def command(
     inputs: Path | None,
     controls: Path | None,
 ) -> None:
-    """Recompute every SHA-256 of PACKDIR's manifest.json.
+    """Recompute every SHA-256 of PACKDIR's manifest.json and read its evidence.json as the
+    site step does (its schema, text that is text).
 
-    Exits 0 when every file is intact, 1 listing every file added, removed or changed
-    (and, with --repo, every missing commit or rewritten history; with --allowed-signers, a
-    missing or bad signature; with --inputs, every input file missing or changed).
+    Exits 0 when every file is intact, 1 listing every file added, removed or changed, or
+    every problem of evidence.json (and, with --repo, every missing commit or rewritten
+    history; with --allowed-signers, a missing or bad signature; with --inputs, every input
+    file missing or changed).
     """
     if controls is not None and inputs is None:
         raise click.UsageError("--controls needs --inputs")
-    problems = verify_pack(pack_dir, repo)
-    if inputs is not None:
-        checks, input_problems = verify_inputs(pack_dir, inputs, controls)
-        for check in checks:
-            if check.result == "ok":
-                click.echo(f"{pack_dir}: {check.line}")
-        problems += input_problems
+    found = verify(pack_dir, repo, inputs, controls)
+    for check in found.inputs:
+        if check.result == "ok":
+            click.echo(f"{pack_dir}: {check.line}")
+    problems = found.problems
     signed_by = None
     if allowed_signers is not None:
         signature_problems, signed_by = check_signature(pack_dir, allowed_signers)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import BuildError, InputError, Problem
+from generator.evidence.jsonscan import NESTING_SHOWN, too_deep
 from generator.evidence.jsonstream import Written, iter_json
 from generator.evidence.model import (
     SCHEMA_VERSION,
@@ -36,6 +37,7 @@ from generator.evidence.schemacheck import SCHEMA_NAME, json_path, rest_problems
 from generator.evidence.schematext import Misfit, Unsupported, list_pieces, record_encoder
 from generator.memory import gc_paused
 from generator.status import Status
+from generator.textcheck import half_character, line_and_column, lone_surrogate_escape
 
 
 class SchemaViolation(ValueError):
@@ -283,6 +285,14 @@ def _parsed(text: str, where: str) -> dict[str, Any]:
         data = json.loads(text)
     except ValueError as exc:
         raise InputError([Problem(where, 1, 1, f"not valid JSON: {exc}")]) from None
+    except RecursionError:
+        at = too_deep(text, 0)
+        message = f"arrays and objects nested more than {NESTING_SHOWN} deep"
+        raise InputError([Problem(where, *line_and_column(text, at), message)]) from None
+    lone = lone_surrogate_escape(text)
+    if lone is not None:
+        message = half_character(text[lone : lone + 6])
+        raise InputError([Problem(where, *line_and_column(text, lone), message)])
     if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
         found = data.get("schema_version") if isinstance(data, dict) else None
         message = f"unsupported schema_version {found!r} (this meshcomply reads {SCHEMA_VERSION})"
@@ -304,10 +314,17 @@ def loads(text: str, where: str) -> EvidenceModel:
 
 def _read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
-        raise InputError([Problem(str(path), 1, 1, f"cannot read: {reason}")]) from None
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError([Problem(str(path), 1, 1, f"cannot read: {exc.strerror}")]) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1
+        message = f"cannot read: not UTF-8 text ({exc.reason})"
+        raise InputError([Problem(str(path), line, column, message)]) from None
 
 
 def read_model(path: Path) -> EvidenceModel:

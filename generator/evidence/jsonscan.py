@@ -15,19 +15,37 @@ import re
 from array import array
 from collections.abc import Callable
 from json.decoder import scanstring
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
+
+from generator.textcheck import half_character, lone_surrogate_escape
 
 Path = tuple[str | int, ...]  # a place in the document: keys and indexes
 _SPACE = re.compile(r"[ \t\n\r]*")
 _NUMBER_GOES_ON = re.compile(r"[0-9.eE+-]*\Z")  # what may follow "3" to the end of a block
 _NEAR_END = 16  # characters: a decode error this close to a block's end may be a cut token
 _DECODER = json.JSONDecoder()
+# A string or a bracket, to find where values nest too deeply (only once the decoder has said so).
+_NESTING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 
 
 class Syntax(ValueError):
-    """Not valid JSON at a byte of the file; ``where``: inside which kept member, if any."""
+    """Not valid JSON at a byte of the file (``offset``); ``where``: inside which kept member,
+    if any."""
 
+    heading = "not valid JSON: "
     where: Path | None = None
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(f"{message} (byte {offset})")
+        self.offset = offset
+
+
+class NotText(Syntax):
+    """Valid JSON that cannot be read: an escape of half a character (a lone surrogate, which
+    no UTF-8 can hold, so the text could never be written out) or values nested too deeply
+    for the decoder."""
+
+    heading = ""
 
 
 class Visitor(Protocol):
@@ -51,17 +69,28 @@ class Scanner:
         self._read, self._block = read, block
         self._decoder = codecs.getincrementaldecoder("utf-8")()
         self.text, self.pos, self.eof = "", 0, False
+        self._bytes_read = 0
         self._mark_char, self._mark_byte = 0, 0  # text[0:mark_char] is mark_byte bytes long
 
     def more(self) -> bool:
-        """Read the next block; False at the end of the file."""
+        """Read the next block; False at the end of the file. A token longer than a block (a
+        long string) is read on in blocks as long as what is held of it, so the tries to
+        decode it and the copies of the text held add up to a few times its length, not to
+        its length times its number of blocks."""
         if self.eof:
             return False
-        block = self._read(self._block)
+        block = self._read(max(self._block, len(self.text) - self.pos))
         self.eof = not block
         keep = self.pos
         offset = self.byte(keep)
-        self.text = self.text[keep:] + self._decoder.decode(block, final=self.eof)
+        pending = len(self._decoder.getstate()[0])  # the start of a character cut by the block
+        try:
+            decoded = self._decoder.decode(block, final=self.eof)
+        except UnicodeDecodeError as exc:
+            at = self._bytes_read - pending + exc.start
+            raise NotText(f"cannot read: not UTF-8 text ({exc.reason})", at) from None
+        self._bytes_read += len(block)
+        self.text = self.text[keep:] + decoded
         self.pos, self._mark_char, self._mark_byte = 0, 0, offset
         return True
 
@@ -83,7 +112,8 @@ class Scanner:
             self.fail(f"expected {expected!r}")
         self.pos += 1
 
-    def value(self) -> Any:
+    def value(self, depth: int = 0) -> Any:
+        """The next value whole; ``depth``: how many arrays and objects it is inside."""
         while True:
             try:
                 value, end = _DECODER.raw_decode(self.text, self.pos)
@@ -92,11 +122,23 @@ class Scanner:
                     continue
                 self.pos = exc.pos
                 self.fail(exc.msg)
+            except RecursionError:
+                self.pos = too_deep(self.text, self.pos, depth)
+                self.fail(f"arrays and objects nested more than {NESTING_SHOWN} deep", NotText)
             # "3", "3." or "3e" at the end of the block: the number may go on in the next one
             number = isinstance(value, int | float) and not isinstance(value, bool)
             if not (number and _NUMBER_GOES_ON.match(self.text, end)) or not self.more():
+                self._whole_characters(end)
                 self.pos = end
                 return value
+
+    def _whole_characters(self, end: int) -> None:
+        """Refuse an escape of half a character between the position and ``end`` (one value or
+        key): json reads it into a str that no UTF-8 can hold."""
+        lone = lone_surrogate_escape(self.text, self.pos, end)
+        if lone is not None:
+            self.pos = lone
+            self.fail(half_character(self.text[lone : lone + 6]), NotText)
 
     def _cut(self, error: json.JSONDecodeError) -> bool:
         """Whether the error may be a token cut by the block's end (else it is reported at
@@ -116,11 +158,33 @@ class Scanner:
                     continue
                 self.pos = exc.pos
                 self.fail(exc.msg)
+            self._whole_characters(end)
             self.pos = end
             return key
 
-    def fail(self, message: str) -> None:
-        raise Syntax(f"{message} (byte {self.byte(min(self.pos, len(self.text)))})")
+    def fail(self, message: str, kind: type[Syntax] = Syntax) -> NoReturn:
+        raise kind(message, self.byte(min(self.pos, len(self.text))))
+
+
+NESTING_SHOWN = 500  # where a value too deep for the decoder is shown to go too deep
+
+
+def too_deep(text: str, start: int, depth: int = 0) -> int:
+    """Where the value at ``start``, inside ``depth`` arrays and objects, goes deeper than
+    NESTING_SHOWN (the decoder, which goes further, has said it goes too deep); ``start`` if
+    that is not in ``text``."""
+    outside = depth
+    for match in _NESTING.finditer(text, start):
+        bracket = match.group()
+        if bracket in "[{":
+            depth += 1
+            if depth > NESTING_SHOWN:
+                return match.start()
+        elif bracket in "]}":
+            depth -= 1
+            if depth <= outside:
+                break
+    return start
 
 
 def node(scan: Scanner, path: Path, visitor: Visitor) -> Any:
@@ -161,7 +225,7 @@ def node(scan: Scanner, path: Path, visitor: Visitor) -> Any:
                 continue
             scan.take("]")
             return items
-    return scan.value()
+    return scan.value(len(path))
 
 
 def _members(
@@ -176,7 +240,7 @@ def _members(
             scan.peek()
             starts.append(scan.byte(scan.pos))
             try:
-                member = scan.value()
+                member = scan.value(len(path) + 1)
             except Syntax as exc:
                 exc.where = (*path, len(ends))
                 raise

@@ -93,9 +93,21 @@ def worded_problems(data: Any) -> list[tuple[str, str]]:
 
     validator = Draft202012Validator(load_schema(SCHEMA_NAME))
     found = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
-    return [(json_path(e.absolute_path), e.message) for e in found] or [
+    return [(json_path(e.absolute_path), shortened(e.message)) for e in found] or [
         ("$", "does not match the evidence schema")
     ]
+
+
+_MESSAGE_CHARS = 300  # of a problem's words: jsonschema quotes the whole value found
+
+
+def shortened(message: str) -> str:
+    """A problem's message, at most _MESSAGE_CHARS long: a value of megabytes in a crafted pack
+    (quoted whole by jsonschema) is cut in the middle, keeping what was expected at the end."""
+    if len(message) <= _MESSAGE_CHARS:
+        return message
+    keep = _MESSAGE_CHARS // 2
+    return f"{message[:keep]} … {message[-keep:]}"
 
 
 # The change records are most of a long history's model (100,000 on the 100k-commit benchmark):

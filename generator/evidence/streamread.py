@@ -40,6 +40,7 @@ from generator.evidence.schemacheck import (
     compiled,
     inlined,
     json_path,
+    shortened,
     worded_problems,
 )
 
@@ -54,6 +55,7 @@ STREAMED: tuple[tuple[tuple[str | None, ...], type | None], ...] = (
 )
 _BLOCK = 1 << 20
 _CHUNK = 2000  # members decoded at a time while a StoredList is iterated
+_CONTINUATION_BYTES = bytes(range(0x80, 0xC0))  # of UTF-8: a character's bytes after its first
 
 
 class _PackFile:
@@ -91,6 +93,21 @@ class _PackFile:
         block = os.read(self._fd, size)
         self.digest.update(block)
         return block
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """The line and column (in characters) of the byte at ``offset``, for a problem; read
+        in blocks, as a pack may be one line of hundreds of megabytes."""
+        line, column, at = 1, 1, 0
+        while at < offset:
+            block = os.pread(self._fd, min(_BLOCK, offset - at), at)
+            if not block:
+                break
+            at += len(block)
+            if (newline := block.rfind(b"\n")) >= 0:
+                line, column = line + block.count(b"\n"), 1
+                block = block[newline + 1 :]
+            column += len(block.translate(None, _CONTINUATION_BYTES))
+        return line, column
 
     def read(self, start: int, end: int) -> bytes:
         try:
@@ -261,7 +278,7 @@ def _member_problems(
 
     validator = Draft202012Validator(_items_schema(pattern))
     found = sorted(validator.iter_errors(member), key=lambda e: list(map(str, e.absolute_path)))
-    return [(json_path((*path, *e.absolute_path)), e.message) for e in found] or [
+    return [(json_path((*path, *e.absolute_path)), shortened(e.message)) for e in found] or [
         (json_path(path), "does not match the evidence schema")
     ]
 
@@ -305,11 +322,10 @@ def _scan(file: _PackFile) -> tuple[Any, _Found]:
             scan.fail("extra data after the document")
     except OSError as exc:
         raise InputError([Problem(where, 1, 1, f"cannot read: {exc.strerror}")]) from None
-    except UnicodeDecodeError as exc:
-        raise InputError([Problem(where, 1, 1, f"cannot read: {exc}")]) from None
     except Syntax as exc:
         inside = f" in {json_path(exc.where)}" if exc.where is not None else ""
-        raise InputError([Problem(where, 1, 1, f"not valid JSON: {exc}{inside}")]) from None
+        line, column = file.position(exc.offset)
+        raise InputError([Problem(where, line, column, f"{exc.heading}{exc}{inside}")]) from None
     return data, found
 
 

@@ -34,7 +34,7 @@ from generator.meshevents.schema import (
     parse_timestamp,
     typed_event,
 )
-from generator.textcheck import lone_surrogate_escape
+from generator.textcheck import half_character, line_and_column, lone_surrogate_escape
 from generator.validate import load_schema
 
 FORMAT = "meshcomply-events-export"
@@ -212,12 +212,8 @@ def _parse(data: bytes, where: str) -> tuple[str, dict[str, Any]]:
         raise InputError([Problem(where, 1, 1, str(exc))]) from None
     lone = lone_surrogate_escape(text)
     if lone is not None:
-        line = text.count("\n", 0, lone) + 1
-        col = lone - (text.rfind("\n", 0, lone) + 1) + 1
-        message = (
-            f"{text[lone : lone + 6]} escapes half of a character (a lone surrogate): not text"
-        )
-        raise InputError([Problem(where, line, col, message)])
+        message = half_character(text[lone : lone + 6])
+        raise InputError([Problem(where, *line_and_column(text, lone), message)])
     if not isinstance(document, dict):
         raise InputError([Problem(where, 1, 1, "an export is a JSON object")])
     return text, document
