@@ -31,7 +31,8 @@ from generator.config import Period
 from generator.evidence import eventlog
 from generator.evidence.context import RuleContext, _glob_regex
 from generator.evidence.registry import all_rules
-from generator.history.model import Commit, FileChange, Identity, utc
+from generator.history.model import Commit, FileChange, Identity
+from generator.timewords import utc
 
 START = dt.datetime(2016, 1, 1, 8, 0, tzinfo=dt.UTC)
 PERSON = Identity("Operator", "op@example.com")

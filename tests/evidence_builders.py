@@ -25,9 +25,9 @@ from generator.history.model import (
     Promotion,
     ReleaseEvent,
     Tag,
-    utc,
 )
 from generator.history.parsedcache import BlobParser
+from generator.timewords import utc
 
 ANN = Identity("Ann Author", "ann@example.com")
 BOB = Identity("Bob Approver", "bob@example.com")

@@ -11,8 +11,9 @@ from generator.config import EnvironmentConfig, InstallationConfig, Period
 from generator.errors import BuildError
 from generator.history import read_history
 from generator.history.history import AMBIGUOUS_NAME, UnreadableFileError
-from generator.history.model import FileVersion, utc
+from generator.history.model import FileVersion
 from generator.history.parsedcache import BlobParser
+from generator.timewords import utc
 
 PERIOD = Period.parse("2026-01-01..2026-03-31")
 LOGGING = "environments/production/logging.yaml"

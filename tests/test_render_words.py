@@ -30,7 +30,6 @@ def test_moments_in_words_are_utc_to_the_minute():
 def test_one_reading_of_timestamps_for_every_layer(monkeypatch):
     import time
 
-    from generator.history import model
     from generator.render import timeline
 
     # A timestamp without an offset is UTC on any machine, never its local time (the history's
@@ -38,7 +37,6 @@ def test_one_reading_of_timestamps_for_every_layer(monkeypatch):
     monkeypatch.setenv("TZ", "America/New_York")
     time.tzset()
     try:
-        assert model.utc is utc
         assert utc("2026-01-01T10:00:00") == dt.datetime(2026, 1, 1, 10, tzinfo=dt.UTC)
         assert utc("2026-01-01") == dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
         assert utc("2026-01-01T10:00:00+01:00") == dt.datetime(2026, 1, 1, 9, tzinfo=dt.UTC)
@@ -47,6 +45,24 @@ def test_one_reading_of_timestamps_for_every_layer(monkeypatch):
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_every_module_takes_utc_from_timewords():
+    # One reading, imported from where it is defined: no module defines its own, and none
+    # hands timewords' on (a re-export hides where the reading lives and ties layers together).
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).parents[1] / "generator"
+    elsewhere = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and node.name == "utc":
+                elsewhere.append(f"{path.name}: def utc")
+            imports = isinstance(node, ast.ImportFrom) and any(a.name == "utc" for a in node.names)
+            if imports and node.module != "generator.timewords":
+                elsewhere.append(f"{path.name}: from {node.module} import utc")
+    assert elsewhere == ["timewords.py: def utc"]
 
 
 def test_params_are_words_not_python():

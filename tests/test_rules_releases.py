@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from generator.evidence.context import RuleContext
 from generator.evidence.registry import Failure, all_rules
-from generator.history.model import utc
 from generator.rules.patch_latency import _order, latencies
+from generator.timewords import utc
 
 STAGING_FIRST = all_rules()["staging-before-production"].evaluate
 LATENCY = all_rules()["patch-latency"].evaluate

@@ -27,13 +27,13 @@ from generator.history.model import (
     Promotion,
     ReleaseEvent,
     Tag,
-    utc,
 )
 from generator.history.parsedcache import BlobParser
 from generator.numberwords import count_text as count_text  # re-exported for rules
 from generator.numberwords import number as number
 from generator.patterns import glob_regex
 from generator.status import Status
+from generator.timewords import utc
 
 
 class PeriodLike(Protocol):

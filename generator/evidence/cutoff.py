@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from generator.config import Period
 from generator.errors import BuildError
 from generator.evidence.model import CutOffRecord
-from generator.history.model import utc
-from generator.timewords import utc_words
+from generator.timewords import utc, utc_words
 
 
 @dataclass(frozen=True)

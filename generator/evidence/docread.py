@@ -21,7 +21,8 @@ from generator.evidence.documents import (
 )
 from generator.history.gitio import MAX_TEXT_BYTES, OversizeError
 from generator.history.history import UnreadableFileError
-from generator.history.model import FileVersion, utc
+from generator.history.model import FileVersion
+from generator.timewords import utc
 
 
 @dataclass

@@ -25,7 +25,7 @@ from generator.errors import InputError, Problem, raise_if
 from generator.evidence.context import HistoryLike
 from generator.evidence.model import ExceptionRecord
 from generator.evidence.registry import Failure, all_rules
-from generator.history.model import utc
+from generator.timewords import utc
 from generator.validate import load_schema, schema_problems
 from generator.yamlio import Document, load_yaml
 

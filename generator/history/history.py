@@ -21,10 +21,10 @@ from generator.history.model import (
     ReleaseEvent,
     ReproduceCommand,
     Tag,
-    utc,
 )
 from generator.history.parsedcache import BlobParser, Parsed, ParsedCache
 from generator.history.reconcile import Reconciliation
+from generator.timewords import utc
 
 _SHA = re.compile(r"[0-9a-fA-F]{4,64}")
 _Version = TypeVar("_Version", FileVersion, ParsedVersion)

@@ -1,15 +1,14 @@
 """The plain data read from an installation's git history.
 
 These are the facts the evidence rules judge. Dates are ISO 8601 strings with the offset git
-recorded (``2026-03-02T10:15:00+01:00``) so nothing is lost; ``utc()`` turns one into a datetime.
+recorded (``2026-03-02T10:15:00+01:00``) so nothing is lost; ``timewords.utc()`` turns one into a
+datetime.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, NamedTuple
-
-from generator.timewords import utc as utc  # one reading of timestamps for every layer
 
 
 @dataclass(frozen=True, order=True)

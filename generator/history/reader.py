@@ -24,7 +24,7 @@ from generator.history.cache import CachedHistory, HistoryCache
 from generator.history.gitio import GitRunner
 from generator.history.gitproc import REPAIR_HINT
 from generator.history.history import InstallationHistory
-from generator.history.model import Commit, Identity, Promotion, ReleaseEvent, Tag, utc
+from generator.history.model import Commit, Identity, Promotion, ReleaseEvent, Tag
 from generator.history.parsedcache import ParsedCache
 from generator.history.population import (
     approvers_of,
@@ -39,6 +39,7 @@ from generator.history.signing import gpg_user_id, is_verified
 from generator.history.tags import read_tags
 from generator.history.tagsigning import release_tags, verify_tags
 from generator.memory import gc_paused
+from generator.timewords import utc
 
 MIN_GIT = (2, 37)
 

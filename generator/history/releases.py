@@ -22,9 +22,10 @@ import yaml
 
 from generator.config import EnvironmentConfig, Period
 from generator.history.gitio import Blob, BlobReader, OversizeError
-from generator.history.model import Commit, Identity, Promotion, ReleaseEvent, Tag, utc
+from generator.history.model import Commit, Identity, Promotion, ReleaseEvent, Tag
 from generator.history.rawlog import parse_identity
 from generator.patterns import MAX_TAG_CHARS, MAX_VERSION_CHARS, compile_pattern, shorten
+from generator.timewords import utc
 
 _VERSION = re.compile(r"v?([0-9]+)\.([0-9]+)\.([0-9]+)")
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

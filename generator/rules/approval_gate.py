@@ -24,8 +24,9 @@ from generator.evidence.context import (
     was_were,
 )
 from generator.evidence.registry import Failure, Rule, RuleResult, SampleCheck
-from generator.history.model import Change, utc
+from generator.history.model import Change
 from generator.status import Status
+from generator.timewords import utc
 
 PARAMS_SCHEMA: dict[str, Any] = {
     "type": "object",

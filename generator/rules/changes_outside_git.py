@@ -25,9 +25,9 @@ from generator.evidence.context import (
     was_were,
 )
 from generator.evidence.registry import Failure, Rule, RuleResult
-from generator.history.model import utc
 from generator.patterns import glob_regex
 from generator.status import Status
+from generator.timewords import utc
 
 PARAMS_SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -26,9 +26,10 @@ from generator.evidence.context import (
     utc_timestamp,
 )
 from generator.evidence.registry import Failure, Rule, RuleResult
-from generator.history.model import ParsedVersion, utc
+from generator.history.model import ParsedVersion
 from generator.history.parsedcache import BlobParser
 from generator.status import Status
+from generator.timewords import utc
 from generator.yamlio import load_yaml_text
 
 OPERATORS = ("==", "!=", ">=", "<=", ">", "<", "in")

@@ -45,9 +45,10 @@ from generator.evidence.context import (
     was_were,
 )
 from generator.evidence.registry import Failure, Rule, RuleResult
-from generator.history.model import Change, ParsedVersion, utc
+from generator.history.model import Change, ParsedVersion
 from generator.history.parsedcache import BlobParser
 from generator.status import Status
+from generator.timewords import utc
 
 SKIPPED, SHORT, UNREADABLE = "skipped_staging", "short_staging", "unreadable_version"
 ABSENT = "absent"

@@ -33,9 +33,10 @@ from generator.evidence.context import (
     was_were,
 )
 from generator.evidence.registry import Failure, Rule, RuleResult
-from generator.history.model import ReleaseEvent, utc
+from generator.history.model import ReleaseEvent
 from generator.releasenotes.versions import version_key
 from generator.status import Status
+from generator.timewords import utc
 
 PARAMS_SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -26,10 +26,11 @@ from generator.evidence.context import (
     was_were,
 )
 from generator.evidence.registry import Failure, Rule, RuleResult
-from generator.history.model import Promotion, ReleaseEvent, utc
+from generator.history.model import Promotion, ReleaseEvent
 from generator.history.parsedcache import BlobParser
 from generator.history.releases import file_value
 from generator.status import Status
+from generator.timewords import utc
 
 SKIPPED, SHORT, UNREADABLE = "skipped_staging", "short_staging", "unreadable_version"
 _SHOWN_GAPS = 3  # unreadable versions named in a message; the rest are counted
