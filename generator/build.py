@@ -1,8 +1,9 @@
 """``meshcomply build``: every selected installation's pack, then the site step, atomically.
 
 Packs are built one after the other in this process, or ``jobs`` at a time in worker processes
-(workers.py); the site step (site.py, also ``meshcomply site``) then reads the finished packs back,
-so the output is the same bytes either way.
+(workers.py), each by a PackJob (packwriter.py: what a pack folder holds); the site step (site.py,
+also ``meshcomply site``) then reads the finished packs back, so the output is the same bytes
+either way.
 
 Everything is written below a staging folder inside the output folder and put in place only
 when the whole build succeeded, each folder in one atomic step (outfolder.py), so a failure or a
@@ -16,7 +17,6 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from generator.config import (
     Config,
@@ -28,18 +28,13 @@ from generator.config import (
 )
 from generator.errors import InputError, Problem
 from generator.evidence import registry
-from generator.evidence.codec import read_source, write_model
-from generator.evidence.cutoff import BuildClock, build_clock, source_date_epoch
-from generator.evidence.deviations import summary_counts
-from generator.evidence.model import DeviationCounts, EvidenceModel
-from generator.evidence.pack import AuditorSeed, make_model
-from generator.evidence.streamread import read_stored_model
-from generator.evidence.tables import write_tables
+from generator.evidence.cutoff import build_clock, source_date_epoch
+from generator.evidence.pack import AuditorSeed
 from generator.gate import PackCounts, gate_failure
 from generator.library import ControlLibrary, default_controls_dir, load_library
-from generator.manifest import write_manifest
 from generator.notes_stage import read_notes, warning_lines
 from generator.outfolder import locked, put_in_place, staging_folder
+from generator.packwriter import BuiltPack, NoProgress, PackJob, Progress
 from generator.releasenotes.loader import NotesRead
 from generator.render.registry import (
     Renderer,
@@ -47,7 +42,7 @@ from generator.render.registry import (
     all_renderers,
     renderer_options,
 )
-from generator.signing import SigningKey, sign_manifest
+from generator.signing import SigningKey
 from generator.site import (
     SITE_FOLDER,
     check_installations,
@@ -57,21 +52,9 @@ from generator.site import (
     site_request,
 )
 from generator.sources import source_options
-from generator.status import Status
 from generator.workers import Job, run_jobs
 
 JSON_FORMAT = "json"
-
-
-@dataclass
-class BuiltPack:
-    installation: str
-    period: Period
-    rel: str  # below the output folder
-    statuses: dict[str, int] = field(default_factory=dict)
-    deviations: DeviationCounts = field(default_factory=lambda: DeviationCounts(0, 0))
-    rewritten: bool = False  # the head of the previous build is no longer in the history
-    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -93,21 +76,12 @@ class UnknownFormatError(ValueError):
     """A --format naming no registered format (the CLI maps it to a usage error)."""
 
 
-class Progress(Protocol):
-    def update(self, steps: int) -> None: ...
-
-
 # Starts reporting one pack's progress: (label, total steps) -> a context giving a Progress.
 ProgressFactory = Callable[[str, int], AbstractContextManager[Progress]]
 
 
-class _NoProgress:
-    def update(self, steps: int) -> None:
-        return None
-
-
 def no_progress(label: str, steps: int) -> AbstractContextManager[Progress]:
-    return nullcontext(_NoProgress())
+    return nullcontext(NoProgress())
 
 
 def default_jobs() -> int:
@@ -168,94 +142,6 @@ def period_for(config: Config, installation: InstallationConfig, override: Perio
     return period
 
 
-def previous_head(out: Path, installation: str) -> str | None:
-    """The head recorded by the newest earlier build of this installation in the output folder."""
-    packs = sorted((out / "packs" / installation).glob("*/evidence.json"))
-    if not packs:
-        return None
-    try:
-        return read_source(packs[-1]).head
-    except InputError:
-        return None  # an unreadable earlier pack only means no head to start from
-
-
-@dataclass(frozen=True)
-class _PackJob:
-    """One installation's pack, built into the staging folder (in this or a worker process)."""
-
-    config: Config
-    installation: InstallationConfig
-    period: Period
-    library: ControlLibrary
-    renderers: tuple[Renderer, ...]  # the pack renderers
-    options: RenderOptions
-    out: Path
-    staging: Path
-    previous: Path | None
-    signing_key: SigningKey | None
-    clock: BuildClock  # the build's one "now", taken before any worker starts
-    auditor_seed: AuditorSeed | None
-    library_dir: Path
-
-    @property
-    def rel(self) -> str:
-        return f"packs/{self.installation.name}/{self.period.label}"
-
-    @property
-    def steps(self) -> int:
-        return 3 + len(self.renderers)
-
-    def build(self, progress: Progress | None = None) -> BuiltPack:
-        progress = progress or _NoProgress()
-        pack_dir = self.staging / self.rel
-        pack_dir.mkdir(parents=True)
-        model = make_model(
-            self.config,
-            self.installation,
-            self.period,
-            self.library,
-            previous=self.previous,
-            previous_head=previous_head(self.out, self.installation.name),
-            progress=progress.update,
-            clock=self.clock,
-            auditor_seed=self.auditor_seed,
-            library_dir=self.library_dir,
-        )
-        write_model(model, pack_dir / "evidence.json")
-        write_tables(model, pack_dir)
-        progress.update(1)
-        built = BuiltPack(
-            self.installation.name,
-            self.period,
-            self.rel,
-            _status_counts(model),
-            summary_counts(model.deviations),
-            rewritten=model.source.history_rewritten,
-            warnings=[*model.cut_off.notes, *model.source.warnings],
-        )
-        documents = model.documents
-        del model  # the pack renderers read the pack as written (_render_pack)
-        _render_pack(self.renderers, pack_dir, self.options, progress)
-        write_manifest(pack_dir, documents)
-        if self.signing_key is not None:
-            sign_manifest(pack_dir, self.signing_key)  # last: it vouches for the manifest
-        return built
-
-
-def _render_pack(
-    renderers: tuple[Renderer, ...], pack_dir: Path, options: RenderOptions, progress: Progress
-) -> None:
-    """The pack renderers (the PDF) on evidence.json as written, its long lists read when shown
-    (evidence/streamread.py), as the site step reads it: the model built in memory (about 300 MB
-    on the 100k-commit history) is let go before the PDF's own memory is taken."""
-    if not renderers:
-        return
-    model = read_stored_model(pack_dir / "evidence.json")
-    for renderer in renderers:
-        renderer.render(model, pack_dir, options)
-        progress.update(1)
-
-
 def build_packs(
     config: Config,
     out: Path,
@@ -303,7 +189,7 @@ def build_packs(
     periods = [period_for(config, installation, period) for installation in selected]
     with locked(out, wait), staging_folder(out) as staging:
         packs = [
-            _PackJob(
+            PackJob(
                 config,
                 installation,
                 inst_period,
@@ -330,7 +216,7 @@ def build_packs(
     return BuildSummary(out, built, site_dir, warning_lines(notes))
 
 
-def _build_all(packs: list[_PackJob], jobs: int, progress: ProgressFactory) -> list[BuiltPack]:
+def _build_all(packs: list[PackJob], jobs: int, progress: ProgressFactory) -> list[BuiltPack]:
     """Each pack in this process one after the other, or in ``jobs`` worker processes."""
     if jobs <= 1 or len(packs) <= 1:
         built = []
@@ -411,10 +297,3 @@ def _notes_first(config: Config | SiteConfig, renderers: list[Renderer]) -> Note
     if not any(renderer.shows_release_notes for renderer in renderers):
         return None
     return read_notes(config.release_notes)
-
-
-def _status_counts(model: EvidenceModel) -> dict[str, int]:
-    counts = dict.fromkeys(Status, 0)
-    for control in model.controls:
-        counts[control.status] += 1
-    return counts

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from generator.build import Progress, ProgressFactory
+    from generator.build import ProgressFactory
     from generator.config import Period
+    from generator.packwriter import Progress
 
 
 def parse_period(ctx: click.Context, param: click.Parameter, value: str | None) -> Period | None:

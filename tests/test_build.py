@@ -279,7 +279,7 @@ def test_release_notes_are_read_and_checked_before_anything_else(project: Path, 
     def no_history(*args, **kwargs):
         raise AssertionError("the history was read before the notes were checked")
 
-    monkeypatch.setattr("generator.build.make_model", no_history)
+    monkeypatch.setattr("generator.packwriter.make_model", no_history)
     result = run(project, "--out", "out", "--format", "json,html")
     assert result.exit_code == 1, result.output
     assert result.stderr.splitlines() == [

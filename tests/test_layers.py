@@ -83,6 +83,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "generator.gate",
             "generator.manifest",
             "generator.notes_stage",
+            "generator.packwriter",
             "generator.site",
         ),
     ),
