@@ -10,7 +10,7 @@ from gitrepo import GitRepo
 from generator.config import EnvironmentConfig, InstallationConfig, Period
 from generator.errors import BuildError
 from generator.history import read_history
-from generator.history.history import AMBIGUOUS_NAME, UnreadableFileError
+from generator.history.history import AMBIGUOUS_NAME, UnreadableFileError, name_problem
 from generator.history.model import FileVersion
 from generator.history.parsedcache import BlobParser
 from generator.timewords import utc
@@ -280,6 +280,36 @@ def test_files_named_in_bytes_that_are_not_utf8_are_visible_gaps_never_each_othe
         assert [v.value for v in history.parsed_versions(size, parser)] == [
             ["größe: 0"],
             ["größe: 1"],
+        ]
+    finally:
+        history.close()
+
+
+def test_paths_at_lists_a_name_that_is_not_utf8_once_and_it_reads_as_a_gap(tmp_path):
+    """paths_at gives a name that is not UTF-8 with U+FFFD, once for the names it merges; no
+    caller can read it as a path: file_bytes_at refuses it, and a document pattern matching it
+    is a located problem, never absent and never another file's bytes."""
+    from generator.evidence.context import RuleContext
+    from generator.evidence.docread import matching_versions
+
+    repo = GitRepo.create(tmp_path / "docs-repo")
+    ff, fe = (f"docs/reviews/r-{chr(0xDC00 + byte)}.md" for byte in (0xFF, 0xFE))
+    good = "docs/reviews/r-q1.md"
+    head = repo.commit("Reviews", files={ff: "---\ndate: 2026-01-02\n---\n",
+                                         fe: "---\ndate: 2026-01-03\n---\n",
+                                         good: "---\ndate: 2026-01-04\n---\n"},
+                       date="2026-01-05T10:00:00+00:00")  # fmt: skip
+    history = read_history(installation(repo.path), PERIOD, cache_dir=tmp_path / "cache")
+    try:
+        merged = "docs/reviews/r-\ufffd.md"
+        assert history.paths_at(head, "docs/reviews") == [good, merged]
+        assert name_problem(merged) == AMBIGUOUS_NAME and name_problem(good) is None
+        with pytest.raises(UnreadableFileError, match="not valid UTF-8"):
+            history.file_bytes_at(merged, head)
+        read = matching_versions(RuleContext(history), "docs/reviews/r-*.md", "date")
+        assert [v.path for v in read.versions] == [good]
+        assert [(p.path, p.message) for p in read.problems] == [
+            (f"{merged}@{head[:12]}", f"cannot be read: {AMBIGUOUS_NAME}")
         ]
     finally:
         history.close()

@@ -334,12 +334,19 @@ class InstallationHistory:
         return found[1]
 
     def paths_at(self, sha: str, folder: str) -> list[str]:
-        """The files below ``folder`` (``""``: the whole tree) as of a commit, sorted."""
+        """The files below ``folder`` (``""``: the whole tree) as of a commit, sorted, each once.
+
+        A name that is not valid UTF-8 is given as git log --raw gives it, with U+FFFD in place
+        of each bad byte (so names differing only there are one entry): it is no path of the
+        tree, `name_problem` says so, and `file_at` and `file_bytes_at` refuse it with
+        UnreadableFileError (AMBIGUOUS_NAME), so a caller reading what is listed shows it as a
+        file that cannot be read, never as absent or as another file's content.
+        """
         if not _SHA.fullmatch(sha):
             raise BuildError(f"{self._label()}: {sha!r} is not a commit sha")
         spec = [f"{folder.rstrip('/')}/"] if folder else []
         args = ("ls-tree", "-r", "-z", "--name-only", "--full-tree", sha, "--", *spec)
-        return sorted(p.decode("utf-8", "replace") for p in self._runner().stream(*args) if p)
+        return sorted({p.decode("utf-8", "replace") for p in self._runner().stream(*args) if p})
 
     def commit_exists(self, sha: str) -> bool:
         """Whether the repository has this commit, on the first-parent line or not."""
