@@ -215,3 +215,48 @@ def test_tags_annotated_and_lightweight(history, repo):
     assert annotated.message == "Release 2026.1.0"
     light = tags["production/2026.3.0"]
     assert (light.annotated, light.tagger, light.tagged_at) == (False, None, None)
+
+
+def test_release_files_are_read_by_blob_id_each_blob_once_as_by_commit_and_path(
+    repo, tmp_path, monkeypatch
+):
+    """The versions come from the blob ids git's log gave, no `<commit>:<path>` lookups, a blob
+    shared by versions (a roll back) read and judged once; what each commit's version says,
+    problems included, is what asking git for `<commit>:<path>` gives."""
+    from generator.history.gitio import BlobReader
+    from generator.history.releases import _file_values, file_value, touches
+
+    by_name: list[str] = []
+    by_id: list[str] = []
+    read_many, read_blobs = BlobReader.read_many, BlobReader.read_blobs
+
+    def names_asked(self, names, *rest):
+        by_name.extend(names)
+        return read_many(self, names, *rest)
+
+    def ids_asked(self, ids, *rest):
+        by_id.extend(ids)
+        return read_blobs(self, ids, *rest)
+
+    monkeypatch.setattr(BlobReader, "read_many", names_asked)
+    monkeypatch.setattr(BlobReader, "read_blobs", ids_asked)
+    read = read_history(installation(repo.path, TAGS), PERIOD, cache_dir=tmp_path / "cache")
+    monkeypatch.undo()
+    try:
+        assert not [name for name in by_name if name.endswith(STAGE_FILE)]
+        touching = [c for c in read.commits if touches(c, STAGE_FILE)]
+        distinct = {c.blob_left(STAGE_FILE) for c in touching} - {None}
+        assert sorted(by_id) == sorted(distinct) and len(distinct) < len(touching) - 1
+        blobs = read.runner.blobs()
+        key = "meshstack.version"
+        names = [f"{c.sha}:{STAGE_FILE}" for c in touching]
+        found = blobs.read_many(names)  # by commit and path, as before blob ids
+        asked = [file_value(found[name], STAGE_FILE, key) for name in names]
+        assert _file_values(touching, STAGE_FILE, key, blobs) == asked
+        assert [problem is not None for _, problem in asked].count(True) == 2  # YAML, size
+        assert asked[-2] == (None, None)  # removed
+        # Commits without blob ids (not read from git's log) are read by commit and path.
+        bare = [c._replace(blobs=()) for c in touching]
+        assert _file_values(bare, STAGE_FILE, key, blobs) == asked
+    finally:
+        read.close()

@@ -280,11 +280,7 @@ class InstallationHistory:
     def _left(self, path: str, index: int) -> str | None:
         """The blob the change of the commit at `index` left at `path`, which it touched: None
         when it deleted the file or renamed it away."""
-        commit = self.commits[index]
-        for change, blob in zip(commit.files, commit.blobs, strict=True):
-            if change.path == path:
-                return blob
-        return None
+        return self.commits[index].blob_left(path)
 
     def file_at(self, path: str, sha: str) -> str | None:
         """A file's text as of a commit; None if it did not exist there (or is not a file).

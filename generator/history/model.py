@@ -65,6 +65,14 @@ class Commit(NamedTuple):
     def is_merge(self) -> bool:
         return len(self.parents) > 1
 
+    def blob_left(self, path: str) -> str | None:
+        """The blob this commit's change left at `path`, which it touched: None when it deleted
+        the file, renamed it away or put a submodule there. Needs `blobs` (git's log gave them)."""
+        for change, blob in zip(self.files, self.blobs, strict=True):
+            if change.path == path:
+                return blob
+        return None
+
 
 @dataclass(frozen=True)
 class Tag:

@@ -22,6 +22,7 @@ import yaml
 
 from generator.config import EnvironmentConfig, Period
 from generator.history.gitio import Blob, BlobReader, OversizeError
+from generator.history.history import name_problem
 from generator.history.model import Commit, Identity, Promotion, ReleaseEvent, Tag
 from generator.history.rawlog import parse_identity
 from generator.patterns import MAX_TAG_CHARS, MAX_VERSION_CHARS, compile_pattern, shorten
@@ -99,11 +100,9 @@ def _from_file(
     releases: Releases,
 ) -> None:
     """Release events and moves from the commits (`touching`) that changed the release file."""
-    unread = [c.sha for c in touching if (c.sha, path, key) not in memo]
-    if unread:
-        found = blobs.read_many([f"{sha}:{path}" for sha in unread])
-        for sha in unread:
-            memo[(sha, path, key)] = file_value(found[f"{sha}:{path}"], path, key)
+    unread = [c for c in touching if (c.sha, path, key) not in memo]
+    for commit, value in zip(unread, _file_values(unread, path, key, blobs), strict=True):
+        memo[(commit.sha, path, key)] = value
     current: str | None = None
     seen: set[str] = set()
     for commit in touching:
@@ -119,6 +118,38 @@ def _from_file(
             seen.add(version)
             event = ReleaseEvent(version, env, commit.sha, commit.committed_at, "file")
             releases.events.append(event)
+
+
+def _file_values(
+    commits: Sequence[Commit], path: str, key: str, blobs: BlobReader
+) -> list[FileValue]:
+    """What the release file said after each of `commits` (which touched it), read by the blob
+    id git's log gave (no tree lookup; each distinct blob read and judged once), and by
+    ``<commit>:<path>`` where no id is known: a commit not read from git's log, or a name that is
+    not UTF-8, whose id may be another file's (history.name_problem). A blob the repository lacks
+    is an error naming it, the path and the first commit holding it, as either way of asking says.
+    """
+    by_name = name_problem(path) is not None
+    asked: list[str | None] = []  # per commit: a blob id, "<commit>:<path>", None (no file)
+    ids: dict[str, str] = {}  # blob id -> what it is needed for
+    names: list[str] = []
+    for commit in commits:
+        if by_name or len(commit.blobs) != len(commit.files):
+            names.append(f"{commit.sha}:{path}")
+            asked.append(names[-1])
+            continue
+        blob = commit.blob_left(path)
+        asked.append(blob)
+        if blob is not None:
+            ids.setdefault(blob, f"{path} at commit {commit.sha}")
+    found = blobs.read_blobs(ids) if ids else {}
+    if names:
+        found.update(blobs.read_many(names))
+    values: dict[str | None, FileValue] = {None: (None, None)}
+    for name in asked:
+        if name not in values:
+            values[name] = file_value(found[name], path, key)
+    return [values[name] for name in asked]
 
 
 def touches(commit: Commit, path: str) -> bool:
