@@ -186,10 +186,18 @@ def test_a_control_takes_its_weakest_result():
     assert evaluation.status == "deviations"
     assert evaluation.reason == (
         "2 of 3 production changes were not properly approved: 1 without an approver, "
-        "1 self-approved."
+        "1 self-approved. The other 1 passed, only as an approval line naming the approver, "
+        "written by whoever made the commit (not made or signed by the approver)."
     )
     assert evaluation.last_evidence == "2026-03-10"
     assert evaluation.results[1].accepted == (None, None)
+    # Production accepts an approval line: what the control does not show says what it is.
+    limit = evaluation.results[1].result.does_not_show
+    assert limit and evaluation.does_not_prove == f"That approvers read the change. {limit[0]}"
+    assert evaluation.record().does_not_prove == evaluation.does_not_prove
+    assert evaluate_control(control(STAGING), CONTEXT).does_not_prove == (
+        "That approvers read the change."
+    )
 
 
 def test_not_tested_beats_design_only_and_all_deciding_reasons_are_given():

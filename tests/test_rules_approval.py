@@ -12,6 +12,11 @@ from generator.evidence.registry import Failure, all_rules
 
 APPROVAL = all_rules()["change-approval"].evaluate
 GATE = all_rules()["approval-gate"].evaluate
+# How a pass resting on approval lines is worded: the committer's statement, not the approver's.
+LINE = (
+    "only as an approval line naming the approver, written by whoever made the commit (not made "
+    "or signed by the approver)"
+)
 
 
 def judge(rule, history: History, **params):
@@ -27,7 +32,8 @@ def test_all_changes_approved_has_no_deviations_and_cites_every_change():
     result = judge(APPROVAL, History(changes=changes), roles=["production"])
     assert result.status == "no_deviations"
     assert result.reason == (
-        "All 2 production changes were approved by someone other than their authors."
+        f"All 2 production changes carry a recorded approval by someone other than their "
+        f"authors, each {LINE}."
     )
     assert (result.population, result.passed, result.failed) == (2, 2, 0)
     assert result.cited == (sha("c1"), sha("c3"))
@@ -51,7 +57,7 @@ def test_missing_and_self_approvals_fail_per_sha_with_messages():
     )
     assert result.reason == (
         "3 of 4 production changes were not properly approved: 1 without an approver, "
-        "2 self-approved."
+        f"2 self-approved. The other 1 passed, {LINE}."
     )
     assert (result.population, result.passed, result.failed) == (4, 1, 3)
     assert result.details["unapproved"] == 1 and result.details["self_approved"] == 2
@@ -67,7 +73,8 @@ def test_min_approvers_counts_people():
         Failure("1 approver (minimum 2)", sha("one"), kind="too_few_approvers"),
     )
     assert result.reason == (
-        "1 of 2 production changes was not properly approved: 1 with too few approvers."
+        "1 of 2 production changes was not properly approved: 1 with too few approvers. "
+        f"The other 1 passed, {LINE}."
     )
 
 
@@ -133,7 +140,8 @@ def test_environments_are_chosen_by_role_whatever_their_names():
     result = judge(APPROVAL, history, roles=["production"])
     assert (result.population, result.cited) == (2, (sha("p"), sha("p2")))
     assert result.reason == (
-        "1 of 2 production changes was not properly approved: 1 without an approver."
+        "1 of 2 production changes was not properly approved: 1 without an approver. "
+        f"The other 1 passed, {LINE}."
     )
     assert judge(APPROVAL, history, roles=["staging", "production"]).population == 3
     assert judge(APPROVAL, history, roles=["other"]).cited == (sha("d"),)
@@ -142,7 +150,7 @@ def test_environments_are_chosen_by_role_whatever_their_names():
     assert (result.status, result.population, result.details["environment"]) == (
         "no_deviations", 1, "prod"
     )  # fmt: skip
-    assert result.reason.startswith("The 1 production release in the period was approved")
+    assert result.reason.startswith("The 1 production release in the period carries a recorded")
 
 
 def test_gate_judges_only_changes_that_moved_the_version():
@@ -173,7 +181,8 @@ def test_gate_judges_only_changes_that_moved_the_version():
         Failure("2026.3.0: self-approved by Carol Customer", sha("r3"), kind="self_approved"),
     )
     assert result.reason == (
-        "2 of 3 production releases in the period were not approved by the customer."
+        "2 of 3 production releases in the period were not approved by the customer. "
+        f"The other 1 passed, {LINE}."
     )
     assert result.last_evidence == "2026-04-02"
 
@@ -183,7 +192,8 @@ def test_gate_on_another_environment():
     result = judge(GATE, History(changes=changes), role="staging")
     assert result.status == "no_deviations"
     assert result.reason == (
-        "The 1 staging release in the period was approved by someone other than its author."
+        "The 1 staging release in the period carries a recorded approval by someone other "
+        f"than its author, {LINE}."
     )
 
 
@@ -231,10 +241,11 @@ def test_long_populations_are_counted_with_thousands_separators():
     ]
     result = judge(APPROVAL, History(changes=changes), roles=["production"])
     assert result.reason == (
-        "1,100 of 1,250 production changes were not properly approved: 1,100 self-approved."
+        "1,100 of 1,250 production changes were not properly approved: 1,100 self-approved. "
+        f"The other 150 passed, each {LINE}."
     )
     assert not disagreements(result)
     approved = [change(f"ok{i}", "2026-02-01T10:00:00Z") for i in range(1_200)]
     passing = judge(APPROVAL, History(changes=approved), roles=["production"])
-    assert passing.reason.startswith("All 1,200 production changes were approved")
+    assert passing.reason.startswith("All 1,200 production changes carry a recorded approval")
     assert not disagreements(passing)

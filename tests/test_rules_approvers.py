@@ -52,11 +52,13 @@ def test_change_approval_reports_approvals_by_people_not_allowed():
     )
     assert result.reason == (
         "1 of 2 production changes was not properly approved: 1 approved only by people who "
-        "may not approve them."
+        "may not approve them. The other 1 passed, only as an approval line naming the "
+        "approver, written by whoever made the commit (not made or signed by the approver)."
     )
     assert result.details["approver_not_allowed"] == 1
     assert result.details["approvers"] == "production by customer-board (customer)"
-    assert result.details["evidence"] == {"signed": 0, "merged": 0, "trailer": 2}
+    # Only the approval that counted: Bob's line names someone who may not approve production.
+    assert result.details["evidence"] == {"signed": 0, "merged": 0, "trailer": 1}
 
 
 def test_change_approval_reports_approvals_weaker_than_required():
@@ -67,7 +69,11 @@ def test_change_approval_reports_approvals_weaker_than_required():
     ]
     result = judge(APPROVAL, History(installation=inst, changes=changes), roles=["production"])
     assert [(f.sha, f.kind) for f in result.failures] == [(sha("merged"), "approval_too_weak")]
-    assert result.details["evidence"] == {"signed": 1, "merged": 1, "trailer": 0}
+    assert result.details["evidence"] == {"signed": 1, "merged": 0, "trailer": 0}
+    assert result.reason.endswith(
+        "The other 1 passed, signed by the approver (the commit or its release tag)."
+    )
+    assert result.does_not_show == ()  # production accepts only signatures
 
 
 def test_change_approval_says_who_may_approve_when_nothing_is_wrong():
@@ -76,9 +82,50 @@ def test_change_approval_says_who_may_approve_when_nothing_is_wrong():
                    roles=["production"])  # fmt: skip
     assert result.status == "no_deviations"
     assert result.reason == (
-        "The 1 production change was approved by someone other than its author "
-        "(production by customer-board (customer))."
+        "The 1 production change carries a recorded approval by someone other than its author "
+        "(production by customer-board (customer)), only as an approval line naming the "
+        "approver, written by whoever made the commit (not made or signed by the approver)."
     )
+    assert result.does_not_show == (
+        "That the person an approval line (Approved-by) names made that approval: production "
+        "accepts such a line as evidence (approval_strength: trailer), and whoever makes the "
+        "commit writes it; only a merge or a signature by the approver is their own act.",
+    )
+
+
+def test_approval_evidence_counts_only_approvals_that_counted():
+    """details.evidence and the reason count the passing changes by the weakest approval they
+    needed: a failed change's signature and a not-allowed approver's signature count for
+    nothing, and a change of two environments rests on the weaker of the two."""
+    inst = board_installation(Strength.MERGED)
+    staging_board = ApproverGroup("ops", Side.PROVIDER, (r"bob@example\.com",))
+    staging, production = inst.environments
+    inst = replace(
+        inst,
+        environments=(replace(staging, approvers=("ops",)), production),
+        approvals=ApprovalConfig(groups=(BOARD, staging_board)),
+    )
+    changes = [
+        change("self", "2026-01-10T10:00:00Z", author=CAROL, approvers=(CAROL,),
+               evidence=("signed",)),
+        change("merged", "2026-01-11T10:00:00Z", approvers=(CAROL,), evidence=("merged",)),
+        change("both", "2026-01-12T10:00:00Z", ("staging", "production"), approvers=(CAROL, BOB),
+               evidence=("signed", "trailer")),
+        change("two", "2026-01-13T10:00:00Z", approvers=(BOB, CAROL),
+               evidence=("signed", "merged")),
+    ]  # fmt: skip
+    history = History(installation=inst, changes=changes)
+    result = judge(APPROVAL, history, roles=["staging", "production"])
+    assert [f.sha for f in result.failures] == [sha("self")]
+    assert result.details["evidence"] == {"signed": 0, "merged": 2, "trailer": 1}
+    assert result.reason.endswith(
+        "The other 3 passed: 2 merged by the approver, 1 only as an approval line naming the "
+        "approver, written by whoever made the commit (not made or signed by the approver)."
+    )
+    assert result.does_not_show and "staging accepts such a line" in result.does_not_show[0]
+    production_only = judge(APPROVAL, history, roles=["production"])
+    assert production_only.details["evidence"] == {"signed": 1, "merged": 2, "trailer": 0}
+    assert production_only.does_not_show == ()
 
 
 def test_the_approval_gate_reports_releases_approved_by_people_not_allowed():

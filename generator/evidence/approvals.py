@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from generator.approvalconfig import CODEOWNERS, ApprovalConfig, Strength
-from generator.evidence.context import RuleContext
+from generator.evidence.context import RuleContext, count_text
 from generator.history.codeowners import Codeowners, parse_codeowners
 from generator.history.model import Approval, Change
 
@@ -36,6 +36,13 @@ APPROVAL_KINDS = {
 
 
 RANKS = {strength.value: strength.rank for strength in Strength}  # evidence -> rank
+_EVIDENCE_BY_RANK = {rank: evidence for evidence, rank in RANKS.items()}
+
+
+def _needed_rank(approvals: Sequence[Approval], minimum: int) -> int:
+    """The rank of the weakest of the ``minimum`` strongest approvals: what a pass needs."""
+    ranks = sorted((RANKS[a.evidence] for a in approvals), reverse=True)
+    return ranks[minimum - 1]
 
 
 @dataclass(frozen=True)
@@ -81,23 +88,37 @@ class ApprovalJudge:
     ) -> ApprovalProblem | None:
         """What is wrong with the change's approval for the named environments it belongs to
         (the first problem found, most basic first), None when it is fine."""
+        return self.judge(change, environments, minimum)[0]
+
+    def judge(
+        self, change: Change, environments: Iterable[str], minimum: int = 1
+    ) -> tuple[ApprovalProblem | None, str | None]:
+        """(the problem, as ``problem`` gives it; the evidence the approval rests on when there
+        is none): the weakest, over the change's named environments, of the evidence of the
+        ``minimum``-th strongest approval that counts there, so a pass is never worded as more
+        than its weakest needed approval shows (``trailer`` < ``merged`` < ``signed``)."""
         if not change.approvers:
-            return ApprovalProblem("unapproved", "no approver")
+            return ApprovalProblem("unapproved", "no approver"), None
         if change.self_approved:
-            return ApprovalProblem("self_approved", f"self-approved by {self_approvers(change)}")
+            found = ApprovalProblem("self_approved", f"self-approved by {self_approvers(change)}")
+            return found, None
         # Not self-approved: no approver is an author (the history's own test), so every
         # approval is by someone other than the authors.
         others = change.approvals
         if len(others) < minimum:
             count = f"{len(others)} approver{'' if len(others) == 1 else 's'}"
-            return ApprovalProblem("too_few_approvers", f"{count} (minimum {minimum})")
+            return ApprovalProblem("too_few_approvers", f"{count} (minimum {minimum})"), None
+        basis = _needed_rank(others, minimum)
         for name in environments:
             if name not in change.environments or not self._judges(name):
                 continue
-            found = self._judge_environment(change, self.environments[name], others, minimum)
+            found, counted = self._judge_environment(
+                change, self.environments[name], others, minimum
+            )
             if found:
-                return found
-        return None
+                return found, None
+            basis = min(basis, _needed_rank(counted, minimum))
+        return None, _EVIDENCE_BY_RANK[basis]
 
     def _judges(self, name: str) -> bool:
         """Whether an environment says more than "anyone but the authors, any evidence"."""
@@ -109,12 +130,13 @@ class ApprovalJudge:
 
     def _judge_environment(
         self, change: Change, env: Any, others: Sequence[Approval], minimum: int
-    ) -> ApprovalProblem | None:
+    ) -> tuple[ApprovalProblem | None, Sequence[Approval]]:
+        """(the problem in one environment, the approvals that count there)."""
         approvers, groups, required = self._settings_of(env)
         if approvers == (CODEOWNERS,):
             allowed, missing = self._owners_judgement(change, others)
             if missing:
-                return ApprovalProblem("approver_not_allowed", missing)
+                return ApprovalProblem("approver_not_allowed", missing), ()
         elif approvers:
             allowed = [a for a in others if self._member(env.name, groups, a.approver.email)]
             if not allowed:
@@ -123,7 +145,7 @@ class ApprovalJudge:
                     "approver_not_allowed",
                     f"approved by {_names(others)}, who may not approve {_label(env)} changes "
                     f"(approvers: {who})",
-                )
+                ), ()
         else:
             allowed = others
         if minimum > 1 and len(allowed) < minimum:
@@ -131,7 +153,7 @@ class ApprovalJudge:
                 "too_few_approvers",
                 f"{len(allowed)} of the approvers may approve {_label(env)} changes "
                 f"(minimum {minimum})",
-            )
+            ), ()
         strong = [a for a in allowed if RANKS[a.evidence] >= required.rank]
         if len(strong) < minimum:
             committer = change.commit.committer
@@ -140,8 +162,8 @@ class ApprovalJudge:
                 f"approval by {_names(allowed)} evidenced as "
                 f"{' and '.join(sorted({a.evidence for a in allowed}))} only (the commit was "
                 f"made by {committer.name}); {_label(env)} requires {required}",
-            )
-        return None
+            ), ()
+        return None, strong
 
     def _settings_of(self, env: Any) -> tuple[tuple[str, ...], list[Any], Strength]:
         """(approvers as written, their groups, the required strength) of an environment."""
@@ -276,3 +298,47 @@ def allowed_phrase(context: RuleContext, environments: Iterable[str]) -> str:
         evidence = "" if strength == Strength.TRAILER else f", evidenced as {strength} at least"
         parts.append(f"{_label(env)} by {who}{evidence}")
     return "; ".join(parts)
+
+
+# How an approval that counted is evidenced, in words that say who did what (docs/evidence.md,
+# change-approval): an approval line is the committer's statement, not the approver's act.
+_BASIS_WORDS = {
+    "signed": "signed by the approver (the commit or its release tag)",
+    "merged": "merged by the approver",
+    "trailer": "only as an approval line naming the approver, written by whoever made the "
+    "commit (not made or signed by the approver)",
+}
+
+
+def basis_phrase(counts: dict[str, int]) -> str:
+    """The evidence the passing members' approvals rest on, to end a clause with: ``, each only
+    as an approval line ...`` when one kind covers them all, else ``: 12 signed by the approver
+    ..., 3 only as ...`` ("" when none passed)."""
+    shown = [(evidence, counts.get(evidence, 0)) for evidence in ("signed", "merged", "trailer")]
+    shown = [(evidence, n) for evidence, n in shown if n]
+    if len(shown) == 1:
+        evidence, n = shown[0]
+        return f", {'each ' if n > 1 else ''}{_BASIS_WORDS[evidence]}"
+    listed = ", ".join(f"{count_text(n)} {_BASIS_WORDS[evidence]}" for evidence, n in shown)
+    return f": {listed}" if listed else ""
+
+
+def trailer_limit(context: RuleContext, environments: Iterable[str]) -> str | None:
+    """What an approval line cannot show, where one of the environments accepts it as enough
+    (approval_strength below merged): the sentence a control adds to what it does not show."""
+    accepting = [
+        _label(env)
+        for env in context.installation.environments
+        if env.name in environments
+        and Strength(getattr(env, "approval_strength", Strength.TRAILER)).rank
+        < Strength.MERGED.rank
+    ]
+    if not accepting:
+        return None
+    names = " and ".join(dict.fromkeys(accepting))
+    verb = "accepts" if len(set(accepting)) == 1 else "accept"
+    return (
+        f"That the person an approval line (Approved-by) names made that approval: {names} "
+        f"{verb} such a line as evidence (approval_strength: trailer), and whoever makes the "
+        "commit writes it; only a merge or a signature by the approver is their own act."
+    )

@@ -141,7 +141,7 @@ def evaluate_control(
         customer_part=control.customer_part,
         implements=tuple(control.implements),
         proves=control.proves,
-        does_not_prove=control.does_not_prove,
+        does_not_prove=_does_not_show(control.does_not_prove, evaluated),
         status=status,
         reason=_reason(status, evaluated),
         results=tuple(evaluated),
@@ -313,6 +313,13 @@ def _accepting(
     commit_date = context.commit_date(failure.sha) if failure.sha else None
     entry = register.accepting(kind, control_id, failure, commit_date)
     return entry.id if entry else None
+
+
+def _does_not_show(written: str, evaluated: list[EvaluatedEvidence]) -> str:
+    """The control's does_not_prove, followed by what its results say their evidence cannot
+    show in this installation (each sentence once)."""
+    added = dict.fromkeys(s for e in evaluated for s in e.result.does_not_show if s not in written)
+    return " ".join([written, *added]) if added else written
 
 
 def _reason(status: Status, evaluated: list[EvaluatedEvidence]) -> str:

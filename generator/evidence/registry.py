@@ -59,6 +59,10 @@ class RuleResult:
     events: tuple[str, ...] = ()
     # The evidence documents the rule read, each version hashed (the model's `documents`).
     documents: tuple[DocumentVersion, ...] = ()
+    # What this result's evidence cannot show here (e.g. that an approval line's named approver
+    # made the approval, where the environment accepts such a line): each sentence is added to
+    # the control's does_not_prove, so "It does not show" says it wherever the result is shown.
+    does_not_show: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,15 @@ reached (tag-based releases).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from generator.config import Role
-from generator.evidence.approvals import ApprovalJudge, allowed_phrase
+from generator.evidence.approvals import ApprovalJudge, allowed_phrase, basis_phrase, trailer_limit
 from generator.evidence.context import (
     RuleContext,
+    count_text,
     empty_population_result,
     every,
     missing_roles_result,
@@ -87,14 +89,18 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         )
     judge = ApprovalJudge(context)
     failures = []
+    # Of the releases that passed: the evidence their approval rests on.
+    evidence: Counter[str] = Counter()
     for point in points:
         kind = "unapproved"
         if point.change is None:
             message = "release commit is not a change to the environment; no approval found"
         else:
-            problem = judge.problem(point.change, [environment])
+            problem, basis = judge.judge(point.change, [environment])
             message = problem.message if problem else ""
             kind = problem.kind if problem else kind
+            if basis:
+                evidence[basis] += 1
         if message:
             failures.append(
                 Failure(message=f"{point.version}: {message}", sha=point.sha, kind=kind)
@@ -107,14 +113,25 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             f"{part_of(failed, total, noun)} in the period {was_were(failed)} not approved "
             "by the customer."
         )
+        if total > failed:
+            reason += f" The other {count_text(total - failed)} passed{basis_phrase(evidence)}."
     else:
         status = Status.NO_DEVIATIONS
         allowed = allowed_phrase(context, [environment])
-        reason = (
-            f"{every(total, noun)} in the period {was_were(total)} approved by someone other "
-            f"than {'its author' if total == 1 else 'their authors'}"
-            f"{f' ({allowed})' if allowed else ''}."
-        )
+        authors = "its author" if total == 1 else "their authors"
+        who = f" ({allowed})" if allowed else ""
+        if evidence["trailer"]:
+            verb = "carries" if total == 1 else "carry"
+            reason = (
+                f"{every(total, noun)} in the period {verb} a recorded approval by someone "
+                f"other than {authors}{who}{basis_phrase(evidence)}."
+            )
+        else:
+            reason = (
+                f"{every(total, noun)} in the period {was_were(total)} approved by someone "
+                f"other than {authors}{who}{basis_phrase(evidence)}."
+            )
+    limit = trailer_limit(context, [environment])
     return RuleResult(
         status=status,
         reason=reason,
@@ -129,6 +146,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             "releases": [{"version": p.version, "sha": p.sha} for p in points],
         },
         last_evidence=newest_date(p.date for p in points),
+        does_not_show=(limit,) if limit else (),
     )
 
 

@@ -13,7 +13,13 @@ from collections import Counter
 from typing import Any
 
 from generator.approvalconfig import Strength
-from generator.evidence.approvals import APPROVAL_KINDS, RANKS, ApprovalJudge, allowed_phrase
+from generator.evidence.approvals import (
+    APPROVAL_KINDS,
+    ApprovalJudge,
+    allowed_phrase,
+    basis_phrase,
+    trailer_limit,
+)
 from generator.evidence.context import (
     ROLES_PARAM,
     RuleContext,
@@ -27,7 +33,6 @@ from generator.evidence.context import (
     was_were,
 )
 from generator.evidence.registry import Failure, Rule, RuleResult, SampleCheck
-from generator.history.model import Change
 from generator.status import Status
 
 PARAMS_SCHEMA: dict[str, Any] = {
@@ -54,14 +59,6 @@ _KIND_WORDS = {
 }
 
 
-def strongest_evidence(change: Change) -> str | None:
-    """The strongest evidence among the change's approvals (signed > merged > trailer)."""
-    approvals = change.approvals
-    if len(approvals) < 2:
-        return approvals[0].evidence if approvals else None
-    return max((a.evidence for a in approvals), key=RANKS.__getitem__)
-
-
 def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     roles = params["roles"]
     minimum = params.get("min_approvers", 1)
@@ -83,12 +80,16 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     judge = ApprovalJudge(context)
     failures = []
     counts = dict.fromkeys(APPROVAL_KINDS, 0)
+    # Of the changes that passed: the evidence their approval rests on (the approvals that
+    # counted, never a failed change's or a not-allowed approver's).
+    evidence: Counter[str] = Counter()
     for change in population:
-        problem = judge.problem(change, environments, minimum)
+        problem, basis = judge.judge(change, environments, minimum)
         if problem:
             counts[problem.kind] += 1
             failures.append(Failure(problem.message, change.commit.sha, kind=problem.kind))
-    evidence = Counter(strongest_evidence(c) for c in population if c.approvals)
+        elif basis:
+            evidence[basis] += 1
     total, failed = len(population), len(failures)
     by = "someone" if minimum == 1 else f"at least {minimum} people"
     allowed = allowed_phrase(context, environments)
@@ -98,13 +99,23 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         reason = (
             f"{part_of(failed, total, noun)} {was_were(failed)} not properly approved: {breakdown}."
         )
+        if total > failed:
+            reason += f" The other {count_text(total - failed)} passed{basis_phrase(evidence)}."
     else:
         status = Status.NO_DEVIATIONS
         who = f" ({allowed})" if allowed else ""
-        reason = (
-            f"{every(total, noun)} {was_were(total)} approved by {by} other than "
-            f"{'its author' if total == 1 else 'their authors'}{who}."
-        )
+        authors = "its author" if total == 1 else "their authors"
+        if evidence["trailer"]:
+            reason = (
+                f"{every(total, noun)} {'carries' if total == 1 else 'carry'} a recorded "
+                f"approval by {by} other than {authors}{who}{basis_phrase(evidence)}."
+            )
+        else:
+            reason = (
+                f"{every(total, noun)} {was_were(total)} approved by {by} other than "
+                f"{authors}{who}{basis_phrase(evidence)}."
+            )
+    limit = trailer_limit(context, environments)
     return RuleResult(
         status=status,
         reason=reason,
@@ -120,6 +131,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             "evidence": {s.value: evidence[s.value] for s in reversed(Strength)},
         },
         last_evidence=newest_date(c.commit.committed_at for c in population),
+        does_not_show=(limit,) if limit else (),
     )
 
 
