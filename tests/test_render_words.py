@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace as Record
 
 from generator.render.words import (
     details_view,
+    evidence_words,
     params_text,
+    promotion_approvals,
     utc_text,
     value_text,
     window_text,
@@ -114,3 +117,33 @@ def test_details_become_facts_and_tables_with_spoken_names():
     assert table["name"] == "Versions" and table["columns"] == ["Version", "Staging sha"]
     assert table["rows"] == [["1.0", None]] and table["more"] == 1
     assert value_text(None) == "—" and value_text([]) == "none"
+
+
+def test_approval_evidence_says_who_did_what():
+    assert evidence_words("trailer") == "named in the message only"
+    assert evidence_words("merged") == "merged by the approver"
+    assert evidence_words("signed") == "signed by the approver"
+
+
+def test_promotion_approvers_carry_the_evidence_their_production_change_records():
+    marcus = Record(name="Marcus Webb", email="Marcus.Webb@acme.example")
+    jane = Record(name="Jane Doe", email="jane.doe@acme.example")
+    change = Record(
+        sha="p1",
+        approvals=[
+            Record(approver=Record(name="Marcus Webb", email="marcus.webb@acme.example"),
+                   evidence="trailer"),
+            Record(approver=jane, evidence="signed"),
+        ],
+    )  # fmt: skip
+    promotions = [
+        Record(production=Record(sha="p1"), production_approvers=(marcus, jane)),
+        Record(production=Record(sha="gone"), production_approvers=(jane,)),
+        Record(production=None, production_approvers=()),
+    ]
+    rows = promotion_approvals(promotions, [Record(sha="other", approvals=[]), change])
+    assert [[(a["approver"].name, a["evidence"]) for a in row] for row in rows] == [
+        [("Marcus Webb", "trailer"), ("Jane Doe", "signed")],
+        [("Jane Doe", None)],  # the production change is not in the pack: no evidence claimed
+        [],
+    ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from generator.timewords import utc_words
@@ -115,3 +115,48 @@ def details_view(details: Mapping[str, Any], max_rows: int | None = None) -> dic
         else:
             facts.append((label_text(key), value_text(value)))
     return {"facts": facts, "tables": tables}
+
+
+# How an approval is evidenced, in words saying who did what: an approval line is the statement
+# of whoever made the commit, not an act of the person it names (docs/auditors.md).
+APPROVAL_EVIDENCE_WORDS = {
+    "signed": "signed by the approver",
+    "merged": "merged by the approver",
+    "trailer": "named in the message only",
+}
+APPROVAL_LINE_NOTE = (
+    "Named in the message only means an approval line (Approved-by) that whoever made the "
+    "commit wrote, not made or signed by the person it names."
+)
+
+
+def evidence_words(evidence: object) -> str:
+    """An approval's evidence (``trailer``) in words (``named in the message only``)."""
+    return APPROVAL_EVIDENCE_WORDS.get(str(evidence), str(evidence))
+
+
+def promotion_approvals(promotions: Sequence[Any], changes: Iterable[Any]) -> list[list[Any]]:
+    """For each promotion, its production approvers as approvals (``approver``, ``evidence``)
+    with how the production change records each; ``evidence`` None where the change is not
+    among the pack's changes. One pass over the changes, whatever their number."""
+    wanted = {p.production.sha for p in promotions if p.production}
+    found: dict[str, Any] = {}
+    if wanted:
+        for change in changes:
+            if change.sha in wanted:
+                found[change.sha] = change.approvals
+    rows = []
+    for promotion in promotions:
+        approvals = found.get(promotion.production.sha, ()) if promotion.production else ()
+        evidence = {_who(a.approver): a.evidence for a in approvals}
+        rows.append(
+            [
+                {"approver": p, "evidence": evidence.get(_who(p))}
+                for p in promotion.production_approvers
+            ]
+        )
+    return rows
+
+
+def _who(person: Any) -> str:
+    return person.email.casefold() or person.name

@@ -20,7 +20,13 @@ from generator.render import timeline
 from generator.render.event_view import tested_from_text
 from generator.render.pdf.timeline_look import PDF as PDF_LOOK
 from generator.render.pdf.view import STATUS_LABELS
-from generator.render.words import utc_text, value_text, window_text
+from generator.render.words import (
+    APPROVAL_LINE_NOTE,
+    evidence_words,
+    utc_text,
+    value_text,
+    window_text,
+)
 from generator.resources import data_dir
 
 TEMPLATES = data_dir("templates") / "pdf"
@@ -117,7 +123,9 @@ def environment() -> jinja2.Environment:
     env.filters["words"] = value_text
     env.filters["tested"] = tested_from_text
     env.filters["action_state"] = STATE_LABELS.__getitem__
+    env.filters["evidence"] = evidence_words
     env.globals["status_labels"] = STATUS_LABELS
+    env.globals["approval_line_note"] = APPROVAL_LINE_NOTE
     env.globals["no_action"] = NO_ACTION
     return env
 

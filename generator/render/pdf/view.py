@@ -17,7 +17,7 @@ from generator.evidence.model import EvidenceModel, SoaRow, fields_of
 from generator.render.event_view import event_log_view
 from generator.render.pdf.settings import PdfSettings
 from generator.render.reconciliation import equation, groups_view
-from generator.render.words import details_view, params_text
+from generator.render.words import details_view, params_text, promotion_approvals
 from generator.status import Status
 
 # The words of each status, as every renderer shows them (generator/status.py).
@@ -176,6 +176,7 @@ def document_view(
         "changes_shown": shown,
         "changes_more": len(changes) - len(shown),
         "promotions": promotions,
+        "promotion_approvals": promotion_approvals(promotions, changes),
         "promotions_total": len(model.promotions),
         "promotions_more": len(model.promotions) - len(promotions),
         "releases": model.releases,

@@ -111,6 +111,7 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
         words=words.value_text,
         tested=tested_from_text,
         action_state=STATE_LABELS.__getitem__,
+        evidence=words.evidence_words,
     )
     env.globals.update(
         no_action=NO_ACTION,
@@ -120,6 +121,8 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
         details_view=words.details_view,
         clause_title=_clause_title,
         timeline_charts=lambda m: timeline.charts(m.promotions, m.period, PORTAL_LOOK),
+        promotion_approvals=lambda m: words.promotion_approvals(m.promotions, m.changes),
+        approval_line_note=words.APPROVAL_LINE_NOTE,
         reconciliation_groups=lambda m: groups_view(m.reconciliation, len(m.changes) + 1),
         reconciliation_sum=lambda m: equation(m.reconciliation),
     )
