@@ -19,6 +19,7 @@ from generator.evidence.findings import (
     corrective_action_records,
     load_findings,
 )
+from generator.evidence.model import InputFile
 from generator.render import pdf as pdf_renderer
 from generator.render.pdf import html as pdf_html
 from generator.render.registry import RenderOptions
@@ -160,6 +161,26 @@ def test_pdf_and_portal_show_each_open_deviation_with_its_action_or_none(tmp_pat
     assert section.count("no corrective action recorded") == len(others)
     assert "The release bot merged before the customer approved." in section
     assert '<span class="flag">overdue</span>' in section
+    # The register's entries are shown as its words: a planned action, not verified.
+    words = " ".join(section.split())
+    assert "Planned action, as the register words it:" in words
+    assert "not verified by meshcomply" in words
+    assert "No findings register was provided" not in words
+    named = replace(model, inputs=replace(model.inputs, files=(
+        *model.inputs.files, InputFile("findings", "acme-findings.yml", "0" * 64, 1))))  # fmt: skip
+    context, _ = pdf_renderer.document_context(named, pack, RenderOptions())
+    section = environment.get_template("sections/corrective_actions.html.j2").render(context)
+    assert 'findings register <span class="mono">acme-findings.yml</span>' in section
+    lines = environment.get_template("macros.html.j2").module.action_lines(
+        named.corrective_actions[0]
+    )
+    assert "Planned corrective action (findings register, in progress, overdue):" in lines
+    none = replace(model, corrective_actions=())
+    context, _ = pdf_renderer.document_context(none, pack, RenderOptions())
+    section = environment.get_template("sections/corrective_actions.html.j2").render(context)
+    words = " ".join(section.split())
+    assert "No findings register was provided for this installation" in words
+    assert "the findings register" not in words
 
     site = portal_build(tmp_path / "portal", [portal_write_pack(tmp_path / "portal", model)])
     page = next(site.rglob("corrective-actions.html")).read_text(encoding="utf-8")
@@ -167,3 +188,7 @@ def test_pdf_and_portal_show_each_open_deviation_with_its_action_or_none(tmp_pat
     assert "meshcloud Platform Operations" in page and ">overdue<" in page
     index = (next(site.rglob("corrective-actions.html")).parent / "index.html").read_text()
     assert index.count(">no corrective action recorded<") == len(others)
+    assert "Planned action, as the register words it:" in page
+    site = portal_build(tmp_path / "bare", [portal_write_pack(tmp_path / "bare", none)])
+    page = next(site.rglob("corrective-actions.html")).read_text(encoding="utf-8")
+    assert "No findings register was provided for this installation" in page

@@ -145,6 +145,8 @@ def test_failures_show_the_accepted_exception_beside_them(rendered):
     flat = squeeze(page)
     assert "EXC-2026-001" in flat and "Emergencyfixduringincident" in flat
     assert "CAB-7" in flat
+    # Who accepted is the register's statement, shown as such.
+    assert "(exceptionsregisterentry," in flat and "asacceptingit" in flat
     assert "open" in page, "the unaccepted deviation says it is open"
     for failure in control.results[0].failures:
         assert failure.id in flat and failure.kind in flat

@@ -243,6 +243,11 @@ def test_history_warnings_and_rule_wide_exceptions(tmp_path: Path) -> None:
     register = pages(pack.parent.parent)[pack / "exceptions.html"]
     assert "exc-exc-2026-001" in register.ids
     assert "every control of the rule" in "".join(register.text)
+    # The entries are the register's words, shown as such, here and beside the control.
+    text = " ".join(" ".join(register.text).split())
+    assert "These are the register's words, not verified by meshcomply" in text
+    assert "Accepted by (as stated)" in text
+    assert "The entry names CISO as accepting it; not verified by meshcomply." in control
 
 
 def test_changes_since_previous_period(tmp_path: Path) -> None:

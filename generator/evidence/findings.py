@@ -185,6 +185,9 @@ class ActionsView:
     overdue: int  # open deviations whose action is overdue
     missing: int  # open deviations without a corrective action
     by_deviation: dict[str, CorrectiveActionRecord]  # the register's entries by deviation id
+    # The findings register's file as the pack's inputs name it ("" when they do not); None:
+    # none was provided, so pages say so instead of speaking of a register's entries.
+    register: str | None = None
 
     def listed(self, limit: int) -> list[tuple[DeviationRecord, CorrectiveActionRecord | None]]:
         """The open deviations a corrective actions list shows, in order: every one with an
@@ -238,4 +241,13 @@ def actions_view(model: EvidenceModel) -> ActionsView:
         overdue=overdue,
         missing=missing,
         by_deviation=by_deviation,
+        # A pack listing actions without the register among its inputs: unnamed, never "none".
+        register=register_path(model, "findings") or ("" if model.corrective_actions else None),
     )
+
+
+def register_path(model: EvidenceModel, kind: str) -> str | None:
+    """The file of a register the pack was built from (``findings``, ``exceptions``), as its
+    inputs record it; None when the installation provided none. Pages name it, so a register's
+    entries are shown as that file's words, not as what meshcomply found."""
+    return next((f.path for f in model.inputs.files if f.kind == kind), None)

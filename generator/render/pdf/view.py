@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Any
 
 from generator.evidence.cutoff import built_at_words
-from generator.evidence.findings import actions_view
+from generator.evidence.findings import actions_view, register_path
 from generator.evidence.inputs import BUILT_IN
 from generator.evidence.model import EvidenceModel, SoaRow, fields_of
 from generator.render.event_view import event_log_view
@@ -183,6 +183,7 @@ def document_view(
         "sample": _sample(model),
         "events": event_log_view(model),
         "exceptions": model.exceptions,
+        "exceptions_register": register_path(model, "exceptions"),
         "deviations": deviations,
         "deviations_total": len(model.deviations),
         "deviations_more": len(model.deviations) - len(deviations),
