@@ -7,12 +7,13 @@ replaces the whole file or leaves the previous one.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import pickle
 import tempfile
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -21,6 +22,9 @@ import generator
 
 # Chunk files younger than this that no index names may belong to a save still under way.
 ORPHAN_AGE = 24 * 3600  # seconds
+# How long a cache's reader or writer waits for another build's save (well under a second, even
+# on the 100k-commit history) before going on without the cache.
+LOCK_WAIT = 30.0  # seconds
 PACKAGE_DIR = Path(generator.__file__).parent  # whose sources code_version() digests
 
 
@@ -114,6 +118,40 @@ def _write_atomically(file: Path, write: Callable[[BinaryIO], object]) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def cache_lock(file: Path, *, shared: bool = False, wait: float = LOCK_WAIT) -> Iterator[bool]:
+    """Hold the lock file `file` (flock) while a cache's index and the chunks it names are read
+    (`shared`) or replaced: a save then never removes a chunk another build is reading or has
+    just named in its index. True once held; False when it could not be had within `wait`
+    seconds or the folder cannot hold a lock file: caches only save time, so the caller then
+    goes on without reading or writing the cache."""
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        handle = file.open("a+b")
+    except OSError:
+        yield False
+        return
+    with handle:
+        deadline = time.monotonic() + wait
+        mode = (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB
+        while True:
+            try:
+                fcntl.flock(handle, mode)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(0.02)
+            except OSError:  # a file system without locks
+                yield False
+                return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def remove_unused_chunks(folder: Path, pattern: str, used: set[str], replaced: set[str]) -> None:

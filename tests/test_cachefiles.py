@@ -7,7 +7,7 @@ import pickle
 import random
 from pathlib import Path
 
-from generator.cachefiles import read_pickle, write_pickle
+from generator.cachefiles import cache_lock, read_pickle, write_pickle
 from generator.history import cache
 from generator.history.model import FileChange, Identity
 
@@ -48,3 +48,18 @@ def test_damaged_bytes_are_a_missing_cache_however_they_are_damaged(tmp_path: Pa
         read_pickle(file, cache.ROW_RECORDS)  # returns something or None; never raises
     file.write_bytes(good[: len(good) // 2])
     assert read_pickle(file, cache.ROW_RECORDS) is None
+
+
+def test_cache_lock_is_shared_by_readers_and_given_up_after_its_wait(tmp_path):
+    lock = tmp_path / "cache" / "x.lock"  # its folder is made
+    with cache_lock(lock, shared=True) as reading, cache_lock(lock, shared=True) as also:
+        assert reading and also
+        with cache_lock(lock, wait=0.1) as writing:
+            assert writing is False  # a reader holds it: the writer goes on without the cache
+    with cache_lock(lock, wait=0.1) as writing:
+        assert writing
+        with cache_lock(lock, shared=True, wait=0.1) as reading:
+            assert reading is False
+    (tmp_path / "file").write_text("")
+    with cache_lock(tmp_path / "file" / "x.lock") as held:  # no folder can be made there
+        assert held is False

@@ -259,3 +259,90 @@ def test_config_assertion_reads_its_own_way_and_the_same_warm_or_cold(tmp_path):
         f"not valid YAML at {repo.rev('HEAD~1')[:12]} (line 2: duplicate key 'a' (first defined "
         "on line 1)); a is 3"
     ]
+
+
+PARSER = BlobParser("test.lines", str.splitlines)
+
+
+def saved_by_one(repo_path: Path, folder: Path, blob: str) -> None:
+    """One build's part: load, parse one blob, save."""
+    cache = ParsedCache(repo_path, folder)
+    cache.known(PARSER)
+    cache.add(PARSER, blob, (None, [blob]))
+    cache.save()
+
+
+def cached_entries(repo_path: Path, folder: Path) -> dict[str, object]:
+    """What a new build finds, and that the folder holds the chunks its index names, no more."""
+    cache = ParsedCache(repo_path, folder)
+    known = dict(cache.known(PARSER))
+    assert sorted(p.name for p in cache.folder.glob("*.parsed")) == sorted(
+        chunk.name for chunk in cache.chunks
+    )
+    return known
+
+
+def test_two_builds_saving_in_turn_keep_both_their_entries(tmp_path, caplog):
+    # Both load the same index; the one saving second used to write its chunk beside the
+    # chunks it had loaded, so the first one's chunk was named nowhere and parsed again.
+    repo_path, folder = tmp_path / "acme", tmp_path / "cache"
+    saved_by_one(repo_path, folder, "old")
+    first, second = ParsedCache(repo_path, folder), ParsedCache(repo_path, folder)
+    first.known(PARSER), second.known(PARSER)
+    first.add(PARSER, "first", (None, ["first"]))
+    second.add(PARSER, "second", (None, ["second"]))
+    with caplog.at_level(logging.WARNING, logger=parsedcache.__name__):
+        first.save()
+        second.save()
+        assert sorted(cached_entries(repo_path, folder)) == ["first", "old", "second"]
+    assert caplog.records == []
+
+
+def test_a_save_never_names_chunks_another_build_compacted_away(tmp_path, caplog):
+    # A build that loaded MAX_CHUNKS - 1 chunks saves after another one wrote everything into
+    # one chunk and removed the rest: it used to name the removed chunks (a warning and a
+    # re-parse of all of them on the next build).
+    repo_path, folder = tmp_path / "acme", tmp_path / "cache"
+    for number in range(parsedcache.MAX_CHUNKS - 1):
+        saved_by_one(repo_path, folder, f"blob{number}")
+    late = ParsedCache(repo_path, folder)
+    late.known(PARSER)
+    saved_by_one(repo_path, folder, "sixteenth")  # MAX_CHUNKS chunks now
+    saved_by_one(repo_path, folder, "compacting")  # then one
+    assert len(list((folder / "parsed").glob("*.parsed"))) == 1
+    late.add(PARSER, "late", (None, ["late"]))
+    with caplog.at_level(logging.WARNING, logger=parsedcache.__name__):
+        late.save()
+        found = cached_entries(repo_path, folder)
+    assert caplog.records == []
+    assert len(found) == parsedcache.MAX_CHUNKS + 2 and {"late", "compacting"} <= found.keys()
+
+
+def _writer(repo_path: Path, folder: Path, name: str, rounds: int) -> None:
+    def warned(self, file: Path, what: str) -> None:
+        raise AssertionError(f"{file} {what}")  # the writer's exit code says so
+
+    ParsedCache._warn = warned  # in this forked process only
+    for number in range(rounds):
+        saved_by_one(repo_path, folder, f"{name}{number}")
+
+
+def test_two_writers_at_the_same_time_lose_nothing_and_warn_of_nothing(tmp_path, caplog):
+    import multiprocessing
+
+    repo_path, folder = tmp_path / "acme", tmp_path / "cache"
+    rounds = 3 * parsedcache.MAX_CHUNKS  # each compacts several times while the other saves
+    context = multiprocessing.get_context("fork")
+    writers = [
+        context.Process(target=_writer, args=(repo_path, folder, name, rounds))
+        for name in ("a", "b")
+    ]
+    with caplog.at_level(logging.WARNING, logger=parsedcache.__name__):
+        for writer in writers:
+            writer.start()
+        for writer in writers:
+            writer.join(timeout=120)
+        assert [writer.exitcode for writer in writers] == [0, 0]
+        found = cached_entries(repo_path, folder)
+    assert caplog.records == []
+    assert sorted(found) == sorted(f"{name}{n}" for name in "ab" for n in range(rounds))

@@ -17,8 +17,12 @@ is trusted: a chunk is used only when its bytes have the SHA-256 its index names
 into plain data (no class is ever loaded). An index or chunk that is
 damaged, truncated or missing is ignored with a warning, its entries parsed again and written
 anew; an index of another key (other code) is ignored silently and replaced. Concurrent builds of
-one repository each write their own chunk; the index written last wins, and the other chunk is
-removed a day later (``cachefiles.remove_unused_chunks``).
+one repository take turns on ``<digest>.lock`` (``cachefiles.cache_lock``): shared while the
+index and its chunks are loaded, exclusive while one is saved. A save reads the index as it is
+on disk then and adds its chunk to the chunks named there, so what another build saved since
+this one loaded is kept, and no chunk an index names, or a build is reading, is ever removed.
+Chunks no index names (a build killed while saving) are removed a day later
+(``cachefiles.remove_unused_chunks``).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from generator.cachefiles import (
+    cache_lock,
     code_version,
     default_cache_dir,
     read_bytes,
@@ -82,6 +87,7 @@ class ParsedCache:
         self.folder = (cache_dir or default_cache_dir()) / "parsed"
         self.digest = digest.hexdigest()[:24]
         self.file = self.folder / f"{self.digest}.pickle"
+        self.lock = self.folder / f"{self.digest}.lock"
         self.entries: Entries | None = None  # None until loaded
         self.new: Entries = {}
         self.chunks: list[Chunk] = []  # the chunks read and trusted
@@ -104,22 +110,56 @@ class ParsedCache:
         self.new.setdefault(parser.name, {})[blob] = parsed
 
     def save(self) -> None:
-        """Write what was parsed since loading: in a new chunk, or everything in one."""
+        """Write what was parsed since loading: in a new chunk beside the chunks the index on
+        disk names now, or everything in one (under the lock: see the module's docstring)."""
         if not self.new or self.entries is None or not _key()[1]:
             return
-        if len(self.chunks) >= MAX_CHUNKS:
-            chunks = [self._write_chunk(self.entries)]
+        with cache_lock(self.lock) as held:
+            if held:  # else another build's save is stuck: keep nothing rather than wait on
+                self._save()
+
+    def _save(self) -> None:
+        current = self._current_chunks()
+        if len(current) >= MAX_CHUNKS:
+            chunks = [self._write_chunk(self._all_entries(current))]
         else:
-            chunks = [*self.chunks, self._write_chunk(self.new)]
+            chunks = [*current, self._write_chunk(self.new)]
         write_pickle(self.file, {"key": _key(), "chunks": chunks})
         used = {chunk.name for chunk in chunks}
-        replaced = self.replaced | {chunk.name for chunk in self.chunks}
+        replaced = self.replaced | {chunk.name for chunk in [*self.chunks, *current]}
         remove_unused_chunks(self.folder, f"{self.digest}-*.parsed", used, replaced)
         self.chunks, self.new, self.replaced = chunks, {}, set()
+
+    def _current_chunks(self) -> list[Chunk]:
+        """The chunks the index names now: those this build loaded, and those other builds of
+        the repository saved since (those found damaged on loading left out)."""
+        index = read_pickle(self.file, (Chunk,))
+        chunks = index.get("chunks") if isinstance(index, dict) else None
+        if index is None or index.get("key") != _key() or not isinstance(chunks, list):
+            return list(self.chunks)
+        if not all(type(chunk) is Chunk for chunk in chunks):
+            return list(self.chunks)
+        return [chunk for chunk in chunks if chunk.name not in self.replaced]
+
+    def _all_entries(self, chunks: list[Chunk]) -> Entries:
+        """This build's entries and those of the `chunks` it did not load (saved since)."""
+        loaded = {chunk.name for chunk in self.chunks}
+        entries: Entries = {}
+        for chunk in chunks:
+            part = None if chunk.name in loaded else self._read_chunk(chunk)
+            for name, parsed in (part or {}).items():
+                entries.setdefault(name, {}).update(parsed)
+        for name, parsed in (self.entries or {}).items():
+            entries.setdefault(name, {}).update(parsed)
+        return entries
 
     def _load(self) -> Entries:
         if not _key()[1] or not self.file.exists():
             return {}
+        with cache_lock(self.lock, shared=True) as held:
+            return self._load_locked() if held else {}
+
+    def _load_locked(self) -> Entries:
         index = read_pickle(self.file, (Chunk,))
         chunks = index.get("chunks") if isinstance(index, dict) else None
         if not isinstance(chunks, list) or not all(type(chunk) is Chunk for chunk in chunks):
