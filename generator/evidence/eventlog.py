@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
-from urllib.parse import quote
 
 from generator.evidence.registry import RuleResult
 from generator.status import Status
@@ -87,11 +86,6 @@ def request(
     if title:
         query["title"] = title
     return f"GET {data.export.request_url(**query)}"
-
-
-def event_request(data: Any, uuid: str) -> str:
-    """The API request fetching one event by its uuid."""
-    return f"GET {data.export.url}/{quote(uuid, safe='')}"
 
 
 def reproduce(
