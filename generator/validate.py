@@ -82,15 +82,17 @@ def _describe(document: Document, error: ValidationError) -> list[Problem]:
         written = document.written(path, error.instance)
         return [document.problem(path, f"{name}: {written} is not valid ({hint})")]
     if error.validator == "uniqueItems" and isinstance(error.instance, list):
-        repeats = _repeats(error.instance)
-        if repeats:  # at each repeat, as a person finds it
+        groups = repeated_items(error.instance)
+        if groups:  # at each repeat, as a person finds it
             return [
                 document.problem(
                     (*path, n),
-                    f"{name}: {document.written((*path, n), error.instance[n])} is listed twice "
-                    f"(first on line {document.where((*path, first))[0]})",
+                    f"{name}: {document.written((*path, n), error.instance[n])} is listed "
+                    f"{listed_times(len(group))} (first on line "
+                    f"{document.where((*path, group[0]))[0]})",
                 )
-                for n, first in repeats
+                for group in groups
+                for n in group[1:]
             ]
     if error.validator in ("oneOf", "anyOf") and error.context:
         # Report the branch that got furthest: it is usually the one the user meant.
@@ -99,15 +101,29 @@ def _describe(document: Document, error: ValidationError) -> list[Problem]:
     return [document.problem(path, f"{name}: {error.message}")]
 
 
-def _repeats(items: list[Any]) -> list[tuple[int, int]]:
-    """(index, index of its first occurrence) of every item equal to an earlier one; a bool is
-    no number here, as for the schema's uniqueItems."""
-    first: dict[tuple[str, str], int] = {}
-    found = []
+def repeated_items(items: list[Any]) -> list[list[int]]:
+    """The indexes of each item listed more than once, one list per item in the order of its
+    first occurrence; equal as JSON Schema's uniqueItems has them: 1 and 1.0 are one number,
+    true is no number, a date is not its text."""
+    found: dict[Any, list[int]] = {}
     for n, item in enumerate(items):
-        key = (type(item).__name__, json.dumps(item, sort_keys=True, default=str))
-        if key in first:
-            found.append((n, first[key]))
-        else:
-            first[key] = n
-    return found
+        found.setdefault(_equal_key(item), []).append(n)
+    return [indexes for indexes in found.values() if len(indexes) > 1]
+
+
+def _equal_key(value: Any) -> Any:
+    if isinstance(value, bool) or value is None:
+        return (type(value).__name__, value)
+    if isinstance(value, int | float):
+        return ("number", value)  # 1 == 1.0 and hash(1) == hash(1.0)
+    if isinstance(value, str):
+        return ("text", value)
+    if isinstance(value, list | tuple):
+        return ("list", tuple(_equal_key(item) for item in value))
+    if isinstance(value, dict):
+        return ("mapping", frozenset((key, _equal_key(item)) for key, item in value.items()))
+    return (type(value).__name__, repr(value))  # a date, as YAML may construct one
+
+
+def listed_times(count: int) -> str:
+    return "twice" if count == 2 else f"{count} times"

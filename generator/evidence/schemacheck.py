@@ -23,9 +23,13 @@ from generator.evidence.schematext import NOTE_KEYWORDS, Unsupported
 SCHEMA_NAME = "evidence"
 
 
+class RecursiveReference(ValueError):
+    """A definition of the schema refers to itself, through others or its members."""
+
+
 def inlined(schema: Mapping[str, Any]) -> dict[str, Any]:
-    """The schema with each ``$ref`` to its ``$defs`` replaced by the definition (a copy; the
-    definitions refer to no schema that refers back to them)."""
+    """The schema with each ``$ref`` to its ``$defs`` replaced by the definition (a copy);
+    RecursiveReference if a definition refers back to itself, which cannot be inlined."""
     defs = schema.get("$defs", {})
     prefix = "#/$defs/"
 
@@ -39,7 +43,7 @@ def inlined(schema: Mapping[str, Any]) -> dict[str, Any]:
             return {key: walk(value, seen) for key, value in node.items() if key != "$defs"}
         name = ref[len(prefix) :]
         if name in seen:
-            raise ValueError(f"the schema's {ref} refers to itself")
+            raise RecursiveReference(f"the schema's {ref} refers to itself")
         target = walk(defs[name], seen | {name})
         beside = {key: walk(value, seen) for key, value in node.items() if key != "$ref"}
         # Keywords beside a $ref apply as well as the definition (2020-12): both, not a merge.
@@ -66,9 +70,13 @@ def compiled(schema: Mapping[str, Any]) -> Callable[[Any], Any]:
 def _compiled(schema: Mapping[str, Any]) -> Callable[[Any], Any]:
     import fastjsonschema
 
+    try:
+        flat = inlined(schema)
+    except RecursiveReference:
+        flat = dict(schema)  # fastjsonschema follows its $refs itself: slower (see above), right
     # fastjsonschema may rewrite the schema it is given in place: it gets its own copy, so the
     # shared (cached) schema stays as shipped for everything else that reads it.
-    return fastjsonschema.compile(copy.deepcopy(inlined(schema)))
+    return fastjsonschema.compile(copy.deepcopy(flat))
 
 
 def schema_problems(data: Any) -> list[tuple[str, str]]:
@@ -93,9 +101,31 @@ def worded_problems(data: Any) -> list[tuple[str, str]]:
 
     validator = Draft202012Validator(load_schema(SCHEMA_NAME))
     found = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
-    return [(json_path(e.absolute_path), shortened(e.message)) for e in found] or [
+    return [problem for e in found for problem in worded(e)] or [
         ("$", "does not match the evidence schema")
     ]
+
+
+def worded(error: Any, at: tuple[str | int, ...] = ()) -> list[tuple[str, str]]:
+    """A jsonschema error as (JSON path, message) problems; ``at``: where the value checked is
+    in the document. A list with repeated items is a problem at each repeat, naming the item
+    and where it was first (jsonschema says only that the list has non-unique elements)."""
+    from generator.validate import listed_times, repeated_items
+
+    path = (*at, *error.absolute_path)
+    if error.validator == "uniqueItems" and isinstance(error.instance, list):
+        groups = repeated_items(error.instance)
+        if groups:
+            return [
+                (
+                    json_path((*path, n)),
+                    f"{shortened(repr(error.instance[n]))} is listed {listed_times(len(group))} "
+                    f"(first at {json_path((*path, group[0]))})",
+                )
+                for group in groups
+                for n in group[1:]
+            ]
+    return [(json_path(path), shortened(error.message))]
 
 
 _MESSAGE_CHARS = 300  # of a problem's words: jsonschema quotes the whole value found
@@ -137,7 +167,29 @@ def _changes_check() -> Callable[[Any], bool]:
     from generator.validate import load_schema
 
     schema = load_schema(SCHEMA_NAME)
-    return value_check(schema["properties"]["changes"], schema["$defs"])
+    return fit_check(schema["properties"]["changes"], schema["$defs"])
+
+
+def fit_check(schema: Mapping[str, Any], defs: Mapping[str, Any]) -> Callable[[Any], bool]:
+    """A function saying whether a JSON value fits `schema`: ``value_check``'s where it
+    understands the schema, else (a keyword it does not know, a recursive ``$ref``)
+    fastjsonschema's, slower and as right, so a schema that grows never breaks reading."""
+    try:
+        return value_check(schema, defs)
+    except Unsupported:
+        pass
+    import fastjsonschema
+
+    check = _compiled({**schema, "$defs": defs})
+
+    def fits(value: Any) -> bool:
+        try:
+            check(value)
+        except fastjsonschema.JsonSchemaValueException:
+            return False
+        return True
+
+    return fits
 
 
 def value_check(schema: Mapping[str, Any], defs: Mapping[str, Any]) -> Callable[[Any], bool]:
@@ -159,13 +211,15 @@ class _Expression:
 
     defs: Mapping[str, Any]
     constants: dict[str, Any] = dataclasses.field(default_factory=dict)
+    expanding: set[str] = dataclasses.field(default_factory=set)  # the $refs being written out
 
     def constant(self, value: Any) -> str:
         name = f"_c{len(self.constants)}"
         self.constants[name] = value
         return name
 
-    def resolve(self, schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    def resolve(self, schema: Mapping[str, Any]) -> tuple[Mapping[str, Any], set[str]]:
+        """The schema a chain of ``$ref``s leads to, and the references followed."""
         prefix, seen = "#/$defs/", set()
         while "$ref" in schema:
             ref = schema["$ref"]
@@ -175,10 +229,21 @@ class _Expression:
                 raise Unsupported(f"reference {ref}")
             seen.add(ref)
             schema = self.defs[ref.removeprefix(prefix)]
-        return schema
+        return schema, seen
 
     def of(self, schema: Mapping[str, Any], value: str, depth: int) -> str:
-        schema = self.resolve(schema)
+        schema, refs = self.resolve(schema)
+        # A definition met again inside itself (through items, properties...) would be written
+        # out without end: a recursive schema is no expression.
+        if refs & self.expanding:
+            raise Unsupported(f"recursive reference {sorted(refs & self.expanding)[0]}")
+        self.expanding |= refs
+        try:
+            return self._of(schema, value, depth)
+        finally:
+            self.expanding -= refs
+
+    def _of(self, schema: Mapping[str, Any], value: str, depth: int) -> str:
         keys = set(schema) - NOTE_KEYWORDS
         if "anyOf" in schema:
             alternatives = schema["anyOf"]

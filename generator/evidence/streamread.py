@@ -40,7 +40,7 @@ from generator.evidence.schemacheck import (
     compiled,
     inlined,
     json_path,
-    shortened,
+    worded,
     worded_problems,
 )
 
@@ -278,7 +278,7 @@ def _member_problems(
 
     validator = Draft202012Validator(_items_schema(pattern))
     found = sorted(validator.iter_errors(member), key=lambda e: list(map(str, e.absolute_path)))
-    return [(json_path((*path, *e.absolute_path)), shortened(e.message)) for e in found] or [
+    return [problem for e in found for problem in worded(e, path)] or [
         (json_path(path), "does not match the evidence schema")
     ]
 
