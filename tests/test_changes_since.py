@@ -88,7 +88,7 @@ def test_previous_pack_problems_are_located_input_errors(tmp_path):
         load_previous(tmp_path)
     assert str(missing.value).startswith(f"{tmp_path / 'evidence.json'}:1:1: cannot read")
     (tmp_path / "evidence.json").write_text("{not json")
-    with pytest.raises(InputError, match=r"evidence\.json:1:1: not valid JSON"):
+    with pytest.raises(InputError, match=r"evidence\.json:1:2: not valid JSON"):
         load_previous(tmp_path)
     (tmp_path / "evidence.json").write_text(json.dumps({"schema_version": 99}))
     with pytest.raises(InputError, match="unsupported schema_version"):

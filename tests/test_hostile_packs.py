@@ -16,6 +16,7 @@ from click.testing import CliRunner, Result
 from generator.cli import cli
 from generator.errors import InputError
 from generator.evidence import jsonscan, streamread
+from generator.evidence.changes_since import load_previous
 from generator.evidence.codec import read_model, write_model
 from generator.evidence.streamread import read_stored_model
 from generator.manifest import write_manifest
@@ -140,13 +141,14 @@ def test_site_and_verify_refuse_the_pack_naming_file_line_and_column(
     assert f"{pack}: {where}{words}" in verify.output
     assert "intact" not in verify.output
 
-    with pytest.raises(InputError) as caught:  # read_model's callers: build --previous
-        read_model(pack / "evidence.json")
-    (problem,) = caught.value.problems
-    assert (f"{problem.line}:{problem.col}", problem.message[: len(words)]) == (
-        _place(data, at),
-        words,
-    )
+    for read in (load_previous, lambda pack: read_model(pack / "evidence.json")):
+        with pytest.raises(InputError) as caught:  # build --previous; the whole-file reader
+            read(pack)
+        (problem,) = caught.value.problems
+        assert (f"{problem.line}:{problem.col}", problem.message[: len(words)]) == (
+            _place(data, at),
+            words,
+        )
 
 
 def test_a_surrogate_pair_is_one_character_and_reads(good: bytes, tmp_path: Path):

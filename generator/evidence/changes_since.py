@@ -1,14 +1,14 @@
 """What changed since the previous period's pack: statuses, exceptions and mappings.
 
 The previous pack is read only through its evidence.json (schema-checked, as the typed model),
-exactly as a renderer would read it.
+exactly as a renderer would read it: with its long lists left in the file (``streamread``),
+which the comparison never reads: a previous pack of a long history is not held whole.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from generator.evidence.codec import read_model
 from generator.evidence.model import (
     ChangesSince,
     ControlRecord,
@@ -18,11 +18,12 @@ from generator.evidence.model import (
     PreviousPack,
     StatusChange,
 )
+from generator.evidence.streamread import read_stored_model
 
 
 def load_previous(pack_dir: Path) -> EvidenceModel:
     """The previous pack's model; InputError naming the file for a missing or invalid one."""
-    return read_model(pack_dir / "evidence.json")
+    return read_stored_model(pack_dir / "evidence.json")
 
 
 def _refs(control: ControlRecord) -> set[str]:

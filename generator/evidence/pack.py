@@ -15,7 +15,6 @@ from generator.config import Config, InstallationConfig, Period
 from generator.coverage import soa_rows as library_soa_rows
 from generator.errors import InputError
 from generator.evidence.changes_since import compare, load_previous
-from generator.evidence.codec import read_model
 from generator.evidence.context import RuleContext
 from generator.evidence.cutoff import (
     BuildClock,
@@ -40,6 +39,7 @@ from generator.evidence.sample import (
 )
 from generator.evidence.sections import history_sections, reconciliation_record
 from generator.evidence.soa import soa_rows
+from generator.evidence.streamread import read_stored_model
 from generator.library import ControlLibrary, default_controls_dir
 from generator.memory import gc_paused
 from generator.sources import ReadRequest, close_sources, read_sources, source_inputs
@@ -167,7 +167,7 @@ def find_previous(folder: Path, installation: str, period: Period) -> EvidenceMo
     candidates = []
     for path in sorted((folder / "packs" / installation).glob("*/evidence.json")):
         try:
-            earlier = read_model(path).period.end < period.start.isoformat()
+            earlier = read_stored_model(path).period.end < period.start.isoformat()
         except InputError:
             continue  # not a pack this meshcomply can compare with
         if earlier:
