@@ -265,7 +265,7 @@ def synthetic_evidence(
                     else "Approve production changes deliberately."
                 ),
                 implements=(Implementation("iso27001:2022/A.8.32", "full", "Synthetic."),),
-                proves="Every synthetic change carries a recorded approval.",
+                proves="Whether every synthetic change carries a recorded approval.",
                 does_not_prove="That the approver read the change.",
                 status=status,
                 deviations=deviation_counts(failures),

@@ -53,7 +53,7 @@ def test_valid_fixture_loads(controls: Path) -> None:
     assert chg.evidence[0].kind == "change-approval"
     assert chg.evidence[0].params == {"roles": ["production"]}
     assert chg.path == CHG
-    assert chg.proves == "Every production change carries a recorded approval."
+    assert chg.proves == "Whether every production change carries a recorded approval."
     assert chg.does_not_prove == "That the approver reviewed the content of the change."
     assert chg.customer_part == "Approve each production rollout."
     # A provider's control has no customer part, and none is required.
@@ -83,9 +83,23 @@ CONTROL_CASES = {
     ),
     "without-proves": (
         LOG,
-        "proves: A current logging review document is kept in the repository.\n",
+        "proves: Whether a current logging review document is kept in the repository.\n",
         "",
         [f"{LOG}:1:1: document: missing required field 'proves'"],
+    ),
+    # Pages print it under "What the rules test" beside the result: a library written when it
+    # said what the evidence shows is told to word it as the question the result answers.
+    "proves-states-the-pass-case": (
+        CHG,
+        "proves: Whether every production change carries a recorded approval.",
+        "proves: Every production change carries a recorded approval.",
+        [
+            f"{CHG}:19:9: proves: 'Every production change carries a recorded approval.' is not "
+            "valid (what the rules test, as the question their result answers: begin it with "
+            "'Whether' (e.g. 'Whether every change to production carries a recorded approval'); "
+            "pages print it under 'What the rules test' beside the result, so a sentence stating "
+            "the pass case would read as a finding)"
+        ],
     ),
     "yaml-syntax": (
         CHG,

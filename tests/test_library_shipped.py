@@ -149,6 +149,8 @@ def test_every_control_says_what_its_evidence_proves_and_what_it_does_not(
 ) -> None:
     for control in library.controls.values():
         assert control.proves.endswith("."), control.id
+        # printed under "What the rules test" beside the result: a question, never a finding
+        assert control.proves.startswith("Whether "), control.id
         assert control.does_not_prove.endswith("."), control.id
         # ISO/IEC 27017 CLD.6.3.1: a shared or customer control names the customer's part.
         assert (control.customer_part is not None) == (control.responsibility != "provider")

@@ -153,11 +153,18 @@ def test_failures_show_the_accepted_exception_beside_them(rendered):
     assert "Deviations 1 open, 1 accepted" in page
 
 
-def test_control_pages_say_what_the_evidence_shows_and_the_customers_part(rendered):
+def test_control_pages_say_what_the_rules_test_and_the_customers_part(rendered):
     model, _, reader = rendered
     text = squeeze(" ".join(page_texts(reader)))
+    assert squeeze("Evidence shows") not in text
     for control in model.controls:
-        assert squeeze(f"Evidence shows {control.proves}") in text
+        assert squeeze(f"What the rules test {control.proves}") in text
+        # The description is meshcloud's account of the design, labelled so, below the result.
+        described = squeeze(
+            f"Control description (meshcloud's design, not tested): {control.description}"
+        )
+        assert described in text
+        assert text.index(squeeze(f"What the rules test {control.proves}")) < text.index(described)
         assert squeeze(f"It does not show {control.does_not_prove}") in text
         if control.customer_part:
             assert squeeze(f"Customer's part {control.customer_part}") in text

@@ -145,6 +145,12 @@ def test_timeline_is_an_inline_svg_with_a_table(site: Path) -> None:
     assert html.count('<svg class="mc-timeline"') == 1
     assert html.count('class="mc-tl-production"') >= 25  # 25 weekly releases + legend
     assert '<th class="mc-num">Hours in staging</th>' in html
+    # Only what the history records, and the configuration's declarations labelled as such:
+    # nothing observed says a rollout was automatic or that the customer approved it.
+    text = " ".join(html.split())
+    assert "automatically and production only after" not in text
+    assert "How a rollout was started (automatically or by hand) is not recorded." in text
+    assert "not a test result): production: approval required; staging: approval optional." in text
 
 
 def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
@@ -288,7 +294,7 @@ def test_empty_fleet_builds_a_home_page(tmp_path: Path) -> None:
     assert "No evidence packs in this build." in (tmp_path / "site" / "index.html").read_text()
 
 
-def test_control_pages_say_what_the_evidence_shows_and_the_customers_part(site: Path) -> None:
+def test_control_pages_say_what_the_rules_test_and_the_customers_part(site: Path) -> None:
     acme = site / "acme" / "2026-01-01_2026-06-30"
     model = fleet(site.parent / "again", hostile=False)[0].model
     shown = pages(site)
@@ -296,8 +302,13 @@ def test_control_pages_say_what_the_evidence_shows_and_the_customers_part(site: 
         text = " ".join(
             " ".join(shown[acme / "controls" / f"{control.id.lower()}.html"].text).split()
         )
-        assert f"Evidence shows {control.proves}" in text
+        assert f"What the rules test {control.proves}" in text
         assert f"It does not show {control.does_not_prove}" in text
+        # The description is meshcloud's account of the design: labelled so, below the status.
+        described = f"Control description (meshcloud's design, not tested): {control.description}"
+        tested = f"What the rules test {control.proves}"
+        assert described in text and text.index(tested) < text.index(described)
+        assert "Evidence shows" not in text
         assert ("Customer's part" in text) == (control.customer_part is not None)
     soa = " ".join(" ".join(shown[acme / "soa.html"].text).split())
     assert "(full coverage)" in soa and "(partial coverage)" in soa
