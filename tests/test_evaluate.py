@@ -180,6 +180,48 @@ def test_deviations_exactly_when_failures_and_never_not_applicable(monkeypatch, 
         evaluate_control(odd, CONTEXT)
 
 
+def _figures_and_judged(monkeypatch) -> tuple[EvidenceSpec, EvidenceSpec]:
+    """A rule declaring no deviation kinds (it can find none) beside one that judges."""
+    figures = Rule(
+        "figures",
+        "Counts things; can find no deviation.",
+        {"type": "object"},
+        lambda context, params: RuleResult(Status.NO_DEVIATIONS, "12 grants.", population=12),
+    )
+    judged = Rule(
+        "judged",
+        "Judges a document.",
+        {"type": "object"},
+        lambda context, params: RuleResult(Status.DESIGN_ONLY, "A description is current."),
+        deviation_kinds={"stale": "Too old."},
+    )
+    rules = {figures.kind: figures, judged.kind: judged}
+    monkeypatch.setattr(evaluate_module, "all_rules", lambda: rules)
+    return EvidenceSpec("figures", {}), EvidenceSpec("judged", {})
+
+
+def test_a_rule_that_can_find_no_deviation_does_not_count_towards_the_status(monkeypatch):
+    figures, judged = _figures_and_judged(monkeypatch)
+    evaluation = evaluate_control(control(figures, judged), CONTEXT)
+    # weakest of all results would be design_only too; the figures must not lift it, and alone
+    # they make nothing "no deviations"
+    assert evaluation.status == "design_only"
+    assert evaluation.reason == (
+        "A description is current. figures reports figures only (it can find no deviation) and "
+        "does not count towards the status."
+    )
+    record = evaluation.record()
+    assert [r.informational for r in record.results] == [True, False]
+    assert [r.status for r in record.results] == ["no_deviations", "design_only"]
+
+    alone = evaluate_control(control(figures), CONTEXT)
+    assert alone.status == "not_tested"
+    assert alone.reason == (
+        "Its rules (figures) report figures only and can find no deviation, so nothing tests "
+        "this control."
+    )
+
+
 def test_a_control_takes_its_weakest_result():
     evaluation = evaluate_control(control(STAGING, APPROVAL), CONTEXT)
     assert [e.result.status for e in evaluation.results] == ["no_deviations", "deviations"]

@@ -303,3 +303,19 @@ def test_a_bad_source_at_the_head_of_a_written_file_is_refused(tmp_path: Path):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputError, match=r"evidence\.json:1:1: \$\.source\.head: 'HEAD' does not"):
         codec.read_source(path)
+
+
+def test_a_pack_written_before_results_said_informational_reads_as_not_informational() -> None:
+    """``informational`` is an optional key added later: a previous period's pack without it
+    (read for "since previous period") still reads, each result judged as before."""
+    model = synthetic_evidence("acme", changes=5)
+    data = json.loads(codec.dumps(model))
+    results = [r for c in data["controls"] for r in c["results"]]
+    assert results and all(r["informational"] is False for r in results)
+    for result in results:
+        del result["informational"]
+    read = codec.loads(json.dumps(data), "<old pack>")
+    assert read == model
+    data["controls"][0]["results"][0]["informational"] = "yes"
+    with pytest.raises(InputError, match="informational"):
+        codec.loads(json.dumps(data), "<bad pack>")

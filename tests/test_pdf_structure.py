@@ -153,6 +153,23 @@ def test_failures_show_the_accepted_exception_beside_them(rendered):
     assert "Deviations 1 open, 1 accepted" in page
 
 
+def test_control_list_and_soa_say_what_the_rules_tested_beside_each_status(rendered):
+    model, _, reader = rendered
+    texts = page_texts(reader)
+    listed = squeeze(" ".join(t for t in texts if squeeze("What the rules tested") in squeeze(t)))
+    for control in model.controls:
+        # synthetic controls test production changes' approval
+        assert squeeze(f"{control.title}") in listed
+        assert squeeze(f"Not shown: {control.does_not_prove}") in listed
+    assert squeeze("approval of each production change") in listed
+    soa = squeeze(" ".join(t for t in texts if squeeze("(what its rules tested)") in squeeze(t)))
+    implemented = [row for row in model.soa if row.implemented_by and row.status]
+    assert implemented
+    for row in implemented:
+        for cid in row.implemented_by:
+            assert squeeze(f"{cid} tested: approval of each production change") in soa
+
+
 def test_control_pages_say_what_the_rules_test_and_the_customers_part(rendered):
     model, _, reader = rendered
     text = squeeze(" ".join(page_texts(reader)))

@@ -153,6 +153,36 @@ def test_timeline_is_an_inline_svg_with_a_table(site: Path) -> None:
     assert "not a test result): production: approval required; staging: approval optional." in text
 
 
+def test_lists_say_what_was_tested_and_figures_only_results_are_not_judged(
+    tmp_path: Path,
+) -> None:
+    data = as_json(synthetic_evidence("acme", changes=30))
+    control = data["controls"][0]
+    figures = dict(control["results"][0], rule="access-activity", params={}, informational=True)
+    figures.update(status="no_deviations", failures=[], reason="12 role grants.")
+    control["results"].append(figures)
+    model = from_json(data)
+    site = build(tmp_path, [write_pack(tmp_path, model)])
+    acme = site / "acme" / "2026-01-01_2026-06-30"
+    shown = pages(site)
+    page = " ".join(
+        " ".join(shown[acme / "controls" / f"{control['id'].lower()}.html"].text).split()
+    )
+    assert "access-activity figures only, not judged" in page
+    assert "This rule can find no deviation" in page
+    index = " ".join(" ".join(shown[acme / "controls" / "index.html"].text).split())
+    assert (
+        "tested: approval of each production change; access activity per month (figures only, "
+        "not judged)"
+    ) in index
+    assert f"not shown: {control['does_not_prove']}" in index
+    soa = " ".join(" ".join(shown[acme / "soa.html"].text).split())
+    assert any(control["id"] in r.implemented_by and r.status for r in model.soa)
+    assert f"{control['id']} tested: approval of each production change" in soa
+    # the SoA lists what the status rests on: figures-only results are left out
+    assert "access activity per month" not in soa
+
+
 def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
     first, second = tmp_path / "one", tmp_path / "two"
     digests = []

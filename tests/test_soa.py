@@ -118,6 +118,7 @@ class _Spec:
 @dataclass(frozen=True)
 class _Evidence:
     spec: _Spec
+    informational: bool = False
 
 
 def test_rows_say_what_their_status_was_tested_from():
@@ -131,6 +132,11 @@ def test_rows_say_what_their_status_was_tested_from():
         judged("MS-ACC-03", "config-assertion", "access-four-eyes"),
         judged("MS-CFG-01", "changes-outside-git"),
         judged("MS-DOC-01", "manual"),
+        # figures only (access-activity can find no deviation): not what the status rests on
+        replace(
+            evaluation("MS-LOG-03", "no_deviations", "2026-05-01"),
+            results=(_Evidence(_Spec("manual")), _Evidence(_Spec("access-activity"), True)),
+        ),
     ]
     rows = soa_rows(
         [
@@ -138,6 +144,7 @@ def test_rows_say_what_their_status_was_tested_from():
             row("iso27001:2022/A.8.9", "implemented", ("MS-CFG-01", "MS-DOC-01")),
             row("iso27001:2022/A.5.1", "implemented", ("MS-DOC-01",)),
             row("iso27001:2022/A.7.1", "inherited"),
+            row("iso27001:2022/A.8.15", "implemented", ("MS-LOG-03",)),
         ],
         evaluations,
     )
@@ -146,6 +153,7 @@ def test_rows_say_what_their_status_was_tested_from():
         ("events", "git", "documents"),
         ("documents",),
         (),
+        ("documents",),
     ]
 
 

@@ -177,10 +177,26 @@ def _record_decoder(cls: type) -> Callable[[Any], Any]:
 
 
 def generic_record_decoder(cls: type) -> Callable[[Any], Any]:
-    """The plain path every record type can take: field by field from the type hints."""
+    """The plain path every record type can take: field by field from the type hints.
+
+    A field with a default was added to the schema later, as an optional key: a pack written
+    before it gets the default.
+    """
     hints = typing.get_type_hints(cls)
     fields = [(key, _decoder(hints[name])) for key, name in _keys(cls)]
-    return lambda value: cls(*[decode(value[key]) for key, decode in fields])
+    defaults = {
+        f.metadata.get("json", f.name): f.default
+        for f in dataclasses.fields(cls)
+        if f.default is not dataclasses.MISSING
+    }
+    if not defaults:
+        return lambda value: cls(*[decode(value[key]) for key, decode in fields])
+    return lambda value: cls(
+        *[
+            decode(value[key]) if key in value or key not in defaults else defaults[key]
+            for key, decode in fields
+        ]
+    )
 
 
 def from_plain(data: dict[str, Any], record: type[Any] = EvidenceModel) -> Any:

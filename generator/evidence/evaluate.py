@@ -1,7 +1,9 @@
 """Judging every control of the library against one installation's history.
 
 Each evidence entry of a control runs its rule; the register of accepted exceptions is matched
-against every failure (a deviation); the control's status is the weakest of its results. Roll-ups
+against every failure (a deviation); the control's status is the weakest of the results of its
+rules that can find a deviation (a rule declaring no deviation kinds reports figures only: its
+result is informational and never makes a control "no deviations"). Roll-ups
 everywhere (control from results, Statement of Applicability row from controls) use ``weakest``:
 ``deviations`` < ``not_tested`` < ``design_only`` < ``no_deviations``, and ``not_applicable``
 only when every input is. A rule's result is ``deviations`` exactly when it has failures, and
@@ -57,6 +59,8 @@ class EvaluatedEvidence:
     spec: EvidenceSpecLike
     result: RuleResult
     accepted: tuple[str | None, ...]  # per failure: the id of the exception accepting it
+    # Its rule declares no deviation kinds, so it can find none: figures only, not judged.
+    informational: bool = False
 
     def record(self) -> ResultRecord:
         result = self.result
@@ -78,6 +82,7 @@ class EvaluatedEvidence:
             details=result.details,
             last_evidence=result.last_evidence,
             documents=tuple(dict.fromkeys(d.sha256 for d in result.documents)),
+            informational=self.informational,
         )
 
 
@@ -130,8 +135,11 @@ def evaluate_control(
         accepted = tuple(
             _accepting(register, spec.kind, control.id, f, context) for f in result.failures
         )
-        evaluated.append(EvaluatedEvidence(spec, result, accepted))
-    status = weakest(e.result.status for e in evaluated)
+        informational = not all_rules()[spec.kind].deviation_kinds
+        evaluated.append(EvaluatedEvidence(spec, result, accepted, informational))
+    # A rule that can find no deviation cannot make a control "no deviations": only the rules
+    # that judge count (none: not tested).
+    status = weakest(e.result.status for e in evaluated if not e.informational)
     return ControlEvaluation(
         id=control.id,
         title=control.title,
@@ -326,7 +334,14 @@ def _reason(status: Status, evaluated: list[EvaluatedEvidence]) -> str:
     """The reasons of the results that decided the status, and how many deviations are accepted."""
     if not evaluated:
         return NO_EVIDENCE_REASON
-    deciding = [e for e in evaluated if e.result.status == status] or evaluated
+    judged = [e for e in evaluated if not e.informational]
+    figures = ", ".join(dict.fromkeys(e.spec.kind for e in evaluated if e.informational))
+    if not judged:
+        return (
+            f"Its rules ({figures}) report figures only and can find no deviation, so nothing "
+            "tests this control."
+        )
+    deciding = [e for e in judged if e.result.status == status] or judged
     reason = " ".join(e.result.reason for e in deciding)
     failures = [a for e in evaluated for a in e.accepted]
     accepted = [a for a in failures if a is not None]
@@ -338,5 +353,10 @@ def _reason(status: Status, evaluated: list[EvaluatedEvidence]) -> str:
         reason += (
             f" {part_of(len(accepted), len(failures), 'deviation')} {verb} accepted in the "
             f"exceptions register ({ids}){rest}"
+        )
+    if figures:
+        reason += (
+            f" {figures} reports figures only (it can find no deviation) and does not count "
+            "towards the status."
         )
     return reason

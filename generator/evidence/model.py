@@ -241,6 +241,9 @@ class ResultRecord:
     details: dict[str, Any]
     last_evidence: str | None
     documents: tuple[str, ...]  # the SHA-256 of each document version read (model.documents)
+    # A rule that declares no deviation kinds can find none: its result reports figures only
+    # and does not count towards the control's status (absent in packs written before it).
+    informational: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,7 @@ def tested_from(evaluations: Iterable[ControlEvaluation]) -> tuple[str, ...]:
         basis
         for evaluation in evaluations
         for evidence in evaluation.results
+        if not evidence.informational  # figures only: the status was not tested from them
         for basis in getattr(rules.get(evidence.spec.kind), "reads", ("git",))
     }
     return tuple(basis for basis in BASES if basis in found)

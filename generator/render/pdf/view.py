@@ -17,6 +17,7 @@ from generator.evidence.model import EvidenceModel, SoaRow, fields_of
 from generator.render.event_view import event_log_view
 from generator.render.pdf.settings import PdfSettings
 from generator.render.reconciliation import equation, groups_view
+from generator.render.tested import control_tested
 from generator.render.words import details_view, params_text, promotion_approvals
 from generator.status import Status
 
@@ -86,6 +87,7 @@ def _controls(model: EvidenceModel, settings: PdfSettings, taken: set[str]) -> l
                 **fields_of(control),
                 "anchor": anchor("control", control.id, taken),
                 "results": results,
+                "tested": control_tested(control),
             }
         )
     return controls
@@ -171,6 +173,7 @@ def document_view(
         "reconciliation_sum": equation(model.reconciliation),
         "summary": _summary(model, controls),
         "soa_groups": _soa_groups(model.soa),
+        "tested_by_control": {c.id: control_tested(c, judged_only=True) for c in model.controls},
         "controls": controls,
         "changes_total": len(changes),
         "changes_shown": shown,

@@ -40,6 +40,7 @@ from generator.render.portal.labels import label, relative_url, slug
 from generator.render.portal.timeline_look import PORTAL as PORTAL_LOOK
 from generator.render.portal.views import age_days
 from generator.render.reconciliation import equation, groups_view
+from generator.render.tested import control_tested
 
 # Bidirectional and invisible format characters can make text read differently than it is
 # stored (e.g. a right-to-left override hiding a file extension): shown as visible code points.
@@ -119,6 +120,8 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
         age_days=age_days,
         statuses=badges.statuses(),
         details_view=words.details_view,
+        rules_tested=control_tested,
+        tested_by_control=lambda m: {c.id: control_tested(c, judged_only=True) for c in m.controls},
         clause_title=_clause_title,
         timeline_charts=lambda m: timeline.charts(m.promotions, m.period, PORTAL_LOOK),
         promotion_approvals=lambda m: words.promotion_approvals(m.promotions, m.changes),
