@@ -454,6 +454,27 @@ def test_a_deviation_accepted_wherever_it_shows_is_accepted_once():
     assert summary_counts(listed) == DeviationCounts(open=1, accepted=1)
 
 
+def test_deviations_are_listed_by_kind_and_id_with_each_control_once_in_order():
+    # Controls given out of id order, one of them showing each deviation under two results: the
+    # record names each control once, sorted, and the first showing's rule.
+    register = ExceptionsRegister((entry("EXC-1", sha("unapproved"), control="MS-CHG-09"),))
+    evaluations = evaluate_library(
+        [control(APPROVAL, APPROVAL, control_id="MS-CHG-09"), control(APPROVAL)], CONTEXT, register
+    )
+    controls = [e.record() for e in reversed(evaluations)]
+    assert [c.id for c in controls] == ["MS-CHG-09", "MS-CHG-01"]
+    listed = deviation_records(controls)
+    assert [(d.kind, d.controls, d.state, d.exception) for d in listed] == [
+        ("self_approved", ("MS-CHG-01", "MS-CHG-09"), "open", None),
+        ("unapproved", ("MS-CHG-01", "MS-CHG-09"), "open", None),
+    ]
+    alone = deviation_records(controls[:1])
+    assert [(d.controls, d.state, d.exception) for d in alone] == [
+        (("MS-CHG-09",), "open", None),
+        (("MS-CHG-09",), "accepted", "EXC-1"),
+    ]
+
+
 def test_a_deviation_ids_text_is_the_documented_canonical_json():
     """docs/auditors.md: keys sorted, no spaces, non-ASCII kept as it is."""
     window = {"to": "2026-01-02T00:00:00Z", "from": "2026-01-01T00:00:00Z", "hours": 24}

@@ -2,14 +2,13 @@ import csv
 import io
 from dataclasses import replace
 
+from generator.evidence.csvtext import safe_cell, safe_row
 from generator.evidence.deviations import deviation_records
 from generator.evidence.evaluate import failure_record
 from generator.evidence.registry import Failure
 from generator.evidence.tables import (
     changes_csv,
     deviations_csv,
-    safe_cell,
-    safe_row,
     sample_csv,
     write_tables,
 )

@@ -70,36 +70,44 @@ def deviation_counts(failures: Iterable[FailureRecord]) -> DeviationCounts:
 
 
 def deviation_records(controls: Iterable[ControlRecord]) -> tuple[DeviationRecord, ...]:
-    """Every deviation of the controls once, by id."""
-    first: dict[str, tuple[str, FailureRecord]] = {}
-    shown_in: dict[str, set[str]] = {}
-    everywhere: list[FailureRecord] = []
+    """Every deviation of the controls once, by kind and id."""
+    # id -> [the first showing's rule, then each showing's control id and failure]: one look-up
+    # per failure (on a long history nearly every deviation is shown once, by one control).
+    shown: dict[str, list[Any]] = {}
     for control in controls:
+        control_id = control.id
         for result in control.results:
+            rule = result.rule
             for failure in result.failures:
-                first.setdefault(failure.id, (result.rule, failure))
-                shown_in.setdefault(failure.id, set()).add(control.id)
-                everywhere.append(failure)
-    states = _merged(everywhere)
-    records = []
-    for ident in sorted(first, key=lambda i: (first[i][1].kind, i)):
-        rule, failure = first[ident]
-        state, exception = states[ident]
-        records.append(
-            DeviationRecord(
-                id=ident,
-                kind=failure.kind,
-                rule=rule,
-                message=failure.message,
-                sha=failure.sha,
-                items=failure.items,
-                window=failure.window,
-                controls=tuple(sorted(shown_in[ident])),
-                state=state,
-                exception=exception if state == ACCEPTED else None,
-            )
-        )
-    return tuple(records)
+                showings = shown.get(failure.id)
+                if showings is None:
+                    shown[failure.id] = [rule, control_id, failure]
+                else:
+                    showings += (control_id, failure)
+    order = sorted([(showings[2].kind, ident) for ident, showings in shown.items()])
+    return tuple(_deviation_record(ident, shown[ident]) for _, ident in order)
+
+
+def _deviation_record(ident: str, showings: list[Any]) -> DeviationRecord:
+    rule, first = showings[0], showings[2]
+    if len(showings) == 3:
+        controls: tuple[str, ...] = (showings[1],)
+        state, exception = OPEN if first.state == OPEN else ACCEPTED, first.exception
+    else:
+        controls = tuple(sorted(set(showings[1::2])))
+        state, exception = _merged(showings[2::2])[ident]
+    return DeviationRecord(
+        id=ident,
+        kind=first.kind,
+        rule=rule,
+        message=first.message,
+        sha=first.sha,
+        items=first.items,
+        window=first.window,
+        controls=controls,
+        state=state,
+        exception=exception if state == ACCEPTED else None,
+    )
 
 
 def summary_counts(deviations: Iterable[DeviationRecord]) -> DeviationCounts:

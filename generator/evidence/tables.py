@@ -4,19 +4,20 @@ its sample, when the pack has an event log).
 
 Cells come from repositories and are untrusted: a leading ``= + - @`` (or tab/CR) would run as a
 formula in a spreadsheet, so such cells are prefixed with an apostrophe (OWASP CSV injection).
+Each table is a header and rows of values; ``csvtext`` makes the values safe cells and writes
+them, column by column.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from generator.evidence.csvtext import csv_pieces
 from generator.evidence.model import ApprovalRecord, ChangeRecord, EvidenceModel, Identity
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+Row = tuple[Any, ...]  # a row's values, made safe cells when written (csvtext.safe_cell)
 
 CHANGE_COLUMNS = (
     "sha",
@@ -77,32 +78,6 @@ EVENT_COLUMNS = (
 )
 
 
-def safe_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
-_FIXED_CELLS = {None: "", True: "true", False: "false"}
-_FIXED_TYPES = (bool, type(None))
-
-
-def safe_row(values: Iterable[Any]) -> list[str]:
-    """safe_cell of each value; text (most cells), null and true/false checked inline, without
-    a call per cell: on the 100k-commit benchmark the tables have 2.8 million cells."""
-    return [
-        ("'" + v if v.startswith(_FORMULA_STARTS) else v)
-        if type(v) is str
-        else _FIXED_CELLS[v]
-        if type(v) in _FIXED_TYPES
-        else safe_cell(v)
-        for v in values
-    ]
-
-
 def _people(people: Iterable[Identity]) -> str:
     return "; ".join([f"{p.name} <{p.email}>" for p in people])
 
@@ -112,8 +87,9 @@ def _evidence(approval: ApprovalRecord) -> str:
     return f"{approval.evidence} (tag {approval.tag})" if approval.tag else approval.evidence
 
 
-def change_row(change: ChangeRecord) -> list[str]:
-    values = (
+def change_row(change: ChangeRecord) -> Row:
+    """A change's values in changes.csv."""
+    return (
         change.sha,
         change.committed_at,
         ";".join(change.environments),
@@ -134,39 +110,32 @@ def change_row(change: ChangeRecord) -> list[str]:
         len(change.files),
         change.subject,
     )
-    return safe_row(values)
 
 
-def _csv_text(header: tuple[str, ...], rows: Iterable[list[str]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
+def _csv_text(header: tuple[str, ...], rows: Iterable[Row]) -> str:
+    return "".join(csv_pieces(header, rows))
 
 
-def _write_csv(path: Path, header: tuple[str, ...], rows: Iterable[list[str]]) -> None:
-    """The same bytes as _csv_text, row by row into the file (a big population is never one
-    string in memory)."""
+def _write_csv(path: Path, header: tuple[str, ...], rows: Iterable[Row]) -> None:
+    """The same bytes as _csv_text, a chunk of rows at a time into the file (a big population
+    is never one string in memory)."""
     with path.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
+        out.writelines(csv_pieces(header, rows))
 
 
 def changes_csv(model: EvidenceModel) -> str:
     return _csv_text(CHANGE_COLUMNS, _change_rows(model))
 
 
-def _change_rows(model: EvidenceModel) -> Iterator[list[str]]:
-    return (change_row(c) for c in model.changes)
+def _change_rows(model: EvidenceModel) -> Iterator[Row]:
+    return map(change_row, model.changes)
 
 
 def sample_csv(model: EvidenceModel) -> str:
     return _csv_text(SAMPLE_COLUMNS, _sample_rows(model))
 
 
-def _sample_rows(model: EvidenceModel) -> Iterator[list[str]]:
+def _sample_rows(model: EvidenceModel) -> Iterator[Row]:
     from generator.evidence.sample import rank
 
     by_sha = {c.sha: c for c in model.changes}
@@ -184,14 +153,14 @@ def _sample_rows(model: EvidenceModel) -> Iterator[list[str]]:
                 _people(change.approvers),
                 change.subject,
             )
-            yield safe_row(values)
+            yield values
 
 
 def deviations_csv(model: EvidenceModel) -> str:
     return _csv_text(DEVIATION_COLUMNS, _deviation_rows(model))
 
 
-def _deviation_rows(model: EvidenceModel) -> Iterator[list[str]]:
+def _deviation_rows(model: EvidenceModel) -> Iterator[Row]:
     """Each deviation once (the model's top-level list), a window as its bounds and hours."""
     for deviation in model.deviations:
         window = deviation.window or {}
@@ -209,10 +178,10 @@ def _deviation_rows(model: EvidenceModel) -> Iterator[list[str]]:
             "; ".join(deviation.controls),
             deviation.message,
         )
-        yield safe_row(values)
+        yield values
 
 
-def _event_rows(model: EvidenceModel) -> Iterator[list[str]]:
+def _event_rows(model: EvidenceModel) -> Iterator[Row]:
     """One row per member of each event population, in its order; sampled ones numbered."""
     from generator.evidence.event_sections import rank
 
@@ -238,7 +207,7 @@ def _event_rows(model: EvidenceModel) -> Iterator[list[str]]:
                 rank(seed, population.rule, uuid),
                 event.description,
             )
-            yield safe_row(values)
+            yield values
 
 
 def write_tables(model: EvidenceModel, pack_dir: Path) -> None:
