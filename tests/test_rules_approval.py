@@ -249,3 +249,31 @@ def test_long_populations_are_counted_with_thousands_separators():
     passing = judge(APPROVAL, History(changes=approved), roles=["production"])
     assert passing.reason.startswith("All 1,200 production changes carry a recorded approval")
     assert not disagreements(passing)
+
+
+def test_the_context_answers_populations_and_newest_dates_as_each_rule_would():
+    # Computed once per build and shared between rules: the answers are those of a fresh
+    # computation, and a rule changing its list changes no other rule's.
+    from generator.evidence.context import newest_date
+
+    changes = [
+        change("s", "2026-01-10T23:30:00-02:00", ("staging",)),
+        change("p", "2026-01-11T10:00:00+00:00", ("production",)),
+        change("both", "2026-01-11T00:30:00+01:00", ("staging", "production")),
+    ]
+    context = RuleContext(History(changes=changes))
+    first = context.changes_in(["production", "staging"])
+    assert [c.commit.sha for c in first] == [sha("s"), sha("p"), sha("both")]
+    first.clear()
+    assert [c.commit.sha for c in context.changes_in({"staging", "production"})] == [
+        sha("s"),
+        sha("p"),
+        sha("both"),
+    ]
+    assert [c.commit.sha for c in context.changes_in(["staging"])] == [sha("s"), sha("both")]
+    dates = [c.commit.committed_at for c in changes]
+    # The newest by moment, not by text: 23:30 at -02:00 is 01:30 UTC on the 11th.
+    for asked in (dates, dates[1:], [None, "", dates[0]], [], dates):
+        assert context.newest_date(asked) == newest_date(asked)
+    assert context.newest_date(dates) == "2026-01-11"
+    assert context.newest_date([dates[0]]) == "2026-01-11"

@@ -163,8 +163,31 @@ class RuleContext:
 
     def changes_in(self, environments: Iterable[str]) -> list[Change]:
         """The population members that touched any of the environments, oldest first."""
-        wanted = set(environments)
-        return [c for c in self.history.changes if wanted.intersection(c.environments)]
+        wanted = frozenset(environments)
+        known = self._populations.get(wanted)
+        if known is None:  # several rules ask for the same environments' changes
+            known = [c for c in self.history.changes if wanted.intersection(c.environments)]
+            self._populations[wanted] = known
+        return list(known)
+
+    @cached_property
+    def _populations(self) -> dict[frozenset[str], list[Change]]:
+        return {}
+
+    def newest_date(self, timestamps: Iterable[str | None]) -> str | None:
+        """``newest_date``, each distinct timestamp parsed once per build: rule after rule
+        dates the same commits (the population's newest change is each one's last evidence)."""
+        present = [t for t in timestamps if t]
+        if not present:
+            return None
+        moments = self._moments
+        new = [t for t in dict.fromkeys(present) if t not in moments]
+        moments.update(zip(new, map(utc, new), strict=True))
+        return max(map(moments.__getitem__, present)).date().isoformat()
+
+    @cached_property
+    def _moments(self) -> dict[str, dt.datetime]:
+        return {}
 
     def environments_with_roles(self, roles: Iterable[str]) -> list[str]:
         """The names of the environments with any of the roles, in configuration order."""

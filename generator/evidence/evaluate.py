@@ -132,8 +132,10 @@ def evaluate_control(
     evaluated = []
     for index, spec in enumerate(control.evidence):
         result = _run(control, index, spec, context)
-        accepted = tuple(
-            _accepting(register, spec.kind, control.id, f, context) for f in result.failures
+        accepted: tuple[str | None, ...] = (
+            tuple(_accepting(register, spec.kind, control.id, f, context) for f in result.failures)
+            if register.entries
+            else (None,) * len(result.failures)  # an empty register accepts nothing
         )
         informational = not all_rules()[spec.kind].deviation_kinds
         evaluated.append(EvaluatedEvidence(spec, result, accepted, informational))

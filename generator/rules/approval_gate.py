@@ -21,7 +21,6 @@ from generator.evidence.context import (
     empty_population_result,
     every,
     missing_roles_result,
-    newest_date,
     part_of,
     was_were,
 )
@@ -145,7 +144,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             "approvers": allowed_phrase(context, [environment]) or "anyone other than the authors",
             "releases": [{"version": p.version, "sha": p.sha} for p in points],
         },
-        last_evidence=newest_date(p.date for p in points),
+        last_evidence=context.newest_date(p.date for p in points),
         does_not_show=(limit,) if limit else (),
     )
 

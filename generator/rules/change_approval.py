@@ -28,7 +28,6 @@ from generator.evidence.context import (
     environments_phrase,
     every,
     missing_roles_result,
-    newest_date,
     part_of,
     was_were,
 )
@@ -130,7 +129,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             "approvers": allowed or "anyone other than the authors",
             "evidence": {s.value: evidence[s.value] for s in reversed(Strength)},
         },
-        last_evidence=newest_date(c.commit.committed_at for c in population),
+        last_evidence=context.newest_date(c.commit.committed_at for c in population),
         does_not_show=(limit,) if limit else (),
     )
 

@@ -20,7 +20,6 @@ from generator.errors import InputError
 from generator.evidence.context import (
     RuleContext,
     hours_between,
-    newest_date,
     number,
     plural,
     utc_timestamp,
@@ -264,7 +263,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         cited=tuple(v.sha for v in versions),
         failures=tuple(failures),
         details={"file": path, "expression": expression, "versions": len(versions)},
-        last_evidence=newest_date(v.date for v in versions),
+        last_evidence=context.newest_date(v.date for v in versions),
     )
 
 

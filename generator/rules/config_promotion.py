@@ -38,7 +38,6 @@ from generator.evidence.context import (
     empty_population_result,
     every,
     missing_roles_result,
-    newest_date,
     number,
     part_of,
     plural,
@@ -304,7 +303,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             "production_folder": prod_folder,
             "staging_folder": staging_folder,
         },
-        last_evidence=newest_date(dates),
+        last_evidence=context.newest_date(dates),
     )
 
 

@@ -15,7 +15,6 @@ from typing import Any
 from generator.evidence.context import (
     RuleContext,
     every,
-    newest_date,
     part_of,
     plural,
     was_were,
@@ -108,7 +107,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             "approved_commits": total - merges - failed,
             "unaccounted": unplaced,
         },
-        last_evidence=newest_date(change.commit.committed_at for change in population),
+        last_evidence=context.newest_date(change.commit.committed_at for change in population),
     )
 
 

@@ -25,7 +25,6 @@ from generator.evidence.context import (
     empty_population_result,
     every,
     missing_roles_result,
-    newest_date,
     number,
     part_of,
     plural,
@@ -340,7 +339,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         cited=tuple(dict.fromkeys(cited)),
         failures=tuple(failures),
         details=details,
-        last_evidence=newest_date(
+        last_evidence=context.newest_date(
             i.production.date if i.production else i.staging.date for i in population
         ),
     )

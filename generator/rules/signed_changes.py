@@ -20,7 +20,6 @@ from generator.evidence.context import (
     environments_phrase,
     every,
     missing_roles_result,
-    newest_date,
     part_of,
     plural,
     was_were,
@@ -196,7 +195,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
             **counts,
             **({"tag_signer_mismatch": tag_mismatches} if tag_mismatches else {}),
         },
-        last_evidence=newest_date(c.commit.committed_at for c in population),
+        last_evidence=context.newest_date(c.commit.committed_at for c in population),
     )
 
 

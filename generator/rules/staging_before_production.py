@@ -20,7 +20,6 @@ from generator.evidence.context import (
     empty_population_result,
     every,
     missing_roles_result,
-    newest_date,
     number,
     part_of,
     was_were,
@@ -197,7 +196,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         cited=tuple(dict.fromkeys(cited)),
         failures=tuple(failures),
         details={"min_hours": minimum, "versions": versions},
-        last_evidence=newest_date(_production(p).date for p in promotions),
+        last_evidence=context.newest_date(_production(p).date for p in promotions),
     )
 
 
