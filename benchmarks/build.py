@@ -19,6 +19,11 @@ commit an hour, a staging version bump in ``environments/staging/meshstack.yaml`
 
 Peak memory is the largest resident set of any one process of the build (the build or one of
 its git children), read by a small wrapper process from ``RUSAGE_CHILDREN``.
+Beside the builds it prints what a cold build must spend at the least, at C speed and with the
+build's own git commands: its ``git log --raw``, one population walk per environment, one
+``git cat-file --batch`` of the versions it parsed, PyYAML's C loader on them and the C JSON
+encoder on the pack's content (docs/evidence.md, "Performance").
+
 Targets (issue: scale): ``build --format json`` within 3x of the floor, peak under 500 MB.
 """
 
@@ -132,19 +137,37 @@ def serialising_floor(out: Path) -> float | None:
 
 
 # What a cold build must do at the least, whatever its code: read the first-parent history with
-# the blob ids of its changes (the build's own `git log` command), read every configuration file
-# version the build parsed (their blob ids from its parsed-files cache) with one
-# `git cat-file --batch`, and parse each with PyYAML's C loader. CPU seconds of each, as JSON;
-# the C encoder's share (writing the pack) is serialising_floor's.
+# the blob ids of its changes (the build's own `git log` command), ask git for each environment's
+# population (the build's own pathspec walks: membership is git's decision, see
+# generator/history/answers.py), read every configuration file version the build parsed (their
+# blob ids from its parsed-files cache) with one `git cat-file --batch`, and parse each with
+# PyYAML's C loader. CPU seconds of each, as JSON; the C encoder's share (writing the pack) is
+# serialising_floor's.
 _COLD_FLOOR = """\
 import json, resource, subprocess, sys, time
 from pathlib import Path
 import yaml
 from generator.history.parsedcache import ParsedCache
+from generator.build import config_sections
+from generator.config import load_config
+from generator.history.population import pathspecs, population_command
 from generator.history.rawlog import LOG_OPTIONS
 
 repo, cache, ref = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+config = load_config(Path(sys.argv[4]), config_sections(), clone=False)
 blobs = sorted(ParsedCache(repo, cache).blob_ids())
+head = subprocess.run(
+    ["git", "rev-parse", "--verify", ref + "^{commit}"], cwd=repo, capture_output=True,
+    text=True, check=True,
+).stdout.strip()
+walks = [
+    population_command(
+        pathspecs(installation.population_paths(env)), installation.period or config.period,
+        head, None,
+    )
+    for installation in config.installations
+    for env in installation.environments
+]
 
 def git_cpu():
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -153,6 +176,10 @@ def git_cpu():
 started = git_cpu()
 subprocess.run(["git", "log", *LOG_OPTIONS, ref], cwd=repo, stdout=subprocess.DEVNULL, check=True)
 log = git_cpu() - started
+for walk in walks:
+    subprocess.run(["git", *walk], cwd=repo, stdout=subprocess.DEVNULL, check=True)
+populations = git_cpu() - started - log
+started += populations
 names = "".join(blob + "\\n" for blob in blobs).encode()
 batch = subprocess.run(
     ["git", "cat-file", "--batch"], cwd=repo, input=names, capture_output=True, check=True
@@ -169,16 +196,17 @@ started = time.process_time()
 for text in texts:
     yaml.load(text, Loader=loader)
 parse = time.process_time() - started
-print(json.dumps({"log": log, "read": read, "parse": parse, "versions": len(texts),
-                  "loader": loader.__name__}))
+print(json.dumps({"log": log, "populations": populations, "walks": len(walks), "read": read,
+                  "parse": parse, "versions": len(texts), "loader": loader.__name__}))
 """
 
 
-def cold_floor(repo: Path, ref: str, env: dict[str, str]) -> dict[str, float] | None:
-    """CPU seconds of what a cold build of `repo` must do at the least (see _COLD_FLOOR), after a
-    build filled the parsed-files cache of `env`; None when that cannot be measured."""
+def cold_floor(repo: Path, ref: str, config: Path, env: dict[str, str]) -> dict[str, float] | None:
+    """CPU seconds of what a cold build of `repo` with `config` must do at the least (see
+    _COLD_FLOOR), after a build filled the parsed-files cache of `env`; None when that cannot be
+    measured."""
     done = subprocess.run(
-        [sys.executable, "-c", _COLD_FLOOR, str(repo), env["MESHCOMPLY_CACHE"], ref],
+        [sys.executable, "-c", _COLD_FLOOR, str(repo), env["MESHCOMPLY_CACHE"], ref, str(config)],
         env=env,
         capture_output=True,
         text=True,
@@ -272,12 +300,13 @@ def main() -> None:
                 "the pack costs at the least)",
                 flush=True,
             )
-        least = cold_floor(repo, args.ref, env)
+        least = cold_floor(repo, args.ref, config, env)
         if least is not None and content is not None:
-            total = least["log"] + least["read"] + least["parse"] + content
+            total = least["log"] + least["populations"] + least["read"] + least["parse"] + content
             print(
                 f"{'a cold build at the least':<40} {total:7.2f} s CPU "
                 f"{total / floor.cpu:5.1f}x git log CPU (git log --raw {least['log']:.2f} s, "
+                f"{least['walks']} population walks {least['populations']:.2f} s, "
                 f"cat-file of {least['versions']:,} versions {least['read']:.2f} s, "
                 f"{least['loader']} {least['parse']:.2f} s, C json.dumps {content:.2f} s)",
                 flush=True,
