@@ -57,6 +57,7 @@ class ModelBuilder:
         author: str = "Ann Operator",
         approvers: tuple[str, ...] = ("Bob Reviewer",),
         releases: dict[str, str] | None = None,
+        evidence: str = "trailer",
     ) -> str:
         change_sha = sha(self.installation, "change", subject, when)
         self.changes.append(
@@ -73,7 +74,7 @@ class ModelBuilder:
                 "files": [],
                 "approvers": [person(a) for a in approvers],
                 "approvals": [
-                    {"approver": person(a), "evidence": "trailer", "tag": None} for a in approvers
+                    {"approver": person(a), "evidence": evidence, "tag": None} for a in approvers
                 ],
                 "authors": [person(author)],
                 "self_approved": False,

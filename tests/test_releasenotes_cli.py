@@ -115,7 +115,7 @@ def test_markdown_of_a_production_jump_with_upcoming_and_config_changes(workspac
         "- **Jump:** from 2025.50.0, includes 2025.54.0, 2025.53.1, 2025.53.0, 2025.52.0, "
         "2025.51.0, 2025.50.1" in output
     )
-    assert "- **Approved by:** Dana Approver" in output
+    assert "- **Approvals recorded:** Dana Approver (named in the message only)" in output
     assert "- **Time in staging:** 2.0 days" in output
     assert "### Release 2025.51.0, included in the jump to 2025.55.0" in output
     assert "No release note is published for 2025.56.0." in output
@@ -165,7 +165,7 @@ def test_environments_named_otherwise_are_found_by_role(workspace):
         expected = expected.replace(old, new)
     assert result.stdout == expected
     assert re.findall(r"^## (.*)$", result.stdout, re.M) == ["2025.56.0 (upcoming)", "2025.55.0"]
-    assert "- **Approved by:** Dana Approver" in result.stdout
+    assert "- **Approvals recorded:** Dana Approver (named in the message only)" in result.stdout
 
 
 def test_configuration_changes_of_the_window(workspace, tmp_path):
@@ -183,7 +183,7 @@ def test_configuration_changes_of_the_window(workspace, tmp_path):
     assert result.exit_code == 0, result.stderr
     assert re.search(
         r"^- 2025-12-12 `[0-9a-f]{12}` Raise &lt;b&gt;log&lt;/b&gt; level, by Ann Operator; "
-        r"approved by Bob Reviewer$",
+        r"approvals recorded: Bob Reviewer \(named in the message only\)$",
         result.stdout,
         re.M,
     )

@@ -87,7 +87,11 @@ def test_a_production_jump_includes_every_version_in_between(notes):
     assert newest.production.date == "2025-12-19T11:00:00+01:00"
     assert newest.staging.date == "2025-12-17T09:00:00+01:00"
     assert newest.staging_hours == pytest.approx(50.0)
-    assert [p.name for p in newest.approvers] == ["Dana Approver", "Erik Second"]
+    # The production commit is not among this model's changes: its approvers, evidence unknown.
+    assert [(p.name, p.evidence) for p in newest.approvals] == [
+        ("Dana Approver", None),
+        ("Erik Second", None),
+    ]
 
     # 2025.45.0 reached production before the period: not listed, but known as the previous
     # version, so 2025.50.0's jump is complete too.
@@ -130,7 +134,7 @@ def test_versions_waiting_in_staging_are_upcoming_for_production(notes):
     assert newest.included == ("2025.54.0", "2025.53.1")
     assert view.upcoming[2].previous == "2025.50.0"
     assert view.upcoming[2].included == ("2025.50.1",)
-    assert newest.approvers == () and newest.changes == ()
+    assert newest.approvals == () and newest.changes == ()
 
     since = release_view(model.build(), notes, "production", since="2025.51.0")
     assert [e.version for e in since.upcoming] == ["2025.55.0", "2025.53.0"]
@@ -271,9 +275,14 @@ def test_configuration_changes_fall_into_the_window_until_the_next_rollout(notes
     assert before not in listed and staging_only not in listed and bump not in listed
     change = older.changes[1]
     assert change.subject == "Raise log level"
-    assert change.author.name == "Ann Operator" and change.approvers == ()
+    assert change.author.name == "Ann Operator" and change.approvals == ()
     assert change.date == "2025-12-08T10:00:00+01:00"
-    assert [p.name for p in older.changes[0].approvers] == ["Bob Reviewer"]
+    assert [(p.name, p.evidence) for p in older.changes[0].approvals] == [
+        ("Bob Reviewer", "trailer")
+    ]
+    # The production commit is among the changes: its approvals with how each is evidenced.
+    assert [(p.name, p.evidence) for p in newest.approvals] == [("Bob Reviewer", "trailer")]
+    assert view.approval_evidence == {"trailer"}
 
     staging = release_view(from_plain(built, HistoryPart), notes, "staging")
     assert staging_only in {c.sha for e in staging.versions for c in e.changes}
@@ -341,9 +350,19 @@ def test_staging_approvers_come_from_the_change_that_set_the_version(notes):
         approvers=("Sam Stager",),
         releases={"staging": "2025.55.0"},
     )
+    model.change(
+        "Stage 2025.53.0",
+        "2025-12-11T09:00:00+01:00",
+        environments=("staging",),
+        approvers=("Mia Merger",),
+        releases={"staging": "2025.53.0"},
+        evidence="merged",
+    )
     view = release_view(model.build(), notes, "staging")
-    assert [p.name for p in view.versions[0].approvers] == ["Sam Stager"]
-    assert view.versions[1].approvers == ()
+    assert [(p.name, p.evidence) for p in view.versions[0].approvals] == [("Sam Stager", "trailer")]
+    assert [(p.name, p.evidence) for p in view.versions[1].approvals] == [("Mia Merger", "merged")]
+    assert view.versions[2].approvals == ()
+    assert view.approval_evidence == {"trailer", "merged"}
 
 
 def test_environments_are_found_by_role_whatever_their_names(notes):
@@ -367,8 +386,8 @@ def test_environments_are_found_by_role_whatever_their_names(notes):
         assert len(after.upcoming) == len(before.upcoming)
         pairs = zip(before.versions + before.upcoming, after.versions + after.upcoming, strict=True)
         for old, new in pairs:
-            assert (new.version, new.previous, new.included, new.approvers, new.changes) == (
-                old.version, old.previous, old.included, old.approvers, old.changes
+            assert (new.version, new.previous, new.included, new.approvals, new.changes) == (
+                old.version, old.previous, old.included, old.approvals, old.changes
             )  # fmt: skip
             assert new.staging_hours == old.staging_hours
             for rollout in (new.staging, new.production):
@@ -378,7 +397,7 @@ def test_environments_are_found_by_role_whatever_their_names(notes):
             )  # fmt: skip
     assert [e.version for e in release_view(other, notes, "prod").upcoming] == ["2025.56.0"]
     production = release_view(other, notes, "prod").versions[0]
-    assert [p.name for p in production.approvers] == ["Dana Approver", "Erik Second"]
+    assert [p.name for p in production.approvals] == ["Dana Approver", "Erik Second"]
     assert production.production.environment == "prod"
     assert production.staging.environment == "stg"
     assert [c.subject for c in release_view(other, notes, "prod").versions[1].changes] == [

@@ -307,23 +307,48 @@ def test_markdown_page_shows_rollouts_jumps_and_changes(notes):
     assert headings == ["## 2025.56.0 (upcoming)", "## 2025.55.0", "## 2025.50.0"]
     assert (
         "- **Production:** 2025-12-19 (commit `" in output
-        and "- **Time in staging:** 2.1 days\n- **Approved by:** Dana Approver\n"
+        and "- **Time in staging:** 2.1 days\n"
+        "- **Approvals recorded:** Dana Approver (how evidenced not recorded)\n"
         "- **Jump:** from 2025.50.0, includes 2025.54.0, 2025.53.1, 2025.53.0, 2025.52.0, "
         "2025.51.0, 2025.50.1"
         in output
     )
     assert "- **Status:** upcoming: in staging, not yet in production" in output
+    # The page says once what an approval line is: the committer's statement, not the approver's.
+    assert (
+        "each with how it is evidenced. Named in the message only means an approval line "
+        "(Approved-by) that whoever made the commit wrote, not made or signed by the person it "
+        "names." in blocks[1]
+    )
+    assert "Approved by" not in output and "approved by" not in output
     assert "No release note is published for 2025.56.0." in blocks
     assert "### Release 2025.54.0, included in the jump to 2025.55.0" in blocks
     assert "##### Mandatory Building Blocks via API" in blocks
     assert re.search(
-        r"^- 2025-12-20 `[0-9a-f]{12}` Rotate IdP secret, by Ann Operator; approved by Bob "
-        r"Reviewer$",
+        r"^- 2025-12-20 `[0-9a-f]{12}` Rotate IdP secret, by Ann Operator; approvals recorded: "
+        r"Bob Reviewer \(named in the message only\)$",
         output,
         re.M,
     )
     assert blocks[-1].startswith("*Release-note texts: meshStack release notes by meshcloud")
     assert render_markdown(jump_view(notes)) == output  # same inputs, same bytes
+
+
+def test_html_and_atom_say_how_each_recorded_approval_is_evidenced(notes):
+    """No page says a version or change 'was approved by': each approval is listed as the
+    commit records it, an approval line as the committer's statement (review H2's wording)."""
+    from generator.releasenotes.atom import render_atom
+
+    view = jump_view(notes)
+    page = render_html(view)
+    assert "<dt>Approvals recorded</dt><dd>Dana Approver (how evidenced not recorded)</dd>" in page
+    assert "approvals recorded: Bob Reviewer (named in the message only)</li>" in page
+    assert "not made or signed by the person it names." in page
+    assert "pproved by" not in page
+    feed = render_atom(view)
+    assert "Approvals recorded: Dana Approver (how evidenced not recorded)" in feed
+    assert "not made or signed by the person it names." in feed  # the feed's subtitle
+    assert "pproved by" not in feed
 
 
 def test_audience_filter_in_the_outputs(notes):

@@ -29,12 +29,14 @@ from generator.timewords import utc
 
 if TYPE_CHECKING:
     from generator.evidence.model import (
+        ApprovalRecord,
         ChangeRecord,
         EvidenceModel,
         HistoryPart,
         Identity,
     )
 from generator.releasenotes.view import (
+    Approval,
     ConfigChange,
     NoteSection,
     Person,
@@ -46,6 +48,7 @@ from generator.releasenotes.view import (
 )
 
 __all__ = [
+    "Approval",
     "ConfigChange",
     "NoteSection",
     "Person",
@@ -113,6 +116,9 @@ def release_view(
         since=since,
         versions=tuple(versions),
         upcoming=tuple(upcoming),
+        approval_evidence=frozenset(
+            a.evidence for a in joiner.approvals_shown.values() if a.evidence is not None
+        ),
     )
 
 
@@ -154,6 +160,7 @@ class _Joiner:
         self.audiences = audiences
         self.first_selected: dict[tuple[str, ...], str | None] = {}
         self.persons: dict[tuple[str, str], Person] = {}
+        self.approvals_shown: dict[tuple[str, str, str | None], Approval] = {}
         self.environment = environment
         self.role = role
         mine = [c for c in changes if environment in c.environments]
@@ -196,7 +203,7 @@ class _Joiner:
             staging=staging.rollout() if staging else None,
             production=production.rollout() if production else None,
             staging_hours=self.staging_hours(version, staging, production),
-            approvers=self.approvers(version) if rollout else (),
+            approvals=self.version_approvals(version) if rollout else (),
             previous=previous,
             rollback=rollback,
             included=tuple(included),
@@ -294,19 +301,29 @@ class _Joiner:
             return float(promotion.staging_hours)
         return (utc(production.date) - utc(staging.date)).total_seconds() / 3600
 
-    def approvers(self, version: str) -> tuple[Person, ...]:
-        """Production: the promotion's approvers; otherwise those of the change that set it."""
-        people: list[Identity] = []
+    def version_approvals(self, version: str) -> tuple[Approval, ...]:
+        """The approvals the commit that set the version records: in production the promotion's
+        production commit, elsewhere each change that set it. Only as the history records them:
+        an approval line is its committer's statement, which the evidence says."""
+        records: list[ApprovalRecord] = []
         promotion = self.timeline.promotions.get(version)
         if self.role == PRODUCTION and promotion is not None and promotion.production:
-            people = list(promotion.production_approvers)
-        if not people:
+            sha = promotion.production.sha
+            setter = next((c for c in self.setters.get(version, []) if c.sha == sha), None)
+            if setter is not None:
+                records = list(setter.approvals)
+            else:  # the commit is not among the pack's changes: its approvers, evidence unknown
+                return self._unique(self.approval(p, None) for p in promotion.production_approvers)
+        if not records:
             for change in self.setters.get(version, []):
-                people.extend(change.approvers)
-        unique: dict[str, Person] = {}
-        for person in people:
-            key = (person.email or person.name).casefold()
-            unique.setdefault(key, Person(person.name, person.email))
+                records.extend(change.approvals)
+        return self._unique(self.approval(r.approver, r.evidence) for r in records)
+
+    @staticmethod
+    def _unique(approvals: Iterable[Approval]) -> tuple[Approval, ...]:
+        unique: dict[str, Approval] = {}
+        for approval in approvals:
+            unique.setdefault((approval.email or approval.name).casefold(), approval)
         return tuple(unique.values())
 
     def window(self, rollout: RolloutEvent, window_end: str | None) -> tuple[ConfigChange, ...]:
@@ -315,29 +332,36 @@ class _Joiner:
         high = len(self.changes)
         if window_end is not None:
             high = bisect_left(self.change_times, utc(window_end))
-        person, people = self.person, self.people
+        person, approvals = self.person, self.approvals
         return tuple(
             ConfigChange(
                 change.sha,
                 change.committed_at,
                 change.subject,
                 person(change.author),
-                people(change.approvers),
+                approvals(change.approvals),
             )
             for change in self.changes[low:high]
         )
 
     def person(self, identity: Identity) -> Person:
-        # The same few people author and approve change after change: one Person each.
+        # The same few people author change after change: one Person each.
         key = (identity.name, identity.email)
         known = self.persons.get(key)
         if known is None:
             known = self.persons[key] = Person(*key)
         return known
 
-    def people(self, identities: tuple[Identity, ...]) -> tuple[Person, ...]:
-        if not identities:
+    def approval(self, identity: Identity, evidence: str | None) -> Approval:
+        key = (identity.name, identity.email, evidence)
+        known = self.approvals_shown.get(key)
+        if known is None:
+            known = self.approvals_shown[key] = Approval(*key)
+        return known
+
+    def approvals(self, records: tuple[ApprovalRecord, ...]) -> tuple[Approval, ...]:
+        if not records:
             return ()
-        if len(identities) == 1:  # the usual single approver: no generator to set up
-            return (self.person(identities[0]),)
-        return tuple(self.person(identity) for identity in identities)
+        if len(records) == 1:  # the usual single approval: no generator to set up
+            return (self.approval(records[0].approver, records[0].evidence),)
+        return tuple(self.approval(r.approver, r.evidence) for r in records)

@@ -10,21 +10,22 @@ the pages are meant for publishing. Output depends only on the view: same view, 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
 from generator.releasenotes import richtext
 from generator.releasenotes.join import (
+    Approval,
     ConfigChange,
     NoteSection,
-    Person,
     ReleaseView,
     TicketEntry,
     VersionEntry,
 )
 from generator.releasenotes.textforms import HtmlTexts, MarkdownTexts
+from generator.render.words import APPROVAL_LINE_NOTE, evidence_words
 from generator.resources import data_dir
 
 if TYPE_CHECKING:
@@ -60,10 +61,22 @@ def duration(hours: float | None) -> str:
     return f"{hours / 24:.1f} days"
 
 
-def names(people: tuple[Person, ...]) -> str:
-    if len(people) == 1:  # the usual single approver, tens of thousands a page: no generator
-        return people[0].name or people[0].email or "unknown"
-    return ", ".join(p.name or p.email or "unknown" for p in people) or "none recorded"
+@lru_cache(maxsize=4096)  # the same few approvals, change after change
+def approval_text(approval: Approval) -> str:
+    """``Jane Doe (named in the message only)``: who the history names and how it evidences it,
+    never that the person approved (an approval line is the committer's statement)."""
+    how = (
+        "how evidenced not recorded"
+        if approval.evidence is None
+        else evidence_words(approval.evidence)
+    )
+    return f"{approval.name or approval.email or 'unknown'} ({how})"
+
+
+def approvals_text(approvals: tuple[Approval, ...]) -> str:
+    if len(approvals) == 1:  # the usual single approval, tens of thousands a page: no generator
+        return approval_text(approvals[0])
+    return ", ".join(approval_text(a) for a in approvals) or "none"
 
 
 def audience_label(audience: str) -> str:
@@ -86,6 +99,13 @@ def intro(view: ReleaseView) -> str:
         text += " For " + ", ".join(audience_label(a).lower() for a in view.audiences) + "."
     if view.since:
         text += f" Versions after {view.since} only."
+    if view.approval_evidence:
+        text += (
+            " Approvals are shown as the commit that set a version, or made a change, records"
+            " them, each with how it is evidenced."
+        )
+        if "trailer" in view.approval_evidence:
+            text += " " + APPROVAL_LINE_NOTE
     return text
 
 
@@ -104,7 +124,7 @@ def facts(entry: VersionEntry) -> list[tuple[str, str, str | None]]:
     if entry.staging is not None and entry.production is not None:
         rows.append(("Time in staging", duration(entry.staging_hours), None))
     if entry.rollout is not None:
-        rows.append(("Approved by", names(entry.approvers), None))
+        rows.append(("Approvals recorded", approvals_text(entry.approvals), None))
     if entry.rollback and entry.previous:
         rows.append(("Rollback", f"from {entry.previous}", None))
     elif entry.included:
@@ -254,7 +274,7 @@ def _markdown_changes(changes: tuple[ConfigChange, ...]) -> str:
         lines.append(
             f"- {line(day(change.date))} {richtext.code_span(change.sha[:SHORT_SHA])} "
             f"{text(change.subject) or '(no subject)'}, by {line(author(change))}; "
-            f"approved by {line(names(change.approvers))}"
+            f"approvals recorded: {line(approvals_text(change.approvals))}"
         )
     return "\n".join(lines)
 
@@ -296,7 +316,7 @@ def _environment() -> jinja2.Environment:
     env.filters.update(
         day=day,
         author=author,
-        names=names,
+        approvals=approvals_text,
         other_audiences=other_audiences,
         section_heading=section_heading,
         section_byline=section_byline,
@@ -310,7 +330,6 @@ def _environment() -> jinja2.Environment:
         entry_heading=entry_heading,
         all_entries=all_entries,
         day=day,
-        names=names,
         author=author,
         nothing_for_audiences=nothing_for_audiences,
         missing_text=missing_text,

@@ -19,6 +19,17 @@ class Person:
 
 
 @dataclass(frozen=True)
+class Approval:
+    """An approval the history records for a commit and how it is evidenced: ``signed``,
+    ``merged`` or ``trailer`` (an approval line whoever made the commit wrote; see
+    generator/evidence/model.py ApprovalRecord), None where the pack does not say."""
+
+    name: str
+    email: str
+    evidence: str | None
+
+
+@dataclass(frozen=True)
 class Rollout:
     """A version appearing in one environment: the commit that set it and its date."""
 
@@ -64,7 +75,7 @@ class ConfigChange:
     date: str  # committed_at
     subject: str
     author: Person
-    approvers: tuple[Person, ...]
+    approvals: tuple[Approval, ...]
 
 
 @dataclass(frozen=True)
@@ -74,7 +85,7 @@ class VersionEntry:
     staging: Rollout | None
     production: Rollout | None
     staging_hours: float | None
-    approvers: tuple[Person, ...]
+    approvals: tuple[Approval, ...]  # those the commit that set the version records
     previous: str | None  # the version the environment ran before, when the history shows it
     rollback: bool  # `previous` is a newer version than this one
     included: tuple[str, ...]  # versions between `previous` and this one, newest first
@@ -94,3 +105,4 @@ class ReleaseView:
     since: str | None
     versions: tuple[VersionEntry, ...]  # newest rollout first
     upcoming: tuple[VersionEntry, ...]  # production views only: staged, not yet in production
+    approval_evidence: frozenset[str] = frozenset()  # how the approvals shown are evidenced
