@@ -172,3 +172,43 @@ def test_emails_break_only_before_the_at_sign_in_the_pdf_change_population(built
             for cut in range(1, len(email)):
                 if cut != at:  # the break before the @ is the one allowed
                     assert f"{email[:cut]}\n{email[cut:]}" not in text, email
+
+
+def test_every_cited_register_entry_names_the_file_and_line_it_is_written_on(built):
+    """An auditor traces each register entry the pack cites to its source: beside a control and
+    on the register pages (PDF and portal) it reads FILE:LINE, and that line of the register
+    file starts the entry (read here with plain text, not the register's reader)."""
+    from test_demo_support import shared_demo
+
+    out, packs = built
+    cited = 0
+    for pack in packs:
+        model = _model(pack)
+        files = {f["kind"]: f["path"] for f in model["inputs"]["files"]}
+        entries = [("exceptions", e["id"], e["line"], e) for e in model["exceptions"]]
+        entries += [("findings", a["deviation"], a["line"], a) for a in model["corrective_actions"]]
+        pdf = squeeze(" ".join(page_texts(PdfReader(pack / "evidence-pack.pdf"))))
+        site = _site_pack(out, pack)
+        register_pages = {
+            "exceptions": _html_text(site / "exceptions.html"),
+            "findings": _html_text(site / "corrective-actions.html"),
+        }
+        for kind, ident, line, _ in entries:
+            text = (shared_demo().example / files[kind]).read_text(encoding="utf-8")
+            first = "id" if kind == "exceptions" else "deviation"
+            written = text.splitlines()[line - 1].split("#")[0].strip()  # without a comment
+            assert written == f"- {first}: {ident}", (kind, ident)
+            source = f"{files[kind]}:{line}"
+            assert squeeze(source) in pdf, source
+            assert source in register_pages[kind], source
+            cited += 1
+        for control in model["controls"]:
+            page = _html_text(site / "controls" / f"{control['id'].lower()}.html")
+            on_page = " ".join(page.split())
+            for result in control["results"]:
+                for failure in result["failures"]:
+                    if failure["exception"]:
+                        (entry,) = [e for k, i, _, e in entries if i == failure["exception"]]
+                        where = f"exceptions register entry {files['exceptions']}:{entry['line']}"
+                        assert where in on_page, (control["id"], where)
+    assert cited >= 4  # the demo's registers: two exceptions, two corrective actions at least

@@ -15,7 +15,9 @@ from generator.evidence.changes_since import compare
 from generator.evidence.model import (
     ApprovalRecord,
     ChangeRecord,
+    CorrectiveActionRecord,
     EvidenceModel,
+    ExceptionRecord,
     FileChange,
     Identity,
 )
@@ -318,4 +320,32 @@ def test_a_pack_written_before_results_said_informational_reads_as_not_informati
     assert read == model
     data["controls"][0]["results"][0]["informational"] = "yes"
     with pytest.raises(InputError, match="informational"):
+        codec.loads(json.dumps(data), "<bad pack>")
+
+
+def test_a_pack_written_before_register_entries_kept_their_line_reads_without_it() -> None:
+    """``line`` of exceptions and corrective actions is an optional key added later: a previous
+    period's pack without it still reads (the entry is cited by its file alone), and a line that
+    is not a whole number from 1 is refused."""
+    model = synthetic_evidence("acme", changes=5)
+    exception = ExceptionRecord(
+        "EXC-1", ("direct-push",), None, None, None, None, None, "why", "Ann", "T-1",
+        "2026-12-31", "unused", (), 12,
+    )  # fmt: skip
+    action = CorrectiveActionRecord(
+        "DEV-0123456789ab", "cause", "act", "Ann", "2026-09-30", "open", None, False, True, 7
+    )
+    model = replace(model, exceptions=(exception,), corrective_actions=(action,))
+    data = json.loads(codec.dumps(model))
+    assert data["exceptions"][0]["line"] == 12 and data["corrective_actions"][0]["line"] == 7
+    assert codec.loads(json.dumps(data), "<new pack>") == model
+    del data["exceptions"][0]["line"], data["corrective_actions"][0]["line"]
+    read = codec.loads(json.dumps(data), "<old pack>")
+    assert read.exceptions[0].line is None and read.corrective_actions[0].line is None
+    assert read == replace(
+        model, exceptions=(replace(exception, line=None),),
+        corrective_actions=(replace(action, line=None),),
+    )  # fmt: skip
+    data["corrective_actions"][0]["line"] = 0
+    with pytest.raises(InputError, match="line"):
         codec.loads(json.dumps(data), "<bad pack>")

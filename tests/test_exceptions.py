@@ -69,7 +69,9 @@ def test_a_valid_register_resolves_short_shas_and_marks_expiry(tmp_path):
         "accepted_by": "Jane Doe (CISO, Acme)",
         "ticket": "SEC-1234",
         "expires": "2026-12-31",
+        "line": 2,  # where the entry starts, so the pack can cite it there
     }
+    assert [e.line for e in register.entries] == [2, 9, 16]  # seven lines an entry
 
 
 def test_an_unknown_sha_is_an_input_error_at_its_line(tmp_path):

@@ -105,9 +105,9 @@ def test_an_empty_register_says_what_to_write(tmp_path):
 def test_records_say_whether_an_entry_matched_and_is_overdue(tmp_path):
     register = load(tmp_path, GOOD)
     records = corrective_action_records(register, {"DEV-0123456789ab"}, dt.date(2026, 9, 1))
-    assert [(r.deviation, r.matched, r.overdue, r.due) for r in records] == [
-        ("DEV-0123456789ab", True, True, "2026-08-31"),
-        ("DEV-fedcba987654", False, False, "2026-07-15"),
+    assert [(r.deviation, r.matched, r.overdue, r.due, r.line) for r in records] == [
+        ("DEV-0123456789ab", True, True, "2026-08-31", 2),
+        ("DEV-fedcba987654", False, False, "2026-07-15", 9),
     ]
     assert as_of("2026-09-15T10:00:00+00:00", "2026-06-30") == dt.date(2026, 9, 15)
     assert as_of(None, "2026-06-30") == dt.date(2026, 6, 30)
@@ -171,6 +171,20 @@ def test_pdf_and_portal_show_each_open_deviation_with_its_action_or_none(tmp_pat
     context, _ = pdf_renderer.document_context(named, pack, RenderOptions())
     section = environment.get_template("sections/corrective_actions.html.j2").render(context)
     assert 'findings register <span class="mono">acme-findings.yml</span>' in section
+    # Each entry is cited where it is written, so an auditor can trace it to the register.
+    assert (
+        'Register entry:</span> <span class="mono small nobreak">acme-findings.yml:2</span>'
+        in section
+    )
+    cited = [f for c in context["controls"] for r in c["results"] for f in r["failures"]]
+    assert {f["action_at"] for f in cited if f["action"]} == {"acme-findings.yml:2"}
+    lines = environment.get_template("macros.html.j2").module.action_lines(
+        named.corrective_actions[0], "acme-findings.yml:2"
+    )
+    assert (
+        'Planned corrective action (findings register entry <span class="mono nobreak">'
+        "acme-findings.yml:2</span>, in progress, overdue):" in lines
+    )
     lines = environment.get_template("macros.html.j2").module.action_lines(
         named.corrective_actions[0]
     )
@@ -189,6 +203,15 @@ def test_pdf_and_portal_show_each_open_deviation_with_its_action_or_none(tmp_pat
     index = (next(site.rglob("corrective-actions.html")).parent / "index.html").read_text()
     assert index.count(">no corrective action recorded<") == len(others)
     assert "Planned action, as the register words it:" in page
+    assert "acme-findings.yml:2" not in page  # this model's inputs name no register file
+    site = portal_build(tmp_path / "named", [portal_write_pack(tmp_path / "named", named)])
+    page = next(site.rglob("corrective-actions.html")).read_text(encoding="utf-8")
+    assert '<span class="mc-muted">Register entry:</span> <code>acme-findings.yml:2</code>' in page
+    control = next(p for p in site.rglob("*.html") if f"{first}</code>" in p.read_text()
+                   and "corrective-actions" not in p.name and p.name != "index.html")  # fmt: skip
+    assert "findings register entry <code>acme-findings.yml:2</code>, in progress" in (
+        control.read_text(encoding="utf-8")
+    )
     site = portal_build(tmp_path / "bare", [portal_write_pack(tmp_path / "bare", none)])
     page = next(site.rglob("corrective-actions.html")).read_text(encoding="utf-8")
     assert "No findings register was provided for this installation" in page

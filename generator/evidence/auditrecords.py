@@ -126,6 +126,9 @@ class CorrectiveActionRecord:
     ticket: str | None
     overdue: bool  # not done, and due before the build date (else the cut-off)
     matched: bool  # the deviation is one of this pack's
+    # The line the entry starts on in the register (inputs name the file), so an auditor can
+    # trace what the pack cites to its source; absent (None) in packs written before it.
+    line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,6 +95,7 @@ class RegisteredException:
             "accepted_by": self.accepted_by,
             "ticket": self.ticket,
             "expires": self.expires.isoformat(),
+            "line": self.line,
         }
 
 

@@ -142,6 +142,7 @@ def corrective_action_records(
             ticket=entry.ticket,
             overdue=entry.overdue(as_of),
             matched=entry.deviation in deviations,
+            line=entry.line,
         )
         for entry in register.entries
     )
@@ -244,6 +245,15 @@ def actions_view(model: EvidenceModel) -> ActionsView:
         # A pack listing actions without the register among its inputs: unnamed, never "none".
         register=register_path(model, "findings") or ("" if model.corrective_actions else None),
     )
+
+
+def entry_source(register: str | None, line: int | None) -> str:
+    """Where a register entry is written, for a person to trace a cited entry to its source:
+    ``acme-exceptions.yml:3``; the file alone for a pack written before entries kept their line,
+    ``line 3`` where the pack's inputs do not name the file, "" where neither is known."""
+    if line is None:
+        return register or ""
+    return f"{register}:{line}" if register else f"line {line}"
 
 
 def register_path(model: EvidenceModel, kind: str) -> str | None:

@@ -306,6 +306,9 @@ class ExceptionRecord:
     expires: str
     status: str  # active, expired or unused
     matched: tuple[str, ...]
+    # The line the entry starts on in the register (inputs name the file), so an auditor can
+    # trace what the pack cites to its source; absent (None) in packs written before it.
+    line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from generator.evidence.findings import NO_ACTION, STATE_LABELS
+from generator.evidence.findings import NO_ACTION, STATE_LABELS, entry_source
 from generator.numberwords import count_text
 from generator.render import timeline
 from generator.render.event_view import tested_from_text
@@ -127,6 +127,7 @@ def environment() -> jinja2.Environment:
     env.globals["status_labels"] = STATUS_LABELS
     env.globals["approval_line_note"] = APPROVAL_LINE_NOTE
     env.globals["no_action"] = NO_ACTION
+    env.globals["entry_source"] = entry_source
     return env
 
 

@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Any
 
 from generator.evidence.cutoff import built_at_words
-from generator.evidence.findings import actions_view, register_path
+from generator.evidence.findings import actions_view, entry_source, register_path
 from generator.evidence.inputs import BUILT_IN
 from generator.evidence.model import EvidenceModel, SoaRow, fields_of
 from generator.render.event_view import event_log_view
@@ -57,6 +57,14 @@ def _soa_groups(rows: tuple[SoaRow, ...]) -> list[dict[str, Any]]:
 def _controls(model: EvidenceModel, settings: PdfSettings, taken: set[str]) -> list[dict]:
     exceptions = {e.id: e for e in model.exceptions}
     actions = {a.deviation: a for a in model.corrective_actions}
+    # Where each cited register entry is written (file:line), so it can be traced to its source.
+    exceptions_at = {
+        e.id: entry_source(register_path(model, "exceptions"), e.line) for e in model.exceptions
+    }
+    actions_at = {
+        a.deviation: entry_source(register_path(model, "findings"), a.line)
+        for a in model.corrective_actions
+    }
     controls = []
     for control in model.controls:
         results = []
@@ -65,7 +73,9 @@ def _controls(model: EvidenceModel, settings: PdfSettings, taken: set[str]) -> l
                 {
                     **fields_of(failure),
                     "accepted": exceptions.get(failure.exception or ""),
+                    "accepted_at": exceptions_at.get(failure.exception or "", ""),
                     "action": None if failure.exception else actions.get(failure.id),
+                    "action_at": "" if failure.exception else actions_at.get(failure.id, ""),
                 }
                 for failure in result.failures[: settings.max_failure_rows]
             ]

@@ -31,7 +31,7 @@ from markupsafe import Markup
 from mkdocs.plugins import BasePlugin, event_priority
 
 from generator.errors import BuildError
-from generator.evidence.findings import NO_ACTION, STATE_LABELS, register_path
+from generator.evidence.findings import NO_ACTION, STATE_LABELS, entry_source, register_path
 from generator.numberwords import count_text
 from generator.render import timeline, words
 from generator.render.event_view import tested_from_text
@@ -127,6 +127,7 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
         promotion_approvals=lambda m: words.promotion_approvals(m.promotions, m.changes),
         approval_line_note=words.APPROVAL_LINE_NOTE,
         register_path=register_path,
+        entry_source=entry_source,
         reconciliation_groups=lambda m: groups_view(m.reconciliation, len(m.changes) + 1),
         reconciliation_sum=lambda m: equation(m.reconciliation),
     )
