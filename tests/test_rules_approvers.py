@@ -86,11 +86,44 @@ def test_change_approval_says_who_may_approve_when_nothing_is_wrong():
         "(production by customer-board (customer)), only as an approval line naming the "
         "approver, written by whoever made the commit (not made or signed by the approver)."
     )
+    # The approval lines named are those the configuration reads (approvals.trailers, here
+    # the default), not always Approved-by.
     assert result.does_not_show == (
-        "That the person an approval line (Approved-by) names made that approval: production "
-        "accepts such a line as evidence (approval_strength: trailer), and whoever makes the "
-        "commit writes it; only a merge or a signature by the approver is their own act.",
+        "That the person an approval line (Approved-by or Reviewed-by) names made that approval: "
+        "production accepts such a line as evidence (approval_strength: trailer), and whoever "
+        "makes the commit writes it; only a merge or a signature by the approver is their own "
+        "act.",
     )
+
+
+def test_what_an_approval_line_does_not_show_names_the_lines_read():
+    """RuleResult.does_not_show names the trailers the installation's configuration reads, for
+    change-approval and approval-gate alike, and is empty where none is read (no approval line
+    can count then)."""
+    changes = [
+        change("r1", "2026-01-10T10:00:00Z", approvers=(CAROL,), releases={"production": "1.0"})
+    ]
+    for trailers, named in (
+        (("Signed-off-by",), "(Signed-off-by)"),
+        (("Change-approved-by", "Approved-by"), "(Change-approved-by or Approved-by)"),
+    ):
+        inst = board_installation()
+        inst = replace(inst, approvals=replace(inst.approvals, trailers=trailers))
+        history = History(installation=inst, changes=changes)
+        for rule, params in ((APPROVAL, {"roles": ["production"]}), (GATE, {"role": "production"})):
+            result = judge(rule, history, **params)
+            assert result.status == "no_deviations", (rule.kind, result.reason)
+            (limit,) = result.does_not_show
+            assert limit.startswith(f"That the person an approval line {named} names made"), (
+                rule.kind,
+                limit,
+            )
+    inst = board_installation()
+    inst = replace(inst, approvals=replace(inst.approvals, trailers=()))
+    history = History(installation=inst, changes=changes)
+    for result in (judge(APPROVAL, history, roles=["production"]),
+                   judge(GATE, history, role="production")):  # fmt: skip
+        assert result.population == 1 and result.does_not_show == ()
 
 
 def test_approval_evidence_counts_only_approvals_that_counted():

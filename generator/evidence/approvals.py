@@ -325,7 +325,10 @@ def basis_phrase(counts: dict[str, int]) -> str:
 
 def trailer_limit(context: RuleContext, environments: Iterable[str]) -> str | None:
     """What an approval line cannot show, where one of the environments accepts it as enough
-    (approval_strength below merged): the sentence a control adds to what it does not show."""
+    (approval_strength below merged): the sentence a control adds to what it does not show.
+    It names the approval lines the installation's configuration has read (approvals.trailers),
+    and is None where none are read, so no approval line can count."""
+    trailers = (getattr(context.installation, "approvals", None) or ApprovalConfig()).trailers
     accepting = [
         _label(env)
         for env in context.installation.environments
@@ -333,12 +336,13 @@ def trailer_limit(context: RuleContext, environments: Iterable[str]) -> str | No
         and Strength(getattr(env, "approval_strength", Strength.TRAILER)).rank
         < Strength.MERGED.rank
     ]
-    if not accepting:
+    if not accepting or not trailers:
         return None
     names = " and ".join(dict.fromkeys(accepting))
     verb = "accepts" if len(set(accepting)) == 1 else "accept"
+    read = " or ".join(dict.fromkeys(trailers))
     return (
-        f"That the person an approval line (Approved-by) names made that approval: {names} "
+        f"That the person an approval line ({read}) names made that approval: {names} "
         f"{verb} such a line as evidence (approval_strength: trailer), and whoever makes the "
         "commit writes it; only a merge or a signature by the approver is their own act."
     )
