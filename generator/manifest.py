@@ -21,6 +21,7 @@ from generator.errors import InputError
 from generator.evidence.inputs import BUILT_IN, CONTROLS, sha256_file
 from generator.evidence.model import DocumentRecord, EvidenceModel
 from generator.evidence.streamread import read_stored_model
+from generator.history.gitenv import git_command, git_environment
 from generator.library import shipped_controls_dir
 from generator.signing import SIGNATURE_NAME
 
@@ -164,8 +165,10 @@ def cited_commits(model: EvidenceModel) -> list[str]:
 
 
 def _git(repo: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    # As the build read the repository: its real object graph, whatever the caller's settings.
     return subprocess.run(
-        ["git", "-C", str(repo), *args],
+        git_command("-C", str(repo), *args),
+        env=git_environment(),
         input=stdin,
         capture_output=True,
         text=True,
@@ -236,7 +239,8 @@ def check_documents(model: EvidenceModel, repo: Path) -> list[str]:
         if document.commit is None or not _SHA.fullmatch(document.commit):
             continue  # the evidence folder is not part of the repository
         shown = subprocess.run(
-            ["git", "-C", str(repo), "cat-file", "blob", f"{document.commit}:{document.path}"],
+            git_command("-C", str(repo), "cat-file", "blob", f"{document.commit}:{document.path}"),
+            env=git_environment(),
             capture_output=True,
             check=False,
         )

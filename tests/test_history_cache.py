@@ -161,7 +161,7 @@ def test_a_cache_written_for_other_commit_fields_is_ignored(tmp_path):
     store = HistoryCache(tmp_path / "repo", tmp_path / "cache")
     store.save(CachedHistory(head=stored[-1].sha, commits=stored))
     state = read_pickle(store.file, cache.INDEX_RECORDS)
-    write_pickle(store.file, {**state, "format": (cache.FORMAT, cache.FIELDS[:-1])})
+    write_pickle(store.file, {**state, "format": (*cache.KEY, cache.FIELDS[:-1])})
     assert HistoryCache(tmp_path / "repo", tmp_path / "cache").load().commits == []
     # Rows one field short under the right format (a damaged file) are refused as well.
     write_pickle(store.file, state)

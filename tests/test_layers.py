@@ -50,6 +50,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "generator.approvalconfig",
             "generator.scopes",
             "generator.history.clone",
+            "generator.history.gitenv",
         ),
     ),
     (

@@ -27,9 +27,12 @@ from generator.cachefiles import (
     remove_unused_chunks,
     write_pickle,
 )
+from generator.history.gitenv import GRAPH_RULES
 from generator.history.model import Commit, FileChange, Identity
 
 FORMAT = 6  # 6: Commit.blobs, the blob id of each file entry (git log --raw)
+# Part of the key: a line read under other rules for replace refs and grafts is never served.
+KEY = (FORMAT, GRAPH_RULES)
 # A row holds a Commit's fields in this order. The names are part of the stored format, so a cache
 # written for other fields (one added with a default included) is ignored, never read into
 # records missing a value.
@@ -93,7 +96,7 @@ class HistoryCache:
 
     def load(self) -> CachedHistory:
         stored = read_pickle(self.file, INDEX_RECORDS)
-        if not isinstance(stored, dict) or stored.get("format") != (FORMAT, FIELDS):
+        if not isinstance(stored, dict) or stored.get("format") != (*KEY, FIELDS):
             return CachedHistory()
         cached = stored.get("history")
         if not isinstance(cached, CachedHistory):
@@ -126,7 +129,7 @@ class HistoryCache:
         if first < len(commits):
             chunks = [*chunks, self._write_chunk(commits[first:])]
         history.chunks = chunks
-        write_pickle(self.file, {"format": (FORMAT, FIELDS), "history": history})
+        write_pickle(self.file, {"format": (*KEY, FIELDS), "history": history})
         used, replaced = {chunk.name for chunk in chunks}, {chunk.name for chunk in old}
         remove_unused_chunks(self.folder, f"{self.digest}-*.rows", used, replaced)
 

@@ -3,18 +3,19 @@
 A URL is cloned once (a full mirror: a shallow clone could not prove a population complete) into
 ``<cache>/repos/<hash of the URL>`` and fetched on every later run, so a build always reads the
 remote's current state. A fetch that fails is an error, not a silent fall-back to stale history.
+git runs with the transport's environment (gitenv.transport_environment): the user's credentials
+and proxies, none of the caller's variables that would point git at another repository.
 """
 
 from __future__ import annotations
 
 import hashlib
 import shutil
+import subprocess
 from pathlib import Path
 
-from git.cmd import Git
-from git.exc import GitCommandError
-
 from generator.cachefiles import default_cache_dir
+from generator.history.gitenv import transport_environment
 
 
 class CloneError(Exception):
@@ -30,14 +31,14 @@ def ensure_clone(url: str, cache_dir: Path | None = None) -> Path:
     """A current local mirror of `url`: cloned the first time, fetched afterwards."""
     target = mirror_path(url, cache_dir)
     if (target / "HEAD").is_file():
-        _run(["git", "fetch", "--prune", "--tags", "--force", "origin"], target, url, "fetch")
+        _run(["fetch", "--prune", "--tags", "--force", "origin"], target, url, "fetch")
         return target
     partial = target.with_name(target.name + ".partial")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(partial, ignore_errors=True)
         # "--" keeps a URL starting with "-" from being read as an option.
-        _run(["git", "clone", "--mirror", "--quiet", "--", url, str(partial)], None, url, "clone")
+        _run(["clone", "--mirror", "--quiet", "--", url, str(partial)], None, url, "clone")
         partial.rename(target)
     except OSError as exc:
         raise CloneError(
@@ -47,23 +48,24 @@ def ensure_clone(url: str, cache_dir: Path | None = None) -> Path:
     return target
 
 
-def _run(command: list[str], cwd: Path | None, url: str, action: str) -> None:
-    # No terminal prompts: a build must fail with a message, not hang waiting for a password.
-    env = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true"}
+def _run(args: list[str], cwd: Path | None, url: str, action: str) -> None:
+    # The remote is "origin" whatever clone.defaultRemoteName says: fetch names it.
+    command = ["git", "-c", "clone.defaultRemoteName=origin", *args]
     try:
-        Git(str(cwd) if cwd else None).execute(command, env=env)
-    except GitCommandError as exc:
-        raise CloneError(f"cannot {action} {url}: {_reason(exc)}") from None
+        done = subprocess.run(
+            command, cwd=cwd, env=transport_environment(), capture_output=True, check=False
+        )
+    except FileNotFoundError:
+        raise CloneError(f"cannot {action} {url}: git is not installed or not on PATH") from None
+    if done.returncode != 0:
+        raise CloneError(f"cannot {action} {url}: {_reason(done.stderr, done.returncode)}")
 
 
-def _reason(exc: GitCommandError) -> str:
+def _reason(stderr: bytes, status: int) -> str:
     """git's own reason: its first fatal/error line (later lines are generic advice)."""
-    stderr = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else exc.stderr
-    lines = [
-        line.strip().removeprefix("stderr:").strip(" '") for line in (stderr or "").splitlines()
-    ]
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
     lines = [line for line in lines if line]
     for line in lines:
         if line.startswith(("fatal:", "error:")):
             return line.split(":", 1)[1].strip()
-    return lines[-1] if lines else f"git exited with {exc.status}"
+    return lines[-1] if lines else f"git exited with {status}"

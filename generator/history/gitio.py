@@ -1,8 +1,9 @@
-"""Running git through GitPython's command interface: streamed output and one blob reader.
+"""Running git: streamed output and one blob reader.
 
 Per-commit GitPython objects are 60-250x slower than parsing git's own output, so everything here
-runs a plain git command and hands back bytes. The user's git configuration is honoured except
-for the few settings that would change the output we parse.
+runs a plain git command and hands back bytes. Every command runs as gitenv.py says: none of the
+caller's GIT_* variables, no replace refs or grafts, no global or system configuration, the
+settings our parsing rests on pinned.
 
 Every failure is a BuildError carrying git's own message (gitproc.py). An object the repository
 should have but lacks (a damaged store, a partial clone whose promisor cannot be reached) is
@@ -17,9 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
 
-from git.cmd import Git
-
 from generator.errors import BuildError
+from generator.history.gitenv import git_command, git_environment
 from generator.history.gitproc import (
     CHUNK,
     DAMAGE,
@@ -32,14 +32,6 @@ from generator.history.gitproc import (
 )
 
 MAX_TEXT_BYTES = 1024 * 1024  # configuration files larger than this are never read as text
-# Settings that would change the bytes we parse, whatever the user configured.
-_FIXED_CONFIG = (
-    "-c", "log.showSignature=false",
-    "-c", "log.mailmap=false",
-    "-c", "core.quotePath=false",
-    "-c", "diff.renames=true",
-    "-c", "color.ui=false",
-)  # fmt: skip
 _FOUND = re.compile(rb"([0-9a-f]{40}(?:[0-9a-f]{24})?) (\S+) ([0-9]+)\n")
 
 
@@ -61,12 +53,11 @@ class GitRunner:
     def __init__(self, repo_path: Path, label: str, env: dict[str, str] | None = None):
         self.repo_path = repo_path
         self.label = label  # how users know the repository: installation name and repo as written
-        self.env = {"GIT_TERMINAL_PROMPT": "0", **(env or {})}
-        self.git = Git(str(repo_path))
+        self.env = git_environment(env)
         self._batch: BlobReader | None = None
 
     def command(self, *args: str) -> list[str]:
-        return ["git", *_FIXED_CONFIG, *args]
+        return git_command(*args)
 
     def process(
         self, args: tuple[str, ...], *, env: dict[str, str] | None = None, stdin: bool = False
@@ -74,6 +65,12 @@ class GitRunner:
         """A git command started in the repository (see GitProcess)."""
         return GitProcess(self.command(*args), self.repo_path, {**self.env, **(env or {})},
                           stdin=stdin)  # fmt: skip
+
+    def version(self) -> tuple[int, ...]:
+        """git's version numbers, as many as it gives ("git version 2.39.5" -> (2, 39, 5))."""
+        words = self.run("version").split()
+        numbers = words[2].split(".") if len(words) > 2 else []
+        return tuple(int(n) for n in numbers[:3] if n.isdigit())
 
     def run(self, *args: str, check: bool = True) -> str:
         """Run a git command; its stdout (decoded leniently), or BuildError on failure."""

@@ -8,7 +8,6 @@ no thread has to read it; when git fails, the first MAX_STDERR_BYTES hold its re
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import subprocess
 import tempfile
@@ -45,14 +44,13 @@ class GitProcess:
     MAX_STDERR_BYTES) is at hand."""
 
     def __init__(self, command: list[str], cwd: Path, env: dict[str, str], *, stdin: bool = False):
+        """`env` is the whole environment (gitenv.git_environment)."""
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
-        # As GitPython runs git: English messages, the caller's environment plus ours.
-        process_env = {**os.environ, "LANGUAGE": "C", "LC_ALL": "C", **env}
         try:
             self.proc = subprocess.Popen(
                 command,
                 cwd=cwd,
-                env=process_env,
+                env=env,
                 stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=self._errors,

@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from generator.config import ApprovalConfig, InstallationConfig, Period, Strength
+from generator.history.gitenv import NO_OVERRIDES, GraphOverrides
 from generator.history.gitio import GitRunner
 from generator.history.model import Approval, Change, Commit, Identity, ReproduceCommand, Tag
 from generator.history.trailers import CO_AUTHOR, identities, identity
@@ -51,7 +52,13 @@ def population_command(
 class ShellCommands:
     """The plain commands an auditor pastes, for one repository, period and head."""
 
-    def __init__(self, installation: InstallationConfig, period: Period, head: str):
+    def __init__(
+        self,
+        installation: InstallationConfig,
+        period: Period,
+        head: str,
+        overrides: GraphOverrides = NO_OVERRIDES,
+    ):
         self.head = head
         self.steps: list[ReproduceCommand] = []
         if installation.is_remote:
@@ -61,7 +68,7 @@ class ShellCommands:
             self.steps.append(ReproduceCommand("clone", clone, ""))
         else:
             folder = installation.repo
-        self.where = f"git -C {shlex.quote(folder)}"
+        self.where = f"{overrides.git()} -C {shlex.quote(folder)}"
         self.since, self.until = (
             f"{option}={shlex.quote(date)}"
             for option, _, date in (arg.partition("=") for arg in date_filters(period))
@@ -77,10 +84,14 @@ class ShellCommands:
 
 
 def reproduce_commands(
-    installation: InstallationConfig, period: Period, head: str, counts: dict[str, int]
+    installation: InstallationConfig,
+    period: Period,
+    head: str,
+    counts: dict[str, int],
+    overrides: GraphOverrides = NO_OVERRIDES,
 ) -> list[ReproduceCommand]:
     """Commands an auditor pastes to re-perform each population count and the head."""
-    shell = ShellCommands(installation, period, head)
+    shell = ShellCommands(installation, period, head, overrides)
     commands = list(shell.steps)
     commands.append(
         ReproduceCommand(

@@ -21,6 +21,7 @@ from generator.config import PROMOTION_ORDER, ApprovalConfig, InstallationConfig
 from generator.errors import BuildError
 from generator.history.answers import HeadAnswers, extend_indices, indices_in_period
 from generator.history.cache import CachedHistory, HistoryCache
+from generator.history.gitenv import REPLACE_REFS, GraphOverrides
 from generator.history.gitio import GitRunner
 from generator.history.gitproc import REPAIR_HINT
 from generator.history.history import InstallationHistory
@@ -77,7 +78,7 @@ def _read(
     limited: tuple[str, ...] | None,
 ) -> InstallationHistory:
     runner = GitRunner(installation.repo_path, f"{installation.name} ({installation.repo})")
-    head = _check_repository(runner, installation)
+    head, overrides = _check_repository(runner, installation)
     cache = HistoryCache(installation.repo_path, cache_dir)
     cached = cache.load()
     loaded_state = cached.state()
@@ -103,7 +104,12 @@ def _read(
     if not installation.shared_scopes:
         known["environments"] = set().union(*populations.values())
     reconciliation = reconcile(
-        installation, period, head, lambda asked: answers.path_logs(asked, period, start), known
+        installation,
+        period,
+        head,
+        lambda asked: answers.path_logs(asked, period, start),
+        known,
+        overrides,
     )
     unaccounted = [i for g in reconciliation.groups if g.kind == UNACCOUNTED for i in g.indices]
     tags = read_tags(runner)
@@ -142,9 +148,9 @@ def _read(
         changes=changes,
         releases=releases.events,
         promotions=_promotions(installation, period, commits, tagged, releases.events),
-        reproduce=reproduce_commands(installation, period, head, counts),
+        reproduce=reproduce_commands(installation, period, head, counts, overrides),
         rewritten=_rewritten(runner, previous_head, head),
-        warnings=[*releases.warnings, *tag_warnings],
+        warnings=[*overrides.warnings(), *releases.warnings, *tag_warnings],
         runner=runner,
         period_start=start,
         changes_limited_to=limited,
@@ -222,18 +228,25 @@ def _approvers_at(
     return approvers
 
 
-def _check_repository(runner: GitRunner, installation: InstallationConfig) -> str:
-    """The sha the ref points to, after refusing what cannot prove a population complete."""
+def _check_repository(
+    runner: GitRunner, installation: InstallationConfig
+) -> tuple[str, GraphOverrides]:
+    """The sha the ref points to, after refusing what cannot prove a population complete, and
+    what the repository holds that plain git would show instead of its commits (gitenv.py)."""
     if not installation.repo_path.is_dir():
         raise BuildError(f"{runner.label}: repository folder {installation.repo_path} is missing")
-    version = runner.git.version_info
+    version = runner.version()
     if version < MIN_GIT:
         found, needed = ".".join(map(str, version)), ".".join(map(str, MIN_GIT))
         raise BuildError(f"git {needed} or later is needed (for --since-as-filter); found {found}")
-    facts = runner.run(
-        "rev-parse", "--is-bare-repository", "--absolute-git-dir", "--show-prefix", check=False
-    ).split("\n")  # fmt: skip
-    bare, git_dir, prefix = [*facts, "", "", ""][:3]
+    status, out, stderr = runner.status(
+        "rev-parse", "--is-bare-repository", "--absolute-git-dir", "--show-prefix",
+        "--git-common-dir",
+    )  # fmt: skip
+    if "dubious ownership" in stderr:  # git's own advice names the safe.directory to add
+        runner.fail(("rev-parse",), stderr)
+    facts = out.split("\n") if status == 0 else []
+    bare, git_dir, prefix, common = [*facts, "", "", "", ""][:4]
     # A folder inside some other repository would otherwise read that repository's history.
     top = Path(git_dir).resolve() if bare == "true" else None
     if not git_dir or prefix or (top is not None and top != installation.repo_path.resolve()):
@@ -255,7 +268,18 @@ def _check_repository(runner: GitRunner, installation: InstallationConfig) -> st
                 f"ref '{ref}' points to); {REPAIR_HINT}"
             )
         raise BuildError(f"{runner.label}: ref '{ref}' does not exist or is not a commit")
-    return head
+    return head, _graph_overrides(runner, installation.repo_path / common)
+
+
+def _graph_overrides(runner: GitRunner, common_dir: Path) -> GraphOverrides:
+    """Whether the repository has replace refs or a grafts file (never read: gitenv.py)."""
+    replaced = runner.run("for-each-ref", "--count=1", "--format=%(refname)", REPLACE_REFS)
+    grafts = common_dir / "info" / "grafts"
+    try:
+        grafted = grafts.is_file() and grafts.stat().st_size > 0
+    except OSError:
+        grafted = False
+    return GraphOverrides(replace_refs=bool(replaced.strip()), grafts=grafted)
 
 
 def _first_parent_line(

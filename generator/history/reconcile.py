@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from generator.config import InstallationConfig, Period
+from generator.history.gitenv import NO_OVERRIDES, GraphOverrides
 from generator.history.population import ShellCommands, pathspecs
 
 ENVIRONMENTS, SHARED, UNACCOUNTED, OUT_OF_SCOPE, NO_CHANGE = (
@@ -79,6 +80,7 @@ def reconcile(
     head: str,
     logs: Callable[[Queries], dict[str, list[int]]],
     known: dict[str, set[int]],
+    overrides: GraphOverrides = NO_OVERRIDES,
 ) -> Reconciliation:
     """The period's commits in groups; `logs` answers ``queries(installation)``.
 
@@ -93,7 +95,7 @@ def reconcile(
         known = {**known, "outside": known["touching"]}
     todo = {name: specs for name, specs in asked.items() if name not in known}
     found = {**known, **{name: set(indices) for name, indices in logs(todo).items()}}
-    shell = ShellCommands(installation, period, head)
+    shell = ShellCommands(installation, period, head, overrides)
     every = found["all"]
     groups: list[ScopeGroup] = []
     taken: set[int] = set()
