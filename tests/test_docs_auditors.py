@@ -9,6 +9,7 @@ from pathlib import Path
 
 from generator.evidence.deviations import deviation_id
 from generator.evidence.registry import all_rules
+from generator.render.words import kind_text
 from generator.status import Status
 
 PAGE = Path(__file__).parents[1] / "docs" / "auditors.md"
@@ -35,7 +36,7 @@ def test_the_status_table_is_the_vocabulary():
 
 def test_the_kinds_table_lists_every_kind_of_every_built_in_rule():
     rows = table("### Deviation kinds")
-    documented = {(rule, kind.strip("`")): meaning for kind, rule, meaning in rows}
+    documented = {(rule, kind.strip("`")): meaning for kind, _words, rule, meaning in rows}
     declared = {
         (name, kind): meaning
         for name, rule in all_rules().items()
@@ -45,6 +46,10 @@ def test_the_kinds_table_lists_every_kind_of_every_built_in_rule():
     assert len(rows) == len(documented)  # no kind listed twice
     for kind in {kind for _, kind in declared}:
         assert re.fullmatch(r"[a-z][a-z0-9_]*", kind), kind
+    # The words the pages show for each kind.
+    assert {(kind.strip("`"), words) for kind, words, _r, _m in rows} == {
+        (kind, kind_text(kind)) for _, kind in declared
+    }
 
 
 def test_the_id_recipe_gives_the_ids_the_pack_lists():

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace as Record
 
+from generator.evidence.registry import all_rules
 from generator.render.words import (
+    DEVIATION_WORDS,
     details_view,
     evidence_words,
+    kind_text,
     params_text,
     promotion_approvals,
     utc_text,
@@ -70,13 +73,39 @@ def test_every_module_takes_utc_from_timewords():
 
 def test_params_are_words_not_python():
     text = params_text({"roles": ["staging", "production"], "min_approvers": 2})
-    assert text == "roles: staging, production; min approvers: 2"
-    assert params_text({"key": "logging.enabled", "op": "==", "value": True}) == (
-        "key: logging.enabled; op: ==; value: true"
+    assert text == "roles: staging, production; minimum approvers: 2"
+    assert params_text({"file": "a.yaml", "key": "logging.enabled", "op": "==", "value": True}) == (
+        "file: a.yaml; condition: logging.enabled is true"
+    )
+    assert params_text({"key": "v", "op": "!=", "value": None}) == "condition: v is not null"
+    assert params_text({"key": "p", "op": "in", "value": ["oidc", "saml"]}) == (
+        "condition: p is one of oidc, saml"
+    )
+    assert params_text({"key": "d", "op": ">=", "value": 30}) == "condition: d is at least 30"
+    # Hours and days with their unit; a yes/no switch; a mapping's entries in brackets, so
+    # "; " still parts the parameters.
+    assert params_text({"min_hours": 24, "max_age_days": 365, "tolerance_hours": 1.5}) == (
+        "minimum time: 24 h; maximum age: 365 days; tolerance: 1.5 h"
+    )
+    assert params_text({"api_keys": False, "privileged_roles": []}) == (
+        "API keys: no; privileged roles: none"
+    )
+    assert params_text({"titles": {"Policy Changed": ["a/**", "b/**"]}, "max_days": 7}) == (
+        "titles: Policy Changed (a/**, b/**); maximum time: 7 days"
     )
     assert params_text({}) == "none"
     for shown in (text, params_text({"value": None})):
         assert "[" not in shown and "'" not in shown and "None" not in shown
+
+
+def test_every_built_in_deviation_kind_has_words():
+    """Pages show a kind as words (its id beside it); a new kind without words would show as
+    its id in words, so each built-in rule's kinds must be in the table."""
+    kinds = {kind for rule in all_rules().values() for kind in rule.deviation_kinds}
+    assert kinds - DEVIATION_WORDS.keys() == set()
+    assert DEVIATION_WORDS.keys() - kinds == set()  # no words for a kind no rule reports
+    assert kind_text("skipped_staging") == "Skipped staging"
+    assert kind_text("some_plugin_kind") == "Some plugin kind"
 
 
 def test_a_failure_window_is_its_moments_and_commits():

@@ -60,15 +60,88 @@ def value_text(value: Any) -> str:
     return str(value)
 
 
+# What each built-in deviation kind is called on a page; the id itself stays beside it (in the
+# CSV, evidence.json and a small code span), where an auditor traces it. A kind of a rule from
+# another package reads as its id in words. tests/test_render_words.py checks every built-in
+# rule's kinds are here.
+DEVIATION_WORDS = {
+    "access_not_removed": "Access not removed in time",
+    "approval_too_weak": "Approval evidence too weak",
+    "approver_not_allowed": "Approver not allowed",
+    "assertion_failed": "Condition did not hold",
+    "bad_signature": "Signature does not verify",
+    "changed_outside_git": "Changed outside git",
+    "direct_push": "Direct push",
+    "failed_result": "Recorded result: fail",
+    "grant_without_request": "Granted without a request",
+    "late_promotion": "Late to production",
+    "no_expiry": "No expiration date",
+    "not_performed": "Not performed when due",
+    "self_approved": "Self-approved",
+    "self_approved_access": "Approved by own requester",
+    "short_staging": "Too short in staging",
+    "signer_mismatch": "Signed by someone else",
+    "skipped_staging": "Skipped staging",
+    "stale_document": "Document out of date",
+    "too_few_approvers": "Too few approvers",
+    "unapproved": "No approval",
+    "unreadable_version": "Unreadable, not compared",
+    "unsigned": "Not signed",
+    "unverified": "Signature not verified",
+}
+
+
+def kind_text(kind: str) -> str:
+    """A deviation kind as words: ``skipped_staging`` -> ``Skipped staging``."""
+    return DEVIATION_WORDS.get(kind) or label_text(kind)
+
+
+# Comparison operators of a parameter ``op`` (config-assertion), as words.
+_OPERATOR_WORDS = {
+    "==": "is",
+    "!=": "is not",
+    ">=": "is at least",
+    "<=": "is at most",
+    ">": "is more than",
+    "<": "is less than",
+    "in": "is one of",
+}
+_NAME_WORDS = {"min": "minimum", "max": "maximum", "api": "API"}
+_UNITS = {"hours": "h", "days": "days"}
+
+
 def params_text(params: Mapping[str, Any]) -> str:
-    """A rule's parameters: ``roles: production; min approvers: 2`` (``none`` for none)."""
+    """A rule's parameters in words: ``roles: production; minimum approvers: 2``, a number of
+    hours or days with its unit (``minimum: 24 h``), a condition as one phrase
+    (``condition: logging.enabled is true``); ``none`` for none."""
     if not params:
         return "none"
-    return "; ".join(f"{name_text(k)}: {_param(v)}" for k, v in params.items())
+    shown = dict(params)
+    condition = None
+    if {"key", "op", "value"} <= shown.keys() and shown["op"] in _OPERATOR_WORDS:
+        key, op, value = shown.pop("key"), shown.pop("op"), shown.pop("value")
+        # The value is the mapping file's: true stays true, null stays null.
+        written = ", ".join(map(_literal, value)) if op == "in" else _literal(value)
+        condition = f"{value_text(key)} {_OPERATOR_WORDS[op]} {written}"
+    parts = [_param(name, value) for name, value in shown.items()]
+    if condition is not None:
+        parts.append(f"condition: {condition}")
+    return "; ".join(parts)
 
 
-def _param(value: Any) -> str:
-    # A parameter's value is the mapping file's: true stays true (a config assertion's value).
+def _param(name: str, value: Any) -> str:
+    words = [_NAME_WORDS.get(word, word) for word in name.split("_")]
+    unit = _UNITS.get(words[-1]) if len(words) > 1 else None
+    if unit is not None and isinstance(value, int | float) and not isinstance(value, bool):
+        words = words[:-1] + (["time"] if words[:-1] in (["minimum"], ["maximum"]) else [])
+        return f"{' '.join(words)}: {value_text(value)} {unit}"
+    if isinstance(value, Mapping):  # each entry in brackets: "; " parts the parameters
+        shown = ", ".join(f"{k} ({value_text(v)})" for k, v in value.items())
+        return f"{' '.join(words)}: {shown or 'none'}"
+    return f"{' '.join(words)}: {value_text(value)}"
+
+
+def _literal(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:

@@ -23,6 +23,7 @@ from generator.render.pdf.view import STATUS_LABELS
 from generator.render.words import (
     APPROVAL_LINE_NOTE,
     evidence_words,
+    kind_text,
     utc_text,
     value_text,
     window_text,
@@ -117,6 +118,7 @@ def environment() -> jinja2.Environment:
     env.filters["when"] = _when
     env.filters["hours"] = _hours
     env.filters["kind"] = _kind
+    env.filters["kind_words"] = kind_text
     env.filters["email"] = _email
     env.filters["cell"] = _cell
     env.filters["window"] = window_text

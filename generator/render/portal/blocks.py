@@ -108,6 +108,7 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
         anchor=_anchor,
         window=words.window_text,
         params=words.params_text,
+        kind_words=words.kind_text,
         field_label=words.label_text,
         words=words.value_text,
         tested=tested_from_text,
