@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from evidence_builders import History, sha
+from reason_checks import disagreements
 
 from generator.evidence.context import RuleContext
 from generator.evidence.registry import Failure, all_rules
@@ -285,3 +286,32 @@ def test_the_readers_empty_sha_for_no_commit_before_the_period():
         ),
     )
     assert result.population == 2 and result.cited == (sha("first"),)
+
+
+def test_a_version_that_could_not_be_read_is_a_window_of_its_own_kind():
+    """Neither a failure nor a pass: the time an unreadable version was in effect is a window of
+    kind unreadable_version; failing versions on either side keep theirs."""
+    result = judge(
+        [
+            version("v0", "2025-11-01T10:00:00Z", 7),
+            FileVersion(sha("binary"), "2026-01-02T00:00:00Z", None, "file is binary"),
+            version("fix", "2026-01-03T00:00:00Z", 30),
+            FileVersion(sha("huge"), "2026-06-30T00:00:00Z", None, "file is 2 MiB"),
+        ]
+    )
+    day = "2026-01-0{}T00:00:00+00:00"
+    assert [(f.kind, f.message, f.window) for f in result.failures] == [
+        ("assertion_failed", "backup.retention_days is 7",
+         window(sha("v0"), sha("binary"), START, day.format(2), 24.0)),
+        ("unreadable_version", f"file is binary at {sha('binary')[:12]}",
+         window(sha("binary"), sha("fix"), day.format(2), day.format(3), 24.0)),
+        ("unreadable_version", f"file is 2 MiB at {sha('huge')[:12]}",
+         window(sha("huge"), None, "2026-06-30T00:00:00+00:00", END, 24.0)),
+    ]  # fmt: skip
+    assert (result.population, result.passed, result.failed) == (4, 1, 3)
+    assert result.reason == (
+        "backup.retention_days >= 30 failed in 1 window totalling 24 h, and could not be judged "
+        "in 2 windows totalling 48 h in which the file could not be read as text and was still "
+        f"unreadable at the period end (4 versions of {FILE} in effect during the period)."
+    )
+    assert disagreements(result) == []

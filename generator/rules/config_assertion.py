@@ -5,7 +5,9 @@ the version after each first-parent commit that changed it are all judged, and e
 which the condition failed is reported with the commit that broke it, the commit that fixed it
 (None when it still failed at the period end), its bounds and its length in hours. A missing file,
 a missing key or content that does not parse fails; a file absent for the whole period leaves the
-rule not evidenced.
+rule not evidenced. A version that could not be read as text (binary, over the size limit, a name
+that is not UTF-8) is neither: its time is a window of its own kind, an **unreadable version**,
+in which the condition was not tested.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ PARAMS_SCHEMA: dict[str, Any] = {
     "then": {"properties": {"value": {"type": "array"}}},
 }
 
+FAILED, UNREADABLE = "assertion_failed", "unreadable_version"
 _MISSING = object()
 
 
@@ -174,6 +177,7 @@ def judge(version: ParsedVersion, params: dict[str, Any]) -> str | None:
 class _Window:
     start: dt.datetime
     from_sha: str | None
+    kind: str
     messages: list[str] = field(default_factory=list)
 
 
@@ -221,7 +225,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
                 "; ".join(open_window.messages),
                 open_window.from_sha,
                 window,
-                kind="assertion_failed",
+                kind=open_window.kind,
             )
         )
 
@@ -229,8 +233,12 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         problem = judge(version, params) if version else "file missing"
         if problem:
             failed_states += 1
+            kind = UNREADABLE if version is not None and version.problem is not None else FAILED
+            if open_window is not None and open_window.kind != kind:
+                close(moment, version.sha if version else None)
+                open_window = None
             if open_window is None:
-                open_window = _Window(moment, version.sha if version else None)
+                open_window = _Window(moment, version.sha if version else None, kind)
             if problem not in open_window.messages:
                 open_window.messages.append(problem)
         elif open_window is not None:
@@ -242,15 +250,23 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     total = len(states)
     what = f"{plural(total, 'version')} of {path}"
     if failures:
-        hours = sum(f.window["hours"] for f in failures if f.window)
-        still = (
-            " and still failed at the period end" if failures[-1].window["to_sha"] is None else ""
-        )
+        parts = []
+        for kind, words in ((FAILED, "failed in"), (UNREADABLE, "could not be judged in")):
+            windows = [f for f in failures if f.kind == kind]
+            if windows:
+                hours = sum(f.window["hours"] for f in windows if f.window)
+                parts.append(
+                    f"{words} {plural(len(windows), 'window')} totalling {number(hours)} h"
+                )
+        if any(f.kind == UNREADABLE for f in failures):
+            parts[-1] += " in which the file could not be read as text"
+        last = failures[-1]
+        still = ""
+        if last.window and last.window["to_sha"] is None:
+            ending = "still failed" if last.kind == FAILED else "was still unreadable"
+            still = f" and {ending} at the period end"
         status = Status.DEVIATIONS
-        reason = (
-            f"{expression} failed in {plural(len(failures), 'window')} totalling "
-            f"{number(hours)} h{still} ({what} in effect during the period)."
-        )
+        reason = f"{expression} {', and '.join(parts)}{still} ({what} in effect during the period)."
     else:
         status = Status.NO_DEVIATIONS
         reason = f"{expression} held throughout the period ({what} in effect, all passing)."
@@ -273,9 +289,14 @@ RULE = Rule(
     params_schema=PARAMS_SCHEMA,
     evaluate=evaluate,
     deviation_kinds={
-        "assertion_failed": (
+        FAILED: (
             "The condition did not hold (or the file was missing) for a window of time in the "
             "period; the window runs from the commit that broke it to the one that restored it."
+        ),
+        UNREADABLE: (
+            "The condition was not tested for a window of time in the period: the file was there "
+            "but could not be read as text (binary, over the size limit, or a name that is not "
+            "UTF-8); the window runs from the commit that made it unreadable to the next."
         ),
     },
 )
