@@ -131,6 +131,8 @@ def test_files_no_line_owns_need_no_particular_approver():
 
 
 def test_a_missing_or_unreadable_codeowners_file_is_a_deviation_saying_why():
+    """A missing file or lines that cannot be read: no one is shown to own the files. A version
+    that cannot be read as text is its own kind: nothing is claimed of the approvers."""
     inst = setup(approvers=("codeowners",), codeowners=OWNERS)
     one = [change("x", "2026-01-10T10:00:00Z", approvers=(CAROL,))]
     (missing,) = judge(one, inst, codeowners(("", None)))
@@ -147,6 +149,7 @@ def test_a_missing_or_unreadable_codeowners_file_is_a_deviation_saying_why():
     )
     big = {OWNERS: [FileVersion("", "2026-01-01T00:00:00Z", None, "file is over 1 MiB")]}
     (unreadable,) = judge(one, inst, big)
+    assert unreadable.kind == "unreadable_version"
     assert unreadable.message == (
         "who may approve cannot be told: .github/CODEOWNERS before the period could not be read "
         "(file is over 1 MiB)"
@@ -198,3 +201,36 @@ def test_who_may_approve_is_said_in_words():
     assert allowed_phrase(owners, ["production"]) == (
         "production by the owners .github/CODEOWNERS names"
     )
+
+
+def test_change_approval_says_whose_approvers_could_not_be_told():
+    """The rule's sentence and figures: an unreadable CODEOWNERS is not counted as an approver
+    who may not approve; its count is in the details only when there is one."""
+    from reason_checks import disagreements
+
+    from generator.evidence.registry import all_rules
+
+    inst = setup(approvers=("codeowners",), codeowners=OWNERS)
+    changes = [
+        change("x", "2026-01-10T10:00:00Z", approvers=(CAROL,)),
+        change("y", "2026-01-11T10:00:00Z", approvers=()),
+    ]
+    big = {OWNERS: [FileVersion("", "2026-01-01T00:00:00Z", None, "file is binary")]}
+    history = History(installation=inst, changes=changes, versions=big)
+    result = all_rules()["change-approval"].evaluate(
+        RuleContext(history), {"roles": ["production"]}
+    )
+    assert [f.kind for f in result.failures] == ["unreadable_version", "unapproved"]
+    assert result.reason == (
+        "2 of 2 production changes were not shown to be properly approved: 1 without an "
+        "approver, 1 whose approvers could not be told (CODEOWNERS could not be read)."
+    )
+    assert (result.details["approver_not_allowed"], result.details["unreadable_version"]) == (0, 1)
+    assert disagreements(result) == []
+    gate = all_rules()["approval-gate"].evaluate(RuleContext(history), {"role": "production"})
+    assert gate.status == "not_tested"  # no release: the gate is judged on releases only
+    readable = History(installation=inst, changes=changes, versions=codeowners(("", "* @c/b\n")))
+    plain = all_rules()["change-approval"].evaluate(
+        RuleContext(readable), {"roles": ["production"]}
+    )
+    assert "unreadable_version" not in plain.details  # the demo's details stay as they were

@@ -33,6 +33,14 @@ APPROVAL_KINDS = {
     "approval_too_weak": "The change's approval is evidenced more weakly than its environment "
     "requires (approval_strength: trailer < merged < signed).",
 }
+# Who may approve could not be told: the CODEOWNERS version in effect could not be read as text.
+# Apart from APPROVAL_KINDS, whose counts every change-approval result lists.
+UNREADABLE = "unreadable_version"
+UNREADABLE_MEANING = (
+    "Who may approve the {what} could not be told: the CODEOWNERS file in effect could not be "
+    "read as text (binary, over the size limit). Nothing is claimed of its approvers; the message "
+    "names the version."
+)
 
 
 RANKS = {strength.value: strength.rank for strength in Strength}  # evidence -> rank
@@ -47,7 +55,7 @@ def _needed_rank(approvals: Sequence[Approval], minimum: int) -> int:
 
 @dataclass(frozen=True)
 class ApprovalProblem:
-    kind: str  # one of APPROVAL_KINDS
+    kind: str  # one of APPROVAL_KINDS, or UNREADABLE
     message: str
 
 
@@ -134,9 +142,9 @@ class ApprovalJudge:
         """(the problem in one environment, the approvals that count there)."""
         approvers, groups, required = self._settings_of(env)
         if approvers == (CODEOWNERS,):
-            allowed, missing = self._owners_judgement(change, others)
+            allowed, missing, kind = self._owners_judgement(change, others)
             if missing:
-                return ApprovalProblem("approver_not_allowed", missing), ()
+                return ApprovalProblem(kind, missing), ()
         elif approvers:
             allowed = [a for a in others if self._member(env.name, groups, a.approver.email)]
             if not allowed:
@@ -184,18 +192,23 @@ class ApprovalJudge:
 
     def _owners_judgement(
         self, change: Change, others: Sequence[Approval]
-    ) -> tuple[Sequence[Approval], str | None]:
-        """(the approvals by owners of the change's files, what is missing); every file
-        CODEOWNERS assigns needs an approval by one of its owners."""
-        owners_file, where = self._codeowners_before(change.commit.sha)
+    ) -> tuple[Sequence[Approval], str | None, str]:
+        """(the approvals by owners of the change's files, what is missing, its kind); every
+        file CODEOWNERS assigns needs an approval by one of its owners."""
+        owners_file, where, unread = self._codeowners_before(change.commit.sha)
         path = self.approvals.codeowners
         if owners_file is None:
-            return [], f"who may approve cannot be told: {path} {where}"
+            kind = UNREADABLE if unread else "approver_not_allowed"
+            return [], f"who may approve cannot be told: {path} {where}", kind
         if owners_file.problems:
             shown = "; ".join(owners_file.problems[:3])
-            return [], (
-                f"who may approve cannot be told: {path} {where} has lines that cannot be read "
-                f"({shown})"
+            return (
+                [],
+                (
+                    f"who may approve cannot be told: {path} {where} has lines that cannot be read "
+                    f"({shown})"
+                ),
+                "approver_not_allowed",
             )
         allowed: dict[Approval, None] = {}
         unapproved: list[str] = []
@@ -213,8 +226,8 @@ class ApprovalJudge:
                 f"; and {len(unapproved) - 3} more" if len(unapproved) > 3 else ""
             )
             approved = f"approved by {_names(others)}, " if others else ""
-            return list(allowed), f"{approved}no owner approved {listed}"
-        return list(allowed) or others, None
+            return list(allowed), f"{approved}no owner approved {listed}", "approver_not_allowed"
+        return list(allowed) or others, None, "approver_not_allowed"
 
     def _owns(self, owners: Sequence[str], approval: Approval) -> bool:
         email = approval.approver.email.casefold()
@@ -226,9 +239,9 @@ class ApprovalJudge:
                 return True
         return False
 
-    def _codeowners_before(self, sha: str) -> tuple[Codeowners | None, str]:
+    def _codeowners_before(self, sha: str) -> tuple[Codeowners | None, str, bool]:
         """The CODEOWNERS file as it stood on the first-parent line just before the commit,
-        and where that was (for messages)."""
+        where that was (for messages), and whether it was there but could not be read."""
         if self._codeowners is None:
             path = self.approvals.codeowners or ""
             versions = self.history.file_versions(path)
@@ -241,10 +254,10 @@ class ApprovalJudge:
         version = versions[index]
         where = f"at {version.sha[:12]}" if version.sha else "before the period"
         if version.problem:
-            return None, f"{where} could not be read ({version.problem})"
+            return None, f"{where} could not be read ({version.problem})", True
         if version.text is None:
-            return None, f"did not exist {where}"
-        return _parsed(version.text), where
+            return None, f"did not exist {where}", False
+        return _parsed(version.text), where, False
 
     def _line_positions(self) -> dict[str, int]:
         if self._positions is None:

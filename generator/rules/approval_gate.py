@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.config import Role
-from generator.evidence.approvals import ApprovalJudge, allowed_phrase, basis_phrase, trailer_limit
+from generator.evidence.approvals import (
+    UNREADABLE,
+    UNREADABLE_MEANING,
+    ApprovalJudge,
+    allowed_phrase,
+    basis_phrase,
+    trailer_limit,
+)
 from generator.evidence.context import (
     RuleContext,
     count_text,
@@ -108,9 +115,12 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     noun = f"{role} release"
     if failures:
         status = Status.DEVIATIONS
+        unread = sum(f.kind == UNREADABLE for f in failures)
+        verdict = "not shown to be approved" if unread else "not approved"
+        told = f" ({unread} whose approvers could not be told: CODEOWNERS could not be read)"
         reason = (
-            f"{part_of(failed, total, noun)} in the period {was_were(failed)} not approved "
-            "by the customer."
+            f"{part_of(failed, total, noun)} in the period {was_were(failed)} {verdict} "
+            f"by the customer{told if unread else ''}."
         )
         if total > failed:
             reason += f" The other {count_text(total - failed)} passed{basis_phrase(evidence)}."
@@ -171,5 +181,6 @@ RULE = Rule(
         "configuration does not allow to approve it (approvers: groups or CODEOWNERS).",
         "approval_too_weak": "The release's approval is evidenced more weakly than the "
         "environment requires (approval_strength: trailer < merged < signed).",
+        UNREADABLE: UNREADABLE_MEANING.format(what="release"),
     },
 )

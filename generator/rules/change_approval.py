@@ -15,6 +15,8 @@ from typing import Any
 from generator.approvalconfig import Strength
 from generator.evidence.approvals import (
     APPROVAL_KINDS,
+    UNREADABLE,
+    UNREADABLE_MEANING,
     ApprovalJudge,
     allowed_phrase,
     basis_phrase,
@@ -55,6 +57,7 @@ _KIND_WORDS = {
     "too_few_approvers": "with too few approvers",
     "approver_not_allowed": "approved only by people who may not approve them",
     "approval_too_weak": "approved with weaker evidence than required",
+    UNREADABLE: "whose approvers could not be told (CODEOWNERS could not be read)",
 }
 
 
@@ -85,7 +88,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     for change in population:
         problem, basis = judge.judge(change, environments, minimum)
         if problem:
-            counts[problem.kind] += 1
+            counts[problem.kind] = counts.get(problem.kind, 0) + 1
             failures.append(Failure(problem.message, change.commit.sha, kind=problem.kind))
         elif basis:
             evidence[basis] += 1
@@ -95,9 +98,12 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     if failures:
         breakdown = ", ".join(f"{count_text(n)} {_KIND_WORDS[k]}" for k, n in counts.items() if n)
         status = Status.DEVIATIONS
-        reason = (
-            f"{part_of(failed, total, noun)} {was_were(failed)} not properly approved: {breakdown}."
+        verdict = (
+            "not shown to be properly approved"
+            if counts.get(UNREADABLE)
+            else ("not properly approved")
         )
+        reason = f"{part_of(failed, total, noun)} {was_were(failed)} {verdict}: {breakdown}."
         if total > failed:
             reason += f" The other {count_text(total - failed)} passed{basis_phrase(evidence)}."
     else:
@@ -151,5 +157,5 @@ RULE = Rule(
         "evidenced as strongly as it requires (the change's approvals in changes.csv).",
         roles=lambda params: params["roles"],
     ),
-    deviation_kinds=APPROVAL_KINDS,
+    deviation_kinds={**APPROVAL_KINDS, UNREADABLE: UNREADABLE_MEANING.format(what="change")},
 )
