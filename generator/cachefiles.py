@@ -1,7 +1,8 @@
 """Where meshcomply keeps its caches, and how a cache file is read and written.
 
 Caches only save time: a file that cannot be read is treated as absent, and a write either
-replaces the whole file or leaves the previous one.
+replaces the whole file or leaves the previous one. Every file is sealed with the cache key
+(cachekey.py): a file this build's key did not seal for that name is never read.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import generator
+from generator.cachekey import CacheKey, Sealed
 
 # Chunk files younger than this that no index names may belong to a save still under way.
 ORPHAN_AGE = 24 * 3600  # seconds
@@ -61,32 +63,25 @@ def code_version() -> str:
     return f"{generator.__version__}:{digest.hexdigest()}"
 
 
-def read_pickle(file: Path, records: Collection[type] = ()) -> object | None:
+def read_pickle(file: Path, key: CacheKey, records: Collection[type] = ()) -> object | None:
     """The object stored in `file`, None when it is missing or cannot be read.
 
-    Only plain data and the `records` types (the caller's own classes, built from their fields)
-    are loaded: a cache folder may be restored from elsewhere (a CI cache, a copied home), and a
-    tampered file must not make the build import or call anything. Any failure to load, however
-    the bytes are damaged, is a missing cache, never an error: caches only save time.
+    Only a file `key` sealed is unpickled, and only into plain data and the `records` types (the
+    caller's own classes, built from their fields), never importing or calling anything else.
+    Any failure, however the bytes are damaged, is a missing cache, never an error: caches only
+    save time.
     """
+    return unpickled(key.read_sealed(file), records)
+
+
+def unpickled(sealed: Sealed, records: Collection[type] = ()) -> object | None:
+    """What a sealed file's payload holds (as read_pickle); None when it has none or fails."""
+    if sealed.problem:
+        return None
     try:
-        with file.open("rb") as handle:
-            return _RecordUnpickler(handle, records).load()
+        return _RecordUnpickler(sealed.payload(), records).load()
     except Exception:  # damaged bytes raise ValueError, OverflowError, MemoryError, ...
         return None
-
-
-def read_bytes(file: Path) -> bytes | None:
-    """A cache file's bytes, None when it is missing or cannot be read."""
-    try:
-        return file.read_bytes()
-    except OSError:
-        return None
-
-
-def write_bytes(file: Path, data: bytes) -> None:
-    """Write atomically: a crash leaves the previous file, never half a file."""
-    _write_atomically(file, lambda out: out.write(data))
 
 
 class _RecordUnpickler(pickle.Unpickler):
@@ -103,17 +98,21 @@ class _RecordUnpickler(pickle.Unpickler):
         return found
 
 
-def write_pickle(file: Path, stored: object) -> None:
-    """Write atomically: a crash leaves the previous file, never half a file."""
-    _write_atomically(file, lambda out: pickle.dump(stored, out, protocol=5))
+def write_pickle(file: Path, key: CacheKey, stored: object) -> None:
+    """Write `stored` sealed with `key`, atomically: a crash leaves the previous file, never half
+    a file. OSError when it cannot be written, or this build has no key."""
+    write_sealed(file, key, lambda out: pickle.dump(stored, out, protocol=5))
 
 
-def _write_atomically(file: Path, write: Callable[[BinaryIO], object]) -> None:
+def write_sealed(file: Path, key: CacheKey, write: Callable[[BinaryIO], object]) -> None:
+    """Write what `write` writes as `file`'s payload, sealed and atomically (as write_pickle)."""
+    if key.secret() is None:
+        raise OSError(f"no cache key ({key.source}): {file} is not written")
     file.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=file.parent, suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:
-            write(out)
+            key.write_sealed(out, file, write)
         os.replace(temp, file)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

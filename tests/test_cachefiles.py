@@ -8,6 +8,7 @@ import random
 from pathlib import Path
 
 from generator.cachefiles import cache_lock, read_pickle, write_pickle
+from generator.cachekey import CacheKey
 from generator.history import cache
 from generator.history.model import FileChange, Identity
 
@@ -21,33 +22,39 @@ class _Calls:
 
 def test_a_forged_cache_file_never_imports_or_calls_anything(tmp_path: Path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    forged = tmp_path / "index.pickle"
+    key = CacheKey(tmp_path)
+    forged = tmp_path / "history" / "index.pickle"
+    forged.parent.mkdir()
     forged.write_bytes(pickle.dumps({"format": 1, "history": _Calls()}))
-    assert read_pickle(forged, cache.INDEX_RECORDS) is None
+    assert read_pickle(forged, key, cache.INDEX_RECORDS) is None
+    # Sealed with the key (a holder of the key wrote it): still never run.
+    write_pickle(forged, key, {"format": 1, "history": _Calls()})
+    assert read_pickle(forged, key, cache.INDEX_RECORDS) is None
     assert not (tmp_path / "ran-from-a-cache-file").exists()
     # Even a class of this package is refused when the caller did not name it.
-    write_pickle(forged, {"who": Identity("Ann", "ann@example.com")})
-    assert read_pickle(forged) is None
-    assert read_pickle(forged, (Identity,)) == {"who": Identity("Ann", "ann@example.com")}
+    write_pickle(forged, key, {"who": Identity("Ann", "ann@example.com")})
+    assert read_pickle(forged, key) is None
+    assert read_pickle(forged, key, (Identity,)) == {"who": Identity("Ann", "ann@example.com")}
 
 
 def test_damaged_bytes_are_a_missing_cache_however_they_are_damaged(tmp_path: Path):
     # Flipped bytes make pickle raise ValueError, OverflowError, MemoryError or
     # UnicodeDecodeError besides UnpicklingError: every one must read as "no cache".
     stored = [("a" * 40, (Identity("Ann", "ann@example.com"),), (FileChange("M", "x.yaml", None),))]
-    file = tmp_path / "rows.pickle"
-    write_pickle(file, stored * 50)
+    key = CacheKey(tmp_path)
+    file = tmp_path / "history" / "rows.pickle"
+    write_pickle(file, key, stored * 50)
     good = file.read_bytes()
-    assert read_pickle(file, cache.ROW_RECORDS) == stored * 50
+    assert read_pickle(file, key, cache.ROW_RECORDS) == stored * 50
     rng = random.Random(7)
     for _ in range(2000):
         damaged = bytearray(good)
         for _flip in range(rng.randint(1, 3)):
-            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+            damaged[rng.randrange(len(damaged))] ^= rng.randrange(1, 256)
         file.write_bytes(bytes(damaged))
-        read_pickle(file, cache.ROW_RECORDS)  # returns something or None; never raises
+        assert read_pickle(file, key, cache.ROW_RECORDS) is None  # never raises
     file.write_bytes(good[: len(good) // 2])
-    assert read_pickle(file, cache.ROW_RECORDS) is None
+    assert read_pickle(file, key, cache.ROW_RECORDS) is None
 
 
 def test_cache_lock_is_shared_by_readers_and_given_up_after_its_wait(tmp_path):

@@ -160,14 +160,18 @@ def test_a_cache_written_for_other_commit_fields_is_ignored(tmp_path):
     stored = unusual_commits()
     store = HistoryCache(tmp_path / "repo", tmp_path / "cache")
     store.save(CachedHistory(head=stored[-1].sha, commits=stored))
-    state = read_pickle(store.file, cache.INDEX_RECORDS)
-    write_pickle(store.file, {**state, "format": (*cache.KEY, cache.FIELDS[:-1])})
+    state = read_pickle(store.file, store.cache_key, cache.INDEX_RECORDS)
+    write_pickle(store.file, store.cache_key, {**state, "format": (*cache.KEY, cache.FIELDS[:-1])})
     assert HistoryCache(tmp_path / "repo", tmp_path / "cache").load().commits == []
     # Rows one field short under the right format (a damaged file) are refused as well.
-    write_pickle(store.file, state)
+    write_pickle(store.file, store.cache_key, state)
     assert HistoryCache(tmp_path / "repo", tmp_path / "cache").load().commits == stored
     chunk = store.folder / state["history"].chunks[0].name
-    write_pickle(chunk, [row[:-1] for row in read_pickle(chunk, cache.ROW_RECORDS)])
+    write_pickle(
+        chunk,
+        store.cache_key,
+        [row[:-1] for row in read_pickle(chunk, store.cache_key, cache.ROW_RECORDS)],
+    )
     assert HistoryCache(tmp_path / "repo", tmp_path / "cache").load().commits == []
 
 
@@ -220,7 +224,7 @@ def test_a_cache_of_another_format_is_ignored(repo, tmp_path):
     folder = tmp_path / "cache"
     read_history(installation(repo.path), PERIOD, cache_dir=folder)
     state = HistoryCache(repo.path, folder)
-    write_pickle(state.file, {"format": 1, "history": state.load()})
+    write_pickle(state.file, state.cache_key, {"format": 1, "history": state.load()})
     assert HistoryCache(repo.path, folder).load().commits == []
 
 
@@ -230,9 +234,9 @@ def test_a_cache_from_before_blob_ids_is_read_again(repo, tmp_path):
     folder = tmp_path / "cache"
     first = read_history(installation(repo.path), PERIOD, cache_dir=folder)
     store = HistoryCache(repo.path, folder)
-    state = read_pickle(store.file, cache.INDEX_RECORDS)
+    state = read_pickle(store.file, store.cache_key, cache.INDEX_RECORDS)
     for fields in (cache.FIELDS, cache.FIELDS[:-1]):
-        write_pickle(store.file, {**state, "format": (5, fields)})
+        write_pickle(store.file, store.cache_key, {**state, "format": (5, fields)})
         assert HistoryCache(repo.path, folder).load().commits == []
     again = read_history(installation(repo.path), PERIOD, cache_dir=folder)
     assert again.commits == first.commits

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-import pickle
 from pathlib import Path
 
 import pytest
 from gitrepo import GitRepo
 
-from generator.cachefiles import read_pickle, write_bytes, write_pickle
+from generator.cachefiles import read_pickle, write_pickle
 from generator.config import EnvironmentConfig, InstallationConfig, Period
 from generator.evidence.context import RuleContext
 from generator.evidence.registry import all_rules
@@ -215,19 +214,19 @@ def test_a_damaged_index_is_ignored_with_a_warning(repo, tmp_path, caplog):
 
 
 def test_a_chunk_is_never_loaded_into_anything_but_plain_data(repo, tmp_path, caplog):
-    # A chunk whose SHA-256 the index names (so not damaged, but written by someone else) that
-    # would make pickle call a function is refused, not run.
+    # A chunk sealed with the key (so not damaged: written by a holder of the key) that would
+    # make pickle call a function is refused, not run.
     folder = tmp_path / "cache"
     history, counting = read(repo, folder), Counting()
     expected = parsed_values(history, counting.parser)
     history.close()
     cache = ParsedCache(repo.path, folder)
-    index = read_pickle(cache.file, (parsedcache.Chunk,))
+    index = read_pickle(cache.file, cache.cache_key, (parsedcache.Chunk,))
     (chunk,) = index["chunks"]
-    payload = pickle.dumps({"test.lines": {"x": (None, Path("/"))}})
-    write_bytes(cache.folder / chunk.name, payload)
-    forged = chunk._replace(sha256=parsedcache.hashlib.sha256(payload).hexdigest(), count=1)
-    write_pickle(cache.file, {**index, "chunks": [forged]})
+    write_pickle(
+        cache.folder / chunk.name, cache.cache_key, {"test.lines": {"x": (None, Path("/"))}}
+    )
+    write_pickle(cache.file, cache.cache_key, {**index, "chunks": [chunk._replace(count=1)]})
     with caplog.at_level(logging.WARNING, logger=parsedcache.__name__):
         again = read(repo, folder)
         assert parsed_values(again, counting.parser) == expected

@@ -26,6 +26,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "generator.validate",
             "generator.resources",
             "generator.cachefiles",
+            "generator.cachekey",
             "generator.memory",
             "generator.plugins",
             "generator.signing",

@@ -9,7 +9,6 @@ each part: the write order, a lost race between two saves, missing and corrupt c
 from __future__ import annotations
 
 import os
-import pickle
 import shutil
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pytest
 from releasenotes_files import REAL_NOTES, load_quietly, one_ticket_note
 
 from generator import cachefiles
+from generator.cachekey import CacheKey
 from generator.releasenotes import ReleaseNote, loader, notecache
 
 
@@ -50,7 +50,7 @@ def chunk_files(cache_dir: Path) -> list[Path]:
 
 
 def chunk_entries(file: Path) -> dict:
-    stored = pickle.loads(file.read_bytes())
+    stored = cachefiles.read_pickle(file, CacheKey(file.parent.parent), notecache.NoteCache.records)
     return stored[1]  # (key, entries)
 
 
@@ -172,7 +172,7 @@ def test_a_damaged_chunk_means_parsing_its_notes_again(folder, cache_dir, parses
         first.write_bytes(second.read_bytes())
     else:  # the index names it, but it says it was made by other parser code
         stored = (f"{notecache.CACHE_FORMAT}:other code", chunk_entries(first))
-        first.write_bytes(pickle.dumps(stored))
+        cachefiles.write_pickle(first, CacheKey(cache_dir), stored)
     parses.clear()
     notes = load_quietly(folder, cache_dir)
     assert sorted(parses) == [f"2025-12-{day}-Release-0.md" for day in range(10, 15)]
@@ -188,7 +188,7 @@ def test_a_run_with_nothing_new_writes_nothing(folder, cache_dir, monkeypatch):
     load_quietly(folder, cache_dir)
     before = files(cache_dir)
     writes: list[Path] = []
-    monkeypatch.setattr(notecache, "write_pickle", lambda file, stored: writes.append(file))
+    monkeypatch.setattr(notecache, "write_pickle", lambda file, key, stored: writes.append(file))
     load_quietly(folder, cache_dir)
     assert writes == [] and files(cache_dir) == before
 
@@ -197,12 +197,12 @@ def test_a_chunk_is_complete_before_an_index_names_it(folder, cache_dir, monkeyp
     load_quietly(folder, cache_dir)
     written: list[tuple[str, object]] = []
 
-    def write_pickle(file: Path, stored: object) -> None:
+    def write_pickle(file: Path, key: CacheKey, stored: object) -> None:
         if file.suffix == ".pickle":  # the index: every chunk it names already written
             for chunk in stored["chunks"]:  # type: ignore[index]
                 assert (file.parent / chunk.name).is_file()
         written.append((file.suffix, stored))
-        cachefiles.write_pickle(file, stored)
+        cachefiles.write_pickle(file, key, stored)
 
     monkeypatch.setattr(notecache, "write_pickle", write_pickle)
     write_note(folder, 9)

@@ -9,8 +9,9 @@ cached head and extended when a new head continues its first-parent line (see an
 On disk, in the user's cache folder: one state file per repository and the line's commits in
 chunk files it names. Chunk files are never changed: new commits on top of the cached line go to
 a new chunk, so the save after a release writes those commits, not the whole line again. Every
-file is written atomically; anything that cannot be read, does not fit together, or was written
-for other record fields is ignored and rewritten.
+file is written atomically and sealed with the cache key (cachekey.py); anything that cannot be
+read, was not sealed with this build's key, does not fit together, or was written for other
+record fields is ignored and rewritten.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from generator.cachefiles import (
     remove_unused_chunks,
     write_pickle,
 )
+from generator.cachekey import CacheKey
 from generator.history.gitenv import GRAPH_RULES
 from generator.history.model import Commit, FileChange, Identity
 
@@ -90,12 +92,14 @@ INDEX_RECORDS = (CachedHistory, Chunk, *ROW_RECORDS)
 class HistoryCache:
     def __init__(self, repo_path: Path, cache_dir: Path | None = None):
         digest = hashlib.sha256(str(repo_path.resolve()).encode("utf-8")).hexdigest()[:24]
-        self.folder = (cache_dir or default_cache_dir()) / "history"
+        root = cache_dir or default_cache_dir()
+        self.folder = root / "history"
+        self.cache_key = CacheKey(root)
         self.digest = digest
         self.file = self.folder / f"{digest}.pickle"
 
     def load(self) -> CachedHistory:
-        stored = read_pickle(self.file, INDEX_RECORDS)
+        stored = read_pickle(self.file, self.cache_key, INDEX_RECORDS)
         if not isinstance(stored, dict) or stored.get("format") != (*KEY, FIELDS):
             return CachedHistory()
         cached = stored.get("history")
@@ -103,7 +107,7 @@ class HistoryCache:
             return CachedHistory()
         rows: list[Row] = []
         for chunk in cached.chunks:
-            part = read_pickle(self.folder / chunk.name, ROW_RECORDS)
+            part = read_pickle(self.folder / chunk.name, self.cache_key, ROW_RECORDS)
             if not isinstance(part, list) or len(part) != chunk.count or part[-1][0] != chunk.last:
                 return CachedHistory()
             if rows and part[0][1][:1] != (rows[-1][0],):  # each chunk continues the line
@@ -129,13 +133,13 @@ class HistoryCache:
         if first < len(commits):
             chunks = [*chunks, self._write_chunk(commits[first:])]
         history.chunks = chunks
-        write_pickle(self.file, {"format": (*KEY, FIELDS), "history": history})
+        write_pickle(self.file, self.cache_key, {"format": (*KEY, FIELDS), "history": history})
         used, replaced = {chunk.name for chunk in chunks}, {chunk.name for chunk in old}
         remove_unused_chunks(self.folder, f"{self.digest}-*.rows", used, replaced)
 
     def _write_chunk(self, commits: list[Commit]) -> Chunk:
         name = f"{self.digest}-{secrets.token_hex(8)}.rows"
-        write_pickle(self.folder / name, _rows(commits))
+        write_pickle(self.folder / name, self.cache_key, _rows(commits))
         return Chunk(name, len(commits), commits[-1].sha)
 
 

@@ -10,13 +10,15 @@ re-parse after an upgrade. Without the package's sources there is nothing to tel
 apart by, and nothing is kept.
 
 On disk, per repository (blob ids are only meaningful within one): an index ``<digest>.pickle``
-naming chunk files ``<digest>-<random>.parsed`` with each one's entry count and SHA-256. Chunks
-are never changed: a build that parsed new blobs (after new commits) writes those in a new chunk
-and a new index; after MAX_CHUNKS chunks everything is written as one chunk again. Nothing read
-is trusted: a chunk is used only when its bytes have the SHA-256 its index names and unpickle
-into plain data (no class is ever loaded). An index or chunk that is
-damaged, truncated or missing is ignored with a warning, its entries parsed again and written
-anew; an index of another key (other code) is ignored silently and replaced. Concurrent builds of
+naming chunk files ``<digest>-<random>.parsed`` with each one's entry count. Chunks are never
+changed: a build that parsed new blobs (after new commits) writes those in a new chunk and a new
+index; after MAX_CHUNKS chunks everything is written as one chunk again. Nothing read is trusted:
+every file is sealed with the cache key (cachekey.py: a tag over its name and bytes), and a chunk
+is used only when its seal is right, it unpickles into plain data (no class is ever loaded) and
+holds as many entries as its index says. An index or chunk that is damaged, truncated or missing
+is ignored with a warning, its entries parsed again and written anew; an index of other code, or
+written before sealing, is ignored silently and replaced; one sealed with another key is ignored
+with one warning (cachekey.py). Concurrent builds of
 one repository take turns on ``<digest>.lock`` (``cachefiles.cache_lock``): shared while the
 index and its chunks are loaded, exclusive while one is saved. A save reads the index as it is
 on disk then and adds its chunk to the chunks named there, so what another build saved since
@@ -28,7 +30,6 @@ Chunks no index names (a build killed while saving) are removed a day later
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import pickle
 import secrets
@@ -44,14 +45,14 @@ from generator.cachefiles import (
     cache_lock,
     code_version,
     default_cache_dir,
-    read_bytes,
     read_pickle,
     remove_unused_chunks,
-    write_bytes,
+    unpickled,
     write_pickle,
 )
+from generator.cachekey import ANOTHER_KEY, DAMAGED, MISSING, CacheKey
 
-FORMAT = 2  # 2: a chunk file holds the pickled entries themselves, not them pickled again
+FORMAT = 3  # 3: chunks are sealed, their index names no SHA-256
 MAX_CHUNKS = 16  # then everything is one chunk again: many small files load slower
 _log = logging.getLogger(__name__)
 
@@ -73,7 +74,6 @@ class BlobParser:
 class Chunk(NamedTuple):
     name: str  # file name in the folder
     count: int  # entries in it
-    sha256: str  # of the pickled entries it holds
 
 
 Entries = dict[str, dict[str, Parsed]]  # parser name -> blob id -> Parsed
@@ -84,7 +84,9 @@ class ParsedCache:
 
     def __init__(self, repo_path: Path, cache_dir: Path | None = None):
         digest = hashlib.sha256(str(repo_path.resolve()).encode("utf-8", "surrogateescape"))
-        self.folder = (cache_dir or default_cache_dir()) / "parsed"
+        root = cache_dir or default_cache_dir()
+        self.folder = root / "parsed"
+        self.cache_key = CacheKey(root)
         self.digest = digest.hexdigest()[:24]
         self.file = self.folder / f"{self.digest}.pickle"
         self.lock = self.folder / f"{self.digest}.lock"
@@ -124,7 +126,7 @@ class ParsedCache:
             chunks = [self._write_chunk(self._all_entries(current))]
         else:
             chunks = [*current, self._write_chunk(self.new)]
-        write_pickle(self.file, {"key": _key(), "chunks": chunks})
+        write_pickle(self.file, self.cache_key, {"key": _key(), "chunks": chunks})
         used = {chunk.name for chunk in chunks}
         replaced = self.replaced | {chunk.name for chunk in [*self.chunks, *current]}
         remove_unused_chunks(self.folder, f"{self.digest}-*.parsed", used, replaced)
@@ -133,7 +135,7 @@ class ParsedCache:
     def _current_chunks(self) -> list[Chunk]:
         """The chunks the index names now: those this build loaded, and those other builds of
         the repository saved since (those found damaged on loading left out)."""
-        index = read_pickle(self.file, (Chunk,))
+        index = read_pickle(self.file, self.cache_key, (Chunk,))
         chunks = index.get("chunks") if isinstance(index, dict) else None
         if index is None or index.get("key") != _key() or not isinstance(chunks, list):
             return list(self.chunks)
@@ -160,7 +162,10 @@ class ParsedCache:
             return self._load_locked() if held else {}
 
     def _load_locked(self) -> Entries:
-        index = read_pickle(self.file, (Chunk,))
+        sealed = self.cache_key.read_sealed(self.file)
+        if sealed.problem and sealed.problem != DAMAGED:  # gone, or not this key's: no warning
+            return {}
+        index = unpickled(sealed, (Chunk,))
         chunks = index.get("chunks") if isinstance(index, dict) else None
         if not isinstance(chunks, list) or not all(type(chunk) is Chunk for chunk in chunks):
             self._warn(self.file, "cannot be read")
@@ -181,12 +186,15 @@ class ParsedCache:
 
     def _read_chunk(self, chunk: Chunk) -> Entries | None:
         file = self.folder / chunk.name
-        data = read_bytes(file)
-        if data is None or hashlib.sha256(data).hexdigest() != chunk.sha256:
-            self._warn(file, "is missing or damaged" if data is None else "is damaged")
+        sealed = self.cache_key.read_sealed(file)
+        if sealed.problem:
+            if sealed.problem != ANOTHER_KEY:  # that one is told once for the whole cache
+                self._warn(
+                    file, "is missing or damaged" if sealed.problem == MISSING else "is damaged"
+                )
             return None
         try:
-            part = _PlainUnpickler(io.BytesIO(data)).load()
+            part = _PlainUnpickler(sealed.payload()).load()
         except Exception as exc:  # any failure: the chunk is not used
             self._warn(file, f"cannot be read ({type(exc).__name__})")
             return None
@@ -197,10 +205,8 @@ class ParsedCache:
 
     def _write_chunk(self, entries: Entries) -> Chunk:
         name = f"{self.digest}-{secrets.token_hex(8)}.parsed"
-        data = pickle.dumps(entries, protocol=5)
-        write_bytes(self.folder / name, data)
-        count = sum(len(parsed) for parsed in entries.values())
-        return Chunk(name, count, hashlib.sha256(data).hexdigest())
+        write_pickle(self.folder / name, self.cache_key, entries)
+        return Chunk(name, sum(len(parsed) for parsed in entries.values()))
 
     def _warn(self, file: Path, what: str) -> None:
         _log.warning(

@@ -18,8 +18,9 @@ new index, each naming complete chunks. The one race left is a chunk removed (af
 another run) between reading the index and reading the chunk: it is then missing, which only
 costs re-parsing its notes, like any chunk that is missing or unreadable. Two runs saving at once
 each name their own new chunk; the index written last wins, the other chunk is an orphan and
-removed a day later. Nothing read is trusted blindly: the loader uses an entry only when the
-file's bytes equal the stored ones, so a wrong chunk can cost time, never give wrong notes.
+removed a day later. Nothing read is trusted blindly: every file is sealed with the cache key
+(cachekey.py), so only a holder of the key can have written what is read, and the loader uses
+an entry only when the file's bytes equal the stored ones.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from generator.cachefiles import read_pickle, remove_unused_chunks, write_pickle
+from generator.cachekey import CacheKey
 from generator.releasenotes.model import ReleaseNote, Ticket
 
 CACHE_FORMAT = 5
@@ -52,24 +54,25 @@ class ChunkedCache:
 
     In `folder`: the index `<name>.pickle` and chunks `<name>-<random><suffix>`. `key` says what
     the entries depend on (a format and the code that made them): files with another key are
-    ignored, and replaced by the next save.
+    ignored, and replaced by the next save. Files are sealed with `cache_key`.
     """
 
     suffix = ".chunk"
     records: tuple[type, ...] = ()  # the classes a chunk's entries hold, besides plain data
 
-    def __init__(self, folder: Path, name: str, key: str):
+    def __init__(self, folder: Path, name: str, key: str, cache_key: CacheKey):
         self.folder = folder
         self.name = name
         self.file = folder / f"{name}.pickle"
         self.key = key
+        self.cache_key = cache_key
         self.chunks: list[Chunk] = []  # the readable chunks the loaded index named
         self.stored = 0  # entries in them, overridden ones included
         self.replaced: set[str] = set()  # chunks not to keep: unreadable, or another key's
 
     def load(self) -> dict[Any, Any]:
         """The entries of all chunks, a later chunk's overriding an earlier one's."""
-        index = read_pickle(self.file, (Chunk,))
+        index = read_pickle(self.file, self.cache_key, (Chunk,))
         if not isinstance(index, dict):
             return {}
         names = index.get("chunks")
@@ -104,14 +107,14 @@ class ChunkedCache:
             chunks = [*self.chunks, self._write_chunk(new)]
         else:
             return
-        write_pickle(self.file, {"key": self.key, "chunks": chunks})
+        write_pickle(self.file, self.cache_key, {"key": self.key, "chunks": chunks})
         used = {chunk.name for chunk in chunks}
         replaced = self.replaced | {chunk.name for chunk in self.chunks}
         remove_unused_chunks(self.folder, f"{self.name}-*{self.suffix}", used, replaced)
         self.chunks, self.stored, self.replaced = chunks, sum(c.count for c in chunks), set()
 
     def _read_chunk(self, chunk: Chunk) -> dict[Any, Any] | None:
-        stored = read_pickle(self.folder / chunk.name, self.records)
+        stored = read_pickle(self.folder / chunk.name, self.cache_key, self.records)
         # Checked against the index: a chunk for another key, or not the one named.
         if not isinstance(stored, tuple) or len(stored) != 2:
             return None
@@ -122,7 +125,7 @@ class ChunkedCache:
 
     def _write_chunk(self, entries: dict[Any, Any]) -> Chunk:
         name = f"{self.name}-{secrets.token_hex(8)}{self.suffix}"
-        write_pickle(self.folder / name, (self.key, entries))
+        write_pickle(self.folder / name, self.cache_key, (self.key, entries))
         return Chunk(name, len(entries))
 
 
@@ -135,7 +138,10 @@ class NoteCache(ChunkedCache):
     def __init__(self, folder: Path, cache_dir: Path, code: str):
         digest = hashlib.sha256(str(folder.resolve()).encode("utf-8", "surrogateescape"))
         super().__init__(
-            cache_dir / "release-notes", digest.hexdigest()[:24], f"{CACHE_FORMAT}:{code}"
+            cache_dir / "release-notes",
+            digest.hexdigest()[:24],
+            f"{CACHE_FORMAT}:{code}",
+            CacheKey(cache_dir),
         )
 
     def load(self) -> Entries:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import ClassVar, Generic, NamedTuple, TypeVar
 
 from generator.cachefiles import code_version
+from generator.cachekey import CacheKey
 from generator.releasenotes import richtext
 from generator.releasenotes.model import Ticket
 from generator.releasenotes.notecache import ChunkedCache
@@ -119,7 +120,9 @@ def load(cache_dir: Path, kind: type[Texts]) -> Texts:
     code = _code_digest()
     if not code:
         return kind()
-    store = TextsCache(cache_dir / "rendered-texts", kind.kind, f"{CACHE_FORMAT}:{code}")
+    store = TextsCache(
+        cache_dir / "rendered-texts", kind.kind, f"{CACHE_FORMAT}:{code}", CacheKey(cache_dir)
+    )
     texts = kind(store.load())
     texts.store = store
     return texts
