@@ -24,6 +24,8 @@ from test_build import PACK
 ROOT = Path(__file__).resolve().parents[1]
 project = test_build.project  # the tiny installation the build tests use (a fixture)
 BROKEN_PERIOD = "period: 2026-03-31..2026-01-01\n"
+RUNNER_TEMP = ".runner-temp"  # the action's ${{ runner.temp }}, below the test's folder
+CACHE_KEY = "0123456789abcdef" * 4
 
 
 def ci_env(**extra: str) -> dict[str, str]:
@@ -42,11 +44,15 @@ def break_period(folder: Path) -> None:
 _EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 
 
-def expand(text: str, inputs: dict[str, str], outputs: dict[str, dict[str, str]]) -> str:
+def expand(
+    text: str, inputs: dict[str, str], outputs: dict[str, dict[str, str]], runner_temp: str = ""
+) -> str:
     """GitHub's ${{ }} expressions, as far as the action uses them; anything else fails."""
 
     def value(match: re.Match[str]) -> str:
         expression = match.group(1)
+        if expression == "runner.temp" and runner_temp:
+            return runner_temp
         if expression.startswith("inputs."):
             return inputs[expression.removeprefix("inputs.")]
         step = re.fullmatch(r"steps\.([\w-]+)\.outputs\.([\w-]+)", expression)
@@ -71,7 +77,8 @@ def run_action(folder: Path, **given: str) -> tuple[dict[str, int], dict[str, di
             continue  # setup-python, apt/pip and the artifact uploads
         output_file = folder / f".github-output-{step['id']}"
         output_file.write_text("")
-        env = {k: expand(str(v), inputs, outputs) for k, v in (step.get("env") or {}).items()}
+        temp = str(folder / RUNNER_TEMP)
+        env = {k: expand(str(v), inputs, outputs, temp) for k, v in (step.get("env") or {}).items()}
         done = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
             cwd=folder,
@@ -132,6 +139,42 @@ def test_action_assembles_the_site_from_packs_of_other_jobs(project: Path):
     assert not (project / "assembled" / "packs").exists()
 
 
+def sealed_caches(cache_dir: Path) -> list[Path]:
+    """The cache files below `cache_dir`, each checked to be sealed (cachekey.py)."""
+    from generator.cachekey import MAGIC
+
+    files = [p for p in cache_dir.rglob("*") if p.is_file() and p.suffix != ".lock"]
+    assert all(p.read_bytes().startswith(MAGIC) for p in files), files
+    return files
+
+
+def test_action_keeps_sealed_caches_between_runs_only_with_the_key(project: Path):
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    steps = action["runs"]["steps"]
+    position = {step.get("id") or step["uses"]: n for n, step in enumerate(steps)}
+    restore, save = steps[position["cache"]], steps[position["actions/cache/save@v4"]]
+    build = steps[position["build"]]
+    assert restore["uses"] == "actions/cache/restore@v4"
+    assert position["install"] < position["cache"] < position["build"]
+    assert position["build"] < position["actions/cache/save@v4"] < position["gate"]
+    # Restored and saved where the build keeps its caches, under a key per installation and
+    # branch (a new one each run: a cache entry is never replaced), only for a job with the key.
+    assert restore["with"]["path"] == save["with"]["path"] == build["env"]["CACHE_DIR"]
+    assert build["env"]["CACHE_KEY"] == "${{ inputs.cache-key }}"
+    assert "inputs.cache-key != ''" in restore["if"] and "steps.cache.outputs" in save["if"]
+    assert save["with"]["key"] == "${{ steps.cache.outputs.cache-primary-key }}"
+    for part in ("inputs.installation", "github.ref_name", "github.run_id"):
+        assert part in restore["with"]["key"]
+    cache_dir = project / RUNNER_TEMP / "meshcomply-cache"
+    codes, _ = run_action(project, format="json")  # no key (a fork's pull request): no cache
+    assert codes == {"config": 0, "build": 0, "gate": 0}
+    assert not cache_dir.exists()
+    codes, _ = run_action(project, format="json", cache_key=CACHE_KEY)
+    assert codes == {"config": 0, "build": 0, "gate": 0}
+    assert any(p.parent.name == "history" for p in sealed_caches(cache_dir))
+    assert not (cache_dir / "cache.key").exists()  # the secret seals them, no key file
+
+
 def test_action_stops_at_a_broken_config(project: Path):
     break_period(project)
     codes, _ = run_action(project, format="json")
@@ -162,8 +205,13 @@ def run_gitlab_job(
 ) -> subprocess.CompletedProcess[str]:
     """The template's job as a runner runs it: variables, before_script, script, in one shell."""
     job = gitlab_job(job_name)
-    env = {name: str(value) for name, value in job["variables"].items()}
+    env = {
+        name: str(value).replace("$CI_PROJECT_DIR", str(folder))
+        for name, value in job["variables"].items()
+    }
     env.update({f"MESHCOMPLY_{name.upper()}": text for name, text in variables.items()})
+    env["TMPDIR"] = str(folder / ".tmp")  # the job's own /tmp (mktemp), not the machine's
+    (folder / ".tmp").mkdir(exist_ok=True)
     assert env["MESHCOMPLY_PACKAGE"] == ""  # already installed: the before_script skips pip
     script = "\n".join([*job["before_script"], *job["script"]])
     return subprocess.run(
@@ -209,6 +257,26 @@ def test_gitlab_site_job_assembles_the_matrix_jobs_packs(project: Path):
     assert (
         site_dir / "acme" / "2026-01-01_2026-03-31" / "downloads" / "evidence-pack.pdf"
     ).is_file()
+
+
+def test_gitlab_template_keeps_sealed_caches_only_with_the_key(project: Path):
+    job = gitlab_job(".meshcomply")
+    assert job["variables"]["MESHCOMPLY_CACHE"] == "$CI_PROJECT_DIR/.meshcomply-cache"
+    assert job["cache"]["paths"] == [".meshcomply-cache/"]
+    assert (
+        "$CI_JOB_NAME_SLUG" in job["cache"]["key"] and "$CI_COMMIT_REF_SLUG" in job["cache"]["key"]
+    )
+    cache_dir = project / ".meshcomply-cache"
+    done = run_gitlab_job(project, format="json")  # no key: a folder of its own, never this one
+    assert done.returncode == 0, done.stderr
+    assert not cache_dir.exists()
+    done = run_gitlab_job(project, format="json", cache_key=CACHE_KEY)
+    assert done.returncode == 0, done.stderr
+    assert any(p.parent.name == "history" for p in sealed_caches(cache_dir))
+    assert not (cache_dir / "cache.key").exists()
+    site = run_gitlab_job(project, ".meshcomply-site", format="html")
+    assert site.returncode == 0, site.stderr
+    assert gitlab_job(".meshcomply-site")["script"][0] == job["script"][0]  # the same rule
 
 
 def test_gitlab_template_stops_at_a_broken_config(project: Path):
