@@ -6,12 +6,14 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pypdf import PdfReader
-from test_demo_support import shared_build
+from test_demo_support import git_env, shared_build, shared_demo
 from test_pdf_support import outline, page_texts, squeeze
 
 from generator.evidence.documents import Result
@@ -178,8 +180,6 @@ def test_every_cited_register_entry_names_the_file_and_line_it_is_written_on(bui
     """An auditor traces each register entry the pack cites to its source: beside a control and
     on the register pages (PDF and portal) it reads FILE:LINE, and that line of the register
     file starts the entry (read here with plain text, not the register's reader)."""
-    from test_demo_support import shared_demo
-
     out, packs = built
     cited = 0
     for pack in packs:
@@ -212,3 +212,60 @@ def test_every_cited_register_entry_names_the_file_and_line_it_is_written_on(bui
                         where = f"exceptions register entry {files['exceptions']}:{entry['line']}"
                         assert where in on_page, (control["id"], where)
     assert cited >= 4  # the demo's registers: two exceptions, two corrective actions at least
+
+
+def test_population_definitions_name_the_shared_scopes_paths_pdf_and_portal(built):
+    out, packs = built
+    for pack in packs:
+        model = _model(pack)
+        shared = [g for g in model["reconciliation"]["groups"] if g["kind"] == "shared"]
+        texts = page_texts(PdfReader(pack / "evidence-pack.pdf"))
+        methodology = squeeze(next(t for t in texts if "Re-performing the figures" in t))
+        portal = squeeze(_html_text(_site_pack(out, pack) / "methodology.html"))
+        for group in shared:
+            for path in group["paths"]:
+                assert squeeze(path) in methodology and squeeze(path) in portal, path
+            assert squeeze(f"shared scope {group['name']}:") in portal
+        several = sum(1 for c in model["changes"] if len(c["environments"]) > 1)
+        summary = squeeze(next(t for t in texts if "Changes in the period" in t))
+        if several:
+            assert squeeze(f"{several} of them counted on more than one environment") in summary
+        assert "(reviewortrailer)" not in portal
+    assert any(
+        g["kind"] == "shared" for p in packs for g in _model(p)["reconciliation"]["groups"]
+    ), "the demo has a shared scope to show"
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler's pdftotext")
+def test_commands_copied_out_of_the_pdf_run_in_bash_and_print_the_expected_values(built):
+    # as an auditor copies them: pdftotext -layout, each command to its last line without " \"
+    _, packs = built
+    folder = shared_demo().config.parent  # the commands' paths are relative to meshcomply.yml
+    for pack in packs:
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(pack / "evidence-pack.pdf"), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        lines, ran = text.splitlines(), 0
+        for index, line in enumerate(lines):
+            found = re.match(r"^\s*(.+): expected (\S+)$", line)
+            if not found or not re.match(r"^\s*(git|comm) ", lines[index + 1]):
+                continue
+            command = [lines[index + 1]]
+            while command[-1].endswith("\\"):
+                command.append(lines[index + len(command) + 1])
+            printed = subprocess.run(
+                ["bash", "-c", "\n".join(command)],
+                cwd=folder,
+                capture_output=True,
+                text=True,
+                env=git_env(),
+                check=True,
+            ).stdout.strip()
+            assert printed == found.group(2), found.group(1)
+            ran += 1
+        model = _model(pack)
+        groups = len(model["reconciliation"]["groups"])
+        assert ran == len(model["source"]["reproduce"]) + 1 + groups

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import shlex
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -99,6 +102,40 @@ def test_cover_carries_the_facts_an_auditor_checks_first(rendered):
         evidence_hash,
     ):
         assert expected in cover, expected
+
+
+def test_cover_says_what_the_metadata_dates_are_and_names_every_attachment(rendered):
+    _, _, reader = rendered
+    cover = squeeze(reader.pages[0].extract_text())
+    # no build time recorded: the metadata's date is the head commit's, and the cover says so
+    assert "PDFmetadatadates2026-06-3017:00UTC:theheadcommit'sdate,notwhenthisPDFwasmade" in cover
+    names = sorted(reader.attachments)
+    assert all(name in cover for name in names)
+    assert f"({len(names)}attachments)" in cover
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler's pdftotext")
+def test_re_perform_commands_copy_out_of_the_pdf_as_the_same_commands(rendered):
+    model, pdf, _ = rendered
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    lines = text.splitlines()
+    copied = {}
+    for index, line in enumerate(lines):
+        found = re.match(r"^\s*(.+): expected (\S+)$", line)
+        if not found:
+            continue
+        command = [lines[index + 1].strip()]
+        while command[-1].endswith("\\"):
+            command[-1] = command[-1][:-1]
+            command.append(lines[index + len(command) + 1].strip())
+        copied[found.group(1)] = (found.group(2), " ".join(command))
+    assert model.source.reproduce
+    for step in model.source.reproduce:
+        expected, command = copied[step.figure]
+        assert expected == step.expected
+        assert shlex.split(command) == shlex.split(step.command), step.figure
 
 
 def test_document_control_has_owner_and_empty_signature_lines(rendered):

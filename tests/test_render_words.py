@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 from types import SimpleNamespace as Record
 
 from generator.evidence.registry import all_rules
 from generator.render.words import (
+    CONTINUATION,
     DEVIATION_WORDS,
+    command_lines,
     details_view,
     evidence_words,
     kind_text,
     params_text,
     promotion_approvals,
+    shell_words,
     utc_text,
     value_text,
     window_text,
@@ -175,4 +179,56 @@ def test_promotion_approvers_carry_the_evidence_their_production_change_records(
         [("Marcus Webb", "trailer"), ("Jane Doe", "signed")],
         [("Jane Doe", None)],  # the production change is not in the pack: no evidence claimed
         [],
+    ]
+
+
+LONG_COMMAND = (
+    "comm -23 <(git -C ./acme-config log --first-parent --format=%H "
+    "--since-as-filter='2026-01-01 00:00:00 +0000' --until='2026-06-30 23:59:59 +0000' "
+    "cecddaa3b148e68237bb8535c793c333371fda36 -- ':(glob)landing-zones/**' | sort) "
+    "<(git -C ./acme-config log --first-parent --format=%H -- ':(glob)environments/staging/**' "
+    '| sort) | wc -l; echo "a b"'
+)
+
+
+def test_a_command_is_broken_between_words_only_each_broken_line_ending_in_a_backslash():
+    laid_out = command_lines(LONG_COMMAND, 60)
+    lines = laid_out.split("\n")
+    assert len(lines) > 3
+    assert all(len(line) <= 60 for line in lines)
+    assert all(line.endswith(CONTINUATION) for line in lines[:-1])
+    assert not lines[-1].endswith("\\")
+    # a quoted date keeps its space: the quotes open and close on one line
+    assert any("--since-as-filter='2026-01-01 00:00:00 +0000'" in line for line in lines)
+    assert all(line.count("'") % 2 == 0 for line in lines)
+    assert shell_words("x  '2026-01-01 00:00:00 +0000' \"a b\"") == [
+        "x",
+        "'2026-01-01 00:00:00 +0000'",
+        '"a b"',
+    ]
+    assert command_lines("git log", 60) == "git log"
+
+
+def test_a_laid_out_command_is_the_same_command_to_bash():
+    # bash joins a backslash-newline: the words it runs are the original's
+    words = 'printf "%s|" {}'
+    original = subprocess.run(
+        ["bash", "-c", words.format(LONG_COMMAND.replace("<(", "").replace(")", ""))],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    laid = command_lines(LONG_COMMAND.replace("<(", "").replace(")", ""), 40)
+    copied = subprocess.run(
+        ["bash", "-c", words.format(laid)], capture_output=True, text=True, check=True
+    ).stdout
+    assert "\n" in laid and copied == original
+
+
+def test_a_word_longer_than_the_width_stands_alone():
+    long_word = "x" * 50
+    assert command_lines(f"echo {long_word} done", 20).split("\n") == [
+        "echo \\",
+        f"  {long_word} \\",
+        "  done",
     ]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from generator.evidence.model import ReconciliationRecord, ScopeGroupRecord
+from generator.evidence.model import ChangeRecord, ReconciliationRecord, ScopeGroupRecord
 from generator.numberwords import count_text
 
 _TITLES = {
@@ -60,3 +61,22 @@ def groups_view(reconciliation: ReconciliationRecord, max_shas: int) -> list[dic
         }
         for group in reconciliation.groups
     ]
+
+
+def population_scopes(
+    environment: str, reconciliation: ReconciliationRecord
+) -> list[tuple[str, tuple[str, ...]]]:
+    """Whose paths make up an environment's population, as (whose, paths): its own paths, then
+    each shared scope reaching it (``shared scope platform``), as the reconciliation has them."""
+    scopes = []
+    for group in reconciliation.groups:
+        if group.kind == "environments":
+            continue
+        if group.kind == "shared" and environment in group.reaches:
+            scopes.append((group_title(group)[0].lower() + group_title(group)[1:], group.paths))
+    return scopes
+
+
+def shared_changes(changes: Sequence[ChangeRecord]) -> int:
+    """How many changes count in more than one environment's population."""
+    return sum(1 for change in changes if len(change.environments) > 1)

@@ -233,3 +233,44 @@ def promotion_approvals(promotions: Sequence[Any], changes: Iterable[Any]) -> li
 
 def _who(person: Any) -> str:
     return person.email.casefold() or person.name
+
+
+CONTINUATION = " \\"  # bash joins a line ending in a backslash with the next one
+
+
+def shell_words(command: str) -> list[str]:
+    """``command`` cut at the spaces outside quotes: each piece is what may not be broken, a
+    quoted date with its space inside (``--since-as-filter='2026-01-01 00:00:00 +0000'``) one."""
+    words, current, quote = [], "", ""
+    for char in command:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == " ":
+            if current:
+                words.append(current)
+            current = ""
+            continue
+        current += char
+    if current:
+        words.append(current)
+    return words
+
+
+def command_lines(command: str, width: int) -> str:
+    """A shell command laid out in lines of at most ``width`` characters, broken only between
+    words and each broken line ending in `` \\``, so a command copied out of a PDF runs as is
+    (a layout's own line breaks would cut ``--since-as-filter`` at its hyphen, or run half a
+    command at the newline). A word longer than ``width`` stands alone on its line."""
+    lines: list[str] = []
+    line = ""
+    for word in shell_words(command):
+        room = width - len(CONTINUATION)
+        if line and len(line) + 1 + len(word) > room:
+            lines.append(line + CONTINUATION)
+            line = "  " + word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return "\n".join(lines)

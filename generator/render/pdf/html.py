@@ -101,6 +101,17 @@ def _email(value: str | None) -> Markup:
     return Markup("{}<wbr>@{}").format(local, domain)
 
 
+def _path(value: str | None) -> Markup:
+    """A file path that a narrow column breaks after a ``/`` only: each part up to its slash is
+    kept whole, since a break after a hyphen in ``artefact-store.md`` reads back from the PDF as
+    ``artefactstore.md`` (a part alone wider than the column runs over its edge instead)."""
+    parts = str(value or "").split("/")
+    pieces = [part + "/" for part in parts[:-1]] + [parts[-1]]
+    return Markup("").join(
+        Markup('<span class="nobreak">{}</span>').format(piece) for piece in pieces if piece
+    )
+
+
 def _hours(value: float) -> str:
     return f"{value:.1f} h" if value < 48 else f"{value / 24:.1f} d"
 
@@ -120,6 +131,7 @@ def environment() -> jinja2.Environment:
     env.filters["kind"] = _kind
     env.filters["kind_words"] = kind_text
     env.filters["email"] = _email
+    env.filters["path"] = _path
     env.filters["cell"] = _cell
     env.filters["window"] = window_text
     env.filters["words"] = value_text

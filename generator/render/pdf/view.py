@@ -15,10 +15,22 @@ from generator.evidence.findings import actions_view, entry_source, register_pat
 from generator.evidence.inputs import BUILT_IN
 from generator.evidence.model import EvidenceModel, SoaRow, fields_of
 from generator.render.event_view import event_log_view
+from generator.render.pdf.attachments import attachment_names
 from generator.render.pdf.settings import PdfSettings
-from generator.render.reconciliation import equation, groups_view
+from generator.render.reconciliation import (
+    equation,
+    groups_view,
+    population_scopes,
+    shared_changes,
+)
 from generator.render.tested import control_tested
-from generator.render.words import details_view, params_text, promotion_approvals
+from generator.render.words import (
+    command_lines,
+    details_view,
+    params_text,
+    promotion_approvals,
+    utc_text,
+)
 from generator.status import Status
 
 # The words of each status, as every renderer shows them (generator/status.py).
@@ -31,6 +43,9 @@ _STANDARD_TITLES = {
     "iso27017:2015": "ISO/IEC 27017:2015 cloud services (CLD)",
 }
 _ANCHOR_UNSAFE = re.compile(r"[^a-z0-9]+")
+# Characters of a command line in the PDF: a full-width cell (175 mm) holds 120 of the 6.8 pt
+# monospaced font (pre.command in style.css); fewer leave room for the continuation's indent.
+COMMAND_WIDTH = 110
 
 
 def anchor(prefix: str, text: str, taken: set[str]) -> str:
@@ -144,6 +159,40 @@ def _actions(model: EvidenceModel, settings: PdfSettings) -> dict[str, Any]:
     return {"view": view, "open": rows, "open_more": len(view.open) - len(rows)}
 
 
+def _reproduce(model: EvidenceModel) -> list[dict[str, Any]]:
+    return [
+        {
+            "figure": r.figure,
+            "expected": r.expected,
+            "lines": command_lines(r.command, COMMAND_WIDTH),
+        }
+        for r in model.source.reproduce or ()
+    ]
+
+
+def _reconciliation_groups(model: EvidenceModel, max_shas: int) -> list[dict[str, Any]]:
+    groups = groups_view(model.reconciliation, max_shas)
+    for group in groups:
+        group["command_lines"] = command_lines(group["group"].command, COMMAND_WIDTH)
+    return groups
+
+
+def pdf_dates_words(model: EvidenceModel, generated_at: str) -> str:
+    """What the PDF's metadata dates (created, modified, the attachments') are: never the
+    clock, so a reader of the metadata is told which date it sees."""
+    when = utc_text(generated_at)
+    if model.cut_off.built_at is not None:
+        return f"{when}, the build time (SOURCE_DATE_EPOCH)"
+    return (
+        f"{when}: the head commit's date, not when this PDF was made (no build time is "
+        "recorded, so the same evidence.json gives the same PDF)"
+    )
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
+
+
 def document_view(
     model: EvidenceModel,
     settings: PdfSettings,
@@ -177,9 +226,19 @@ def document_view(
             "files": model.inputs.files,
         },
         "built_at_text": built_at_words(model.cut_off),
+        "pdf_dates_text": pdf_dates_words(model, generated_at),
+        "attachments": attachment_names(model.event_log is not None),
+        "attachments_text": _listed(attachment_names(model.event_log is not None)),
         "environments": model.environments,
+        "population_scopes": {
+            env.name: population_scopes(env.name, model.reconciliation)
+            for env in model.environments
+        },
+        "shared_changes": shared_changes(model.changes),
         "reconciliation": model.reconciliation,
-        "reconciliation_groups": groups_view(model.reconciliation, settings.max_cited),
+        "reconciliation_groups": _reconciliation_groups(model, settings.max_cited),
+        "reconciliation_command": command_lines(model.reconciliation.command, COMMAND_WIDTH),
+        "reproduce": _reproduce(model),
         "reconciliation_sum": equation(model.reconciliation),
         "summary": _summary(model, controls),
         "soa_groups": _soa_groups(model.soa),

@@ -24,19 +24,11 @@ import pydyf
 from weasyprint import HTML, Attachment, Document
 
 from generator.errors import BuildError
+from generator.render.pdf.attachments import attached
 from generator.render.pdf.fetcher import BundledAssetFetcher, RefusedFetch
 from generator.render.pdf.html import TEMPLATES
 
 PDF_VARIANT = "pdf/a-3b"
-ATTACHMENTS = (
-    # (file in the pack, PDF/A-3 relationship to the document, description)
-    ("evidence.json", "Source", "The evidence model this document was rendered from"),
-    ("changes.csv", "Data", "The whole change population"),
-    ("sample.csv", "Data", "The auditor's sample with each change's rank"),
-    ("deviations.csv", "Data", "Every deviation once, with its kind and state"),
-)
-# Written only for a pack with a meshStack event log (evidence.json's event_log).
-EVENT_ATTACHMENT = ("events.csv", "Data", "The event rules' populations, each sample ranked")
 _BASE_URL = TEMPLATES.as_uri() + "/"
 
 
@@ -61,8 +53,7 @@ class PackFile:
 
 def pack_attachments(pack_dir: Path, with_events: bool = False) -> list[PackFile]:
     files = []
-    wanted = (*ATTACHMENTS, EVENT_ATTACHMENT) if with_events else ATTACHMENTS
-    for name, relationship, description in wanted:
+    for name, relationship, description in attached(with_events):
         path = pack_dir / name
         if not path.is_file():
             raise BuildError(f"{path}: missing; the PDF embeds it, so write it before rendering")

@@ -39,7 +39,12 @@ from generator.render.portal import badges
 from generator.render.portal.labels import label, relative_url, slug
 from generator.render.portal.timeline_look import PORTAL as PORTAL_LOOK
 from generator.render.portal.views import age_days
-from generator.render.reconciliation import equation, groups_view
+from generator.render.reconciliation import (
+    equation,
+    groups_view,
+    population_scopes,
+    shared_changes,
+)
 from generator.render.tested import control_tested
 
 # Bidirectional and invisible format characters can make text read differently than it is
@@ -131,6 +136,8 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
         entry_source=entry_source,
         reconciliation_groups=lambda m: groups_view(m.reconciliation, len(m.changes) + 1),
         reconciliation_sum=lambda m: equation(m.reconciliation),
+        population_scopes=lambda m, env: population_scopes(env, m.reconciliation),
+        shared_changes=lambda m: shared_changes(m.changes),
     )
     return env
 
