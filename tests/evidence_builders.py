@@ -197,6 +197,10 @@ class History:
             text = found[0] if found else None
         return None if text is None else text.encode()
 
+    def changed_in(self, path: str, sha: str) -> Commit | None:
+        # the fake's versions are each written by the commit they are read at
+        return next((c for c in self.commits if c.sha == sha), None)
+
     def paths_at(self, sha: str, folder: str) -> list[str]:
         prefix = f"{folder.rstrip('/')}/" if folder else ""
         return sorted(p for p, at in self.files if at == sha and p.startswith(prefix))

@@ -269,3 +269,41 @@ def test_commands_copied_out_of_the_pdf_run_in_bash_and_print_the_expected_value
         model = _model(pack)
         groups = len(model["reconciliation"]["groups"])
         assert ran == len(model["source"]["reproduce"]) + 1 + groups
+
+
+def test_documents_show_where_they_were_read_what_they_state_and_who_wrote_them(built):
+    out, packs = built
+    for pack in packs:
+        model = _model(pack)
+        reader = PdfReader(pack / "evidence-pack.pdf")
+        documents = [d for d in model["documents"] if not d["problems"]]
+        folder = [d for d in documents if d["source"] == "evidence folder"]
+        versioned = [d for d in documents if d["source"] == "repository"]
+        assert folder and versioned, "the demo reads documents from both places"
+        controls = {c for d in documents for c in d["controls"]}
+        pdf_pages = _control_texts(reader, controls)
+        for document in documents:
+            for control in document["controls"]:
+                pdf = squeeze(pdf_pages[control])
+                page = _site_pack(out, pack) / "controls" / f"{control.lower()}.html"
+                portal = squeeze(_html_text(page))
+                for text in (pdf, portal):
+                    assert squeeze(document["sha256"]) in text, (control, document["path"])
+                    for name in (*document["performed_by"], *document["approved_by"]):
+                        assert squeeze(f"{name}") in text
+                    if document["source"] == "repository":
+                        author = document["author"]
+                        assert squeeze(f"author: {author['name']} <{author['email']}>") in text
+                        assert squeeze(f"read at commit {document['commit'][:12]}") in text
+                    else:  # the full path of the file read, and that it has no history
+                        full = next(
+                            f["path"]
+                            for f in model["inputs"]["files"]
+                            if f["kind"] == "document" and f["sha256"] == document["sha256"]
+                        )
+                        assert squeeze(f"the evidence folder, {full}") in text
+                        assert squeeze("not under version control, no history") in text
+        # a passing self-declared document is no test result: MS-SUP-01 reads one
+        supplier = next(c for c in model["controls"] if c["id"] == "MS-SUP-01")
+        assert supplier["status"] == "design_only"
+        assert "self-declared" in supplier["reason"]

@@ -350,3 +350,13 @@ class PlainHistory:
 
     def touches(self, index: int, path: str) -> bool:
         return any(path in (f.path, f.old_path) for f in self.history.commits[index].files)
+
+
+def test_changed_in_is_the_commit_that_wrote_the_version_read_at_a_later_commit(built):
+    _repo, history, _side = built
+    by_subject = {c.subject: c for c in history.commits}
+    unrelated = by_subject["Unrelated"].sha  # the file as it was then: written by "Logging off"
+    assert history.changed_in(LOGGING, unrelated) == by_subject["Logging off"]
+    assert history.changed_in(LOGGING, by_subject["Back"].sha) == by_subject["Back"]
+    assert history.changed_in("README", by_subject["Initial"].sha) is None  # not there yet
+    assert history.changed_in(LOGGING, "0" * 40) is None  # not on the line

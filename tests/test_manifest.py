@@ -135,7 +135,7 @@ def test_cited_commits_cover_changes_results_failures_exceptions_sample_and_head
 
 
 def test_manifest_lists_the_evidence_documents_the_verdicts_read(tmp_path):
-    from generator.evidence.model import DocumentRecord
+    from generator.evidence.model import DocumentRecord, Identity
 
     pack = _pack(tmp_path)
     document = DocumentRecord(
@@ -143,6 +143,9 @@ def test_manifest_lists_the_evidence_documents_the_verdicts_read(tmp_path):
         source="repository",
         commit="a" * 40,
         committed_at="2026-03-11T16:45:00+01:00",
+        changed_in="a" * 40,
+        author=Identity("Lena Fischer", "lena@example.com"),
+        committer=Identity("Lena Fischer", "lena@example.com"),
         sha256="b" * 64,
         bytes=812,
         date="2026-03-11",

@@ -69,8 +69,8 @@ def test_a_current_document_without_a_result_shows_design_only_and_is_hashed():
     assert result.status == "design_only"
     assert result.reason == (
         f"{DOC} (owner: CISO) is dated 2026-03-01, 121 days old at the period end (maximum 365). "
-        "It shows the control is designed; it records no result, so nothing shows it operated "
-        "in the period."
+        "It shows the control is designed; it is recorded without a result, so nothing shows it "
+        "operated in the period."
     )
     assert (result.population, result.passed, result.failed) == (0, 0, 0)
     assert result.cited == (LAST.sha,)
@@ -107,11 +107,13 @@ def test_staleness_to_the_day_is_a_stale_document_deviation():
 def test_a_passed_test_performed_in_the_period_is_a_test_result():
     result = current(doc("2026-03-01", "pass"))
     assert result.status == "no_deviations"
-    assert result.reason.endswith("The test it records was performed in the period and passed.")
+    assert result.reason.endswith(
+        "The test it records is dated in the period and recorded as passed."
+    )
     assert (result.population, result.passed, result.failed) == (1, 1, 0)
     findings = current(doc("2026-03-01", "pass_with_findings"))
     assert findings.status == "no_deviations"
-    assert findings.reason.endswith("performed in the period and passed with findings.")
+    assert findings.reason.endswith("dated in the period and recorded as passed with findings.")
     # The documents table a person reads gives the result in words, never the front matter's.
     assert [row["result"] for row in findings.details["documents"]] == ["passed with findings"]
     assert findings.documents[0].facts.result == "pass_with_findings"  # evidence.json's word
@@ -131,7 +133,7 @@ def test_each_result_has_its_words_defined_once():
 def test_a_passed_test_before_the_period_shows_design_only():
     result = judge([FileVersion(BEFORE.sha, BEFORE.committed_at, doc("2025-12-01", "pass"))])
     assert result.status == "design_only"
-    assert "the test it records (passed) was performed before the period" in result.reason
+    assert "the test it records is dated before the period (recorded as passed)" in result.reason
 
 
 def test_a_failed_result_is_a_deviation():
@@ -141,7 +143,7 @@ def test_a_failed_result_is_a_deviation():
     where = f"{DOC}@{LAST.sha[:12]}"
     assert (failure.kind, failure.sha, failure.items) == ("failed_result", LAST.sha, (where,))
     assert failure.message == f"{where}, dated 2026-03-01, records a failed result"
-    assert result.reason.endswith("It failed.")
+    assert result.reason.endswith("It is recorded as failed.")
     assert (result.population, result.passed, result.failed) == (1, 0, 1)
 
 
@@ -266,7 +268,7 @@ def test_every_due_quarter_needs_its_own_occurrence():
     assert [row["verdict"] for row in result.details["schedule"]] == ["performed", "not performed"]
     assert result.reason == (
         "docs/security/access-review.md (owner: Security) is due every quarter. 2026-Q1: "
-        "2026-03-11, passed. 2026-Q2: none, not performed. 1 of 2 requirements failed."
+        "2026-03-11, recorded as passed. 2026-Q2: none, not performed. 1 of 2 requirements failed."
     )
     assert len(result.documents) == 2  # both read and hashed
 
@@ -281,8 +283,8 @@ def test_every_quarter_performed_and_passed_is_a_test_result():
     assert (result.population, result.passed, result.failed) == (2, 2, 0)
     assert result.reason == (
         "docs/security/access-review.md (owner: Security) is due every quarter. 2026-Q1: "
-        "2026-03-11, passed. 2026-Q2: 2026-06-17, passed with findings. Every occurrence relied "
-        "on passed; 2 performed in the period."
+        "2026-03-11, recorded as passed. 2026-Q2: 2026-06-17, recorded as passed with findings. "
+        "Every occurrence relied on is recorded as passed; 2 dated in the period."
     )
     assert result.last_evidence == "2026-06-17"
 
@@ -296,8 +298,8 @@ def test_occurrences_without_a_result_show_design_only():
     assert result.status == "design_only"
     assert result.reason == (
         "docs/security/access-review.md (owner: Security) is due every quarter. 2026-Q1: "
-        "2026-03-11, records no result. 2026-Q2: 2026-06-17, records no result. Not every "
-        "occurrence relied on records a result, so nothing shows the control operated as "
+        "2026-03-11, recorded without a result. 2026-Q2: 2026-06-17, recorded without a result. "
+        "Not every occurrence relied on records a result, so nothing shows the control operated as "
         "intended."
     )
     assert (result.population, result.passed, result.failed) == (0, 0, 0)
@@ -332,9 +334,10 @@ def test_a_yearly_test_before_the_period_counts_within_one_year_and_the_pack_say
     assert result.failures == ()
     assert result.reason == (
         "docs/security/penetration-test.md (owner: Security) is due every year. 2026 (open at "
-        "the period end): 2025-10-23, passed. Evidence dated before the period (2025-10-23) "
-        "counts only because it is within one year before the period start (from 2025-01-01). "
-        "None was performed in the period, so nothing shows the control operated in it."
+        "the period end): 2025-10-23, recorded as passed. Evidence dated before the period "
+        "(2025-10-23) counts only because it is within one year before the period start (from "
+        "2025-01-01). None was performed in the period, so nothing shows the control operated "
+        "in it."
     )
     assert result.details["earliest_counted"] == "2025-01-01"
 
@@ -364,7 +367,7 @@ def test_a_failed_occurrence_in_the_period_is_a_failed_result():
     assert result.status == "deviations"
     assert [f.kind for f in result.failures] == ["failed_result"]
     assert result.reason.endswith(
-        "2026 (open at the period end): 2026-03-18, failed. 1 of 1 requirement failed."
+        "2026 (open at the period end): 2026-03-18, recorded as failed. 1 of 1 requirement failed."
     )
 
 
@@ -407,8 +410,45 @@ def test_dated_files_in_the_evidence_folder(tmp_path):
     (tmp_path / "reviews" / "2026-h1.md").write_text(review("2026-05-02"), encoding="utf-8")
     history = History(installation=installation(evidence_dir=tmp_path), commits=[LAST])
     result = MANUAL(RuleContext(history), params)
-    assert result.status == "no_deviations"
+    # passed and dated in the period, but only by its own word: outside version control
+    assert result.status == "design_only"
+    assert (result.population, result.passed, result.failed) == (0, 0, 0)
     assert result.documents[0].source == "evidence folder"
+    assert result.documents[0].written is None
+    assert result.reason.endswith(
+        "Every occurrence relied on is recorded as passed, but only by itself: it shows the "
+        "control is designed, and nothing shows it operated in the period. reviews/2026-h1.md is "
+        "read from the evidence folder, not under version control: its date and result are "
+        "self-declared, with no history showing when it was written or by whom."
+    )
+
+
+def test_a_passed_document_in_the_evidence_folder_is_design_only_a_failed_one_a_deviation(
+    tmp_path,
+):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / DOC).write_text(doc("2026-03-01", "pass"), encoding="utf-8")
+    result = judge(evidence_dir=tmp_path)
+    assert result.status == "design_only" and result.population == 0
+    assert "it is dated in the period and recorded as passed, but self-declared" in result.reason
+    assert "not under version control" in result.reason
+    (tmp_path / DOC).write_text(doc("2026-03-01", "fail"), encoding="utf-8")
+    failed = judge(evidence_dir=tmp_path)  # a document admitting a failure is still one
+    assert failed.status == "deviations"
+    assert [f.kind for f in failed.failures] == ["failed_result"]
+    assert failed.reason.endswith("with no history showing when it was written or by whom.")
+
+
+def test_the_same_document_in_the_repository_is_a_test_result_with_who_wrote_it():
+    result = judge([version("last", LAST.committed_at, doc("2026-03-01", "pass"))])
+    assert result.status == "no_deviations"
+    (read,) = result.documents
+    assert read.written is not None
+    assert (read.written.sha, read.written.author, read.written.committer) == (
+        LAST.sha,
+        LAST.author,
+        LAST.committer,
+    )
 
 
 def test_params_say_what_and_how_often_exactly_once():

@@ -21,6 +21,7 @@ from generator.evidence.context import (
 )
 from generator.evidence.docread import Read
 from generator.evidence.documents import (
+    EVIDENCE_FOLDER,
     FAIL,
     PASS,
     PASS_WITH_FINDINGS,
@@ -76,8 +77,28 @@ def _date(version: DocumentVersion) -> dt.date:
 
 
 def _outcome(version: DocumentVersion) -> str:
+    """What the document says of its result: its own statement, which the reason repeats as
+    such ("recorded as passed"), never as a fact the pack established."""
     result = _facts(version).result
-    return result_label(result) if result else "records no result"
+    return f"recorded as {result_label(result)}" if result else "recorded without a result"
+
+
+def _passing(version: DocumentVersion) -> bool:
+    return _facts(version).result in PASSING
+
+
+def unversioned(versions: list[DocumentVersion]) -> list[DocumentVersion]:
+    """The versions read from the evidence folder: outside version control, so their date and
+    result are only what each document states about itself, with no history behind them."""
+    return [v for v in versions if v.source == EVIDENCE_FOLDER]
+
+
+def _unversioned_note(versions: list[DocumentVersion]) -> str:
+    names = ", ".join(dict.fromkeys(v.path for v in versions))
+    return (
+        f"{names} is read from the evidence folder, not under version control: its date and "
+        "result are self-declared, with no history showing when it was written or by whom"
+    )
 
 
 def _failed(version: DocumentVersion) -> Failure:
@@ -134,21 +155,23 @@ def judge_current(
     performed_in_period = start <= dated <= end
     if failures:
         status = Status.DEVIATIONS
-        sentences.append(f"It {_outcome(version)}.")
-    elif facts.result in PASSING and performed_in_period:
+        sentences.append(f"It is {_outcome(version)}")
+    elif facts.result in PASSING and performed_in_period and not unversioned([version]):
         status = Status.NO_DEVIATIONS
-        outcome = _outcome(version)
-        sentences.append(f"The test it records was performed in the period and {outcome}.")
+        sentences.append(f"The test it records is dated in the period and {_outcome(version)}")
     else:
         status = Status.DESIGN_ONLY
-        why = (
-            "it records no result"
-            if facts.result is None
-            else f"the test it records ({_outcome(version)}) was performed before the period"
-        )
+        if facts.result is None:
+            why = "it is recorded without a result"
+        elif performed_in_period:  # and read from the evidence folder
+            why = f"it is dated in the period and {_outcome(version)}, but self-declared"
+        else:
+            why = f"the test it records is dated before the period ({_outcome(version)})"
         sentences.append(
-            f"It shows the control is designed; {why}, so nothing shows it operated in the period."
+            f"It shows the control is designed; {why}, so nothing shows it operated in the period"
         )
+    if unversioned([version]):
+        sentences.append(_unversioned_note([version]))
     # A design_only result tested nothing: its population is empty (passed + failed always is).
     tested = int(status is not Status.DESIGN_ONLY)
     return RuleResult(
@@ -195,7 +218,7 @@ def judge_recurring(
     in_period = [v for v in counted if start <= _date(v) <= end]
     if failures:
         status = Status.DEVIATIONS
-    elif len(passed_checks) == len(plan.checks) and in_period:
+    elif len(passed_checks) == len(plan.checks) and in_period and not unversioned(counted):
         status = Status.NO_DEVIATIONS
     else:
         status = Status.DESIGN_ONLY
@@ -303,8 +326,13 @@ def _recurring_reason(
         sentences.append(f"{part_of(len(failed_checks), known, 'requirement')} failed")
     elif status is Status.NO_DEVIATIONS:
         sentences.append(
-            f"Every occurrence relied on passed; {count_text(len(in_period))} performed in the "
-            "period"
+            f"Every occurrence relied on is recorded as passed; {count_text(len(in_period))} "
+            "dated in the period"
+        )
+    elif unversioned(counted) and in_period and all(_passing(v) for v in counted):
+        sentences.append(
+            "Every occurrence relied on is recorded as passed, but only by itself: it shows the "
+            "control is designed, and nothing shows it operated in the period"
         )
     elif not in_period:
         sentences.append(
@@ -315,6 +343,8 @@ def _recurring_reason(
             "Not every occurrence relied on records a result, so nothing shows the control "
             "operated as intended"
         )
+    if unversioned(counted):
+        sentences.append(_unversioned_note(unversioned(counted)))
     return ". ".join(sentences) + "."
 
 

@@ -17,6 +17,7 @@ from generator.evidence.documents import (
     EVIDENCE_FOLDER,
     REPOSITORY,
     DocumentVersion,
+    WrittenIn,
     version_of,
 )
 from generator.history.gitio import MAX_TEXT_BYTES, OversizeError
@@ -77,6 +78,8 @@ def _read_at(
         read.problems.append(Problem(f"{path}@{sha[:12]}", 1, 1, f"cannot be read: {exc.reason}"))
         return
     if data is not None:
+        wrote = context.history.changed_in(path, sha)
+        written = WrittenIn(wrote.sha, wrote.author, wrote.committer) if wrote else None
         read.versions.append(
             version_of(
                 path,
@@ -85,6 +88,7 @@ def _read_at(
                 commit=sha,
                 committed_at=committed_at,
                 date_key=date_key,
+                written=written,
             )
         )
 

@@ -27,6 +27,7 @@ from enum import StrEnum
 from typing import Any
 
 from generator.errors import InputError, Problem
+from generator.history.model import Identity
 from generator.yamlio import Document, load_yaml_text
 
 
@@ -228,6 +229,17 @@ REPOSITORY, EVIDENCE_FOLDER = "repository", "evidence folder"
 
 
 @dataclass(frozen=True)
+class WrittenIn:
+    """The commit that wrote a repository version (the last first-parent commit changing the
+    file up to the one it was read at) and who git records as its author and committer: who
+    put the document's statements there, which its own front matter cannot tell."""
+
+    sha: str
+    author: Identity
+    committer: Identity
+
+
+@dataclass(frozen=True)
 class DocumentVersion:
     """One version of a document as read: where from, its bytes' SHA-256 and its front matter."""
 
@@ -238,6 +250,7 @@ class DocumentVersion:
     sha256: str  # of the file's bytes, exactly as stored
     size: int
     parsed: ParsedDocument
+    written: WrittenIn | None = None  # None in the evidence folder: no history says who wrote it
 
     @property
     def where(self) -> str:
@@ -257,6 +270,7 @@ def version_of(
     commit: str | None,
     committed_at: str | None,
     date_key: str = "date",
+    written: WrittenIn | None = None,
 ) -> DocumentVersion:
     """A document version from its bytes (undecodable text is a located problem)."""
     where = f"{path}@{commit[:12]}" if commit else path
@@ -271,4 +285,6 @@ def version_of(
         else:
             yaml_document = path.endswith((".yaml", ".yml"))
             parsed = parse_document(text, where, yaml_document=yaml_document, date_key=date_key)
-    return DocumentVersion(path, source, commit, committed_at, sha256_hex(data), len(data), parsed)
+    return DocumentVersion(
+        path, source, commit, committed_at, sha256_hex(data), len(data), parsed, written
+    )

@@ -277,6 +277,11 @@ class DocumentRecord:
     source: str  # repository or evidence folder
     commit: str | None
     committed_at: str | None
+    # The commit that wrote this version (the last to change the file up to ``commit``) and who
+    # git records as its author and committer; None in the evidence folder (no history).
+    changed_in: str | None
+    author: Identity | None
+    committer: Identity | None
     sha256: str
     bytes: int
     date: str | None  # when the test or review was performed (front matter)

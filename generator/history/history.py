@@ -282,6 +282,17 @@ class InstallationHistory:
         when it deleted the file or renamed it away."""
         return self.commits[index].blob_left(path)
 
+    def changed_in(self, path: str, sha: str) -> Commit | None:
+        """The first-parent commit up to `sha` that last changed `path`: the one that wrote the
+        version `sha` has (None: `sha` is not on the line up to the period end, or no commit up to
+        it touched `path`)."""
+        at = next(
+            (i for i in range(len(self.commits) - 1, -1, -1) if self.commits[i].sha == sha), -1
+        )
+        touching = self._touching_line.get(path, [])
+        found = bisect.bisect_right(touching, at) - 1
+        return self.commits[touching[found]] if at >= 0 and found >= 0 else None
+
     def file_at(self, path: str, sha: str) -> str | None:
         """A file's text as of a commit; None if it did not exist there (or is not a file).
 

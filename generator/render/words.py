@@ -169,10 +169,15 @@ def window_text(window: Mapping[str, Any] | None) -> str:
     return text
 
 
-def details_view(details: Mapping[str, Any], max_rows: int | None = None) -> dict[str, Any]:
-    """A rule's free-form details as facts (name, words) and tables (lists of flat records)."""
+def details_view(
+    details: Mapping[str, Any], max_rows: int | None = None, skip: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """A rule's free-form details as facts (name, words) and tables (lists of flat records);
+    the keys in ``skip`` are shown elsewhere (a result's documents, from the model's records)."""
     facts, tables = [], []
     for key, value in details.items():
+        if key in skip:
+            continue
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             columns = list(dict.fromkeys(k for v in value for k in v))
             shown = value if max_rows is None else value[:max_rows]

@@ -14,6 +14,7 @@ from generator.evidence.cutoff import built_at_words
 from generator.evidence.findings import actions_view, entry_source, register_path
 from generator.evidence.inputs import BUILT_IN
 from generator.evidence.model import EvidenceModel, SoaRow, fields_of
+from generator.render.documents import document_rows
 from generator.render.event_view import event_log_view
 from generator.render.pdf.attachments import attachment_names
 from generator.render.pdf.settings import PdfSettings
@@ -95,6 +96,10 @@ def _controls(model: EvidenceModel, settings: PdfSettings, taken: set[str]) -> l
                 for failure in result.failures[: settings.max_failure_rows]
             ]
             cited = result.cited
+            documents = document_rows(model, control.id, result.documents)
+            # The documents are shown from the model's records (source, statements, authorship),
+            # not as the rule's bare details.documents rows.
+            shown_elsewhere = ("documents",) if documents else ()
             results.append(
                 {
                     **fields_of(result),
@@ -103,7 +108,10 @@ def _controls(model: EvidenceModel, settings: PdfSettings, taken: set[str]) -> l
                     "failures_more": len(result.failures) - len(failures),
                     "cited_shown": cited[: settings.max_cited],
                     "cited_more": max(0, len(cited) - settings.max_cited),
-                    "detail_view": details_view(result.details, settings.max_detail_rows),
+                    "detail_view": details_view(
+                        result.details, settings.max_detail_rows, shown_elsewhere
+                    ),
+                    "document_rows": documents,
                     "params_text": params_text(result.params),
                 }
             )

@@ -34,6 +34,7 @@ from generator.errors import BuildError
 from generator.evidence.findings import NO_ACTION, STATE_LABELS, entry_source, register_path
 from generator.numberwords import count_text
 from generator.render import timeline, words
+from generator.render.documents import DOCUMENT_COLUMNS, document_rows
 from generator.render.event_view import tested_from_text
 from generator.render.portal import badges
 from generator.render.portal.labels import label, relative_url, slug
@@ -137,6 +138,8 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
         reconciliation_groups=lambda m: groups_view(m.reconciliation, len(m.changes) + 1),
         reconciliation_sum=lambda m: equation(m.reconciliation),
         population_scopes=lambda m, env: population_scopes(env, m.reconciliation),
+        document_rows=document_rows,
+        document_columns=DOCUMENT_COLUMNS,
         shared_changes=lambda m: shared_changes(m.changes),
     )
     return env
