@@ -349,3 +349,27 @@ def test_a_pack_written_before_register_entries_kept_their_line_reads_without_it
     data["corrective_actions"][0]["line"] = 0
     with pytest.raises(InputError, match="line"):
         codec.loads(json.dumps(data), "<bad pack>")
+
+
+def test_a_pack_written_before_documents_named_their_writer_reads_them_as_not_on_record() -> None:
+    """``changed_in``, ``author`` and ``committer`` of a document are optional keys added later:
+    a previous period's pack without them still reads, with None (shown as "not on record")."""
+    from test_schematext import rich_model
+
+    model = rich_model()
+    data = json.loads(codec.dumps(model))
+    documents = data["documents"]
+    assert any(d["changed_in"] and d["author"] and d["committer"] for d in documents)
+    for document in documents:
+        for key in ("changed_in", "author", "committer"):
+            del document[key]
+    read = codec.loads(json.dumps(data), "<old pack>")
+    assert [(d.changed_in, d.author, d.committer) for d in read.documents] == [
+        (None, None, None)
+    ] * len(documents)
+    assert [replace(d, changed_in=None, author=None, committer=None) for d in model.documents] == [
+        *read.documents
+    ]
+    data["documents"][0]["author"] = "Lena"
+    with pytest.raises(InputError, match="author"):
+        codec.loads(json.dumps(data), "<bad pack>")

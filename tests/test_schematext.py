@@ -221,10 +221,10 @@ def rich_model() -> EvidenceModel:
     )
     controls = (replace(control, results=(result,)), *model.controls[1:])
     document = DocumentRecord(
-        "docs/review.md", "repository", "c" * 40, "2026-03-11T16:45:00+01:00", "c" * 40,
-        Identity("Lena", "lena@example.com"), Identity("Ole", "ole@example.com"), "b" * 64, 812,
+        "docs/review.md", "repository", "c" * 40, "2026-03-11T16:45:00+01:00", "b" * 64, 812,
         "2026-03-11", PeriodRange("2026-01-01", "2026-03-31"), "pass", ("Lena",), (), None, (),
-        ("MS-ACC-02",),
+        ("MS-ACC-02",), "c" * 40, Identity("Lena", "lena@example.com"),
+        Identity("Ole", "ole@example.com"),
     )  # fmt: skip
     undated = replace(
         document, commit=None, changed_in=None, author=None, committer=None, date=None,

@@ -277,11 +277,6 @@ class DocumentRecord:
     source: str  # repository or evidence folder
     commit: str | None
     committed_at: str | None
-    # The commit that wrote this version (the last to change the file up to ``commit``) and who
-    # git records as its author and committer; None in the evidence folder (no history).
-    changed_in: str | None
-    author: Identity | None
-    committer: Identity | None
     sha256: str
     bytes: int
     date: str | None  # when the test or review was performed (front matter)
@@ -292,6 +287,12 @@ class DocumentRecord:
     scope: str | None
     problems: tuple[str, ...]  # why its front matter could not be read (located)
     controls: tuple[str, ...]  # the controls whose results read it
+    # The commit that wrote this version (the last to change the file up to ``commit``) and who
+    # git records as its author and committer; None in the evidence folder (no history). Keys
+    # added later, so optional: a pack written before them reads with None ("not on record").
+    changed_in: str | None = None
+    author: Identity | None = None
+    committer: Identity | None = None
 
 
 @dataclass(frozen=True, slots=True)
