@@ -159,7 +159,9 @@ def test_action_keeps_sealed_caches_between_runs_only_with_the_key(project: Path
     assert position["build"] < position["actions/cache/save@v4"] < position["gate"]
     # Restored and saved where the build keeps its caches, under a key per installation and
     # branch (a new one each run: a cache entry is never replaced), only for a job with the key.
-    assert restore["with"]["path"] == save["with"]["path"] == build["env"]["CACHE_DIR"]
+    kept = build["env"]["CACHE_DIR"]
+    paths = [kept, f"!{kept}/repos"]  # URL mirrors are git repositories no seal covers
+    assert restore["with"]["path"].splitlines() == save["with"]["path"].splitlines() == paths
     assert build["env"]["CACHE_KEY"] == "${{ inputs.cache-key }}"
     assert "inputs.cache-key != ''" in restore["if"] and "steps.cache.outputs" in save["if"]
     assert save["with"]["key"] == "${{ steps.cache.outputs.cache-primary-key }}"
@@ -169,8 +171,12 @@ def test_action_keeps_sealed_caches_between_runs_only_with_the_key(project: Path
     codes, _ = run_action(project, format="json")  # no key (a fork's pull request): no cache
     assert codes == {"config": 0, "build": 0, "gate": 0}
     assert not cache_dir.exists()
+    planted = cache_dir / "repos" / "0123" / "config"  # a mirror no seal covers, in a restore
+    planted.parent.mkdir(parents=True)
+    planted.write_text("[core]\n\thooksPath = /tmp/evil\n")
     codes, _ = run_action(project, format="json", cache_key=CACHE_KEY)
     assert codes == {"config": 0, "build": 0, "gate": 0}
+    assert not (cache_dir / "repos").exists()
     assert any(p.parent.name == "history" for p in sealed_caches(cache_dir))
     assert not (cache_dir / "cache.key").exists()  # the secret seals them, no key file
 
@@ -270,8 +276,12 @@ def test_gitlab_template_keeps_sealed_caches_only_with_the_key(project: Path):
     done = run_gitlab_job(project, format="json")  # no key: a folder of its own, never this one
     assert done.returncode == 0, done.stderr
     assert not cache_dir.exists()
+    planted = cache_dir / "repos" / "0123" / "config"  # a mirror no seal covers, in a restore
+    planted.parent.mkdir(parents=True)
+    planted.write_text("[core]\n\thooksPath = /tmp/evil\n")
     done = run_gitlab_job(project, format="json", cache_key=CACHE_KEY)
     assert done.returncode == 0, done.stderr
+    assert not (cache_dir / "repos").exists()
     assert any(p.parent.name == "history" for p in sealed_caches(cache_dir))
     assert not (cache_dir / "cache.key").exists()
     site = run_gitlab_job(project, ".meshcomply-site", format="html")
@@ -420,6 +430,17 @@ def test_the_documented_pipelines_use_the_action_and_template_as_they_are():
                     assert set(step.get("with", {})) <= set(action["inputs"]), step
                 if "run" in step:
                     check_script(step["run"])
+    # The caches are kept by a workflow that hands the action the secret (never a literal key).
+    cache_keys = [
+        step["with"]["cache-key"]
+        for workflow in github
+        for job in workflow["jobs"].values()
+        for step in job["steps"]
+        if "cache-key" in step.get("with", {})
+    ]
+    assert cache_keys and all(
+        re.fullmatch(r"\$\{\{ secrets\.\w+ \}\}", key) for key in cache_keys
+    ), cache_keys
     for pipeline in gitlab:
         for name, job in pipeline.items():
             if isinstance(job, dict) and "extends" in job:
