@@ -38,8 +38,8 @@ def parsed(monkeypatch):
     seen: list[str] = []
     original = reader.parse_log
 
-    def counting(tokens):
-        for commit in original(tokens):
+    def counting(tokens, unshown=None):
+        for commit in original(tokens, unshown):
             seen.append(commit.subject)
             yield commit
 

@@ -32,7 +32,7 @@ from generator.cachekey import CacheKey
 from generator.history.gitenv import GRAPH_RULES
 from generator.history.model import Commit, FileChange, Identity
 
-FORMAT = 6  # 6: Commit.blobs, the blob id of each file entry (git log --raw)
+FORMAT = 7  # 6: Commit.blobs (git log --raw); 7: no made-up dates (rawlog.UnreadableCommit)
 # Part of the key: a line read under other rules for replace refs and grafts is never served.
 KEY = (FORMAT, GRAPH_RULES)
 # A row holds a Commit's fields in this order. The names are part of the stored format, so a cache

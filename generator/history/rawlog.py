@@ -14,6 +14,12 @@ slice per entry: the fields have fixed widths.
 
 git re-encodes messages to UTF-8 when a commit declares another encoding; bytes that are still
 not UTF-8 (no or a wrong declaration) are decoded with replacement characters, never an error.
+A commit whose author or committer line is missing or whose date cannot be read (not a number of
+seconds, an offset that is not ``+hhmm`` within a day, a moment past the year 9999) is
+UnreadableCommit naming it: no date or person is ever made up for it. git stops reading a
+commit's header at a NUL byte and then shows no message at all; the commits it showed without one
+are collected (``parse_log``'s `unshown`) so the reader can tell an empty message from a cut
+header.
 
 This is the hot loop of ingestion (tens of thousands of commits), so headers are found with
 ``bytes.find`` rather than line loops, and identities and file changes, which repeat endlessly,
@@ -41,21 +47,33 @@ LOG_OPTIONS = (
     "--no-abbrev",
     "--no-show-signature",
 )
-_EPOCH = "1970-01-01T00:00:00+00:00"
 _GITLINK = b"160000"  # a submodule's commit: no file content in this repository
 
 
-def parse_log(tokens: Iterable[bytes]) -> Iterator[Commit]:
-    """Commits from the NUL-separated tokens of a raw log, in the order git printed them."""
-    return _Parser().commits(tokens)
+class UnreadableCommit(ValueError):
+    """A commit whose header cannot be read in full; the message names it and what is wrong."""
+
+    def __init__(self, sha: str, problem: str):
+        super().__init__(f"commit {sha}: {problem}")
+        self.sha = sha
+
+
+def parse_log(tokens: Iterable[bytes], unshown: list[str] | None = None) -> Iterator[Commit]:
+    """Commits from the NUL-separated tokens of a raw log, in the order git printed them;
+    UnreadableCommit for one whose people or dates cannot be read. The shas of commits git
+    showed no message for are added to `unshown`."""
+    return _Parser(unshown).commits(tokens)
 
 
 class _Parser:
-    def __init__(self) -> None:
+    def __init__(self, unshown: list[str] | None = None) -> None:
         self.identities: dict[bytes, Identity] = {}
         self.changes: dict[tuple[bytes, bytes, bytes], FileChange] = {}
-        self.last_stamp, self.last_date = b"", _EPOCH  # committer stamp often repeats author's
+        # The committer stamp often repeats the author's: its date is parsed once.
+        self.last_stamp: bytes = b""
+        self.last_date: str | None = None
         self.oid_size = 0  # hex digits of an object id (40 or 64), known from the first entry
+        self.unshown = unshown
 
     def commits(self, tokens: Iterable[bytes]) -> Iterator[Commit]:
         stream = iter(tokens)
@@ -90,8 +108,9 @@ class _Parser:
                 entry = next(stream, b"")
             yield self.commit(head, tuple(files), tuple(blobs))
 
-    def identity(self, value: bytes, encoding: str | None) -> tuple[Identity, str]:
-        """(Identity, ISO date) from ``Name <email> <epoch> <+hhmm>``, tolerating broken ones."""
+    def identity(self, value: bytes, encoding: str | None) -> tuple[Identity, str | None]:
+        """(Identity, ISO date or None when none can be read) from ``Name <email> <epoch>
+        <+hhmm>``, tolerating a missing email."""
         gt = value.rfind(b">")
         if gt == -1 or value.find(b"<") == -1:
             return parse_identity(value, encoding)
@@ -102,9 +121,8 @@ class _Parser:
             self.identities[who] = person
         stamp = value[gt + 1 :]
         if stamp != self.last_stamp:
-            parts = stamp.split()
             self.last_stamp = stamp
-            self.last_date = _iso_date(parts[0] if parts else b"0", parts[1:2])
+            self.last_date = _stamp_date(stamp.split())
         return person, self.last_date
 
     def commit(
@@ -115,16 +133,26 @@ class _Parser:
             headers, message = raw + b"\n", b""
         else:
             headers, message = raw[: headers_end + 1], raw[headers_end + 2 :]
+        sha = raw[7:47].decode("ascii") if raw[47:48] in (b"\n", b" ") else _sha(raw)
+        if headers_end == -1 and self.unshown is not None:
+            self.unshown.append(sha)
         encoding_value = _header(headers, b"encoding")
         encoding = encoding_value.decode("ascii", "replace") if encoding_value else None
-        author, authored_at = self.identity(_header(headers, b"author") or b"", encoding)
-        committer_raw = _header(headers, b"committer") or b""
+        author_raw, committer_raw = _header(headers, b"author"), _header(headers, b"committer")
+        if author_raw is None or committer_raw is None:
+            raise UnreadableCommit(sha, _missing_person(author_raw, committer_raw))
+        author, authored_at = self.identity(author_raw, encoding)
         committer, committed_at = self.identity(committer_raw, encoding)
+        if authored_at is None or committed_at is None:
+            role, stamp = (
+                ("author", author_raw) if authored_at is None else ("committer", committer_raw)
+            )
+            raise UnreadableCommit(sha, f"its {role} date cannot be read ({_shown(stamp)})")
         # Every message line is indented by four spaces; blank lines are four spaces too.
         text = _decode(message[4:].replace(b"\n    ", b"\n").rstrip(b"\n"), encoding)
         subject, body = split_message(text)
         return Commit(
-            raw[7:47].decode("ascii") if raw[47:48] in (b"\n", b" ") else _sha(raw),
+            sha,
             _parents(headers),
             author,
             authored_at,
@@ -207,8 +235,9 @@ def _decode(raw: bytes, encoding: str | None) -> str:
     return raw.decode("utf-8", "replace")
 
 
-def parse_identity(value: bytes, encoding: str | None) -> tuple[Identity, str]:
-    """(Identity, ISO date) from ``Name <email> <epoch> <+hhmm>``, tolerating broken ones."""
+def parse_identity(value: bytes, encoding: str | None) -> tuple[Identity, str | None]:
+    """(Identity, ISO date) from ``Name <email> <epoch> <+hhmm>``, tolerating a missing email;
+    the date None when there is none or it cannot be read (the caller says which commit)."""
     lt = value.find(b"<")
     gt = value.find(b">", lt + 1)
     if lt == -1 or gt == -1:
@@ -216,28 +245,49 @@ def parse_identity(value: bytes, encoding: str | None) -> tuple[Identity, str]:
         words = value.split()
         stamp = words[-2:] if len(words) >= 2 and words[-2].isdigit() else []
         name = b" ".join(words[: len(words) - len(stamp)])
-        date = _iso_date(stamp[0], stamp[1:]) if stamp else _EPOCH
-        return Identity(_decode(name, encoding), ""), date
+        return Identity(_decode(name, encoding), ""), _stamp_date(stamp)
     name = _decode(value[:lt], encoding).strip()
     email = _decode(value[lt + 1 : gt], encoding).strip()
-    stamp = value[gt + 1 :].split()
-    return Identity(name, email), _iso_date(stamp[0] if stamp else b"0", stamp[1:2])
+    return Identity(name, email), _stamp_date(value[gt + 1 :].split())
 
 
-def _iso_date(epoch: bytes, zone: list[bytes]) -> str:
+def _stamp_date(stamp: list[bytes]) -> str | None:
+    """The ISO date of git's ``<epoch> <+hhmm>``, None unless it is exactly that and a moment
+    Python can hold: git reads a date it cannot parse as 0 (1970), which is no date."""
+    if len(stamp) != 2 or not stamp[0].isdigit():
+        return None
+    zone = _zone(stamp[1])
+    if zone is None:
+        return None
     try:
-        moment = dt.datetime.fromtimestamp(int(epoch), _zone(zone[0] if zone else b"+0000"))
-    except (ValueError, OverflowError, OSError):
-        return _EPOCH
-    return moment.isoformat()
+        return dt.datetime.fromtimestamp(int(stamp[0]), zone).isoformat()
+    except (ValueError, OverflowError, OSError):  # past the year 9999
+        return None
 
 
 @lru_cache(maxsize=256)
-def _zone(text: bytes) -> dt.timezone:
-    try:
-        sign = -1 if text[:1] == b"-" else 1
-        digits = text.lstrip(b"+-")
-        minutes = int(digits[:-2] or b"0") * 60 + int(digits[-2:])
-        return dt.timezone(sign * dt.timedelta(minutes=minutes))
-    except (ValueError, IndexError):
-        return dt.UTC
+def _zone(text: bytes) -> dt.timezone | None:
+    """The offset ``+hhmm``/``-hhmm``; None for anything else or one of a day or more."""
+    if len(text) != 5 or text[:1] not in (b"+", b"-") or not text[1:].isdigit():
+        return None
+    minutes = int(text[1:3]) * 60 + int(text[3:5])
+    if int(text[3:5]) >= 60 or minutes >= 24 * 60:
+        return None
+    return dt.timezone((-1 if text[:1] == b"-" else 1) * dt.timedelta(minutes=minutes))
+
+
+def _missing_person(author: bytes | None, committer: bytes | None) -> str:
+    missing = " and ".join(
+        role for role, value in (("author", author), ("committer", committer)) if value is None
+    )
+    return (
+        f"it has no {missing} line (a hand-made commit, or a NUL byte in its header, where git "
+        "stops reading it)"
+    )
+
+
+def _shown(stamp: bytes) -> str:
+    """A header value as an error may show it: printable, at most 80 characters."""
+    text = stamp.decode("utf-8", "replace")
+    text = "".join(c if c.isprintable() else "?" for c in text)
+    return repr(text if len(text) <= 80 else text[:79] + "…")

@@ -33,7 +33,7 @@ from generator.history.population import (
     memberships,
     reproduce_commands,
 )
-from generator.history.rawlog import LOG_OPTIONS, parse_log
+from generator.history.rawlog import LOG_OPTIONS, UnreadableCommit, parse_log
 from generator.history.reconcile import UNACCOUNTED, reconcile
 from generator.history.releases import promotions, read_releases, tagged_commits
 from generator.history.signing import gpg_user_id, is_verified
@@ -67,7 +67,14 @@ def read_history(
         else tuple(name for name in names if name in environments)
     )
     with gc_paused():
-        return _read(installation, period, cache_dir, previous_head, limited)
+        try:
+            return _read(installation, period, cache_dir, previous_head, limited)
+        except UnreadableCommit as exc:
+            raise BuildError(
+                f"{installation.name} ({installation.repo}): {exc}; meshcomply does not guess "
+                "what it cannot read (`git fsck` names such commits; rewriting the history from "
+                "before it is the only repair)"
+            ) from None
 
 
 def _read(
@@ -112,7 +119,8 @@ def _read(
         overrides,
     )
     unaccounted = [i for g in reconciliation.groups if g.kind == UNACCOUNTED for i in g.indices]
-    tags = read_tags(runner)
+    unread_tags: list[tuple[str, str]] = []
+    tags = read_tags(runner, unread_tags)
     signed_tags: dict[str, tuple[Tag, ...]] = {}
     tag_warnings: list[str] = []
     if installation.signing.verifies:
@@ -128,6 +136,7 @@ def _read(
         cached.release_values,
         cached.touching,
         tagged,
+        unread_tags,
     )
     merged = answers.merge_authors(members.keys() | set(unaccounted), start)
     approvals = installation.approvals
@@ -289,16 +298,36 @@ def _first_parent_line(
     how many commits it shares with the cached line (0 when read in full)."""
     if cached.head == head and cached.commits:
         return cached.commits, len(cached.commits)
+    unshown: list[str] = []
     if cached.head and cached.commits and runner.ok("cat-file", "-e", f"{cached.head}^{{commit}}"):
-        newer = list(parse_log(runner.stream("log", *LOG_OPTIONS, head, f"^{cached.head}")))
+        log = runner.stream("log", *LOG_OPTIONS, head, f"^{cached.head}")
+        newer = list(parse_log(log, unshown))
         # The oldest new commit's first parent is the cached head exactly when the cached head
         # is on the new head's first-parent line (the walk stops at what the cached head reaches).
         if newer and newer[-1].parents[:1] == (cached.head,):
+            _check_headers(runner, unshown)
             newer.reverse()
             return [*cached.commits, *newer], len(cached.commits)
-    commits = list(parse_log(runner.stream("log", *LOG_OPTIONS, head)))
+    unshown.clear()
+    commits = list(parse_log(runner.stream("log", *LOG_OPTIONS, head), unshown))
+    _check_headers(runner, unshown)
     commits.reverse()
     return commits, 0
+
+
+def _check_headers(runner: GitRunner, unshown: list[str]) -> None:
+    """Refuse a commit git showed no message for because a NUL byte cut its header (git stops
+    reading the header there): what follows the NUL, its message included, was never read. An
+    empty message looks the same in the log, so only these few commits are read whole."""
+    blobs = runner.blobs()
+    for sha in unshown:
+        found = blobs.read(sha, None)
+        if found is not None and b"\0" in found[1].split(b"\n\n", 1)[0]:
+            raise UnreadableCommit(
+                sha,
+                "its header holds a NUL byte, where git stops reading it, so the rest of its "
+                "header and its message are not shown by git (git fsck: nulInHeader)",
+            )
 
 
 def _check_period(label: str, ref: str, commits: list[Commit], period: Period, start: int) -> None:

@@ -24,7 +24,7 @@ from generator.config import EnvironmentConfig, Period
 from generator.history.gitio import Blob, BlobReader, OversizeError
 from generator.history.history import name_problem
 from generator.history.model import Commit, Identity, Promotion, ReleaseEvent, Tag
-from generator.history.rawlog import parse_identity
+from generator.history.rawlog import UnreadableCommit, parse_identity
 from generator.patterns import MAX_TAG_CHARS, MAX_VERSION_CHARS, compile_pattern, shorten
 from generator.timewords import utc
 
@@ -58,8 +58,12 @@ def read_releases(
     memo: dict[tuple[str, str, str], FileValue],
     touching: dict[str, list[int]],
     tagged: dict[str, Commit],
+    unread_tags: Sequence[tuple[str, str]] = (),
 ) -> Releases:
     """Release events (oldest first), version moves and reading problems for all environments.
+
+    `unread_tags` are the tags read_tags could not read as a commit's tag (name, why): a release
+    tag among them is named in the warnings, its version not read.
 
     `memo` holds release-file values by (sha, file, key), `touching` the indices in `commits` of
     the commits that touch each release file; both are filled in here and kept by the caller.
@@ -73,6 +77,7 @@ def read_releases(
             continue
         if source.tag_pattern is not None:
             _from_tags(environment.name, source.tag_pattern, tags, dates, blobs, releases)
+            _unread_release_tags(source.tag_pattern, unread_tags, releases)
         elif source.file and source.key:
             if source.file not in touching:
                 touching[source.file] = [
@@ -222,6 +227,21 @@ def _from_tags(
     releases.events.extend(first.values())
 
 
+def _unread_release_tags(
+    pattern: str, unread: Sequence[tuple[str, str]], releases: Releases
+) -> None:
+    """A warning for each tag the pattern names a version in that is no commit's tag (a tag of
+    a tree or a blob) or whose date cannot be read: a release not read, never one left out
+    silently."""
+    compiled = compile_pattern(pattern)
+    for name, problem in unread:
+        written, too_long = release_tag_version(name, compiled)
+        if too_long is not None:
+            _warn(releases, too_long)
+        elif written is not None:
+            _warn(releases, f"release tag {shorten(name)} {problem}; version not read")
+
+
 def release_tag_version(name: str, compiled: Any) -> FileValue:
     """The version a tag name gives under a release tag pattern (compiled with
     `compile_pattern`), as written, or why it gives none: (None, None) when the pattern does
@@ -247,10 +267,13 @@ def commit_date(sha: str, dates: dict[str, str], blobs: BlobReader) -> str | Non
         return None
     for line in found[1].split(b"\n"):
         if line.startswith(b"committer "):
-            return parse_identity(line[len(b"committer ") :], None)[1]
+            date = parse_identity(line[len(b"committer ") :], None)[1]
+            if date is None:
+                raise UnreadableCommit(sha, "its committer date cannot be read")
+            return date
         if not line:
             break
-    return None
+    raise UnreadableCommit(sha, "it has no committer line")
 
 
 def promotions(
