@@ -13,29 +13,17 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-import signal
 from functools import cache
 
 import click
 
 from generator import __version__, commands
 from generator.errors import BuildError, InputError
+from generator.interrupts import Interrupted, install, stop_if_interrupted
 from generator.memory import run_then_exit
 
 # Exit code after Ctrl-C or SIGTERM: what a shell reports for a command stopped by Ctrl-C.
 EXIT_INTERRUPTED = 130
-
-
-class Interrupted(KeyboardInterrupt):
-    """SIGINT or SIGTERM: stops the command the way Ctrl-C does, running every cleanup."""
-
-    def __init__(self, signum: int):
-        self.signal_name = signal.Signals(signum).name
-        super().__init__(self.signal_name)
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise Interrupted(signum)
 
 
 class _Group(click.Group):
@@ -50,7 +38,9 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            stop_if_interrupted()  # a signal whose exception Python dropped (interrupts.py)
+            return result
         except InputError as exc:
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
@@ -84,7 +74,6 @@ def cli() -> None:
 
 def main() -> None:
     # SIGTERM (a CI job cancelled, `kill`) ends a command like Ctrl-C: cleanups run, one line.
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, _interrupt)
+    install()
     # A normal exit, or os._exit for the one command that leaves its data to the OS (memory.py).
     run_then_exit(lambda: cli.main(prog_name="meshcomply", standalone_mode=True))

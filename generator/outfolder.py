@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from generator.errors import BuildError
+from generator.interrupts import stop_if_interrupted
 
 LOCK_NAME = ".meshcomply.lock"
 STAGING_PREFIX = ".meshcomply-build-"
@@ -136,6 +137,7 @@ def put_in_place(staging: Path, out: Path, rels: list[str]) -> None:
     """Replace each OUT/rel by staging/rel, one atomic step each; the replaced folders end up in
     the staging folder (removed with it). Signals wait until all are in place, so an interrupted
     build never leaves packs from two builds beside a site from one of them."""
+    stop_if_interrupted()  # nothing is put in place after a signal, however it was handled
     with _signals_deferred():
         for rel in rels:
             _replace(staging / rel, out / rel, staging / RETIRED / rel)

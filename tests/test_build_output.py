@@ -279,6 +279,55 @@ def test_sigterm_stops_a_build_like_ctrl_c(project: Path, signum: int):
     assert pack_bytes(out / PACK) == before
 
 
+# Python drops an exception raised in a callback it runs for C code (a __del__, a weakref or an
+# at-fork callback: "Exception ignored in ..."), such as logging's at-fork lock release while
+# subprocess starts git. This wrapper has the signal handled in a __del__ just before `target`
+# runs: the first git process, or putting the packs in place.
+DROPPED_SIGNAL = """\
+import os, signal, sys
+import generator.build, generator.history.gitproc
+from generator.cli import main
+
+class Dropping:
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(100000):  # the handler runs here; its exception is dropped
+            pass
+
+def dropped_first(owner, name):
+    original = getattr(owner, name)
+    def wrapper(*args, **kwargs):
+        if not getattr(wrapper, "fired", False):
+            wrapper.fired = True
+            Dropping()  # collected at once: __del__ runs now
+        return original(*args, **kwargs)
+    setattr(owner, name, wrapper)
+
+owner, name = {"git": (generator.history.gitproc.GitProcess, "__init__"),
+               "put_in_place": (generator.build, "put_in_place")}[sys.argv.pop(1)]
+dropped_first(owner, name)
+main()
+"""
+
+
+@pytest.mark.parametrize("target", ["git", "put_in_place"])
+def test_a_signal_whose_exception_python_dropped_still_stops_the_build(project: Path, target):
+    out = project / "out"
+    assert start_build(project).wait() == 0
+    before = pack_bytes(out / PACK)
+    new_commit(project, "2026.3.1")
+    done = subprocess.run(
+        [sys.executable, "-c", DROPPED_SIGNAL, target, "build", "--quiet", "--format", FORMATS,
+         "--out", "out"],
+        cwd=project, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+        text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 130, done.stderr
+    assert done.stderr == "meshcomply: interrupted by SIGTERM; temporary files removed\n"
+    assert staging_folders(out) == []
+    assert pack_bytes(out / PACK) == before
+
+
 # --- environment faults -------------------------------------------------------------------------
 
 

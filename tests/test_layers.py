@@ -36,6 +36,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "generator.textcheck",
             "generator.patterns",
             "generator.outfolder",
+            "generator.interrupts",
             "generator.workers",
         ),
     ),

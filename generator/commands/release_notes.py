@@ -196,6 +196,7 @@ def _write(text: str, out: Path | None) -> None:
         click.echo(text, nl=False)
         return
     from generator.errors import BuildError
+    from generator.interrupts import stop_if_interrupted
 
     folder = out.parent if str(out.parent) else Path()
     if not folder.is_dir():
@@ -210,6 +211,7 @@ def _write(text: str, out: Path | None) -> None:
         os.chmod(temp, 0o666 & ~umask)  # mkstemp's 0600 would hide a file meant for publishing
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
+        stop_if_interrupted()
         os.replace(temp, out)
     except BaseException as exc:
         Path(temp).unlink(missing_ok=True)

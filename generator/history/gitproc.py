@@ -20,6 +20,7 @@ except ImportError:  # Windows: pipes keep their default size
     fcntl = None  # type: ignore[assignment]
 
 from generator.errors import BuildError
+from generator.interrupts import stop_if_interrupted
 
 MAX_STDERR_BYTES = 64 * 1024  # of git's error output, kept for the message
 MAX_MESSAGE_CHARS = 600  # of git's words in one error line
@@ -45,6 +46,7 @@ class GitProcess:
 
     def __init__(self, command: list[str], cwd: Path, env: dict[str, str], *, stdin: bool = False):
         """`env` is the whole environment (gitenv.git_environment)."""
+        stop_if_interrupted()  # a build interrupted while Python dropped the signal stops here
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
         try:
             self.proc = subprocess.Popen(

@@ -28,6 +28,7 @@ from jsonschema import Draft202012Validator
 
 from generator.config import Period
 from generator.errors import BuildError, InputError, Problem, raise_if
+from generator.interrupts import stop_if_interrupted
 from generator.meshevents.model import ExportInfo, MeshEvent
 from generator.meshevents.schema import (
     events_problems,
@@ -113,6 +114,7 @@ def write_export(path: Path, head: dict[str, Any], events: list[Any]) -> str:
                 file.write(data)
                 file.flush()
                 os.fsync(file.fileno())
+            stop_if_interrupted()
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
