@@ -257,3 +257,34 @@ def test_a_warm_read_writes_no_cache(repo, tmp_path, monkeypatch):
     assert saved == []
     read_history(installation(repo.path), Period.parse("2026-01-11..2026-03-31"), cache_dir=folder)
     assert len(saved) == 1  # a new period's answers are kept
+
+
+def test_two_builds_saving_the_same_repository_leave_no_orphan_chunk(tmp_path):
+    """Both loaded the same line; each saves its new commits. The second's index wins and the
+    first's chunk is removed at once (under the lock no save can be under way), not a day later."""
+    folder = tmp_path / "cache"
+    commits = unusual_commits()
+    HistoryCache(tmp_path / "repo", folder).save(CachedHistory(commits[0].sha, commits[:1]))
+    first, second = (HistoryCache(tmp_path / "repo", folder).load() for _ in range(2))
+    more = commits[1]._replace(parents=(commits[0].sha,))
+    for loaded in (first, second):
+        loaded.head, loaded.commits = more.sha, [*loaded.commits, more]
+        HistoryCache(tmp_path / "repo", folder).save(loaded)
+    assert chunk_files(folder) == sorted(chunk.name for chunk in second.chunks)
+    assert HistoryCache(tmp_path / "repo", folder).load().commits == [commits[0], more]
+
+
+def test_a_save_after_another_build_joined_the_chunks_names_no_removed_one(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    commits = unusual_commits()
+    more = commits[1]._replace(parents=(commits[0].sha,))
+    HistoryCache(tmp_path / "repo", folder).save(CachedHistory(commits[0].sha, commits[:1]))
+    first, second = (HistoryCache(tmp_path / "repo", folder).load() for _ in range(2))
+    monkeypatch.setattr(cache, "MAX_CHUNKS", 1)  # the first build's save joins everything
+    first.head, first.commits = more.sha, [*first.commits, more]
+    HistoryCache(tmp_path / "repo", folder).save(first)
+    monkeypatch.setattr(cache, "MAX_CHUNKS", 32)
+    second.head, second.commits = more.sha, [*second.commits, more]
+    HistoryCache(tmp_path / "repo", folder).save(second)  # its loaded chunk is gone
+    assert HistoryCache(tmp_path / "repo", folder).load().commits == [commits[0], more]
+    assert chunk_files(folder) == [chunk.name for chunk in second.chunks]

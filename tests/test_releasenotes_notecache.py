@@ -8,7 +8,6 @@ each part: the write order, a lost race between two saves, missing and corrupt c
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -220,27 +219,48 @@ def test_two_runs_saving_at_once_lose_nothing_but_time(folder, cache_dir, parses
     new_one = {one.name: loader._parsed(str(one), one.read_bytes())}
     new_other = {other.name: loader._parsed(str(other), other.read_bytes())}
     first.save({**known, **new_one}, new_one)
-    second.save({**known, **new_other}, new_other)  # its index wins; first's chunk is an orphan
-    assert len(chunk_files(cache_dir)) == 3
+    second.save({**known, **new_other}, new_other)  # its index wins; first's chunk is removed
+    assert len(chunk_files(cache_dir)) == 2  # no orphan: the index names every chunk left
     parses.clear()
     notes = load_quietly(folder, cache_dir)
     assert parses == [one.name]  # what the lost save held is parsed again, nothing else
     assert_as_parsed(notes, folder)
 
 
-def test_orphan_chunks_are_removed_when_old(folder, cache_dir, monkeypatch):
+def test_chunks_no_index_names_are_removed_by_the_next_save(folder, cache_dir):
+    """A save holds the exclusive lock, so a chunk its index does not name is no other run's
+    save under way: left by a killed run, it is removed whatever its age (another folder's
+    chunks are kept)."""
     load_quietly(folder, cache_dir)
     (named,) = chunk_files(cache_dir)
     digest = named.name.split("-")[0]
-    old, young = (named.with_name(f"{digest}-{tag}.notes") for tag in ("old", "young"))
+    young = named.with_name(f"{digest}-young.notes")
     elsewhere = named.with_name("0123456789abcdef01234567-orphan.notes")  # another folder's
-    for orphan in (old, young, elsewhere):
+    for orphan in (young, elsewhere):
         shutil.copy(named, orphan)
-    now = named.stat().st_mtime + 2 * cachefiles.ORPHAN_AGE
-    monkeypatch.setattr(cachefiles.time, "time", lambda: now)
-    os.utime(young, (now - 60, now - 60))  # perhaps another run's save, still under way
     write_note(folder, 9)
     load_quietly(folder, cache_dir)
     remaining = {p.name for p in chunk_files(cache_dir)}
-    assert old.name not in remaining
-    assert {named.name, young.name, elsewhere.name} <= remaining
+    assert young.name not in remaining
+    assert {named.name, elsewhere.name} <= remaining and len(remaining) == 3
+
+
+def test_a_save_after_another_run_merged_names_no_removed_chunk(folder, cache_dir, parses):
+    load_quietly(folder, cache_dir)
+    code = loader._code_digest()
+    first, second = (notecache.NoteCache(folder, cache_dir, code) for _ in range(2))
+    known = first.load()
+    assert second.load() == known
+    one = write_note(folder, 9)
+    new_one = {one.name: loader._parsed(str(one), one.read_bytes())}
+    first.chunks = first.chunks * notecache.MAX_CHUNKS  # so its save merges into one chunk
+    first.save({**known, **new_one}, new_one)  # removes the chunk `second` loaded
+    other = write_note(folder, 10)
+    new_other = {other.name: loader._parsed(str(other), other.read_bytes())}
+    second.save({**known, **new_other}, new_other)  # all in one chunk, not beside a gone one
+    index = cachefiles.read_pickle(second.file, second.cache_key, (notecache.Chunk,))
+    assert all((second.folder / chunk.name).is_file() for chunk in index["chunks"])
+    parses.clear()
+    notes = load_quietly(folder, cache_dir)
+    assert parses == [one.name]  # what the first run's save held is parsed again, nothing else
+    assert_as_parsed(notes, folder)

@@ -11,7 +11,11 @@ chunk files it names. Chunk files are never changed: new commits on top of the c
 a new chunk, so the save after a release writes those commits, not the whole line again. Every
 file is written atomically and sealed with the cache key (cachekey.py); anything that cannot be
 read, was not sealed with this build's key, does not fit together, or was written for other
-record fields is ignored and rewritten.
+record fields is ignored and rewritten. Concurrent builds of one repository take turns on
+``<digest>.lock`` (``cachefiles.cache_lock``): shared while the index and its chunks are loaded,
+exclusive while one is saved; a save removes every chunk its index does not name (another
+build's, superseded), so no orphan is left, and writes the line anew when a chunk it loaded was
+removed by another build's save meanwhile.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.cachefiles import (
+    cache_lock,
     default_cache_dir,
     read_pickle,
     remove_unused_chunks,
@@ -97,8 +102,17 @@ class HistoryCache:
         self.cache_key = CacheKey(root)
         self.digest = digest
         self.file = self.folder / f"{digest}.pickle"
+        self.lock = self.folder / f"{digest}.lock"
 
     def load(self) -> CachedHistory:
+        """The cached history, empty when there is none, it cannot be read or another build's
+        save holds the lock longer than cachefiles.LOCK_WAIT."""
+        if not self.file.exists():
+            return CachedHistory()
+        with cache_lock(self.lock, shared=True) as held:
+            return self._load() if held else CachedHistory()
+
+    def _load(self) -> CachedHistory:
         stored = read_pickle(self.file, self.cache_key, INDEX_RECORDS)
         if not isinstance(stored, dict) or stored.get("format") != (*KEY, FIELDS):
             return CachedHistory()
@@ -123,19 +137,28 @@ class HistoryCache:
 
     def save(self, history: CachedHistory) -> None:
         """Write the state, and the commits the chunks do not hold yet (all of them when the
-        line no longer starts with what the chunks hold)."""
+        line no longer starts with what the chunks hold, or another build removed one of them),
+        under the exclusive lock: every chunk the new index does not name is then no other
+        build's save under way or load, and is removed."""
+        with cache_lock(self.lock) as held:
+            if held:  # else another build's save is stuck: keep nothing rather than wait on
+                self._save(history)
+
+    def _save(self, history: CachedHistory) -> None:
         old = list(history.chunks)
         stored = sum(chunk.count for chunk in old)
         commits = history.commits
         continues = 0 < stored <= len(commits) and commits[stored - 1].sha == old[-1].last
-        chunks = old if continues and len(old) < MAX_CHUNKS else []
+        kept = all((self.folder / chunk.name).is_file() for chunk in old)
+        chunks = old if continues and kept and len(old) < MAX_CHUNKS else []
         first = stored if chunks else 0
         if first < len(commits):
             chunks = [*chunks, self._write_chunk(commits[first:])]
         history.chunks = chunks
         write_pickle(self.file, self.cache_key, {"format": (*KEY, FIELDS), "history": history})
-        used, replaced = {chunk.name for chunk in chunks}, {chunk.name for chunk in old}
-        remove_unused_chunks(self.folder, f"{self.digest}-*.rows", used, replaced)
+        pattern = f"{self.digest}-*.rows"
+        every = {path.name for path in self.folder.glob(pattern)}
+        remove_unused_chunks(self.folder, pattern, {chunk.name for chunk in chunks}, every)
 
     def _write_chunk(self, commits: list[Commit]) -> Chunk:
         name = f"{self.digest}-{secrets.token_hex(8)}.rows"

@@ -12,15 +12,16 @@ overriding an earlier one's. Entries for files that are gone, or that a later ch
 are simply not used; they are dropped when everything is written as one chunk again, after
 MAX_CHUNKS chunks or when such dead entries outnumber the used ones.
 
-Concurrent runs: a chunk is written completely under a fresh random name before any index names
-it, and the index is replaced atomically (cachefiles.write_pickle), so a reader sees an old or a
-new index, each naming complete chunks. The one race left is a chunk removed (after a merge, by
-another run) between reading the index and reading the chunk: it is then missing, which only
-costs re-parsing its notes, like any chunk that is missing or unreadable. Two runs saving at once
-each name their own new chunk; the index written last wins, the other chunk is an orphan and
-removed a day later. Nothing read is trusted blindly: every file is sealed with the cache key
-(cachekey.py), so only a holder of the key can have written what is read, and the loader uses
-an entry only when the file's bytes equal the stored ones.
+Concurrent runs take turns on ``<name>.lock`` (cachefiles.cache_lock): shared while the index
+and its chunks are loaded, exclusive while one is saved. A chunk is written completely under a
+fresh random name before any index names it, and the index is replaced atomically
+(cachefiles.write_pickle). A save removes every chunk its index does not name (another run's,
+superseded: the index written last wins), so no orphan is left, and writes everything as one
+chunk when a chunk it loaded was removed by another run's save meanwhile. A run that cannot have
+the lock within cachefiles.LOCK_WAIT goes on without the cache. Nothing read is trusted blindly:
+every file is sealed with the cache key (cachekey.py), so only a holder of the key can have
+written what is read, and the loader uses an entry only when the file's bytes equal the stored
+ones.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import secrets
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from generator.cachefiles import read_pickle, remove_unused_chunks, write_pickle
+from generator.cachefiles import cache_lock, read_pickle, remove_unused_chunks, write_pickle
 from generator.cachekey import CacheKey
 from generator.releasenotes.model import ReleaseNote, Ticket
 
@@ -64,6 +65,7 @@ class ChunkedCache:
         self.folder = folder
         self.name = name
         self.file = folder / f"{name}.pickle"
+        self.lock = folder / f"{name}.lock"
         self.key = key
         self.cache_key = cache_key
         self.chunks: list[Chunk] = []  # the readable chunks the loaded index named
@@ -72,6 +74,12 @@ class ChunkedCache:
 
     def load(self) -> dict[Any, Any]:
         """The entries of all chunks, a later chunk's overriding an earlier one's."""
+        if not self.file.exists():
+            return {}
+        with cache_lock(self.lock, shared=True) as held:
+            return self._load() if held else {}
+
+    def _load(self) -> dict[Any, Any]:
         index = read_pickle(self.file, self.cache_key, (Chunk,))
         if not isinstance(index, dict):
             return {}
@@ -99,18 +107,24 @@ class ChunkedCache:
         """Store `new` (entries parsed this run) in a new chunk; or all `entries` (every entry
         this run used, `new` among them) as one chunk when the chunks are too many or mostly
         dead. Writes nothing when nothing is new and little is dead."""
+        with cache_lock(self.lock) as held:
+            if held:  # else another run's save is stuck: keep nothing rather than wait on
+                self._save(entries, new)
+
+    def _save(self, entries: dict[Any, Any], new: dict[Any, Any]) -> None:
         dead = self.stored - (len(entries) - len(new))
+        gone = not all((self.folder / chunk.name).is_file() for chunk in self.chunks)
         # Dead entries cost every load their reading; more than half the used ones is too many.
-        if len(self.chunks) >= MAX_CHUNKS or dead > len(entries) // 2:
+        if gone or len(self.chunks) >= MAX_CHUNKS or dead > len(entries) // 2:
             chunks = [self._write_chunk(entries)] if entries else []
         elif new:
             chunks = [*self.chunks, self._write_chunk(new)]
         else:
             return
         write_pickle(self.file, self.cache_key, {"key": self.key, "chunks": chunks})
-        used = {chunk.name for chunk in chunks}
-        replaced = self.replaced | {chunk.name for chunk in self.chunks}
-        remove_unused_chunks(self.folder, f"{self.name}-*{self.suffix}", used, replaced)
+        pattern = f"{self.name}-*{self.suffix}"
+        every = {path.name for path in self.folder.glob(pattern)}
+        remove_unused_chunks(self.folder, pattern, {chunk.name for chunk in chunks}, every)
         self.chunks, self.stored, self.replaced = chunks, sum(c.count for c in chunks), set()
 
     def _read_chunk(self, chunk: Chunk) -> dict[Any, Any] | None:
