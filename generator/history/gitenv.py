@@ -147,15 +147,17 @@ class GraphOverrides:
         found = []
         if self.replace_refs:
             found.append(
-                f"the repository has replace refs ({REPLACE_REFS}): plain git shows the commits "
-                "or files they replace, meshcomply read the objects themselves; re-perform with "
-                "`git --no-replace-objects` (the commands in this pack do)"
+                f"The repository has replace refs ({REPLACE_REFS}): plain git shows other "
+                "commits or files in place of the ones they replace; meshcomply read the objects "
+                "themselves, and the commands in this pack that re-perform its figures run "
+                "git --no-replace-objects to do the same."
             )
         if self.grafts:
             found.append(
-                "the repository has a grafts file (info/grafts): plain git shows the parents it "
-                "names, meshcomply read the parents the commits hold; re-perform with "
-                f"`GIT_GRAFT_FILE={os.devnull} git` (the commands in this pack do)"
+                "The repository has a grafts file (info/grafts): plain git shows the parents it "
+                "names instead of the commits' own; meshcomply read the parents the commits "
+                "hold, and the commands in this pack that re-perform its figures run "
+                f"GIT_GRAFT_FILE={os.devnull} git to do the same."
             )
         return found
 
