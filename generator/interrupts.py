@@ -6,8 +6,8 @@ callback for C code, printing "Exception ignored in ...": an ``os.register_at_fo
 registers one, run each time subprocess starts git), a weakref callback of importlib's module
 locks, a ``__del__``. A signal handled at that moment would be lost and the build would go on and
 exit 0. So the handler also records the signal, and ``stop_if_interrupted`` raises it again
-where a command must not go on after one: when a git process is started, before outputs are put
-in place or a file is replaced, and when the command returns.
+where a command must not go on after one: when a git process or a worker is started, before
+outputs are put in place or a file is replaced, and when the command returns.
 """
 
 from __future__ import annotations
@@ -51,3 +51,9 @@ def stop_if_interrupted() -> None:
     """Raise Interrupted again for a signal already handled whose exception Python dropped."""
     if _received:
         raise Interrupted(_received[0])
+
+
+def forget() -> None:
+    """In a forked worker: the signals its parent handled are the parent's to act on (a worker
+    forked just after one would otherwise stop at its first git process with a traceback)."""
+    _received.clear()

@@ -29,6 +29,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any, Generic, TypeVar
 
 from generator.errors import BuildError, InputError, Problem
+from generator.interrupts import forget, stop_if_interrupted
 
 T = TypeVar("T")
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -93,6 +94,7 @@ def run_jobs(
 
 
 def _start(context: Any, job: Job[Any]) -> tuple[BaseProcess, Connection]:
+    stop_if_interrupted()  # no worker is started after a signal, however it was handled
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_child, args=(job, sender), name=f"meshcomply {job.name}")
     process.start()
@@ -108,6 +110,7 @@ def _child(job: Job[Any], sender: Connection) -> None:
         os.setpgid(0, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    forget()  # a signal the parent handled before forking is the parent's to act on
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM))

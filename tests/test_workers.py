@@ -128,3 +128,25 @@ def test_an_interrupt_terminates_the_running_children(tmp_path: Path):
     assert len(pids) == 2
     for pid in pids:  # terminated and reaped before run_jobs gave up
         assert not Path(f"/proc/{pid}").exists()
+
+
+def _interrupted_here() -> bool:
+    from generator.interrupts import stop_if_interrupted
+
+    stop_if_interrupted()  # raises when this process holds a signal it has not acted on
+    return True
+
+
+def test_no_worker_starts_after_a_signal_whose_exception_python_dropped(monkeypatch):
+    """The parent recorded a signal (its Interrupted dropped in an at-fork callback, say): it
+    stops before forking a worker, which would otherwise inherit the record and fail with a
+    traceback at its first git process (exit 1 instead of 130)."""
+    from generator import interrupts, workers
+
+    monkeypatch.setattr(interrupts, "_received", [signal.SIGTERM])
+    with pytest.raises(interrupts.Interrupted):
+        run_jobs([Job("a", _interrupted_here), Job("b", _interrupted_here)], 2)
+    # Forked all the same (the signal came between the check and the fork): the worker leaves
+    # the parent's signal to the parent.
+    monkeypatch.setattr(workers, "stop_if_interrupted", lambda: None)
+    assert run_jobs([Job("a", _interrupted_here), Job("b", _interrupted_here)], 2) == [True, True]
