@@ -19,7 +19,7 @@ import click
 
 from generator import __version__, commands
 from generator.errors import BuildError, InputError
-from generator.interrupts import Interrupted, install, stop_if_interrupted
+from generator.interrupts import Interrupted, finished, install
 from generator.memory import run_then_exit
 
 # Exit code after Ctrl-C or SIGTERM: what a shell reports for a command stopped by Ctrl-C.
@@ -39,7 +39,7 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             result = super().invoke(ctx)
-            stop_if_interrupted()  # a signal whose exception Python dropped (interrupts.py)
+            finished()  # a signal whose exception Python dropped stops it still (interrupts.py)
             return result
         except InputError as exc:
             for problem in exc.problems:

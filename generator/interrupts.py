@@ -17,6 +17,7 @@ import sys
 from typing import Any
 
 _received: list[int] = []  # the signals handled in this process, oldest first
+_installed: list[bool] = []  # whether install() set the handlers (not in a test's process)
 
 
 class Interrupted(KeyboardInterrupt):
@@ -35,6 +36,7 @@ def _handle(signum: int, frame: object) -> None:
 def install() -> None:
     """Make SIGINT and SIGTERM stop the command (main thread only, as Python requires)."""
     _received.clear()
+    _installed[:] = [True]
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _handle)
     previous = sys.unraisablehook
@@ -51,6 +53,16 @@ def stop_if_interrupted() -> None:
     """Raise Interrupted again for a signal already handled whose exception Python dropped."""
     if _received:
         raise Interrupted(_received[0])
+
+
+def finished() -> None:
+    """The command has done its work: raise Interrupted for a signal Python dropped; from now
+    on a signal ends the process the operating system's way (killed by it), since a handler's
+    exception raised while Python exits is dropped too and the exit status would be 0."""
+    if _installed:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_DFL)
+    stop_if_interrupted()
 
 
 def forget() -> None:
