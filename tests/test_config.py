@@ -337,6 +337,39 @@ def test_git_urls_are_mirrored_into_the_cache_and_fetched_again(tmp_path):
     assert GitRepo(acme.repo_path).rev("main") == second
 
 
+def test_a_clone_and_fetch_ignore_the_callers_repository_variables(tmp_path, monkeypatch):
+    """GIT_DIR would make git clone into, and fetch into, another repository; git's default
+    remote name from the user's configuration would leave the mirror without 'origin'."""
+    origin = GitRepo.create(tmp_path / "origin")
+    first = origin.commit("One", files={"a": "1\n"})
+    bystander = GitRepo.create(tmp_path / "bystander")
+    untouched = bystander.commit("Mine", files={"b": "1\n"})
+    url = f"file://{origin.path}"
+    path = write(
+        tmp_path,
+        f"""\
+        installations:
+          acme:
+            repo: {url}
+            ref: main
+            environments:
+              production: {{paths: [a]}}
+        """,
+    )
+    config = tmp_path / "user.gitconfig"
+    config.write_text("[clone]\n\tdefaultRemoteName = upstream\n")
+    monkeypatch.setenv("GIT_DIR", str(bystander.path / ".git"))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    cache = tmp_path / "cache"
+    acme = load_config(path, config_sections(), cache_dir=cache).installations[0]
+    second = origin.commit("Two", files={"a": "2\n"})
+    acme = load_config(path, config_sections(), cache_dir=cache).installations[0]
+    monkeypatch.delenv("GIT_DIR")
+    assert GitRepo(acme.repo_path).rev("main") == second != first
+    assert bystander.rev("main") == untouched
+    assert bystander.git("for-each-ref", "--format=%(refname)").split() == ["refs/heads/main"]
+
+
 def test_an_unreachable_url_is_a_located_problem(tmp_path):
     path = write(
         tmp_path,
