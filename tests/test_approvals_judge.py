@@ -131,17 +131,19 @@ def test_files_no_line_owns_need_no_particular_approver():
 
 
 def test_a_missing_or_unreadable_codeowners_file_is_a_deviation_saying_why():
-    """A missing file or lines that cannot be read: no one is shown to own the files. A version
-    that cannot be read as text is its own kind: nothing is claimed of the approvers."""
+    """A missing file or lines that cannot be read: who may approve cannot be told, a kind of
+    its own (approvers_unknown), never approver_not_allowed, which would claim the approvers
+    were checked against a list. A version that cannot be read as text is unreadable_version.
+    Nothing is claimed of the approvers either way."""
     inst = setup(approvers=("codeowners",), codeowners=OWNERS)
     one = [change("x", "2026-01-10T10:00:00Z", approvers=(CAROL,))]
     (missing,) = judge(one, inst, codeowners(("", None)))
     assert missing == ApprovalProblem(
-        "approver_not_allowed",
+        "approvers_unknown",
         "who may approve cannot be told: .github/CODEOWNERS did not exist before the period",
     )
     (broken,) = judge(one, inst, codeowners(("", "* @c/board\n!secret @x\n")))
-    assert broken.kind == "approver_not_allowed"
+    assert broken.kind == "approvers_unknown"
     assert broken.message == (
         "who may approve cannot be told: .github/CODEOWNERS before the period has lines that "
         "cannot be read (line 2: pattern '!secret' negates ('!'), which CODEOWNERS does not "
@@ -234,3 +236,46 @@ def test_change_approval_says_whose_approvers_could_not_be_told():
         RuleContext(readable), {"roles": ["production"]}
     )
     assert "unreadable_version" not in plain.details  # the demo's details stay as they were
+
+
+def test_the_rules_say_whose_approvers_could_not_be_told_without_a_codeowners_list():
+    """No CODEOWNERS in effect (removed by a change of the period): the changes judged under it
+    are approvers_unknown, counted apart from approver_not_allowed, and the reasons of both
+    rules say 'not shown to be (properly) approved' and why; the kind is in change-approval's
+    details only where there is one."""
+    from reason_checks import disagreements
+
+    from generator.evidence.registry import all_rules
+
+    inst = setup(approvers=("codeowners",), codeowners=OWNERS)
+    changes = [
+        change("owned", "2026-01-10T10:00:00Z", approvers=(CAROL,), releases={"production": "1"}),
+        change("removal", "2026-01-11T10:00:00Z", approvers=(CAROL,)),  # CODEOWNERS deleted
+        change("after", "2026-01-12T10:00:00Z", approvers=(DAVE,), releases={"production": "2"}),
+    ]
+    versions = codeowners(("", "environments/production/** @c/board\n"), ("removal", None))
+    history = History(installation=inst, changes=changes, versions=versions)
+    result = all_rules()["change-approval"].evaluate(
+        RuleContext(history), {"roles": ["production"]}
+    )
+    assert [(f.sha, f.kind) for f in result.failures] == [(sha("after"), "approvers_unknown")]
+    assert result.failures[0].message == (
+        f"who may approve cannot be told: .github/CODEOWNERS did not exist at {sha('removal')[:12]}"
+    )
+    assert result.reason.startswith(
+        "1 of 3 production changes was not shown to be properly approved: 1 whose approvers "
+        "could not be told (no CODEOWNERS in effect, or lines of it that cannot be read)."
+    )
+    assert (result.details["approver_not_allowed"], result.details["approvers_unknown"]) == (0, 1)
+    assert disagreements(result) == []
+    gate = all_rules()["approval-gate"].evaluate(RuleContext(history), {"role": "production"})
+    assert [(f.sha, f.kind) for f in gate.failures] == [(sha("after"), "approvers_unknown")]
+    assert gate.reason.startswith(
+        "1 of 2 production releases in the period was not shown to be approved by the customer "
+        "(1 whose approvers could not be told: no CODEOWNERS in effect, or lines of it that "
+        "cannot be read)."
+    )
+    assert disagreements(gate) == []
+    kept = History(installation=inst, changes=changes, versions=codeowners(("", "* @c/b\n")))
+    plain = all_rules()["change-approval"].evaluate(RuleContext(kept), {"roles": ["production"]})
+    assert "approvers_unknown" not in plain.details  # results without it keep their bytes

@@ -251,5 +251,5 @@ def test_the_approval_gate_reports_release_approvals_weaker_than_required():
     )
     assert set(GATE.deviation_kinds) == {
         "unapproved", "self_approved", "approver_not_allowed", "approval_too_weak",
-        "unreadable_version",
+        "unreadable_version", "approvers_unknown",
     }  # fmt: skip

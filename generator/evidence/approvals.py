@@ -41,6 +41,15 @@ UNREADABLE_MEANING = (
     "read as text (binary, over the size limit). Nothing is claimed of its approvers; the message "
     "names the version."
 )
+# Who may approve could not be told: no CODEOWNERS file was in effect (the configuration names
+# one the repository did not have then), or the one in effect has lines meshcomply cannot read.
+# A gap of its own, never approver_not_allowed: nobody's approval was tested against a list.
+UNKNOWN_APPROVERS = "approvers_unknown"
+UNKNOWN_APPROVERS_MEANING = (
+    "Who may approve the {what} could not be told: the CODEOWNERS file the configuration names "
+    "did not exist when it was made, or has lines meshcomply cannot read. Nothing is claimed of "
+    "its approvers; the message says which and names the version."
+)
 
 
 RANKS = {strength.value: strength.rank for strength in Strength}  # evidence -> rank
@@ -55,7 +64,7 @@ def _needed_rank(approvals: Sequence[Approval], minimum: int) -> int:
 
 @dataclass(frozen=True)
 class ApprovalProblem:
-    kind: str  # one of APPROVAL_KINDS, or UNREADABLE
+    kind: str  # one of APPROVAL_KINDS, UNREADABLE or UNKNOWN_APPROVERS
     message: str
 
 
@@ -198,7 +207,7 @@ class ApprovalJudge:
         owners_file, where, unread = self._codeowners_before(change.commit.sha)
         path = self.approvals.codeowners
         if owners_file is None:
-            kind = UNREADABLE if unread else "approver_not_allowed"
+            kind = UNREADABLE if unread else UNKNOWN_APPROVERS
             return [], f"who may approve cannot be told: {path} {where}", kind
         if owners_file.problems:
             shown = "; ".join(owners_file.problems[:3])
@@ -208,7 +217,7 @@ class ApprovalJudge:
                     f"who may approve cannot be told: {path} {where} has lines that cannot be read "
                     f"({shown})"
                 ),
-                "approver_not_allowed",
+                UNKNOWN_APPROVERS,
             )
         allowed: dict[Approval, None] = {}
         unapproved: list[str] = []

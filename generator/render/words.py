@@ -68,6 +68,7 @@ DEVIATION_WORDS = {
     "access_not_removed": "Access not removed in time",
     "approval_too_weak": "Approval evidence too weak",
     "approver_not_allowed": "Approver not allowed",
+    "approvers_unknown": "Who may approve not known",
     "assertion_failed": "Condition did not hold",
     "bad_signature": "Signature does not verify",
     "changed_outside_git": "Changed outside git",

@@ -15,6 +15,8 @@ from typing import Any
 
 from generator.config import Role
 from generator.evidence.approvals import (
+    UNKNOWN_APPROVERS,
+    UNKNOWN_APPROVERS_MEANING,
     UNREADABLE,
     UNREADABLE_MEANING,
     ApprovalJudge,
@@ -116,11 +118,20 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
     if failures:
         status = Status.DEVIATIONS
         unread = sum(f.kind == UNREADABLE for f in failures)
-        verdict = "not shown to be approved" if unread else "not approved"
-        told = f" ({unread} whose approvers could not be told: CODEOWNERS could not be read)"
+        unknown = sum(f.kind == UNKNOWN_APPROVERS for f in failures)
+        verdict = "not shown to be approved" if unread or unknown else "not approved"
+        told = []
+        if unread:
+            told.append(f"{unread} whose approvers could not be told: CODEOWNERS could not be read")
+        if unknown:
+            told.append(
+                f"{unknown} whose approvers could not be told: no CODEOWNERS in effect, or lines "
+                "of it that cannot be read"
+            )
+        which = f" ({'; '.join(told)})" if told else ""
         reason = (
             f"{part_of(failed, total, noun)} in the period {was_were(failed)} {verdict} "
-            f"by the customer{told if unread else ''}."
+            f"by the customer{which}."
         )
         if total > failed:
             reason += f" The other {count_text(total - failed)} passed{basis_phrase(evidence)}."
@@ -182,5 +193,6 @@ RULE = Rule(
         "approval_too_weak": "The release's approval is evidenced more weakly than the "
         "environment requires (approval_strength: trailer < merged < signed).",
         UNREADABLE: UNREADABLE_MEANING.format(what="release"),
+        UNKNOWN_APPROVERS: UNKNOWN_APPROVERS_MEANING.format(what="release"),
     },
 )

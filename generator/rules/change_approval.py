@@ -15,6 +15,8 @@ from typing import Any
 from generator.approvalconfig import Strength
 from generator.evidence.approvals import (
     APPROVAL_KINDS,
+    UNKNOWN_APPROVERS,
+    UNKNOWN_APPROVERS_MEANING,
     UNREADABLE,
     UNREADABLE_MEANING,
     ApprovalJudge,
@@ -58,6 +60,8 @@ _KIND_WORDS = {
     "approver_not_allowed": "approved only by people who may not approve them",
     "approval_too_weak": "approved with weaker evidence than required",
     UNREADABLE: "whose approvers could not be told (CODEOWNERS could not be read)",
+    UNKNOWN_APPROVERS: "whose approvers could not be told (no CODEOWNERS in effect, or lines of "
+    "it that cannot be read)",
 }
 
 
@@ -100,7 +104,7 @@ def evaluate(context: RuleContext, params: dict[str, Any]) -> RuleResult:
         status = Status.DEVIATIONS
         verdict = (
             "not shown to be properly approved"
-            if counts.get(UNREADABLE)
+            if counts.get(UNREADABLE) or counts.get(UNKNOWN_APPROVERS)
             else ("not properly approved")
         )
         reason = f"{part_of(failed, total, noun)} {was_were(failed)} {verdict}: {breakdown}."
@@ -157,5 +161,9 @@ RULE = Rule(
         "evidenced as strongly as it requires (the change's approvals in changes.csv).",
         roles=lambda params: params["roles"],
     ),
-    deviation_kinds={**APPROVAL_KINDS, UNREADABLE: UNREADABLE_MEANING.format(what="change")},
+    deviation_kinds={
+        **APPROVAL_KINDS,
+        UNREADABLE: UNREADABLE_MEANING.format(what="change"),
+        UNKNOWN_APPROVERS: UNKNOWN_APPROVERS_MEANING.format(what="change"),
+    },
 )
