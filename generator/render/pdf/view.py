@@ -48,6 +48,10 @@ _ANCHOR_UNSAFE = re.compile(r"[^a-z0-9]+")
 # monospaced font (pre.command in style.css); fewer leave room for the continuation's indent.
 COMMAND_WIDTH = 110
 
+# The history's warnings the executive summary lists; the rest are counted there and every one is
+# in evidence.json, so a history with thousands of unreadable versions keeps the PDF short.
+HISTORY_WARNINGS_SHOWN = 20
+
 
 def anchor(prefix: str, text: str, taken: set[str]) -> str:
     """A unique, inert HTML id (ids reach CSS target-counter() and the PDF outline)."""
@@ -223,6 +227,7 @@ def document_view(
         "evidence_sha256": evidence_sha256,
         "tool": model.tool,
         "source": model.source,
+        "history_warnings_shown": HISTORY_WARNINGS_SHOWN,
         "cut_off": model.cut_off,
         "actions": _actions(model, settings),
         "inputs": {
