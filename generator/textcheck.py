@@ -7,7 +7,15 @@ build. Inputs are checked where they are read, so the problem names the file and
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
+
+# How deep arrays and objects (JSON) or collections (YAML) may nest in any input meshcomply reads:
+# evidence.json, exports, meshcomply.yml, registers, repository files. Real inputs nest a few
+# levels; the C parsers under the readers recurse per level (libyaml's composer overflows the
+# stack tens of thousands deep) and the Python ones stop with RecursionError.
+MAX_NESTING = 500
 
 _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -58,3 +66,48 @@ def line_and_column(text: str, offset: int) -> tuple[int, int]:
     """The 1-based line and column of ``text[offset]``."""
     line_start = text.rfind("\n", 0, offset) + 1
     return text.count("\n", 0, offset) + 1, offset - line_start + 1
+
+
+# A string or a bracket, to find where values nest too deeply (only once the decoder has said so).
+_NESTING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def too_deep(text: str, start: int, depth: int = 0) -> int:
+    """Where the JSON value at ``start``, inside ``depth`` arrays and objects, goes deeper than
+    MAX_NESTING (the decoder, which goes further, has said it goes too deep); ``start`` if
+    that is not in ``text``."""
+    outside = depth
+    for match in _NESTING.finditer(text, start):
+        bracket = match.group()
+        if bracket in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return match.start()
+        elif bracket in "]}":
+            depth -= 1
+            if depth <= outside:
+                break
+    return start
+
+
+class NestingError(json.JSONDecodeError):
+    """JSON nested too deep for the decoder, at the bracket past MAX_NESTING: a decode error
+    like any other (a ValueError with ``msg``, ``lineno`` and ``colno``)."""
+
+
+def json_loads(text: str, *, exact: bool = False, **options: Any) -> Any:
+    """``json.loads``, where arrays and objects nested too deep for the decoder (its
+    RecursionError, a traceback) are a NestingError located at the bracket past MAX_NESTING.
+    ``exact``: also refuse a value the decoder could read that nests more than MAX_NESTING deep
+    (for a reader that recurses through it again), found by a scan only when the text has more
+    brackets than that (the scan costs about twice the decoding)."""
+    try:
+        data = json.loads(text, **options)
+    except RecursionError:
+        data = too_deep
+    if data is too_deep or (exact and text.count("[") + text.count("{") > MAX_NESTING):
+        at = too_deep(text, 0)  # 0: not too deep (the 501st bracket is never the first)
+        if data is too_deep or at > 0:
+            message = f"arrays and objects nested more than {MAX_NESTING} deep"
+            raise NestingError(message, text, at)
+    return data

@@ -8,6 +8,9 @@ column, which validation uses to point users at the exact spot.
 from __future__ import annotations
 
 import datetime as dt
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,10 +18,11 @@ from typing import Any
 import yaml
 
 from generator.errors import InputError, Problem
-from generator.textcheck import holds_surrogate
+from generator.textcheck import MAX_NESTING, holds_surrogate
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
-# An alias bomb multiplies nodes; real configuration files have a few thousand at most.
+# An alias bomb multiplies nodes; real configuration files have a few thousand at most, and a
+# plain file of the 1 MiB a repository file may have holds fewer than this.
 MAX_EXPANDED_NODES = 200_000
 
 KeyPath = tuple[str | int, ...]
@@ -26,6 +30,107 @@ KeyPath = tuple[str | int, ...]
 # libyaml composes about 12x faster; the pure-Python parser words syntax errors better, so it
 # re-reads only a document that failed.
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class Unbounded(Exception):
+    """YAML text past the bounds any reader keeps: collections nested more than MAX_NESTING
+    deep, an alias inside the value it names, or aliases expanding the document to more than
+    MAX_EXPANDED_NODES values (an alias bomb: a few lines that expand to billions)."""
+
+    def __init__(self, line: int, column: int, message: str):
+        super().__init__(f"line {line}, column {column}: {message}")
+        self.line, self.column, self.message = line, column, message
+
+
+_STRUCTURE = "[{-:?"  # a collection needs one of these (and a deeper one, another)
+
+
+def check_bounds(text: str) -> None:
+    """Raise Unbounded where `text` is past the bounds, before any loader builds it.
+
+    Only an alias (``*``) can expand a document, and each collection needs its own bracket,
+    dash or colon: text with no ``*`` and at most MAX_NESTING of those cannot be past them and
+    is not parsed here (the common case, a few C string counts). Otherwise libyaml's event
+    stream is walked, which is lazy: a text nested a million deep is refused at the level past
+    MAX_NESTING without the rest being read (libyaml's composer would overflow the C stack).
+    """
+    if "*" not in text and sum(text.count(c) for c in _STRUCTURE) <= MAX_NESTING:
+        return
+    _walk(text)
+
+
+def _walk(text: str) -> None:
+    # Per open collection: [values it expands to, its height, its anchor]; per anchor done:
+    # (values, height). Merge keys (<<) merge through aliases, so they are counted here too.
+    open_: list[list[Any]] = []
+    anchors: dict[str, tuple[int, int]] = {}
+    total = 0
+    try:
+        for event in yaml.parse(text, Loader=_FAST_LOADER):
+            kind = type(event)
+            if kind is yaml.ScalarEvent or kind is yaml.AliasEvent:
+                values, height = (1, 0)
+                if kind is yaml.AliasEvent:
+                    if event.anchor not in anchors:
+                        if any(entry[2] == event.anchor for entry in open_):
+                            _refuse(event, "an alias inside the value it names (a loop)")
+                        continue  # undefined: the loader says so
+                    values, height = anchors[event.anchor]
+                    if len(open_) + height > MAX_NESTING:
+                        _refuse(event, f"this alias nests values more than {MAX_NESTING} deep")
+                elif event.anchor is not None:
+                    anchors[event.anchor] = (1, 0)
+                total += values
+                if total > MAX_EXPANDED_NODES:
+                    _refuse(event, _BOMB)
+                if open_:
+                    open_[-1][0] += values
+                    open_[-1][1] = max(open_[-1][1], height + 1)
+            elif kind is yaml.SequenceStartEvent or kind is yaml.MappingStartEvent:
+                if len(open_) >= MAX_NESTING:
+                    _refuse(event, f"collections nested more than {MAX_NESTING} deep")
+                total += 1
+                open_.append([1, 1, event.anchor])
+            elif kind is yaml.SequenceEndEvent or kind is yaml.MappingEndEvent:
+                values, height, anchor = open_.pop()
+                if anchor is not None:
+                    anchors[anchor] = (values, height)
+                if open_:
+                    open_[-1][0] += values
+                    open_[-1][1] = max(open_[-1][1], height + 1)
+            elif kind is yaml.DocumentStartEvent:
+                anchors.clear()
+    except yaml.YAMLError:
+        return  # the loader reports it, in its own words
+
+
+_BOMB = (
+    f"aliases here expand the document to more than {MAX_EXPANDED_NODES:,} values (an alias bomb?)"
+)
+
+
+def _refuse(event: yaml.Event, message: str) -> None:
+    mark = event.start_mark
+    raise Unbounded(mark.line + 1, mark.column + 1, message)
+
+
+def load_data(text: str) -> Any:
+    """Untrusted YAML text's data, as libyaml's safe loader builds it (the last of repeated
+    keys wins, merge keys merge), within the bounds of `check_bounds`: raises Unbounded, or
+    yaml.YAMLError for text that is not YAML."""
+    check_bounds(text)
+    return yaml.load(text, Loader=_FAST_LOADER)
+
+
+@contextmanager
+def _deep_enough() -> Iterator[None]:
+    """Room on the stack for recursing through MAX_NESTING levels (a few frames each)."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, 4 * MAX_NESTING + 1000))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
 
 
 @dataclass
@@ -153,6 +258,10 @@ class _TooLarge(Exception):
 def load_yaml_text(text: str, display_path: str) -> Document:
     """Parse YAML text; raise InputError listing every problem found."""
     try:
+        check_bounds(text)
+    except Unbounded as exc:
+        raise InputError([Problem(display_path, exc.line, exc.column, exc.message)]) from None
+    try:
         try:
             node = yaml.compose(text, Loader=_FAST_LOADER)
         except yaml.YAMLError:
@@ -168,10 +277,11 @@ def load_yaml_text(text: str, display_path: str) -> Document:
     if node is None:
         return Document(display_path, None)
     try:
-        data = builder.build(node, ())
+        with _deep_enough():
+            data = builder.build(node, ())
     except _TooLarge as exc:
         line, col = exc.position
-        message = f"document expands to more than {MAX_EXPANDED_NODES} values (alias bomb?)"
+        message = f"document holds more than {MAX_EXPANDED_NODES:,} values"
         raise InputError([Problem(display_path, line, col, message)]) from None
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from generator import textcheck
 from generator.cli import cli
 from generator.errors import InputError
-from generator.evidence import jsonscan, streamread
+from generator.evidence import streamread
 from generator.evidence.changes_since import load_previous
 from generator.evidence.codec import read_model, write_model
 from generator.evidence.streamread import read_stored_model
@@ -206,13 +207,13 @@ def test_a_huge_value_where_another_is_expected_is_a_short_message(good: bytes, 
 
 def test_the_nesting_search_skips_brackets_in_strings():
     text = '{"a": "[[[[", "b": [[["\\"]]"]]]}'
-    assert jsonscan.too_deep(text, 0) == 0  # not too deep: the start
-    monkeypatched = jsonscan.NESTING_SHOWN
+    assert textcheck.too_deep(text, 0) == 0  # not too deep: the start
+    monkeypatched = textcheck.MAX_NESTING
     try:
-        jsonscan.NESTING_SHOWN = 3
+        textcheck.MAX_NESTING = 3
         brackets = text.index('"b": ') + 5  # not those in "a"'s text
-        assert jsonscan.too_deep(text, 0) == brackets + 2  # {, [, [: the third [ is 4 deep
-        assert jsonscan.too_deep(text, 0, depth=1) == brackets + 1
-        assert jsonscan.too_deep(text, brackets, depth=1) == brackets + 2
+        assert textcheck.too_deep(text, 0) == brackets + 2  # {, [, [: the third [ is 4 deep
+        assert textcheck.too_deep(text, 0, depth=1) == brackets + 1
+        assert textcheck.too_deep(text, brackets, depth=1) == brackets + 2
     finally:
-        jsonscan.NESTING_SHOWN = monkeypatched
+        textcheck.MAX_NESTING = monkeypatched

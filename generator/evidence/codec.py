@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import BuildError, InputError, Problem
-from generator.evidence.jsonscan import NESTING_SHOWN, too_deep
 from generator.evidence.jsonstream import Written, iter_json
 from generator.evidence.model import (
     SCHEMA_VERSION,
@@ -37,7 +36,13 @@ from generator.evidence.schemacheck import SCHEMA_NAME, json_path, rest_problems
 from generator.evidence.schematext import Misfit, Unsupported, list_pieces, record_encoder
 from generator.memory import gc_paused
 from generator.status import Status
-from generator.textcheck import half_character, line_and_column, lone_surrogate_escape
+from generator.textcheck import (
+    MAX_NESTING,
+    half_character,
+    line_and_column,
+    lone_surrogate_escape,
+    too_deep,
+)
 
 
 class SchemaViolation(ValueError):
@@ -303,7 +308,7 @@ def _parsed(text: str, where: str) -> dict[str, Any]:
         raise InputError([Problem(where, 1, 1, f"not valid JSON: {exc}")]) from None
     except RecursionError:
         at = too_deep(text, 0)
-        message = f"arrays and objects nested more than {NESTING_SHOWN} deep"
+        message = f"arrays and objects nested more than {MAX_NESTING} deep"
         raise InputError([Problem(where, *line_and_column(text, at), message)]) from None
     lone = lone_surrogate_escape(text)
     if lone is not None:

@@ -17,15 +17,13 @@ from collections.abc import Callable
 from json.decoder import scanstring
 from typing import Any, NoReturn, Protocol
 
-from generator.textcheck import half_character, lone_surrogate_escape
+from generator.textcheck import MAX_NESTING, half_character, lone_surrogate_escape, too_deep
 
 Path = tuple[str | int, ...]  # a place in the document: keys and indexes
 _SPACE = re.compile(r"[ \t\n\r]*")
 _NUMBER_GOES_ON = re.compile(r"[0-9.eE+-]*\Z")  # what may follow "3" to the end of a block
 _NEAR_END = 16  # characters: a decode error this close to a block's end may be a cut token
 _DECODER = json.JSONDecoder()
-# A string or a bracket, to find where values nest too deeply (only once the decoder has said so).
-_NESTING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 
 
 class Syntax(ValueError):
@@ -124,7 +122,7 @@ class Scanner:
                 self.fail(exc.msg)
             except RecursionError:
                 self.pos = too_deep(self.text, self.pos, depth)
-                self.fail(f"arrays and objects nested more than {NESTING_SHOWN} deep", NotText)
+                self.fail(f"arrays and objects nested more than {MAX_NESTING} deep", NotText)
             # "3", "3." or "3e" at the end of the block: the number may go on in the next one
             number = isinstance(value, int | float) and not isinstance(value, bool)
             if not (number and _NUMBER_GOES_ON.match(self.text, end)) or not self.more():
@@ -164,27 +162,6 @@ class Scanner:
 
     def fail(self, message: str, kind: type[Syntax] = Syntax) -> NoReturn:
         raise kind(message, self.byte(min(self.pos, len(self.text))))
-
-
-NESTING_SHOWN = 500  # where a value too deep for the decoder is shown to go too deep
-
-
-def too_deep(text: str, start: int, depth: int = 0) -> int:
-    """Where the value at ``start``, inside ``depth`` arrays and objects, goes deeper than
-    NESTING_SHOWN (the decoder, which goes further, has said it goes too deep); ``start`` if
-    that is not in ``text``."""
-    outside = depth
-    for match in _NESTING.finditer(text, start):
-        bracket = match.group()
-        if bracket in "[{":
-            depth += 1
-            if depth > NESTING_SHOWN:
-                return match.start()
-        elif bracket in "]}":
-            depth -= 1
-            if depth <= outside:
-                break
-    return start
 
 
 def node(scan: Scanner, path: Path, visitor: Visitor) -> Any:

@@ -22,7 +22,7 @@ from generator.history.model import (
     ReproduceCommand,
     Tag,
 )
-from generator.history.parsedcache import BlobParser, Parsed, ParsedCache
+from generator.history.parsedcache import BlobParser, Parsed, ParsedCache, Unparsable
 from generator.history.reconcile import Reconciliation
 from generator.timewords import utc
 
@@ -402,4 +402,7 @@ def _parsed(found: Blob, parser: BlobParser) -> Parsed:
         return problem, None
     if found is None or isinstance(found, OversizeError) or found[0] != "blob":
         return None, None
-    return None, parser.parse(found[1].decode("utf-8-sig", "replace"))
+    try:
+        return None, parser.parse(found[1].decode("utf-8-sig", "replace"))
+    except Unparsable as exc:
+        return str(exc), None

@@ -61,11 +61,18 @@ _log = logging.getLogger(__name__)
 Parsed = tuple[str | None, Any]
 
 
+class Unparsable(Exception):
+    """Raised by a BlobParser's `parse` for a text it will not read (a YAML alias bomb, nesting
+    past the bounds): the version is then one that could not be read, with this exception's
+    words as its problem, as a binary one is."""
+
+
 @dataclass(frozen=True)
 class BlobParser:
     """A way of reading a file version, named for the cache: `parse` turns its text into a
     value of plain data (dicts, lists, tuples, strings, bytes, numbers, None: no class, which a
-    cached chunk may not hold), never None itself; callers must not change it."""
+    cached chunk may not hold), never None itself, or raises Unparsable; callers must not
+    change the value."""
 
     name: str
     parse: Callable[[str], Any]

@@ -11,7 +11,6 @@ known one (rolling back to an older version is a move, but not a new appearance)
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,10 +25,11 @@ from generator.history.history import name_problem
 from generator.history.model import Commit, Identity, Promotion, ReleaseEvent, Tag
 from generator.history.rawlog import UnreadableCommit, parse_identity
 from generator.patterns import MAX_TAG_CHARS, MAX_VERSION_CHARS, compile_pattern, shorten
+from generator.textcheck import NestingError, json_loads
 from generator.timewords import utc
+from generator.yamlio import Unbounded, load_data
 
 _VERSION = re.compile(r"v?([0-9]+)\.([0-9]+)\.([0-9]+)")
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # What a release file said at one commit: a version, None (no version there), or a problem.
 FileValue = tuple[str | None, str | None]
@@ -177,7 +177,11 @@ def file_value(found: Blob, path: str, key: str) -> FileValue:
         return None, "file is binary"
     text = data.decode("utf-8-sig", "replace")
     try:
-        parsed = json.loads(text) if path.endswith(".json") else yaml.load(text, Loader=_Loader)
+        parsed = json_loads(text, exact=True) if path.endswith(".json") else load_data(text)
+    except Unbounded as exc:
+        return None, str(exc)
+    except NestingError as exc:
+        return None, f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
     except (ValueError, yaml.YAMLError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return None, f"not valid {'JSON' if path.endswith('.json') else 'YAML'} ({reason})"

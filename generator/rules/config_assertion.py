@@ -30,6 +30,7 @@ from generator.evidence.registry import Failure, Rule, RuleResult
 from generator.history.model import ParsedVersion
 from generator.history.parsedcache import BlobParser
 from generator.status import Status
+from generator.textcheck import json_loads
 from generator.timewords import utc
 from generator.yamlio import load_yaml_text
 
@@ -128,7 +129,7 @@ def parse_text(text: str, is_json: bool) -> tuple[Any, tuple[str, int, str] | No
     """
     if is_json:
         try:
-            return json.loads(text), None
+            return json_loads(text, exact=True), None
         except json.JSONDecodeError as exc:
             return None, ("JSON", exc.lineno, exc.msg)
     try:

@@ -45,14 +45,15 @@ from generator.evidence.context import (
 )
 from generator.evidence.registry import Failure, Rule, RuleResult
 from generator.history.model import Change, ParsedVersion
-from generator.history.parsedcache import BlobParser
+from generator.history.parsedcache import BlobParser, Unparsable
 from generator.status import Status
+from generator.textcheck import NestingError, json_loads
 from generator.timewords import utc
+from generator.yamlio import Unbounded, load_data
 
 SKIPPED, SHORT, UNREADABLE = "skipped_staging", "short_staging", "unreadable_version"
 ABSENT = "absent"
 WHOLE_FILE = "(whole file)"
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # json.dumps(value, sort_keys=True, default=str), without a new encoder for every value.
 _canonical = json.JSONEncoder(sort_keys=True, default=str).encode
 
@@ -84,9 +85,13 @@ def settings(text: str, is_json: bool) -> dict[str, str]:
     """Dotted key -> canonical JSON of the value, for a mapping file; else the whole content.
 
     The caller must not change the mapping it gets (it is shared, and cached between builds).
+    Unparsable for text past the bounds every reader keeps (yamlio.check_bounds: an alias bomb,
+    nesting deeper than textcheck.MAX_NESTING): an unreadable version, not one whole setting.
     """
     try:
-        data = json.loads(text) if is_json else yaml.load(text, Loader=_Loader)
+        data = json_loads(text, exact=True) if is_json else load_data(text)
+    except (Unbounded, NestingError) as exc:
+        raise Unparsable(_where(exc)) from None
     except (ValueError, yaml.YAMLError):
         data = None
     if not isinstance(data, dict) or not data:
@@ -100,6 +105,12 @@ def settings(text: str, is_json: bool) -> dict[str, str]:
         else:
             flat[prefix[:-1]] = _canonical(value)
     return flat
+
+
+def _where(exc: Unbounded | NestingError) -> str:
+    if isinstance(exc, NestingError):
+        return f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
+    return str(exc)
 
 
 # How file versions are read, by JSON or YAML: kept per blob between builds (the history's
