@@ -24,6 +24,7 @@ from generator.evidence.streamread import read_stored_model
 from generator.history.gitenv import git_command, git_environment
 from generator.library import shipped_controls_dir
 from generator.signing import SIGNATURE_NAME
+from generator.textcheck import json_loads
 
 MANIFEST_NAME = "manifest.json"
 EVIDENCE_NAME = "evidence.json"
@@ -85,9 +86,11 @@ def _read_manifest(pack_dir: Path) -> tuple[dict[str, dict[str, Any]], list[str]
     """The manifest's entries by path, or the problems that make it unreadable."""
     path = pack_dir / MANIFEST_NAME
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json_loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}, [f"{MANIFEST_NAME}: missing"]
+    except json.JSONDecodeError as exc:  # nested too deep included (textcheck.NestingError)
+        return {}, [f"{MANIFEST_NAME}:{exc.lineno}:{exc.colno}: unreadable: {exc.msg}"]
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         return {}, [f"{MANIFEST_NAME}: unreadable: {exc}"]
     if not isinstance(data, dict) or data.get("schema_version") != MANIFEST_SCHEMA_VERSION:

@@ -95,7 +95,7 @@ class NestingError(json.JSONDecodeError):
     like any other (a ValueError with ``msg``, ``lineno`` and ``colno``)."""
 
 
-def json_loads(text: str, *, exact: bool = False, **options: Any) -> Any:
+def json_loads(text: str | bytes, *, exact: bool = False, **options: Any) -> Any:
     """``json.loads``, where arrays and objects nested too deep for the decoder (its
     RecursionError, a traceback) are a NestingError located at the bracket past MAX_NESTING.
     ``exact``: also refuse a value the decoder could read that nests more than MAX_NESTING deep
@@ -105,9 +105,17 @@ def json_loads(text: str, *, exact: bool = False, **options: Any) -> Any:
         data = json.loads(text, **options)
     except RecursionError:
         data = too_deep
-    if data is too_deep or (exact and text.count("[") + text.count("{") > MAX_NESTING):
-        at = too_deep(text, 0)  # 0: not too deep (the 501st bracket is never the first)
-        if data is too_deep or at > 0:
-            message = f"arrays and objects nested more than {MAX_NESTING} deep"
-            raise NestingError(message, text, at)
-    return data
+    if data is not too_deep and not (exact and _brackets(text) > MAX_NESTING):
+        return data
+    source = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    at = too_deep(source, 0)  # 0: not too deep (the 501st bracket is never the first)
+    if data is not too_deep and at == 0:
+        return data
+    message = f"arrays and objects nested more than {MAX_NESTING} deep"
+    raise NestingError(message, source, at)
+
+
+def _brackets(text: str | bytes) -> int:
+    if isinstance(text, bytes):
+        return text.count(b"[") + text.count(b"{")
+    return text.count("[") + text.count("{")

@@ -111,3 +111,13 @@ def test_long_names_are_cut_and_the_hash_is_of_the_bytes():
     assert sha256_hex(b"abc") == (
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     )
+
+
+def test_front_matter_nested_too_deep_is_a_located_problem_not_a_recursion_error():
+    # Before: the loader's RecursionError stopped the whole build from the manual rule.
+    deep = "[" * 3000 + "]" * 3000
+    parsed = parse(f"---\ntitle: Access review\nscope: {deep}\n---\n# Access review\n")
+    assert parsed.facts is None
+    assert [str(p) for p in parsed.problems] == [
+        f"{WHERE}:3:507: collections nested more than 500 deep"
+    ]

@@ -78,7 +78,13 @@ def test_missing_or_garbled_manifest_is_a_problem_not_a_crash(tmp_path):
     pack = _pack(tmp_path)
     assert check_files(pack) == ["manifest.json: missing"]
     (pack / "manifest.json").write_text("{not json", encoding="utf-8")
-    assert check_files(pack)[0].startswith("manifest.json: unreadable")
+    assert check_files(pack)[0].startswith("manifest.json:1:2: unreadable: Expecting")
+    # Nested too deep for the decoder: located, not a RecursionError traceback.
+    deep = '{"schema_version": 1,\n "x": ' + "[" * 5000 + "]" * 5000 + "}"
+    (pack / "manifest.json").write_text(deep, encoding="utf-8")
+    assert check_files(pack) == [
+        "manifest.json:2:506: unreadable: arrays and objects nested more than 500 deep"
+    ]
     (pack / "manifest.json").write_text('{"schema_version": 1, "files": "x"}', encoding="utf-8")
     assert check_files(pack) == ["manifest.json: 'files' must be a list"]
 

@@ -222,6 +222,17 @@ def test_a_page_that_is_not_json_stops_the_collection():
         collector(api)[0].collect("acme", PERIOD)
 
 
+def test_a_page_nested_too_deep_stops_the_collection_naming_where():
+    deep = b'{"_embedded": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    api = FakeMeshStack(events=events(), faults={"page 1": [Fault(200, body=deep)]})
+    with serving(api), pytest.raises(CollectError) as caught:
+        collector(api)[0].collect("acme", PERIOD)
+    assert str(caught.value).endswith(
+        "is not JSON at line 1, column 514 (arrays and objects nested more than 500 deep): "
+        "nothing written"
+    )
+
+
 def test_a_schema_invalid_event_stops_the_collection_naming_it():
     def tamper(number: int, body: dict) -> dict:
         if number == 1:

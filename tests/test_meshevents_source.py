@@ -211,6 +211,10 @@ def test_header_and_count_problems_are_located_at_their_key(tmp_path: Path):
         (b'{"a": 1,\n "a": 2}', ":1:1: the key 'a' appears twice in one object"),
         (b"[1, 2]", ":1:1: an export is a JSON object"),
         (b'{"a": "\xff"}', ":1:8: not UTF-8 text"),
+        (  # too deep for the decoder: located, not a RecursionError traceback
+            b'{"a":\n ' + b"[" * 5000 + b"]" * 5000 + b"}",
+            ":2:501: not JSON: arrays and objects nested more than 500 deep",
+        ),
     ],
 )
 def test_a_file_that_is_not_an_export_is_one_located_problem(

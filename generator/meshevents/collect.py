@@ -39,7 +39,7 @@ from generator.meshevents.schema import (
     page_problems,
     parse_timestamp,
 )
-from generator.textcheck import lone_surrogate_escape
+from generator.textcheck import NestingError, json_loads, lone_surrogate_escape
 
 RETRIED = (429, 500, 502, 503, 504)
 _SHOWN_PROBLEMS = 20  # of a broken page; the rest are counted
@@ -182,7 +182,7 @@ class Collector:
                 "the client ID and secret in the environment variables the installation names"
             ) from None
         try:
-            answer = json.loads(data)
+            answer = json_loads(data)
             token = answer["access_token"]
         except (ValueError, TypeError, KeyError):
             token = None
@@ -207,9 +207,11 @@ class Collector:
                     "the API key may lack the permission to read event logs"
                 ) from None
         try:
-            page = json.loads(data)
+            page = json_loads(data)
         except ValueError as exc:
             where = f" at line {exc.lineno}, column {exc.colno}" if hasattr(exc, "lineno") else ""
+            if isinstance(exc, NestingError):
+                where += f" ({exc.msg})"
             raise CollectError(
                 f"page {number} ({url}) is not JSON{where}: nothing written"
             ) from None

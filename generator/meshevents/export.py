@@ -35,7 +35,7 @@ from generator.meshevents.schema import (
     parse_timestamp,
     typed_event,
 )
-from generator.textcheck import half_character, line_and_column, lone_surrogate_escape
+from generator.textcheck import half_character, json_loads, line_and_column, lone_surrogate_escape
 from generator.validate import load_schema
 
 FORMAT = "meshcomply-events-export"
@@ -207,7 +207,7 @@ def _parse(data: bytes, where: str) -> tuple[str, dict[str, Any]]:
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise InputError([Problem(where, line, col, "not UTF-8 text")]) from None
     try:
-        document = json.loads(text, object_pairs_hook=_no_duplicates)
+        document = json_loads(text, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         raise InputError([Problem(where, exc.lineno, exc.colno, f"not JSON: {exc.msg}")]) from None
     except _DuplicateKey as exc:
