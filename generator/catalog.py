@@ -116,7 +116,7 @@ def load_catalogs(catalogs_dir: Path) -> Catalogs:
 
 def _load(path: Path, kind: str, problems: list[Problem]) -> Document | None:
     try:
-        document = load_yaml(path, display_path(path))
+        document = load_yaml(path, display_path(path), recover=True)
     except InputError as exc:
         problems.extend(exc.problems)
         return None

@@ -84,7 +84,7 @@ def load_config(
     ``~/.cache/meshcomply``) once everything else in the file is valid; ``clone=False`` checks
     the file without touching git or the network (``meshcomply config check``).
     """
-    document = load_yaml(path)
+    document = load_yaml(path, recover=True)
     if not isinstance(document.data, dict):
         raise InputError([document.problem((), "the file must be a mapping with installations")])
     problems = schema_problems(document, config_schema(sections))
@@ -113,7 +113,7 @@ class SiteConfig:
 def load_site_config(path: Path, sections: Sequence[OptionsSection]) -> SiteConfig:
     """The portal's settings from ``meshcomply.yml``, checked as ``load_config`` checks them,
     without the installations' repositories (``meshcomply site`` runs where they are not)."""
-    document = load_yaml(path)
+    document = load_yaml(path, recover=True)
     if not isinstance(document.data, dict):
         raise InputError([document.problem((), "the file must be a mapping with installations")])
     problems = schema_problems(document, config_schema(sections))

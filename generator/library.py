@@ -148,7 +148,7 @@ def _load_controls(
     complete = True
     for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
         try:
-            document = load_yaml(path, display_path(path))
+            document = load_yaml(path, display_path(path), recover=True)
         except InputError as exc:
             problems.extend(exc.problems)
             complete = False
@@ -294,7 +294,7 @@ def _load_decisions(
         )
         return {}, True
     try:
-        document = load_yaml(path, shown)
+        document = load_yaml(path, shown, recover=True)
     except InputError as exc:
         problems.extend(exc.problems)
         return {}, False

@@ -32,11 +32,14 @@ def load_schema(name: str) -> dict[str, Any]:
 
 
 def schema_problems(document: Document, schema: dict[str, Any]) -> list[Problem]:
-    """Every schema violation in the document, each located and worded for a person."""
+    """Every schema violation in the document, each located and worded for a person, after
+    the problems the loader read past (Document.problems); a violation where the loader
+    already said what is wrong (a value it could not construct, read as empty) is left out."""
     validator = Draft202012Validator(schema)
-    problems = []
+    problems = list(document.problems)
+    said = {(problem.line, problem.col) for problem in document.problems}
     for error in validator.iter_errors(document.data):
-        problems.extend(_describe(document, error))
+        problems.extend(p for p in _describe(document, error) if (p.line, p.col) not in said)
     return problems
 
 

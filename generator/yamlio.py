@@ -143,6 +143,9 @@ class Document:
     key_positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
     text: str = ""  # the source, for quoting values as written
     spans: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)  # scalars' [start, end)
+    # What the loader could read past (a repeated key: the first kept; a value it could not
+    # construct: None), with `recover`: validate.schema_problems reports them with the rest.
+    problems: list[Problem] = field(default_factory=list)
 
     def where(self, keypath: KeyPath, *, key: bool = False) -> tuple[int, int]:
         """Position of the value (or key) at keypath, falling back to its nearest ancestor."""
@@ -255,8 +258,10 @@ class _TooLarge(Exception):
         self.position = position
 
 
-def load_yaml_text(text: str, display_path: str) -> Document:
-    """Parse YAML text; raise InputError listing every problem found."""
+def load_yaml_text(text: str, display_path: str, *, recover: bool = False) -> Document:
+    """Parse YAML text; raise InputError listing every problem found. `recover`: raise only
+    for what leaves nothing to read (syntax, bounds, size); the rest is in Document.problems,
+    so a caller checking the document's schema reports every problem of the file at once."""
     try:
         check_bounds(text)
     except Unbounded as exc:
@@ -287,15 +292,22 @@ def load_yaml_text(text: str, display_path: str) -> Document:
         mark = exc.problem_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise InputError([Problem(display_path, line, col, f"YAML error: {exc.problem}")]) from None
-    if builder.problems:
+    if builder.problems and not recover:
         raise InputError(builder.problems)
     return Document(
-        display_path, data, builder.positions, builder.key_positions, text, builder.spans
+        display_path,
+        data,
+        builder.positions,
+        builder.key_positions,
+        text,
+        builder.spans,
+        builder.problems,
     )
 
 
-def load_yaml(path: Path, display_path: str | None = None) -> Document:
-    """Read and parse a YAML file, refusing oversized and non-UTF-8 files with a message."""
+def load_yaml(path: Path, display_path: str | None = None, *, recover: bool = False) -> Document:
+    """Read and parse a YAML file, refusing oversized and non-UTF-8 files with a message
+    (`recover`: as load_yaml_text)."""
     shown = display_path or str(path)
     try:
         size = path.stat().st_size
@@ -310,4 +322,4 @@ def load_yaml(path: Path, display_path: str | None = None) -> Document:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError([Problem(shown, line, 1, "file is not valid UTF-8")]) from None
-    return load_yaml_text(text, shown)
+    return load_yaml_text(text, shown, recover=recover)

@@ -100,6 +100,22 @@ def test_every_problem_is_reported_located_at_once(folder: Path):
     ]
 
 
+def test_a_repeated_key_hides_no_other_problem(folder: Path):
+    # Before: the loader stopped at the repeated key; the others showed only once it was fixed.
+    bad = CONFIG.replace("approval: required", "approval: sometimes").replace(
+        "    ref: main\n", "    ref: main\n    ref: other\n", 1
+    )
+    (folder / "bad.yml").write_text(bad)
+    result = invoke("config", "check", "--config", "bad.yml", cwd=folder)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "bad.yml:7:5: duplicate key 'ref' (first defined on line 6)",
+        "bad.yml:15:19: installations.acme.environments.production.approval: "
+        "'sometimes' is not one of: required, optional",
+        "meshcomply: 2 problems found",
+    ]
+
+
 def test_missing_config_is_a_usage_error(tmp_path: Path):
     result = invoke("config", "check", cwd=tmp_path)
     assert result.exit_code == 2

@@ -126,6 +126,18 @@ def test_every_entry_problem_is_reported_at_once(tmp_path):
     ]
 
 
+def test_a_repeated_key_or_an_unreadable_value_hides_no_other_problem(tmp_path):
+    text = register_text(("EXC-1", f"sha: {C1.sha}", "2026-02-30"))
+    text = text.replace("  - id: EXC-1\n", "  - id: EXC-1\n    id: EXC-9\n")
+    text = text.replace("rule: change-approval", "rule: !!int abc", 1)
+    assert problems(tmp_path, text) == [
+        "exceptions.yml:3:5: duplicate key 'id' (first defined on line 2)",
+        "exceptions.yml:4:11: 'abc' cannot be read as tag:yaml.org,2002:int: invalid literal "
+        "for int() with base 10: 'abc'",
+        "exceptions.yml:9:14: 2026-02-30 is not a calendar date",
+    ]
+
+
 def test_schema_problems_are_located(tmp_path):
     text = """\
 exceptions:

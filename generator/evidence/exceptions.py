@@ -173,7 +173,7 @@ def load_exceptions(
     readable enough, so fixing the first problems never reveals more.
     """
     shown = display_path or shown_path(path)
-    document = load_yaml(path, shown)
+    document = load_yaml(path, shown, recover=True)
     if document.data is None:
         raise InputError([Problem(shown, 1, 1, "the register is empty: write 'exceptions: []'")])
     problems = schema_problems(document, load_schema("exceptions"))

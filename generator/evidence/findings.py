@@ -66,7 +66,7 @@ def load_findings(path: Path, display_path: str | None = None) -> FindingsRegist
     and a deviation named twice.
     """
     shown = display_path or shown_path(path)
-    document = load_yaml(path, shown)
+    document = load_yaml(path, shown, recover=True)
     if document.data is None:
         raise InputError([Problem(shown, 1, 1, "the register is empty: write 'findings: []'")])
     problems = schema_problems(document, load_schema("findings"))
