@@ -33,7 +33,7 @@ from generator.evidence.pack import AuditorSeed
 from generator.gate import PackCounts, gate_failure
 from generator.library import ControlLibrary, default_controls_dir, load_library
 from generator.notes_stage import read_notes, warning_lines
-from generator.outfolder import locked, put_in_place, staging_folder
+from generator.outfolder import locked, put_in_place, refuse_foreign, staging_folder
 from generator.packwriter import BuiltPack, NoProgress, PackJob, Progress
 from generator.releasenotes.loader import NotesRead
 from generator.render.registry import (
@@ -188,6 +188,8 @@ def build_packs(
     site = site_request(site_config, renderers, notes, epoch)
     periods = [period_for(config, installation, period) for installation in selected]
     with locked(out, wait), staging_folder(out) as staging:
+        if site.produces_anything:  # before any history is read; put_in_place checks it all
+            refuse_foreign(out, [SITE_FOLDER])
         packs = [
             PackJob(
                 config,
@@ -284,6 +286,7 @@ def assemble_site(
     notes = _notes_first(config, renderers)
     site = site_request(config, renderers, notes, source_date_epoch(), allowed_signers)
     with locked(out, wait), staging_folder(out) as staging:
+        refuse_foreign(out, [SITE_FOLDER])
         packs_read = read_packs(pack_dirs, site)
         if expected:
             check_installations(packs_read, expected, source)

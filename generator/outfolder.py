@@ -7,6 +7,12 @@ with the current one (Linux ``renameat2(RENAME_EXCHANGE)``), or a plain rename w
 current one. At every instant the path holds the complete old folder or the complete new one; a
 killed build leaves only its staging folder, which the next build removes under the lock.
 
+Only meshcomply's own folders are replaced: a ``site/`` holding ``.meshcomply-site`` (written in
+every site; a site of an older meshcomply is known by its ``assets/portal/portal.css``) or
+nothing, a pack folder holding ``manifest.json`` or nothing. Any other folder at such a path (a
+``--out`` pointing at a project's own ``site/``) stops the build naming it, before anything is
+replaced.
+
 Where the file system cannot exchange (other kernels, some network file systems), the current
 folder is first renamed into the staging folder, then the new one renamed in; a kill between the
 two leaves the old folder complete inside the staging folder, and the next build puts it back.
@@ -34,6 +40,9 @@ LOCK_NAME = ".meshcomply.lock"
 STAGING_PREFIX = ".meshcomply-build-"
 RETIRED = ".retired"  # inside a staging folder: current folders moved aside (no exchange)
 POLL_SECONDS = 0.2
+SITE_MARK = ".meshcomply-site"  # in every site/ a build writes: what tells it from another's
+_SITE_MARK_TEXT = "Written by meshcomply; a build into the folder above replaces this site whole.\n"
+_LEGACY_SITE = "assets/portal/portal.css"  # what a site of an older meshcomply always holds
 _RENAME_EXCHANGE = 2  # linux/fs.h
 _AT_FDCWD = -100
 
@@ -133,11 +142,43 @@ def staging_folder(out: Path) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def mark_site(site: Path) -> None:
+    """Mark a site folder as meshcomply's, so a later build may replace it."""
+    (site / SITE_MARK).write_text(_SITE_MARK_TEXT, encoding="utf-8")
+
+
+def refuse_foreign(out: Path, rels: list[str]) -> None:
+    """BuildError naming each OUT/rel that is there and not meshcomply's (see the module)."""
+    foreign = [out / rel for rel in rels if not _ours(out / rel, rel)]
+    if foreign:
+        named = ", ".join(str(path) for path in foreign)
+        raise BuildError(
+            f"{named}: not written by meshcomply (a site holds {SITE_MARK}, a pack "
+            "manifest.json), and a build replaces it whole: move it away or choose another --out"
+        )
+
+
+def _ours(target: Path, rel: str) -> bool:
+    if not os.path.lexists(target):
+        return True
+    if target.is_symlink() or not target.is_dir():
+        return False
+    if not any(target.iterdir()):
+        return True  # nothing would be lost
+    if rel == "site":
+        return (target / SITE_MARK).is_file() or (target / _LEGACY_SITE).is_file()
+    if rel.startswith("packs/"):
+        return (target / "manifest.json").is_file()
+    return True
+
+
 def put_in_place(staging: Path, out: Path, rels: list[str]) -> None:
     """Replace each OUT/rel by staging/rel, one atomic step each; the replaced folders end up in
     the staging folder (removed with it). Signals wait until all are in place, so an interrupted
-    build never leaves packs from two builds beside a site from one of them."""
+    build never leaves packs from two builds beside a site from one of them. A folder that is
+    not meshcomply's stops it before any is replaced (refuse_foreign)."""
     stop_if_interrupted()  # nothing is put in place after a signal, however it was handled
+    refuse_foreign(out, rels)
     with _signals_deferred():
         for rel in rels:
             _replace(staging / rel, out / rel, staging / RETIRED / rel)

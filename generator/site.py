@@ -22,6 +22,7 @@ from generator.errors import BuildError, InputError
 from generator.evidence.streamread import read_stored_model
 from generator.manifest import check_files, pack_file_problems, recorded_sha256
 from generator.notes_stage import release_views
+from generator.outfolder import mark_site
 from generator.releasenotes.loader import NotesRead
 from generator.render.registry import PackInput, Renderer, RenderOptions
 from generator.signing import check_signature
@@ -139,6 +140,8 @@ def render_site(inputs: list[PackInput], staging: Path, request: SiteRequest) ->
             renderer.render(inputs, staging / SITE_FOLDER, options)
             if SITE_FOLDER not in written:
                 written.append(SITE_FOLDER)
+    if SITE_FOLDER in written:
+        mark_site(staging / SITE_FOLDER)
     for renderer in request.renderers:
         if renderer.root is not None:
             written.extend(renderer.root(inputs, staging, options))

@@ -9,6 +9,7 @@ import io
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -388,6 +389,49 @@ def test_an_output_folder_below_a_file_is_one_line_before_any_work(project: Path
     assert stderr == (
         "meshcomply: error: cannot write to the output folder plain-file/out: Not a directory\n"
     )
+
+
+def test_a_foreign_site_or_pack_folder_in_out_is_refused_not_deleted(project: Path, monkeypatch):
+    # Before: a project's own site/ in --out was exchanged with the portal and deleted silently.
+    own = project / "out" / "site" / "index.html"
+    own.parent.mkdir(parents=True)
+    own.write_text("<h1>our team's site</h1>")
+    monkeypatch.chdir(project)
+    result = CliRunner().invoke(cli, ["build", "--quiet", "--format", "json,html", "--out", "out"])
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"meshcomply: error: {Path('out') / 'site'}: not written by meshcomply (a site holds "
+        ".meshcomply-site, a pack manifest.json), and a build replaces it whole: move it away "
+        "or choose another --out"
+    )
+    assert (
+        own.read_text() == "<h1>our team's site</h1>" and not (project / "out" / "packs").exists()
+    )
+    # A site meshcomply wrote is marked, and replaced by the next build; so is an empty folder.
+    own.unlink()
+    assert cli_build(project, monkeypatch, "--format", "json,html").exit_code == 0
+    assert (project / "out" / "site" / outfolder.SITE_MARK).is_file()
+    assert cli_build(project, monkeypatch, "--format", "json,html").exit_code == 0
+    # A pack folder holding no manifest.json is not a pack: refused before anything is replaced.
+    site_before = pack_bytes(project / "out" / "site")
+    foreign_pack = project / "out" / PACK
+    shutil.rmtree(foreign_pack)
+    foreign_pack.mkdir()
+    (foreign_pack / "notes.txt").write_text("mine")
+    result = cli_build(project, monkeypatch, "--format", "json,html")
+    assert result.exit_code == 1 and "not written by meshcomply" in result.output
+    assert (foreign_pack / "notes.txt").read_text() == "mine"
+    assert pack_bytes(project / "out" / "site") == site_before
+
+
+def test_a_site_of_an_older_meshcomply_is_still_replaced(tmp_path: Path):
+    site = tmp_path / "site"
+    (site / "assets" / "portal").mkdir(parents=True)
+    (site / "assets" / "portal" / "portal.css").write_text("")
+    outfolder.refuse_foreign(tmp_path, ["site"])  # no error
+    (site / "assets" / "portal" / "portal.css").unlink()
+    with pytest.raises(outfolder.BuildError, match="not written by meshcomply"):
+        outfolder.refuse_foreign(tmp_path, ["site"])
 
 
 def test_a_read_only_output_folder_is_one_line(project: Path, monkeypatch):
