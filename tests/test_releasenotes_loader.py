@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from pathlib import Path
@@ -31,6 +32,22 @@ def test_cached_notes_equal_parsed_ones_and_are_not_parsed_again(folder, tmp_pat
 
     monkeypatch.setattr(loader, "parse_note", no_parsing)
     assert load_quietly(folder, cache_dir) == plain
+
+
+def test_a_real_note_saved_with_a_byte_order_mark_is_read_as_without(tmp_path):
+    # Editors on Windows save UTF-8 with a BOM (EF BB BF) before the front matter's '---'.
+    name = "2023-01-04-Release-0.md"
+    plain, marked = tmp_path / "plain", tmp_path / "marked"
+    plain.mkdir()
+    marked.mkdir()
+    data = (REAL_NOTES / name).read_bytes()
+    assert not data.startswith(b"\xef\xbb\xbf")
+    (plain / name).write_bytes(data)
+    (marked / name).write_bytes(b"\xef\xbb\xbf" + data)
+    read = read_release_notes(marked, tmp_path / "cache")
+    assert read.warnings == [] and len(read.notes) == 1
+    (expected,) = read_release_notes(plain, None).notes
+    assert read.notes == [dataclasses.replace(expected, path=str(marked / name))]
 
 
 def test_a_changed_note_is_parsed_again(tmp_path):
