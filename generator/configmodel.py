@@ -20,6 +20,7 @@ NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _PERIOD = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})\.\.([0-9]{4}-[0-9]{2}-[0-9]{2})$")
 # What git itself accepts as a remote; anything else is a local path.
 _URL = re.compile(r"^(?:(?:https?|ssh|git|file)://|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:)")
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/]*@")  # up to the host's last '@'
 
 
 class Role(StrEnum):
@@ -156,6 +157,11 @@ class InstallationConfig:
     def is_remote(self) -> bool:
         return is_url(self.repo)
 
+    @property
+    def shown_repo(self) -> str:
+        """`repo` as every output and message records it: without a URL's credentials."""
+        return without_credentials(self.repo)
+
     def population_paths(self, environment: EnvironmentConfig) -> tuple[str, ...]:
         """The paths whose changes are changes to the environment: its own, then those of each
         shared scope reaching it (in configuration order, each path once)."""
@@ -210,3 +216,10 @@ class OptionsSection:
 
 def is_url(repo: str) -> bool:
     return bool(_URL.match(repo))
+
+
+def without_credentials(repo: str) -> str:
+    """A repository as recorded and shown: a URL's user information (``https://user:token@``)
+    left out, as it may hold a password or token (the clone itself uses the URL as given);
+    ``user@host:path`` (ssh's short form, which cannot hold a password) is kept."""
+    return _USERINFO.sub(r"\1", repo)

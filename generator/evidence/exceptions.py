@@ -322,7 +322,7 @@ def _resolve(
             )
         )
     else:
-        repo = history.installation.repo
+        repo = history.installation.shown_repo
         problems.append(document.problem((*at, "sha"), f"commit {given} does not exist in {repo}"))
     return None
 

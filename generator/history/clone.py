@@ -15,6 +15,7 @@ import subprocess
 from pathlib import Path
 
 from generator.cachefiles import default_cache_dir
+from generator.configmodel import without_credentials
 from generator.history.gitenv import transport_environment
 
 
@@ -42,7 +43,8 @@ def ensure_clone(url: str, cache_dir: Path | None = None) -> Path:
         partial.rename(target)
     except OSError as exc:
         raise CloneError(
-            f"cannot clone {url}: the cache folder {target.parent} is not writable "
+            f"cannot clone {without_credentials(url)}: the cache folder {target.parent} is not "
+            "writable "
             f"({exc.strerror}); set MESHCOMPLY_CACHE to a writable folder"
         ) from None
     return target
@@ -56,9 +58,12 @@ def _run(args: list[str], cwd: Path | None, url: str, action: str) -> None:
             command, cwd=cwd, env=transport_environment(), capture_output=True, check=False
         )
     except FileNotFoundError:
-        raise CloneError(f"cannot {action} {url}: git is not installed or not on PATH") from None
+        shown = without_credentials(url)
+        raise CloneError(f"cannot {action} {shown}: git is not installed or not on PATH") from None
     if done.returncode != 0:
-        raise CloneError(f"cannot {action} {url}: {_reason(done.stderr, done.returncode)}")
+        shown = without_credentials(url)  # git's own words may quote the URL as given
+        reason = _reason(done.stderr, done.returncode).replace(url, shown)
+        raise CloneError(f"cannot {action} {shown}: {reason}")
 
 
 def _reason(stderr: bytes, status: int) -> str:

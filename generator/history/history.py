@@ -382,7 +382,7 @@ class InstallationHistory:
         return self.runner
 
     def _label(self) -> str:
-        return f"{self.installation.name} ({self.installation.repo})"
+        return f"{self.installation.name} ({self.installation.shown_repo})"
 
 
 def unreadable(found: Blob) -> str | None:

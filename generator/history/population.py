@@ -62,9 +62,9 @@ class ShellCommands:
         self.head = head
         self.steps: list[ReproduceCommand] = []
         if installation.is_remote:
-            folder = PurePosixPath(installation.repo.rstrip("/").split(":")[-1]).name
+            folder = PurePosixPath(installation.shown_repo.rstrip("/").split(":")[-1]).name
             folder = folder.removesuffix(".git") or installation.name
-            clone = f"git clone {shlex.quote(installation.repo)} {folder}"
+            clone = f"git clone {shlex.quote(installation.shown_repo)} {folder}"
             self.steps.append(ReproduceCommand("clone", clone, ""))
         else:
             folder = installation.repo

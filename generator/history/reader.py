@@ -84,7 +84,7 @@ def _read(
     previous_head: str | None,
     limited: tuple[str, ...] | None,
 ) -> InstallationHistory:
-    runner = GitRunner(installation.repo_path, f"{installation.name} ({installation.repo})")
+    runner = GitRunner(installation.repo_path, f"{installation.name} ({installation.shown_repo})")
     head, overrides = _check_repository(runner, installation)
     cache = HistoryCache(installation.repo_path, cache_dir)
     cached = cache.load()

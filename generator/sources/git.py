@@ -126,7 +126,7 @@ def read(request: ReadRequest) -> InstallationHistory:
 def provenance(history: InstallationHistory) -> dict[str, Any]:
     """evidence.json's ``source``: what was read, and how to re-perform each figure with git."""
     return {
-        "repo": history.installation.repo,
+        "repo": history.installation.shown_repo,  # a URL's credentials never recorded
         "ref": history.installation.ref,
         "head": history.head,
         "head_date": history.head_date,
