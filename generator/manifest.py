@@ -24,7 +24,7 @@ from generator.evidence.streamread import read_stored_model
 from generator.history.gitenv import git_command, git_environment
 from generator.library import shipped_controls_dir
 from generator.signing import SIGNATURE_NAME
-from generator.textcheck import json_loads
+from generator.textcheck import escape_controls, json_loads
 
 MANIFEST_NAME = "manifest.json"
 EVIDENCE_NAME = "evidence.json"
@@ -109,7 +109,7 @@ def _read_manifest(pack_dir: Path) -> tuple[dict[str, dict[str, Any]], list[str]
             problems.append(f"{MANIFEST_NAME}: files[{index}] needs a path and a sha256")
             continue
         if entry["path"] in entries:
-            problems.append(f"{MANIFEST_NAME}: {entry['path']} listed twice")
+            problems.append(f"{MANIFEST_NAME}: {_shown(entry['path'])} listed twice")
         entries[entry["path"]] = entry
     return entries, problems
 
@@ -128,20 +128,27 @@ def check_files(pack_dir: Path) -> list[str]:
         return problems
     present = set(_pack_files(pack_dir))
     for rel in sorted(recorded.keys() - present):
-        problems.append(f"removed: {rel}")
+        problems.append(f"removed: {_shown(rel)}")
     for rel in sorted(present - recorded.keys()):
-        problems.append(f"added: {rel}")
+        problems.append(f"added: {_shown(rel)}")
     for rel in sorted(present & recorded.keys()):
         path = pack_dir / rel
         if path.is_symlink():
-            problems.append(f"changed: {rel} (a symlink, not a file)")
+            problems.append(f"changed: {_shown(rel)} (a symlink, not a file)")
             continue
         actual = sha256_file(path)
         if actual != recorded[rel]["sha256"]:
-            problems.append(f"changed: {rel} (sha256 {actual}, manifest {recorded[rel]['sha256']})")
+            manifest = _shown(recorded[rel]["sha256"])
+            problems.append(f"changed: {_shown(rel)} (sha256 {actual}, manifest {manifest})")
         elif recorded[rel].get("bytes") not in (None, path.stat().st_size):
-            problems.append(f"changed: {rel} (size differs from manifest)")
+            problems.append(f"changed: {_shown(rel)} (size differs from manifest)")
     return problems
+
+
+def _shown(name: str) -> str:
+    # Names come from the manifest or the folder: a control character in one must not act on
+    # the terminal verify prints to (ESC sequences, a carriage return rewriting the line).
+    return escape_controls(name, one_line=True)
 
 
 def cited_commits(model: EvidenceModel) -> list[str]:

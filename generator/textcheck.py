@@ -62,6 +62,43 @@ def half_character(escape: str) -> str:
     return f"{escape} escapes half of a character (a lone surrogate): not text"
 
 
+# Control characters (C0, DEL, C1): on a page they are invisible or break the XML a PDF is made
+# of, on a terminal ESC and BEL act (colours, cursor moves, a bell). Shown as their escapes.
+_PAGE_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tab, LF, CR kept
+_LINE_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+_NAMED_CONTROLS = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return _NAMED_CONTROLS.get(char) or f"\\x{ord(char):02x}"
+
+
+def escape_controls(text: str, *, one_line: bool = False) -> str:
+    """`text` with each control character written as its escape (ESC as ``\\x1b``, as a
+    message's repr and evidence.json's ``\\u001b`` show it): visible, and acting on no page or
+    terminal. Tab, newline and carriage return are kept, unless `one_line` (a message line:
+    ``\\t``, ``\\n``, ``\\r``)."""
+    if text.isprintable():  # no control character (the common case, at C speed)
+        return text
+    return (_LINE_CONTROLS if one_line else _PAGE_CONTROLS).sub(_escape, text)
+
+
+# What acts or hides on a page: control characters (but tab, LF, CR: ESC, BEL, NUL, which XML,
+# and so a PDF, does not even allow) and bidirectional and invisible format characters (a
+# right-to-left override hiding a file extension).
+_DISGUISING = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+
+
+def code_points_shown(html: str) -> str:
+    """Finished HTML with each character that acts or hides on a page shown as its code point,
+    ``<U+001B>``: what the portal and the PDF do to every page, so no template, filter or macro
+    can let one through."""
+    return _DISGUISING.sub(lambda m: f"&lt;U+{ord(m.group()):04X}&gt;", html)
+
+
 def line_and_column(text: str, offset: int) -> tuple[int, int]:
     """The 1-based line and column of ``text[offset]``."""
     line_start = text.rfind("\n", 0, offset) + 1

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from generator.errors import InputError, Problem
-from generator.textcheck import MAX_NESTING, holds_surrogate
+from generator.textcheck import MAX_NESTING, escape_controls, holds_surrogate, line_and_column
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 # An alias bomb multiplies nodes; real configuration files have a few thousand at most, and a
@@ -271,6 +271,12 @@ def load_yaml_text(text: str, display_path: str, *, recover: bool = False) -> Do
             node = yaml.compose(text, Loader=_FAST_LOADER)
         except yaml.YAMLError:
             node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.reader.ReaderError as exc:  # located by offset: libyaml's "position 276"
+        line, col = line_and_column(text, exc.position)
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        shown = escape_controls(chr(code), one_line=True)
+        message = f"YAML error: character {shown} (U+{code:04X}) is not allowed in YAML"
+        raise InputError([Problem(display_path, line, col, message)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

@@ -29,6 +29,7 @@ from generator.render.words import (
     window_text,
 )
 from generator.resources import data_dir
+from generator.textcheck import code_points_shown
 
 TEMPLATES = data_dir("templates") / "pdf"
 
@@ -47,10 +48,6 @@ SECTIONS = (
     ("methodology", "Methodology", "sections/methodology.html.j2"),
 )
 FRONT_MATTER = (("document-control", "Document control"), ("contents", "Contents"))
-
-# Bidirectional and invisible format characters can make text read differently than it is
-# stored (a right-to-left override hiding a file extension): shown as visible code points.
-_DISGUISING = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 @dataclass(frozen=True)
@@ -147,7 +144,7 @@ def environment() -> jinja2.Environment:
 
 def _render(env: jinja2.Environment, template: str, context: dict[str, Any]) -> str:
     html = env.get_template(template).render(context)
-    return _DISGUISING.sub(lambda m: f"&lt;U+{ord(m.group()):04X}&gt;", html)
+    return code_points_shown(html)  # control and format characters as <U+001B>
 
 
 def table_of_contents(view: dict[str, Any]) -> list[dict[str, Any]]:

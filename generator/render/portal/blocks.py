@@ -47,10 +47,8 @@ from generator.render.reconciliation import (
     shared_changes,
 )
 from generator.render.tested import control_tested
+from generator.textcheck import code_points_shown
 
-# Bidirectional and invisible format characters can make text read differently than it is
-# stored (e.g. a right-to-left override hiding a file extension): shown as visible code points.
-_DISGUISING = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _PLACEHOLDER = '<div data-mc-block="{index}"{late}></div>'
 _EARLY_RE = re.compile(r'<div data-mc-block="(\d+)"></div>')
 _LATE_RE = re.compile(r'<div data-mc-block="(\d+)" data-mc-late></div>')
@@ -64,7 +62,8 @@ class PageBlocks:
 
     def add(self, html: str, indexed: bool) -> Markup:
         # Replaced in the finished HTML, so no filter or macro can let one through.
-        self.blocks.append(_DISGUISING.sub(lambda m: f"&lt;U+{ord(m.group()):04X}&gt;", html))
+        # Control and format characters as <U+001B> (textcheck.code_points_shown).
+        self.blocks.append(code_points_shown(html))
         late = "" if indexed else " data-mc-late"
         placeholder = _PLACEHOLDER.format(index=len(self.blocks) - 1, late=late)
         return Markup(f"\n\n{placeholder}\n\n")

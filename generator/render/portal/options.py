@@ -19,6 +19,7 @@ from jsonschema import Draft202012Validator
 from generator.config import OptionsSection, SectionProblems, relative_path
 from generator.errors import BuildError
 from generator.render.portal.labels import label
+from generator.textcheck import escape_controls
 
 # Material for MkDocs' named colours (theme.palette.primary / accent).
 MATERIAL_COLOURS = frozenset(
@@ -127,6 +128,14 @@ def check_options(raw: dict[str, Any], base: Path) -> tuple[dict[str, Any], Sect
                 problems.append(((key,), problem))
     if "logo" in raw and Path(raw["logo"]).suffix.lower() not in LOGO_SUFFIXES:
         problems.append((("logo",), f"{raw['logo']!r} must be one of {', '.join(LOGO_SUFFIXES)}"))
+    name = raw.get("site_name")
+    if isinstance(name, str) and escape_controls(name, one_line=True) != name:
+        # A title keeps no control character: label() would drop it, gluing the words around it.
+        message = (
+            f"{name!r} holds control characters (tab, newline, "
+            "ESC, ...): write the name on one line without them"
+        )
+        problems.append((("site_name",), message))
     names = ", ".join(sorted(MATERIAL_COLOURS))
     for key, value in sorted((raw.get("palette") or {}).items()):
         if _colour(value, "") is None:
