@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import ClassVar
@@ -167,3 +168,19 @@ def test_worker_entry_point_uses_the_same_safe_layout(tmp_path: Path):
     )
     with pytest.raises(BuildError, match=re.escape("refused to fetch 'file:///etc/passwd'")):
         partlayout.lay_out_part(html)
+
+
+def test_one_huge_field_is_cut_on_the_page_and_kept_whole_in_evidence_json(tmp_path: Path):
+    # Before: a 200,000-character author name was laid out in full (minutes of WeasyPrint).
+    data = small_model_json(changes=3)
+    name = "Mallory " + "x" * 50_000
+    data["changes"][0]["author"]["name"] = name
+    data["changes"][0]["author"]["email"] = "a" * 20_000 + "@example.com"
+    pdf = render_pack(tmp_path, from_json(data))
+    text = squeeze("".join(page_texts(PdfReader(pdf))))
+    cut = pdf_html.MAX_FIELD_CHARS
+    assert squeeze(f"… ({len(name) - cut:,} more characters, full text in evidence.json)") in text
+    assert squeeze(f"… ({20_012 - cut:,} more characters, full text in evidence.json)") in text
+    assert "x" * (cut + 1) not in text
+    stored = json.loads((pdf.parent / "evidence.json").read_text("utf-8"))
+    assert stored["changes"][0]["author"]["name"] == name

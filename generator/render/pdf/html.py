@@ -8,6 +8,7 @@ worker process is a run of fragments without running header and footer (see ``sp
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,19 +81,19 @@ def _cell(value: Any) -> Markup | str:
         return f"{value:.2f}".rstrip("0").rstrip(".")
     if isinstance(value, str) and _TIMESTAMP.match(value):
         return _when(value, two_lines=True)
-    return value_text(value)
+    return _words(value)
 
 
 def _kind(value: str) -> Markup:
     """A deviation kind (``approver_not_allowed``) that a narrow column breaks after an
     underscore, never inside a word."""
-    return Markup("_<wbr>").join(Markup.escape(part) for part in str(value).split("_"))
+    return Markup("_<wbr>").join(Markup.escape(part) for part in bounded(str(value)).split("_"))
 
 
 def _email(value: str | None) -> Markup:
     """An email address that a narrow column breaks before its ``@`` first, and inside a part
     only when a part alone is wider than the column."""
-    local, at, domain = str(value or "").rpartition("@")
+    local, at, domain = bounded(str(value or "")).rpartition("@")
     if not at:
         return Markup.escape(domain)
     return Markup("{}<wbr>@{}").format(local, domain)
@@ -102,11 +103,49 @@ def _path(value: str | None) -> Markup:
     """A file path that a narrow column breaks after a ``/`` only: each part up to its slash is
     kept whole, since a break after a hyphen in ``artefact-store.md`` reads back from the PDF as
     ``artefactstore.md`` (a part alone wider than the column runs over its edge instead)."""
-    parts = str(value or "").split("/")
+    parts = bounded(str(value or "")).split("/")
     pieces = [part + "/" for part in parts[:-1]] + [parts[-1]]
     return Markup("").join(
         Markup('<span class="nobreak">{}</span>').format(piece) for piece in pieces if piece
     )
+
+
+# What a page prints of one value: a commit subject, a name, a reason. Real ones are far shorter
+# (the demo's longest, a reconciliation command, has 789 characters); a crafted 200,000-character
+# author name made the layout run for minutes. The rest is in evidence.json, which keeps it all.
+MAX_FIELD_CHARS = 2_000
+
+
+def bounded(text: str) -> str:
+    """`text`, or its first MAX_FIELD_CHARS characters and how many more evidence.json has."""
+    if len(text) <= MAX_FIELD_CHARS:
+        return text
+    more = len(text) - MAX_FIELD_CHARS
+    return f"{text[:MAX_FIELD_CHARS]}… ({more:,} more characters, full text in evidence.json)"
+
+
+def _finalize(value: object) -> object:
+    # Every value a template prints; Markup is ours (filters bound each value they are given).
+    if type(value) is str and len(value) > MAX_FIELD_CHARS:
+        return bounded(value)
+    return value
+
+
+def _each_bounded(value: Any) -> Any:
+    """`value` with every text in it bounded: a list's values, a mapping's."""
+    if isinstance(value, str):
+        return bounded(value)
+    if isinstance(value, Mapping):
+        return {key: _each_bounded(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_each_bounded(item) for item in value]
+    return value
+
+
+def _words(value: Any) -> Markup:
+    """value_text of `value`, each of its texts bounded, not the whole: a list of 40 commit
+    shas is 2,950 characters, all of which the page prints (as autoescape would escape them)."""
+    return Markup.escape(value_text(_each_bounded(value)))
 
 
 def _hours(value: float) -> str:
@@ -117,6 +156,7 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,  # every template, whatever its file name: all data is untrusted
+        finalize=_finalize,  # no value printed longer than MAX_FIELD_CHARS
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -130,9 +170,9 @@ def environment() -> jinja2.Environment:
     env.filters["email"] = _email
     env.filters["path"] = _path
     env.filters["cell"] = _cell
-    env.filters["window"] = window_text
-    env.filters["words"] = value_text
-    env.filters["tested"] = tested_from_text
+    env.filters["window"] = lambda window: Markup.escape(window_text(window))  # not cut
+    env.filters["words"] = _words
+    env.filters["tested"] = lambda bases: Markup.escape(tested_from_text(bases))  # not cut
     env.filters["action_state"] = STATE_LABELS.__getitem__
     env.filters["evidence"] = evidence_words
     env.globals["status_labels"] = STATUS_LABELS
