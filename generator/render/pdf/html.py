@@ -142,6 +142,15 @@ def _each_bounded(value: Any) -> Any:
     return value
 
 
+@jinja2.pass_eval_context
+def _join(context: Any, value: Any, separator: str = "", attribute: Any = None) -> Markup:
+    """Jinja's join, each text bounded, not the whole: a rule's cited commits are one joined
+    line of thousands of characters, all of which the page prints (escaped as autoescape does)."""
+    items = value if attribute is not None else [_each_bounded(item) for item in value]
+    joined = jinja2.filters.sync_do_join(context, items, separator, attribute)
+    return joined if isinstance(joined, Markup) else Markup.escape(joined)
+
+
 def _words(value: Any) -> Markup:
     """value_text of `value`, each of its texts bounded, not the whole: a list of 40 commit
     shas is 2,950 characters, all of which the page prints (as autoescape would escape them)."""
@@ -172,6 +181,7 @@ def environment() -> jinja2.Environment:
     env.filters["cell"] = _cell
     env.filters["window"] = lambda window: Markup.escape(window_text(window))  # not cut
     env.filters["words"] = _words
+    env.filters["join"] = _join
     env.filters["tested"] = lambda bases: Markup.escape(tested_from_text(bases))  # not cut
     env.filters["action_state"] = STATE_LABELS.__getitem__
     env.filters["evidence"] = evidence_words
