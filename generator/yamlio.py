@@ -59,7 +59,11 @@ def check_bounds(text: str) -> None:
     _walk(text)
 
 
-def _walk(text: str) -> None:
+# What libyaml builds from 0.2.6 on say when a text nests past their own limit (1,000 levels).
+_LIBYAML_TOO_DEEP = "exceeded maximum nesting depth"
+
+
+def _walk(text: str, whole: bool = True) -> None:
     # Per open collection: [values it expands to, its height, its anchor]; per anchor done:
     # (values, height). Merge keys (<<) merge through aliases, so they are counted here too.
     open_: list[list[Any]] = []
@@ -100,8 +104,18 @@ def _walk(text: str) -> None:
                     open_[-1][1] = max(open_[-1][1], height + 1)
             elif kind is yaml.DocumentStartEvent:
                 anchors.clear()
-    except yaml.YAMLError:
-        return  # the loader reports it, in its own words
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        if getattr(exc, "problem", None) != _LIBYAML_TOO_DEEP or mark is None:
+            return  # the loader reports it, in its own words
+        # Such a libyaml scans a flow collection's brackets ahead of its events, so it stops at
+        # its limit before the events reach ours: the text up to there is walked again, to name
+        # the level past ours; else (it did not get there) the place libyaml stopped.
+        if whole:
+            _walk(text[: mark.index], whole=False)
+        raise Unbounded(
+            mark.line + 1, mark.column + 1, f"collections nested more than {MAX_NESTING} deep"
+        ) from None
 
 
 _BOMB = (
