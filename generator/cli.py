@@ -19,11 +19,8 @@ import click
 
 from generator import __version__, commands
 from generator.errors import BuildError, InputError
-from generator.interrupts import Interrupted, finished, install
+from generator.interrupts import EXIT_INTERRUPTED, finished, install, interrupted_line
 from generator.memory import run_then_exit
-
-# Exit code after Ctrl-C or SIGTERM: what a shell reports for a command stopped by Ctrl-C.
-EXIT_INTERRUPTED = 130
 
 
 class _Group(click.Group):
@@ -51,9 +48,17 @@ class _Group(click.Group):
             click.echo(f"meshcomply: error: {exc}", err=True)
             ctx.exit(1)
         except KeyboardInterrupt as exc:
-            name = exc.signal_name if isinstance(exc, Interrupted) else "SIGINT"
-            click.echo(f"meshcomply: interrupted by {name}; temporary files removed", err=True)
+            click.echo(f"{interrupted_line(exc)}; temporary files removed", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+
+    def make_context(self, *args, **kwargs) -> click.Context:
+        # Ctrl-C while the options are read: click's own handling would print "Aborted!" and
+        # exit 1, unlike a signal a moment later.
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt as exc:
+            click.echo(interrupted_line(exc), err=True)
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
 
 
 @cache
@@ -73,7 +78,13 @@ def cli() -> None:
 
 
 def main() -> None:
+    """The CLI with its signal handlers; the executable installs them earlier (entry.py)."""
     # SIGTERM (a CI job cancelled, `kill`) ends a command like Ctrl-C: cleanups run, one line.
     install()
+    run()
+
+
+def run() -> None:
+    """The CLI, once the signal handlers are installed."""
     # A normal exit, or os._exit for the one command that leaves its data to the OS (memory.py).
     run_then_exit(lambda: cli.main(prog_name="meshcomply", standalone_mode=True))

@@ -16,6 +16,9 @@ import signal
 import sys
 from typing import Any
 
+# Exit status after Ctrl-C or SIGTERM: what a shell reports for a command stopped by Ctrl-C.
+EXIT_INTERRUPTED = 130
+
 _received: list[int] = []  # the signals handled in this process, oldest first
 _installed: list[bool] = []  # whether install() set the handlers (not in a test's process)
 
@@ -26,6 +29,12 @@ class Interrupted(KeyboardInterrupt):
     def __init__(self, signum: int):
         self.signal_name = signal.Signals(signum).name
         super().__init__(self.signal_name)
+
+
+def interrupted_line(exc: KeyboardInterrupt) -> str:
+    """The one line a command stopped by ``exc`` prints (a plain KeyboardInterrupt is Ctrl-C)."""
+    name = exc.signal_name if isinstance(exc, Interrupted) else "SIGINT"
+    return f"meshcomply: interrupted by {name}"
 
 
 def _handle(signum: int, frame: object) -> None:

@@ -97,6 +97,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "generator.cliopts",
             "generator.commands",
             "generator.demo",
+            "generator.entry",
             "generator.testing",
             "generator.testing_json",
         ),
