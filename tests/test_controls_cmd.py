@@ -110,9 +110,35 @@ def test_csv_has_the_contract_columns(controls: Path) -> None:
     assert rows[0].keys() == set(CONTRACT_KEYS)
     assert result.stdout.splitlines()[0] == ",".join(CONTRACT_KEYS)
     assert [
-        {**row, "implemented_by": row["implemented_by"].split(";") if row["implemented_by"] else []}
+        {
+            **row,
+            "implemented_by": row["implemented_by"].split("; ") if row["implemented_by"] else [],
+        }
         for row in rows
     ] == FIXTURE_MATRIX
+
+
+def test_csv_writes_cells_as_the_pack_csv_files_do(controls: Path) -> None:
+    """implemented_by joined with "; " and a formula-like justification neutralised, as in every
+    CSV meshcomply writes (docs/csv.md)."""
+    second = controls / "meshstack" / "MS-CHG-00.yaml"
+    text = (controls / "meshstack" / "MS-CHG-01.yaml").read_text("utf-8")
+    second.write_text(text.replace("MS-CHG-01", "MS-CHG-00").replace("full", "partial"), "utf-8")
+    replace(
+        controls / "applicability.yaml",
+        "justification: Policies are set by the customer's ISMS, not by this service.",
+        'justification: "=SUM(1) Policies are set by the customer\'s ISMS."',
+    )
+    result = run("controls", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = {r["ref"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
+    assert rows["iso27001:2022/A.8.32"]["implemented_by"] == "MS-CHG-00; MS-CHG-01"
+    assert (
+        rows["iso27001:2022/A.5.1"]["justification"]
+        == "'=SUM(1) Policies are set by the customer's ISMS."
+    )
+    matrix = json.loads(run("controls", "--format", "json").stdout)
+    assert matrix[0]["justification"] == "=SUM(1) Policies are set by the customer's ISMS."
 
 
 def test_table_fits_100_columns_and_names_every_control(controls: Path) -> None:

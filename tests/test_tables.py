@@ -1,10 +1,14 @@
 import csv
 import io
+import re
 from dataclasses import replace
 
-from generator.evidence.csvtext import safe_cell, safe_row
+from csv_cells import cell_values, pairs
+
+from generator.evidence.csvtext import escaped, list_cell, safe_cell, safe_row, utc_cell
 from generator.evidence.deviations import deviation_records
 from generator.evidence.evaluate import failure_record
+from generator.evidence.model import ApprovalRecord, Identity
 from generator.evidence.registry import Failure
 from generator.evidence.tables import (
     changes_csv,
@@ -12,7 +16,7 @@ from generator.evidence.tables import (
     sample_csv,
     write_tables,
 )
-from generator.testing import synthetic_evidence
+from generator.testing import _event_log, synthetic_evidence
 
 
 def test_formula_cells_are_neutralised():
@@ -31,7 +35,8 @@ def test_changes_csv_has_one_row_per_change_with_its_sha():
     assert [r["sha"] for r in rows] == [c.sha for c in model.changes]
     first = model.changes[0]
     assert rows[0]["author_email"] == first.author.email
-    assert rows[0]["environments"] == ";".join(first.environments)
+    assert rows[0]["environments"] == "; ".join(first.environments)
+    assert any(";" in r["environments"] for r in rows)  # the synthetic model has two-env changes
 
 
 def test_hostile_subjects_survive_as_text_in_csv():
@@ -79,9 +84,11 @@ def test_deviations_csv_lists_each_deviation_once_with_its_window_in_columns():
     assert len(rows) == len(model.deviations) > 0
     row = next(r for r in rows if r["kind"] == "assertion_failed")
     assert row["id"] == failure.id and row["state"] == "open" and row["exception"] == ""
+    # The model's "+00:00" bounds (the deviation id hashes them) are written with Z, as every
+    # computed time in the CSV files is (docs/csv.md).
     assert (row["window_from"], row["window_to"], row["window_hours"]) == (
-        "2026-03-11T13:47:00+00:00",
-        "2026-07-01T00:00:00+00:00",
+        "2026-03-11T13:47:00Z",
+        "2026-07-01T00:00:00Z",
         "2698.22",
     )
     assert row["controls"] == f"{controls[0].id}; {controls[1].id}"
@@ -98,3 +105,66 @@ def test_a_row_is_each_value_made_safe_as_safe_cell_makes_it():
     assert safe_row(values) == [safe_cell(v) for v in values]
     assert safe_row(values)[:7] == ["'=1", "plain", "", "'-x", "'\tx", "", "true"]
     assert safe_row([1, 0, -3]) == ["1", "0", "'-3"]  # a count is no true/false, a sign a formula
+
+
+def test_a_value_holding_the_separator_reads_back_as_one_value():
+    """Names, paths and tags may hold ';' or '\\': escaped, the page's reading rule gives each
+    value back whole; values without them are written as they are."""
+    values = ["MS-CHG-01", "a;b", "ends with \\", "\\;", " leading", "", "x; y", "=1"]
+    cell = list_cell(values)
+    assert cell_values(cell) == values
+    assert list_cell(["MS-CHG-01", "MS-CHG-02"]) == "MS-CHG-01; MS-CHG-02"
+    assert list_cell(["a;b", "c\\d"]) == "a\\;b; c\\\\d"
+    assert list_cell([]) == ""
+    assert escaped("prod=eu;1", pair_name=True) == "prod\\=eu\\;1"
+    assert escaped("prod=eu") == "prod=eu"  # '=' is special only in a pair's name
+
+
+def test_hostile_list_values_in_changes_csv_read_back_and_never_start_a_formula():
+    model = synthetic_evidence(changes=3)
+    people = (Identity("Doe; Jane", "jane@x.example"), Identity("=cmd|' /C calc'!A0", "e@x"))
+    first = replace(
+        model.changes[0],
+        environments=("=HYPERLINK(1)", "prod;eu", "back\\slash"),
+        approvers=people,
+        approvals=(
+            ApprovalRecord(people[0], "signed", "rel;1"),
+            ApprovalRecord(people[1], "trailer", None),
+        ),
+        releases={"eu=1;x": "2026.1;0", "prod\\": "=2"},
+    )
+    model = replace(model, changes=(first, *model.changes[1:]))
+    row = next(csv.DictReader(io.StringIO(changes_csv(model))))
+    assert row["environments"].startswith("'=HYPERLINK(1); ")  # the formula guard comes first
+    assert cell_values(row["environments"][1:]) == list(first.environments)
+    assert cell_values(row["approvers"]) == [
+        "Doe; Jane <jane@x.example>",
+        "=cmd|' /C calc'!A0 <e@x>",
+    ]
+    assert cell_values(row["approval_evidence"]) == ["signed (tag rel;1)", "trailer"]
+    assert pairs(row["releases"]) == [("eu=1;x", "2026.1;0"), ("prod\\", "=2")]
+
+
+def test_a_computed_moment_is_written_in_utc_with_z_and_anything_else_as_it_is():
+    assert utc_cell("2026-03-11T14:47:00+01:00") == "2026-03-11T13:47:00Z"
+    assert utc_cell("2026-03-11T13:47:00+00:00") == "2026-03-11T13:47:00Z"
+    assert utc_cell("2026-03-11T13:47:00Z") == "2026-03-11T13:47:00Z"
+    assert utc_cell("2026-01-01T00:30:00-05:30") == "2026-01-01T06:00:00Z"
+    assert utc_cell("2026-03-11T13:47:00.250+02:00") == "2026-03-11T11:47:00.250000Z"
+    assert utc_cell("2026-04-01") == "2026-04-01"  # a day of a document's interval
+    assert utc_cell("2026-03-11T13:47:00") == "2026-03-11T13:47:00"  # no offset: not converted
+    assert utc_cell("2026-13-45T99:00:00Z") == "2026-13-45T99:00:00Z"  # not a moment
+    assert utc_cell("=1+1") == "=1+1" and utc_cell(None) is None and utc_cell(7) == 7
+
+
+def test_event_rows_write_controls_as_a_list_and_times_with_z(tmp_path):
+    log = _event_log("acme", hostile=True)
+    two = replace(log.populations[0], controls=("MS-ACC-03", "MS-LOG-03"))
+    model = replace(synthetic_evidence(changes=12), event_log=replace(log, populations=(two,)))
+    write_tables(model, tmp_path)
+    with (tmp_path / "events.csv").open(encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert [r["uuid"] for r in rows] == list(two.uuids)
+    assert {r["controls"] for r in rows} == {"MS-ACC-03; MS-LOG-03"}  # was "MS-ACC-03 MS-LOG-03"
+    assert [r["created_at"] for r in rows] == [e.created_at for e in log.events]
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", r["created_at"]) for r in rows)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import textwrap
 from collections import Counter
@@ -16,6 +14,7 @@ import click
 from generator.commands.check import CONTROLS_OPTION
 from generator.coverage import MATRIX_KEYS, SoaRow, coverage_matrix, soa_rows
 from generator.evidence import registry
+from generator.evidence.csvtext import csv_pieces, list_cell
 from generator.library import ControlLibrary, default_controls_dir, load_library
 
 TABLE_WIDTH = 100
@@ -52,14 +51,14 @@ def command(controls_dir: Path | None, output_format: str) -> None:
 
 
 def matrix_csv(matrix: list[dict[str, Any]]) -> str:
-    """One row per control; implemented_by joins ids with ';'."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(MATRIX_KEYS)
-    for record in matrix:
-        row = dict(record, implemented_by=";".join(record["implemented_by"]))
-        writer.writerow([row[key] for key in MATRIX_KEYS])
-    return out.getvalue()
+    """One row per control, as the pack's CSV files write cells (docs/csv.md): implemented_by a
+    multi-valued cell (``; ``), a justification from the library that starts like a formula
+    prefixed with an apostrophe."""
+    rows = (
+        [list_cell(record[key]) if key == "implemented_by" else record[key] for key in MATRIX_KEYS]
+        for record in matrix
+    )
+    return "".join(csv_pieces(MATRIX_KEYS, rows))
 
 
 def matrix_table(library: ControlLibrary) -> str:

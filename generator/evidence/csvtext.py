@@ -11,11 +11,19 @@ The text is ``csv.writer(out, lineterminator="\\n")`` writing ``safe_row`` of ea
 3.11's rules: a cell holding the delimiter, the quote character or a line terminator character
 is quoted, a quote doubled; a row of one empty cell is ``""``); rows of fewer than two cells take
 that plain path. ``tests/test_csvtext.py`` compares both on hostile cells.
+
+Two cell formats every table shares (docs/csv.md documents them for the auditor):
+``list_cell`` writes a multi-valued cell, its values joined with ``"; "`` (a backslash and a
+semicolon inside a value written ``\\\\`` and ``\\;``, so a file path or name holding ``;``
+cannot read as two values), and ``utc_cell`` writes a moment meshcomply computed as
+``YYYY-MM-DDTHH:MM:SSZ``. git's own commit times are not moments meshcomply computed: they are
+written as ``git log --format=%cI`` prints them, offset and all, and never pass ``utc_cell``.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -37,6 +45,52 @@ _FIXED_TYPES = (bool, type(None))
 _TEXT = {str}
 _TEXT_OR_FIXED = {str, bool, type(None)}
 _NUMBERS = {int, float}
+
+
+# A multi-valued cell's separator: "; " everywhere; a value's own ";" and "\\" are escaped.
+LIST_SEPARATOR = "; "
+_LIST_SPECIALS = re.compile(r"[\\;]")
+_PAIR_SPECIALS = re.compile(r"[\\;=]")  # a name=value pair's name: "=" escaped too
+# A UTC moment to the second as rules write one (Z or +00:00): the written cell is its first 19
+# characters and "Z"; another offset or a fraction takes datetime's slower way.
+_UTC_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:Z|\+00:00)")
+
+
+def escaped(value: str, pair_name: bool = False) -> str:
+    """A value as written inside a multi-valued cell: each ``\\`` and ``;`` (and, for the name
+    of a ``name=value`` pair, each ``=``) preceded by a backslash, so one reading rule (a
+    backslash means the next character is text) splits every such cell unambiguously."""
+    specials = _PAIR_SPECIALS if pair_name else _LIST_SPECIALS
+    return specials.sub(r"\\\g<0>", value) if specials.search(value) else value
+
+
+def list_cell(values: Sequence[str]) -> str:
+    """Values of one cell joined with ``"; "``, each escaped; no values: the empty cell."""
+    text = LIST_SEPARATOR.join(values)
+    # The joined text holds one ";" per separator and no backslash unless a value holds one:
+    # then nothing needs escaping (the common case, checked in C on 100,000s of cells).
+    if "\\" not in text and text.count(";") == len(values) - 1:
+        return text
+    return LIST_SEPARATOR.join([escaped(v) for v in values])
+
+
+def utc_cell(value: Any) -> Any:
+    """A moment meshcomply computed, as ``YYYY-MM-DDTHH:MM:SSZ`` (seconds' fraction kept if it
+    has one), whatever offset the evidence model holds it with (a window's bounds are written
+    ``+00:00`` by some rules, ``Z`` by others, and its deviation id hashes that text, so the
+    model keeps it). A date (a recurring control's interval) or any other value a rule wrote is
+    not a moment and stays as it is."""
+    if type(value) is not str:
+        return value
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:  # a date, or a time without offset: no UTC moment to write
+        return value
+    if _UTC_TEXT.fullmatch(value):  # already UTC to the second: only the suffix changes
+        return value[:19] + "Z"
+    return moment.astimezone(dt.UTC).isoformat().removesuffix("+00:00") + "Z"
 
 
 def safe_cell(value: Any) -> str:

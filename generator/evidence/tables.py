@@ -5,7 +5,10 @@ its sample, when the pack has an event log).
 Cells come from repositories and are untrusted: a leading ``= + - @`` (or tab/CR) would run as a
 formula in a spreadsheet, so such cells are prefixed with an apostrophe (OWASP CSV injection).
 Each table is a header and rows of values; ``csvtext`` makes the values safe cells and writes
-them, column by column.
+them, column by column. Every multi-valued cell is ``csvtext.list_cell`` (values joined with
+``"; "``), every moment meshcomply computed ``csvtext.utc_cell`` (``...Z``); commit times are
+git's own text. docs/csv.md describes every column, and tests/test_docs_csv.py holds it to the
+headers below.
 """
 
 from __future__ import annotations
@@ -14,7 +17,13 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from generator.evidence.csvtext import csv_pieces
+from generator.evidence.csvtext import (
+    LIST_SEPARATOR,
+    csv_pieces,
+    escaped,
+    list_cell,
+    utc_cell,
+)
 from generator.evidence.model import ApprovalRecord, ChangeRecord, EvidenceModel, Identity
 
 Row = tuple[Any, ...]  # a row's values, made safe cells when written (csvtext.safe_cell)
@@ -79,7 +88,7 @@ EVENT_COLUMNS = (
 
 
 def _people(people: Iterable[Identity]) -> str:
-    return "; ".join([f"{p.name} <{p.email}>" for p in people])
+    return list_cell([f"{p.name} <{p.email}>" for p in people])
 
 
 def _evidence(approval: ApprovalRecord) -> str:
@@ -92,24 +101,29 @@ def change_row(change: ChangeRecord) -> Row:
     return (
         change.sha,
         change.committed_at,
-        ";".join(change.environments),
+        list_cell(change.environments),
         change.author.name,
         change.author.email,
         change.committer.name,
         change.committer.email,
-        _people(change.approvers) if change.approvers else "",
-        "; ".join([_evidence(a) for a in change.approvals]),
+        _people(change.approvers),
+        list_cell([_evidence(a) for a in change.approvals]),
         change.self_approved,
         change.signed,
         change.verified,
         change.signer,
         change.signing_key,
-        ";".join([f"{env}={version}" for env, version in change.releases.items()])
-        if change.releases
-        else "",
+        _releases(change.releases),
         len(change.files),
         change.subject,
     )
+
+
+def _releases(releases: dict[str, str]) -> str:
+    """Each environment's release as ``environment=version``: an ``=`` in the name escaped, so
+    the first unescaped ``=`` ends it."""
+    pairs = [f"{escaped(env, pair_name=True)}={escaped(v)}" for env, v in releases.items()]
+    return LIST_SEPARATOR.join(pairs)
 
 
 def _csv_text(header: tuple[str, ...], rows: Iterable[Row]) -> str:
@@ -171,11 +185,11 @@ def _deviation_rows(model: EvidenceModel) -> Iterator[Row]:
             deviation.state,
             deviation.exception,
             deviation.sha,
-            "; ".join(deviation.items),
-            window.get("from"),
-            window.get("to"),
+            list_cell(deviation.items),
+            utc_cell(window.get("from")),
+            utc_cell(window.get("to")),
             window.get("hours"),
-            "; ".join(deviation.controls),
+            list_cell(deviation.controls),
             deviation.message,
         )
         yield values
@@ -196,9 +210,9 @@ def _event_rows(model: EvidenceModel) -> Iterator[Row]:
             event = by_uuid[uuid]
             values = (
                 population.rule,
-                " ".join(population.controls),
+                list_cell(population.controls),
                 uuid,
-                event.created_at,
+                utc_cell(event.created_at),
                 event.title,
                 event.author_type,
                 event.author,
