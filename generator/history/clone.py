@@ -103,7 +103,8 @@ def mirror_problems(mirror: Path, url: str) -> list[str]:
     except FileNotFoundError:
         raise CloneError("cannot read a mirror: git is not installed or not on PATH") from None
     if listed.returncode != 0:
-        return [f"its config file cannot be read ({_reason(listed.stderr, listed.returncode)})"]
+        reason = escape_controls(_reason(listed.stderr, listed.returncode), one_line=True)
+        return [f"its config file cannot be read ({reason})"]
     problems = []
     for entry in listed.stdout.decode("utf-8", "replace").split("\0"):
         if not entry:
@@ -120,8 +121,9 @@ def mirror_problems(mirror: Path, url: str) -> list[str]:
 def _check_mirror(mirror: Path, url: str) -> None:
     problems = mirror_problems(mirror, url)
     if problems:
+        shown = escape_controls(without_credentials(url), one_line=True)
         raise CloneError(
-            f"the mirror {mirror} of {without_credentials(url)} holds settings meshcomply's "
+            f"the mirror {mirror} of {shown} holds settings meshcomply's "
             f"clone did not write: {'; '.join(problems)}. Whoever can write the cache folder "
             "changed it: meshcomply does not fetch into it; delete the folder to clone the "
             "repository afresh"
@@ -140,7 +142,8 @@ def _run(args: list[str], cwd: Path | None, url: str, action: str) -> None:
     if done.returncode != 0:
         shown = without_credentials(url)  # git's own words may quote the URL as given
         reason = _reason(done.stderr, done.returncode).replace(url, shown)
-        raise CloneError(f"cannot {action} {shown}: {reason}")
+        # control characters escaped (\x1b) as in every message line, once the URL is replaced
+        raise CloneError(escape_controls(f"cannot {action} {shown}: {reason}", one_line=True))
 
 
 def _reason(stderr: bytes, status: int) -> str:
