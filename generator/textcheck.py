@@ -87,16 +87,22 @@ def escape_controls(text: str, *, one_line: bool = False) -> str:
 # What acts or hides on a page: control characters (but tab, LF, CR: ESC, BEL, NUL, which XML,
 # and so a PDF, does not even allow) and bidirectional and invisible format characters (a
 # right-to-left override hiding a file extension).
-_DISGUISING = re.compile(
+# The release notes' writers show the same characters the same way (releasenotes/notetree.py).
+DISGUISING = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
 )
+
+
+def code_point(char: str) -> str:
+    """How a page shows a character that acts or hides: ``<U+001B>`` (as text, not HTML)."""
+    return f"<U+{ord(char):04X}>"
 
 
 def code_points_shown(html: str) -> str:
     """Finished HTML with each character that acts or hides on a page shown as its code point,
     ``<U+001B>``: what the portal and the PDF do to every page, so no template, filter or macro
     can let one through."""
-    return _DISGUISING.sub(lambda m: f"&lt;U+{ord(m.group()):04X}&gt;", html)
+    return DISGUISING.sub(lambda m: f"&lt;U+{ord(m.group()):04X}&gt;", html)
 
 
 def line_and_column(text: str, offset: int) -> tuple[int, int]:

@@ -90,3 +90,28 @@ def test_verify_prints_no_control_character_of_a_manifest_name(tmp_path: Path):
     assert result.exit_code == 1
     assert "removed: evil\\x1b[2J\\x07\\rfake: ok.csv" in result.output
     assert "\x1b" not in result.output and "\r" not in result.output
+
+
+def test_gits_own_words_keep_their_control_characters_as_escapes():
+    """git quotes what it was given (a ref name, a path, a URL): a message line shows a control
+    character as its escape, as every other message does, where it read '?' (or, from a clone,
+    acted on the terminal)."""
+    from generator.history.gitproc import git_message
+
+    stderr = b"fatal: bad revision 'ma\x1b[2Jin'\nhint: advice\n"
+    assert git_message(stderr) == "bad revision 'ma\\x1b[2Jin'"
+    assert git_message("error: one\x07 two\x9b\n".encode()) == "one\\x07 two\\x9b"
+
+
+def test_a_clone_error_escapes_control_characters_after_leaving_out_credentials(tmp_path):
+    from generator.history.clone import CloneError, ensure_clone
+
+    url = f"file://bob:s3cret@localhost{tmp_path}/no\x1bwhere"
+    try:
+        ensure_clone(url, tmp_path / "cache")
+    except CloneError as exc:
+        message = str(exc)
+    else:
+        raise AssertionError("cloned a folder that does not exist")
+    assert message.startswith(f"cannot clone file://localhost{tmp_path}/no\\x1bwhere: ")
+    assert "s3cret" not in message and "\x1b" not in message

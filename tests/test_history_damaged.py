@@ -83,9 +83,11 @@ def person(role: str, stamp: str) -> bytes:
          "its author date cannot be read"),
         (b"author Ann <ann@example.com> 17689\x0003200 +0000\n" + person("committer", GOOD),
          "it has no committer line"),  # git stops reading at the NUL
+        (person("author", GOOD) + person("committer", "soon\x1b[2J \u202e0000+"),
+         "its committer date cannot be read ('Ann <ann@example.com> soon\\x1b[2J \\u202e0000+')"),
     ],
     ids=["no-committer", "no-author", "nobody", "garbage", "no-offset", "year-33658",
-         "year-10000", "offset-9999", "offset-0160", "negative", "nul-in-author"],
+         "year-10000", "offset-9999", "offset-0160", "negative", "nul-in-author", "escapes"],
 )  # fmt: skip
 def test_an_unreadable_person_or_date_is_an_error_naming_the_commit(tmp_path, headers, problem):
     repo = make_project(tmp_path)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import time
 import unicodedata
+from collections.abc import Callable
 
 import pytest
 from releasenotes_files import load_quietly
@@ -18,6 +19,7 @@ from generator.releasenotes import richtext
 from generator.releasenotes.fastpath import plain_parts, simple_tree
 from generator.releasenotes.mdwriter import md_escape
 from generator.testing import HOSTILE_TEXTS
+from generator.textcheck import DISGUISING
 
 # Each is on the fast path, or just off it: HTML in notes, backticks, emphasis, links, lists,
 # escapes, entities, underscores, non-ASCII, and line starts that open blocks.
@@ -144,17 +146,40 @@ def test_random_characters():
         assert_same_as_full_path("".join(rng.choices(pieces, k=rng.randint(0, 20))))
 
 
-def test_visible_matches_its_definition():
-    """visible() has fast paths; they must drop exactly the control and format characters."""
+def _by_definition(text: str, show: Callable[[str], str]) -> str:
+    """Each character kept (text, tab, newline), shown (what the portal shows as a code point,
+    textcheck.DISGUISING) or left out (the other control, format, private-use and unassigned
+    characters)."""
+    out = []
+    for ch in text:
+        if ch in "\t\n" or unicodedata.category(ch)[0] != "C":
+            out.append(ch)
+        elif DISGUISING.match(ch):
+            out.append(show(ch))
+    return "".join(out)
+
+
+def test_visible_and_shown_match_their_definition():
+    """visible() and shown() have fast paths; they must show (shown: as <U+001B>; visible: as a
+    stand-in the parsers take as text) exactly the characters the portal shows as code points,
+    and drop exactly the other control and format characters."""
     rng = random.Random(3)
     alphabet = [chr(c) for c in range(0x250)] + [*"\u00a0\u200b\u200e\u202e\u2028\u2066\ufeff"]
-    alphabet += ["\U0001f600", "\ue000", "\u0378"]  # emoji, private use, unassigned
+    alphabet += ["\U0001f600", "\ue000", "\u0378", "\u00ad"]  # private use, unassigned, soft hyphen
+    alphabet += ["\U000f0041", "\U000ff000"]  # plane 15 private use, not a stand-in: dropped
     for _ in range(5000):
         text = "".join(rng.choices(alphabet, k=rng.randint(0, 12)))
         if rng.random() < 0.5:
             text = "".join(ch for ch in text if ord(ch) < 0x80)
-        expected = "".join(ch for ch in text if ch in "\t\n" or unicodedata.category(ch)[0] != "C")
-        assert richtext.visible(text) == expected, repr(text)
+        visible = richtext.visible(text)
+        assert visible == _by_definition(text, lambda ch: chr(0xF0000 + ord(ch))), repr(text)
+        assert richtext.visible(visible) == visible
+        expected = _by_definition(text, lambda ch: f"<U+{ord(ch):04X}>")
+        assert richtext.shown(text) == expected == richtext.shown(visible), repr(text)
+    assert (
+        richtext.shown("a\x1b[31mb\x07\u202egnp.exe\r\n")
+        == "a<U+001B>[31mb<U+0007><U+202E>gnp.exe\n"
+    )
 
 
 def test_md_escape_is_a_per_character_mapping():
@@ -182,7 +207,7 @@ def test_escape_text_matches_its_definition():
         *TRICKY,
         *("".join(rng.choices(alphabet, k=rng.randint(0, 10))) for _ in range(5000)),
     ]:
-        expected = md_escape(" ".join(richtext.visible(text).split()))
+        expected = md_escape(" ".join(richtext.shown(text).split()))
         assert richtext.escape_text(text) == expected == richtext.escape_inline(text), repr(text)
 
 

@@ -192,7 +192,10 @@ def test_hostile_notes_and_history_give_inert_html():
     assert "click me" in note_part and "javascript" not in note_part.lower()
     assert "data:text" not in page
     for hostile in HOSTILE_TEXTS:  # every commit subject is there, as text
-        assert " ".join(hostile.replace("\u202e", "").replace("\u202c", "").split()) in text
+        assert " ".join(richtext.shown(hostile).split()) in text
+    # control and bidi characters as the portal shows them: their code points, visibly
+    assert "bell<U+0007> and <U+001B>[31m escape" in text
+    assert "<U+202E>gnp.exe<U+202C> and <U+0001> control" in text
     assert "Content-Security-Policy" in page and "default-src 'none'" in page
 
 
@@ -267,7 +270,7 @@ def test_escaped_text_renders_as_exactly_that_text(text):
             prefix + escaped, extensions=["attr_list", "admonition", "def_list"]
         )
         shown = html.unescape(re.sub(r"<[^>]+>", "", rendered))
-        assert " ".join(shown.split()) == " ".join((prefix + richtext.visible(text)).split())
+        assert " ".join(shown.split()) == " ".join((prefix + richtext.shown(text)).split())
 
 
 def test_markdown_of_every_real_note_renders_like_the_note_itself(notes):

@@ -21,6 +21,7 @@ except ImportError:  # Windows: pipes keep their default size
 
 from generator.errors import BuildError
 from generator.interrupts import stop_if_interrupted
+from generator.textcheck import escape_controls
 
 MAX_STDERR_BYTES = 64 * 1024  # of git's error output, kept for the message
 MAX_MESSAGE_CHARS = 600  # of git's words in one error line
@@ -36,7 +37,6 @@ DAMAGE = re.compile(
     r"failed to traverse|invalid object|does not point to a valid object",
     re.IGNORECASE,
 )
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class GitProcess:
@@ -108,13 +108,14 @@ def as_text(stderr: bytes | str | None) -> str:
 
 def git_message(stderr: bytes | str | None) -> str:
     """git's own words on one line: its error and fatal lines (advice left out), else its last
-    line; control characters replaced, at most MAX_MESSAGE_CHARS."""
+    line; control characters escaped as every message line has them (``\\x1b``), at most
+    MAX_MESSAGE_CHARS."""
     lines = [line.strip() for line in as_text(stderr).splitlines() if line.strip()]
     chosen = [
         line.split(":", 1)[1].strip() for line in lines if line.startswith(("fatal:", "error:"))
     ]
     chosen = list(dict.fromkeys(chosen)) or lines[-1:] or ["git gave no error message"]
-    text = _UNPRINTABLE.sub("?", "; ".join(chosen))
+    text = escape_controls("; ".join(chosen), one_line=True)
     if len(text) > MAX_MESSAGE_CHARS:
         text = text[: MAX_MESSAGE_CHARS - 1] + "…"
     return text

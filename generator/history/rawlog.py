@@ -287,7 +287,7 @@ def _missing_person(author: bytes | None, committer: bytes | None) -> str:
 
 
 def _shown(stamp: bytes) -> str:
-    """A header value as an error may show it: printable, at most 80 characters."""
+    """A header value as an error may show it: at most 80 characters, quoted by repr, which
+    writes each control or format character as its escape (\\x1b, \\u202e) as messages do."""
     text = stamp.decode("utf-8", "replace")
-    text = "".join(c if c.isprintable() else "?" for c in text)
     return repr(text if len(text) <= 80 else text[:79] + "…")

@@ -16,6 +16,7 @@ from generator.releasenotes import richtext
 from generator.releasenotes.join import ReleaseView, VersionEntry
 from generator.releasenotes.render import ATTRIBUTION, facts, intro, render_entry_html, title
 from generator.releasenotes.textforms import HtmlTexts
+from generator.textcheck import code_points_shown
 
 ATOM = "http://www.w3.org/2005/Atom"
 _URN_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
@@ -76,7 +77,9 @@ def render_atom(view: ReleaseView, texts: HtmlTexts | None = None) -> str:
         _text(item, "updated", rfc3339(entry.rollout.date))
         summary = "; ".join(f"{label}: {text}" for label, text, _ in facts(entry))
         _text(item, "summary", summary)
-        content = _text(item, "content", render_entry_html(view, entry, texts))
+        # HTML as text: a character that would act is shown as its code point in the HTML.
+        entry_html = code_points_shown(render_entry_html(view, entry, texts))
+        content = _text(item, "content", entry_html)
         content.set("type", "html")
     ET.indent(feed)
     body = ET.tostring(feed, encoding="unicode")
@@ -89,6 +92,7 @@ def _instant(timestamp: str) -> dt.datetime:
 
 def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
     element = ET.SubElement(parent, f"{{{ATOM}}}{tag}")
-    # Control characters are not allowed in XML at all; escaping cannot save them.
-    element.text = richtext.visible(text)
+    # Control characters are not allowed in XML at all; escaping cannot save them. So each is
+    # text, its code point (<U+001B>), as on the portal's pages; ElementTree escapes the "<".
+    element.text = richtext.shown(text)
     return element

@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from urllib.parse import quote
 
-from generator.releasenotes.notetree import BLOCK_TAGS, Element, image_link, visible
+from generator.releasenotes.notetree import BLOCK_TAGS, Element, image_link, shown
 
 # -- Markdown -----------------------------------------------------------------------------------
 
@@ -52,7 +52,7 @@ _SOFT_BREAK = re.compile(r"[ \t]*\n[ \t]*")
 
 def escape_markdown(text: str) -> str:
     """Untrusted plain text as Markdown that shows exactly that text, on one or more lines."""
-    escaped = md_escape(visible(text))
+    escaped = md_escape(shown(text))
     escaped = "\n".join(line.strip() for line in escaped.split("\n"))
     return escape_line_starts(escaped)
 
@@ -62,7 +62,7 @@ def escape_text(text: str) -> str:
     # Printable text has no whitespace but the space (the others are control or separator
     # characters): unless spaces are doubled or at an end, it is already one clean line.
     if not text.isprintable() or "  " in text or text[:1] == " " or text[-1:] == " ":
-        text = " ".join(visible(text).split())
+        text = " ".join(shown(text).split())
     return md_escape(text)
 
 
@@ -154,7 +154,7 @@ def _text_of(node: Element | str) -> str:
 
 
 def _code_block(node: Element) -> str:
-    code = _text_of(node).rstrip("\n")
+    code = shown(_text_of(node)).rstrip("\n")
     language = next(
         (c.attrs.get("language", "") for c in node.children if isinstance(c, Element)), ""
     )
@@ -177,7 +177,7 @@ def _inline(nodes: list[Element | str]) -> str:
 def _inline_node(node: Element | str) -> str:
     if isinstance(node, str):
         # Line starts are escaped once the whole paragraph is known (see _paragraph).
-        text = md_escape(visible(node))
+        text = md_escape(shown(node))
         return _SOFT_BREAK.sub("\n", text) if "\n" in text else text
     tag = node.tag
     if tag == "br":
@@ -203,6 +203,7 @@ def code_span(code: str) -> str:
     """Untrusted text as inline code (HTML <code> with entities when it holds braces)."""
     if code.isalnum():  # shas, versions without dots: the common case
         return f"`{code}`"
+    code = shown(code)
     code = " ".join(code.split("\n"))
     if "{" in code or "}" in code:
         return f"<code>{_html_entities(code)}</code>"

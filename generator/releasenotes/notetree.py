@@ -14,6 +14,8 @@ from functools import cache
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 
+from generator.textcheck import DISGUISING, code_point
+
 if TYPE_CHECKING:
     import markdown
 
@@ -32,30 +34,78 @@ _KEPT_CONTROLS = {"\t", "\n"}
 _ASCII_CONTROLS = bytes([*range(0x09), *range(0x0B, 0x20), 0x7F])  # all but \t and \n
 
 
+# A character a page shows as its code point (textcheck.DISGUISING: ESC, BEL, a bidi override)
+# is carried through Markdown and HTML parsing as a stand-in, a private-use character of plane 15
+# that both parsers take as a letter: the code point's own text, <U+001B>, would be read as a tag
+# and lost, and Python-Markdown uses STX and ETX itself. The writers show each stand-in as the
+# code point it stands for (`shown`), escaped as every other text.
+_STAND_IN = 0xF0000
+_STAND_INS = re.compile("[\U000f0000-\U000ffeff]")
+
+
+def _stand_in(match: re.Match[str]) -> str:
+    return chr(_STAND_IN + ord(match.group()))
+
+
+def _is_stand_in(char: str) -> bool:
+    code = ord(char) - _STAND_IN
+    return 0 <= code <= 0xFFFF and DISGUISING.match(chr(code)) is not None
+
+
 def visible(text: str) -> str:
-    """`text` without control and format characters (bidi overrides, NUL, ...), keeping \\n \\t.
+    """`text` as the parsers and writers take it, keeping \n and \t: each control or format
+    character a page shows as its code point (ESC, BEL, NUL, bidirectional overrides,
+    zero-width characters: textcheck.DISGUISING) replaced by its stand-in, the other control,
+    format, private-use and unassigned characters (CR, a soft hyphen, U+FFFE) left out.
 
     They can disguise text (Trojan-source style), and most are not even allowed in XML.
+    Stand-ins already made are kept: visible(visible(x)) == visible(x).
     """
     if text.isprintable():  # no control or format character (nor newline): the common case
         return text
     if text.isascii():
         # bytes.translate is several times faster than a regex scan; most texts lose nothing.
         raw = text.encode("ascii")
-        kept = raw.translate(None, _ASCII_CONTROLS)
-        return text if len(kept) == len(raw) else kept.decode("ascii")
+        if len(raw.translate(None, _ASCII_CONTROLS)) == len(raw):
+            return text
+        return DISGUISING.sub(_stand_in, text.replace("\r", ""))  # CR: all but \t \n shown
     # isprintable() is False for every control and format character (and for separators other
     # than the space, which are kept): most non-ASCII text has none, and this runs at C speed.
     if text.replace("\n", "").replace("\t", "").isprintable():
         return text
-    return "".join(ch for ch in text if ch in _KEPT_CONTROLS or unicodedata.category(ch)[0] != "C")
+    kept = []
+    for char in text:
+        if char in _KEPT_CONTROLS or unicodedata.category(char)[0] != "C" or _is_stand_in(char):
+            kept.append(char)
+        elif DISGUISING.match(char):
+            kept.append(chr(_STAND_IN + ord(char)))
+    return "".join(kept)
+
+
+def has_stand_ins(text: str) -> bool:
+    """Whether visible text holds a character shown as its code point."""
+    return not text.isascii() and _STAND_INS.search(text) is not None
+
+
+def shown(text: str) -> str:
+    """`visible(text)` with each stand-in written as the code point it stands for, <U+001B>:
+    plain text, for a writer that escapes it (as the portal and the PDF show the character)."""
+    text = visible(text)
+    if not has_stand_ins(text):
+        return text
+    return _STAND_INS.sub(lambda m: code_point(chr(ord(m.group()) - _STAND_IN)), text)
+
+
+def _without_stand_ins(text: str) -> str:
+    return _STAND_INS.sub("", visible(text)) if not text.isprintable() else text
 
 
 def safe_url(url: str | None) -> str | None:
     """The URL if it is an absolute http(s) or mailto link, else None (javascript:, data:, ...)."""
     if not url:
         return None
-    cleaned = "".join(ch for ch in visible(url) if not ch.isspace())
+    # An address holding a control character is none anyone could type: it is left out.
+    cleaned = "".join(ch for ch in _without_stand_ins(url) if not ch.isspace())
     return cleaned if cleaned.casefold().startswith(_SAFE_SCHEMES) else None
 
 

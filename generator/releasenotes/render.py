@@ -283,10 +283,11 @@ def _markdown_changes(changes: tuple[ConfigChange, ...]) -> str:
 
 
 def _finalize(value: object) -> object:
-    # Markup is ours (already escaped); only untrusted plain strings lose disguising characters.
+    # Markup is ours (already escaped); untrusted plain strings show disguising characters as
+    # their code points (<U+001B>, escaped by autoescape as the portal's pages do).
     # Jinja calls this for every value shown: isprintable() settles most of them at C speed.
     if isinstance(value, str) and not value.isprintable() and not isinstance(value, Markup):
-        return richtext.visible(value)
+        return richtext.shown(value)
     return value
 
 

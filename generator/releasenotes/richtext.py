@@ -31,9 +31,11 @@ from generator.releasenotes.mdwriter import (
 from generator.releasenotes.notetree import (
     BLOCK_TAGS,
     Element,
+    has_stand_ins,
     image_link,
     markdown_tree,
     safe_url,
+    shown,
     visible,
 )
 
@@ -50,6 +52,7 @@ __all__ = [
     "parse",
     "plain_parts",
     "safe_url",
+    "shown",
     "simple_tree",
     "to_html",
     "to_markdown",
@@ -67,25 +70,30 @@ def parse(text: str) -> Element:
 def markdown_of(text: str) -> str:
     """Untrusted note Markdown as safe Markdown: ``to_markdown(parse(text))``, faster."""
     text = visible(text)
-    parts = plain_parts(text)
+    parts = _plain_parts(text)
     return to_markdown(parse(text)) if parts is None else _plain_markdown(text, parts)
 
 
 def html_of(text: str) -> str:
     """Untrusted note Markdown as safe HTML: ``to_html(parse(text))``, faster."""
     text = visible(text)
-    parts = plain_parts(text)
+    parts = _plain_parts(text)
     return to_html(parse(text)) if parts is None else _plain_html(text, parts)
 
 
 def markdown_and_html_of(text: str) -> tuple[str, str]:
     """``(markdown_of(text), html_of(text))``, reading the text once."""
     text = visible(text)
-    parts = plain_parts(text)
+    parts = _plain_parts(text)
     if parts is None:
         root = parse(text)
         return to_markdown(root), to_html(root)
     return _plain_markdown(text, parts.copy()), _plain_html(text, parts)
+
+
+def _plain_parts(text: str) -> list[str] | None:
+    # A character shown as its code point (a stand-in) takes the tree: its writers show it.
+    return None if has_stand_ins(text) else plain_parts(text)
 
 
 def _plain_markdown(text: str, parts: list[str]) -> str:
@@ -143,7 +151,7 @@ def to_html(root: Element) -> str:
 
 def _html(node: Element | str) -> str:
     if isinstance(node, str):
-        return html.escape(node, quote=False)
+        return html.escape(shown(node), quote=False)
     inner = "".join(_html(child) for child in node.children)
     tag = node.tag
     if tag == "heading":
