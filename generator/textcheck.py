@@ -65,20 +65,32 @@ def half_character(escape: str) -> str:
 # Control characters (C0, DEL, C1): on a page they are invisible or break the XML a PDF is made
 # of, on a terminal ESC and BEL act (colours, cursor moves, a bell). Shown as their escapes.
 _PAGE_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tab, LF, CR kept
-_LINE_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+# On a message line also the characters that reorder or hide text (a right-to-left override
+# reverses what a terminal shows after it): the format characters of DISGUISING below and the
+# tag characters, written as their escapes (\u202e).
+_LINE_CONTROLS = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
+    "\ufeff\U000e0000-\U000e007f]"
+)
 _NAMED_CONTROLS = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
 def _escape(match: re.Match[str]) -> str:
     char = match.group()
-    return _NAMED_CONTROLS.get(char) or f"\\x{ord(char):02x}"
+    code = ord(char)
+    if char in _NAMED_CONTROLS:
+        return _NAMED_CONTROLS[char]
+    # As Python's repr writes them: \x1b, \u202e, \U000e0041.
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def escape_controls(text: str, *, one_line: bool = False) -> str:
     """`text` with each control character written as its escape (ESC as ``\\x1b``, as a
     message's repr and evidence.json's ``\\u001b`` show it): visible, and acting on no page or
     terminal. Tab, newline and carriage return are kept, unless `one_line` (a message line:
-    ``\\t``, ``\\n``, ``\\r``)."""
+    ``\\t``, ``\\n``, ``\\r``, and each character that reorders or hides text, as ``\\u202e``)."""
     if text.isprintable():  # no control character (the common case, at C speed)
         return text
     return (_LINE_CONTROLS if one_line else _PAGE_CONTROLS).sub(_escape, text)
@@ -88,9 +100,15 @@ def escape_controls(text: str, *, one_line: bool = False) -> str:
 # and so a PDF, does not even allow) and bidirectional and invisible format characters (a
 # right-to-left override hiding a file extension).
 # The release notes' writers show the same characters the same way (releasenotes/notetree.py).
+# All of them are in the Basic Multilingual Plane: the release notes carry each through parsing
+# as a stand-in at U+F0000 plus its code (notetree.py).
 DISGUISING = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u2069\ufeff]"
 )
+# Tag characters (U+E0000 to U+E007F) are invisible and can spell out hidden text ("ASCII
+# smuggling"): a page shows them too; the release notes leave them out (notetree.visible).
+_PAGE_HIDDEN = re.compile(DISGUISING.pattern[:-1] + "\U000e0000-\U000e007f]")
 
 
 def code_point(char: str) -> str:
@@ -102,7 +120,7 @@ def code_points_shown(html: str) -> str:
     """Finished HTML with each character that acts or hides on a page shown as its code point,
     ``<U+001B>``: what the portal and the PDF do to every page, so no template, filter or macro
     can let one through."""
-    return DISGUISING.sub(lambda m: f"&lt;U+{ord(m.group()):04X}&gt;", html)
+    return _PAGE_HIDDEN.sub(lambda m: f"&lt;U+{ord(m.group()):04X}&gt;", html)
 
 
 def line_and_column(text: str, offset: int) -> tuple[int, int]:

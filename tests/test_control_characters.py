@@ -33,6 +33,19 @@ def test_escapes_for_pages_and_for_message_lines():
     assert escape_controls("plain ünïcode") == "plain ünïcode"
 
 
+def test_characters_that_reorder_or_hide_text_are_shown_on_pages_and_message_lines():
+    hidden = "a\u061cb\u2060c\u180ed\U000e0041\U000e007fe"
+    assert code_points_shown(hidden) == (
+        "a&lt;U+061C&gt;b&lt;U+2060&gt;c&lt;U+180E&gt;d&lt;U+E0041&gt;&lt;U+E007F&gt;e"
+    )
+    # On a terminal a right-to-left override reverses what follows: "exe.txt" would read "txt.exe".
+    line = escape_controls("cannot read \u202eexe.txt\u202c \U000e0041 \u200b", one_line=True)
+    assert line == "cannot read \\u202eexe.txt\\u202c \\U000e0041 \\u200b"
+    assert line.isprintable()
+    # A page's text keeps them for code_points_shown, which every page passes through.
+    assert escape_controls("a\u202eb") == "a\u202eb"
+
+
 def test_the_portal_shows_control_characters_as_code_points(tmp_path: Path):
     model = synthetic_evidence("acme", changes=5)
     changes = [dataclasses.replace(model.changes[0], subject=SUBJECT), *model.changes[1:]]

@@ -126,3 +126,10 @@ def test_a_link_address_loses_them_but_its_text_shows_them():
     page = render_html(_view(note))
     assert 'href="https://example.com/abc"' in page
     assert "see&lt;U+001B&gt;here" in page
+
+
+def test_an_arabic_letter_mark_is_shown_and_tag_characters_are_left_out():
+    from generator.releasenotes.notetree import shown
+
+    # U+061C reorders like the bidi marks; tag characters spell hidden text ("ASCII smuggling").
+    assert shown("before\u061cafter \U000e0069\U000e0067nored") == "before<U+061C>after nored"
