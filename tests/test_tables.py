@@ -168,3 +168,21 @@ def test_event_rows_write_controls_as_a_list_and_times_with_z(tmp_path):
     assert {r["controls"] for r in rows} == {"MS-ACC-03; MS-LOG-03"}  # was "MS-ACC-03 MS-LOG-03"
     assert [r["created_at"] for r in rows] == [e.created_at for e in log.events]
     assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", r["created_at"]) for r in rows)
+
+
+def test_event_rows_name_their_population_where_a_rule_has_two_with_the_same_controls(tmp_path):
+    log = _event_log("acme", hostile=False)
+    first = log.populations[0]
+    other = replace(first, params={"privileged_roles": [], "api_keys": True}, sample=())
+    model = replace(
+        synthetic_evidence(changes=12), event_log=replace(log, populations=(first, other))
+    )
+    write_tables(model, tmp_path)
+    with (tmp_path / "events.csv").open(encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file))
+    # The same rule, controls and events twice: only the population number tells the rows apart.
+    assert [(r["population"], r["uuid"]) for r in rows] == [
+        *[("1", uuid) for uuid in first.uuids],
+        *[("2", uuid) for uuid in other.uuids],
+    ]
+    assert {r["sample_position"] for r in rows if r["population"] == "2"} == {""}

@@ -74,6 +74,7 @@ SAMPLE_COLUMNS = (
 
 EVENT_COLUMNS = (
     "rule",
+    "population",
     "controls",
     "uuid",
     "created_at",
@@ -204,12 +205,15 @@ def _event_rows(model: EvidenceModel) -> Iterator[Row]:
         return
     by_uuid = {event.uuid: event for event in section.events}
     seed = model.sample.seed
-    for population in section.populations:
+    # A rule run with two parameter sets has two populations, maybe under the same controls and
+    # holding the same events: a row names its population by its place in event_log.populations.
+    for number, population in enumerate(section.populations, start=1):
         positions = {uuid: n for n, uuid in enumerate(population.sample, start=1)}
         for uuid in population.uuids:
             event = by_uuid[uuid]
             values = (
                 population.rule,
+                number,
                 list_cell(population.controls),
                 uuid,
                 utc_cell(event.created_at),
