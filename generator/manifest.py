@@ -13,10 +13,11 @@ import json
 import re
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.configmodel import without_credentials
 from generator.errors import InputError
 from generator.evidence.inputs import BUILT_IN, CONTROLS, sha256_file
 from generator.evidence.model import DocumentRecord, EvidenceModel
@@ -24,7 +25,7 @@ from generator.evidence.streamread import read_stored_model
 from generator.history.gitenv import git_command, git_environment
 from generator.library import shipped_controls_dir
 from generator.signing import SIGNATURE_NAME
-from generator.textcheck import escape_controls, json_loads
+from generator.textcheck import escape_controls, json_loads, line_and_column
 
 MANIFEST_NAME = "manifest.json"
 EVIDENCE_NAME = "evidence.json"
@@ -278,6 +279,8 @@ class Verification:
 
     problems: list[str]
     inputs: list[InputCheck]
+    # What is no problem of the pack's integrity but stops it elsewhere (a recorded credential).
+    warnings: list[str] = field(default_factory=list)
 
 
 def verify(
@@ -307,7 +310,41 @@ def verify(
         problems += check_repo(model, repo) + check_documents(model, repo)
     checks = check_inputs(model, inputs, controls) if inputs is not None else []
     problems += [check.line for check in checks if check.result != "ok"]
-    return Verification(problems, checks)
+    credentials = recorded_credentials(pack_dir, model)
+    warnings = [] if credentials is None else [
+        f"{credentials}: meshcomply site refuses this pack, since the portal would publish "
+        "them; rebuild it with this meshcomply, which records the URL without them, and revoke "
+        "the token"
+    ]  # fmt: skip
+    return Verification(problems, checks, warnings)
+
+
+# How far into evidence.json the recorded repository URL is looked for (source comes first).
+_HEAD_BYTES = 1 << 16
+
+
+def recorded_credentials(pack_dir: Path, model: EvidenceModel) -> str | None:
+    """``evidence.json:LINE:COL: source.repo records the repository URL with credentials (...)``
+    when the pack records its repository URL with a user name or token (an older meshcomply kept
+    them; the URL is shown without them), else None."""
+    repo = model.source.repo
+    shown = without_credentials(repo)
+    if shown == repo:
+        return None
+    path = pack_dir / EVIDENCE_NAME
+    with path.open("rb") as file:
+        head = file.read(_HEAD_BYTES).decode("utf-8", "replace")
+    place = f"{path.name}"
+    for written in (json.dumps(repo, ensure_ascii=False), json.dumps(repo)):
+        at = head.find(written)
+        if at != -1:
+            line, column = line_and_column(head, at)
+            place = f"{path.name}:{line}:{column}"
+            break
+    return (
+        f"{place}: source.repo records the repository URL with credentials "
+        f"({escape_controls(shown, one_line=True)} with a user name or token before the host)"
+    )
 
 
 def pack_file_problems(error: InputError, name: str) -> list[str]:

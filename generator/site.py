@@ -14,25 +14,25 @@ the date of a reproducible build from ``SOURCE_DATE_EPOCH``.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator.config import SiteConfig
-from generator.configmodel import without_credentials
 from generator.errors import BuildError, InputError
 from generator.evidence.streamread import read_stored_model
-from generator.manifest import check_files, pack_file_problems, recorded_sha256
+from generator.manifest import (
+    check_files,
+    pack_file_problems,
+    recorded_credentials,
+    recorded_sha256,
+)
 from generator.notes_stage import release_views
 from generator.outfolder import mark_site
 from generator.releasenotes.loader import NotesRead
 from generator.render.registry import PackInput, Renderer, RenderOptions
 from generator.signing import check_signature
-from generator.textcheck import escape_controls, line_and_column
 
 SITE_FOLDER = "site"
-# source.repo is among the first lines of evidence.json: where to look for its line.
-_HEAD_BYTES = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -117,36 +117,17 @@ def _no_credentials(inputs: list[PackInput]) -> None:
     """Refuse a pack whose evidence.json records its repository URL with credentials (an older
     meshcomply kept them): its pages, its PDF and its evidence.json, which the site offers for
     download and which cannot change without breaking manifest.json, would publish them."""
-    lines = []
-    for pack in inputs:
-        repo = pack.model.source.repo
-        shown = without_credentials(repo)
-        if shown == repo:
-            continue
-        lines.append(
-            f"{pack.pack_dir}: {_located(pack.pack_dir / 'evidence.json', repo)}source.repo "
-            f"records the repository URL with credentials ({escape_controls(shown, one_line=True)}"
-            " with a user name or token before the host): the portal would publish them on its "
-            "pages and in the pack's files it offers for download (evidence.json, the PDF), "
-            "which cannot be changed without breaking manifest.json. Rebuild the pack with this "
-            "meshcomply, which records the URL without them, and revoke the token"
-        )
+    lines = [
+        f"{pack.pack_dir}: {found}: the portal would publish them on its pages and in the "
+        "pack's files it offers for download (evidence.json, the PDF), which cannot be changed "
+        "without breaking manifest.json. Rebuild the pack with this meshcomply, which records "
+        "the URL without them, and revoke the token"
+        for pack in inputs
+        if (found := recorded_credentials(pack.pack_dir, pack.model)) is not None
+    ]
     if lines:
         plural = "s" if len(lines) != 1 else ""
         raise BuildError(f"{len(lines)} pack{plural} refused:\n" + "\n".join(lines))
-
-
-def _located(path: Path, repo: str) -> str:
-    """``evidence.json:LINE:COL: `` of the recorded URL, as written in the file's first lines;
-    ``evidence.json: `` when it is not found there (written otherwise escaped)."""
-    with path.open("rb") as file:
-        head = file.read(_HEAD_BYTES).decode("utf-8", "replace")
-    for written in (json.dumps(repo, ensure_ascii=False), json.dumps(repo)):
-        at = head.find(written)
-        if at != -1:
-            line, column = line_and_column(head, at)
-            return f"{path.name}:{line}:{column}: "
-    return f"{path.name}: "
 
 
 def _no_two_alike(inputs: list[PackInput]) -> None:

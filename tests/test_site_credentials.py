@@ -100,3 +100,24 @@ def test_a_pack_without_credentials_builds_a_site_free_of_them(tmp_path):
     assert _files_holding(site, "git@git.example.com:globex/config.git")
     assert (site / "search" / "search_index.json").is_file()
     assert _files_holding(site, TOKEN) == []
+
+
+def test_verify_warns_of_a_pack_recording_credentials_and_still_says_it_is_intact(tmp_path):
+    repo = f"https://bob:{TOKEN}@git.example.com/acme.git"
+    pack = _pack(tmp_path, "acme", repo)
+    result = CliRunner().invoke(cli, ["verify", str(pack)])
+    assert result.exit_code == 0, result.output  # its files match its manifest: intact
+    text = (pack / "evidence.json").read_text(encoding="utf-8")
+    at = text.index(f'"{repo}"')
+    line, column = text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+    assert result.output.splitlines() == [
+        f"{pack}: warning: evidence.json:{line}:{column}: source.repo records the repository "
+        "URL with credentials (https://git.example.com/acme.git with a user name or token before "
+        "the host): meshcomply site refuses this pack, since the portal would publish them; "
+        "rebuild it with this meshcomply, which records the URL without them, and revoke the "
+        "token",
+        f"{pack}: intact (files match manifest.json)",
+    ]
+    clean = _pack(tmp_path / "clean", "acme", "https://git.example.com/acme.git")
+    quiet = CliRunner().invoke(cli, ["verify", str(clean)])
+    assert quiet.output == f"{clean}: intact (files match manifest.json)\n"

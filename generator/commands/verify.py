@@ -63,6 +63,8 @@ def command(
     if controls is not None and inputs is None:
         raise click.UsageError("--controls needs --inputs")
     found = verify(pack_dir, repo, inputs, controls)
+    for warning in found.warnings:
+        click.echo(f"{pack_dir}: warning: {warning}", err=True)
     for check in found.inputs:
         if check.result == "ok":
             click.echo(f"{pack_dir}: {check.line}")
