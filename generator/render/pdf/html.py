@@ -71,6 +71,7 @@ def _when(value: str | None, two_lines: bool = False) -> Markup | str:
 
 
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
+_COMMIT = re.compile(r"[0-9a-f]{40}")
 
 
 def _cell(value: Any) -> Markup | str:
@@ -81,7 +82,57 @@ def _cell(value: Any) -> Markup | str:
         return f"{value:.2f}".rstrip("0").rstrip(".")
     if isinstance(value, str) and _TIMESTAMP.match(value):
         return _when(value, two_lines=True)
+    if isinstance(value, str) and _COMMIT.fullmatch(value):
+        # Whole, on one line: its column is given the width (detail_widths).
+        return Markup('<span class="sha whole">{}</span>').format(value)
     return _words(value)
+
+
+# The width of a details column of commit ids: 40 digits on one line at the size table.detail
+# prints them. Spread over three lines in an equal share of a six-column table, a commit id
+# no longer read as one.
+COMMIT_COLUMN = 28.0
+# A details column's share of the rest follows the length of its longest value, between these
+# bounds (in characters): a column of counts beside one of request URLs got a third of the page
+# as the URLs did, and the URLs ran over eight lines.
+NARROWEST, WIDEST = 6, 48
+
+
+def _shown_length(value: Any) -> int:
+    if value is None:
+        return 1
+    if isinstance(value, str) and _TIMESTAMP.match(value):
+        return 10  # date over time, two lines (_when)
+    if isinstance(value, float):
+        return len(str(_cell(value)))
+    return len(value_text(value))
+
+
+def detail_widths(columns: list[str], rows: list[list[Any]]) -> list[float] | None:
+    """Percent widths of a details table's columns: COMMIT_COLUMN for each column holding
+    commit ids only; the rest shared by the length of each column's longest value (and its
+    header's longest word, since headers break only between words); None without rows."""
+    if not rows:
+        return None
+    commits, lengths = [], []
+    for index, column in enumerate(columns):
+        values = [row[index] for row in rows]
+        commits.append(
+            any(isinstance(v, str) for v in values)
+            and all(v is None or (isinstance(v, str) and _COMMIT.fullmatch(v)) for v in values)
+        )
+        longest = max(_shown_length(v) for v in values)
+        header = max(len(word) for word in str(column).split() or [""]) + 2
+        lengths.append(min(max(longest, header, NARROWEST), WIDEST))
+    wide = sum(commits)
+    if wide * COMMIT_COLUMN > 70 or wide == len(columns):
+        commits, wide = [False] * len(columns), 0
+    rest = 100 - wide * COMMIT_COLUMN
+    total = sum(n for n, commit in zip(lengths, commits, strict=True) if not commit)
+    return [
+        COMMIT_COLUMN if commit else round(rest * n / total, 2)
+        for n, commit in zip(lengths, commits, strict=True)
+    ]
 
 
 def _kind(value: str) -> Markup:
@@ -99,14 +150,44 @@ def _email(value: str | None) -> Markup:
     return Markup("{}<wbr>@{}").format(local, domain)
 
 
-def _path(value: str | None) -> Markup:
-    """A file path that a narrow column breaks after a ``/`` only: each part up to its slash is
-    kept whole, since a break after a hyphen in ``artefact-store.md`` reads back from the PDF as
-    ``artefactstore.md`` (a part alone wider than the column runs over its edge instead)."""
+# A run of a token longer than this (a path's part, a fingerprint) is cut into pieces of
+# TOKEN_PIECE characters that a line may break between: kept whole it ran over the neighbouring
+# column and off the page. Shorter runs stay whole, so an ordinary path breaks at slashes only.
+TOKEN_RUN = 24
+TOKEN_PIECE = 12
+
+
+def _pieces(run: str) -> list[str]:
+    """`run` cut into pieces of about TOKEN_PIECE characters, none ending in a hyphen: a line
+    broken after a hyphen reads back from the PDF without it (``annex-`` + ``b.md`` as
+    ``annexb.md``), so a break falls before a hyphen, never after one."""
+    if len(run) <= TOKEN_RUN:
+        return [run]
+    pieces: list[str] = []
+    start = 0
+    while start < len(run):
+        end = min(start + TOKEN_PIECE, len(run))
+        while end < len(run) and run[end - 1] == "-":
+            end += 1
+        pieces.append(run[start:end])
+        start = end
+    return pieces
+
+
+def _token(value: str | None) -> Markup:
+    """A path, register entry (``FILE:LINE``), key fingerprint or other token without spaces,
+    printed exactly as it is and broken inside its cell: after a ``/`` first (each part up to its
+    slash kept whole, since a break after the hyphen of ``artefact-store.md`` reads back from the
+    PDF as ``artefactstore.md``), and a part longer than TOKEN_RUN characters between pieces of
+    it. Each piece is kept whole; a line breaks only at the ``<wbr>`` between two pieces, which
+    adds no character to the text a reader copies or searches."""
     parts = bounded(str(value or "")).split("/")
-    pieces = [part + "/" for part in parts[:-1]] + [parts[-1]]
-    return Markup("").join(
-        Markup('<span class="nobreak">{}</span>').format(piece) for piece in pieces if piece
+    runs = [part + "/" for part in parts[:-1]] + [parts[-1]]
+    return Markup("<wbr>").join(
+        Markup('<span class="nobreak">{}</span>').format(piece)
+        for run in runs
+        if run
+        for piece in _pieces(run)
     )
 
 
@@ -177,7 +258,7 @@ def environment() -> jinja2.Environment:
     env.filters["kind"] = _kind
     env.filters["kind_words"] = kind_text
     env.filters["email"] = _email
-    env.filters["path"] = _path
+    env.filters["token"] = _token
     env.filters["cell"] = _cell
     env.filters["window"] = lambda window: Markup.escape(window_text(window))  # not cut
     env.filters["words"] = _words
@@ -189,6 +270,7 @@ def environment() -> jinja2.Environment:
     env.globals["approval_line_note"] = APPROVAL_LINE_NOTE
     env.globals["no_action"] = NO_ACTION
     env.globals["entry_source"] = entry_source
+    env.globals["detail_widths"] = detail_widths
     return env
 
 
