@@ -158,5 +158,7 @@ def test_long_tokens_are_printed_whole_with_every_hyphen(tmp_path: Path):
     ).stdout
     for extracted in (text, squeeze(poppler)):
         assert "\u200b" not in extracted
-        for token in (LONG_PATH, f"{REGISTER}:3", f"{FINDINGS}:7", FINGERPRINT, DIGEST):
+        # The exceptions register's commit id, in two halves of 20 digits, reads back whole.
+        commit = model.exceptions[0].sha
+        for token in (LONG_PATH, f"{REGISTER}:3", f"{FINDINGS}:7", FINGERPRINT, DIGEST, commit):
             assert token in extracted, token

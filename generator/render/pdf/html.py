@@ -88,6 +88,19 @@ def _cell(value: Any) -> Markup | str:
     return _words(value)
 
 
+def _commit_halves(value: str | None) -> Markup | str:
+    """A commit id that a column too narrow for it breaks in two equal halves, each kept whole
+    (the exceptions register's column holds 20 digits a line): broken by the layout, it read
+    as three lines of 19, 19 and 2 digits. Anything but a full commit id is printed as given."""
+    text = str(value or "")
+    if not _COMMIT.fullmatch(text) and not re.fullmatch(r"[0-9a-f]{64}", text):
+        return bounded(text)
+    half = len(text) // 2
+    return Markup('<span class="nobreak">{}</span><wbr><span class="nobreak">{}</span>').format(
+        text[:half], text[half:]
+    )
+
+
 # The width of a details column of commit ids: 40 digits on one line at the size table.detail
 # prints them. Spread over three lines in an equal share of a six-column table, a commit id
 # no longer read as one.
@@ -259,6 +272,7 @@ def environment() -> jinja2.Environment:
     env.filters["kind_words"] = kind_text
     env.filters["email"] = _email
     env.filters["token"] = _token
+    env.filters["halves"] = _commit_halves
     env.filters["cell"] = _cell
     env.filters["window"] = lambda window: Markup.escape(window_text(window))  # not cut
     env.filters["words"] = _words
