@@ -19,6 +19,7 @@ from generator.evidence.findings import NO_ACTION, STATE_LABELS, entry_source
 from generator.numberwords import count_text
 from generator.render import timeline
 from generator.render.event_view import tested_from_text
+from generator.render.pdf import columns
 from generator.render.pdf.timeline_look import PDF as PDF_LOOK
 from generator.render.pdf.view import STATUS_LABELS
 from generator.render.words import (
@@ -83,7 +84,7 @@ def _cell(value: Any) -> Markup | str:
     if isinstance(value, str) and _TIMESTAMP.match(value):
         return _when(value, two_lines=True)
     if isinstance(value, str) and _COMMIT.fullmatch(value):
-        # Whole, on one line: its column is given the width (detail_widths).
+        # Whole, on one line: its column is given the width (columns.detail_widths).
         return Markup('<span class="sha whole">{}</span>').format(value)
     return _words(value)
 
@@ -99,53 +100,6 @@ def _commit_halves(value: str | None) -> Markup | str:
     return Markup('<span class="nobreak">{}</span><wbr><span class="nobreak">{}</span>').format(
         text[:half], text[half:]
     )
-
-
-# The width of a details column of commit ids: 40 digits on one line at the size table.detail
-# prints them. Spread over three lines in an equal share of a six-column table, a commit id
-# no longer read as one.
-COMMIT_COLUMN = 28.0
-# A details column's share of the rest follows the length of its longest value, between these
-# bounds (in characters): a column of counts beside one of request URLs got a third of the page
-# as the URLs did, and the URLs ran over eight lines.
-NARROWEST, WIDEST = 6, 48
-
-
-def _shown_length(value: Any) -> int:
-    if value is None:
-        return 1
-    if isinstance(value, str) and _TIMESTAMP.match(value):
-        return 10  # date over time, two lines (_when)
-    if isinstance(value, float):
-        return len(str(_cell(value)))
-    return len(value_text(value))
-
-
-def detail_widths(columns: list[str], rows: list[list[Any]]) -> list[float] | None:
-    """Percent widths of a details table's columns: COMMIT_COLUMN for each column holding
-    commit ids only; the rest shared by the length of each column's longest value (and its
-    header's longest word, since headers break only between words); None without rows."""
-    if not rows:
-        return None
-    commits, lengths = [], []
-    for index, column in enumerate(columns):
-        values = [row[index] for row in rows]
-        commits.append(
-            any(isinstance(v, str) for v in values)
-            and all(v is None or (isinstance(v, str) and _COMMIT.fullmatch(v)) for v in values)
-        )
-        longest = max(_shown_length(v) for v in values)
-        header = max(len(word) for word in str(column).split() or [""]) + 2
-        lengths.append(min(max(longest, header, NARROWEST), WIDEST))
-    wide = sum(commits)
-    if wide * COMMIT_COLUMN > 70 or wide == len(columns):
-        commits, wide = [False] * len(columns), 0
-    rest = 100 - wide * COMMIT_COLUMN
-    total = sum(n for n, commit in zip(lengths, commits, strict=True) if not commit)
-    return [
-        COMMIT_COLUMN if commit else round(rest * n / total, 2)
-        for n, commit in zip(lengths, commits, strict=True)
-    ]
 
 
 def _kind(value: str) -> Markup:
@@ -284,7 +238,7 @@ def environment() -> jinja2.Environment:
     env.globals["approval_line_note"] = APPROVAL_LINE_NOTE
     env.globals["no_action"] = NO_ACTION
     env.globals["entry_source"] = entry_source
-    env.globals["detail_widths"] = detail_widths
+    env.globals["detail_widths"] = columns.detail_widths
     return env
 
 
