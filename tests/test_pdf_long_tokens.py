@@ -70,6 +70,19 @@ def _long_model() -> Any:
             "committer": None,
         }
     ]
+    # A details table: a header word ("Workspace") beside a column of long requests.
+    result["details"] = {
+        "events": [
+            {
+                "uuid": "ce9893db-5448-49c9-86f8-91832ab263de",
+                "created_at": "2026-03-19T11:50:00+00:00",
+                "title": "Workspace User Role Added",
+                "workspace": "acme-data-platform",
+                "request": f"GET {URL}",
+                "expected": 3,
+            }
+        ]
+    }
     open_failure = result["failures"][1]
     open_failure["message"] = f"signed with key {FINGERPRINT}, not in allowed_signers"
     open_failure["items"] = [LONG_PATH, URL]
