@@ -170,11 +170,15 @@ def test_pdf_and_portal_show_each_open_deviation_with_its_action_or_none(tmp_pat
         *model.inputs.files, InputFile("findings", "acme-findings.yml", "0" * 64, 1))))  # fmt: skip
     context, _ = pdf_renderer.document_context(named, pack, RenderOptions())
     section = environment.get_template("sections/corrective_actions.html.j2").render(context)
-    assert 'findings register <span class="mono">acme-findings.yml</span>' in section
+    # The register's path and entries break inside their cell (html._token), never over it.
+    assert (
+        'findings register <span class="mono"><span class="nobreak">acme-findings.yml</span></span>'
+        in section
+    )
     # Each entry is cited where it is written, so an auditor can trace it to the register.
     assert (
-        'Register entry:</span> <span class="mono small nobreak">acme-findings.yml:2</span>'
-        in section
+        'Register entry:</span> <span class="mono small"><span class="nobreak">'
+        "acme-findings.yml:2</span></span>" in section
     )
     cited = [f for c in context["controls"] for r in c["results"] for f in r["failures"]]
     assert {f["action_at"] for f in cited if f["action"]} == {"acme-findings.yml:2"}
@@ -182,8 +186,8 @@ def test_pdf_and_portal_show_each_open_deviation_with_its_action_or_none(tmp_pat
         named.corrective_actions[0], "acme-findings.yml:2"
     )
     assert (
-        'Planned corrective action (findings register entry <span class="mono nobreak">'
-        "acme-findings.yml:2</span>, in progress, overdue):" in lines
+        'Planned corrective action (findings register entry <span class="mono"><span '
+        'class="nobreak">acme-findings.yml:2</span></span>, in progress, overdue):' in lines
     )
     lines = environment.get_template("macros.html.j2").module.action_lines(
         named.corrective_actions[0]
@@ -206,10 +210,13 @@ def test_pdf_and_portal_show_each_open_deviation_with_its_action_or_none(tmp_pat
     assert "acme-findings.yml:2" not in page  # this model's inputs name no register file
     site = portal_build(tmp_path / "named", [portal_write_pack(tmp_path / "named", named)])
     page = next(site.rglob("corrective-actions.html")).read_text(encoding="utf-8")
-    assert '<span class="mc-muted">Register entry:</span> <code>acme-findings.yml:2</code>' in page
+    assert (
+        '<span class="mc-muted">Register entry:</span> <code class="mc-break">acme-findings.yml:2'
+        in page
+    )
     control = next(p for p in site.rglob("*.html") if f"{first}</code>" in p.read_text()
                    and "corrective-actions" not in p.name and p.name != "index.html")  # fmt: skip
-    assert "findings register entry <code>acme-findings.yml:2</code>, in progress" in (
+    assert 'findings register entry <code class="mc-break">acme-findings.yml:2</code>, in' in (
         control.read_text(encoding="utf-8")
     )
     site = portal_build(tmp_path / "bare", [portal_write_pack(tmp_path / "bare", none)])

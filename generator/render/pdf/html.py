@@ -19,6 +19,7 @@ from generator.evidence.findings import NO_ACTION, STATE_LABELS, entry_source
 from generator.numberwords import count_text
 from generator.render import timeline
 from generator.render.event_view import tested_from_text
+from generator.render.pdf import columns
 from generator.render.pdf.timeline_look import PDF as PDF_LOOK
 from generator.render.pdf.view import STATUS_LABELS
 from generator.render.words import (
@@ -71,6 +72,7 @@ def _when(value: str | None, two_lines: bool = False) -> Markup | str:
 
 
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
+_COMMIT = re.compile(r"[0-9a-f]{40}")
 
 
 def _cell(value: Any) -> Markup | str:
@@ -81,7 +83,23 @@ def _cell(value: Any) -> Markup | str:
         return f"{value:.2f}".rstrip("0").rstrip(".")
     if isinstance(value, str) and _TIMESTAMP.match(value):
         return _when(value, two_lines=True)
+    if isinstance(value, str) and _COMMIT.fullmatch(value):
+        # Whole, on one line: its column is given the width (columns.detail_widths).
+        return Markup('<span class="sha whole">{}</span>').format(value)
     return _words(value)
+
+
+def _commit_halves(value: str | None) -> Markup | str:
+    """A commit id that a column too narrow for it breaks in two equal halves, each kept whole
+    (the exceptions register's column holds 20 digits a line): broken by the layout, it read
+    as three lines of 19, 19 and 2 digits. Anything but a full commit id is printed as given."""
+    text = str(value or "")
+    if not _COMMIT.fullmatch(text) and not re.fullmatch(r"[0-9a-f]{64}", text):
+        return bounded(text)
+    half = len(text) // 2
+    return Markup('<span class="nobreak">{}</span><wbr><span class="nobreak">{}</span>').format(
+        text[:half], text[half:]
+    )
 
 
 def _kind(value: str) -> Markup:
@@ -99,14 +117,44 @@ def _email(value: str | None) -> Markup:
     return Markup("{}<wbr>@{}").format(local, domain)
 
 
-def _path(value: str | None) -> Markup:
-    """A file path that a narrow column breaks after a ``/`` only: each part up to its slash is
-    kept whole, since a break after a hyphen in ``artefact-store.md`` reads back from the PDF as
-    ``artefactstore.md`` (a part alone wider than the column runs over its edge instead)."""
+# A run of a token longer than this (a path's part, a fingerprint) is cut into pieces of
+# TOKEN_PIECE characters that a line may break between: kept whole it ran over the neighbouring
+# column and off the page. Shorter runs stay whole, so an ordinary path breaks at slashes only.
+TOKEN_RUN = 24
+TOKEN_PIECE = 12
+
+
+def _pieces(run: str) -> list[str]:
+    """`run` cut into pieces of about TOKEN_PIECE characters, none ending in a hyphen: a line
+    broken after a hyphen reads back from the PDF without it (``annex-`` + ``b.md`` as
+    ``annexb.md``), so a break falls before a hyphen, never after one."""
+    if len(run) <= TOKEN_RUN:
+        return [run]
+    pieces: list[str] = []
+    start = 0
+    while start < len(run):
+        end = min(start + TOKEN_PIECE, len(run))
+        while end < len(run) and run[end - 1] == "-":
+            end += 1
+        pieces.append(run[start:end])
+        start = end
+    return pieces
+
+
+def _token(value: str | None) -> Markup:
+    """A path, register entry (``FILE:LINE``), key fingerprint or other token without spaces,
+    printed exactly as it is and broken inside its cell: after a ``/`` first (each part up to its
+    slash kept whole, since a break after the hyphen of ``artefact-store.md`` reads back from the
+    PDF as ``artefactstore.md``), and a part longer than TOKEN_RUN characters between pieces of
+    it. Each piece is kept whole; a line breaks only at the ``<wbr>`` between two pieces, which
+    adds no character to the text a reader copies or searches."""
     parts = bounded(str(value or "")).split("/")
-    pieces = [part + "/" for part in parts[:-1]] + [parts[-1]]
-    return Markup("").join(
-        Markup('<span class="nobreak">{}</span>').format(piece) for piece in pieces if piece
+    runs = [part + "/" for part in parts[:-1]] + [parts[-1]]
+    return Markup("<wbr>").join(
+        Markup('<span class="nobreak">{}</span>').format(piece)
+        for run in runs
+        if run
+        for piece in _pieces(run)
     )
 
 
@@ -177,7 +225,8 @@ def environment() -> jinja2.Environment:
     env.filters["kind"] = _kind
     env.filters["kind_words"] = kind_text
     env.filters["email"] = _email
-    env.filters["path"] = _path
+    env.filters["token"] = _token
+    env.filters["halves"] = _commit_halves
     env.filters["cell"] = _cell
     env.filters["window"] = lambda window: Markup.escape(window_text(window))  # not cut
     env.filters["words"] = _words
@@ -189,6 +238,7 @@ def environment() -> jinja2.Environment:
     env.globals["approval_line_note"] = APPROVAL_LINE_NOTE
     env.globals["no_action"] = NO_ACTION
     env.globals["entry_source"] = entry_source
+    env.globals["detail_widths"] = columns.detail_widths
     return env
 
 

@@ -119,7 +119,9 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
         tested=tested_from_text,
         action_state=STATE_LABELS.__getitem__,
         evidence=words.evidence_words,
+        detail_cell_class=badges.detail_cell_class,
     )
+    env.tests["commit"] = badges.is_commit
     env.globals.update(
         no_action=NO_ACTION,
         link=_link,
