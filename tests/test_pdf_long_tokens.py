@@ -3,6 +3,7 @@ fingerprints): each breaks inside its table cell and is printed whole, never ove
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from test_pdf_support import small_model_json, squeeze, write_pack
 from weasyprint.formatting_structure import boxes
 
 from generator.render import pdf as pdf_renderer
-from generator.render.pdf import PDF_NAME, weasy
+from generator.render.pdf import PDF_NAME, columns, weasy
 from generator.render.pdf import html as pdf_html
 from generator.render.registry import RenderOptions
 from generator.testing_json import from_json
@@ -175,3 +176,19 @@ def test_long_tokens_are_printed_whole_with_every_hyphen(tmp_path: Path):
         commit = model.exceptions[0].sha
         for token in (LONG_PATH, f"{REGISTER}:3", f"{FINDINGS}:7", FINGERPRINT, DIGEST, commit):
             assert token in extracted, token
+
+
+def test_commit_ids_are_cut_into_equal_whole_lines_sha1_and_sha256():
+    sha1, sha256 = "a" * 20 + "b" * 20, "c" * 32 + "d" * 32
+
+    def lines(markup: str) -> list[str]:
+        return re.findall(r'<span class="nobreak">([0-9a-f]+)</span>', str(markup))
+
+    assert lines(pdf_html._commit_lines(sha1)) == ["a" * 20, "b" * 20]
+    assert lines(pdf_html._commit_lines(sha256)) == [w * 16 for w in "ccdd"]
+    assert pdf_html._commit_lines("not-a-sha") == "not-a-sha"
+    # A details table's cell: a SHA-1 id on one line, a SHA-256 one in two, in a commit column.
+    assert lines(pdf_html._cell(sha1)) == [sha1]
+    assert lines(pdf_html._cell(sha256)) == ["c" * 32, "d" * 32]
+    widths = columns.detail_widths(["Commit", "Version"], [[sha256, "2026.1.0"]])
+    assert widths is not None and widths[0] == columns.COMMIT_COLUMN

@@ -17,6 +17,13 @@ from generator.timewords import utc_words
 
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
 SHORT_SHA = 12
+# A full commit id: 40 hexadecimal digits (SHA-1 git) or 64 (SHA-256 git).
+_COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
+def is_commit_id(value: object) -> bool:
+    """Whether `value` is a full commit id, which both renderers show as one unit."""
+    return isinstance(value, str) and _COMMIT_ID.fullmatch(value) is not None
 
 
 def utc_text(value: object) -> str:

@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from generator.render.words import value_text
+from generator.render.words import is_commit_id, value_text
 
-# A column of commit ids only: 40 digits on one line at the size table.detail prints them.
+# A column of commit ids only: 40 digits on one line at the size table.detail prints them
+# (a SHA-256 id in two lines of 32, html._commit_lines).
 COMMIT_COLUMN = 28.0
 # Beyond this share, commit ids are not given whole lines (three such columns leave too little).
 COMMIT_SHARE = 70.0
@@ -30,7 +31,6 @@ _CHAR_PT = 7.1 * 0.64  # an average character of table.data's type, digits inclu
 _BOLD = 1.2  # a header's character, in bold, against a body one
 _PADDING_PT = 2 * 1.4 / 25.4 * 72  # th, td padding on both sides
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
-_COMMIT = re.compile(r"[0-9a-f]{40}")
 
 
 def _shown(value: Any) -> str:
@@ -47,7 +47,7 @@ def _percent(characters: float) -> float:
 
 def _is_commits(values: list[Any]) -> bool:
     return any(isinstance(v, str) for v in values) and all(
-        v is None or (isinstance(v, str) and _COMMIT.fullmatch(v)) for v in values
+        v is None or is_commit_id(v) for v in values
     )
 
 

@@ -25,6 +25,7 @@ from generator.render.pdf.view import STATUS_LABELS
 from generator.render.words import (
     APPROVAL_LINE_NOTE,
     evidence_words,
+    is_commit_id,
     kind_text,
     utc_text,
     value_text,
@@ -72,7 +73,6 @@ def _when(value: str | None, two_lines: bool = False) -> Markup | str:
 
 
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
-_COMMIT = re.compile(r"[0-9a-f]{40}")
 
 
 def _cell(value: Any) -> Markup | str:
@@ -83,22 +83,26 @@ def _cell(value: Any) -> Markup | str:
         return f"{value:.2f}".rstrip("0").rstrip(".")
     if isinstance(value, str) and _TIMESTAMP.match(value):
         return _when(value, two_lines=True)
-    if isinstance(value, str) and _COMMIT.fullmatch(value):
-        # Whole, on one line: its column is given the width (columns.detail_widths).
-        return Markup('<span class="sha whole">{}</span>').format(value)
+    if is_commit_id(value):
+        # Whole on one line (a SHA-256 id in two): its column is given the width of 40 digits
+        # (columns.detail_widths).
+        return Markup('<span class="sha lines">{}</span>').format(_commit_lines(value, 40))
     return _words(value)
 
 
-def _commit_halves(value: str | None) -> Markup | str:
-    """A commit id that a column too narrow for it breaks in two equal halves, each kept whole
-    (the exceptions register's column holds 20 digits a line): broken by the layout, it read
-    as three lines of 19, 19 and 2 digits. Anything but a full commit id is printed as given."""
+def _commit_lines(value: str | None, most: int = 20) -> Markup | str:
+    """A commit id in lines of equal length, at most `most` digits each and each kept whole
+    (the exceptions register's column holds 20 digits a line: a SHA-1 id in two lines of 20, a
+    SHA-256 one in four of 16): broken by the layout, it read as lines of 19, 19 and 2 digits.
+    Anything but a full commit id is printed as given."""
     text = str(value or "")
-    if not _COMMIT.fullmatch(text) and not re.fullmatch(r"[0-9a-f]{64}", text):
+    if not is_commit_id(text):
         return bounded(text)
-    half = len(text) // 2
-    return Markup('<span class="nobreak">{}</span><wbr><span class="nobreak">{}</span>').format(
-        text[:half], text[half:]
+    lines = -(-len(text) // most)
+    size = -(-len(text) // lines)
+    return Markup("<wbr>").join(
+        Markup('<span class="nobreak">{}</span>').format(text[at : at + size])
+        for at in range(0, len(text), size)
     )
 
 
@@ -226,7 +230,7 @@ def environment() -> jinja2.Environment:
     env.filters["kind_words"] = kind_text
     env.filters["email"] = _email
     env.filters["token"] = _token
-    env.filters["halves"] = _commit_halves
+    env.filters["commit_lines"] = _commit_lines
     env.filters["cell"] = _cell
     env.filters["window"] = lambda window: Markup.escape(window_text(window))  # not cut
     env.filters["words"] = _words

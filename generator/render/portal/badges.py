@@ -7,7 +7,6 @@ A status is shown with colour, an icon and its name, so it never relies on colou
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from markupsafe import Markup, escape
 
@@ -60,16 +59,10 @@ def short_sha(sha: object) -> str:
     return str(sha or "")[:12]
 
 
-_COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 # A value of a rule's details this short and without a space (a version, a count, a date) is
 # kept on one line: cells of repository text break anywhere, and a table of short columns was
 # squeezed until "2026.1.0" read "2026.1." over "0".
 WHOLE_VALUE = 24
-
-
-def is_commit(value: object) -> bool:
-    """Whether `value` is a full commit id (SHA-1 or SHA-256 git), shown as one (macros.commit)."""
-    return isinstance(value, str) and _COMMIT.fullmatch(value) is not None
 
 
 def detail_cell_class(value: object) -> str:

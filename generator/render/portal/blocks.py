@@ -121,7 +121,7 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
         evidence=words.evidence_words,
         detail_cell_class=badges.detail_cell_class,
     )
-    env.tests["commit"] = badges.is_commit
+    env.tests["commit"] = words.is_commit_id  # shown by macros.commit
     env.globals.update(
         no_action=NO_ACTION,
         link=_link,
