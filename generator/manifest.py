@@ -334,7 +334,7 @@ def recorded_credentials(pack_dir: Path, model: EvidenceModel) -> str | None:
     path = pack_dir / EVIDENCE_NAME
     with path.open("rb") as file:
         head = file.read(_HEAD_BYTES).decode("utf-8", "replace")
-    place = f"{path.name}"
+    place = path.name
     for written in (json.dumps(repo, ensure_ascii=False), json.dumps(repo)):
         at = head.find(written)
         if at != -1:
